@@ -1,0 +1,184 @@
+"""The market table: one typed, validated config per market, read from ``cdk.json`` context.
+
+The same file drives CDK synth, the local AWS and the flows, so a bad table is refused here,
+once, with a message that names the market and the field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CDK_JSON = PROJECT_ROOT / "cdk.json"
+
+# Regions a market may be pinned to. Kept explicit so a typo ("eu-centrl-1") fails at load time.
+AWS_REGIONS = frozenset(
+    {
+        "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1",
+        "sa-east-1", "mx-central-1", "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2",
+        "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2", "me-central-1", "me-south-1",
+        "il-central-1", "af-south-1", "ap-east-1", "ap-south-1", "ap-south-2", "ap-southeast-1",
+        "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
+        "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+    }
+)  # fmt: skip
+
+# ISO 4217 codes of the currencies Livebase settles in.
+CURRENCIES = frozenset(
+    {"SGD", "MYR", "THB", "IDR", "VND", "PHP", "AED", "SAR", "QAR", "KWD", "BHD", "OMR", "EUR",
+     "GBP", "CHF", "SEK", "PLN", "USD", "CAD", "MXN", "JPY", "KRW", "CNY", "HKD", "AUD"}
+)  # fmt: skip
+
+
+class ResidencyMode(StrEnum):
+    """How strictly a market keeps personal data at home."""
+
+    STANDARD = "standard"  # personal data stays in-region; aggregates may leave
+    STRICT = "strict"  # as standard, plus synth fails on any cross-region construct
+    AGGREGATES_ONLY = "aggregates-only"  # receives only aggregates and pseudonymised keys
+
+
+class CulturalRules(BaseModel):
+    """What a market's listings and calendar must respect."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    banned_listing_categories: tuple[str, ...] = ()
+    festivals: tuple[str, ...] = ()
+
+
+class AlertThresholds(BaseModel):
+    """Room-alert tuning per market (statistical levels, not fixed cut-offs)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    conversion_drop_p_value: Annotated[float, Field(gt=0, lt=0.5)] = 0.01
+    conversion_baseline_minutes: Annotated[int, Field(ge=3, le=240)] = 30
+    sentiment_spike_z: Annotated[float, Field(gt=0)] = 3.0
+    sentiment_min_comments: Annotated[int, Field(ge=1)] = 20
+    viewer_drop_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.3
+    edge_cpu_overload: Annotated[float, Field(gt=0, le=1)] = 0.85
+    edge_error_rate_overload: Annotated[float, Field(gt=0, le=1)] = 0.05
+    low_stock_units: Annotated[int, Field(ge=0)] = 100
+
+
+class Market(BaseModel):
+    """One market: where its data lives and how it sells."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{1,11}$")]
+    name: str
+    region: str
+    currency: str
+    languages: Annotated[tuple[str, ...], Field(min_length=1)]
+    time_zone: str
+    residency: ResidencyMode
+    cultural_rules: CulturalRules = CulturalRules()
+    alerts: AlertThresholds = AlertThresholds()
+    medialive: bool = False
+    edge_locations: Annotated[tuple[str, ...], Field(min_length=1)]
+
+    @property
+    def stack_name(self) -> str:
+        return f"Livebase-{self.id}"
+
+    @property
+    def holds_personal_data(self) -> bool:
+        return self.residency is not ResidencyMode.AGGREGATES_ONLY
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value not in AWS_REGIONS:
+            raise ValueError(f"unknown AWS region {value!r}")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if value not in CURRENCIES:
+            raise ValueError(f"unknown or unsupported ISO 4217 currency {value!r}")
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [code for code in value if not (len(code) == 2 and code.isalpha() and code.islower())]
+        if bad:
+            raise ValueError(f"languages must be ISO 639-1 codes, got {bad}")
+        if len(set(value)) != len(value):
+            raise ValueError(f"duplicate language in {list(value)}")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown IANA time zone {value!r}") from error
+        return value
+
+
+class MarketConfigError(ValueError):
+    """The market table is unusable; the message says which market and field."""
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise MarketConfigError(f"duplicate key {key!r} in market config")
+        seen[key] = value
+    return seen
+
+
+def parse_markets(table: Mapping[str, Any]) -> dict[str, Market]:
+    """Validate a ``{market_id: {...}}`` table; raise :class:`MarketConfigError` on any fault."""
+    if not isinstance(table, Mapping) or not table:
+        raise MarketConfigError("market config must be a non-empty mapping of market id to settings")
+    markets: dict[str, Market] = {}
+    for market_id, settings in table.items():
+        if not isinstance(settings, Mapping):
+            raise MarketConfigError(f"market {market_id!r}: settings must be an object")
+        if "id" in settings and settings["id"] != market_id:
+            raise MarketConfigError(f"market {market_id!r}: id field {settings['id']!r} disagrees with its key")
+        try:
+            markets[market_id] = Market.model_validate({**settings, "id": market_id})
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '(market)'}: {e['msg']}" for e in error.errors()
+            )
+            raise MarketConfigError(f"market {market_id!r}: {problems}") from None
+    aggregate_sinks = [m.id for m in markets.values() if m.residency is ResidencyMode.AGGREGATES_ONLY]
+    if len(aggregate_sinks) > 1:
+        raise MarketConfigError(f"only one aggregates-only (hq) market is allowed, got {aggregate_sinks}")
+    return markets
+
+
+def load_markets(path: Path | str | None = None) -> dict[str, Market]:
+    """Read and validate the ``markets`` table from a ``cdk.json`` (the project's by default)."""
+    source = Path(path) if path else DEFAULT_CDK_JSON
+    try:
+        document = json.loads(source.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicate_keys)
+    except FileNotFoundError:
+        raise MarketConfigError(f"market config file not found: {source}") from None
+    except json.JSONDecodeError as error:
+        raise MarketConfigError(f"{source} is not valid JSON: {error}") from None
+    table = document.get("context", {}).get("markets")
+    if table is None:
+        raise MarketConfigError(f"{source} has no context.markets table")
+    return parse_markets(table)
+
+
+def selling_markets(markets: Mapping[str, Market]) -> list[Market]:
+    """The markets that hold personal data and sell (everything but the hq aggregate sink)."""
+    return [m for m in markets.values() if m.holds_personal_data]

@@ -1,0 +1,78 @@
+"""Names of a market's deployed resources, read from its CloudFormation stack outputs.
+
+The contract between the CDK stack (which declares the outputs), the Lambda functions (which
+get the same values as environment variables) and the flows / local tools (which read the
+outputs). Works the same against real AWS and the local moto server.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+# dataclass field -> (CloudFormation output key, Lambda environment variable)
+OUTPUTS: dict[str, tuple[str, str]] = {
+    "stream_name": ("LiveEventStreamName", "LIVE_EVENT_STREAM"),
+    "orders_table": ("OrdersTableName", "ORDERS_TABLE"),
+    "idempotency_table": ("IdempotencyTableName", "IDEMPOTENCY_TABLE"),
+    "room_metrics_table": ("RoomMetricsTableName", "ROOM_METRICS_TABLE"),
+    "inventory_table": ("InventoryTableName", "INVENTORY_TABLE"),
+    "purchase_orders_table": ("PurchaseOrdersTableName", "PURCHASE_ORDERS_TABLE"),
+    "data_lake_bucket": ("DataLakeBucketName", "DATA_LAKE_BUCKET"),
+    "event_bus_name": ("EventBusName", "EVENT_BUS_NAME"),
+    "ingest_dlq_url": ("IngestDlqUrl", "INGEST_DLQ_URL"),
+    "wms_queue_url": ("WmsQueueUrl", "WMS_QUEUE_URL"),
+    "ingest_function_name": ("IngestFunctionName", "INGEST_FUNCTION_NAME"),
+}
+
+
+@dataclass(frozen=True)
+class MarketResources:
+    market: str
+    region: str
+    stream_name: str
+    orders_table: str
+    idempotency_table: str
+    room_metrics_table: str
+    inventory_table: str
+    purchase_orders_table: str
+    data_lake_bucket: str
+    event_bus_name: str
+    ingest_dlq_url: str
+    wms_queue_url: str
+    ingest_function_name: str
+
+    @classmethod
+    def from_outputs(cls, market: str, region: str, outputs: Mapping[str, str]) -> MarketResources:
+        missing = [key for key, _ in OUTPUTS.values() if key not in outputs]
+        if missing:
+            raise LookupError(f"stack of market {market!r} lacks outputs {missing}; is it deployed?")
+        values = {name: outputs[key] for name, (key, _) in OUTPUTS.items()}
+        return cls(market=market, region=region, **values)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> MarketResources:
+        """Inside a Lambda function: the stack passes every name as an environment variable."""
+        env = os.environ if environ is None else environ
+        values = {name: env.get(var, "") for name, (_, var) in OUTPUTS.items()}
+        return cls(market=env.get("MARKET", ""), region=env.get("AWS_REGION", ""), **values)
+
+    def lambda_environment(self) -> dict[str, str]:
+        env = {var: getattr(self, name) for name, (_, var) in OUTPUTS.items()}
+        env["MARKET"] = self.market
+        return env
+
+
+def lookup(market: str, region: str, cloudformation: Any | None = None) -> MarketResources:
+    """Read the outputs of stack ``Livebase-<market>`` in ``region`` (real AWS or local)."""
+    import boto3
+
+    client = cloudformation or boto3.client("cloudformation", region_name=region)
+    stacks = client.describe_stacks(StackName=f"Livebase-{market}")["Stacks"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    return MarketResources.from_outputs(market, region, outputs)
+
+
+assert {f.name for f in fields(MarketResources)} == {"market", "region", *OUTPUTS}
