@@ -1,0 +1,1 @@
+"""The embedded default: Livebase on one machine (moto server, event-source runner, Prefect)."""
