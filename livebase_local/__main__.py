@@ -1,0 +1,3 @@
+from livebase_local.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,91 @@
+"""`./livebase <command>`: the embedded default, from one entry point.
+
+demo     local AWS + the market stacks + a seeded order stream end to end, then a report
+up       keep local AWS, the event-source runner and a Prefect server (UI) running until Ctrl-C
+synth    synthesise the CDK app into cdk.out (same as `npx cdk synth`)
+replay   put a market's dead letters back on its stream after a fix
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from livebase.config import MarketConfigError, load_markets, selling_markets
+
+
+def _market_list(value: str) -> list[str]:
+    markets = load_markets()
+    chosen = [m.strip() for m in value.split(",") if m.strip()]
+    selling = {m.id for m in selling_markets(markets)}
+    unknown = [m for m in chosen if m not in selling]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"unknown market(s) {unknown or value!r}; choose from {', '.join(sorted(selling))}"
+        )
+    return chosen
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="livebase", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    commands = parser.add_subparsers(dest="command", metavar="command")
+
+    demo = commands.add_parser("demo", help="run the seeded live stream end to end and report")
+    demo.add_argument("--markets", type=_market_list, default=["sea", "eu"], help="comma-separated (sea,eu)")
+    demo.add_argument("--orders", type=int, default=40, help="valid orders per market (default 40)")
+    demo.add_argument("--seed", type=int, default=7)
+
+    up = commands.add_parser("up", help="keep local AWS, the runner and Prefect (UI) running")
+    up.add_argument("--markets", type=_market_list, default=None, help="default: every selling market")
+
+    synth = commands.add_parser("synth", help="synthesise the CDK app")
+    synth.add_argument("--out", default="cdk.out")
+
+    replay = commands.add_parser("replay", help="re-drive a market's DLQ onto its stream")
+    replay.add_argument("market", type=lambda v: _market_list(v)[0])
+
+    commands.add_parser("setup", help="only set up (Python packages, CDK CLI)")
+    commands.add_parser("help", help="this help")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except MarketConfigError as error:
+        print(f"livebase: {error}", file=sys.stderr)
+        return 2
+    if args.command in (None, "help"):
+        parser.print_help()
+        return 0
+    if args.command == "setup":
+        print("livebase: set up (.venv and node_modules are ready)")
+        return 0
+    if args.command == "synth":
+        from livebase_local.platform import synthesise
+
+        out = synthesise(args.out)
+        print(f"synthesised {len(load_markets())} market stacks into {out}")
+        return 0
+    if args.command == "demo":
+        from livebase_local.demo import run_demo
+
+        return run_demo(args.markets, orders=args.orders, seed=args.seed)
+    if args.command == "up":
+        from livebase_local.up import run_up
+
+        return run_up(args.markets)
+    if args.command == "replay":
+        from livebase_local.platform import attach
+        from livebase_local.replay import replay_dead_letters
+
+        platform = attach([args.market])
+        report = replay_dead_letters(platform.runtimes[args.market].resources)
+        print(f"{args.market}: {report.messages} DLQ messages re-driven, {report.records_put} records put back, "
+              f"{report.unreadable_messages} left for a person")  # fmt: skip
+        return 0
+    parser.error(f"unknown command {args.command}")
+    return 2

@@ -1,0 +1,75 @@
+"""`./livebase demo`: the whole path once, on the embedded default, with a report at the end."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import boto3
+
+from livebase.config import load_markets
+from livebase.orders import order_model
+from livebase_local.demo_stream import seeded_orders
+from livebase_local.platform import STATE_DIR, LocalPlatform
+
+
+def _put(stream: str, region: str, records: list[bytes]) -> None:
+    kinesis = boto3.client("kinesis", region_name=region)
+    for start in range(0, len(records), 500):
+        chunk = records[start : start + 500]
+        entries = [{"PartitionKey": f"pk-{start + i}", "Data": data} for i, data in enumerate(chunk)]
+        response = kinesis.put_records(StreamName=stream, Records=entries)
+        if response["FailedRecordCount"]:
+            raise RuntimeError(f"Kinesis refused {response['FailedRecordCount']} records")
+
+
+def _dlq_reasons(queue_url: str, region: str) -> list[str]:
+    sqs = boto3.client("sqs", region_name=region)
+    reasons: list[str] = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=300)
+        batch = messages.get("Messages", [])
+        if not batch:
+            return reasons
+        for message in batch:
+            body = json.loads(message["Body"])
+            reasons.append(str(body.get("reason") or body.get("errorMessage") or body.get("condition")))
+
+
+def run_demo(market_ids: list[str], orders: int, seed: int) -> int:
+    started = time.monotonic()
+    markets = load_markets()
+    with LocalPlatform(market_ids) as platform:
+        print(f"local AWS on {platform.endpoint_url}; stacks deployed: "
+              f"{', '.join(markets[m].stack_name + ' (' + markets[m].region + ')' for m in market_ids)}")  # fmt: skip
+        sent: dict[str, int] = {}
+        for market_id in market_ids:
+            runtime = platform.runtimes[market_id]
+            records = seeded_orders(markets[market_id], orders, seed)
+            _put(runtime.resources.stream_name, runtime.resources.region, records)
+            sent[market_id] = len(records)
+        stats = platform.drain()
+        print(f"event-source runner: {stats}")
+
+        from flows.order_to_replenish import order_to_replenish
+
+        summaries = {s.market: s for s in order_to_replenish(markets=market_ids)}
+        print("\nmarket  region          sent  stored  quarantined  revenue          top SKU")
+        for market_id in market_ids:
+            resources = platform.runtimes[market_id].resources
+            stored = order_model(resources.orders_table, resources.region).count()
+            reasons = _dlq_reasons(resources.ingest_dlq_url, resources.region)
+            summary = summaries[market_id]
+            top = next(iter(summary.units_per_sku.items()), ("-", 0))
+            print(f"{market_id:<7} {resources.region:<15} {sent[market_id]:>4}  {stored:>6}  {len(reasons):>11}  "
+                  f"{summary.revenue:>10} {summary.currency}  {top[0]} ({top[1]} units)")  # fmt: skip
+            for reason in reasons:
+                print(f"        DLQ: {reason}")
+        print(f"\ndone in {time.monotonic() - started:.0f}s. Where to look:")
+        print(f"  handler logs (powertools JSON + EMF metrics): {STATE_DIR / 'logs'}")
+        print(f"  synthesised templates: {STATE_DIR / 'cdk.out'}")
+        print("  orders: DynamoDB table per market (names in the stack outputs), in the market's own region")
+        print("Go on: `./livebase up` keeps local AWS, the runner and the Prefect UI (http://127.0.0.1:4200)")
+        print("running; `./livebase help` lists every command.")
+    return 0
+

@@ -1,0 +1,56 @@
+"""A small, seeded stream of orders for the demo: valid orders, one duplicate, a few malformed."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from livebase.config import Market
+from livebase.residency import pseudonymise
+
+CATALOGUE = {
+    "SKU-LIP-001": Decimal("19.90"),
+    "SKU-SERUM-07": Decimal("45.00"),
+    "SKU-MASK-12": Decimal("12.50"),
+    "SKU-TEA-330": Decimal("8.80"),
+    "SKU-SCARF-21": Decimal("29.00"),
+    "SKU-BAG-404": Decimal("89.00"),
+}
+MALFORMED = (
+    b'{"type": "order_placed", "market": "%s"',  # truncated JSON
+    b'{"event_id": "bad-00000001", "type": "order_placed", "market": "%s", "lines": []}',  # fields missing
+    b'{"event_id": "bad-00000002", "type": "order_placed", "schema_version": 9, "market": "%s"}',
+)
+
+
+def seeded_orders(market: Market, count: int, seed: int, start: datetime | None = None) -> list[bytes]:
+    """``count`` valid orders (one delivered twice) and one of each malformed record, shuffled."""
+    rng = random.Random(f"{seed}:{market.id}")
+    clock = start or datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+    secret = f"demo-secret-{market.id}".encode()
+    records: list[bytes] = []
+    for number in range(count):
+        skus = rng.sample(sorted(CATALOGUE), k=rng.randint(1, 3))
+        order = {
+            "event_id": f"evt-{market.id}-{seed}-{number:06d}",
+            "schema_version": 1,
+            "type": "order_placed",
+            "market": market.id,
+            "room_id": f"room-{market.id}-{rng.randint(1, 3)}",
+            "session_id": f"sess-{clock:%Y%m%d}",
+            "ts": (clock + timedelta(seconds=7 * number)).isoformat(),
+            "viewer_id": pseudonymise(f"viewer-{rng.randint(1, count)}", secret),
+            "order_id": f"ord-{market.id}-{seed}-{number:06d}",
+            "currency": market.currency,
+            "lines": [
+                {"sku": sku, "quantity": rng.randint(1, 3), "unit_price": str(CATALOGUE[sku])} for sku in skus
+            ],
+        }
+        records.append(json.dumps(order).encode())
+    if records:
+        records.append(records[rng.randrange(len(records))])  # the producer retried: a duplicate
+    records.extend(template % market.id.encode() for template in MALFORMED)
+    rng.shuffle(records)
+    return records

@@ -1,0 +1,77 @@
+"""A local Prefect server (UI included) on 127.0.0.1, run as a child process for `livebase up`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+
+DEFAULT_PORT = 4200
+
+
+class PrefectServerError(RuntimeError):
+    pass
+
+
+def api_healthy(api_url: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as reply:
+            return bool(reply.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class LocalPrefectServer:
+    """``prefect server start`` with analytics off and its database under the project's state dir."""
+
+    def __init__(self, home: Path, port: int | None = None) -> None:
+        self.home = home
+        self.port = port or int(os.environ.get("LIVEBASE_PREFECT_PORT", DEFAULT_PORT))
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        self.ui_url = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 90.0) -> LocalPrefectServer:
+        if api_healthy(self.api_url):
+            return self  # one is already running there (another `up`): use it
+        self.home.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "PREFECT_HOME": str(self.home), "DO_NOT_TRACK": "1",
+               "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}  # fmt: skip
+        env.pop("PREFECT_API_URL", None)
+        log = (self.home / "server.log").open("ab")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+             "--port", str(self.port), "--analytics-off"],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise PrefectServerError(f"prefect server exited early; see {self.home / 'server.log'}")
+            if api_healthy(self.api_url):
+                return self
+            time.sleep(0.5)
+        self.stop()
+        raise PrefectServerError(f"prefect server did not answer within {timeout:.0f}s")
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def __enter__(self) -> LocalPrefectServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

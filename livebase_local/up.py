@@ -1,0 +1,38 @@
+"""`./livebase up`: local AWS, the event-source runner and a Prefect server, until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from livebase.config import load_markets, selling_markets
+from livebase_local.platform import STATE_DIR, LocalPlatform
+from livebase_local.prefect_server import LocalPrefectServer
+
+
+def run_up(market_ids: list[str] | None) -> int:
+    chosen = market_ids or [m.id for m in selling_markets(load_markets())]
+    with LocalPlatform(chosen) as platform, LocalPrefectServer(STATE_DIR / "prefect") as prefect_server:
+        os.environ["PREFECT_API_URL"] = prefect_server.api_url
+        from prefect import serve
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        from flows.deployments import deployments
+
+        stop = threading.Event()
+        runner = threading.Thread(target=platform.run_forever, args=(stop,), name="event-source", daemon=True)
+        runner.start()
+        print(f"local AWS:      {platform.endpoint_url} (markets: {', '.join(chosen)})")
+        print(f"Prefect UI:     {prefect_server.ui_url}")
+        print(f"handler logs:   {STATE_DIR / 'logs'}")
+        print("event-source runner: polling every market's stream. Ctrl-C stops everything.")
+        try:
+            with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
+                serve(*deployments())
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop.set()
+            runner.join(timeout=15)
+    print("stopped.")
+    return 0
