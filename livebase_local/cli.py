@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     replay = commands.add_parser("replay", help="re-drive a market's DLQ onto its stream")
     replay.add_argument("market", type=lambda v: _market_list(v)[0])
+    replay.add_argument("--aws", action="store_true", help="use the real AWS account of your credentials")
 
     commands.add_parser("setup", help="only set up (Python packages, CDK CLI)")
     commands.add_parser("help", help="this help")
@@ -79,13 +80,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_up(args.markets)
     if args.command == "replay":
-        from livebase_local.platform import attach
+        from livebase_local.platform import market_resources
         from livebase_local.replay import replay_dead_letters
 
-        platform = attach([args.market])
-        report = replay_dead_letters(platform.runtimes[args.market].resources)
-        print(f"{args.market}: {report.messages} DLQ messages re-driven, {report.records_put} records put back, "
-              f"{report.unreadable_messages} left for a person")  # fmt: skip
+        report = replay_dead_letters(market_resources([args.market], real_aws=args.aws)[args.market])
+        print(
+            f"{args.market}: {report.messages} DLQ messages re-driven, {report.records_put} records put "
+            f"back, {report.unreadable_messages} left for a person"
+        )
         return 0
     parser.error(f"unknown command {args.command}")
     return 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import boto3
@@ -11,6 +12,7 @@ from livebase.config import load_markets
 from livebase.orders import order_model
 from livebase_local.demo_stream import seeded_orders
 from livebase_local.platform import STATE_DIR, LocalPlatform
+from livebase_local.prefect_server import LocalPrefectServer
 
 
 def _put(stream: str, region: str, records: list[bytes]) -> None:
@@ -40,8 +42,8 @@ def run_demo(market_ids: list[str], orders: int, seed: int) -> int:
     started = time.monotonic()
     markets = load_markets()
     with LocalPlatform(market_ids) as platform:
-        print(f"local AWS on {platform.endpoint_url}; stacks deployed: "
-              f"{', '.join(markets[m].stack_name + ' (' + markets[m].region + ')' for m in market_ids)}")  # fmt: skip
+        stacks = ", ".join(f"{markets[m].stack_name} ({markets[m].region})" for m in market_ids)
+        print(f"local AWS on {platform.endpoint_url}; stacks deployed: {stacks}")
         sent: dict[str, int] = {}
         for market_id in market_ids:
             runtime = platform.runtimes[market_id]
@@ -51,9 +53,11 @@ def run_demo(market_ids: list[str], orders: int, seed: int) -> int:
         stats = platform.drain()
         print(f"event-source runner: {stats}")
 
-        from flows.order_to_replenish import order_to_replenish
+        with LocalPrefectServer(STATE_DIR / "prefect") as prefect_server:
+            os.environ["PREFECT_API_URL"] = prefect_server.api_url  # before Prefect is imported
+            from flows.order_to_replenish import order_to_replenish
 
-        summaries = {s.market: s for s in order_to_replenish(markets=market_ids)}
+            summaries = {s.market: s for s in order_to_replenish(markets=market_ids)}
         print("\nmarket  region          sent  stored  quarantined  revenue          top SKU")
         for market_id in market_ids:
             resources = platform.runtimes[market_id].resources
@@ -61,8 +65,10 @@ def run_demo(market_ids: list[str], orders: int, seed: int) -> int:
             reasons = _dlq_reasons(resources.ingest_dlq_url, resources.region)
             summary = summaries[market_id]
             top = next(iter(summary.units_per_sku.items()), ("-", 0))
-            print(f"{market_id:<7} {resources.region:<15} {sent[market_id]:>4}  {stored:>6}  {len(reasons):>11}  "
-                  f"{summary.revenue:>10} {summary.currency}  {top[0]} ({top[1]} units)")  # fmt: skip
+            print(
+                f"{market_id:<7} {resources.region:<15} {sent[market_id]:>4}  {stored:>6}  {len(reasons):>11}  "
+                f"{summary.revenue:>10} {summary.currency}  {top[0]} ({top[1]} units)"
+            )
             for reason in reasons:
                 print(f"        DLQ: {reason}")
         print(f"\ndone in {time.monotonic() - started:.0f}s. Where to look:")

@@ -7,13 +7,14 @@ environment holds that function's variables (handlers read their config at cold 
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import io
 import os
 import sys
-import uuid
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -26,23 +27,31 @@ FUNCTIONS_DIR = PROJECT_ROOT / "functions"
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-@dataclass
-class LocalLambdaContext:
-    """The parts of the Lambda context object that handlers and powertools read."""
+class _RoutedStdout(io.TextIOBase):
+    """stdout that sends a handler's output (powertools JSON logs, EMF metrics) to its own log file.
 
-    function_name: str
-    memory_limit_in_mb: int = 512
-    timeout_ms: int = 60_000
-    function_version: str = "$LATEST"
-    log_group_name: str = "/aws/lambda/local"
-    log_stream_name: str = "local"
+    Lambda sends a function's stdout to CloudWatch Logs; here each invocation's thread writes to
+    the function's file while every other thread keeps the terminal.
+    """
 
-    def __post_init__(self) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{self.function_name}"
+    def __init__(self, default: io.TextIOBase) -> None:
+        self.default = default
+        self.local = threading.local()
 
-    def get_remaining_time_in_millis(self) -> int:
-        return self.timeout_ms
+    def _target(self) -> io.TextIOBase:
+        return getattr(self.local, "target", None) or self.default
+
+    def write(self, text: str) -> int:
+        return self._target().write(text)
+
+    def flush(self) -> None:
+        self._target().flush()
+
+
+def _routed_stdout() -> _RoutedStdout:
+    if not isinstance(sys.stdout, _RoutedStdout):
+        sys.stdout = _RoutedStdout(sys.stdout)  # type: ignore[assignment]
+    return sys.stdout  # type: ignore[return-value]
 
 
 @contextmanager
@@ -72,8 +81,14 @@ def function_environment(resources: MarketResources, service: str) -> dict[str, 
     }
 
 
-def load_handler(function: str, resources: MarketResources) -> tuple[ModuleType, Handler]:
-    """Import ``functions/<function>/handler.py`` as a fresh module bound to one market."""
+def load_handler(
+    function: str, resources: MarketResources, log_dir: Path | None = None
+) -> tuple[ModuleType, Handler]:
+    """Import ``functions/<function>/handler.py`` as a fresh module bound to one market.
+
+    With ``log_dir``, what the handler prints goes to ``<log_dir>/<function>-<market>.log``.
+    """
+    stdout = _routed_stdout() if log_dir else None
     path = FUNCTIONS_DIR / function / "handler.py"
     name = f"livebase_local_fn_{function}_{resources.market}"
     spec = importlib.util.spec_from_file_location(name, path)
@@ -83,4 +98,17 @@ def load_handler(function: str, resources: MarketResources) -> tuple[ModuleType,
     with patched_environ(function_environment(resources, function)):
         sys.modules[name] = module
         spec.loader.exec_module(module)
-    return module, module.lambda_handler
+    handler: Handler = module.lambda_handler
+    if stdout is None or log_dir is None:
+        return module, handler
+    log = (log_dir / f"{function}-{resources.market}.log").open("a", encoding="utf-8", buffering=1)
+
+    @functools.wraps(handler)
+    def logged(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        stdout.local.target = log
+        try:
+            return handler(event, context)
+        finally:
+            stdout.local.target = None
+
+    return module, logged

@@ -1,0 +1,72 @@
+"""Live order events -> inventory changes and the stock signals they cross.
+
+What a handler calls per order event: ``order_placed`` reserves, ``order_cancelled`` and
+``refund`` release, each once per order id. The warehouse that serves a market is the caller's
+choice (one per market today), passed in so this stays free of configuration lookups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from livebase.config import Market
+from livebase.events import OrderCancelled, OrderPlaced, Refund
+from livebase.inventory.alerts import STOCK_LOW, StockSignal
+from livebase.inventory.model import ChangeResult, LineRequest, StockKey
+from livebase.inventory.store import InventoryStore
+
+InventoryEvent = OrderPlaced | OrderCancelled | Refund
+
+
+def order_lines(order: OrderPlaced, warehouse_of: Callable[[str], str]) -> list[LineRequest]:
+    """The stock an order asks for, from the warehouse serving its market."""
+    warehouse = warehouse_of(order.market)
+    return [LineRequest(line.sku, warehouse, line.quantity) for line in order.lines]
+
+
+def apply_event(
+    store: InventoryStore, event: InventoryEvent, warehouse_of: Callable[[str], str]
+) -> ChangeResult:
+    """Apply one order event; safe to call again with the same event (or the same order)."""
+    if isinstance(event, OrderPlaced):
+        return store.reserve(event.order_id, event.event_id, order_lines(event, warehouse_of))
+    reason = event.reason if isinstance(event, OrderCancelled) else "refund"
+    return store.release(event.order_id, event.event_id, reason)
+
+
+@dataclass(frozen=True)
+class LiveContext:
+    """Which SKUs are on screen in which room (from ``product_shown`` events), for the cue."""
+
+    rooms_by_sku: dict[str, str]
+
+    def room_of(self, sku: str) -> str | None:
+        return self.rooms_by_sku.get(sku)
+
+
+def stock_signals(
+    store: InventoryStore,
+    touched: Iterable[StockKey],
+    market: Market,
+    live: LiveContext | None = None,
+) -> list[StockSignal]:
+    """Signals for the crossings this change caused.
+
+    ``stock.out`` always goes out; ``stock.low`` only for SKUs being shown in a live room, where
+    a host can use the cue. The level is settled either way, so a later restock re-arms it.
+    """
+    signals: list[StockSignal] = []
+    for key in dict.fromkeys(touched):
+        room = live.room_of(key.sku) if live else None
+        signal = store.settle_alert(key, market.alerts.low_stock_units, room)
+        if signal is None or (signal.kind == STOCK_LOW and room is None):
+            continue
+        signals.append(signal)
+    return signals
+
+
+def signal_entries(signals: Collection[StockSignal], market: Market, bus_name: str) -> list[dict[str, Any]]:
+    """EventBridge entries for the market bus, cues in the market's languages."""
+    return [signal.entry(bus_name, market.languages) for signal in signals]

@@ -1,0 +1,327 @@
+"""The local event-source runner: applies a Kinesis event source mapping the way Lambda does.
+
+The mapping is not deployed into moto (see :mod:`livebase_local.template_transform`); this
+runner polls every shard of the market's stream and invokes the handler in-process with real
+Kinesis event shapes, honouring the mapping's settings:
+
+* ``batch_size``: at most that many records per invocation, in shard order;
+* a ``batchItemFailures`` response (with ``ReportBatchItemFailures``): checkpoint before the
+  lowest failed sequence number and redeliver from there; an identifier not in the batch fails
+  the whole batch, as in Lambda;
+* a raised exception: the whole batch is retried, split in two first when
+  ``bisect_batch_on_error`` is set (bisecting does not use up retries, so a poison record is
+  isolated before the retry budget is spent on it);
+* after ``maximum_retry_attempts`` retries, or once records are older than
+  ``maximum_record_age_seconds``, an on-failure record (Lambda's shape plus ``errorMessage``)
+  goes to the SQS DLQ and the shard moves on.
+
+Nothing is lost: every record read either succeeds or is named in a DLQ message.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from livebase_local.lambda_shapes import LambdaContext, kinesis_event, on_failure_record
+from livebase_local.mappings import EventSourceConfig
+
+Handler = Callable[[dict[str, Any], Any], Any]
+Record = Mapping[str, Any]
+_GET_LIMIT = 10_000  # GetRecords' maximum, as Lambda reads
+_SHARD_REFRESH_SECONDS = 5.0
+
+
+class DrainTimeout(TimeoutError):
+    """``drain`` did not reach the end of every shard in time (a handler that never succeeds?)."""
+
+
+@dataclass
+class Counters:
+    """What the runner did; after a drain ``seen == succeeded + sent_to_dlq`` (nothing lost)."""
+
+    seen: int = 0  # records read from the stream (each once)
+    succeeded: int = 0  # records checkpointed as processed
+    failed: int = 0  # record deliveries that failed (a record retried twice counts twice)
+    sent_to_dlq: int = 0  # records named in on-failure messages
+    invocations: int = 0
+    handler_errors: int = 0  # invocations that raised
+    partial_failures: int = 0  # invocations that reported batchItemFailures
+    dlq_messages: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass
+class _Batch:
+    records: list[Record]
+    attempts: int = 0  # failed invocations so far (retries used = attempts - 1 after a failure)
+
+
+@dataclass
+class _Shard:
+    shard_id: str
+    iterator: str | None = None
+    last_read: str | None = None  # sequence number of the last record fetched
+    buffer: deque[Record] = field(default_factory=deque)
+    batches: deque[_Batch] = field(default_factory=deque)  # bisected halves waiting their turn
+    closed: bool = False
+
+    @property
+    def idle(self) -> bool:
+        return not self.buffer and not self.batches
+
+
+@dataclass
+class _Outcome:
+    failed_from: int | None  # index of the first record to redeliver (None: all succeeded)
+    reason: str
+    raised: bool
+
+
+class KinesisEventSource:
+    """One mapping (stream -> handler) of one market; see the module docstring."""
+
+    def __init__(
+        self,
+        config: EventSourceConfig,
+        handler: Handler,
+        *,
+        kinesis: Any | None = None,
+        sqs: Any | None = None,
+        context_factory: Callable[[EventSourceConfig], Any] = LambdaContext,
+    ) -> None:
+        self.config = config
+        self.handler = handler
+        self.kinesis = kinesis or boto3.client("kinesis", region_name=config.region)
+        self.sqs = sqs or boto3.client("sqs", region_name=config.region)
+        self.context_factory = context_factory
+        self.counters = Counters()
+        self.last_errors: deque[str] = deque(maxlen=20)
+        self._shards: dict[str, _Shard] = {}
+        self._shards_listed = 0.0
+        self._lock = threading.Lock()
+
+    # -- reading ---------------------------------------------------------------------------
+    def _refresh_shards(self) -> None:
+        """Pick up shards (resharding) every few seconds, not on every poll."""
+        if self._shards and time.monotonic() - self._shards_listed < _SHARD_REFRESH_SECONDS:
+            return
+        self._shards_listed = time.monotonic()
+        paginator = self.kinesis.get_paginator("list_shards")
+        for page in paginator.paginate(StreamName=self.config.stream_name):
+            for shard in page["Shards"]:
+                self._shards.setdefault(shard["ShardId"], _Shard(shard["ShardId"]))
+
+    def _iterator(self, shard: _Shard) -> str | None:
+        request: dict[str, Any] = {"StreamName": self.config.stream_name, "ShardId": shard.shard_id}
+        if shard.last_read is not None:
+            request.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=shard.last_read)
+        elif self.config.starting_position == "LATEST":
+            request["ShardIteratorType"] = "LATEST"
+        else:
+            request["ShardIteratorType"] = "TRIM_HORIZON"
+        return str(self.kinesis.get_shard_iterator(**request)["ShardIterator"])
+
+    def _fill(self, shard: _Shard) -> int:
+        """Top the shard's buffer up to a batch; returns records fetched."""
+        if shard.closed or len(shard.buffer) >= self.config.batch_size:
+            return 0
+        if shard.iterator is None:
+            shard.iterator = self._iterator(shard)
+        try:
+            reply = self.kinesis.get_records(ShardIterator=shard.iterator, Limit=_GET_LIMIT)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ExpiredIteratorException":
+                raise
+            shard.iterator = self._iterator(shard)
+            reply = self.kinesis.get_records(ShardIterator=shard.iterator, Limit=_GET_LIMIT)
+        shard.iterator = reply.get("NextShardIterator")
+        shard.closed = shard.iterator is None
+        records = reply.get("Records", [])
+        if records:
+            shard.buffer.extend(records)
+            shard.last_read = records[-1]["SequenceNumber"]
+            with self._lock:
+                self.counters.seen += len(records)
+        return len(records)
+
+    # -- invoking --------------------------------------------------------------------------
+    def _invoke(self, shard: _Shard, records: Sequence[Record]) -> _Outcome:
+        event = kinesis_event(records, shard.shard_id, self.config)
+        with self._lock:
+            self.counters.invocations += 1
+        try:
+            response = self.handler(event, self.context_factory(self.config))
+        except Exception as error:  # a function error: Lambda retries the whole batch
+            with self._lock:
+                self.counters.handler_errors += 1
+            return _Outcome(0, f"{type(error).__name__}: {error}", raised=True)
+        failures = response.get("batchItemFailures") if isinstance(response, Mapping) else None
+        if not self.config.report_batch_item_failures or not failures:
+            return _Outcome(None, "", raised=False)
+        with self._lock:
+            self.counters.partial_failures += 1
+        index = {r["SequenceNumber"]: i for i, r in enumerate(records)}
+        identifiers = [f.get("itemIdentifier") if isinstance(f, Mapping) else None for f in failures]
+        unknown = [i for i in identifiers if i not in index]
+        if unknown:
+            return _Outcome(
+                0, f"batchItemFailures names records not in the batch: {unknown[:3]}", raised=False
+            )
+        lowest = min(index[i] for i in identifiers if i is not None)
+        first = records[lowest]["SequenceNumber"]
+        return _Outcome(
+            lowest, f"handler reported {len(identifiers)} failed item(s), first {first}", raised=False
+        )
+
+    def _send_to_dlq(
+        self, shard: _Shard, records: Sequence[Record], *, condition: str, attempts: int, reason: str
+    ) -> None:
+        message = on_failure_record(
+            records, shard.shard_id, self.config, condition=condition, attempts=attempts, error_message=reason
+        )
+        if self.config.dlq_url:
+            self.sqs.send_message(QueueUrl=self.config.dlq_url, MessageBody=json.dumps(message))
+        with self._lock:
+            self.counters.sent_to_dlq += len(records)
+            self.counters.dlq_messages += 1
+        self.last_errors.append(f"{shard.shard_id}: {len(records)} record(s) to DLQ ({condition}): {reason}")
+
+    def _expired(self, records: Sequence[Record]) -> int:
+        """How many leading records are older than the mapping's maximum record age."""
+        limit = self.config.maximum_record_age_seconds
+        if limit < 0:
+            return 0
+        now = datetime.now(UTC)
+        count = 0
+        for record in records:
+            if (now - record["ApproximateArrivalTimestamp"]).total_seconds() <= limit:
+                break
+            count += 1
+        return count
+
+    def _process_batch(self, shard: _Shard) -> int:
+        """Run the shard's next batch once; returns records settled (succeeded or sent to the DLQ)."""
+        if not shard.batches:
+            size = min(self.config.batch_size, len(shard.buffer))
+            shard.batches.append(_Batch([shard.buffer.popleft() for _ in range(size)]))
+        batch = shard.batches[0]
+        expired = self._expired(batch.records)
+        if expired:
+            old, batch.records = batch.records[:expired], batch.records[expired:]
+            self._send_to_dlq(
+                shard,
+                old,
+                condition="RecordAgeExceeded",
+                attempts=batch.attempts,
+                reason=f"older than {self.config.maximum_record_age_seconds} s",
+            )
+            if not batch.records:
+                shard.batches.popleft()
+            return expired
+        outcome = self._invoke(shard, batch.records)
+        if outcome.failed_from is None:
+            shard.batches.popleft()
+            with self._lock:
+                self.counters.succeeded += len(batch.records)
+            return len(batch.records)
+        done, retry = batch.records[: outcome.failed_from], batch.records[outcome.failed_from :]
+        with self._lock:
+            self.counters.succeeded += len(done)
+            self.counters.failed += len(retry)
+        batch.records, batch.attempts = retry, batch.attempts + 1
+        retries_left = (
+            self.config.maximum_retry_attempts < 0 or batch.attempts <= self.config.maximum_retry_attempts
+        )
+        if outcome.raised and self.config.bisect_batch_on_error and len(retry) > 1:
+            shard.batches.popleft()
+            half = len(retry) // 2
+            shard.batches.extendleft([_Batch(retry[half:]), _Batch(retry[:half])])
+            return len(done)
+        if not retries_left:
+            shard.batches.popleft()
+            self._send_to_dlq(
+                shard,
+                retry,
+                condition="RetryAttemptsExhausted",
+                attempts=batch.attempts,
+                reason=outcome.reason,
+            )
+            return len(done) + len(retry)
+        self.last_errors.append(f"{shard.shard_id}: retrying {len(retry)} record(s): {outcome.reason}")
+        return len(done)
+
+    # -- driving ---------------------------------------------------------------------------
+    def poll_once(self) -> int:
+        """Fetch and run at most one batch per shard; returns records fetched plus settled."""
+        if not self.config.enabled:
+            return 0
+        self._refresh_shards()
+        progress = 0
+        for shard in self._shards.values():
+            progress += self._fill(shard)
+            if not shard.idle:
+                progress += self._process_batch(shard) or 1  # a retry is progress too
+        return progress
+
+    @property
+    def caught_up(self) -> bool:
+        return all(shard.idle for shard in self._shards.values())
+
+    def drain(self, timeout: float = 60.0) -> Counters:
+        """Process until every shard is read to its end and nothing waits for a retry."""
+        deadline = time.monotonic() + timeout
+        while True:
+            progress = self.poll_once()
+            if progress == 0 and self.caught_up:
+                return self.counters
+            if time.monotonic() > deadline:
+                raise DrainTimeout(
+                    f"{self.config.function_name}: not caught up after {timeout} s; "
+                    f"last errors: {list(self.last_errors)[-3:]}"
+                )
+
+    def run_forever(self, stop_event: threading.Event, idle_sleep: float = 0.2) -> None:
+        """Poll until ``stop_event`` is set (``livebase up``); sleeps only when there was nothing to do."""
+        while not stop_event.is_set():
+            if self.poll_once() == 0:
+                stop_event.wait(idle_sleep)
+
+
+class EventSources:
+    """Several mappings (markets) driven together from one thread."""
+
+    def __init__(self, sources: Iterable[KinesisEventSource]) -> None:
+        self.sources = list(sources)
+
+    def poll_once(self) -> int:
+        return sum(source.poll_once() for source in self.sources)
+
+    def drain(self, timeout: float = 120.0) -> dict[str, Counters]:
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.poll_once() == 0 and all(s.caught_up for s in self.sources):
+                return self.counters()
+            if time.monotonic() > deadline:
+                errors = [e for s in self.sources for e in list(s.last_errors)[-2:]]
+                raise DrainTimeout(f"event sources not caught up after {timeout} s; last errors: {errors}")
+
+    def run_forever(self, stop_event: threading.Event, idle_sleep: float = 0.2) -> None:
+        while not stop_event.is_set():
+            if self.poll_once() == 0:
+                stop_event.wait(idle_sleep)
+
+    def counters(self) -> dict[str, Counters]:
+        """Per ``market/function``."""
+        return {f"{s.config.market}/{s.config.function_name}": s.counters for s in self.sources}

@@ -1,0 +1,130 @@
+"""The embedded default in one object: local AWS, the market stacks in it, handlers fed from Kinesis.
+
+``LocalPlatform`` starts moto on 127.0.0.1, synthesises the CDK app (skipped when nothing it
+reads has changed), deploys each market's stack into its own region, loads the ingest handler
+once per market and wires the event-source runner with the mappings' own settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from livebase.config import load_markets
+from livebase.resources import MarketResources, lookup
+from livebase_local.aws_env import apply_local_environment, restore_environment
+from livebase_local.deploy import MarketDeployment, deploy_assembly
+from livebase_local.event_source import Counters, EventSources, KinesisEventSource
+from livebase_local.functions import Handler, load_handler
+from livebase_local.moto_server import LocalAws, LocalAwsError, is_moto
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+STATE_DIR = Path(os.environ.get("LIVEBASE_STATE_DIR", PROJECT_ROOT / ".livebase"))
+SYNTH_INPUTS = ("cdk.json", "infra_cdk", "layers/livebase", "functions")
+
+
+def _source_digest() -> str:
+    digest = hashlib.sha256()
+    for name in SYNTH_INPUTS:
+        root = PROJECT_ROOT / name
+        files = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for path in files:
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def synthesise(out: str | Path) -> Path:
+    """``python infra_cdk/app.py`` into ``out``, skipped when its inputs are unchanged."""
+    out = Path(out).resolve()
+    stamp = out / ".livebase-source-digest"
+    digest = _source_digest()
+    if stamp.is_file() and stamp.read_text() == digest:
+        return out
+    env = {**os.environ, "CDK_OUTDIR": str(out), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "infra_cdk" / "app.py")],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"CDK synth failed:\n{result.stderr.strip()[-4000:]}")
+    stamp.write_text(digest)
+    return out
+
+
+@dataclass
+class MarketRuntime:
+    deployment: MarketDeployment
+    resources: MarketResources
+    handler: Handler
+
+
+class LocalPlatform:
+    """Context manager: everything up on enter, moto stopped (and environment restored) on exit."""
+
+    def __init__(self, market_ids: list[str], port: int | None = None, state_dir: Path = STATE_DIR) -> None:
+        self.market_ids = market_ids
+        self.state_dir = state_dir
+        self.aws = LocalAws(port)
+        self.runtimes: dict[str, MarketRuntime] = {}
+        self.sources = EventSources([])
+        self._previous_env: dict[str, str | None] = {}
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.aws.endpoint_url
+
+    def start(self) -> LocalPlatform:
+        self.aws.start()
+        self._previous_env = apply_local_environment(self.aws.endpoint_url)
+        assembly = synthesise(self.state_dir / "cdk.out")
+        deployments = deploy_assembly(assembly, self.market_ids)
+        (self.state_dir / "logs").mkdir(parents=True, exist_ok=True)
+        sources = []
+        for market_id, deployment in deployments.items():
+            resources = deployment.resources()
+            _, handler = load_handler("ingest", resources, log_dir=self.state_dir / "logs")
+            self.runtimes[market_id] = MarketRuntime(deployment, resources, handler)
+            sources += [KinesisEventSource(config, handler) for config in deployment.event_sources]
+        self.sources = EventSources(sources)
+        return self
+
+    def drain(self, timeout: float = 300.0) -> dict[str, Counters]:
+        return self.sources.drain(timeout=timeout)
+
+    def run_forever(self, stop: threading.Event) -> None:
+        self.sources.run_forever(stop)
+
+    def stop(self) -> None:
+        self.aws.stop()
+        restore_environment(self._previous_env)
+
+    def __enter__(self) -> LocalPlatform:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def market_resources(market_ids: list[str], *, real_aws: bool = False) -> dict[str, MarketResources]:
+    """Resources of deployed markets: in the running local AWS (`livebase up`), or real AWS."""
+    if not real_aws:
+        aws = LocalAws()
+        if not is_moto(aws.port):
+            raise LocalAwsError(f"no local AWS on port {aws.port}: start `./livebase up` (or pass --aws)")
+        apply_local_environment(aws.endpoint_url)
+    markets = load_markets()
+    return {m: lookup(m, markets[m].region) for m in market_ids}

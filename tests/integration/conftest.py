@@ -1,0 +1,69 @@
+"""Shared integration fixtures: the local AWS (moto server) with the real CDK app deployed.
+
+``local_aws`` is session-scoped: one moto server on a free port, the process environment
+pointed at it, the real CDK assembly synthesised once (markets ``sea`` and ``eu``) and deployed
+through CloudFormation, each market in its own region. Tests that need other state create their
+own resources (unique names) rather than resetting moto under the others.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from livebase.config import load_markets
+from livebase_local.aws_env import apply_local_environment, restore_environment
+from livebase_local.deploy import MarketDeployment, deploy_assembly
+from livebase_local.moto_server import LocalAws, free_port
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+LOCAL_MARKETS = ("sea", "eu")
+
+
+@dataclass
+class LocalAwsStack:
+    """What the ``local_aws`` fixture gives a test."""
+
+    server: LocalAws
+    endpoint_url: str
+    assembly_dir: Path
+    deployments: dict[str, MarketDeployment]
+    deploy_seconds: float
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[LocalAws]:
+    """A moto server on a free port with this process's AWS clients pointed at it."""
+    server = LocalAws(free_port(), reuse_existing=False).start()
+    # Tests run in a throwaway process: replace (and afterwards restore) whatever credentials it had.
+    previous = apply_local_environment(server.endpoint_url, overwrite_real_credentials=True)
+    try:
+        yield server
+    finally:
+        restore_environment(previous)
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def cdk_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real CDK app, synthesised once for the local markets."""
+    from infra_cdk.app import build_app, synth_errors
+
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    markets = {key: market for key, market in load_markets().items() if key in LOCAL_MARKETS}
+    errors = synth_errors(build_app(outdir=str(outdir), markets=markets).synth())
+    assert not errors, errors
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def local_aws(moto_server: LocalAws, cdk_assembly: Path) -> LocalAwsStack:
+    started = time.perf_counter()
+    deployments = deploy_assembly(cdk_assembly, LOCAL_MARKETS)
+    seconds = time.perf_counter() - started
+    return LocalAwsStack(moto_server, moto_server.endpoint_url, cdk_assembly, deployments, seconds)
