@@ -51,7 +51,9 @@ def _corrupt(payload: dict[str, Any], how: str, rng: Any) -> bytes:
     if how == "missing_field":
         del bad[rng.choice(("room_id", "viewer_id", "ts", "event_id"))]
     elif how == "bad_type":
-        name, value = rng.choice((("ts", "yesterday"), ("viewer_id", 12345), ("room_id", None), ("session_id", ["x"])))
+        name, value = rng.choice(
+            (("ts", "yesterday"), ("viewer_id", 12345), ("room_id", None), ("session_id", ["x"]))
+        )
         bad[name] = value
     elif how == "schema_version":
         bad["schema_version"] = 2
@@ -77,8 +79,9 @@ def generate_day(
     """Yield the market's live day in time order (two rooms: lunch and prime time, local time)."""
     if not 0.0 <= malformed_share <= 1.0:
         raise ValueError(f"malformed_share must be within [0, 1], got {malformed_share}")
-    options = SimOptions(scale=scale, flash_sale=flash_sale, degraded_edge=degraded_edge,
-                         **({"day": day} if day else {}))  # fmt: skip
+    options = SimOptions(
+        scale=scale, flash_sale=flash_sale, degraded_edge=degraded_edge, **({"day": day} if day else {})
+    )
     bad_rng = seeded_random(seed, market.id, "malformed")
     second, prefix = -1, ""
     encode = _ENCODER.encode
@@ -99,8 +102,12 @@ def write_file(path: Path | str, records: Iterable[SimRecord]) -> int:
     count = 0
     with Path(path).open("w", encoding="utf-8") as out:
         for record in records:
-            row = {"ts": record.ts, "partition_key": record.partition_key, "kind": record.kind,
-                   "data": record.data.decode("utf-8", errors="replace")}  # fmt: skip
+            row = {
+                "ts": record.ts,
+                "partition_key": record.partition_key,
+                "kind": record.kind,
+                "data": record.data.decode("utf-8", errors="replace"),
+            }
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
     return count
@@ -140,8 +147,9 @@ def _batches(records: Iterable[SimRecord]) -> Iterator[list[SimRecord]]:
         yield batch
 
 
-def _put_with_retries(client: Any, stream_name: str, batch: Sequence[SimRecord], report: SendReport,
-                      attempts: int, sleep: Any) -> None:  # fmt: skip
+def _put_with_retries(
+    client: Any, stream_name: str, batch: Sequence[SimRecord], report: SendReport, attempts: int, sleep: Any
+) -> None:
     pending = list(batch)
     for attempt in range(attempts):
         entries = [{"Data": r.data, "PartitionKey": r.partition_key} for r in pending]
@@ -213,8 +221,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {write_file(args.out, records)} records to {args.out}")
     if args.stream:
         report = send_to_kinesis(records, args.stream, market.region, args.rate, total=len(records))
-        print(f"sent: {report.sent} failed: {report.failed} retried: {report.retried} "
-              f"records_per_s: {report.records_per_s:.0f}")  # fmt: skip
+        print(
+            f"sent: {report.sent} failed: {report.failed} retried: {report.retried} "
+            f"records_per_s: {report.records_per_s:.0f}"
+        )
         return 1 if report.failed else 0
     if not args.out:
         print(f"generated {len(records)} records (use --out or --stream to keep them)")

@@ -25,8 +25,21 @@ from livebase_local.simulator_text import phrases
 
 DEFAULT_DAY = date(2026, 11, 11)
 # Typical ticket of a live-commerce item in each currency (prices draw around it).
-PRICE_LEVEL = {"SGD": 40, "MYR": 120, "THB": 900, "IDR": 400_000, "VND": 700_000, "PHP": 1500,
-               "AED": 110, "SAR": 110, "EUR": 30, "GBP": 26, "USD": 32, "JPY": 4500, "KRW": 40_000}  # fmt: skip
+PRICE_LEVEL = {
+    "SGD": 40,
+    "MYR": 120,
+    "THB": 900,
+    "IDR": 400_000,
+    "VND": 700_000,
+    "PHP": 1500,
+    "AED": 110,
+    "SAR": 110,
+    "EUR": 30,
+    "GBP": 26,
+    "USD": 32,
+    "JPY": 4500,
+    "KRW": 40_000,
+}
 ZERO_DECIMAL = {"IDR", "VND", "JPY", "KRW"}
 LIKES_PER_MIN, COMMENTS_PER_MIN, SHARES_PER_MIN = 0.8, 0.25, 0.01
 EDGE_TICK_S = 15.0
@@ -71,11 +84,22 @@ def iso(ts: float) -> str:
 class RoomDay:
     """Generates one room's events as (ts, partition key, payload dict) tuples into ``out``."""
 
-    def __init__(self, market: Market, seed: int, index: int, local_start: tuple[int, int],
-                 hours: float, options: SimOptions, rng: random.Random, out: list[tuple[float, int, str, dict[str, Any]]]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        market: Market,
+        seed: int,
+        index: int,
+        local_start: tuple[int, int],
+        hours: float,
+        options: SimOptions,
+        rng: random.Random,
+        out: list[tuple[float, int, str, dict[str, Any]]],
+    ) -> None:
         self.market, self.seed, self.rng, self.out, self.options = market, seed, rng, out, options
         zone = ZoneInfo(market.time_zone)
-        start = datetime.combine(options.day, datetime.min.time(), zone).replace(hour=local_start[0], minute=local_start[1])  # fmt: skip
+        start = datetime.combine(options.day, datetime.min.time(), zone).replace(
+            hour=local_start[0], minute=local_start[1]
+        )
         self.zone = zone
         self.start = start.timestamp()
         self.end = self.start + hours * 3600
@@ -85,7 +109,11 @@ class RoomDay:
         self.peak_rate = 120.0 * options.scale  # arrivals per minute at the diurnal peak
         self.edges = market.edge_locations
         self.edge_weights = [1.0 / (i + 1) for i in range(len(self.edges))]
-        self.flash = (self.start + 0.45 * (self.end - self.start), 600.0) if options.flash_sale and index == 0 else None  # fmt: skip
+        self.flash = (
+            (self.start + 0.45 * (self.end - self.start), 600.0)
+            if options.flash_sale and index == 0
+            else None
+        )
         self.degraded = None
         if options.degraded_edge and index == 0 and len(self.edges) > 1:
             self.degraded = (self.edges[1], self.start + 0.65 * (self.end - self.start), 15 * 60.0)
@@ -98,9 +126,17 @@ class RoomDay:
     # ---- plumbing ----
     def emit(self, ts: float, kind: str, viewer: str, partition_key: str, **fields: Any) -> None:
         self.count += 1
-        payload = {"event_id": f"ev-{self.room_id}-{self.seed}-{self.count:08d}", "schema_version": 1,
-                   "type": kind, "market": self.market.id, "room_id": self.room_id,
-                   "session_id": self.session_id, "ts": ts, "viewer_id": viewer, **fields}  # fmt: skip
+        payload = {
+            "event_id": f"ev-{self.room_id}-{self.seed}-{self.count:08d}",
+            "schema_version": 1,
+            "type": kind,
+            "market": self.market.id,
+            "room_id": self.room_id,
+            "session_id": self.session_id,
+            "ts": ts,
+            "viewer_id": viewer,
+            **fields,
+        }
         self.out.append((ts, len(self.out), partition_key, payload))
 
     def _price(self, reference: Decimal, factor: float) -> Decimal:
@@ -109,8 +145,13 @@ class RoomDay:
 
     def _lineup(self, index: int) -> list[Segment]:
         rng, level = self.rng, PRICE_LEVEL.get(self.market.currency, 30)
-        skus = [(f"{self.market.id.upper()}-{index + 1}{n:04d}", self._price(Decimal(level), rng.lognormvariate(0, 0.3)))
-                for n in range(8)]  # fmt: skip
+        skus = [
+            (
+                f"{self.market.id.upper()}-{index + 1}{n:04d}",
+                self._price(Decimal(level), rng.lognormvariate(0, 0.3)),
+            )
+            for n in range(8)
+        ]
         segments, t, n = [], self.start, 0
         flash_at = self.flash[0] if self.flash else math.inf
         while t < self.end:
@@ -123,7 +164,9 @@ class RoomDay:
                 assert self.flash is not None
                 sku, price = skus[0]
                 t, length = flash_at, self.flash[1]
-                segments.append(Segment(t, min(self.end, t + length), sku, self._price(price, 0.6), Decimal(level), True))  # fmt: skip
+                segments.append(
+                    Segment(t, min(self.end, t + length), sku, self._price(price, 0.6), Decimal(level), True)
+                )
             else:
                 segments.append(Segment(t, min(self.end, t + length), sku, price, Decimal(level), False))
             t += length
@@ -133,8 +176,15 @@ class RoomDay:
     # ---- the day ----
     def run(self) -> None:
         for seg in self.segments:
-            self.emit(seg.start, "product_shown", self.host, self.room_id, sku=seg.sku,
-                      shown_from=iso(seg.start), shown_until=iso(seg.end))  # fmt: skip
+            self.emit(
+                seg.start,
+                "product_shown",
+                self.host,
+                self.room_id,
+                sku=seg.sku,
+                shown_from=iso(seg.start),
+                shown_until=iso(seg.end),
+            )
         t, peak = self.start, max(diurnal(h / 4) for h in range(96))
         while t < self.end:
             minute_end = min(self.end, (math.floor((t - self.start) / 60) + 1) * 60 + self.start)
@@ -171,8 +221,11 @@ class RoomDay:
         self.intervals.append((edge, t0, leave))
         self.emit(t0, "viewer_joined", vid, vid)
         self.emit(leave, "viewer_left", vid, vid)
-        for rate, emit in ((LIKES_PER_MIN, self._like), (COMMENTS_PER_MIN, self._comment),
-                           (SHARES_PER_MIN, self._share)):  # fmt: skip
+        for rate, emit in (
+            (LIKES_PER_MIN, self._like),
+            (COMMENTS_PER_MIN, self._comment),
+            (SHARES_PER_MIN, self._share),
+        ):
             t = t0 + rng.expovariate(rate / 60)
             while t < leave:
                 emit(t, vid, trouble)
@@ -187,7 +240,9 @@ class RoomDay:
 
     def _comment(self, t: float, vid: str, trouble: tuple[float, float] | None) -> None:
         rng = self.rng
-        language = rng.choices(self.market.languages, [1.0 / (i + 1) for i in range(len(self.market.languages))])[0]  # fmt: skip
+        language = rng.choices(
+            self.market.languages, [1.0 / (i + 1) for i in range(len(self.market.languages))]
+        )[0]
         pool, draw = phrases(language), rng.random()
         if trouble and trouble[0] <= t < trouble[1] and draw < 0.6:
             kind = "trouble"
@@ -218,11 +273,24 @@ class RoomDay:
             if t_order >= leave:
                 continue
             order_id = f"o-{self.room_id}-{self.seed}-{self.count:08d}"
-            self.emit(t_order, "order_placed", vid, vid, order_id=order_id, currency=self.market.currency,
-                      lines=[{"sku": seg.sku, "quantity": quantity, "unit_price": price}])  # fmt: skip
+            self.emit(
+                t_order,
+                "order_placed",
+                vid,
+                vid,
+                order_id=order_id,
+                currency=self.market.currency,
+                lines=[{"sku": seg.sku, "quantity": quantity, "unit_price": price}],
+            )
             if rng.random() < 0.03:
-                self.emit(min(self.end, t_order + rng.uniform(60, 900)), "order_cancelled", vid, vid,
-                          order_id=order_id, reason="changed_mind")  # fmt: skip
+                self.emit(
+                    min(self.end, t_order + rng.uniform(60, 900)),
+                    "order_cancelled",
+                    vid,
+                    vid,
+                    order_id=order_id,
+                    reason="changed_mind",
+                )
 
     def edge_stats(self) -> None:
         ticks = int((self.end - self.start) // EDGE_TICK_S)
@@ -241,11 +309,23 @@ class RoomDay:
                 t = self.start + k * EDGE_TICK_S
                 cpu = min(0.99, max(0.02, 0.12 + 0.5 * served / capacity + self.rng.gauss(0, 0.02)))
                 errors = min(1.0, max(0.0, self.rng.gauss(0.004, 0.002)))
-                if self.degraded and edge == self.degraded[0] and 0 <= t - self.degraded[1] < self.degraded[2]:
+                if (
+                    self.degraded
+                    and edge == self.degraded[0]
+                    and 0 <= t - self.degraded[1] < self.degraded[2]
+                ):
                     cpu, errors = self.rng.uniform(0.92, 0.98), self.rng.uniform(0.06, 0.12)
-                self.emit(t, "edge_node_stats", agent, self.room_id, edge_location=edge, viewers_served=served,
-                          bitrate_kbps=round(self.rng.uniform(2500, 4500), 1), cpu=round(cpu, 4),
-                          error_rate=round(errors, 4))  # fmt: skip
+                self.emit(
+                    t,
+                    "edge_node_stats",
+                    agent,
+                    self.room_id,
+                    edge_location=edge,
+                    viewers_served=served,
+                    bitrate_kbps=round(self.rng.uniform(2500, 4500), 1),
+                    cpu=round(cpu, 4),
+                    error_rate=round(errors, 4),
+                )
 
 
 ROOM_SCHEDULE = (((19, 0), 4.0), ((12, 0), 2.5))  # local start and hours of each room

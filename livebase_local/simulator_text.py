@@ -8,9 +8,21 @@ from __future__ import annotations
 PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
         "positive": ("love this!", "so beautiful 😍", "great price, want one", "amazing deal", "looks nice"),
-        "neutral": ("what size is this?", "hello from Penang", "how much is shipping?", "colour options?",
-                    "is it waterproof?", "first time here"),
-        "negative": ("too expensive", "looks fake", "mine arrived broken", "worst host ever", "this is a scam"),
+        "neutral": (
+            "what size is this?",
+            "hello from Penang",
+            "how much is shipping?",
+            "colour options?",
+            "is it waterproof?",
+            "first time here",
+        ),
+        "negative": (
+            "too expensive",
+            "looks fake",
+            "mine arrived broken",
+            "worst host ever",
+            "this is a scam",
+        ),
         "trouble": ("so laggy", "stream keeps buffering", "lag again 😡", "video frozen", "stream is bad"),
     },
     "ms": {
@@ -61,7 +73,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "negative": ("muy caro", "es falso", "decepcionada", "malo"),
         "trouble": ("se traba mucho", "lag horrible", "está congelado"),
     },
-}  # fmt: skip
+}
 
 
 def phrases(language: str) -> dict[str, tuple[str, ...]]:

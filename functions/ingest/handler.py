@@ -28,7 +28,13 @@ from pydantic import ValidationError
 
 from livebase.events import OrderPlaced, parse_event
 from livebase.orders import order_model, order_placed_entry, order_record
-from livebase.quarantine import QuarantinedRecord, describe_error, dlq_message, quarantine_body, quarantine_key
+from livebase.quarantine import (
+    QuarantinedRecord,
+    describe_error,
+    dlq_message,
+    quarantine_body,
+    quarantine_key,
+)
 from livebase.resources import MarketResources
 
 # Cold start: everything market-specific is read once, from the stack's environment.

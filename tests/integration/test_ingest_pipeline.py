@@ -1,0 +1,172 @@
+"""The ingest handler on the deployed market stacks: Kinesis → handler → DynamoDB, EventBridge, DLQ.
+
+Records go through the real path: put on the market's stream in the local AWS, read by the
+event-source runner with the mapping's settings, handled by the handler loaded for that market.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from livebase.orders import order_model
+from livebase.resources import MarketResources
+from livebase_local.event_source import EventSources, KinesisEventSource
+from livebase_local.functions import load_handler
+from tests.integration.conftest import LocalAwsStack
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Pipeline:
+    resources: MarketResources
+    sources: EventSources
+    handler: Any
+    events_queue_url: str
+
+    def send(self, records: list[bytes]) -> None:
+        kinesis = boto3.client("kinesis", region_name=self.resources.region)
+        response = kinesis.put_records(
+            StreamName=self.resources.stream_name,
+            Records=[{"PartitionKey": f"pk-{i}", "Data": data} for i, data in enumerate(records)],
+        )
+        assert response["FailedRecordCount"] == 0
+        self.sources.drain(timeout=120)
+
+    def emitted_orders(self) -> list[dict[str, Any]]:
+        sqs = boto3.client("sqs", region_name=self.resources.region)
+        found = []
+        while batch := sqs.receive_message(QueueUrl=self.events_queue_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
+            for message in batch:
+                found.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=self.events_queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return found
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        sqs = boto3.client("sqs", region_name=self.resources.region)
+        found = []
+        while batch := sqs.receive_message(QueueUrl=self.resources.ingest_dlq_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
+            for message in batch:
+                found.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=self.resources.ingest_dlq_url, ReceiptHandle=message["ReceiptHandle"])
+        return found
+
+
+@pytest.fixture(scope="module")
+def sea(local_aws: LocalAwsStack) -> Iterator[Pipeline]:
+    deployment = local_aws.deployments["sea"]
+    resources = deployment.resources()
+    _, handler = load_handler("ingest", resources)
+    sources = EventSources(KinesisEventSource(config, handler) for config in deployment.event_sources)
+    sources.drain(timeout=120)  # whatever other tests left on the stream
+    # Observe the bus the way a consumer would: a rule forwarding order events to a queue.
+    sqs = boto3.client("sqs", region_name=resources.region)
+    events = boto3.client("events", region_name=resources.region)
+    queue_url = sqs.create_queue(QueueName=f"observe-orders-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(
+        Name="observe-orders", EventBusName=resources.event_bus_name,
+        EventPattern=json.dumps({"source": ["livebase.orders"]}),
+    )  # fmt: skip
+    events.put_targets(
+        Rule="observe-orders", EventBusName=resources.event_bus_name, Targets=[{"Id": "q", "Arn": queue_arn}]
+    )
+    yield Pipeline(resources, sources, handler, queue_url)
+
+
+def order(order_id: str, *, quantity: int = 2, **changes: Any) -> bytes:
+    body = {
+        "event_id": f"evt-{order_id}",
+        "type": "order_placed",
+        "market": "sea",
+        "room_id": "room-test",
+        "session_id": "sess-test",
+        "ts": "2026-11-25T11:00:00Z",
+        "viewer_id": "v_0123456789abcdef0123",
+        "order_id": order_id,
+        "currency": "SGD",
+        "lines": [{"sku": "SKU-TEST-1", "quantity": quantity, "unit_price": "10.50"}],
+        **changes,
+    }
+    return json.dumps(body).encode()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def test_orders_are_stored_and_announced(sea: Pipeline) -> None:
+    ids = [unique("ord-happy") for _ in range(5)]
+    sea.send([order(i, quantity=n + 1) for n, i in enumerate(ids)])
+    model = order_model(sea.resources.orders_table, sea.resources.region)
+    stored = {record.order_id: record for record in model.batch_get(ids)}
+    assert set(stored) == set(ids)
+    assert [int(stored[i].lines[0].quantity) for i in ids] == [1, 2, 3, 4, 5]
+    assert stored[ids[2]].total == "31.50" and stored[ids[2]].viewer_id.startswith("v_")
+    announced = [e for e in sea.emitted_orders() if e["detail"]["order_id"] in ids]
+    assert sorted(e["detail"]["order_id"] for e in announced) == sorted(ids)
+    assert all(e["detail-type"] == "OrderPlaced" and "viewer_id" not in e["detail"] for e in announced)
+
+
+def test_duplicate_delivery_writes_and_announces_once(sea: Pipeline) -> None:
+    order_id = unique("ord-dup")
+    record = order(order_id)
+    sea.send([record, record])  # the producer retried
+    sea.send([record])  # and again, later: a new batch
+    model = order_model(sea.resources.orders_table, sea.resources.region)
+    assert model.get(order_id).event_id == f"evt-{order_id}"
+    announced = [e for e in sea.emitted_orders() if e["detail"]["order_id"] == order_id]
+    assert len(announced) == 1
+    counters = sea.sources.counters()
+    assert all(c.sent_to_dlq == 0 for c in counters.values())
+
+
+def test_malformed_records_are_quarantined_with_reasons_and_the_rest_processed(sea: Pipeline) -> None:
+    good = [unique("ord-ok") for _ in range(3)]
+    marker = unique("bad")
+    malformed = [
+        b'{"event_id": "' + marker.encode() + b'", "type": "order_placed"',  # truncated JSON
+        order(unique("ord-bad"), viewer_id="alice@example.com", event_id=marker + "-pii"),
+        order(unique("ord-bad"), schema_version=7, event_id=marker + "-version"),
+    ]
+    sea.send([order(good[0]), malformed[0], order(good[1]), malformed[1], malformed[2], order(good[2])])
+
+    model = order_model(sea.resources.orders_table, sea.resources.region)
+    assert {r.order_id for r in model.batch_get(good)} == set(good)
+    letters = [
+        d for d in sea.dead_letters()
+        if marker.encode() in base64.b64decode(d.get("record", {}).get("data", ""))
+    ]  # fmt: skip
+    assert len(letters) == 3
+    reasons = sorted(d["reason"] for d in letters)
+    assert any("Invalid JSON" in r or "EOF" in r for r in reasons), reasons
+    assert any(r.startswith("order_placed.viewer_id") for r in reasons), reasons
+    assert any("schema_version" in r for r in reasons), reasons
+    assert not any("alice@example.com" in r for r in reasons)  # reasons never echo the input
+    assert all(d["condition"] == "ValidationFailed" for d in letters)
+    s3 = boto3.client("s3", region_name=sea.resources.region)
+    body = s3.get_object(Bucket=sea.resources.data_lake_bucket, Key=letters[0]["quarantineObject"])["Body"].read()
+    assert len(body.decode().splitlines()) >= 3
+    assert all(c.sent_to_dlq == 0 for c in sea.sources.counters().values())  # nothing retried to death
+
+
+def test_direct_invocation_of_a_sample_event_reports_no_failures(sea: Pipeline) -> None:
+    from livebase_local.lambda_shapes import LambdaContext
+
+    sample = json.loads(open("events/kinesis_order_placed.json").read())
+    config = next(iter(sea.sources.sources)).config
+    response = sea.handler(sample, LambdaContext(config))
+    assert response == {"batchItemFailures": []}
+    assert order_model(sea.resources.orders_table, sea.resources.region).get("ord-sea-000001").currency == "SGD"
