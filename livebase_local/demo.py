@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import Counter
 
 import boto3
 
 from livebase.config import load_markets
 from livebase.orders import order_model
-from livebase_local.demo_stream import seeded_orders
+from livebase_local.demo_stream import OPENING_STOCK, seeded_orders
 from livebase_local.platform import STATE_DIR, LocalPlatform
 from livebase_local.prefect_server import LocalPrefectServer
+from livebase_local.stock import seed_stock
 
 
 def _put(stream: str, region: str, records: list[bytes]) -> None:
@@ -47,6 +49,7 @@ def run_demo(market_ids: list[str], orders: int, seed: int) -> int:
         sent: dict[str, int] = {}
         for market_id in market_ids:
             runtime = platform.runtimes[market_id]
+            seed_stock(runtime.resources, OPENING_STOCK)
             records = seeded_orders(markets[market_id], orders, seed)
             _put(runtime.resources.stream_name, runtime.resources.region, records)
             sent[market_id] = len(records)
@@ -58,16 +61,20 @@ def run_demo(market_ids: list[str], orders: int, seed: int) -> int:
             from flows.order_to_replenish import order_to_replenish
 
             summaries = {s.market: s for s in order_to_replenish(markets=market_ids)}
-        print("\nmarket  region          sent  stored  quarantined  revenue          top SKU")
+            from prefect.logging.handlers import APILogHandler
+
+            APILogHandler().flush()  # the run's logs reach the server before it stops
+        print("\nmarket  region          sent  placed  rejected  quarantined  revenue          top SKU")
         for market_id in market_ids:
             resources = platform.runtimes[market_id].resources
-            stored = order_model(resources.orders_table, resources.region).count()
+            statuses = Counter(o.status for o in order_model(resources.orders_table, resources.region).scan())
             reasons = _dlq_reasons(resources.ingest_dlq_url, resources.region)
             summary = summaries[market_id]
             top = next(iter(summary.units_per_sku.items()), ("-", 0))
             print(
-                f"{market_id:<7} {resources.region:<15} {sent[market_id]:>4}  {stored:>6}  {len(reasons):>11}  "
-                f"{summary.revenue:>10} {summary.currency}  {top[0]} ({top[1]} units)"
+                f"{market_id:<7} {resources.region:<15} {sent[market_id]:>4}  {statuses['placed']:>6}  "
+                f"{statuses['rejected']:>8}  {len(reasons):>11}  {summary.revenue:>10} {summary.currency}  "
+                f"{top[0]} ({top[1]} units)"
             )
             for reason in reasons:
                 print(f"        DLQ: {reason}")

@@ -18,6 +18,8 @@ CATALOGUE = {
     "SKU-SCARF-21": Decimal("29.00"),
     "SKU-BAG-404": Decimal("89.00"),
 }
+# Opening stock per SKU: plenty, except one bag that sells out live (stock.low, stock.out, rejections).
+OPENING_STOCK = {sku: 500 for sku in CATALOGUE} | {"SKU-BAG-404": 8}
 MALFORMED = (
     b'{"type": "order_placed", "market": "%s"',  # truncated JSON
     b'{"event_id": "bad-00000001", "type": "order_placed", "market": "%s", "lines": []}',  # fields missing

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from livebase.config import load_markets
 from livebase.resources import MarketResources
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -75,6 +76,7 @@ def function_environment(resources: MarketResources, service: str) -> dict[str, 
         "AWS_REGION": resources.region,
         "AWS_DEFAULT_REGION": resources.region,
         "AWS_LAMBDA_FUNCTION_NAME": resources.ingest_function_name,
+        "MARKET_CONFIG": load_markets()[resources.market].model_dump_json(),
         "POWERTOOLS_SERVICE_NAME": service,
         "POWERTOOLS_METRICS_NAMESPACE": "Livebase",
         "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on one machine

@@ -2,6 +2,7 @@
 
     python -m livebase_local.simulator --market sea --seed 7 --scale 0.1 --out day.jsonl
     python -m livebase_local.simulator --market sea --seed 7 --stream Livebase-sea-LiveEvents --rate 2000
+    python -m livebase_local.simulator --market sea --send    # stream read from stack Livebase-sea
 
 The same seed gives byte-identical records. A share of records can be made malformed (missing
 field, bad type, unknown schema version, an email in a comment, truncated JSON); they are drawn
@@ -206,12 +207,13 @@ def send_to_kinesis(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="livebase-simulate", description=__doc__.splitlines()[0])
-    parser.add_argument("--market", required=True)
+    parser.add_argument("--market", required=True, choices=sorted(load_markets()))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--malformed", type=float, default=0.0, help="share of malformed records, 0..1")
     parser.add_argument("--out", type=Path, help="write JSON lines here")
     parser.add_argument("--stream", help="Kinesis stream name (AWS_ENDPOINT_URL for local AWS)")
+    parser.add_argument("--send", action="store_true", help="send to the stream of the deployed stack")
     parser.add_argument("--rate", type=float, default=None, help="records per second to Kinesis")
     parser.add_argument("--limit", type=int, default=None, help="stop after this many records")
     args = parser.parse_args(argv)
@@ -219,8 +221,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     records = list(generate_day(market, args.seed, args.scale, args.malformed))[: args.limit]
     if args.out:
         print(f"wrote {write_file(args.out, records)} records to {args.out}")
-    if args.stream:
-        report = send_to_kinesis(records, args.stream, market.region, args.rate, total=len(records))
+    stream = args.stream
+    if args.send and not stream:
+        from livebase.resources import lookup
+
+        stream = lookup(market.id, market.region).stream_name
+    if stream:
+        report = send_to_kinesis(records, stream, market.region, args.rate, total=len(records))
         print(
             f"sent: {report.sent} failed: {report.failed} retried: {report.retried} "
             f"records_per_s: {report.records_per_s:.0f}"

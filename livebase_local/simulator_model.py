@@ -47,7 +47,7 @@ EDGE_TICK_S = 15.0
 
 @dataclass(frozen=True)
 class SimOptions:
-    """``scale`` 1.0 is ~1,200 concurrent viewers at prime time (about 250k events a day)."""
+    """``scale`` 1.0: ~2,000 concurrent viewers at the prime-time peak, ~430k events a day."""
 
     scale: float = 1.0
     day: date = DEFAULT_DAY

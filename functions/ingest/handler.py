@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -26,8 +27,18 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from livebase.events import OrderPlaced, parse_event
-from livebase.orders import order_model, order_placed_entry, order_record
+from livebase.config import Market
+from livebase.events import OrderCancelled, OrderPlaced, Refund, parse_event
+from livebase.inventory import (
+    InventoryStore,
+    LiveContext,
+    ReservationStatus,
+    apply_event,
+    retry_config,
+    signal_entries,
+    stock_signals,
+)
+from livebase.orders import market_warehouse, order_entry, order_model, order_record
 from livebase.quarantine import (
     QuarantinedRecord,
     describe_error,
@@ -39,11 +50,13 @@ from livebase.resources import MarketResources
 
 # Cold start: everything market-specific is read once, from the stack's environment.
 resources = MarketResources.from_environment()
+market = Market.model_validate_json(os.environ["MARKET_CONFIG"])
 session = boto3.Session(region_name=resources.region)
 events_client = session.client("events")
 s3_client = session.client("s3")
 sqs_client = session.client("sqs")
 orders = order_model(resources.orders_table, resources.region)
+inventory = InventoryStore(session.client("dynamodb", config=retry_config()), resources.inventory_table)
 
 logger = Logger()
 tracer = Tracer()
@@ -53,26 +66,64 @@ idempotency = IdempotencyConfig(event_key_jmespath="order_id", expires_after_sec
 persistence = DynamoDBPersistenceLayer(table_name=resources.idempotency_table, boto3_session=session)
 
 
+# A reservation's outcome decides the order's status; a cancel that overtook its order wins.
+ORDER_STATUS = {
+    ReservationStatus.RESERVED: "placed",
+    ReservationStatus.REJECTED: "rejected",
+    ReservationStatus.RELEASED: "cancelled",
+}
+
+
 @dataclass
 class BatchState:
     """What one invocation collects beside the per-record work."""
 
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
-    orders_accepted: int = 0
+    orders_handled: int = 0
     events_seen: int = 0
+
+
+def put_events(entries: list[dict[str, Any]]) -> None:
+    for start in range(0, len(entries), 10):
+        response = events_client.put_events(Entries=entries[start : start + 10])
+        if response.get("FailedEntryCount"):
+            codes = {e.get("ErrorCode") for e in response["Entries"] if e.get("ErrorCode")}
+            raise RuntimeError(f"EventBridge refused {response['FailedEntryCount']} entries: {codes}")
 
 
 @idempotent_function(
     data_keyword_argument="order", config=idempotency, persistence_store=persistence, key_prefix="order_placed"
 )
 def accept_order(order: dict[str, Any]) -> dict[str, str]:
-    """Store the order and announce it; runs once per order id, however often it is delivered."""
+    """Reserve stock, store the order, announce it; once per order id, however often delivered.
+
+    Each step is idempotent on its own too (the reservation on the order id, the order item is
+    overwritten with the same content), so a crash between them is repaired by redelivery.
+    """
     placed = OrderPlaced.model_validate(order)
-    order_record(orders, placed).save()
-    response = events_client.put_events(Entries=[order_placed_entry(placed, resources.event_bus_name)])
-    if response.get("FailedEntryCount"):
-        raise RuntimeError(f"EventBridge refused OrderPlaced: {response['Entries'][0].get('ErrorCode')}")
-    return {"order_id": placed.order_id, "status": "accepted"}
+    change = apply_event(inventory, placed, market_warehouse)
+    accepted = change.status is ReservationStatus.RESERVED
+    record = order_record(orders, placed)
+    record.status = ORDER_STATUS[change.status or ReservationStatus.REJECTED]
+    record.save()
+    live = LiveContext({line.sku: placed.room_id for line in placed.lines})  # sold live in this room
+    signals = stock_signals(inventory, change.touched, market, live)
+    put_events(
+        [order_entry(placed, resources.event_bus_name, accepted=accepted, reason=change.reason)]
+        + signal_entries(signals, market, resources.event_bus_name)
+    )
+    return {"order_id": placed.order_id, "status": record.status}
+
+
+def release_order(event: OrderCancelled | Refund) -> None:
+    """Give the stock back and mark the order; both steps are idempotent on the order id."""
+    change = apply_event(inventory, event, market_warehouse)
+    status = "cancelled" if isinstance(event, OrderCancelled) else "refunded"
+    try:
+        orders.get(event.order_id).update(actions=[orders.status.set(status)])
+    except orders.DoesNotExist:
+        logger.info("release for an order not seen yet", order_id=event.order_id, outcome=change.outcome)
+    put_events(signal_entries(stock_signals(inventory, change.touched, market), market, resources.event_bus_name))
 
 
 def handle_record(record: KinesisStreamRecord, state: BatchState) -> None:
@@ -95,7 +146,10 @@ def handle_record(record: KinesisStreamRecord, state: BatchState) -> None:
     state.events_seen += 1
     if isinstance(event, OrderPlaced):
         accept_order(order=event.model_dump(mode="json"))
-        state.orders_accepted += 1
+        state.orders_handled += 1
+    elif isinstance(event, OrderCancelled | Refund):
+        release_order(event)
+        state.orders_handled += 1
 
 
 def flush_quarantine(state: BatchState) -> None:
@@ -129,13 +183,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     failures = len(response.get("batchItemFailures", []))
     metrics.add_dimension(name="market", value=resources.market)
     metrics.add_metric(name="RecordsReceived", unit=MetricUnit.Count, value=len(event.get("Records", [])))
-    metrics.add_metric(name="OrdersAccepted", unit=MetricUnit.Count, value=state.orders_accepted)
+    metrics.add_metric(name="OrderEventsHandled", unit=MetricUnit.Count, value=state.orders_handled)
     metrics.add_metric(name="RecordsQuarantined", unit=MetricUnit.Count, value=len(state.quarantined))
     metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=failures)
     logger.info(
         "batch done",
         records=len(event.get("Records", [])),
-        orders_accepted=state.orders_accepted,
+        order_events=state.orders_handled,
         quarantined=len(state.quarantined),
         failed=failures,
     )

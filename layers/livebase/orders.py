@@ -6,6 +6,7 @@ The table and region differ per market, so the model is bound at run time with
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
@@ -76,11 +77,17 @@ def order_record(model: type[OrderRecord], order: OrderPlaced) -> OrderRecord:
     )
 
 
-def order_placed_entry(order: OrderPlaced, bus_name: str) -> dict[str, Any]:
-    """EventBridge entry for an accepted order: business facts and the pseudonymous viewer only."""
-    import json
+def market_warehouse(market_id: str) -> str:
+    """The warehouse that serves a market (one per market today)."""
+    return f"WH-{market_id.upper()}-1"
 
-    detail = {
+
+def order_entry(order: OrderPlaced, bus_name: str, *, accepted: bool = True, reason: str = "") -> dict[str, Any]:
+    """EventBridge entry for an order: ``OrderPlaced``, or ``OrderRejected`` with why (no stock).
+
+    Business facts only: not even the pseudonymous viewer id leaves on the bus.
+    """
+    detail: dict[str, Any] = {
         "order_id": order.order_id,
         "market": order.market,
         "room_id": order.room_id,
@@ -89,16 +96,18 @@ def order_placed_entry(order: OrderPlaced, bus_name: str) -> dict[str, Any]:
         "lines": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines],
         "placed_at": order.ts.isoformat(),
     }
+    if not accepted:
+        detail["reason"] = reason
     return {
         "Source": ORDER_EVENT_SOURCE,
-        "DetailType": "OrderPlaced",
+        "DetailType": "OrderPlaced" if accepted else "OrderRejected",
         "Detail": json.dumps(detail),
         "EventBusName": bus_name,
     }
 
 
 def units_per_sku(orders: Iterable[OrderRecord]) -> Counter[str]:
-    """Units sold per SKU over placed orders (cancelled ones excluded)."""
+    """Units sold per SKU over placed orders (rejected and cancelled ones excluded)."""
     units: Counter[str] = Counter()
     for record in orders:
         if record.status != "placed":

@@ -20,6 +20,7 @@ from livebase.orders import order_model
 from livebase.resources import MarketResources
 from livebase_local.event_source import EventSources, KinesisEventSource
 from livebase_local.functions import load_handler
+from livebase_local.stock import seed_stock, stock_store
 from tests.integration.conftest import LocalAwsStack
 
 pytestmark = pytest.mark.slow
@@ -41,7 +42,7 @@ class Pipeline:
         assert response["FailedRecordCount"] == 0
         self.sources.drain(timeout=120)
 
-    def emitted_orders(self) -> list[dict[str, Any]]:
+    def emitted(self) -> list[dict[str, Any]]:
         sqs = boto3.client("sqs", region_name=self.resources.region)
         found = []
         while batch := sqs.receive_message(QueueUrl=self.events_queue_url, MaxNumberOfMessages=10).get(
@@ -71,6 +72,7 @@ def sea(local_aws: LocalAwsStack) -> Iterator[Pipeline]:
     _, handler = load_handler("ingest", resources)
     sources = EventSources(KinesisEventSource(config, handler) for config in deployment.event_sources)
     sources.drain(timeout=120)  # whatever other tests left on the stream
+    seed_stock(resources, {"SKU-TEST-1": 10_000, "SKU-SCARCE-1": 3})
     # Observe the bus the way a consumer would: a rule forwarding order events to a queue.
     sqs = boto3.client("sqs", region_name=resources.region)
     events = boto3.client("events", region_name=resources.region)
@@ -78,7 +80,7 @@ def sea(local_aws: LocalAwsStack) -> Iterator[Pipeline]:
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     events.put_rule(
         Name="observe-orders", EventBusName=resources.event_bus_name,
-        EventPattern=json.dumps({"source": ["livebase.orders"]}),
+        EventPattern=json.dumps({"source": ["livebase.orders", "livebase.inventory"]}),
     )  # fmt: skip
     events.put_targets(
         Rule="observe-orders", EventBusName=resources.event_bus_name, Targets=[{"Id": "q", "Arn": queue_arn}]
@@ -115,8 +117,8 @@ def test_orders_are_stored_and_announced(sea: Pipeline) -> None:
     assert set(stored) == set(ids)
     assert [int(stored[i].lines[0].quantity) for i in ids] == [1, 2, 3, 4, 5]
     assert stored[ids[2]].total == "31.50" and stored[ids[2]].viewer_id.startswith("v_")
-    announced = [e for e in sea.emitted_orders() if e["detail"]["order_id"] in ids]
-    assert sorted(e["detail"]["order_id"] for e in announced) == sorted(ids)
+    announced = [e for e in sea.emitted() if e["detail"].get("order_id") in ids]
+    assert sorted(e["detail"].get("order_id") for e in announced) == sorted(ids)
     assert all(e["detail-type"] == "OrderPlaced" and "viewer_id" not in e["detail"] for e in announced)
 
 
@@ -127,7 +129,7 @@ def test_duplicate_delivery_writes_and_announces_once(sea: Pipeline) -> None:
     sea.send([record])  # and again, later: a new batch
     model = order_model(sea.resources.orders_table, sea.resources.region)
     assert model.get(order_id).event_id == f"evt-{order_id}"
-    announced = [e for e in sea.emitted_orders() if e["detail"]["order_id"] == order_id]
+    announced = [e for e in sea.emitted() if e["detail"].get("order_id") == order_id]
     assert len(announced) == 1
     counters = sea.sources.counters()
     assert all(c.sent_to_dlq == 0 for c in counters.values())
@@ -170,3 +172,32 @@ def test_direct_invocation_of_a_sample_event_reports_no_failures(sea: Pipeline) 
     response = sea.handler(sample, LambdaContext(config))
     assert response == {"batchItemFailures": []}
     assert order_model(sea.resources.orders_table, sea.resources.region).get("ord-sea-000001").currency == "SGD"
+
+
+def test_stock_is_reserved_and_an_order_beyond_it_is_rejected_with_stock_out(sea: Pipeline) -> None:
+    first, second, late = unique("ord-scarce"), unique("ord-scarce"), unique("ord-scarce")
+    lines = [{"sku": "SKU-SCARCE-1", "quantity": 2, "unit_price": "99.00"}]
+    sea.send([order(first, lines=lines), order(second, lines=lines)])
+    model = order_model(sea.resources.orders_table, sea.resources.region)
+    assert [model.get(i).status for i in (first, second)] == ["placed", "rejected"]
+    item = stock_store(sea.resources).get("SKU-SCARCE-1", "WH-SEA-1")
+    assert item is not None and (item.available, item.reserved) == (1, 2)
+
+    sea.send([order(late, lines=[{"sku": "SKU-SCARCE-1", "quantity": 1, "unit_price": "99.00"}])])
+    events = sea.emitted()
+    rejected = [e for e in events if e["detail"].get("order_id") == second]
+    assert rejected[0]["detail-type"] == "OrderRejected" and "SKU-SCARCE-1" in rejected[0]["detail"]["reason"]
+    item = stock_store(sea.resources).get("SKU-SCARCE-1", "WH-SEA-1")
+    assert item is not None and (item.available, item.reserved) == (0, 3)
+    signals = [e for e in events if e["source"] == "livebase.inventory" and "SKU-SCARCE-1" in json.dumps(e)]
+    assert {e["detail-type"] for e in signals} == {"stock.low", "stock.out"}, signals
+
+    cancel = {
+        "event_id": f"evt-cancel-{first}", "type": "order_cancelled", "market": "sea", "room_id": "room-test",
+        "session_id": "sess-test", "ts": "2026-11-25T11:05:00Z", "viewer_id": "v_0123456789abcdef0123",
+        "order_id": first,
+    }  # fmt: skip
+    sea.send([json.dumps(cancel).encode()] * 2)  # delivered twice: released once
+    item = stock_store(sea.resources).get("SKU-SCARCE-1", "WH-SEA-1")
+    assert item is not None and (item.available, item.reserved) == (2, 1)
+    assert model.get(first).status == "cancelled"

@@ -1,0 +1,51 @@
+"""The market's own KMS key: single-Region (key material never leaves), rotated yearly."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+
+class MarketKey(Construct):
+    """One customer-managed key per market, used by every store, queue and topic of the stack."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, market_id: str) -> None:
+        super().__init__(scope, construct_id)
+        region = Stack.of(self).region
+        log_groups = f"arn:{Aws.PARTITION}:logs:{region}:{Aws.ACCOUNT_ID}:*"
+        self.key = kms.Key(
+            self,
+            "Key",
+            alias=f"alias/livebase-{market_id}",
+            description=f"Livebase {market_id}: encrypts this market's data at rest (single-Region)",
+            enable_key_rotation=True,
+            multi_region=False,
+        )
+        # CloudWatch Logs encrypts the market's log groups, scoped to this account and Region.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal(f"logs.{region}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                resources=["*"],
+                conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
+            )
+        )
+
+    def allow_alarm_notifications(self) -> None:
+        """CloudWatch alarms publish to the KMS-encrypted alarm topic only if the key lets them."""
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )

@@ -1,0 +1,166 @@
+"""The market's live room video: an IVS channel; MediaLive only where the market config asks.
+
+MediaLive (broadcast-grade studio feeds) records an HLS rendition into the data lake's
+``replays/`` prefix, which the edge distribution serves.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Annotations, CfnParameter, Stack, aws_medialive
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_ivs as ivs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra_cdk.nag import acknowledge_grant_put
+
+# Commercial Regions whose CloudFormation registry has the resource types (cfn-lint 1.58 region
+# schemas, the same data CDK's built-in template validation warns from). tests/infra checks both.
+IVS_REGIONS = frozenset(
+    {"us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1", "ap-northeast-2", "ap-south-1"}
+)
+MEDIALIVE_REGIONS = frozenset(
+    {"us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1", "ap-northeast-2", "ap-south-1",
+     "ap-southeast-1", "ap-southeast-2", "sa-east-1"}
+)  # fmt: skip
+
+
+class LiveVideo(Construct):
+    """IVS channel (low latency, standard); optional MediaLive input + channel."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        market_id: str,
+        medialive: bool,
+        replay_bucket: s3.IBucket,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        region = Stack.of(self).region
+        self.channel: ivs.CfnChannel | None = None
+        if region in IVS_REGIONS:
+            self.channel = ivs.CfnChannel(
+                self, "Channel", name=f"livebase-{market_id}-live", latency_mode="LOW", type="STANDARD"
+            )
+        else:  # deploying it would fail; a live room here needs another in-Region video path
+            Annotations.of(self).add_warning_v2(
+                "livebase:ivs-unavailable",
+                f"Amazon IVS is not offered in {region}: market {market_id!r} gets no IVS channel. "
+                "Keep video in-Region with MediaLive (medialive: true) or decide where it may run.",
+            )
+        self.medialive_channel: aws_medialive.CfnChannel | None = None
+        if medialive and region not in MEDIALIVE_REGIONS:
+            Annotations.of(self).add_error(
+                f"market {market_id!r} asks for MediaLive, which {region} does not offer"
+            )
+        elif medialive:
+            self.medialive_channel = self._medialive(market_id, replay_bucket)
+
+    def _medialive(self, market_id: str, bucket: s3.IBucket) -> aws_medialive.CfnChannel:
+        studio_cidr = CfnParameter(
+            self,
+            "StudioCidr",
+            description="CIDR of the studio encoder allowed to push RTMP (default: TEST-NET-1, i.e. nobody)",
+            default="192.0.2.0/24",
+            allowed_pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$",
+        )
+        security_group = aws_medialive.CfnInputSecurityGroup(
+            self, "StudioOnly", whitelist_rules=[{"cidr": studio_cidr.value_as_string}]
+        )
+        studio_input = aws_medialive.CfnInput(
+            self,
+            "StudioInput",
+            name=f"livebase-{market_id}-studio",
+            type="RTMP_PUSH",
+            input_security_groups=[security_group.ref],
+            destinations=[{"stream_name": f"livebase/{market_id}"}],
+        )
+        role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("medialive.amazonaws.com"))
+        bucket.grant_put(role, "replays/live/*")
+        acknowledge_grant_put(role.node.find_child("DefaultPolicy"), bucket, "replays/live/*", "MediaLive")
+        return aws_medialive.CfnChannel(
+            self,
+            "BroadcastChannel",
+            name=f"livebase-{market_id}-broadcast",
+            channel_class="SINGLE_PIPELINE",
+            role_arn=role.role_arn,
+            input_specification={"codec": "AVC", "resolution": "HD", "maximum_bitrate": "MAX_10_MBPS"},
+            input_attachments=[
+                {
+                    "input_id": studio_input.ref,
+                    "input_attachment_name": "studio",
+                    "input_settings": {"audio_selectors": [{"name": "default"}]},
+                }
+            ],
+            destinations=[
+                {
+                    "id": "replays",
+                    "settings": [{"url": f"s3ssl://{bucket.bucket_name}/replays/live/{market_id}/index"}],
+                }
+            ],
+            encoder_settings=_hls_720p(),
+        )
+
+
+def _hls_720p() -> dict[str, object]:
+    """One 720p30 H.264 + AAC rendition as HLS: enough for replays, cheap to run."""
+    return {
+        "timecode_config": {"source": "SYSTEMCLOCK"},
+        "audio_descriptions": [
+            {
+                "name": "audio_aac",
+                "audio_selector_name": "default",
+                "codec_settings": {
+                    "aac_settings": {
+                        "bitrate": 128000,
+                        "coding_mode": "CODING_MODE_2_0",
+                        "sample_rate": 48000,
+                    }
+                },
+            }
+        ],
+        "video_descriptions": [
+            {
+                "name": "video_720p",
+                "width": 1280,
+                "height": 720,
+                "codec_settings": {
+                    "h264_settings": {
+                        "bitrate": 3_000_000,
+                        "rate_control_mode": "CBR",
+                        "framerate_control": "SPECIFIED",
+                        "framerate_numerator": 30,
+                        "framerate_denominator": 1,
+                        "gop_size": 2,
+                        "gop_size_units": "SECONDS",
+                    }
+                },
+            }
+        ],
+        "output_groups": [
+            {
+                "name": "replays",
+                "output_group_settings": {
+                    "hls_group_settings": {
+                        "destination": {"destination_ref_id": "replays"},
+                        "segment_length": 6,
+                    }
+                },
+                "outputs": [
+                    {
+                        "output_name": "720p",
+                        "video_description_name": "video_720p",
+                        "audio_description_names": ["audio_aac"],
+                        "output_settings": {
+                            "hls_output_settings": {
+                                "name_modifier": "_720p",
+                                "hls_settings": {"standard_hls_settings": {"m3u8_settings": {}}},
+                            }
+                        },
+                    }
+                ],
+            }
+        ],
+    }

@@ -1,0 +1,42 @@
+"""The market's DynamoDB tables: on-demand, point-in-time recovery, the market's own KMS key."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+_S = dynamodb.AttributeType.STRING
+
+
+class MarketTables(Construct):
+    """Orders, idempotency records (powertools layout), room metrics, inventory, purchase orders."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
+        super().__init__(scope, construct_id)
+        self._key = key
+        self.orders = self._table("Orders", "order_id")
+        # powertools idempotency: partition key "id", TTL attribute "expiration".
+        self.idempotency = self._table("Idempotency", "id", ttl="expiration")
+        self.room_metrics = self._table("RoomMetrics", "pk", sort_key="sk", ttl="expires_at")
+        self.inventory = self._table("Inventory", "sku", sort_key="warehouse")
+        self.purchase_orders = self._table("PurchaseOrders", "po_id")
+
+    @property
+    def all(self) -> list[dynamodb.Table]:
+        return [self.orders, self.idempotency, self.room_metrics, self.inventory, self.purchase_orders]
+
+    def _table(self, construct_id: str, pk: str, *, sort_key: str | None = None, ttl: str | None = None):
+        return dynamodb.Table(
+            self,
+            construct_id,
+            partition_key=dynamodb.Attribute(name=pk, type=_S),
+            sort_key=dynamodb.Attribute(name=sort_key, type=_S) if sort_key else None,
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=self._key,
+            time_to_live_attribute=ttl,
+        )

@@ -1,0 +1,133 @@
+"""One CloudFormation stack per market, pinned to the market's Region.
+
+A selling market gets the whole live-commerce back end; the aggregates-only market (hq) gets a
+key, an aggregates bucket and a bus, and nothing that could hold personal data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Aspects, CfnOutput, Stack, Tags
+from constructs import Construct
+
+from infra_cdk.constructs.data_lake import DataLake
+from infra_cdk.constructs.edge import ReplayDistribution
+from infra_cdk.constructs.encryption import MarketKey
+from infra_cdk.constructs.live_ingest import LiveIngest, ingest_function_name
+from infra_cdk.constructs.live_video import LiveVideo
+from infra_cdk.constructs.messaging import MarketMessaging, market_bus
+from infra_cdk.constructs.monitoring import MarketAlarms
+from infra_cdk.constructs.tables import MarketTables
+from infra_cdk.nag import acknowledge, acknowledge_grant_put
+from infra_cdk.residency_aspect import ResidencyAspect
+from livebase.config import Market
+from livebase.quarantine import QUARANTINE_PREFIX
+from livebase.resources import OUTPUTS
+
+
+class MarketStack(Stack):
+    """``Livebase-<market>``: built from small constructs; outputs follow ``livebase.resources``."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, market: Market, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.market = market
+        Tags.of(self).add("livebase:market", market.id)
+        Tags.of(self).add("livebase:residency", market.residency.value)
+        Aspects.of(self).add(ResidencyAspect(market))
+        self.key = MarketKey(self, "Encryption", market_id=market.id)
+        self.data_lake = DataLake(self, "DataLake", key=self.key.key)
+        if market.holds_personal_data:
+            self.names = self._selling_market()
+        else:
+            self.names = self._aggregates_only()
+        for field, value in self.names.items():
+            output_key = OUTPUTS[field][0]
+            CfnOutput(self, output_key, key=output_key, value=value)
+
+    def _aggregates_only(self) -> dict[str, str]:
+        """hq: receives aggregates and pseudonymised keys only, so no stream, orders or functions."""
+        bus = market_bus(Construct(self, "Messaging"), self.market.id, self.key.key)
+        return {"data_lake_bucket": self.data_lake.bucket.bucket_name, "event_bus_name": bus.event_bus_name}
+
+    def _selling_market(self) -> dict[str, str]:
+        market, key = self.market, self.key.key
+        tables = MarketTables(self, "Tables", key=key)
+        messaging = MarketMessaging(self, "Messaging", market_id=market.id, key=key)
+        ingest = LiveIngest(self, "LiveIngest", market_id=market.id, key=key)
+        names = {
+            "stream_name": ingest.stream.stream_name,
+            "orders_table": tables.orders.table_name,
+            "idempotency_table": tables.idempotency.table_name,
+            "room_metrics_table": tables.room_metrics.table_name,
+            "inventory_table": tables.inventory.table_name,
+            "purchase_orders_table": tables.purchase_orders.table_name,
+            "data_lake_bucket": self.data_lake.bucket.bucket_name,
+            "event_bus_name": messaging.bus.event_bus_name,
+            "ingest_dlq_url": ingest.dlq.queue_url,
+            "wms_queue_url": messaging.wms_queue.queue_url,
+            "ingest_function_name": ingest_function_name(market.id),
+        }
+        for field, (_, variable) in OUTPUTS.items():
+            ingest.function.add_environment(variable, names[field])
+        function = ingest.function
+        for table in tables.all:
+            table.grant_read_write_data(function)
+        messaging.bus.grant_put_events_to(function)
+        # The handler writes only quarantined batches to the lake, and their DLQ notices itself.
+        self.data_lake.bucket.grant_put(function, f"{QUARANTINE_PREFIX}/*")
+        ingest.dlq.grant_send_messages(function)
+        messaging.wms_queue.grant_send_messages(function)
+        self._acknowledge_ingest_role(ingest)
+        acknowledge(
+            ingest.stream,
+            "AwsSolutions-KDS3",
+            "Deliberately the market's customer-managed single-Region key, not aws/kinesis: one key "
+            "per market that residency controls and key policies can scope.",
+        )
+        acknowledge(
+            ingest.dlq,
+            "AwsSolutions-SQS3",
+            "This queue IS the dead-letter destination (on-failure) of the ingest event-source mapping; "
+            "cdk-nag only recognises redrive-policy DLQs.",
+        )
+        LiveVideo(
+            self,
+            "LiveVideo",
+            market_id=market.id,
+            medialive=market.medialive,
+            replay_bucket=self.data_lake.bucket,
+        )
+        ReplayDistribution(
+            self,
+            "Edge",
+            market_id=market.id,
+            bucket=self.data_lake.bucket,
+            key=key,
+            log_bucket=self.data_lake.log_bucket,
+        )
+        self.key.allow_alarm_notifications()
+        MarketAlarms(
+            self,
+            "Alarms",
+            key=key,
+            dead_letter_queues={"IngestDlq": ingest.dlq, "WmsDlq": messaging.wms_dlq},
+            ingest_function=function,
+        )
+        return names
+
+    def _acknowledge_ingest_role(self, ingest: LiveIngest) -> None:
+        policy = ingest.role.node.find_child("DefaultPolicy")
+        acknowledge_grant_put(policy, self.data_lake.bucket, f"{QUARANTINE_PREFIX}/*", "ingest")
+        acknowledge(
+            policy,
+            "AwsSolutions-IAM5[Resource::*]",
+            "X-Ray PutTraceSegments/PutTelemetryRecords (tracing active) support no resource-level scoping; "
+            "every other statement names its resource.",
+        )
+        acknowledge(
+            ingest.function,
+            "AwsSolutions-L1",
+            "Pinned to python3.12 on purpose: the AWS-managed Powertools v3 layer used here is the "
+            "python312 build.",
+        )

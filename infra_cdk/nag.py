@@ -1,0 +1,43 @@
+"""cdk-nag (3.x) wiring: run AwsSolutions on the whole app, acknowledge findings with reasons."""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, CfnElement, Stack, Stage, Validations
+from cdk_nag import AwsSolutionsChecks
+from constructs import IConstruct
+
+
+def enable_checks(app: Stage) -> None:
+    """Any unacknowledged AwsSolutions finding makes synth raise ``ValidationFailed``."""
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+
+
+def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
+    """Suppress one finding (``AwsSolutions-IAM5[Resource::...]`` for a single wildcard) on a scope."""
+    if len(reason) < 20:
+        raise ValueError(f"suppression of {rule} needs a specific reason, got {reason!r}")
+    Validations.of(scope).acknowledge(Acknowledgment(id=rule, reason=reason))
+
+
+def arn_ref(construct: IConstruct) -> str:
+    """How cdk-nag names ``construct``'s ARN in a finding id: ``<LogicalId.Arn>``."""
+    default_child = construct.node.default_child
+    if not isinstance(default_child, CfnElement):
+        raise TypeError(f"{construct.node.path} has no CloudFormation resource")
+    return f"<{Stack.of(construct).get_logical_id(default_child)}.Arn>"
+
+
+def acknowledge_grant_put(policy: IConstruct, bucket: IConstruct, objects: str, who: str) -> None:
+    """``bucket.grant_put`` wildcards: object keys under a prefix, multipart abort, SSE-KMS data keys."""
+    reasons = {
+        f"AwsSolutions-IAM5[Resource::{arn_ref(bucket)}/{objects}]": f"{who} writes objects under this "
+        "prefix of the market's own bucket; object keys are per event, unknown at deploy time.",
+        "AwsSolutions-IAM5[Action::s3:Abort*]": "From bucket.grant_put: abort its own multipart uploads "
+        "on the market's bucket only.",
+        "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]": "From grants on the market key only (its stores "
+        "are SSE-KMS with it); the key is the statement's one resource.",
+        "AwsSolutions-IAM5[Action::kms:ReEncrypt*]": "From grants on the market key only; the key is the "
+        "statement's one resource.",
+    }
+    for rule, reason in reasons.items():
+        acknowledge(policy, rule, reason)
