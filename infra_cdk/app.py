@@ -26,8 +26,6 @@ from infra_cdk.nag import enable_checks
 from livebase.config import DEFAULT_CDK_JSON, Market, MarketConfigError, load_markets, parse_markets
 
 DEFAULT_ACCOUNT = "000000000000"
-# Feature flags the app always sets (beyond cdk.json): S3 access logs delivered via bucket policy, not ACLs.
-APP_FLAGS = {"@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True}
 
 MarketsArg = Mapping[str, Market] | Mapping[str, Any] | str | Path | None
 
@@ -35,7 +33,7 @@ MarketsArg = Mapping[str, Market] | Mapping[str, Any] | str | Path | None
 def _feature_flags(cdk_json: Path) -> dict[str, Any]:
     """cdk.json's feature flags, so a plain ``python`` synth equals the CLI's (markets excluded)."""
     context = json.loads(cdk_json.read_text(encoding="utf-8")).get("context", {})
-    return {key: value for key, value in context.items() if key.startswith("@")} | APP_FLAGS
+    return {key: value for key, value in context.items() if key.startswith("@")}
 
 
 def build_app(outdir: str | None = None, markets: MarketsArg = None) -> cdk.App:

@@ -70,6 +70,8 @@ class MarketStack(Stack):
         }
         for field, (_, variable) in OUTPUTS.items():
             ingest.function.add_environment(variable, names[field])
+        # The handler's thresholds, languages and currency: the market's validated config, as JSON.
+        ingest.function.add_environment("MARKET_CONFIG", market.model_dump_json())
         function = ingest.function
         for table in tables.all:
             table.grant_read_write_data(function)

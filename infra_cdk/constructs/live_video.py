@@ -6,6 +6,9 @@ MediaLive (broadcast-grade studio feeds) records an HLS rendition into the data 
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from aws_cdk import Annotations, CfnParameter, Stack, aws_medialive
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ivs as ivs
@@ -86,22 +89,33 @@ class LiveVideo(Construct):
             name=f"livebase-{market_id}-broadcast",
             channel_class="SINGLE_PIPELINE",
             role_arn=role.role_arn,
-            input_specification={"codec": "AVC", "resolution": "HD", "maximum_bitrate": "MAX_10_MBPS"},
-            input_attachments=[
-                {
-                    "input_id": studio_input.ref,
-                    "input_attachment_name": "studio",
-                    "input_settings": {"audio_selectors": [{"name": "default"}]},
-                }
-            ],
+            input_specification=_js({"codec": "AVC", "resolution": "HD", "maximum_bitrate": "MAX_10_MBPS"}),
+            input_attachments=_js(
+                [
+                    {
+                        "input_id": studio_input.ref,
+                        "input_attachment_name": "studio",
+                        "input_settings": {"audio_selectors": [{"name": "default"}]},
+                    }
+                ]
+            ),
             destinations=[
                 {
                     "id": "replays",
                     "settings": [{"url": f"s3ssl://{bucket.bucket_name}/replays/live/{market_id}/index"}],
                 }
             ],
-            encoder_settings=_hls_720p(),
+            encoder_settings=_js(_hls_720p()),
         )
+
+
+def _js(value: Any) -> Any:
+    """Nested L1 props given as dicts must use the jsii (camelCase) names, or jsii drops them."""
+    if isinstance(value, dict):
+        return {re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), k): _js(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_js(v) for v in value]
+    return value
 
 
 def _hls_720p() -> dict[str, object]:
@@ -156,7 +170,11 @@ def _hls_720p() -> dict[str, object]:
                         "output_settings": {
                             "hls_output_settings": {
                                 "name_modifier": "_720p",
-                                "hls_settings": {"standard_hls_settings": {"m3u8_settings": {}}},
+                                "hls_settings": {
+                                    "standard_hls_settings": {
+                                        "m3_u8_settings": {"audio_pids": "492-498", "video_pid": "481"}
+                                    }
+                                },
                             }
                         },
                     }

@@ -61,9 +61,15 @@ class AlertThresholds(BaseModel):
 
     conversion_drop_p_value: Annotated[float, Field(gt=0, lt=0.5)] = 0.01
     conversion_baseline_minutes: Annotated[int, Field(ge=3, le=240)] = 30
+    conversion_window_minutes: Annotated[int, Field(ge=1, le=60)] = 5
     sentiment_spike_z: Annotated[float, Field(gt=0)] = 3.0
     sentiment_min_comments: Annotated[int, Field(ge=1)] = 20
+    sentiment_window_minutes: Annotated[int, Field(ge=1, le=60)] = 2
+    sentiment_baseline_minutes: Annotated[int, Field(ge=3, le=240)] = 30
     viewer_drop_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.3
+    viewer_drop_lookback_minutes: Annotated[int, Field(ge=1, le=60)] = 5
+    viewer_drop_min_peak: Annotated[int, Field(ge=1)] = 30
+    edge_shift_target_ratio: Annotated[float, Field(gt=0, le=1)] = 0.8
     edge_cpu_overload: Annotated[float, Field(gt=0, le=1)] = 0.85
     edge_error_rate_overload: Annotated[float, Field(gt=0, le=1)] = 0.05
     low_stock_units: Annotated[int, Field(ge=0)] = 100

@@ -10,7 +10,7 @@ import pytest
 from infra_cdk.app import synth_errors
 from infra_cdk.constructs.live_ingest import POWERTOOLS_LAYER_VERSION
 from infra_cdk.constructs.live_video import IVS_REGIONS
-from livebase.config import load_markets, selling_markets
+from livebase.config import Market, load_markets, selling_markets
 from livebase.resources import OUTPUTS
 
 MARKETS = load_markets()
@@ -168,11 +168,13 @@ def test_ingest_function(synthesised, market_id: str) -> None:
     variables = props["Environment"]["Variables"]
     expected = {var for _, var in OUTPUTS.values()} | {
         "MARKET",
+        "MARKET_CONFIG",
         "POWERTOOLS_SERVICE_NAME",
         "POWERTOOLS_METRICS_NAMESPACE",
     }
     assert set(variables) == expected
     assert variables["MARKET"] == market_id
+    assert Market.model_validate_json(variables["MARKET_CONFIG"]) == MARKETS[market_id]
     assert variables["POWERTOOLS_SERVICE_NAME"] == "ingest"
     assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Livebase"
     assert variables["INGEST_FUNCTION_NAME"] == props["FunctionName"]

@@ -1,0 +1,447 @@
+"""Per room and minute live metrics, idempotent by construction.
+
+A Kinesis batch is folded into *partials*: one per (room, minute) it touches. A partial is keyed
+by the shard and the sequence number of the first record that went into it, and is written with
+overwrite semantics (plain PutItem). The per-minute view is the sum of the partials, so a
+redelivered or bisected batch rewrites the same items instead of counting twice.
+
+Contract for the caller (the ingest handler): write every item of a batch, or report the batch
+failed from its *first* record. Kinesis then redelivers from that record and each partial is
+rebuilt under the same key. When some records are reported failed (batchItemFailures), feed the
+aggregator only the records *before* the lowest failed sequence number: Kinesis redelivers
+everything from there, and those records must be counted by the redelivered batch, not twice.
+Rejected records (wrong market, wrong currency, bad interval) are returned with a reason for
+quarantine; duplicates of an event id inside a batch are skipped.
+
+Unique viewers: each partial carries the exact set of 64-bit viewer hashes it saw (blake2b of
+the pseudonymous id; a collision is likely only near 4 billion ids), packed as little-endian uint64. A
+partial holds at most one batch's records (<= 10,000), so an item stays under 80 KB of hashes,
+and the union at read time is exact. "Unique viewers" of a minute counts ids with any event in
+that minute (joined, commented, liked, carted, bought); silent watchers show in concurrency.
+
+Orders are keyed by order id inside each partial, so a producer's duplicate of an order (another
+sequence number) is counted once when partials are folded.
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from hashlib import blake2b
+from typing import Any
+
+from livebase.config import Market
+from livebase.events import AnyLiveEvent
+from livebase.sentiment import Sentiment
+from livebase.sentiment import score as score_comment
+
+DEFAULT_TTL_DAYS = 35
+MAX_SHOWN = timedelta(hours=6)
+ONE_MINUTE = timedelta(minutes=1)
+_CHECKED_TYPES = frozenset({"order_placed", "refund", "product_shown"})
+ITEM_SCHEMA = 1
+
+
+@dataclass(slots=True)
+class LanguageTally:
+    comments: int = 0
+    negative: int = 0
+
+    def merge(self, other: LanguageTally) -> None:
+        self.comments += other.comments
+        self.negative += other.negative
+
+
+@dataclass(slots=True)
+class EdgeTally:
+    """Edge-node samples of one minute; CPU and error rate are node-wide ratios in [0, 1]."""
+
+    samples: int = 0
+    cpu_sum: float = 0.0
+    cpu_max: float = 0.0
+    error_sum: float = 0.0
+    error_max: float = 0.0
+    viewers_sum: int = 0
+
+    def merge(self, other: EdgeTally) -> None:
+        self.samples += other.samples
+        self.cpu_sum += other.cpu_sum
+        self.cpu_max = max(self.cpu_max, other.cpu_max)
+        self.error_sum += other.error_sum
+        self.error_max = max(self.error_max, other.error_max)
+        self.viewers_sum += other.viewers_sum
+
+    @property
+    def cpu(self) -> float:
+        return self.cpu_sum / self.samples if self.samples else 0.0
+
+    @property
+    def error_rate(self) -> float:
+        return self.error_sum / self.samples if self.samples else 0.0
+
+    @property
+    def viewers_served(self) -> float:
+        return self.viewers_sum / self.samples if self.samples else 0.0
+
+
+@dataclass(slots=True)
+class Partial:
+    """What one batch contributed to one (room, minute)."""
+
+    room_id: str
+    minute: datetime
+    first_seq: int
+    last_seq: int
+    records: int = 0
+    joins: int = 0
+    leaves: int = 0
+    comments: int = 0
+    likes: int = 0
+    shares: int = 0
+    add_to_cart: int = 0
+    cart_units: int = 0
+    cart_value: Decimal = Decimal(0)
+    orders: dict[str, Decimal] = field(default_factory=dict)
+    cancellations: int = 0
+    refunds: int = 0
+    refund_amount: Decimal = Decimal(0)
+    viewers: set[int] = field(default_factory=set)
+    buyers: set[int] = field(default_factory=set)
+    languages: dict[str, LanguageTally] = field(default_factory=dict)
+    screen_seconds: dict[str, float] = field(default_factory=dict)
+    edges: dict[str, EdgeTally] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    sequence: str
+    reason: str
+
+
+def minute_of(ts: datetime) -> datetime:
+    return ts.replace(second=0, microsecond=0)
+
+
+def viewer_hash(viewer_id: str) -> int:
+    """64-bit digest of the whole pseudonymous id (ids differing only in their tail stay apart)."""
+    return int.from_bytes(blake2b(viewer_id.encode(), digest_size=8).digest(), "little")
+
+
+class BatchAggregator:
+    """Folds one Kinesis batch (one shard) of validated events into partials."""
+
+    def __init__(
+        self, market: Market, shard_id: str, scorer: Callable[[str, str], Sentiment] = score_comment
+    ) -> None:
+        self.market = market
+        self.shard_id = shard_id
+        self.partials: dict[tuple[str, datetime], Partial] = {}
+        self.rejected: list[Rejected] = []
+        self.duplicates = 0
+        self._seen: set[str] = set()
+        self._scorer = scorer
+        self._hashes: dict[str, int] = {}
+        self._market_id = market.id
+        # Records come in time order, so most land in the partial of the one before.
+        self._last: Partial | None = None
+        self._last_end = datetime.min.replace(tzinfo=UTC)
+
+    def _partial(self, room_id: str, minute: datetime, seq: int) -> Partial:
+        key = (room_id, minute)
+        part = self.partials.get(key)
+        if part is None:
+            part = self.partials[key] = Partial(room_id, minute, seq, seq)
+        else:
+            part.first_seq = min(part.first_seq, seq)
+            part.last_seq = max(part.last_seq, seq)
+        part.records += 1
+        return part
+
+    def _partial_at(self, room_id: str, ts: datetime, seq: int) -> Partial:
+        last = self._last
+        if last is not None and last.room_id == room_id and last.minute <= ts < self._last_end:
+            last.records += 1
+            if seq < last.first_seq:
+                last.first_seq = seq
+            elif seq > last.last_seq:
+                last.last_seq = seq
+            return last
+        minute = minute_of(ts)
+        self._last, self._last_end = self._partial(room_id, minute, seq), minute + ONE_MINUTE
+        return self._last
+
+    def _viewer(self, viewer_id: str) -> int:
+        found = self._hashes.get(viewer_id)
+        if found is None:
+            found = self._hashes[viewer_id] = viewer_hash(viewer_id)
+        return found
+
+    def add(self, sequence: str, event: AnyLiveEvent) -> Rejected | None:
+        """Count one event; returns the rejection (also kept in ``rejected``) or None."""
+        if event.market != self._market_id or event.type in _CHECKED_TYPES:
+            reason = self._check(event)
+            if reason is not None:
+                rejection = Rejected(sequence, reason)
+                self.rejected.append(rejection)
+                return rejection
+        if event.event_id in self._seen:
+            self.duplicates += 1
+            return None
+        self._seen.add(event.event_id)
+        seq = int(sequence)
+        if event.type == "product_shown":
+            self._screen_time(event.room_id, event.sku, event.shown_from, event.shown_until, seq)
+            return None
+        part = self._partial_at(event.room_id, event.ts, seq)
+        if event.type == "edge_node_stats":
+            tally = part.edges.setdefault(event.edge_location, EdgeTally())
+            tally.merge(
+                EdgeTally(1, event.cpu, event.cpu, event.error_rate, event.error_rate, event.viewers_served)
+            )
+            return None
+        viewer = self._viewer(event.viewer_id)
+        part.viewers.add(viewer)
+        if event.type == "like":
+            part.likes += event.count
+        elif event.type == "comment":
+            part.comments += 1
+            lang = part.languages.setdefault(event.language, LanguageTally())
+            lang.comments += 1
+            if self._scorer(event.text, event.language).negative:
+                lang.negative += 1
+        elif event.type == "viewer_joined":
+            part.joins += 1
+        elif event.type == "viewer_left":
+            part.leaves += 1
+        elif event.type == "add_to_cart":
+            part.add_to_cart += 1
+            part.cart_units += event.quantity
+            part.cart_value += event.unit_price * event.quantity
+        elif event.type == "order_placed":
+            part.orders[event.order_id] = event.total
+            part.buyers.add(viewer)
+        elif event.type == "share":
+            part.shares += 1
+        elif event.type == "order_cancelled":
+            part.cancellations += 1
+        elif event.type == "refund":
+            part.refunds += 1
+            part.refund_amount += event.amount
+        return None
+
+    def _check(self, event: AnyLiveEvent) -> str | None:
+        if event.market != self.market.id:
+            return f"event of market {event.market!r} on the stream of {self.market.id!r}"
+        if event.type in ("order_placed", "refund") and event.currency != self.market.currency:
+            return f"currency {event.currency} is not the market currency {self.market.currency}"
+        if event.type == "product_shown" and not (
+            timedelta(0) <= event.shown_until - event.shown_from <= MAX_SHOWN
+        ):
+            return "product_shown interval is negative or longer than 6 hours"
+        return None
+
+    def _screen_time(self, room_id: str, sku: str, start: datetime, end: datetime, seq: int) -> None:
+        minute = minute_of(start)
+        while minute < end:
+            following = minute + timedelta(minutes=1)
+            seconds = (min(end, following) - max(start, minute)).total_seconds()
+            if seconds > 0:
+                part = self._partial(room_id, minute, seq)
+                part.screen_seconds[sku] = part.screen_seconds.get(sku, 0.0) + seconds
+            minute = following
+
+
+def aggregate(market: Market, shard_id: str, records: Iterable[tuple[str, AnyLiveEvent]]) -> BatchAggregator:
+    aggregator = BatchAggregator(market, shard_id)
+    for sequence, event in records:
+        aggregator.add(sequence, event)
+    return aggregator
+
+
+# ---- DynamoDB items (boto3 resource format: Decimal numbers, bytes for binary) ----
+
+
+def _pack(hashes: set[int]) -> bytes:
+    packed = array("Q", sorted(hashes))
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def _unpack(blob: Any) -> array[int]:
+    raw = bytes(blob.value if hasattr(blob, "value") else blob)
+    unpacked = array("Q", raw)
+    if sys.byteorder == "big":
+        unpacked.byteswap()
+    return unpacked
+
+
+def _dec(value: float) -> Decimal:
+    return Decimal(str(round(value, 6)))
+
+
+def item_key(room_id: str, minute: datetime, shard_id: str, first_seq: int) -> dict[str, str]:
+    """One partition per room, minutes sortable in the sort key: a flow reads a room with one Query."""
+    return {"pk": f"ROOM#{room_id}", "sk": f"MIN#{minute:%Y-%m-%dT%H:%M}Z#PART#{shard_id}#{first_seq}"}
+
+
+_COUNTS = ("joins", "leaves", "comments", "likes", "shares", "add_to_cart", "cart_units", "cancellations",
+           "refunds")  # fmt: skip
+_MONEY = ("cart_value", "refund_amount")
+_EDGE_FIELDS = ("samples", "cpu_sum", "cpu_max", "error_sum", "error_max", "viewers_sum")
+
+
+def query_range(room_id: str, first: datetime, last: datetime) -> tuple[str, str, str]:
+    """(pk, low sk, high sk) of a room's minutes ``first``..``last`` for ``Key("sk").between``."""
+    return (
+        f"ROOM#{room_id}",
+        f"MIN#{minute_of(first):%Y-%m-%dT%H:%M}Z",
+        f"MIN#{minute_of(last):%Y-%m-%dT%H:%M}Z#~",
+    )
+
+
+def to_items(batch: BatchAggregator, ttl_days: int = DEFAULT_TTL_DAYS) -> list[dict[str, Any]]:
+    """Items for the room_metrics table. TTL derives from the minute, so a rewrite is identical."""
+    items = []
+    for part in batch.partials.values():
+        item: dict[str, Any] = {
+            **item_key(part.room_id, part.minute, batch.shard_id, part.first_seq),
+            "schema": ITEM_SCHEMA, "market": batch.market.id, "room_id": part.room_id,
+            "minute": part.minute.isoformat(), "shard_id": batch.shard_id, "first_seq": str(part.first_seq),
+            "last_seq": str(part.last_seq), "records": part.records, "currency": batch.market.currency,
+            "expires_at": int(part.minute.timestamp()) + ttl_days * 86400, "orders": part.orders,
+            **{name: getattr(part, name) for name in (*_COUNTS, *_MONEY)},
+            "languages": {k: {"comments": t.comments, "negative": t.negative}
+                          for k, t in part.languages.items()},
+            "screen_seconds": {k: _dec(v) for k, v in part.screen_seconds.items()},
+            "edges": {k: {f: _dec(getattr(e, f)) for f in _EDGE_FIELDS} for k, e in part.edges.items()},
+        }  # fmt: skip
+        if part.viewers:
+            item["viewers"] = _pack(part.viewers)
+        if part.buyers:
+            item["buyers"] = _pack(part.buyers)
+        items.append(item)
+    return items
+
+
+# ---- read side: fold items back into per-minute metrics ----
+
+
+@dataclass(frozen=True, slots=True)
+class MinuteMetrics:
+    """One room's minute, as flows and alert detectors see it."""
+
+    room_id: str
+    minute: datetime
+    currency: str
+    joins: int = 0
+    leaves: int = 0
+    concurrent_viewers: int = 0
+    unique_viewers: int = 0
+    comments: int = 0
+    likes: int = 0
+    shares: int = 0
+    add_to_cart: int = 0
+    cart_units: int = 0
+    cart_value: Decimal = Decimal(0)
+    orders: int = 0
+    buyers: int = 0
+    gmv: Decimal = Decimal(0)
+    cancellations: int = 0
+    refunds: int = 0
+    refund_amount: Decimal = Decimal(0)
+    product_on_screen: str | None = None
+    on_air_seconds: float = 0.0
+    languages: Mapping[str, LanguageTally] = field(default_factory=dict)
+    edges: Mapping[str, EdgeTally] = field(default_factory=dict)
+
+    @property
+    def conversion_rate(self) -> float:
+        """Orders per unique viewer of the minute."""
+        return self.orders / self.unique_viewers if self.unique_viewers else 0.0
+
+
+@dataclass(slots=True)
+class _Minute:
+    counts: dict[str, int] = field(default_factory=dict)
+    money: dict[str, Decimal] = field(default_factory=dict)
+    viewers: set[int] = field(default_factory=set)
+    buyers: set[int] = field(default_factory=set)
+    screen: dict[str, float] = field(default_factory=dict)
+    languages: dict[str, LanguageTally] = field(default_factory=dict)
+    edges: dict[str, EdgeTally] = field(default_factory=dict)
+    orders: dict[str, Decimal] = field(default_factory=dict)
+    currency: str = ""
+
+
+def _absorb(into: _Minute, item: Mapping[str, Any]) -> None:
+    for name in _COUNTS:
+        into.counts[name] = into.counts.get(name, 0) + int(item.get(name, 0))
+    for name in _MONEY:
+        into.money[name] = into.money.get(name, Decimal(0)) + Decimal(item.get(name, 0))
+    into.currency = str(item.get("currency", into.currency))
+    if "viewers" in item:
+        into.viewers.update(_unpack(item["viewers"]))
+    if "buyers" in item:
+        into.buyers.update(_unpack(item["buyers"]))
+    for sku, seconds in item.get("screen_seconds", {}).items():
+        into.screen[sku] = into.screen.get(sku, 0.0) + float(seconds)
+    for lang, tally in item.get("languages", {}).items():
+        into.languages.setdefault(lang, LanguageTally()).merge(
+            LanguageTally(int(tally["comments"]), int(tally["negative"]))
+        )
+    for loc, e in item.get("edges", {}).items():
+        cpu_sum, cpu_max, error_sum, error_max = (float(e[f]) for f in _EDGE_FIELDS[1:5])
+        tally = EdgeTally(int(e["samples"]), cpu_sum, cpu_max, error_sum, error_max, int(e["viewers_sum"]))
+        into.edges.setdefault(loc, EdgeTally()).merge(tally)
+    for order_id, total in item.get("orders", {}).items():
+        into.orders[order_id] = Decimal(total)
+
+
+def fold_items(
+    items: Iterable[Mapping[str, Any]], opening_concurrent: Mapping[str, int] | None = None
+) -> dict[str, list[MinuteMetrics]]:
+    """Per room, a gap-free list of minutes from the first to the last one seen.
+
+    Concurrency is the running sum of joins minus leaves from the first minute read (plus the
+    room's ``opening_concurrent``), floored at zero: read a room from its start to get it right.
+    """
+    rooms: dict[str, dict[datetime, _Minute]] = {}
+    for item in items:
+        minute = datetime.fromisoformat(str(item["minute"])).astimezone(UTC)
+        rooms.setdefault(str(item["room_id"]), {}).setdefault(minute, _Minute())
+        _absorb(rooms[str(item["room_id"])][minute], item)
+    result: dict[str, list[MinuteMetrics]] = {}
+    for room_id, minutes in rooms.items():
+        running = (opening_concurrent or {}).get(room_id, 0)
+        counted_orders: set[str] = set()
+        currency = next((m.currency for m in minutes.values() if m.currency), "")
+        series = []
+        minute, last = min(minutes), max(minutes)
+        while minute <= last:
+            m = minutes.get(minute) or _Minute()
+            amounts: dict[str, Any] = {n: m.counts.get(n, 0) for n in _COUNTS}
+            amounts.update({n: m.money.get(n, Decimal(0)) for n in _MONEY})
+            new_orders = {k: v for k, v in m.orders.items() if k not in counted_orders}
+            counted_orders.update(new_orders)
+            running = max(0, running + m.counts.get("joins", 0) - m.counts.get("leaves", 0))
+            on_screen = max(m.screen, key=m.screen.__getitem__) if m.screen else None
+            series.append(MinuteMetrics(
+                room_id=room_id, minute=minute, currency=currency, concurrent_viewers=running,
+                unique_viewers=len(m.viewers), orders=len(new_orders), buyers=len(m.buyers),
+                gmv=sum(new_orders.values(), Decimal(0)), product_on_screen=on_screen,
+                on_air_seconds=min(60.0, sum(m.screen.values())), languages=m.languages, edges=m.edges,
+                **amounts,
+            ))  # fmt: skip
+            minute += timedelta(minutes=1)
+        result[room_id] = series
+    return result
+
+
+def metrics_from_batches(batches: Iterable[BatchAggregator]) -> dict[str, list[MinuteMetrics]]:
+    """Offline shortcut (simulator, tests): the same items the table would hold, folded."""
+    return fold_items(item for batch in batches for item in to_items(batch))
