@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flows.order_to_replenish import order_to_replenish
+from flows.triggers import stock_low_trigger
 
 
 def deployments() -> list[Any]:
@@ -13,7 +14,12 @@ def deployments() -> list[Any]:
         order_to_replenish.to_deployment(
             name="order-to-replenish",
             cron="0 * * * *",
-            description="Hourly: units sold per SKU and market, from each market's own region.",
+            triggers=[stock_low_trigger()],
+            description=(
+                "Hourly, and on stock.low for the market that signalled it: sales and stock per market "
+                "-> replenishment decisions, one purchase order per supplier (+ PurchaseOrderCreated), "
+                "WMS pick/pack hand-off, decisions table and stock-trajectory plot."
+            ),
             tags=["livebase", "replenishment"],
         ),
     ]

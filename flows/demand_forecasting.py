@@ -1,0 +1,212 @@
+"""Demand forecasting: every SKU x market, nightly, forecasts and intervals in the market's region.
+
+Per market (reads and writes in that market's own region; only aggregates leave it): read daily
+units per SKU from the orders table; forecast them in coarse chunks (``FORECAST_CHUNK`` SKUs
+per task, so 10k SKUs are 40 task runs) with ``livebase.forecasting.forecast_batch`` and the
+market's festival regressors (``livebase.festivals``; effects by regression, SARIMAX skipped
+at this scale); backtest a sample of the busiest SKUs (rolling origin, against seasonal naive);
+write the forecasts as CSV to the market's data-lake bucket; publish an accuracy table per
+market and a plot of history, forecast and interval for the top SKUs.
+
+Parallel across cores by default (``ProcessPoolTaskRunner``). Scale-out: run the same flow
+with ``demand_forecasting.with_options(task_runner=DaskTaskRunner(address=...))`` from
+prefect-dask (a Dask cluster; ~75 ms overhead per task, so keep chunks coarse). A SageMaker
+processing-job path (sagemaker-core) is not implemented yet.
+"""
+
+from __future__ import annotations
+
+import base64
+import io as stdio
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+import boto3
+import numpy as np
+import pandas as pd
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.task_runners import ProcessPoolTaskRunner
+from pydantic import BaseModel, Field
+
+from flows import replenishment_io as rio
+from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, market_resources
+from livebase.festivals import market_festival_frame
+from livebase.forecasting import forecast_batch
+from livebase.forecasting.backtest import backtest
+from livebase.replenishment.history import daily_units, history_window
+
+FORECAST_CHUNK = 250
+SEASON_LENGTH = 7  # daily data, weekly pattern
+
+
+class MarketForecast(BaseModel):
+    market: str
+    skus: int
+    failed: int
+    object_key: str | None
+    accuracy: list[dict[str, Any]]
+
+
+def read_daily_units(market_id: str, start: date, end: date) -> dict[str, list[int]]:
+    """Units per SKU per day over [start, end) from the market's orders table (its own region)."""
+    return daily_units(rio.read_sales(market_resources(market_id), start, end), start, end)
+
+
+def write_forecast_csv(market_id: str, key: str, body: bytes) -> str:
+    """Put the forecast file in the market's own data-lake bucket, with a client of its region."""
+    resources = market_resources(market_id)
+    s3 = boto3.client("s3", region_name=resources.region)
+    s3.put_object(Bucket=resources.data_lake_bucket, Key=key, Body=body, ContentType="text/csv")
+    return f"s3://{resources.data_lake_bucket}/{key}"
+
+
+def _long_frame(series: dict[str, list[int]], start: date) -> pd.DataFrame:
+    frames = [
+        pd.DataFrame({"id": sku, "ds": pd.date_range(start, periods=len(units), freq="D"), "y": units})
+        for sku, units in series.items()
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["id", "ds", "y"])
+
+
+def _festival_regressors(market_id: str, start: date, days: int) -> pd.DataFrame:
+    end = start + timedelta(days=days - 1)
+    return market_festival_frame(MARKETS[market_id], start, end).reset_index()
+
+
+@task
+def read_market_history(market_id: str, history_days: int, as_of: date) -> dict[str, list[int]]:
+    start, end = history_window(as_of, history_days)
+    return read_daily_units(market_id, start, end)
+
+
+@task
+def forecast_chunk(
+    market_id: str, series: dict[str, list[int]], start: date, horizon: int, festivals: bool
+) -> list[dict[str, Any]]:
+    """Forecast one chunk of SKUs; a SKU that cannot be forecast comes back with its reason."""
+    frame = _long_frame(series, start)
+    days = max((len(v) for v in series.values()), default=0)
+    columns: list[str] = []
+    future = None
+    if festivals and MARKETS[market_id].cultural_rules.festivals:
+        regressors = _festival_regressors(market_id, start, days + horizon)
+        columns = [c for c in regressors.columns if c != "ds"]
+        frame = frame.merge(regressors, on="ds", how="left")
+        tail = regressors[regressors["ds"] >= pd.Timestamp(start + timedelta(days=days))]
+        future = pd.concat([tail.assign(id=sku) for sku in series], ignore_index=True)
+    out = forecast_batch(
+        frame,
+        horizon,
+        SEASON_LENGTH,
+        exog_columns=columns,
+        future_exog=future,
+        errors="report",
+        exog_models=("regression",),
+    )
+    out["ds"] = out["ds"].dt.strftime("%Y-%m-%d")
+    return [
+        {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+        for row in out.to_dict("records")
+    ]
+
+
+@task
+def backtest_market(
+    market_id: str, series: dict[str, list[int]], start: date, horizon: int, sample: int
+) -> list[dict[str, Any]]:
+    """Rolling-origin accuracy on the `sample` busiest SKUs (3 origins), vs seasonal naive."""
+    busiest = sorted(series, key=lambda sku: -sum(series[sku]))[:sample]
+    frame = _long_frame({sku: series[sku] for sku in busiest}, start).assign(market=market_id)
+    try:
+        table = backtest(frame, horizon, SEASON_LENGTH, origins=3)
+    except ValueError as error:
+        return [{"market": market_id, "note": str(error)}]
+    return [
+        {k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
+        for row in table[table["market"] != "overall"].to_dict("records")
+    ]
+
+
+def _plot_markdown(
+    market_id: str, series: dict[str, list[int]], start: date, rows: list[dict[str, Any]], top: int
+) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    busiest = sorted(series, key=lambda sku: -sum(series[sku]))[:top]
+    fig, axes = plt.subplots(len(busiest) or 1, 1, figsize=(9, 2.2 * max(len(busiest), 1)), squeeze=False)
+    for ax, sku in zip(axes[:, 0], busiest, strict=False):
+        history = series[sku][-120:]
+        days = pd.date_range(start + timedelta(days=len(series[sku]) - len(history)), periods=len(history))
+        fc = pd.DataFrame([r for r in rows if r["id"] == sku and r.get("error") is None])
+        ax.plot(days, history, color="0.3", lw=0.8, label="units sold")
+        if not fc.empty:
+            ds = pd.to_datetime(fc["ds"])
+            ax.plot(ds, fc["mean"], color="tab:blue", label="forecast")
+            ax.fill_between(ds, fc["lower"], fc["upper"], color="tab:blue", alpha=0.2, label="95% interval")
+        ax.set_title(sku, fontsize=9)
+        ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    buffer = stdio.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80)
+    plt.close(fig)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (
+        f"### {market_id}: history, forecast and 95% interval, top {len(busiest)} SKUs\n\n"
+        f"![demand forecast {market_id}](data:image/png;base64,{encoded})\n"
+    )
+
+
+# Processes, not threads: the fits are Python loops over numpy, bound by the GIL.
+@flow(name="demand-forecasting", log_prints=True, task_runner=ProcessPoolTaskRunner())  # type: ignore[arg-type]
+def demand_forecasting(
+    markets: MarketSelection | None = None,
+    history_days: Annotated[int, Field(ge=28, le=1095, description="days of sales history")] = 730,
+    horizon_days: Annotated[int, Field(ge=1, le=90, description="days forecast")] = 28,
+    chunk_size: Annotated[int, Field(ge=1, le=5000, description="SKUs per task")] = FORECAST_CHUNK,
+    festivals: Annotated[bool, Field(description="use the market's festival regressors")] = True,
+    backtest_skus: Annotated[int, Field(ge=1, le=500, description="busiest SKUs backtested")] = 50,
+    plotted_skus: Annotated[int, Field(ge=1, le=12, description="SKUs in the plot")] = 4,
+    as_of: Annotated[date | None, Field(description="run date (UTC); default today")] = None,
+    dry_run: Annotated[bool, Field(description="forecast and report only; write nothing")] = False,
+) -> list[MarketForecast]:
+    """Forecast every SKU of each selected market (default: every selling market)."""
+    selected = markets or list(SELLING_MARKET_IDS)
+    run_date = as_of or datetime.now(UTC).date()
+    start = history_window(run_date, history_days)[0]
+    histories = [f.result() for f in read_market_history.map(selected, history_days, run_date)]
+    summaries = []
+    for market_id, series in zip(selected, histories, strict=True):
+        skus = sorted(series)
+        chunks = [{s: series[s] for s in skus[i : i + chunk_size]} for i in range(0, len(skus), chunk_size)]
+        futures = [forecast_chunk.submit(market_id, c, start, horizon_days, festivals) for c in chunks]
+        accuracy_future = backtest_market.submit(market_id, series, start, horizon_days, backtest_skus)
+        rows = [row for f in futures for row in f.result()]
+        accuracy = accuracy_future.result()
+        key = None
+        if not dry_run and rows:
+            body = pd.DataFrame(rows).to_csv(index=False).encode()
+            key = write_forecast_csv(market_id, f"forecasts/demand/{run_date}/{market_id}.csv", body)
+        failed = sum(1 for r in rows if r.get("error"))
+        summaries.append(
+            MarketForecast(
+                market=market_id, skus=len(series), failed=failed, object_key=key, accuracy=accuracy
+            )
+        )
+        if series:
+            create_markdown_artifact(
+                key=f"demand-forecast-plot-{market_id}",
+                markdown=_plot_markdown(market_id, series, start, rows, plotted_skus),
+                description=f"History, forecast and interval for the top SKUs of {market_id}",
+            )
+        print(f"{market_id}: {len(series)} SKUs forecast ({failed} failed) -> {key or 'not written'}")
+    create_table_artifact(
+        key="demand-forecast-accuracy",
+        table=[row for s in summaries for row in s.accuracy]
+        or [{"market": m, "note": "no SKUs"} for m in selected],
+        description="Rolling-origin backtest per market: sMAPE and MASE vs seasonal naive (busiest SKUs)",
+    )
+    return summaries

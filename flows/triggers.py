@@ -1,0 +1,81 @@
+"""The bridge from the market bus to Prefect: a ``stock.low`` EventBridge event becomes a Prefect
+event that the ``order-to-replenish`` deployment trigger reacts to, for that market only.
+
+Locally, the event-source runner calls :func:`forward_stock_signal` with each ``stock.low`` entry
+it publishes. In the cloud the same function is the body of a small Lambda behind an
+EventBridge rule on each market bus (``source = livebase.inventory``, ``detail-type =
+stock.low``), with ``PREFECT_API_URL`` / ``PREFECT_API_KEY`` from Secrets Manager; the
+alternative without code is a rule targeting an EventBridge API destination that POSTs to
+Prefect's events endpoint (``/events``) with the same resource shape. Only business facts
+cross: SKU, market, remaining units; no order or viewer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from prefect.events import DeploymentEventTrigger, emit_event
+
+from livebase.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW
+
+PREFECT_STOCK_LOW = "livebase.stock.low"
+MARKET_RESOURCE_PREFIX = "livebase.market."
+
+Emitter = Callable[..., Any]
+
+
+def stock_low_resource(market: str, sku: str) -> dict[str, str]:
+    return {
+        "prefect.resource.id": f"{MARKET_RESOURCE_PREFIX}{market}",
+        "prefect.resource.name": f"market {market}",
+        "livebase.market": market,
+        "livebase.sku": sku,
+    }
+
+
+def forward_stock_signal(event: Mapping[str, Any], emit: Emitter = emit_event) -> Any | None:
+    """Emit ``livebase.stock.low`` for a ``stock.low`` EventBridge event; ignore anything else.
+
+    Takes either shape: a delivered event (``source`` / ``detail-type`` / ``detail``) or a
+    ``PutEvents`` entry (``Source`` / ``DetailType`` / ``Detail`` as JSON text).
+    """
+    source = event.get("source", event.get("Source"))
+    kind = event.get("detail-type", event.get("DetailType"))
+    if source != STOCK_EVENT_SOURCE or kind != STOCK_LOW:
+        return None
+    detail = event.get("detail", event.get("Detail", {}))
+    if isinstance(detail, str):
+        detail = json.loads(detail)
+    market, sku = detail.get("market"), detail.get("sku")
+    if not market or not sku:
+        raise ValueError(f"stock.low event lacks market or sku: {sorted(detail)}")
+    return emit(
+        event=PREFECT_STOCK_LOW,
+        resource=stock_low_resource(str(market), str(sku)),
+        payload={
+            "sku": sku,
+            "warehouse": detail.get("warehouse"),
+            "remaining": detail.get("remaining"),
+            "low_mark": detail.get("low_mark"),
+        },
+    )
+
+
+def stock_low_trigger() -> DeploymentEventTrigger:
+    """Run the deployment for the market that emitted ``livebase.stock.low``.
+
+    One run per market per burst: events are grouped per market resource and a market that
+    keeps signalling starts at most one run per 10 minutes (the run covers all its SKUs).
+    """
+    return DeploymentEventTrigger(
+        name="stock-low",
+        expect={PREFECT_STOCK_LOW},
+        match={"prefect.resource.id": f"{MARKET_RESOURCE_PREFIX}*"},
+        for_each={"prefect.resource.id"},
+        posture="Reactive",  # type: ignore[arg-type]
+        threshold=1,
+        within=600,  # type: ignore[arg-type]
+        parameters={"markets": ["{{ event.resource['livebase.market'] }}"]},
+    )
