@@ -11,6 +11,7 @@ import base64
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -27,8 +28,9 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from livebase import alerts
 from livebase.config import Market
-from livebase.events import OrderCancelled, OrderPlaced, Refund, parse_event
+from livebase.events import AnyLiveEvent, OrderCancelled, OrderPlaced, Refund, parse_event
 from livebase.inventory import (
     InventoryStore,
     LiveContext,
@@ -47,6 +49,12 @@ from livebase.quarantine import (
     quarantine_key,
 )
 from livebase.resources import MarketResources
+from livebase.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator, to_items
+
+try:  # as deployed, the handler's folder is the code root; imported as a package in tests
+    from room_store import RoomStore  # type: ignore[import-not-found,no-redef]
+except ImportError:
+    from functions.ingest.room_store import RoomStore
 
 # Cold start: everything market-specific is read once, from the stack's environment.
 resources = MarketResources.from_environment()
@@ -57,6 +65,16 @@ s3_client = session.client("s3")
 sqs_client = session.client("sqs")
 orders = order_model(resources.orders_table, resources.region)
 inventory = InventoryStore(session.client("dynamodb", config=retry_config()), resources.inventory_table)
+rooms = RoomStore(session.resource("dynamodb", config=retry_config()).Table(resources.room_metrics_table))
+# How far back the detectors look when judging a minute.
+ALERT_SPAN = timedelta(
+    minutes=1
+    + max(
+        market.alerts.conversion_baseline_minutes + market.alerts.conversion_window_minutes,
+        market.alerts.sentiment_baseline_minutes + market.alerts.sentiment_window_minutes,
+        market.alerts.viewer_drop_lookback_minutes,
+    )
+)
 
 logger = Logger()
 tracer = Tracer()
@@ -79,8 +97,9 @@ class BatchState:
     """What one invocation collects beside the per-record work."""
 
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
+    valid: list[tuple[KinesisStreamRecord, AnyLiveEvent]] = field(default_factory=list)
     orders_handled: int = 0
-    events_seen: int = 0
+    alerts_sent: int = 0
 
 
 def put_events(entries: list[dict[str, Any]]) -> None:
@@ -92,7 +111,10 @@ def put_events(entries: list[dict[str, Any]]) -> None:
 
 
 @idempotent_function(
-    data_keyword_argument="order", config=idempotency, persistence_store=persistence, key_prefix="order_placed"
+    data_keyword_argument="order",
+    config=idempotency,
+    persistence_store=persistence,
+    key_prefix="order_placed",
 )
 def accept_order(order: dict[str, Any]) -> dict[str, str]:
     """Reserve stock, store the order, announce it; once per order id, however often delivered.
@@ -109,8 +131,10 @@ def accept_order(order: dict[str, Any]) -> dict[str, str]:
     live = LiveContext({line.sku: placed.room_id for line in placed.lines})  # sold live in this room
     signals = stock_signals(inventory, change.touched, market, live)
     put_events(
-        [order_entry(placed, resources.event_bus_name, accepted=accepted, reason=change.reason)]
-        + signal_entries(signals, market, resources.event_bus_name)
+        [
+            order_entry(placed, resources.event_bus_name, accepted=accepted, reason=change.reason),
+            *signal_entries(signals, market, resources.event_bus_name),
+        ]
     )
     return {"order_id": placed.order_id, "status": record.status}
 
@@ -123,33 +147,70 @@ def release_order(event: OrderCancelled | Refund) -> None:
         orders.get(event.order_id).update(actions=[orders.status.set(status)])
     except orders.DoesNotExist:
         logger.info("release for an order not seen yet", order_id=event.order_id, outcome=change.outcome)
-    put_events(signal_entries(stock_signals(inventory, change.touched, market), market, resources.event_bus_name))
+    signals = stock_signals(inventory, change.touched, market)
+    put_events(signal_entries(signals, market, resources.event_bus_name))
+
+
+def quarantine(record: KinesisStreamRecord, reason: str, state: BatchState) -> None:
+    logger.warning("record quarantined", sequence_number=record.kinesis.sequence_number, reason=reason)
+    state.quarantined.append(
+        QuarantinedRecord(
+            sequence_number=record.kinesis.sequence_number,
+            partition_key=record.kinesis.partition_key,
+            shard_id=record.event_id.split(":")[0],
+            reason=reason,
+            data_b64=record.kinesis.data,
+        )
+    )
 
 
 def handle_record(record: KinesisStreamRecord, state: BatchState) -> None:
-    raw = record.kinesis.data
     try:
-        event = parse_event(base64.b64decode(raw))
+        event = parse_event(base64.b64decode(record.kinesis.data))
     except (ValidationError, ValueError) as error:
-        reason = describe_error(error)
-        logger.warning("record quarantined", sequence_number=record.kinesis.sequence_number, reason=reason)
-        state.quarantined.append(
-            QuarantinedRecord(
-                sequence_number=record.kinesis.sequence_number,
-                partition_key=record.kinesis.partition_key,
-                shard_id=record.event_id.split(":")[0],
-                reason=reason,
-                data_b64=raw,
-            )
-        )
+        quarantine(record, describe_error(error), state)
         return
-    state.events_seen += 1
+    state.valid.append((record, event))
     if isinstance(event, OrderPlaced):
         accept_order(order=event.model_dump(mode="json"))
         state.orders_handled += 1
     elif isinstance(event, OrderCancelled | Refund):
         release_order(event)
         state.orders_handled += 1
+
+
+def update_room_metrics(state: BatchState, first_failed: int | None) -> None:
+    """Partials for the records Kinesis will not redeliver, then alerts for the rooms touched.
+
+    Records at or after the lowest failed sequence number come back in the next batch, so they
+    are counted there, not here (see ``livebase.room_metrics``).
+    """
+    if not state.valid:
+        return
+    shard_id = state.valid[0][0].event_id.split(":")[0]
+    batch = BatchAggregator(market, shard_id)
+    for record, event in state.valid:
+        sequence = record.kinesis.sequence_number
+        if first_failed is not None and int(sequence) >= first_failed:
+            continue
+        rejection = batch.add(sequence, event)
+        if rejection is not None:
+            quarantine(record, rejection.reason, state)
+    rooms.write_partials(to_items(batch))
+    latest: dict[str, Any] = {}
+    for room_id, minute in batch.partials:
+        latest[room_id] = max(latest.get(room_id, minute), minute)
+    for room_id, minute in latest.items():
+        judged = minute - timedelta(minutes=1)  # the last minute this batch may have completed
+        series = rooms.series(room_id, judged - ALERT_SPAN, judged)
+        if not series or series[-1].minute != judged:
+            continue
+        ttl = int((judged + timedelta(days=DEFAULT_TTL_DAYS)).timestamp())
+        rooms.checkpoint(room_id, series[-1], ttl)
+        for alert in alerts.evaluate(series, market):
+            if rooms.first_time(room_id, judged, alert.key):
+                put_events([alerts.to_eventbridge_entry(alert, resources.event_bus_name)])
+                state.alerts_sent += 1
 
 
 def flush_quarantine(state: BatchState) -> None:
@@ -179,6 +240,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     response = process_partial_response(
         event=event, record_handler=partial(handle_record, state=state), processor=processor, context=context
     )
+    failed = [int(item["itemIdentifier"]) for item in response.get("batchItemFailures", [])]
+    update_room_metrics(state, min(failed) if failed else None)
     flush_quarantine(state)
     failures = len(response.get("batchItemFailures", []))
     metrics.add_dimension(name="market", value=resources.market)
@@ -186,11 +249,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(name="OrderEventsHandled", unit=MetricUnit.Count, value=state.orders_handled)
     metrics.add_metric(name="RecordsQuarantined", unit=MetricUnit.Count, value=len(state.quarantined))
     metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=failures)
+    metrics.add_metric(name="RoomAlertsSent", unit=MetricUnit.Count, value=state.alerts_sent)
     logger.info(
         "batch done",
         records=len(event.get("Records", [])),
         order_events=state.orders_handled,
         quarantined=len(state.quarantined),
         failed=failures,
+        alerts=state.alerts_sent,
     )
     return dict(response)
