@@ -51,7 +51,7 @@ class _RoutedStdout(io.TextIOBase):
 
 def _routed_stdout() -> _RoutedStdout:
     if not isinstance(sys.stdout, _RoutedStdout):
-        sys.stdout = _RoutedStdout(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = _RoutedStdout(sys.stdout)  # type: ignore[assignment,arg-type]
     return sys.stdout  # type: ignore[return-value]
 
 

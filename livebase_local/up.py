@@ -6,6 +6,7 @@ import os
 import threading
 
 from livebase.config import load_markets, selling_markets
+from livebase_local.bridge import StockSignalBridge
 from livebase_local.platform import STATE_DIR, LocalPlatform
 from livebase_local.prefect_server import LocalPrefectServer
 
@@ -22,10 +23,13 @@ def run_up(market_ids: list[str] | None) -> int:
         stop = threading.Event()
         runner = threading.Thread(target=platform.run_forever, args=(stop,), name="event-source", daemon=True)
         runner.start()
+        bridge = StockSignalBridge({m: rt.resources for m, rt in platform.runtimes.items()})
+        threading.Thread(target=bridge.run_forever, args=(stop,), name="stock-low-bridge", daemon=True).start()
         print(f"local AWS:      {platform.endpoint_url} (markets: {', '.join(chosen)})")
         print(f"Prefect UI:     {prefect_server.ui_url}")
         print(f"handler logs:   {STATE_DIR / 'logs'}")
-        print("event-source runner: polling every market's stream. Ctrl-C stops everything.")
+        print("event-source runner: polling every market's stream; stock.low events trigger")
+        print("order-to-replenish for their market. Ctrl-C stops everything.")
         try:
             with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
                 serve(*deployments())

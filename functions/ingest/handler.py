@@ -240,7 +240,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     response = process_partial_response(
         event=event, record_handler=partial(handle_record, state=state), processor=processor, context=context
     )
-    failed = [int(item["itemIdentifier"]) for item in response.get("batchItemFailures", [])]
+    failed = [int(str(item["itemIdentifier"])) for item in response.get("batchItemFailures", [])]
     update_room_metrics(state, min(failed) if failed else None)
     flush_quarantine(state)
     failures = len(response.get("batchItemFailures", []))

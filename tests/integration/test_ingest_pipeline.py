@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -167,7 +168,7 @@ def test_malformed_records_are_quarantined_with_reasons_and_the_rest_processed(s
 def test_direct_invocation_of_a_sample_event_reports_no_failures(sea: Pipeline) -> None:
     from livebase_local.lambda_shapes import LambdaContext
 
-    sample = json.loads(open("events/kinesis_order_placed.json").read())
+    sample = json.loads(Path("events/kinesis_order_placed.json").read_text())
     config = next(iter(sea.sources.sources)).config
     response = sea.handler(sample, LambdaContext(config))
     assert response == {"batchItemFailures": []}

@@ -72,7 +72,7 @@ def test_missing_currency_is_refused() -> None:
 def test_duplicate_market_in_file_is_refused(tmp_path: Path) -> None:
     body = json.dumps(GOOD["sea"])
     path = tmp_path / "cdk.json"
-    path.write_text('{"context": {"markets": {"sea": %s, "sea": %s}}}' % (body, body))
+    path.write_text(f'{{"context": {{"markets": {{"sea": {body}, "sea": {body}}}}}}}')
     with pytest.raises(MarketConfigError, match="duplicate key 'sea'"):
         load_markets(path)
 
@@ -82,7 +82,7 @@ def test_missing_table_and_file_are_refused(tmp_path: Path) -> None:
         load_markets(tmp_path / "absent.json")
     path = tmp_path / "cdk.json"
     path.write_text('{"context": {}}')
-    with pytest.raises(MarketConfigError, match="no context.markets"):
+    with pytest.raises(MarketConfigError, match=r"no context\.markets"):
         load_markets(path)
     with pytest.raises(MarketConfigError, match="non-empty"):
         parse_markets({})

@@ -37,7 +37,8 @@ def test_order_parses_with_total_in_decimal() -> None:
     event = parse_event(json.dumps(order()))
     assert isinstance(event, OrderPlaced)
     assert str(event.total) == "19.90"
-    assert event.ts.utcoffset() is not None and event.ts.utcoffset().total_seconds() == 0
+    offset = event.ts.utcoffset()
+    assert offset is not None and offset.total_seconds() == 0
 
 
 @pytest.mark.parametrize(
