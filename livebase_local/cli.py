@@ -4,6 +4,7 @@ demo     local AWS + the market stacks + a seeded order stream end to end, then 
 up       keep local AWS, the event-source runner and a Prefect server (UI) running until Ctrl-C
 synth    synthesise the CDK app into cdk.out (same as `npx cdk synth`)
 replay   put a market's dead letters back on its stream after a fix
+simulate generate a seeded live day for a market; write it to a file or send it to the stream
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--markets", type=_market_list, default=["sea", "eu"], help="comma-separated (sea,eu)")
     demo.add_argument("--orders", type=int, default=40, help="valid orders per market (default 40)")
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--live-records", type=int, default=1500, help="simulated live-show records per market")
 
     up = commands.add_parser("up", help="keep local AWS, the runner and Prefect (UI) running")
     up.add_argument("--markets", type=_market_list, default=None, help="default: every selling market")
@@ -47,15 +49,38 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("market", type=lambda v: _market_list(v)[0])
     replay.add_argument("--aws", action="store_true", help="use the real AWS account of your credentials")
 
+    simulate = commands.add_parser(
+        "simulate", help="seeded live day -> file or stream (see `simulate --help`)", add_help=False
+    )
+    simulate.add_argument("--aws", action="store_true", help="send to real AWS (default: the running `up`)")
+
     commands.add_parser("setup", help="only set up (Python packages, CDK CLI)")
     commands.add_parser("help", help="this help")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; a known failure is one clear line on stderr, not a traceback."""
+    from livebase_local.aws_env import RealCredentialsError
+    from livebase_local.deploy import DeployError
+    from livebase_local.moto_server import LocalAwsError
+    from livebase_local.prefect_server import PrefectServerError
+
+    try:
+        return _run(argv)
+    except (MarketConfigError, LocalAwsError, RealCredentialsError, DeployError, PrefectServerError) as error:
+        print(f"livebase: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, rest = parser.parse_known_args(argv)
+        if rest and args.command != "simulate":
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
     except MarketConfigError as error:
         print(f"livebase: {error}", file=sys.stderr)
         return 2
@@ -74,11 +99,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from livebase_local.demo import run_demo
 
-        return run_demo(args.markets, orders=args.orders, seed=args.seed)
+        return run_demo(args.markets, orders=args.orders, seed=args.seed, live_records=args.live_records)
     if args.command == "up":
         from livebase_local.up import run_up
 
         return run_up(args.markets)
+    if args.command == "simulate":
+        from livebase_local.simulator import main as simulate
+
+        if ("--send" in rest or "--stream" in rest) and not args.aws:
+            from livebase_local.platform import attach_local_environment
+
+            attach_local_environment()
+        return simulate(rest)
     if args.command == "replay":
         from livebase_local.platform import market_resources
         from livebase_local.replay import replay_dead_letters

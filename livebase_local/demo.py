@@ -8,13 +8,19 @@ import time
 from collections import Counter
 
 import boto3
+from boto3.dynamodb.conditions import Key
 
-from livebase.config import load_markets
+from livebase.config import Market, load_markets
 from livebase.orders import order_model
+from livebase.resources import MarketResources
+from livebase.room_metrics import fold_items
 from livebase_local.demo_stream import OPENING_STOCK, seeded_orders
 from livebase_local.platform import STATE_DIR, LocalPlatform
 from livebase_local.prefect_server import LocalPrefectServer
+from livebase_local.simulator import generate_day, send_to_kinesis
 from livebase_local.stock import seed_stock
+
+LIVE_ROOM = 2  # the prime-time room of the simulated day
 
 
 def _put(stream: str, region: str, records: list[bytes]) -> None:
@@ -40,7 +46,32 @@ def _dlq_reasons(queue_url: str, region: str) -> list[str]:
             reasons.append(str(body.get("reason") or body.get("errorMessage") or body.get("condition")))
 
 
-def run_demo(market_ids: list[str], orders: int, seed: int) -> int:
+def send_live_show(market: Market, resources: MarketResources, records: int, seed: int) -> str:
+    """A slice of the simulated prime-time show (with its line-up's stock); returns the room id."""
+    room = f"{market.id}-room-{LIVE_ROOM}"
+    seed_stock(resources, {f"{market.id.upper()}-{LIVE_ROOM}{n:04d}": 300 for n in range(8)})
+    day = generate_day(market, seed, scale=0.05, malformed_share=0.002)
+    show = [r for r in day if f'"room_id":"{room}"'.encode() in r.data][:records]
+    send_to_kinesis(show, resources.stream_name, resources.region, total=len(show))
+    return room
+
+
+def room_summary(resources: MarketResources, room: str) -> str:
+    table = boto3.resource("dynamodb", region_name=resources.region).Table(resources.room_metrics_table)
+    items = table.query(KeyConditionExpression=Key("pk").eq(f"ROOM#{room}"))["Items"]
+    minutes = fold_items(i for i in items if str(i["sk"]).startswith("MIN#")).get(room, [])
+    alerts = sorted({str(i["sk"]).split("#")[2].split(":")[0] for i in items if str(i["sk"]).startswith("ALERT#")})
+    if not minutes:
+        return f"{room}: no minutes yet"
+    return (
+        f"{room}: {len(minutes)} minutes, peak {max(m.concurrent_viewers for m in minutes)} viewers, "
+        f"{sum(m.comments for m in minutes)} comments, {sum(m.likes for m in minutes)} likes, "
+        f"{sum(m.orders for m in minutes)} orders, GMV {sum(m.gmv for m in minutes)} {minutes[0].currency}; "
+        f"alerts: {', '.join(alerts) or 'none'}"
+    )
+
+
+def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 1500) -> int:
     started = time.monotonic()
     markets = load_markets()
     with LocalPlatform(market_ids) as platform:
@@ -53,6 +84,12 @@ def run_demo(market_ids: list[str], orders: int, seed: int) -> int:
             records = seeded_orders(markets[market_id], orders, seed)
             _put(runtime.resources.stream_name, runtime.resources.region, records)
             sent[market_id] = len(records)
+        rooms = {}
+        if live_records:
+            print(f"simulated live show: {live_records} records of prime time per market")
+            for market_id in market_ids:
+                runtime = platform.runtimes[market_id]
+                rooms[market_id] = send_live_show(markets[market_id], runtime.resources, live_records, seed)
         stats = platform.drain()
         print(f"event-source runner: {stats}")
 
@@ -64,7 +101,7 @@ def run_demo(market_ids: list[str], orders: int, seed: int) -> int:
             from prefect.logging.handlers import APILogHandler
 
             APILogHandler().flush()  # the run's logs reach the server before it stops
-        print("\nmarket  region          sent  placed  rejected  quarantined  revenue          top SKU")
+        print("\nmarket  region        orders  placed  rejected  quarantined  revenue          top SKU")
         for market_id in market_ids:
             resources = platform.runtimes[market_id].resources
             statuses = Counter(o.status for o in order_model(resources.orders_table, resources.region).scan())
@@ -76,8 +113,12 @@ def run_demo(market_ids: list[str], orders: int, seed: int) -> int:
                 f"{statuses['rejected']:>8}  {len(reasons):>11}  {summary.revenue:>10} {summary.currency}  "
                 f"{top[0]} ({top[1]} units)"
             )
-            for reason in reasons:
-                print(f"        DLQ: {reason}")
+            for reason in reasons[:4]:
+                print(f"        DLQ: {reason[:150]}")
+            if len(reasons) > 4:
+                print(f"        ... and {len(reasons) - 4} more on the DLQ")
+            if market_id in rooms:
+                print(f"        live room {room_summary(resources, rooms[market_id])}")
         print(f"\ndone in {time.monotonic() - started:.0f}s. Where to look:")
         print(f"  handler logs (powertools JSON + EMF metrics): {STATE_DIR / 'logs'}")
         print(f"  synthesised templates: {STATE_DIR / 'cdk.out'}")

@@ -119,12 +119,17 @@ class LocalPlatform:
         self.stop()
 
 
+def attach_local_environment() -> None:
+    """Point this process at the local AWS a running `./livebase up` serves."""
+    aws = LocalAws()
+    if not is_moto(aws.port):
+        raise LocalAwsError(f"no local AWS on port {aws.port}: start `./livebase up` (or pass --aws)")
+    apply_local_environment(aws.endpoint_url)
+
+
 def market_resources(market_ids: list[str], *, real_aws: bool = False) -> dict[str, MarketResources]:
     """Resources of deployed markets: in the running local AWS (`livebase up`), or real AWS."""
     if not real_aws:
-        aws = LocalAws()
-        if not is_moto(aws.port):
-            raise LocalAwsError(f"no local AWS on port {aws.port}: start `./livebase up` (or pass --aws)")
-        apply_local_environment(aws.endpoint_url)
+        attach_local_environment()
     markets = load_markets()
     return {m: lookup(m, markets[m].region) for m in market_ids}
