@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
+from types import FrameType
 
 from livebase.config import load_markets, selling_markets
 from livebase_local.bridge import StockSignalBridge
@@ -11,7 +13,12 @@ from livebase_local.platform import STATE_DIR, LocalPlatform
 from livebase_local.prefect_server import LocalPrefectServer
 
 
+def _stop_on_term(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM (a supervisor, `kill`) shuts down like Ctrl-C
+
+
 def run_up(market_ids: list[str] | None) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_term)
     chosen = market_ids or [m.id for m in selling_markets(load_markets())]
     with LocalPlatform(chosen) as platform, LocalPrefectServer(STATE_DIR / "prefect") as prefect_server:
         os.environ["PREFECT_API_URL"] = prefect_server.api_url
