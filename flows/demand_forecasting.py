@@ -192,9 +192,7 @@ def demand_forecasting(
             key = write_forecast_csv(market_id, f"forecasts/demand/{run_date}/{market_id}.csv", body)
         failed = sum(1 for r in rows if r.get("error"))
         summaries.append(
-            MarketForecast(
-                market=market_id, skus=len(series), failed=failed, object_key=key, accuracy=accuracy
-            )
+            MarketForecast(market=market_id, skus=len(series), failed=failed, object_key=key, accuracy=accuracy)
         )
         if series:
             create_markdown_artifact(
@@ -205,8 +203,7 @@ def demand_forecasting(
         print(f"{market_id}: {len(series)} SKUs forecast ({failed} failed) -> {key or 'not written'}")
     create_table_artifact(
         key="demand-forecast-accuracy",
-        table=[row for s in summaries for row in s.accuracy]
-        or [{"market": m, "note": "no SKUs"} for m in selected],
+        table=[row for s in summaries for row in s.accuracy] or [{"market": m, "note": "no SKUs"} for m in selected],
         description="Rolling-origin backtest per market: sMAPE and MASE vs seasonal naive (busiest SKUs)",
     )
     return summaries

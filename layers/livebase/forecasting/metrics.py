@@ -1,0 +1,42 @@
+"""Accuracy measures as the M competitions define them, and the seasonal naive benchmark.
+
+sMAPE (M3/M4 definition, in percent, 0..200) and MASE (Hyndman & Koehler 2006, scaled by the
+in-sample mean absolute seasonal difference). Seasonal naive on a monthly set reproduces the
+published tables, which checks this code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from livebase.forecasting.smoothing import FloatArray
+
+
+def seasonal_naive(history: FloatArray, horizon: int, season_length: int) -> FloatArray:
+    """Repeat the last full season (the last value if the history is shorter than a season)."""
+    m = season_length if history.size >= season_length > 1 else 1
+    last = history[history.size - m :]
+    return np.resize(last, horizon).astype(float)
+
+
+def smape(actual: FloatArray, forecast: FloatArray) -> float:
+    """Mean of 200 |y - f| / (|y| + |f|); a step where both are 0 counts as 0 error."""
+    denom = np.abs(actual) + np.abs(forecast)
+    terms = np.divide(200 * np.abs(actual - forecast), denom, out=np.zeros(actual.size), where=denom > 0)
+    return float(np.mean(terms))
+
+
+def mase_scale(history: FloatArray, season_length: int) -> float:
+    """In-sample MAE of the seasonal naive (naive when too short): MASE's denominator."""
+    m = season_length if history.size > season_length > 1 else 1
+    if history.size <= m:
+        return float("nan")
+    return float(np.mean(np.abs(history[m:] - history[:-m])))
+
+
+def mase(history: FloatArray, actual: FloatArray, forecast: FloatArray, season_length: int) -> float:
+    """MAE of the forecast over the in-sample seasonal naive MAE (NaN when that scale is 0)."""
+    scale = mase_scale(history, season_length)
+    if not scale > 0:
+        return float("nan")
+    return float(np.mean(np.abs(actual - forecast)) / scale)

@@ -1,0 +1,127 @@
+"""Festival dates are computed for any year; Islamic ones within +-1 day of observance."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from livebase.config import load_markets
+from livebase.festivals import (
+    FESTIVALS,
+    black_friday,
+    festival_days,
+    festival_frame,
+    gregorian_to_hijri,
+    hijri_to_gregorian,
+    market_festival_frame,
+)
+
+# Observed dates (Saudi Arabia / UAE announcements; first day of each festival).
+OBSERVED = {
+    "ramadan": [date(2021, 4, 13), date(2022, 4, 2), date(2023, 3, 23), date(2024, 3, 11), date(2025, 3, 1)],
+    "eid_al_fitr": [
+        date(2021, 5, 13),
+        date(2022, 5, 2),
+        date(2023, 4, 21),
+        date(2024, 4, 10),
+        date(2025, 3, 30),
+    ],
+    "eid_al_adha": [
+        date(2021, 7, 20),
+        date(2022, 7, 9),
+        date(2023, 6, 28),
+        date(2024, 6, 16),
+        date(2025, 6, 6),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(OBSERVED))
+def test_islamic_festivals_start_within_one_day_of_observance(name: str) -> None:
+    for observed in OBSERVED[name]:
+        first = festival_days(name, observed.year)[0]
+        assert abs((first - observed).days) <= 1, (name, observed, first)
+
+
+def test_ramadan_lasts_a_month_and_ends_the_day_before_eid() -> None:
+    for year in range(2020, 2031):
+        ramadan = festival_days("ramadan", year)
+        eid = festival_days("eid_al_fitr", year)
+        if ramadan and eid and ramadan[0].month > 1:
+            assert 29 <= len(ramadan) <= 30
+            assert (eid[0] - ramadan[-1]).days == 1
+
+
+def test_hari_raya_is_eid_al_fitr() -> None:
+    assert festival_days("hari_raya", 2024) == festival_days("eid_al_fitr", 2024)
+    assert festival_days("hari_raya_haji", 2024) == festival_days("eid_al_adha", 2024)
+
+
+def test_islamic_festival_can_fall_twice_in_one_gregorian_year() -> None:
+    # The Hijri year is ~11 days shorter: Eid al-Fitr was observed on 8 Jan and 27 Dec 2000.
+    days = festival_days("eid_al_fitr", 2000)
+    assert abs((days[0] - date(2000, 1, 8)).days) <= 1
+    assert abs((days[3] - date(2000, 12, 27)).days) <= 1
+    assert len(days) == 6
+
+
+def test_hijri_round_trip_over_centuries() -> None:
+    for ordinal in range(date(1900, 1, 1).toordinal(), date(2100, 1, 1).toordinal(), 37):
+        value = date.fromordinal(ordinal)
+        assert hijri_to_gregorian(*gregorian_to_hijri(value)) == value
+    assert gregorian_to_hijri(date(2024, 4, 10)) == (1445, 10, 1)
+
+
+def test_invalid_hijri_date_is_refused() -> None:
+    with pytest.raises(ValueError, match="invalid Hijri"):
+        hijri_to_gregorian(1445, 13, 1)
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [(2022, date(2022, 11, 25)), (2023, date(2023, 11, 24)), (2024, date(2024, 11, 29)),
+     (2025, date(2025, 11, 28)), (2026, date(2026, 11, 27)), (2030, date(2030, 11, 29))],
+)  # fmt: skip
+def test_black_friday_is_the_day_after_the_fourth_thursday(year: int, expected: date) -> None:
+    assert black_friday(year) == expected
+    assert festival_days("black_friday", year)[0] == expected
+
+
+def test_fixed_festivals() -> None:
+    for year in (1999, 2024, 2077):
+        assert festival_days("songkran", year) == [date(year, 4, 13), date(year, 4, 14), date(year, 4, 15)]
+        assert festival_days("singles_day", year) == [date(year, 11, 11)]
+        assert date(year, 12, 25) in festival_days("christmas", year)
+
+
+def test_unknown_festival_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="unknown festival 'diwali'"):
+        festival_days("diwali", 2024)
+
+
+def test_festival_frame_marks_days_and_lead_up() -> None:
+    frame = festival_frame(["singles_day", "christmas"], date(2024, 11, 1), date(2025, 1, 31), lead_days=3)
+    assert list(frame.columns) == ["fest_singles_day", "pre_singles_day", "fest_christmas", "pre_christmas"]
+    assert frame.loc["2024-11-11", "fest_singles_day"] == 1.0
+    assert frame["fest_singles_day"].sum() == 1.0
+    assert frame.loc["2024-11-08":"2024-11-10", "pre_singles_day"].tolist() == [1.0, 1.0, 1.0]
+    assert frame["pre_singles_day"].sum() == 3.0
+    assert frame["fest_christmas"].sum() == 3.0
+    assert len(frame) == 92 and frame.index.name == "ds"
+
+
+def test_market_frame_uses_the_markets_config() -> None:
+    markets = load_markets()
+    for market in markets.values():
+        assert set(market.cultural_rules.festivals) <= set(FESTIVALS)
+    mena = market_festival_frame(markets["mena"], date(2024, 1, 1), date(2024, 12, 31))
+    assert {"fest_ramadan", "fest_eid_al_fitr", "fest_eid_al_adha"} <= set(mena.columns)
+    assert mena["fest_ramadan"].sum() == 30
+    sea = market_festival_frame(markets["sea"], date(2024, 1, 1), date(2024, 12, 31), lead_days=0)
+    assert list(sea.columns) == ["fest_hari_raya", "fest_songkran", "fest_singles_day"]
+
+
+def test_reversed_range_is_refused() -> None:
+    with pytest.raises(ValueError, match="before start"):
+        festival_frame(["christmas"], date(2024, 2, 1), date(2024, 1, 1))
