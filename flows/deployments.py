@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.demand_forecasting import demand_forecasting
 from flows.order_to_replenish import order_to_replenish
 from flows.triggers import stock_low_trigger
 
@@ -21,5 +22,11 @@ def deployments() -> list[Any]:
                 "WMS pick/pack hand-off, decisions table and stock-trajectory plot."
             ),
             tags=["livebase", "replenishment"],
+        ),
+        demand_forecasting.to_deployment(
+            name="demand-forecasting",
+            cron="0 2 * * *",
+            description="Nightly: forecast every SKU x market in chunks, results in each market's own region.",
+            tags=["livebase", "forecasting"],
         ),
     ]
