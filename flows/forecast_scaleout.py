@@ -1,0 +1,115 @@
+"""Cloud scale-out of the nightly forecast: one SageMaker processing job per market, in its region.
+
+When a market outgrows the Prefect worker (hundreds of thousands of series), the same
+``livebase.forecasting.forecast_batch`` runs as a SageMaker processing job: inputs are the
+market's daily sales (CSV in its own data lake), outputs go back to the same bucket, and the job
+runs in the market's region with the market's KMS key, so personal data never travels. Built
+on ``sagemaker-core`` resource classes (the slim half of the SageMaker SDK).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import boto3
+from sagemaker.core.resources import ProcessingJob
+from sagemaker.core.shapes import (
+    AppSpecification,
+    ProcessingClusterConfig,
+    ProcessingInput,
+    ProcessingOutput,
+    ProcessingOutputConfig,
+    ProcessingResources,
+    ProcessingS3Input,
+    ProcessingS3Output,
+    ProcessingStoppingCondition,
+)
+
+from livebase.config import Market
+
+
+@dataclass(frozen=True)
+class ScaleOut:
+    """What a market's forecast job needs that the stack does not own (image and role)."""
+
+    image_uri: str  # a Python image with this project installed (built by CI, in the market's ECR)
+    role_arn: str  # execution role scoped to the market's bucket and key
+    instance_type: str = "ml.m5.2xlarge"
+    instance_count: int = 1
+    max_runtime_seconds: int = 4 * 3600
+
+
+def job_name(market: Market, run_date: str) -> str:
+    return f"livebase-forecast-{market.id}-{run_date.replace('-', '')}"
+
+
+def submit_forecast_job(
+    market: Market,
+    bucket: str,
+    kms_key_arn: str,
+    run_date: str,
+    scale: ScaleOut,
+    *,
+    session: boto3.Session | None = None,
+) -> ProcessingJob:
+    """Start the market's forecast job in the market's own region; returns the job resource."""
+    session = session or boto3.Session(region_name=market.region)
+    if session.region_name != market.region:
+        raise ValueError(f"market {market.id} forecasts run in {market.region}, not {session.region_name}")
+    prefix = f"s3://{bucket}/forecasting/{run_date}"
+    job = ProcessingJob.create(
+        processing_job_name=job_name(market, run_date),
+        role_arn=scale.role_arn,
+        app_specification=AppSpecification(
+            image_uri=scale.image_uri,
+            container_entrypoint=["python", "-m", "flows.demand_forecasting_job"],
+            container_arguments=[
+                "--market",
+                market.id,
+                "--input",
+                "/opt/ml/processing/input",
+                "--output",
+                "/opt/ml/processing/output",
+            ],
+        ),
+        processing_resources=ProcessingResources(
+            cluster_config=ProcessingClusterConfig(
+                instance_count=scale.instance_count,
+                instance_type=scale.instance_type,
+                volume_size_in_gb=30,
+                volume_kms_key_id=kms_key_arn,
+            )
+        ),
+        processing_inputs=[
+            ProcessingInput(
+                input_name="sales",
+                s3_input=ProcessingS3Input(
+                    s3_uri=f"{prefix}/sales/",
+                    local_path="/opt/ml/processing/input",
+                    s3_data_type="S3Prefix",
+                    s3_input_mode="File",
+                    s3_data_distribution_type="ShardedByS3Key",  # instances split the SKUs
+                ),
+            )
+        ],
+        processing_output_config=ProcessingOutputConfig(
+            outputs=[
+                ProcessingOutput(
+                    output_name="forecasts",
+                    s3_output=ProcessingS3Output(
+                        s3_uri=f"{prefix}/forecasts/",
+                        local_path="/opt/ml/processing/output",
+                        s3_upload_mode="EndOfJob",
+                    ),
+                )
+            ],
+            kms_key_id=kms_key_arn,
+        ),
+        stopping_condition=ProcessingStoppingCondition(max_runtime_in_seconds=scale.max_runtime_seconds),
+        environment={"LIVEBASE_MARKET": market.id},
+        session=session,
+        region=market.region,
+    )
+    if job is None:
+        raise RuntimeError(f"SageMaker returned no processing job for {job_name(market, run_date)}")
+    return job
