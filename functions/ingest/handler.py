@@ -11,7 +11,7 @@ import base64
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -28,7 +28,8 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from livebase import alerts
+from livebase.alerts import evaluate as evaluate_alerts
+from livebase.alerts import to_eventbridge_entry as alert_entry
 from livebase.config import Market
 from livebase.events import AnyLiveEvent, OrderCancelled, OrderPlaced, Refund, parse_event
 from livebase.inventory import (
@@ -52,9 +53,9 @@ from livebase.resources import MarketResources
 from livebase.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator, to_items
 
 try:  # as deployed, the handler's folder is the code root; imported as a package in tests
-    from room_store import RoomStore  # type: ignore[import-not-found,no-redef]
+    from room_store import JudgedMinutes, RoomStore  # type: ignore[import-not-found,no-redef]
 except ImportError:
-    from functions.ingest.room_store import RoomStore
+    from functions.ingest.room_store import JudgedMinutes, RoomStore
 
 # Cold start: everything market-specific is read once, from the stack's environment.
 resources = MarketResources.from_environment()
@@ -66,6 +67,9 @@ sqs_client = session.client("sqs")
 orders = order_model(resources.orders_table, resources.region)
 inventory = InventoryStore(session.client("dynamodb", config=retry_config()), resources.inventory_table)
 rooms = RoomStore(session.resource("dynamodb", config=retry_config()).Table(resources.room_metrics_table))
+# A room is judged once per completed minute per container, not on every batch in the next minute
+# (each judgement is a Query of the room's trailing window); the alert marks stay the source of truth.
+judged_minutes = JudgedMinutes()
 # How far back the detectors look when judging a minute.
 ALERT_SPAN = timedelta(
     minutes=1
@@ -197,20 +201,27 @@ def update_room_metrics(state: BatchState, first_failed: int | None) -> None:
         if rejection is not None:
             quarantine(record, rejection.reason, state)
     rooms.write_partials(to_items(batch))
-    latest: dict[str, Any] = {}
+    latest: dict[str, datetime] = {}
     for room_id, minute in batch.partials:
         latest[room_id] = max(latest.get(room_id, minute), minute)
     for room_id, minute in latest.items():
         judged = minute - timedelta(minutes=1)  # the last minute this batch may have completed
-        series = rooms.series(room_id, judged - ALERT_SPAN, judged)
-        if not series or series[-1].minute != judged:
-            continue
-        ttl = int((judged + timedelta(days=DEFAULT_TTL_DAYS)).timestamp())
-        rooms.checkpoint(room_id, series[-1], ttl)
-        for alert in alerts.evaluate(series, market):
-            if rooms.first_time(room_id, judged, alert.key):
-                put_events([alerts.to_eventbridge_entry(alert, resources.event_bus_name)])
-                state.alerts_sent += 1
+        if judged_minutes.newer(room_id, judged):
+            judge_minute(room_id, judged, state)
+            judged_minutes.mark(room_id, judged)
+
+
+def judge_minute(room_id: str, judged: datetime, state: BatchState) -> None:
+    """Checkpoint the room's concurrency at ``judged`` and send the alerts that minute raises."""
+    series = rooms.series(room_id, judged - ALERT_SPAN, judged)
+    if not series or series[-1].minute != judged:
+        return
+    ttl = int((judged + timedelta(days=DEFAULT_TTL_DAYS)).timestamp())
+    rooms.checkpoint(room_id, series[-1], ttl)
+    for alert in evaluate_alerts(series, market):
+        if rooms.first_time(room_id, judged, alert.key):
+            put_events([alert_entry(alert, resources.event_bus_name)])
+            state.alerts_sent += 1
 
 
 def flush_quarantine(state: BatchState) -> None:

@@ -27,6 +27,29 @@ def _stamp(minute: datetime) -> str:
     return f"{minute_of(minute):%Y-%m-%dT%H:%M}Z"
 
 
+class JudgedMinutes:
+    """Per container: the newest minute judged per room, bounded (the oldest rooms are forgotten).
+
+    Forgetting only costs a repeated judgement, which the checkpoint overwrite and the alert marks'
+    conditional puts make harmless.
+    """
+
+    def __init__(self, max_rooms: int = 4096) -> None:
+        self.max_rooms = max_rooms
+        self._latest: dict[str, datetime] = {}
+
+    def newer(self, room_id: str, minute: datetime) -> bool:
+        """True when ``minute`` is after every minute of the room judged here so far."""
+        seen = self._latest.get(room_id)
+        return seen is None or minute > seen
+
+    def mark(self, room_id: str, minute: datetime) -> None:
+        self._latest.pop(room_id, None)  # re-insert: dict order is recency order
+        self._latest[room_id] = minute
+        while len(self._latest) > self.max_rooms:
+            del self._latest[next(iter(self._latest))]
+
+
 class RoomStore:
     def __init__(self, table: Any) -> None:
         self.table = table  # a boto3 DynamoDB Table resource

@@ -70,7 +70,7 @@ def test_simulated_show_lands_in_room_metrics_with_an_edge_alert(sea: Any) -> No
     seed_stock(resources, {f"SKU-{n:03d}": 100_000 for n in range(1000)})
     day = list(generate_day(SEA, seed=11, scale=0.05, malformed_share=0.002))
     prime = [r for r in day if b'"sea-room-2"' in r.data]
-    records = list(islice(prime, 0, 1200))
+    records = list(islice(prime, 0, 800))
     kinesis = boto3.client("kinesis", region_name=resources.region)
     for start in range(0, len(records), 500):
         chunk = records[start : start + 500]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import socket
+import subprocess
+import sys
 import uuid
 import zipfile
 from pathlib import Path
@@ -19,7 +21,7 @@ from livebase_local.assembly import read_assembly, zip_directory
 from livebase_local.aws_env import RealCredentialsError, apply_local_environment
 from livebase_local.deploy import DeployError, deploy_assembly, moto_resource_types
 from livebase_local.mappings import read_mappings
-from livebase_local.moto_server import LocalAws, LocalAwsError, free_port, is_moto
+from livebase_local.moto_server import LocalAws, LocalAwsError, is_moto
 from livebase_local.template_transform import transform_for_moto
 from tests.integration.conftest import LocalAwsStack
 
@@ -45,14 +47,23 @@ def test_attaches_to_a_running_moto_and_leaves_it_running(moto_server: LocalAws)
 
 
 def test_own_server_starts_resets_and_stops() -> None:
-    port = free_port()
-    with LocalAws(port) as aws:
-        sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=aws.endpoint_url,
-                           aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
-        sqs.create_queue(QueueName="before-reset")
-        aws.reset()
-        assert sqs.list_queues().get("QueueUrls", []) == []
-    assert not is_moto(port, timeout=0.5)
+    """In a child process: moto's state is per process, so a reset here would wipe the session's stacks."""
+    script = """
+import boto3
+from livebase_local.moto_server import LocalAws, free_port, is_moto
+port = free_port()
+with LocalAws(port) as aws:
+    sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=aws.endpoint_url,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    sqs.create_queue(QueueName="before-reset")
+    assert sqs.list_queues().get("QueueUrls")
+    aws.reset()
+    assert sqs.list_queues().get("QueueUrls", []) == []
+assert not is_moto(port, timeout=0.5)
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
 
 
 def test_environment_refuses_to_overwrite_real_looking_credentials() -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print `name: value` figures last (see README)."""
