@@ -17,20 +17,10 @@ from livebase.room_metrics import fold_items
 from livebase_local.demo_stream import OPENING_STOCK, seeded_orders
 from livebase_local.platform import STATE_DIR, LocalPlatform
 from livebase_local.prefect_server import LocalPrefectServer
-from livebase_local.simulator import generate_day, send_to_kinesis
+from livebase_local.simulator import SimRecord, generate_day, send_to_kinesis
 from livebase_local.stock import seed_stock
 
 LIVE_ROOM = 2  # the prime-time room of the simulated day
-
-
-def _put(stream: str, region: str, records: list[bytes]) -> None:
-    kinesis = boto3.client("kinesis", region_name=region)
-    for start in range(0, len(records), 500):
-        chunk = records[start : start + 500]
-        entries = [{"PartitionKey": f"pk-{start + i}", "Data": data} for i, data in enumerate(chunk)]
-        response = kinesis.put_records(StreamName=stream, Records=entries)
-        if response["FailedRecordCount"]:
-            raise RuntimeError(f"Kinesis refused {response['FailedRecordCount']} records")
 
 
 def _dlq_reasons(queue_url: str, region: str) -> list[str]:
@@ -82,7 +72,12 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
             runtime = platform.runtimes[market_id]
             seed_stock(runtime.resources, OPENING_STOCK)
             records = seeded_orders(markets[market_id], orders, seed)
-            _put(runtime.resources.stream_name, runtime.resources.region, records)
+            report = send_to_kinesis(
+                (SimRecord(0.0, f"pk-{n}", data, "demo") for n, data in enumerate(records)),
+                runtime.resources.stream_name, runtime.resources.region, progress=False,
+            )  # fmt: skip
+            if report.failed:
+                raise RuntimeError(f"Kinesis refused {report.failed} demo records of {market_id}")
             sent[market_id] = len(records)
         rooms = {}
         if live_records:
