@@ -13,7 +13,7 @@ from boto3.dynamodb.conditions import Key
 from livebase.config import Market, load_markets
 from livebase.orders import order_model
 from livebase.resources import MarketResources
-from livebase.room_metrics import fold_items
+from livebase.room_minutes import fold_items
 from livebase_local.demo_stream import OPENING_STOCK, seeded_orders
 from livebase_local.platform import STATE_DIR, LocalPlatform
 from livebase_local.prefect_server import LocalPrefectServer

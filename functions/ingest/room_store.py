@@ -18,7 +18,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from livebase.room_metrics import DEFAULT_TTL_DAYS, MinuteMetrics, fold_items, minute_of, query_range
+from livebase.room_metrics import DEFAULT_TTL_DAYS, minute_of, query_range
+from livebase.room_minutes import MinuteMetrics, fold_items
 
 MAX_REPLAY = timedelta(hours=4)
 

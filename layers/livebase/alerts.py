@@ -42,7 +42,7 @@ from enum import StrEnum
 from typing import Any
 
 from livebase.config import Market
-from livebase.room_metrics import MinuteMetrics
+from livebase.room_minutes import MinuteMetrics
 
 MIN_EXPECTED_CONVERSIONS = 5.0  # statistical validity of the normal approximation, not tuning
 ON_AIR_SECONDS = 55.0

@@ -14,7 +14,7 @@ import pytest
 from boto3.dynamodb.conditions import Key
 
 from livebase.config import load_markets
-from livebase.room_metrics import fold_items
+from livebase.room_minutes import fold_items
 from livebase_local.event_source import EventSources, KinesisEventSource
 from livebase_local.functions import load_handler
 from livebase_local.lambda_shapes import LambdaContext

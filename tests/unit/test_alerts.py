@@ -25,7 +25,8 @@ from livebase.alerts import (
     to_eventbridge_entry,
 )
 from livebase.config import AlertThresholds, Market, load_markets
-from livebase.room_metrics import EdgeTally, LanguageTally, MinuteMetrics, aggregate, metrics_from_batches
+from livebase.room_metrics import EdgeTally, LanguageTally, aggregate
+from livebase.room_minutes import MinuteMetrics, metrics_from_batches
 from livebase_local.simulator import generate_day
 
 T0 = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)

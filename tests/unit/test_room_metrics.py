@@ -17,15 +17,8 @@ from moto import mock_aws
 
 from livebase.config import Market, load_markets
 from livebase.events import EVENT_TYPES, AnyLiveEvent, live_event_adapter, parse_event
-from livebase.room_metrics import (
-    BatchAggregator,
-    MinuteMetrics,
-    aggregate,
-    fold_items,
-    metrics_from_batches,
-    query_range,
-    to_items,
-)
+from livebase.room_metrics import BatchAggregator, aggregate, query_range, to_items
+from livebase.room_minutes import MinuteMetrics, fold_items, metrics_from_batches
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 T0 = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)
