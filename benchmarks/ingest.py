@@ -7,9 +7,9 @@ the ingest handler in-process (as ``livebase up`` does) and measures:
    time, 1% malformed) through ``lambda_handler``, with every persistence call (orders, stock,
    room partials, alert queries, quarantine) going to moto; the same records through a bare
    ``base64`` + ``json.loads`` loop as the limit. CPU time is read two ways: the handler
-   thread's own (``time.thread_time``: our code plus the boto3 client side) and the whole
-   process (``time.process_time``: that plus moto's server threads, which serve the calls in
-   this same process). The pure-validation path comes from ``benchmarks/ingest_validation.py``.
+   thread's own (``time.thread_time``: our code plus the boto3 client side) and that plus the
+   moto server process's (which serves the calls; read from ``/proc``). The pure-validation
+   path comes from ``benchmarks/ingest_validation.py``.
 2. **End to end**: a producer thread puts ``--rate`` (1,000) events/s for ``--seconds`` (25) in
    ``put_records`` calls every 100 ms; the event-source runner (``EventSources.run_forever``,
    the mapping's batch size) runs in another thread. Some records are probes: a like in room
@@ -17,8 +17,9 @@ the ingest handler in-process (as ``livebase up`` does) and measures:
    visible once a partial of its shard covers its sequence number. Latency is from just before
    its ``put_records`` call to the poll that saw it.
 
-All of it, moto included, shares one process and the GIL: locally moto's own costs dominate
-(put_records ~2.5k records/s, DynamoDB batch_write ~3-4k items/s; shared/README.md).
+moto runs in its own process (:mod:`livebase_local.moto_process`), as in ``livebase up``; the
+producer, runner, handler and poller share this one. Locally moto's own costs dominate
+(DynamoDB single writes ~300-400 ops/s, batch_write ~3-4k items/s; shared/README.md).
 
     .venv/bin/python benchmarks/ingest.py [--records 10000] [--rate 1000] [--seconds 25] [--profile]
 """
@@ -104,7 +105,7 @@ def as_get_records(records: list[SimRecord], first_seq: int) -> list[dict[str, A
 
 
 def throughput(
-    handler: Handler, deployment: MarketDeployment, records: list[SimRecord], profile: bool
+    handler: Handler, deployment: MarketDeployment, records: list[SimRecord], profile: bool, aws: LocalAws
 ) -> dict[str, float]:
     """One big invocation: thread CPU, process CPU and wall seconds; plus the json.loads limit."""
     config = deployment.event_sources[0]
@@ -112,14 +113,15 @@ def throughput(
     handler(kinesis_event(warm, SHARD, config), LambdaContext(config))  # clients, pydantic, lexicons
     event = kinesis_event(as_get_records(records, SEQ_BASE), SHARD, config)
     profiler = cProfile.Profile() if profile else None
-    thread0, process0, wall0 = time.thread_time(), time.process_time(), time.perf_counter()
+    thread0, moto0, wall0 = time.thread_time(), aws.server_cpu_seconds() or 0.0, time.perf_counter()
     if profiler:
         profiler.enable()
     response = handler(event, LambdaContext(config))
     if profiler:
         profiler.disable()
     thread_s = time.thread_time() - thread0
-    process_s, wall_s = time.process_time() - process0, time.perf_counter() - wall0
+    wall_s = time.perf_counter() - wall0
+    process_s = thread_s + (aws.server_cpu_seconds() or 0.0) - moto0
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
     if response.get("batchItemFailures"):
@@ -200,7 +202,7 @@ def produce(kinesis: Any, stream: str, records: Iterator[SimRecord], rate: int, 
 
 
 def end_to_end(
-    deployment: MarketDeployment, handler: Handler, rate: int, seconds: float, records: list[SimRecord]
+    deployment: MarketDeployment, handler: Handler, rate: int, seconds: float, records: list[SimRecord], aws: LocalAws
 ) -> dict[str, float]:
     resources = deployment.resources()
     sources = EventSources([KinesisEventSource(c, handler) for c in deployment.event_sources])
@@ -222,7 +224,7 @@ def end_to_end(
                threading.Thread(target=poller, daemon=True)]  # fmt: skip
     for thread in threads:
         thread.start()
-    cpu0, wall0 = time.process_time(), time.perf_counter()
+    cpu0, moto0, wall0 = time.process_time(), aws.server_cpu_seconds() or 0.0, time.perf_counter()
     sent = produce(kinesis, resources.stream_name, endless(), rate, seconds, probes)
     produced_s = time.perf_counter() - wall0
     deadline = time.perf_counter() + 30
@@ -240,6 +242,7 @@ def end_to_end(
         "p99": lat[min(len(lat) - 1, round(0.99 * (len(lat) - 1)))] if lat else float("nan"),
         "max": lat[-1] if lat else float("nan"),
         "cpu_share": (time.process_time() - cpu0) / total_s,
+        "moto_cpu_share": ((aws.server_cpu_seconds() or 0.0) - moto0) / total_s,
         "handled_per_s": sum(c.succeeded for c in counters.values()) / total_s,
         "invocations": sum(c.invocations for c in counters.values()),
         "succeeded": sum(c.succeeded for c in counters.values()),
@@ -270,18 +273,19 @@ def main() -> None:
             kinds: dict[str, int] = {}
             for r in batch:
                 kinds[r.kind] = kinds.get(r.kind, 0) + 1
-            tp = throughput(handler, deployment, batch, args.profile)
-            e2e = None if args.skip_e2e else end_to_end(deployment, handler, args.rate, args.seconds, records)
+            tp = throughput(handler, deployment, batch, args.profile, aws)
+            e2e = None if args.skip_e2e else end_to_end(deployment, handler, args.rate, args.seconds, records, aws)
     finally:
         restore_environment(previous)
         aws.stop()
     n = len(batch)
     print("mix: " + ", ".join(f"{k}={v}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])))
     print(f"setup_s: {setup_s:.1f}  (moto + synth + deploy + stock for {skus} SKUs)")
-    print("throughput: one invocation of the whole batch; thread = handler thread CPU, process = + moto")
+    print("throughput: one invocation of the whole batch; per core = handler thread CPU; with_moto = + moto process")
     if e2e is not None:
         print(f"e2e: {e2e['sent']} records put at {e2e['put_rate']:.0f}/s, {e2e['invocations']} invocations, "
-              f"{e2e['succeeded']} records handled, process CPU {e2e['cpu_share']:.2f} cores busy")  # fmt: skip
+              f"{e2e['succeeded']} records handled, cores busy: this process {e2e['cpu_share']:.2f}, "
+              f"moto {e2e['moto_cpu_share']:.2f}")  # fmt: skip
     print(f"records: {n}")
     print(f"handler_wall_s: {tp['wall_s']:.2f}")
     print(f"records_per_s_per_core: {n / tp['thread_s']:.0f}")

@@ -31,9 +31,7 @@ class CreatedResource:
     notes: list[str] = field(default_factory=list)
 
     def values(self) -> dict[Reference, Any]:
-        return {
-            (self.logical_id, None if key == "" else key): value for key, value in self.attributes.items()
-        }
+        return {(self.logical_id, None if key == "" else key): value for key, value in self.attributes.items()}
 
 
 def _props(body: Mapping[str, Any], scope: Scope, notes: list[str]) -> dict[str, Any]:
@@ -57,9 +55,7 @@ def _name(stack_name: str, logical_id: str, limit: int = 128) -> str:
     return f"{stack_name}-{logical_id}"[:limit]
 
 
-def create_ivs_channel(
-    clients: Any, logical_id: str, body: Mapping[str, Any], scope: Scope
-) -> CreatedResource:
+def create_ivs_channel(clients: Any, logical_id: str, body: Mapping[str, Any], scope: Scope) -> CreatedResource:
     notes: list[str] = []
     props = _props(body, scope, notes)
     ivs = clients("ivs")
@@ -108,15 +104,11 @@ def create_origin_access_control(
             "SigningBehavior": config.get("SigningBehavior", "always"),
             "OriginAccessControlOriginType": config.get("OriginAccessControlOriginType", "s3"),
         }
-        oac_id = cloudfront.create_origin_access_control(OriginAccessControlConfig=request)[
-            "OriginAccessControl"
-        ]["Id"]
+        oac_id = cloudfront.create_origin_access_control(OriginAccessControlConfig=request)["OriginAccessControl"]["Id"]
         created = True
     arn = f"arn:aws:cloudfront::{scope.account}:origin-access-control/{oac_id}"
     attributes = {"": oac_id, "Id": oac_id}
-    return CreatedResource(
-        logical_id, "AWS::CloudFront::OriginAccessControl", oac_id, arn, created, attributes, notes
-    )
+    return CreatedResource(logical_id, "AWS::CloudFront::OriginAccessControl", oac_id, arn, created, attributes, notes)
 
 
 def _origin(origin: Mapping[str, Any]) -> dict[str, Any]:
@@ -162,19 +154,14 @@ def _distribution_request(config: Mapping[str, Any], caller_reference: str) -> d
     return request
 
 
-def create_distribution(
-    clients: Any, logical_id: str, body: Mapping[str, Any], scope: Scope
-) -> CreatedResource:
+def create_distribution(clients: Any, logical_id: str, body: Mapping[str, Any], scope: Scope) -> CreatedResource:
     notes: list[str] = ["only origins, default behaviour, comment, price class and HTTP version are applied"]
     config = dict(_props(body, scope, notes).get("DistributionConfig", {}))
     cloudfront = clients("cloudfront")
     reference = _name(scope.stack_name, logical_id)
     found = None
     for item in cloudfront.list_distributions().get("DistributionList", {}).get("Items", []):
-        if (
-            cloudfront.get_distribution_config(Id=item["Id"])["DistributionConfig"]["CallerReference"]
-            == reference
-        ):
+        if cloudfront.get_distribution_config(Id=item["Id"])["DistributionConfig"]["CallerReference"] == reference:
             found = item
     if found is not None:
         dist_id, domain, arn, created = found["Id"], found["DomainName"], found["ARN"], False
@@ -187,14 +174,10 @@ def create_distribution(
         )
         created = True
     attributes = {"": dist_id, "Id": dist_id, "DomainName": domain}
-    return CreatedResource(
-        logical_id, "AWS::CloudFront::Distribution", dist_id, arn, created, attributes, notes
-    )
+    return CreatedResource(logical_id, "AWS::CloudFront::Distribution", dist_id, arn, created, attributes, notes)
 
 
-def create_medialive_input(
-    clients: Any, logical_id: str, body: Mapping[str, Any], scope: Scope
-) -> CreatedResource:
+def create_medialive_input(clients: Any, logical_id: str, body: Mapping[str, Any], scope: Scope) -> CreatedResource:
     notes: list[str] = []
     props = _props(body, scope, notes)
     medialive = clients("medialive")
@@ -213,9 +196,7 @@ def create_medialive_input(
                 request[key] = props[key]
         item, created = medialive.create_input(**request)["Input"], True
     attributes = {"": item["Id"], "Id": item["Id"], "Arn": item["Arn"]}
-    return CreatedResource(
-        logical_id, "AWS::MediaLive::Input", item["Id"], item["Arn"], created, attributes, notes
-    )
+    return CreatedResource(logical_id, "AWS::MediaLive::Input", item["Id"], item["Arn"], created, attributes, notes)
 
 
 _MINIMAL_ENCODER = {
@@ -226,9 +207,7 @@ _MINIMAL_ENCODER = {
 }
 
 
-def create_medialive_channel(
-    clients: Any, logical_id: str, body: Mapping[str, Any], scope: Scope
-) -> CreatedResource:
+def create_medialive_channel(clients: Any, logical_id: str, body: Mapping[str, Any], scope: Scope) -> CreatedResource:
     notes: list[str] = []
     props = _props(body, scope, notes)
     medialive = clients("medialive")
@@ -251,9 +230,7 @@ def create_medialive_channel(
                 request[key] = props[key]
         item, created = medialive.create_channel(**request)["Channel"], True
     attributes = {"": item["Id"], "Arn": item["Arn"], "Inputs": item.get("PipelineDetails", [])}
-    return CreatedResource(
-        logical_id, "AWS::MediaLive::Channel", item["Id"], item["Arn"], created, attributes, notes
-    )
+    return CreatedResource(logical_id, "AWS::MediaLive::Channel", item["Id"], item["Arn"], created, attributes, notes)
 
 
 Creator = Callable[[Any, str, Mapping[str, Any], Scope], CreatedResource]

@@ -104,16 +104,12 @@ def _read_assets(directory: Path, file_name: str) -> tuple[tuple[FileAsset, ...]
     for asset_id, entry in document.get("files", {}).items():
         source = entry.get("source", {})
         if "path" not in source:
-            raise AssemblyError(
-                f"asset {asset_id} is built by a command, which the local deploy does not run"
-            )
+            raise AssemblyError(f"asset {asset_id} is built by a command, which the local deploy does not run")
         destinations = tuple(
             AssetDestination(d["bucketName"], d["objectKey"], d.get("region"))
             for d in entry.get("destinations", {}).values()
         )
-        assets.append(
-            FileAsset(asset_id, directory / source["path"], source.get("packaging", "file"), destinations)
-        )
+        assets.append(FileAsset(asset_id, directory / source["path"], source.get("packaging", "file"), destinations))
     return tuple(assets), tuple(document.get("dockerImages", {}))
 
 

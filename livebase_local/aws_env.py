@@ -81,9 +81,7 @@ def apply_local_environment(
     return previous
 
 
-def restore_environment(
-    previous: dict[str, str | None], environ: MutableMapping[str, str] | None = None
-) -> None:
+def restore_environment(previous: dict[str, str | None], environ: MutableMapping[str, str] | None = None) -> None:
     env = os.environ if environ is None else environ
     for key, value in previous.items():
         if value is None:

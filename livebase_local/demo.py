@@ -121,4 +121,3 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
         print("Go on: `./livebase up` keeps local AWS, the runner and the Prefect UI (http://127.0.0.1:4200)")
         print("running; `./livebase help` lists every command.")
     return 0
-

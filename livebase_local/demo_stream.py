@@ -46,9 +46,7 @@ def seeded_orders(market: Market, count: int, seed: int, start: datetime | None 
             "viewer_id": pseudonymise(f"viewer-{rng.randint(1, count)}", secret),
             "order_id": f"ord-{market.id}-{seed}-{number:06d}",
             "currency": market.currency,
-            "lines": [
-                {"sku": sku, "quantity": rng.randint(1, 3), "unit_price": str(CATALOGUE[sku])} for sku in skus
-            ],
+            "lines": [{"sku": sku, "quantity": rng.randint(1, 3), "unit_price": str(CATALOGUE[sku])} for sku in skus],
         }
         records.append(json.dumps(order).encode())
     if records:

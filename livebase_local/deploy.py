@@ -209,9 +209,7 @@ def _maybe(node: Any, values: dict[Any, Any]) -> Any:
         return ""
 
 
-def deploy_stack(
-    artifact: StackArtifact, *, timeout: float = 120.0, lenient: bool = True
-) -> MarketDeployment:
+def deploy_stack(artifact: StackArtifact, *, timeout: float = 120.0, lenient: bool = True) -> MarketDeployment:
     """Deploy one stack into its own region of the local AWS (see the module docstring).
 
     ``lenient``: a resource whose service the region does not offer (IVS outside its regions)
@@ -249,9 +247,7 @@ def deploy_stack(
     physical, kinds = _physical_ids(cloudformation, artifact.stack_name)
     scope.values.update(stack_resource_values(template, physical, scope))
     late_ids = [i for i in ordered if i not in early]
-    late, late_skipped = api_resources.create_all(
-        clients, template, late_ids, scope, skip_unavailable=lenient
-    )
+    late, late_skipped = api_resources.create_all(clients, template, late_ids, scope, skip_unavailable=lenient)
     created += late
     skipped.update(late_skipped)
     for logical_id, reason in late_skipped.items():

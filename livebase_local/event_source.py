@@ -176,14 +176,10 @@ class KinesisEventSource:
         identifiers = [f.get("itemIdentifier") if isinstance(f, Mapping) else None for f in failures]
         unknown = [i for i in identifiers if i not in index]
         if unknown:
-            return _Outcome(
-                0, f"batchItemFailures names records not in the batch: {unknown[:3]}", raised=False
-            )
+            return _Outcome(0, f"batchItemFailures names records not in the batch: {unknown[:3]}", raised=False)
         lowest = min(index[i] for i in identifiers if i is not None)
         first = records[lowest]["SequenceNumber"]
-        return _Outcome(
-            lowest, f"handler reported {len(identifiers)} failed item(s), first {first}", raised=False
-        )
+        return _Outcome(lowest, f"handler reported {len(identifiers)} failed item(s), first {first}", raised=False)
 
     def _send_to_dlq(
         self, shard: _Shard, records: Sequence[Record], *, condition: str, attempts: int, reason: str
@@ -241,9 +237,7 @@ class KinesisEventSource:
             self.counters.succeeded += len(done)
             self.counters.failed += len(retry)
         batch.records, batch.attempts = retry, batch.attempts + 1
-        retries_left = (
-            self.config.maximum_retry_attempts < 0 or batch.attempts <= self.config.maximum_retry_attempts
-        )
+        retries_left = self.config.maximum_retry_attempts < 0 or batch.attempts <= self.config.maximum_retry_attempts
         if outcome.raised and self.config.bisect_batch_on_error and len(retry) > 1:
             shard.batches.popleft()
             half = len(retry) // 2

@@ -83,9 +83,7 @@ def function_environment(resources: MarketResources, service: str) -> dict[str, 
     }
 
 
-def load_handler(
-    function: str, resources: MarketResources, log_dir: Path | None = None
-) -> tuple[ModuleType, Handler]:
+def load_handler(function: str, resources: MarketResources, log_dir: Path | None = None) -> tuple[ModuleType, Handler]:
     """Import ``functions/<function>/handler.py`` as a fresh module bound to one market.
 
     With ``log_dir``, what the handler prints goes to ``<log_dir>/<function>-<market>.log``.

@@ -36,9 +36,7 @@ class LambdaContext:
         return max(0, int((self._deadline - self._clock()) * 1000))
 
 
-def kinesis_event_record(
-    record: Mapping[str, Any], shard_id: str, config: EventSourceConfig
-) -> dict[str, Any]:
+def kinesis_event_record(record: Mapping[str, Any], shard_id: str, config: EventSourceConfig) -> dict[str, Any]:
     """One ``Records[]`` entry from a ``GetRecords`` record, as Lambda delivers it."""
     arrival = record["ApproximateArrivalTimestamp"]
     return {
@@ -59,9 +57,7 @@ def kinesis_event_record(
     }
 
 
-def kinesis_event(
-    records: Sequence[Mapping[str, Any]], shard_id: str, config: EventSourceConfig
-) -> dict[str, Any]:
+def kinesis_event(records: Sequence[Mapping[str, Any]], shard_id: str, config: EventSourceConfig) -> dict[str, Any]:
     return {"Records": [kinesis_event_record(r, shard_id, config) for r in records]}
 
 

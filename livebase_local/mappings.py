@@ -73,8 +73,7 @@ def read_mappings(template: Mapping[str, Any]) -> list[MappingSpec]:
                 maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
                 maximum_record_age_seconds=int(props.get("MaximumRecordAgeInSeconds", -1)),
                 starting_position=str(props.get("StartingPosition", "TRIM_HORIZON")),
-                report_batch_item_failures="ReportBatchItemFailures"
-                in props.get("FunctionResponseTypes", []),
+                report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
                 parallelization_factor=int(props.get("ParallelizationFactor", 1)),
                 maximum_batching_window_seconds=int(props.get("MaximumBatchingWindowInSeconds", 0)),
                 enabled=bool(props.get("Enabled", True)),

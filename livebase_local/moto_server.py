@@ -1,22 +1,29 @@
-"""The local AWS: moto in server mode on 127.0.0.1, in-process, as a context manager.
+"""The local AWS: moto in server mode on 127.0.0.1, in a child process, as a context manager.
 
-Every client (boto3, pynamodb, powertools) reaches it through ``AWS_ENDPOINT_URL`` (see
+The server runs in :mod:`livebase_local.moto_process` (its own core, and a patch for a Kinesis
+cost that grows with the stream); this module starts, finds, checks and stops it. Every client
+(boto3, pynamodb, powertools) reaches it through ``AWS_ENDPOINT_URL`` (see
 :mod:`livebase_local.aws_env`), so application code never branches on "local".
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import socket
+import subprocess
+import sys
+import tempfile
+import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from types import TracebackType
 
 DEFAULT_PORT = 4566
 PORT_VARIABLE = "LIVEBASE_AWS_PORT"
 HOST = "127.0.0.1"
+START_TIMEOUT_SECONDS = 60.0
 
 
 class LocalAwsError(RuntimeError):
@@ -69,7 +76,8 @@ class LocalAws:
     def __init__(self, port: int | None = None, *, reuse_existing: bool = True) -> None:
         self.port = configured_port() if port is None else port
         self.reuse_existing = reuse_existing
-        self._server: object | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self.log_path: Path | None = None
         self.owned = False
 
     @property
@@ -86,26 +94,57 @@ class LocalAws:
             if not self.reuse_existing:
                 raise LocalAwsError(f"a moto server already runs on port {self.port}; stop it first")
             return self
-        from moto.server import ThreadedMotoServer
-
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request otherwise
-        server = ThreadedMotoServer(ip_address=HOST, port=self.port, verbose=False)
+        log = tempfile.NamedTemporaryFile(prefix="livebase-moto-", suffix=".log", delete=False)  # noqa: SIM115
+        self.log_path = Path(log.name)
         try:
-            server.start()
-        except OSError as error:  # lost a race for the port
-            raise LocalAwsError(f"could not start moto on {HOST}:{self.port}: {error}") from error
-        self._server = server
-        self.owned = True
-        if not is_moto(self.port, timeout=10.0):
-            self.stop()
-            raise LocalAwsError(f"moto started on port {self.port} but does not answer")
+            process = subprocess.Popen(
+                [sys.executable, "-m", "livebase_local.moto_process", "--host", HOST, "--port", str(self.port)],
+                stdin=subprocess.PIPE,  # closing it (or our death) stops the server
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        finally:
+            log.close()
+        self._process, self.owned = process, True
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not is_moto(self.port, timeout=1.0):
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = self.log_tail()
+                self.stop()
+                raise LocalAwsError(f"moto did not start on {HOST}:{self.port}: {tail or 'no output'}")
+            time.sleep(0.1)
         return self
+
+    def server_cpu_seconds(self) -> float | None:
+        """CPU seconds the server process has used (Linux ``/proc``); None when not ours or unknown."""
+        if self._process is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    def log_tail(self, lines: int = 5) -> str:
+        """The last lines the server wrote (its errors), for messages."""
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return " | ".join(self.log_path.read_text(errors="replace").strip().splitlines()[-lines:])
 
     def stop(self) -> None:
         """Stop the server if we started it; an attached server keeps running."""
-        server, self._server = self._server, None
-        if server is not None:
-            server.stop()  # type: ignore[attr-defined]
+        process, self._process = self._process, None
+        if process is not None:
+            if process.stdin is not None:
+                process.stdin.close()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        if self.log_path is not None:
+            self.log_path.unlink(missing_ok=True)
+            self.log_path = None
         self.owned = False
 
     def reset(self) -> None:

@@ -52,9 +52,7 @@ def _corrupt(payload: dict[str, Any], how: str, rng: Any) -> bytes:
     if how == "missing_field":
         del bad[rng.choice(("room_id", "viewer_id", "ts", "event_id"))]
     elif how == "bad_type":
-        name, value = rng.choice(
-            (("ts", "yesterday"), ("viewer_id", 12345), ("room_id", None), ("session_id", ["x"]))
-        )
+        name, value = rng.choice((("ts", "yesterday"), ("viewer_id", 12345), ("room_id", None), ("session_id", ["x"])))
         bad[name] = value
     elif how == "schema_version":
         bad["schema_version"] = 2

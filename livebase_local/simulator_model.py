@@ -109,11 +109,7 @@ class RoomDay:
         self.peak_rate = 120.0 * options.scale  # arrivals per minute at the diurnal peak
         self.edges = market.edge_locations
         self.edge_weights = [1.0 / (i + 1) for i in range(len(self.edges))]
-        self.flash = (
-            (self.start + 0.45 * (self.end - self.start), 600.0)
-            if options.flash_sale and index == 0
-            else None
-        )
+        self.flash = (self.start + 0.45 * (self.end - self.start), 600.0) if options.flash_sale and index == 0 else None
         self.degraded = None
         if options.degraded_edge and index == 0 and len(self.edges) > 1:
             self.degraded = (self.edges[1], self.start + 0.65 * (self.end - self.start), 15 * 60.0)
@@ -240,9 +236,7 @@ class RoomDay:
 
     def _comment(self, t: float, vid: str, trouble: tuple[float, float] | None) -> None:
         rng = self.rng
-        language = rng.choices(
-            self.market.languages, [1.0 / (i + 1) for i in range(len(self.market.languages))]
-        )[0]
+        language = rng.choices(self.market.languages, [1.0 / (i + 1) for i in range(len(self.market.languages))])[0]
         pool, draw = phrases(language), rng.random()
         if trouble and trouble[0] <= t < trouble[1] and draw < 0.6:
             kind = "trouble"
@@ -309,11 +303,7 @@ class RoomDay:
                 t = self.start + k * EDGE_TICK_S
                 cpu = min(0.99, max(0.02, 0.12 + 0.5 * served / capacity + self.rng.gauss(0, 0.02)))
                 errors = min(1.0, max(0.0, self.rng.gauss(0.004, 0.002)))
-                if (
-                    self.degraded
-                    and edge == self.degraded[0]
-                    and 0 <= t - self.degraded[1] < self.degraded[2]
-                ):
+                if self.degraded and edge == self.degraded[0] and 0 <= t - self.degraded[1] < self.degraded[2]:
                     cpu, errors = self.rng.uniform(0.92, 0.98), self.rng.uniform(0.06, 0.12)
                 self.emit(
                     t,

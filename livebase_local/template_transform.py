@@ -194,6 +194,5 @@ def event_bus_names(resources: Mapping[str, Any]) -> dict[Reference, Any]:
     return {
         (logical_id, None): body["Properties"]["Name"]
         for logical_id, body in resources.items()
-        if body.get("Type") == "AWS::Events::EventBus"
-        and isinstance(body.get("Properties", {}).get("Name"), str)
+        if body.get("Type") == "AWS::Events::EventBus" and isinstance(body.get("Properties", {}).get("Name"), str)
     }

@@ -47,7 +47,7 @@ def test_attaches_to_a_running_moto_and_leaves_it_running(moto_server: LocalAws)
 
 
 def test_own_server_starts_resets_and_stops() -> None:
-    """In a child process: moto's state is per process, so a reset here would wipe the session's stacks."""
+    """Its own server on its own port, from a child process: a reset must not reach the session's stacks."""
     script = """
 import boto3
 from livebase_local.moto_server import LocalAws, free_port, is_moto

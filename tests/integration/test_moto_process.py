@@ -1,0 +1,65 @@
+"""The moto server process: Kinesis reads and writes stay correct under the O(1) shard patch,
+and the server never outlives whoever started it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import boto3
+
+from livebase_local.moto_server import LocalAws, free_port, is_moto
+
+
+def _records(kinesis: Any, stream: str, shard: str, **position: str) -> list[dict[str, Any]]:
+    """Every record from ``position`` on, read in small pages (the patched range look-ups)."""
+    iterator = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard, **position)["ShardIterator"]
+    out: list[dict[str, Any]] = []
+    while True:
+        reply = kinesis.get_records(ShardIterator=iterator, Limit=7)
+        out += reply["Records"]
+        iterator = reply["NextShardIterator"]
+        if not reply["Records"]:
+            return out
+
+
+def test_shard_keeps_order_and_positions_across_many_puts(moto_server: LocalAws) -> None:
+    kinesis = boto3.client("kinesis", region_name="eu-west-3")
+    stream = f"patched-{uuid.uuid4().hex[:8]}"
+    kinesis.create_stream(StreamName=stream, ShardCount=1)
+    shard = kinesis.list_shards(StreamName=stream)["Shards"][0]["ShardId"]
+    put = []
+    for batch in range(5):
+        reply = kinesis.put_records(
+            StreamName=stream, Records=[{"PartitionKey": "k", "Data": f"{batch}-{i}".encode()} for i in range(10)]
+        )
+        put += [r["SequenceNumber"] for r in reply["Records"]]
+    assert [int(n) for n in put] == sorted(int(n) for n in put)  # increasing, none repeated
+
+    everything = _records(kinesis, stream, shard, ShardIteratorType="TRIM_HORIZON")
+    assert [r["Data"] for r in everything] == [f"{b}-{i}".encode() for b in range(5) for i in range(10)]
+    assert [r["SequenceNumber"] for r in everything] == put
+
+    after = _records(kinesis, stream, shard, ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=put[23])
+    assert [r["SequenceNumber"] for r in after] == put[24:]
+    at = _records(kinesis, stream, shard, ShardIteratorType="AT_SEQUENCE_NUMBER", StartingSequenceNumber=put[40])
+    assert [r["SequenceNumber"] for r in at] == put[40:]
+    latest = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard, ShardIteratorType="LATEST")
+    assert kinesis.get_records(ShardIterator=latest["ShardIterator"])["Records"] == []
+    described = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["Shards"][0]
+    assert described["SequenceNumberRange"]["StartingSequenceNumber"] == put[0]
+
+
+def test_server_exits_when_its_owner_lets_go() -> None:
+    aws = LocalAws(free_port(), reuse_existing=False).start()
+    process = aws._process
+    assert process is not None and aws.server_cpu_seconds() is not None
+    assert process.stdin is not None
+    process.stdin.close()  # what the owner's death does to the pipe
+    process.wait(timeout=15)
+    deadline = time.monotonic() + 5
+    while is_moto(aws.port, timeout=0.5) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not is_moto(aws.port, timeout=0.5)
+    aws.stop()
