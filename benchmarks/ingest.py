@@ -12,7 +12,9 @@ the ingest handler in-process (as ``livebase up`` does) and measures:
    path comes from ``benchmarks/ingest_validation.py``.
 2. **End to end**: a producer thread puts ``--rate`` (1,000) events/s for ``--seconds`` (25) in
    ``put_records`` calls every 100 ms; the event-source runner (``EventSources.run_forever``,
-   the mapping's batch size) runs in another thread. Some records are probes: a like in room
+   the mapping's batch size, a worker and handler instance per shard, as ``livebase up``) runs
+   beside it. The simulated records are re-stamped to the moment they are put (see ``live``).
+   Some records are probes: a like in room
    ``sea-probe`` stamped "now"; a poller queries that room's partials and a probe counts as
    visible once a partial of its shard covers its sequence number. Latency is from just before
    its ``put_records`` call to the poll that saw it.
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import itertools
 import json
 import os
 import pstats
@@ -57,6 +60,7 @@ from livebase_local.event_source import EventSources, KinesisEventSource
 from livebase_local.functions import Handler, load_handler
 from livebase_local.lambda_shapes import LambdaContext, kinesis_event
 from livebase_local.moto_server import LocalAws, free_port
+from livebase_local.platform import per_shard_handler
 from livebase_local.simulator import SimRecord, generate_day
 from livebase_local.stock import seed_stock
 
@@ -163,7 +167,7 @@ class Probes:
         with self.lock:
             keys = [
                 {"pk": f"ROOM#{PROBE_ROOM}", "sk": f"MIN#{minute}Z#PART#{shard}#{seq}"}
-                for (shard, seq), (minute, _) in list(self.pending.items())[:100]
+                for (shard, seq), (minute, _) in list(self.pending.items())[:25]  # the oldest
             ]
         if not keys:
             return
@@ -179,14 +183,43 @@ class Probes:
                     self.latencies.append(seen - self.pending.pop(key)[1])
 
 
-def produce(kinesis: Any, stream: str, records: Iterator[SimRecord], rate: int, seconds: float, probes: Probes) -> int:
+def _iso(ts: datetime) -> str:
+    return ts.isoformat().replace("+00:00", "Z")
+
+
+def live(record: SimRecord, now: datetime, cycle: int) -> bytes:
+    """The simulated record as if it happened ``now``: a live stream at the benchmark's rate.
+
+    Replayed with its simulated timestamps, a prime-time slice would pass many simulated minutes
+    per real second (a room judged far more often than live). Times shift by one offset; after
+    the first pass over the slice, event and order ids get the pass number so each pass is new
+    business rather than duplicates. Malformed records go as they are.
+    """
+    try:
+        event = json.loads(record.data)
+        offset = now - datetime.fromisoformat(event["ts"].replace("Z", "+00:00"))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return record.data
+    for name in ("ts", "shown_from", "shown_until"):
+        if isinstance(event.get(name), str):
+            event[name] = _iso(datetime.fromisoformat(event[name].replace("Z", "+00:00")) + offset)
+    if cycle:
+        for name in ("event_id", "order_id"):
+            if isinstance(event.get(name), str):
+                event[name] = f"{event[name]}-p{cycle}"
+    return json.dumps(event, separators=(",", ":")).encode()
+
+
+def produce(
+    kinesis: Any, stream: str, records: Iterator[tuple[SimRecord, int]], rate: int, seconds: float, probes: Probes
+) -> int:
     """``rate`` events/s in ticks; each tick's first record is a probe. Returns records put."""
     per_tick, sent, n = int(rate * TICK), 0, 0
     started = time.perf_counter()
     while time.perf_counter() - started < seconds:
         now = datetime.now(UTC)
         entries = [probe_record(n, now)] + [
-            {"PartitionKey": r.partition_key, "Data": r.data} for r in islice(records, per_tick - 1)
+            {"PartitionKey": r.partition_key, "Data": live(r, now, cycle)} for r, cycle in islice(records, per_tick - 1)
         ]
         n += 1
         put_at = time.perf_counter()
@@ -202,10 +235,17 @@ def produce(kinesis: Any, stream: str, records: Iterator[SimRecord], rate: int, 
 
 
 def end_to_end(
-    deployment: MarketDeployment, handler: Handler, rate: int, seconds: float, records: list[SimRecord], aws: LocalAws
+    deployment: MarketDeployment,
+    handler: Handler,
+    rate: int,
+    seconds: float,
+    records: list[SimRecord],
+    aws: LocalAws,
+    log_dir: Path,
 ) -> dict[str, float]:
     resources = deployment.resources()
-    sources = EventSources([KinesisEventSource(c, handler) for c in deployment.event_sources])
+    factory = per_shard_handler(resources, log_dir)  # a container per shard, as `livebase up` runs
+    sources = EventSources([KinesisEventSource(c, handler, handler_factory=factory) for c in deployment.event_sources])
     sources.poll_once()  # TRIM_HORIZON/LATEST iterators and shard list before the clock starts
     dynamodb = boto3.resource("dynamodb", region_name=resources.region)
     kinesis = boto3.client("kinesis", region_name=resources.region)
@@ -214,11 +254,11 @@ def end_to_end(
     def poller() -> None:
         while not stop.is_set():
             probes.poll(dynamodb, resources.room_metrics_table)
-            stop.wait(0.05)
+            stop.wait(0.1)  # every 100 ms: the poller is load on moto too
 
-    def endless() -> Iterator[SimRecord]:
-        while True:
-            yield from records
+    def endless() -> Iterator[tuple[SimRecord, int]]:
+        for cycle in itertools.count():
+            yield from ((record, cycle) for record in records)
 
     threads = [threading.Thread(target=sources.run_forever, args=(stop,), daemon=True),
                threading.Thread(target=poller, daemon=True)]  # fmt: skip
@@ -274,7 +314,11 @@ def main() -> None:
             for r in batch:
                 kinds[r.kind] = kinds.get(r.kind, 0) + 1
             tp = throughput(handler, deployment, batch, args.profile, aws)
-            e2e = None if args.skip_e2e else end_to_end(deployment, handler, args.rate, args.seconds, records, aws)
+            e2e = (
+                None
+                if args.skip_e2e
+                else end_to_end(deployment, handler, args.rate, args.seconds, records, aws, workdir)
+            )
     finally:
         restore_environment(previous)
         aws.stop()

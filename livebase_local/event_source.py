@@ -16,6 +16,12 @@ Kinesis event shapes, honouring the mapping's settings:
   goes to the SQS DLQ and the shard moves on.
 
 Nothing is lost: every record read either succeeds or is named in a DLQ message.
+
+``run_forever`` (``livebase up``) works each shard in its own thread, as Lambda runs one
+invocation per shard at a time: a busy shard's orders do not hold up another shard's rooms.
+With a ``handler_factory`` each shard gets its own handler instance, as each concurrent Lambda
+invocation gets its own container. ``poll_once`` and ``drain`` step the shards in turn
+(deterministic, for tests and one-shot commands).
 """
 
 from __future__ import annotations
@@ -100,9 +106,12 @@ class KinesisEventSource:
         kinesis: Any | None = None,
         sqs: Any | None = None,
         context_factory: Callable[[EventSourceConfig], Any] = LambdaContext,
+        handler_factory: Callable[[str], Handler] | None = None,
     ) -> None:
         self.config = config
         self.handler = handler
+        self.handler_factory = handler_factory
+        self._handlers: dict[str, Handler] = {}
         self.kinesis = kinesis or boto3.client("kinesis", region_name=config.region)
         self.sqs = sqs or boto3.client("sqs", region_name=config.region)
         self.context_factory = context_factory
@@ -157,12 +166,21 @@ class KinesisEventSource:
         return len(records)
 
     # -- invoking --------------------------------------------------------------------------
+    def _handler_for(self, shard_id: str) -> Handler:
+        """The shard's own handler instance (its "container") when there is a factory."""
+        if self.handler_factory is None:
+            return self.handler
+        handler = self._handlers.get(shard_id)
+        if handler is None:
+            handler = self._handlers[shard_id] = self.handler_factory(shard_id)
+        return handler
+
     def _invoke(self, shard: _Shard, records: Sequence[Record]) -> _Outcome:
         event = kinesis_event(records, shard.shard_id, self.config)
         with self._lock:
             self.counters.invocations += 1
         try:
-            response = self.handler(event, self.context_factory(self.config))
+            response = self._handler_for(shard.shard_id)(event, self.context_factory(self.config))
         except Exception as error:  # a function error: Lambda retries the whole batch
             with self._lock:
                 self.counters.handler_errors += 1
@@ -257,17 +275,19 @@ class KinesisEventSource:
         return len(done)
 
     # -- driving ---------------------------------------------------------------------------
+    def _step(self, shard: _Shard) -> int:
+        """Fetch for one shard and run at most one batch; returns records fetched plus settled."""
+        progress = self._fill(shard)
+        if not shard.idle:
+            progress += self._process_batch(shard) or 1  # a retry is progress too
+        return progress
+
     def poll_once(self) -> int:
-        """Fetch and run at most one batch per shard; returns records fetched plus settled."""
+        """Fetch and run at most one batch per shard, shard after shard."""
         if not self.config.enabled:
             return 0
         self._refresh_shards()
-        progress = 0
-        for shard in self._shards.values():
-            progress += self._fill(shard)
-            if not shard.idle:
-                progress += self._process_batch(shard) or 1  # a retry is progress too
-        return progress
+        return sum(self._step(shard) for shard in list(self._shards.values()))
 
     @property
     def caught_up(self) -> bool:
@@ -286,11 +306,43 @@ class KinesisEventSource:
                     f"last errors: {list(self.last_errors)[-3:]}"
                 )
 
-    def run_forever(self, stop_event: threading.Event, idle_sleep: float = 0.2) -> None:
-        """Poll until ``stop_event`` is set (``livebase up``); sleeps only when there was nothing to do."""
-        while not stop_event.is_set():
-            if self.poll_once() == 0:
+    def _work_shard(self, shard: _Shard, stop_event: threading.Event, idle_sleep: float) -> None:
+        """One shard's loop: sleep only when there was nothing to do; end when a closed shard is done.
+
+        An error of the runner itself (the stream unreachable, say) is noted and retried after a
+        pause; the records stay in the stream, so nothing is lost while it lasts.
+        """
+        while not stop_event.is_set() and not (shard.closed and shard.idle):
+            try:
+                progress = self._step(shard)
+            except Exception as error:  # keep the shard's worker alive; the reason is kept
+                self.last_errors.append(f"{shard.shard_id}: runner error {type(error).__name__}: {error}")
+                progress = 0
+            if progress == 0:
                 stop_event.wait(idle_sleep)
+
+    def run_forever(self, stop_event: threading.Event, idle_sleep: float = 0.1) -> None:
+        """One worker thread per shard until ``stop_event`` is set; new shards get theirs as found."""
+        workers: dict[str, threading.Thread] = {}
+        while not stop_event.is_set():
+            if self.config.enabled:
+                try:
+                    self._refresh_shards()
+                except Exception as error:  # moto restarting, say: try again at the next refresh
+                    self.last_errors.append(f"listing shards failed: {type(error).__name__}: {error}")
+                for shard in list(self._shards.values()):
+                    if shard.shard_id not in workers:
+                        worker = threading.Thread(
+                            target=self._work_shard,
+                            args=(shard, stop_event, idle_sleep),
+                            name=f"{self.config.function_name}-{shard.shard_id}",
+                            daemon=True,
+                        )
+                        workers[shard.shard_id] = worker
+                        worker.start()
+            stop_event.wait(_SHARD_REFRESH_SECONDS)
+        for worker in workers.values():
+            worker.join(timeout=30)
 
 
 class EventSources:
@@ -311,10 +363,16 @@ class EventSources:
                 errors = [e for s in self.sources for e in list(s.last_errors)[-2:]]
                 raise DrainTimeout(f"event sources not caught up after {timeout} s; last errors: {errors}")
 
-    def run_forever(self, stop_event: threading.Event, idle_sleep: float = 0.2) -> None:
-        while not stop_event.is_set():
-            if self.poll_once() == 0:
-                stop_event.wait(idle_sleep)
+    def run_forever(self, stop_event: threading.Event, idle_sleep: float = 0.1) -> None:
+        """Every mapping at once, each with a worker per shard (see ``KinesisEventSource.run_forever``)."""
+        threads = [
+            threading.Thread(target=source.run_forever, args=(stop_event, idle_sleep), daemon=True)
+            for source in self.sources
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     def counters(self) -> dict[str, Counters]:
         """Per ``market/function``."""

@@ -26,6 +26,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS_DIR = PROJECT_ROOT / "functions"
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+_LOAD_LOCK = threading.Lock()  # cold starts patch the process environment: never two at once
 
 
 class _RoutedStdout(io.TextIOBase):
@@ -83,19 +84,23 @@ def function_environment(resources: MarketResources, service: str) -> dict[str, 
     }
 
 
-def load_handler(function: str, resources: MarketResources, log_dir: Path | None = None) -> tuple[ModuleType, Handler]:
+def load_handler(
+    function: str, resources: MarketResources, log_dir: Path | None = None, container: str = ""
+) -> tuple[ModuleType, Handler]:
     """Import ``functions/<function>/handler.py`` as a fresh module bound to one market.
 
+    ``container`` names one more instance of the same function and market (the event-source
+    runner loads one per shard, as concurrent Lambda invocations run in separate containers).
     With ``log_dir``, what the handler prints goes to ``<log_dir>/<function>-<market>.log``.
     """
     stdout = _routed_stdout() if log_dir else None
     path = FUNCTIONS_DIR / function / "handler.py"
-    name = f"livebase_local_fn_{function}_{resources.market}"
+    name = f"livebase_local_fn_{function}_{resources.market}" + (f"_{container}" if container else "")
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
-    with patched_environ(function_environment(resources, function)):
+    with _LOAD_LOCK, patched_environ(function_environment(resources, function)):  # one cold start at a time
         sys.modules[name] = module
         spec.loader.exec_module(module)
     handler: Handler = module.lambda_handler

@@ -7,14 +7,18 @@ the handlers and the handlers slowed the stream. In its own process moto gets it
 The process exits when its standard input closes, so it never outlives the :class:`LocalAws`
 that started it, even when that one is killed without a chance to clean up.
 
-It also patches one moto 5.2.5 cost that grows with the stream (see :func:`patch_kinesis_shards`).
+It also patches moto 5.2.5 where its cost per call grew with the data stored
+(:func:`patch_kinesis_shards`, :func:`patch_dynamodb_query`) or went into finding the service
+again on every request (:func:`patch_backend_lookup`): same answers, less work.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import logging
 import sys
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -68,11 +72,73 @@ def patch_kinesis_shards() -> None:
     Shard.get_records = get_records  # type: ignore[method-assign]
 
 
+def patch_dynamodb_query() -> None:
+    """Make a table Query read its own partition, not the whole table.
+
+    moto 5.2.5 answers a Query on a table by listing and sorting every item of the table, then
+    keeping the partition asked for; room metrics are read per room while every room writes,
+    so each read cost more as the day went on (165 ms per Query mid-show). While a Query on the
+    table itself (not an index) runs, ``all_items`` returns just that partition, sorted as moto
+    sorts; the flag is per thread, so a concurrent Scan still sees everything.
+    """
+    from moto.dynamodb.models.table import Table
+
+    original_query, original_all_items = Table.query, Table.all_items
+    query_signature = inspect.signature(original_query)
+    local = threading.local()
+
+    def all_items(self: Table) -> list[Any]:
+        only = getattr(local, "partition", None)
+        if only is None or only[0] is not self:
+            return original_all_items(self)
+        if only[1] not in self.items:  # never index a defaultdict here: it would add the key
+            return []
+        partition = self.items[only[1]]
+        if not self.range_key_attr:
+            return [partition]
+        return sorted(partition.values(), key=lambda item: item.range_key)
+
+    def query(self: Table, *args: Any, **kwargs: Any) -> Any:
+        arguments = query_signature.bind(self, *args, **kwargs).arguments
+        if arguments.get("index_name") or arguments.get("hash_key") is None:
+            return original_query(self, *args, **kwargs)
+        local.partition = (self, arguments["hash_key"])
+        try:
+            return original_query(self, *args, **kwargs)
+        finally:
+            local.partition = None
+
+    Table.all_items = all_items  # type: ignore[method-assign]
+    Table.query = query  # type: ignore[method-assign]
+
+
+def patch_backend_lookup() -> None:
+    """Remember which moto backend serves a host name.
+
+    moto's dispatcher matched every request's host against each service's URL patterns (and
+    listed its modules) before routing; about a tenth of the server's time under load. The
+    answer depends only on the host name, so it is kept per dispatcher.
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.get_backend_for_host
+
+    def get_backend_for_host(self: DomainDispatcherApplication, host: str | None) -> Any:
+        cache: dict[str | None, Any] = self.__dict__.setdefault("_livebase_backend_cache", {})
+        if host not in cache:
+            cache[host] = original(self, host)
+        return cache[host]
+
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+
+
 def serve(host: str, port: int) -> None:
     """Run moto on ``host:port`` until standard input closes."""
     from moto.server import ThreadedMotoServer
 
     patch_kinesis_shards()
+    patch_dynamodb_query()
+    patch_backend_lookup()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request otherwise
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()

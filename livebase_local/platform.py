@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -59,6 +60,11 @@ def synthesise(out: str | Path) -> Path:
     return out
 
 
+def per_shard_handler(resources: MarketResources, log_dir: Path) -> Callable[[str], Handler]:
+    """A fresh ingest handler instance per shard (one container per concurrent invocation)."""
+    return lambda shard_id: load_handler("ingest", resources, log_dir=log_dir, container=shard_id.replace("-", "_"))[1]
+
+
 @dataclass
 class MarketRuntime:
     deployment: MarketDeployment
@@ -90,9 +96,13 @@ class LocalPlatform:
         sources = []
         for market_id, deployment in deployments.items():
             resources = deployment.resources()
-            _, handler = load_handler("ingest", resources, log_dir=self.state_dir / "logs")
+            log_dir = self.state_dir / "logs"
+            _, handler = load_handler("ingest", resources, log_dir=log_dir)
             self.runtimes[market_id] = MarketRuntime(deployment, resources, handler)
-            sources += [KinesisEventSource(config, handler) for config in deployment.event_sources]
+            sources += [
+                KinesisEventSource(config, handler, handler_factory=per_shard_handler(resources, log_dir))
+                for config in deployment.event_sources
+            ]
         self.sources = EventSources(sources)
         return self
 

@@ -20,7 +20,9 @@ is written down rather than discovered:
   passed in KMS's API shape (``TagKey``/``TagValue``), since moto's CloudFormation hands the
   CloudFormation ``Key``/``Value`` list to the KMS API unchanged and fails the stack; a ``Ref``
   to an ``AWS::Events::EventBus`` is replaced by the bus's ``Name`` (moto's bus model has no
-  physical id, so the Ref would yield a Python object's repr).
+  physical id, so the Ref would yield a Python object's repr). An ``ON_DEMAND`` Kinesis stream
+  gets ``ShardCount: 4``: AWS starts an on-demand stream with 4 shards, moto's CloudFormation
+  ignores the mode and creates 1, which would serialise every record through one shard worker.
 * Lambda layers that are not ``Ref``s to a layer in the same template (public layer ARNs such as
   the Powertools layer) are removed: moto refuses a function whose layer it does not know.
 """
@@ -35,6 +37,7 @@ from typing import Any
 from livebase_local.template_refs import Reference, lookup_in, referenced_ids, substitute
 
 EVENT_SOURCE_MAPPING = "AWS::Lambda::EventSourceMapping"
+ON_DEMAND_INITIAL_SHARDS = 4  # what AWS gives a new on-demand stream
 # Created through their service APIs instead of CloudFormation.
 API_CREATED_TYPES = frozenset(
     {"AWS::IVS::Channel", "AWS::CloudFront::Distribution", "AWS::MediaLive::Input", "AWS::MediaLive::Channel"}
@@ -187,6 +190,9 @@ def _moto_quirks(resources: dict[str, Any]) -> None:
         props = body.get("Properties", {})
         if body.get("Type") == "AWS::KMS::Key" and isinstance(props.get("Tags"), list):
             props["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in props["Tags"]]
+        on_demand = props.get("StreamModeDetails", {}).get("StreamMode") == "ON_DEMAND"
+        if body.get("Type") == "AWS::Kinesis::Stream" and on_demand and "ShardCount" not in props:
+            props["ShardCount"] = ON_DEMAND_INITIAL_SHARDS
 
 
 def event_bus_names(resources: Mapping[str, Any]) -> dict[Reference, Any]:

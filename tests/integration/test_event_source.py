@@ -251,3 +251,40 @@ def test_run_forever_processes_until_stopped(config: EventSourceConfig) -> None:
         worker.join(timeout=10)
     assert not worker.is_alive()
     assert sorted(n for call in calls for n in call) == list(range(30))
+
+
+def test_run_forever_gives_each_shard_its_own_worker_and_handler(
+    make_config: Callable[..., EventSourceConfig],
+) -> None:
+    config = make_config(shards=4)
+    threads: dict[str, set[str]] = {}
+    lock = threading.Lock()
+
+    def factory(shard_id: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+        def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            with lock:
+                threads.setdefault(shard_id, set()).add(threading.current_thread().name)
+            assert all(r["eventID"].startswith(f"{shard_id}:") for r in event["Records"])  # only its shard
+            return {"batchItemFailures": []}
+
+        return handler
+
+    unused, _ = recording()
+    source = KinesisEventSource(config, unused, handler_factory=factory)
+    stop = threading.Event()
+    worker = threading.Thread(target=EventSources([source]).run_forever, args=(stop,), kwargs={"idle_sleep": 0.05})
+    worker.start()
+    try:
+        put(config, 400)
+        for _ in range(400):
+            if source.counters.succeeded == 400:
+                break
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        worker.join(timeout=40)
+    assert not worker.is_alive()
+    assert source.counters.succeeded == 400
+    assert len(threads) == 4  # a handler instance per shard
+    assert all(len(names) == 1 for names in threads.values())  # each shard always on its own worker
+    assert len({name for names in threads.values() for name in names}) == 4

@@ -274,8 +274,11 @@ def test_each_market_is_deployed_in_its_own_region(local_aws: LocalAwsStack) -> 
     for deployment in (sea, eu):
         res = deployment.resources()
         ddb = boto3.client("dynamodb", region_name=deployment.region)
-        for table in (res.orders_table, res.idempotency_table, res.room_metrics_table, res.inventory_table):
+        tables = (res.orders_table, res.idempotency_table, res.room_metrics_table, res.inventory_table)
+        for table in (*tables, res.purchase_orders_table, res.forecasts_table):
             assert ddb.describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE"
+        shards = boto3.client("kinesis", region_name=deployment.region).list_shards(StreamName=res.stream_name)
+        assert len(shards["Shards"]) == 4  # as AWS starts an on-demand stream (moto alone would make 1)
         assert f"sqs.{deployment.region}." in res.ingest_dlq_url
         boto3.client("sqs", region_name=deployment.region).get_queue_attributes(QueueUrl=res.ingest_dlq_url)
         boto3.client("s3", region_name=deployment.region).head_bucket(Bucket=res.data_lake_bucket)

@@ -63,3 +63,56 @@ def test_server_exits_when_its_owner_lets_go() -> None:
         time.sleep(0.1)
     assert not is_moto(aws.port, timeout=0.5)
     aws.stop()
+
+
+def test_query_reads_its_partition_and_keeps_dynamodb_semantics(moto_server: LocalAws) -> None:
+    dynamodb = boto3.client("dynamodb", region_name="eu-west-3")
+    table = f"patched-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "g", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for room in ("a", "b"):
+        for i in range(12):
+            dynamodb.put_item(TableName=table, Item={"pk": {"S": room}, "sk": {"S": f"m{i:02d}"}, "g": {"S": "all"}})
+
+    def query(**kwargs: Any) -> list[str]:
+        out: list[str] = []
+        start: dict[str, Any] = {}
+        while True:
+            page = dynamodb.query(TableName=table, Limit=5, **start, **kwargs)
+            out += [item["sk"]["S"] for item in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return out
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    same_room = {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "b"}}}
+    assert query(**same_room) == [f"m{i:02d}" for i in range(12)]
+    assert query(**same_room, ScanIndexForward=False) == [f"m{i:02d}" for i in reversed(range(12))]
+    window = {
+        "KeyConditionExpression": "pk = :p AND sk BETWEEN :lo AND :hi",
+        "ExpressionAttributeValues": {":p": {"S": "a"}, ":lo": {"S": "m03"}, ":hi": {"S": "m07"}},
+    }
+    assert query(**window) == ["m03", "m04", "m05", "m06", "m07"]
+    nobody = {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "z"}}}
+    assert query(**nobody) == []
+    on_index = {
+        "IndexName": "by-g",
+        "KeyConditionExpression": "g = :g",
+        "ExpressionAttributeValues": {":g": {"S": "all"}},
+    }
+    assert len(query(**on_index)) == 24  # an index query still sees every partition
+    assert dynamodb.scan(TableName=table)["Count"] == 24

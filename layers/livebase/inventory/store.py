@@ -79,6 +79,8 @@ class InventoryStore:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        if max_attempts < 2:  # a redelivered order needs a second attempt to read its own record
+            raise ValueError(f"max_attempts must be at least 2, got {max_attempts}")
         self.client = client
         self.table = table_name
         self.max_attempts = max_attempts
@@ -160,12 +162,17 @@ class InventoryStore:
 
     # ---- orders ------------------------------------------------------------------------------
     def reserve(self, order_id: str, event_id: str, lines: Sequence[LineRequest]) -> ChangeResult:
-        """Reserve every line of an order or none of them; once per order id."""
+        """Reserve every line of an order or none of them; once per order id.
+
+        The first attempt does not read the order's record first: the transaction (or the
+        rejection's put) only succeeds if there is none, and a failure re-reads it. A first
+        delivery, the common case, saves a round trip.
+        """
         requests = merge_lines(lines)
         if not requests:
             raise ValueError(f"order {order_id} has no lines")
         for attempt in range(1, self.max_attempts + 1):
-            existing = self.reservation(order_id)
+            existing = self.reservation(order_id) if attempt > 1 else None
             if existing is not None:
                 return _already(existing)
             allocations, short = self._plan(requests)
