@@ -50,9 +50,7 @@ def _distribution_files(requirement: Requirement) -> list[tuple[str, Path]]:
     try:
         dist = metadata.distribution(requirement.name)
     except metadata.PackageNotFoundError:
-        raise LayerStagingError(
-            f"layer dependency {requirement} is not installed in this environment"
-        ) from None
+        raise LayerStagingError(f"layer dependency {requirement} is not installed in this environment") from None
     if not requirement.specifier.contains(dist.version, prereleases=True):
         raise LayerStagingError(f"layer dependency {requirement} not satisfied: installed {dist.version}")
     files = []

@@ -62,6 +62,7 @@ class MarketStack(Stack):
             "room_metrics_table": tables.room_metrics.table_name,
             "inventory_table": tables.inventory.table_name,
             "purchase_orders_table": tables.purchase_orders.table_name,
+            "forecasts_table": tables.forecasts.table_name,
             "data_lake_bucket": self.data_lake.bucket.bucket_name,
             "event_bus_name": messaging.bus.event_bus_name,
             "ingest_dlq_url": ingest.dlq.queue_url,
@@ -73,7 +74,7 @@ class MarketStack(Stack):
         # The handler's thresholds, languages and currency: the market's validated config, as JSON.
         ingest.function.add_environment("MARKET_CONFIG", market.model_dump_json())
         function = ingest.function
-        for table in tables.all:
+        for table in tables.ingest_uses:  # least privilege: not every table of the market
             table.grant_read_write_data(function)
         messaging.bus.grant_put_events_to(function)
         # The handler writes only quarantined batches to the lake, and their DLQ notices itself.
@@ -130,6 +131,5 @@ class MarketStack(Stack):
         acknowledge(
             ingest.function,
             "AwsSolutions-L1",
-            "Pinned to python3.12 on purpose: the AWS-managed Powertools v3 layer used here is the "
-            "python312 build.",
+            "Pinned to python3.12 on purpose: the AWS-managed Powertools v3 layer used here is the python312 build.",
         )

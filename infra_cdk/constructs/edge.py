@@ -32,9 +32,7 @@ class ReplayDistribution(Construct):
         log_bucket: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
-        oac = cloudfront.S3OriginAccessControl(
-            self, "OriginAccess", description=f"livebase {market_id} replays"
-        )
+        oac = cloudfront.S3OriginAccessControl(self, "OriginAccess", description=f"livebase {market_id} replays")
         self.distribution = cloudfront.CfnDistribution(
             self,
             "Distribution",
@@ -48,9 +46,7 @@ class ReplayDistribution(Construct):
                         id="replays",
                         domain_name=bucket.bucket_regional_domain_name,
                         origin_path=f"/{REPLAYS_PREFIX}",
-                        s3_origin_config=cloudfront.CfnDistribution.S3OriginConfigProperty(
-                            origin_access_identity=""
-                        ),
+                        s3_origin_config=cloudfront.CfnDistribution.S3OriginConfigProperty(origin_access_identity=""),
                         origin_access_control_id=oac.origin_access_control_id,
                     )
                 ],
@@ -70,9 +66,7 @@ class ReplayDistribution(Construct):
                 ),
             ),
         )
-        distribution_arn = (
-            f"arn:{Aws.PARTITION}:cloudfront::{Aws.ACCOUNT_ID}:distribution/{self.distribution.ref}"
-        )
+        distribution_arn = f"arn:{Aws.PARTITION}:cloudfront::{Aws.ACCOUNT_ID}:distribution/{self.distribution.ref}"
         bucket.add_to_resource_policy(
             iam.PolicyStatement(
                 principals=[iam.ServicePrincipal("cloudfront.amazonaws.com")],
@@ -89,9 +83,7 @@ class ReplayDistribution(Construct):
                 actions=["kms:Decrypt"],
                 resources=["*"],
                 conditions={
-                    "ArnLike": {
-                        "AWS:SourceArn": f"arn:{Aws.PARTITION}:cloudfront::{Aws.ACCOUNT_ID}:distribution/*"
-                    }
+                    "ArnLike": {"AWS:SourceArn": f"arn:{Aws.PARTITION}:cloudfront::{Aws.ACCOUNT_ID}:distribution/*"}
                 },
             )
         )

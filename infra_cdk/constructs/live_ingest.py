@@ -25,9 +25,7 @@ ARCHITECTURE = lambda_.Architecture.X86_64
 # python3.12 / x86_64 to match RUNTIME and ARCHITECTURE. Version 27 is the newest the
 # powertools docs listed when this was written (docs/index.md, powertools-lambda-python #7757).
 POWERTOOLS_LAYER_VERSION = 27
-POWERTOOLS_LAYER = (
-    "arn:{partition}:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:{v}"
-)
+POWERTOOLS_LAYER = "arn:{partition}:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:{v}"
 INGEST_CODE = PROJECT_ROOT / "functions" / "ingest"
 _CODE_EXCLUDES = ["__pycache__", "*.pyc", "tests"]
 

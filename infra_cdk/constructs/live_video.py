@@ -55,9 +55,7 @@ class LiveVideo(Construct):
             )
         self.medialive_channel: aws_medialive.CfnChannel | None = None
         if medialive and region not in MEDIALIVE_REGIONS:
-            Annotations.of(self).add_error(
-                f"market {market_id!r} asks for MediaLive, which {region} does not offer"
-            )
+            Annotations.of(self).add_error(f"market {market_id!r} asks for MediaLive, which {region} does not offer")
         elif medialive:
             self.medialive_channel = self._medialive(market_id, replay_bucket)
 

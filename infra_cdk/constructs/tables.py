@@ -10,7 +10,8 @@ _S = dynamodb.AttributeType.STRING
 
 
 class MarketTables(Construct):
-    """Orders, idempotency records (powertools layout), room metrics, inventory, purchase orders."""
+    """Orders, idempotency records (powertools layout), room metrics, inventory, purchase orders,
+    and the latest nightly demand forecast per SKU (``livebase.stored_forecasts``)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
@@ -21,10 +22,16 @@ class MarketTables(Construct):
         self.room_metrics = self._table("RoomMetrics", "pk", sort_key="sk", ttl="expires_at")
         self.inventory = self._table("Inventory", "sku", sort_key="warehouse")
         self.purchase_orders = self._table("PurchaseOrders", "po_id")
+        self.forecasts = self._table("Forecasts", "sku", ttl="expires_at")
 
     @property
     def all(self) -> list[dynamodb.Table]:
-        return [self.orders, self.idempotency, self.room_metrics, self.inventory, self.purchase_orders]
+        return [self.orders, self.idempotency, self.room_metrics, self.inventory, self.purchase_orders, self.forecasts]
+
+    @property
+    def ingest_uses(self) -> list[dynamodb.Table]:
+        """What the ingest handler reads and writes (it never touches purchase orders or forecasts)."""
+        return [self.orders, self.idempotency, self.room_metrics, self.inventory]
 
     def _table(self, construct_id: str, pk: str, *, sort_key: str | None = None, ttl: str | None = None):
         return dynamodb.Table(

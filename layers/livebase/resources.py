@@ -20,6 +20,7 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "room_metrics_table": ("RoomMetricsTableName", "ROOM_METRICS_TABLE"),
     "inventory_table": ("InventoryTableName", "INVENTORY_TABLE"),
     "purchase_orders_table": ("PurchaseOrdersTableName", "PURCHASE_ORDERS_TABLE"),
+    "forecasts_table": ("ForecastsTableName", "FORECASTS_TABLE"),
     "data_lake_bucket": ("DataLakeBucketName", "DATA_LAKE_BUCKET"),
     "event_bus_name": ("EventBusName", "EVENT_BUS_NAME"),
     "ingest_dlq_url": ("IngestDlqUrl", "INGEST_DLQ_URL"),
@@ -38,6 +39,7 @@ class MarketResources:
     room_metrics_table: str
     inventory_table: str
     purchase_orders_table: str
+    forecasts_table: str
     data_lake_bucket: str
     event_bus_name: str
     ingest_dlq_url: str

@@ -63,12 +63,13 @@ def test_stream_encrypted_with_market_key(synthesised, market_id: str) -> None:
     assert props["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"}
 
 
-TABLE_KEYS = {
-    "order_id": (None, None),
-    "id": (None, "expiration"),
-    "pk": ("sk", "expires_at"),
-    "sku": ("warehouse", None),
-    "po_id": (None, None),
+TABLE_KEYS = {  # (partition key, sort key) -> TTL attribute
+    ("order_id", None): None,
+    ("id", None): "expiration",
+    ("pk", "sk"): "expires_at",
+    ("sku", "warehouse"): None,
+    ("po_id", None): None,
+    ("sku", None): "expires_at",  # forecasts
 }
 
 
@@ -88,7 +89,7 @@ def test_tables_on_demand_pitr_customer_key(synthesised, market_id: str) -> None
         }
         schema = {k["KeyType"]: k["AttributeName"] for k in props["KeySchema"]}
         ttl = props.get("TimeToLiveSpecification", {})
-        seen[schema["HASH"]] = (schema.get("RANGE"), ttl.get("AttributeName") if ttl.get("Enabled") else None)
+        seen[(schema["HASH"], schema.get("RANGE"))] = ttl.get("AttributeName") if ttl.get("Enabled") else None
     assert seen == TABLE_KEYS
 
 
@@ -132,8 +133,7 @@ def test_queues_encrypted_and_ssl_only(synthesised, market_id: str) -> None:
     for policy in resources(raw, "AWS::SQS::QueuePolicy").values():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         if any(
-            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-            for s in statements
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
         ):
             guarded.update(q["Ref"] for q in policy["Properties"]["Queues"])
     assert guarded == set(queues)
@@ -199,13 +199,29 @@ def test_iam_has_no_wildcard_resource_a_grant_could_scope(synthesised, market_id
         assert "ManagedPolicyArns" not in role["Properties"]
     for policy in resources(raw, "AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            targets = (
-                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-            )
+            targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             if "*" in targets:  # X-Ray has no resource-level permissions at all
                 assert all(a.startswith("xray:") for a in statement["Action"]), statement
             if "s3:PutObject" in statement["Action"]:  # object writes only under their prefix
                 assert json.dumps(targets).endswith(('/quarantine/*"]]}]', '/replays/live/*"]]}]')), targets
+
+
+@pytest.mark.parametrize("market_id", SELLING)
+def test_ingest_role_reaches_only_the_tables_it_uses(synthesised, market_id: str) -> None:
+    raw = synthesised.raw(market_id)
+    tables = resources(raw, "AWS::DynamoDB::Table")
+    by_key = {
+        tuple(k["AttributeName"] for k in t["Properties"]["KeySchema"]): logical_id for logical_id, t in tables.items()
+    }
+    granted = {
+        target["Fn::GetAtt"][0]
+        for policy in resources(raw, "AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if any(str(a).startswith("dynamodb:") for a in statement["Action"])
+        for target in (statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]])
+        if isinstance(target, dict) and "Fn::GetAtt" in target
+    }
+    assert granted == {by_key[("order_id",)], by_key[("id",)], by_key[("pk", "sk")], by_key[("sku", "warehouse")]}
 
 
 @pytest.mark.parametrize("market_id", SELLING)
@@ -261,9 +277,7 @@ def test_alarms_notify_encrypted_topic(synthesised, market_id: str) -> None:
     alarms = resources(raw, "AWS::CloudWatch::Alarm")
     by_metric = {a["Properties"]["MetricName"]: a["Properties"] for a in alarms.values()}
     assert by_metric["IteratorAge"]["Threshold"] == 60_000
-    depth = [
-        a for a in alarms.values() if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
-    ]
+    depth = [a for a in alarms.values() if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"]
     assert len(depth) == 2 and all(a["Properties"]["Threshold"] == 0 for a in depth)
     for alarm in alarms.values():
         assert alarm["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
@@ -337,9 +351,7 @@ def test_deployable_into_moto(synthesised, market_id: str) -> None:
     """No custom resources; what moto creates (and every output) never points at what it ignores."""
     raw = synthesised.raw(market_id)
     types = {logical_id: r["Type"] for logical_id, r in raw["Resources"].items()}
-    assert not [
-        t for t in types.values() if t.startswith("Custom::") or t == "AWS::CloudFormation::CustomResource"
-    ]
+    assert not [t for t in types.values() if t.startswith("Custom::") or t == "AWS::CloudFormation::CustomResource"]
     created = _moto_cloudformation_types()
     ignored = {logical_id for logical_id, t in types.items() if t not in created}
     for logical_id, resource in raw["Resources"].items():

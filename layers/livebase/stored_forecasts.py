@@ -1,0 +1,117 @@
+"""The nightly demand forecast per SKU as one DynamoDB item in the market's Forecasts table.
+
+Why a table as well as the CSV in the data lake: replenishment runs hourly and on ``stock.low``
+and needs one SKU's latest forecast in milliseconds, not a re-fit. The nightly
+``demand-forecasting`` flow overwrites each SKU's item (key ``sku``); the CSV per run date stays
+the history. Items expire (TTL ``expires_at``) so a SKU that stopped selling does not keep a
+stale forecast. Pure encoding here; the reads and writes are in ``flows/``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+TTL_DAYS = 7  # a forecast older than a week is not used, so it need not be kept
+MAX_AGE_DAYS = 2  # replenishment uses a stored forecast made at most this many days ago
+
+
+@dataclass(frozen=True)
+class StoredForecast:
+    """Daily forecast of one SKU from ``start`` on; reads like a ``ForecastResult``."""
+
+    sku: str
+    run_date: date
+    start: date  # the day of mean[0]
+    model: str
+    level: float
+    mean: tuple[float, ...]
+    lower: tuple[float, ...]
+    upper: tuple[float, ...]
+    sigma: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        lengths = {len(self.mean), len(self.lower), len(self.upper), len(self.sigma)}
+        if len(lengths) != 1 or not self.mean:
+            raise ValueError(f"forecast of {self.sku}: mean, lower, upper and sigma need one equal, non-zero length")
+
+    def window(self, as_of: date, days: int, max_age_days: int = MAX_AGE_DAYS) -> StoredForecast | None:
+        """The next ``days`` days from ``as_of`` on, or None when stale or not long enough."""
+        if (as_of - self.run_date).days > max_age_days or as_of < self.start:
+            return None
+        skip = (as_of - self.start).days
+        if skip + days > len(self.mean):
+            return None
+        cut = slice(skip, skip + days)
+        return StoredForecast(
+            self.sku, self.run_date, as_of, self.model, self.level,
+            self.mean[cut], self.lower[cut], self.upper[cut], self.sigma[cut],
+        )  # fmt: skip
+
+
+def _numbers(values: Sequence[float]) -> dict[str, Any]:
+    return {"L": [{"N": repr(round(float(v), 4))} for v in values]}
+
+
+def to_item(forecast: StoredForecast, ttl_days: int = TTL_DAYS) -> dict[str, Any]:
+    """The DynamoDB item (low-level attribute values, as the client's batch_write_item takes)."""
+    expires = datetime.combine(forecast.run_date + timedelta(days=ttl_days), time(), tzinfo=UTC)
+    return {
+        "sku": {"S": forecast.sku},
+        "run_date": {"S": forecast.run_date.isoformat()},
+        "start": {"S": forecast.start.isoformat()},
+        "model": {"S": forecast.model[:400]},
+        "level": {"N": repr(forecast.level)},
+        "mean": _numbers(forecast.mean),
+        "lower": _numbers(forecast.lower),
+        "upper": _numbers(forecast.upper),
+        "sigma": _numbers(forecast.sigma),
+        "expires_at": {"N": str(int(expires.timestamp()))},
+    }
+
+
+def from_item(item: Mapping[str, Any]) -> StoredForecast:
+    """Back from a low-level item; a malformed item raises ``ValueError`` naming the SKU."""
+    sku = item.get("sku", {}).get("S", "?")
+    try:
+
+        def floats(name: str) -> tuple[float, ...]:
+            return tuple(float(v["N"]) for v in item[name]["L"])
+
+        return StoredForecast(
+            sku=sku, run_date=date.fromisoformat(item["run_date"]["S"]), start=date.fromisoformat(item["start"]["S"]),
+            model=item["model"]["S"], level=float(item["level"]["N"]), mean=floats("mean"), lower=floats("lower"),
+            upper=floats("upper"), sigma=floats("sigma"),
+        )  # fmt: skip
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"stored forecast of {sku} is malformed: missing {error}") from None
+
+
+def from_rows(rows: Iterable[Mapping[str, Any]], run_date: date, level: float) -> list[StoredForecast]:
+    """Group ``forecast_batch`` rows (id, ds, step, mean, lower, upper, sigma, model, error) per SKU.
+
+    SKUs whose forecast failed (``error`` set, or a NaN value) are left out: replenishment then
+    forecasts them itself, or falls back to the trailing mean with the reason.
+    """
+    per_sku: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        per_sku.setdefault(str(row["id"]), []).append(row)
+    stored = []
+    for sku, steps in sorted(per_sku.items()):
+        steps.sort(key=lambda r: r["ds"])
+        try:
+            columns = [tuple(float(r[name]) for r in steps) for name in ("mean", "lower", "upper", "sigma")]
+        except (KeyError, TypeError, ValueError):
+            continue
+        if any(r.get("error") for r in steps) or not all(math.isfinite(v) for c in columns for v in c):
+            continue
+        mean, lower, upper, sigma = columns
+        stored.append(StoredForecast(
+            sku=sku, run_date=run_date, start=date.fromisoformat(str(steps[0]["ds"])[:10]),
+            model=str(steps[0].get("model") or "forecast"), level=level,
+            mean=mean, lower=lower, upper=upper, sigma=sigma,
+        ))  # fmt: skip
+    return stored
