@@ -5,13 +5,16 @@ units per SKU from the orders table; forecast them in coarse chunks (``FORECAST_
 per task, so 10k SKUs are 40 task runs) with ``livebase.forecasting.forecast_batch`` and the
 market's festival regressors (``livebase.festivals``; effects by regression, SARIMAX skipped
 at this scale); backtest a sample of the busiest SKUs (rolling origin, against seasonal naive);
-write the forecasts as CSV to the market's data-lake bucket; publish an accuracy table per
-market and a plot of history, forecast and interval for the top SKUs.
+write the forecasts as CSV to the market's data-lake bucket (the history per run date) and
+one item per successfully forecast SKU to the market's Forecasts table (overwritten nightly;
+what ``order-to-replenish`` reads instead of re-fitting, see ``livebase.stored_forecasts``);
+publish an accuracy table per market and a plot of history, forecast and interval for the top SKUs.
 
 Parallel across cores by default (``ProcessPoolTaskRunner``). Scale-out: run the same flow
 with ``demand_forecasting.with_options(task_runner=DaskTaskRunner(address=...))`` from
-prefect-dask (a Dask cluster; ~75 ms overhead per task, so keep chunks coarse). A SageMaker
-processing-job path (sagemaker-core) is not implemented yet.
+prefect-dask (a Dask cluster; ~75 ms overhead per task, so keep chunks coarse), or per market
+as a SageMaker processing job in the market's own region (``flows/forecast_scaleout.py``,
+entry point ``flows/demand_forecasting_job.py``).
 """
 
 from __future__ import annotations
@@ -30,11 +33,14 @@ from prefect.task_runners import ProcessPoolTaskRunner
 from pydantic import BaseModel, Field
 
 from flows import replenishment_io as rio
+from flows import stored_forecast_io
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, market_resources
 from livebase.festivals import market_festival_frame
 from livebase.forecasting import forecast_batch
 from livebase.forecasting.backtest import backtest
+from livebase.forecasting.result import DEFAULT_LEVEL
 from livebase.replenishment.history import daily_units, history_window
+from livebase.stored_forecasts import StoredForecast, from_rows
 
 FORECAST_CHUNK = 250
 SEASON_LENGTH = 7  # daily data, weekly pattern
@@ -45,6 +51,7 @@ class MarketForecast(BaseModel):
     skus: int
     failed: int
     object_key: str | None
+    stored: int = 0  # items written to the market's Forecasts table
     accuracy: list[dict[str, Any]]
 
 
@@ -59,6 +66,11 @@ def write_forecast_csv(market_id: str, key: str, body: bytes) -> str:
     s3 = boto3.client("s3", region_name=resources.region)
     s3.put_object(Bucket=resources.data_lake_bucket, Key=key, Body=body, ContentType="text/csv")
     return f"s3://{resources.data_lake_bucket}/{key}"
+
+
+def write_forecast_items(market_id: str, forecasts: list[StoredForecast]) -> int:
+    """Overwrite each SKU's item in the market's Forecasts table, with a client of its region."""
+    return stored_forecast_io.write_stored(market_resources(market_id), forecasts)
 
 
 def _long_frame(series: dict[str, list[int]], start: date) -> pd.DataFrame:
@@ -186,13 +198,16 @@ def demand_forecasting(
         accuracy_future = backtest_market.submit(market_id, series, start, horizon_days, backtest_skus)
         rows = [row for f in futures for row in f.result()]
         accuracy = accuracy_future.result()
-        key = None
+        key, stored = None, 0
         if not dry_run and rows:
             body = pd.DataFrame(rows).to_csv(index=False).encode()
             key = write_forecast_csv(market_id, f"forecasts/demand/{run_date}/{market_id}.csv", body)
+            stored = write_forecast_items(market_id, from_rows(rows, run_date, DEFAULT_LEVEL))
         failed = sum(1 for r in rows if r.get("error"))
         summaries.append(
-            MarketForecast(market=market_id, skus=len(series), failed=failed, object_key=key, accuracy=accuracy)
+            MarketForecast(
+                market=market_id, skus=len(series), failed=failed, object_key=key, stored=stored, accuracy=accuracy
+            )
         )
         if series:
             create_markdown_artifact(
@@ -200,7 +215,10 @@ def demand_forecasting(
                 markdown=_plot_markdown(market_id, series, start, rows, plotted_skus),
                 description=f"History, forecast and interval for the top SKUs of {market_id}",
             )
-        print(f"{market_id}: {len(series)} SKUs forecast ({failed} failed) -> {key or 'not written'}")
+        print(
+            f"{market_id}: {len(series)} SKUs forecast ({failed} failed) -> {key or 'not written'}; "
+            f"{stored} stored in the Forecasts table"
+        )
     create_table_artifact(
         key="demand-forecast-accuracy",
         table=[row for s in summaries for row in s.accuracy] or [{"market": m, "note": "no SKUs"} for m in selected],

@@ -2,10 +2,12 @@
 
 Per market (each read and write in that market's own region; only aggregates come back):
 read daily sales, stock, open purchase orders and the supplier catalogue; decide per SKU with
-the (s, S) policy on a forecast (``livebase.forecasting``; trailing mean where it cannot
-forecast, recorded per SKU); fit each supplier's budget; write one purchase order per supplier
-and announce it on the bus; hand placed orders to the WMS queue; publish a decisions table and
-a stock-trajectory plot for ops. Tasks are coarse: per market, and per chunk of SKUs to decide.
+the (s, S) policy on a forecast: the nightly one from the market's Forecasts table when it is
+fresh (``livebase.stored_forecasts``, read once per chunk), else one made here
+(``livebase.forecasting``), else the trailing mean, the source and the reason recorded per SKU;
+fit each supplier's budget; write one purchase order per supplier and announce it on the bus;
+hand placed orders to the WMS queue; publish a decisions table and a stock-trajectory plot for
+ops. Tasks are coarse: per market, and per chunk of SKUs to decide.
 Runs hourly and on ``stock.low`` (see ``flows/deployments.py`` and ``flows/triggers.py``).
 """
 
@@ -23,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from flows import purchase_orders as po
 from flows import replenishment_io as io
+from flows import stored_forecast_io
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, market_resources
 from flows.replenishment_report import (
     DecisionRow,
@@ -45,6 +48,7 @@ from livebase.replenishment import (
     trailing_mean,
 )
 from livebase.replenishment.history import abc_classes, daily_units, history_window, revenue_per_sku
+from livebase.stored_forecasts import StoredForecast
 
 SKU_CHUNK = 250  # SKUs per decide task: a market of 10k SKUs is 40 task runs, not 10k
 
@@ -129,26 +133,60 @@ def read_market_state(market_id: str, history_days: int, as_of: date) -> MarketS
     return MarketState(market=market_id, skus=skus, catalogue=catalogue)
 
 
-def demand_for(history: list[int], horizon_days: int) -> tuple[DemandEstimate, str]:
-    """A forecast-based estimate, or the trailing mean with the reason the forecast was not used."""
+def read_stored_forecasts(market_id: str, skus: list[str]) -> stored_forecast_io.StoredRead:
+    """The chunk's nightly forecasts from the market's Forecasts table (its own region)."""
+    return stored_forecast_io.read_stored(market_resources(market_id), skus)
+
+
+def stored_forecasts(market_id: str, skus: list[str]) -> tuple[dict[str, StoredForecast], dict[str, str]]:
+    """Stored forecasts per SKU and, per SKU, why none could be read; a failed read never fails the run."""
+    try:
+        read = read_stored_forecasts(market_id, skus)
+    except Exception as error:  # the table is an optimisation: forecast here instead, and say why
+        reason = f"stored forecasts unreadable ({type(error).__name__}: {error})"
+        print(f"{market_id}: {reason}; forecasting {len(skus)} SKU(s) inline")
+        return {}, dict.fromkeys(skus, reason)
+    return read.forecasts, read.unreadable
+
+
+def demand_for(
+    history: list[int], horizon_days: int, stored: StoredForecast | None = None, as_of: date | None = None
+) -> tuple[DemandEstimate, str]:
+    """The nightly forecast when fresh and long enough, else one made here, else the trailing mean.
+
+    The estimate's source says which (``forecast:nightly <run date>: <model>``,
+    ``forecast:inline: <model>``, ``trailing-mean:<days>d``); the note says why a better one was not used.
+    """
+    notes = []
+    if stored is not None and as_of is not None:
+        window = stored.window(as_of, horizon_days)
+        if window is not None:
+            try:
+                return from_forecast(window, horizon_days, model=f"nightly {stored.run_date}: {stored.model}"), ""
+            except ValueError as error:
+                notes.append(f"nightly forecast unusable ({error})")
+        else:
+            notes.append(f"nightly forecast of {stored.run_date} stale or shorter than {horizon_days} d")
     try:
         from livebase.forecasting import forecast
 
         result = forecast([float(x) for x in history], horizon_days, 7)
-        return from_forecast(result, horizon_days), ""
+        return from_forecast(result, horizon_days, model=f"inline: {result.model}"), "; ".join(notes)
     except Exception as error:  # any failure of the forecaster falls back; the reason is kept
-        reason = f"forecast unavailable ({type(error).__name__}: {error}); trailing mean used"
-        return trailing_mean(history), reason
+        notes.append(f"forecast unavailable ({type(error).__name__}: {error}); trailing mean used")
+        return trailing_mean(history), "; ".join(notes)
 
 
 @task(name="decide-sku-chunk")
 def decide_chunk(
-    market_id: str, skus: list[SkuSeries], catalogue: Catalogue, horizon_days: int
+    market_id: str, skus: list[SkuSeries], catalogue: Catalogue, horizon_days: int, run_date: date
 ) -> list[Decision]:
-    """Policy decisions for a chunk of SKUs (plain Python per SKU inside one task)."""
+    """Policy decisions for a chunk of SKUs (one read of stored forecasts, plain Python per SKU)."""
+    stored, unread = stored_forecasts(market_id, [item.sku for item in skus])
     decisions = []
     for item in skus:
-        demand, note = demand_for(item.daily_units, horizon_days)
+        demand, note = demand_for(item.daily_units, horizon_days, stored.get(item.sku), run_date)
+        note = "; ".join(n for n in (unread.get(item.sku, ""), note) if n)
         lead_time, supply, _ = catalogue.terms_for(item.sku)
         decision = decide(PolicyInput(
             sku=item.sku, market=market_id, sku_class=item.sku_class, demand=demand,
@@ -181,9 +219,7 @@ def hand_off_to_wms(market_id: str) -> int:
     return len(hand_off_orders(market_resources(market_id)))
 
 
-def publish_market_report(
-    state: MarketState, decisions: list[Decision], rows: list[DecisionRow], top: int
-) -> None:
+def publish_market_report(state: MarketState, decisions: list[Decision], rows: list[DecisionRow], top: int) -> None:
     create_table_artifact(
         key=f"order-to-replenish-decisions-{state.market}",
         table=[row.model_dump() for row in rows] or [{"market": state.market, "sku": "-", "order_qty": 0}],
@@ -215,7 +251,7 @@ def order_to_replenish(
     states = [f.result() for f in read_market_state.map(selected, history_days, run_date)]
     futures = {  # every market's chunks at once: they share the task runner's threads
         state.market: [
-            decide_chunk.submit(state.market, state.skus[i : i + SKU_CHUNK], state.catalogue, horizon_days)
+            decide_chunk.submit(state.market, state.skus[i : i + SKU_CHUNK], state.catalogue, horizon_days, run_date)
             for i in range(0, len(state.skus), SKU_CHUNK)
         ]
         for state in states

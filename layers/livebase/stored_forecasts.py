@@ -39,15 +39,21 @@ class StoredForecast:
             raise ValueError(f"forecast of {self.sku}: mean, lower, upper and sigma need one equal, non-zero length")
 
     def window(self, as_of: date, days: int, max_age_days: int = MAX_AGE_DAYS) -> StoredForecast | None:
-        """The next ``days`` days from ``as_of`` on, or None when stale or not long enough."""
-        if (as_of - self.run_date).days > max_age_days or as_of < self.start:
+        """The next ``days`` days from ``as_of`` on, or None when stale, made after ``as_of``, or too short.
+
+        The nightly run's history includes (part of) its run date, so its forecast starts the next
+        day: on the run date itself the window starts at ``start``, one day on, the nearest there is.
+        """
+        age = (as_of - self.run_date).days
+        if not 0 <= age <= max_age_days or (self.start - as_of).days > 1:
             return None
-        skip = (as_of - self.start).days
+        begin = max(as_of, self.start)
+        skip = (begin - self.start).days
         if skip + days > len(self.mean):
             return None
         cut = slice(skip, skip + days)
         return StoredForecast(
-            self.sku, self.run_date, as_of, self.model, self.level,
+            self.sku, self.run_date, begin, self.model, self.level,
             self.mean[cut], self.lower[cut], self.upper[cut], self.sigma[cut],
         )  # fmt: skip
 

@@ -62,8 +62,8 @@ def test_flow_summarises_units_per_sku_per_market_and_publishes_a_table(
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["order-to-replenish-units"]))
         )
-    assert artifacts and artifacts[0].type == "table"
-    assert sku_sea in str(artifacts[0].data)
+    ours = [a for a in artifacts if sku_sea in str(a.data)]  # other tests' runs publish under this key too
+    assert ours and all(a.type == "table" for a in ours)
 
 
 def test_unknown_market_parameter_is_refused_with_the_reason(prefect_harness: None) -> None:
@@ -170,16 +170,10 @@ def replenished(local_aws: LocalAwsStack, prefect_harness: None) -> Replenished:
         )).save()  # fmt: skip
     queue = _observe_po_events(resources)
     started = time.perf_counter()
-    first = {
-        s.market: s for s in order_to_replenish(markets=["sea"], history_days=HISTORY_DAYS, horizon_days=7)
-    }
-    second = {
-        s.market: s for s in order_to_replenish(markets=["sea"], history_days=HISTORY_DAYS, horizon_days=7)
-    }
+    first = {s.market: s for s in order_to_replenish(markets=["sea"], history_days=HISTORY_DAYS, horizon_days=7)}
+    second = {s.market: s for s in order_to_replenish(markets=["sea"], history_days=HISTORY_DAYS, horizon_days=7)}
     seconds = time.perf_counter() - started
-    return Replenished(
-        resources, sku_a, sku_b, sku_c, supplier, capped, order_ids, queue, first, second, seconds
-    )
+    return Replenished(resources, sku_a, sku_b, sku_c, supplier, capped, order_ids, queue, first, second, seconds)
 
 
 def test_decisions_order_what_runs_out_on_the_catalogue_terms(replenished: Replenished) -> None:
@@ -191,9 +185,7 @@ def test_decisions_order_what_runs_out_on_the_catalogue_terms(replenished: Reple
     assert 4 <= a.demand_per_day <= 6 and a.demand_source.startswith("forecast:")  # forecaster used
     assert b.order_qty == 0 and "above reorder point" in b.reasons
     assert c.order_qty == 2 and "cut from" in c.reasons  # budget 12 at unit cost 5
-    assert (
-        replenished.first["sea"].catalogue == f"s3://{replenished.resources.data_lake_bucket}/{CATALOGUE_KEY}"
-    )
+    assert replenished.first["sea"].catalogue == f"s3://{replenished.resources.data_lake_bucket}/{CATALOGUE_KEY}"
 
 
 def test_one_purchase_order_per_supplier_is_written_and_announced(replenished: Replenished) -> None:
@@ -218,9 +210,7 @@ def test_one_purchase_order_per_supplier_is_written_and_announced(replenished: R
     assert sorted(e["detail"]["supplier"] for e in events) == sorted([supplier, replenished.capped_supplier])
     mine = next(e for e in events if e["detail"]["supplier"] == supplier)
     assert mine["source"] == "livebase.replenishment" and mine["detail-type"] == "PurchaseOrderCreated"
-    assert (
-        mine["detail"]["po_id"] == po_id and mine["detail"]["lines"][0]["quantity"] == qty[replenished.sku_a]
-    )
+    assert mine["detail"]["po_id"] == po_id and mine["detail"]["lines"][0]["quantity"] == qty[replenished.sku_a]
 
 
 def test_a_rerun_the_same_day_neither_duplicates_nor_reannounces(replenished: Replenished) -> None:
@@ -251,9 +241,7 @@ def test_placed_orders_are_handed_to_the_wms_once(replenished: Replenished) -> N
         replenished.sku_c,
     }
     dynamodb = boto3.client("dynamodb", region_name=resources.region)
-    order = dynamodb.get_item(
-        TableName=resources.orders_table, Key={"order_id": {"S": replenished.order_ids[0]}}
-    )
+    order = dynamodb.get_item(TableName=resources.orders_table, Key={"order_id": {"S": replenished.order_ids[0]}})
     assert order["Item"]["wms_status"]["S"] == "sent"
 
 
@@ -293,9 +281,7 @@ def test_the_full_flow_stays_fast(replenished: Replenished) -> None:
     assert replenished.first["sea"].wms_handed_off >= len(replenished.order_ids)
 
 
-def test_a_dry_run_decides_on_default_terms_and_writes_nothing(
-    local_aws: LocalAwsStack, prefect_harness: None
-) -> None:
+def test_a_dry_run_decides_on_default_terms_and_writes_nothing(local_aws: LocalAwsStack, prefect_harness: None) -> None:
     from flows.order_to_replenish import order_to_replenish
 
     resources = local_aws.deployments["eu"].resources()  # eu has no catalogue object
@@ -348,9 +334,7 @@ def test_bad_parameters_are_refused_by_the_flow_and_by_the_deployment_schema(pre
             with pytest.raises(PrefectHTTPStatusError, match="409") as refused:
                 client.create_flow_run_from_deployment(deployment_id, parameters=bad)
             assert reason in refused.value.response.text
-        ok = client.create_flow_run_from_deployment(
-            deployment_id, parameters={"markets": ["eu"], "dry_run": True}
-        )
+        ok = client.create_flow_run_from_deployment(deployment_id, parameters={"markets": ["eu"], "dry_run": True})
         assert ok.parameters == {"markets": ["eu"], "dry_run": True}
 
 

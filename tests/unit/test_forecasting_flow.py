@@ -11,6 +11,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 import flows.demand_forecasting as flow_module
 from flows.demand_forecasting import demand_forecasting, forecast_chunk
+from livebase.forecasting.result import DEFAULT_LEVEL
+from livebase.stored_forecasts import StoredForecast
 
 
 def _history(days: int) -> dict[str, list[int]]:
@@ -27,6 +29,7 @@ def _history(days: int) -> dict[str, list[int]]:
 def market_io(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     written: dict[str, bytes] = {}
     reads: list[tuple[str, date, date]] = []
+    stored: dict[str, list[StoredForecast]] = {}
 
     def read(market_id: str, start: date, end: date) -> dict[str, list[int]]:
         reads.append((market_id, start, end))
@@ -36,9 +39,14 @@ def market_io(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         written[f"{market_id}:{key}"] = body
         return f"s3://bucket-{market_id}/{key}"
 
+    def write_items(market_id: str, forecasts: list[StoredForecast]) -> int:
+        stored.setdefault(market_id, []).extend(forecasts)
+        return len(forecasts)
+
     monkeypatch.setattr(flow_module, "read_daily_units", read)
     monkeypatch.setattr(flow_module, "write_forecast_csv", write)
-    return {"written": written, "reads": reads}
+    monkeypatch.setattr(flow_module, "write_forecast_items", write_items)
+    return {"written": written, "reads": reads, "stored": stored}
 
 
 def test_forecast_chunk_with_festival_regressors() -> None:
@@ -72,3 +80,12 @@ def test_flow_forecasts_each_market_and_writes_in_its_region(prefect_harness: No
     assert len(body.splitlines()) == 1 + 5 * 14
     accuracy = result[0].accuracy[0]
     assert accuracy["market"] == "sea" and accuracy["series"] == 3 and accuracy["mase_snaive"] > 0
+    # one stored forecast per successfully forecast SKU, per market, starting the day after the run
+    assert set(market_io["stored"]) == {"sea", "eu"} and all(s.stored == 5 for s in result)
+    for forecasts in market_io["stored"].values():
+        assert sorted(f.sku for f in forecasts) == sorted(_history(1))
+        assert all(f.run_date == date(2026, 11, 20) and f.start == date(2026, 11, 21) for f in forecasts)
+        assert all(len(f.mean) == 14 and f.level == DEFAULT_LEVEL and f.model for f in forecasts)
+    eu = {f.sku: f for f in market_io["stored"]["eu"]}
+    rows = [line.split(",") for line in body.splitlines()[1:] if line.startswith("sku-2,")]
+    assert eu["sku-2"].mean == pytest.approx(tuple(float(r[3]) for r in rows))
