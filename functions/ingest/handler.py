@@ -50,12 +50,12 @@ from livebase.quarantine import (
     quarantine_key,
 )
 from livebase.resources import MarketResources
-from livebase.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator, to_items
+from livebase.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator
 
 try:  # as deployed, the handler's folder is the code root; imported as a package in tests
-    from room_store import JudgedMinutes, RoomStore  # type: ignore[import-not-found,no-redef]
+    from room_store import JudgedMinutes, RoomStore, ShardMinutesCache  # type: ignore[import-not-found,no-redef]
 except ImportError:
-    from functions.ingest.room_store import JudgedMinutes, RoomStore
+    from functions.ingest.room_store import JudgedMinutes, RoomStore, ShardMinutesCache
 
 # Cold start: everything market-specific is read once, from the stack's environment.
 resources = MarketResources.from_environment()
@@ -70,6 +70,8 @@ rooms = RoomStore(session.resource("dynamodb", config=retry_config()).Table(reso
 # A room is judged once per completed minute per container, not on every batch in the next minute
 # (each judgement is a Query of the room's trailing window); the alert marks stay the source of truth.
 judged_minutes = JudgedMinutes()
+# This container's shard totals per (room, minute), so adding a batch needs no read first.
+shard_minutes = ShardMinutesCache()
 # How far back the detectors look when judging a minute.
 ALERT_SPAN = timedelta(
     minutes=1
@@ -184,10 +186,10 @@ def handle_record(record: KinesisStreamRecord, state: BatchState) -> None:
 
 
 def update_room_metrics(state: BatchState, first_failed: int | None) -> None:
-    """Partials for the records Kinesis will not redeliver, then alerts for the rooms touched.
+    """Add the records Kinesis will not redeliver to the shard's room totals, then judge the rooms.
 
     Records at or after the lowest failed sequence number come back in the next batch, so they
-    are counted there, not here (see ``livebase.room_metrics``).
+    are counted there, not here (see ``livebase.shard_minutes``).
     """
     if not state.valid:
         return
@@ -200,7 +202,10 @@ def update_room_metrics(state: BatchState, first_failed: int | None) -> None:
         rejection = batch.add(sequence, event)
         if rejection is not None:
             quarantine(record, rejection.reason, state)
-    rooms.write_partials(to_items(batch))
+    written = rooms.accumulate(batch, shard_minutes)
+    if written.overlaps:  # in-order delivery never overlaps; counted low rather than twice
+        logger.warning("room minutes skipped: batch overlaps stored totals", minutes=len(written.overlaps))
+        metrics.add_metric(name="RoomMinuteOverlaps", unit=MetricUnit.Count, value=len(written.overlaps))
     latest: dict[str, datetime] = {}
     for room_id, minute in batch.partials:
         latest[room_id] = max(latest.get(room_id, minute), minute)

@@ -1,8 +1,8 @@
-"""Data access for the room_metrics table: partial aggregates, concurrency checkpoints, alert marks.
+"""Data access for the room_metrics table: running totals, concurrency checkpoints, alert marks.
 
 One partition per room (``pk = ROOM#<room>``); sort keys:
-- ``MIN#<minute>Z#PART#<shard>#<first seq>``: a batch's partial for a minute (overwritten on
-  redelivery, see ``livebase.room_metrics``);
+- ``MIN#<minute>Z#PART#<shard>``: what one shard has counted in a minute of the room, rewritten
+  as its batches arrive, idempotent by sequence number (see ``livebase.shard_minutes``);
 - ``CONC#<minute>Z``: concurrent viewers at the end of a judged minute, so judging the next
   minutes needs only a trailing window, not the whole show;
 - ``ALERT#<minute>Z#<alert key>``: written once (conditional put) so an alert goes out once even
@@ -11,17 +11,62 @@ One partition per room (``pk = ROOM#<room>``); sort keys:
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from livebase.room_metrics import DEFAULT_TTL_DAYS, minute_of, query_range
+from livebase.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator, Partial, minute_of, query_range
 from livebase.room_minutes import MinuteMetrics, fold_items
+from livebase.shard_minutes import Verdict, expected_version, from_item, item_key, merged, to_item, verdict
 
 MAX_REPLAY = timedelta(hours=4)
+MAX_WRITE_ATTEMPTS = 4
+_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
+_BATCH_GET_KEYS = 100
+ShardRoomMinute = tuple[str, str, datetime]  # (shard, room, minute)
+
+
+class ShardMinutesCache:
+    """Per container: the running totals it last wrote or read, per (shard, room, minute); bounded LRU.
+
+    A container may serve several shards over its life (Lambda reuses them), hence the shard in the key.
+
+    Only a cache: every write is conditional on the stored version, so a stale entry (another
+    container instance of the shard wrote since) is caught, dropped and re-read.
+    """
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[ShardRoomMinute, Partial | None] = OrderedDict()
+
+    def __contains__(self, key: ShardRoomMinute) -> bool:
+        return key in self._entries
+
+    def get(self, key: ShardRoomMinute) -> Partial | None:
+        self._entries.move_to_end(key)
+        return self._entries[key]
+
+    def put(self, key: ShardRoomMinute, value: Partial | None) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def drop(self, key: ShardRoomMinute) -> None:
+        self._entries.pop(key, None)
+
+
+@dataclass
+class AccumulateResult:
+    written: int = 0
+    already_counted: int = 0
+    overlaps: list[ShardRoomMinute] = field(default_factory=list)
 
 
 def _stamp(minute: datetime) -> str:
@@ -56,10 +101,97 @@ class RoomStore:
         self.table = table  # a boto3 DynamoDB Table resource
 
     def write_partials(self, items: Iterable[dict[str, Any]]) -> None:
-        """Plain puts (overwrite): a redelivered batch rewrites the same items."""
+        """Plain puts (overwrite) of per-batch partials (tests and tools that write history)."""
         with self.table.batch_writer() as writer:
             for item in items:
                 writer.put_item(Item=item)
+
+    def accumulate(self, batch: BatchAggregator, cache: ShardMinutesCache) -> AccumulateResult:
+        """Add the batch's partials to the shard's running totals: one transaction per 100 minutes.
+
+        A conditional failure (the stored total is not the version this container knew) drops
+        the entry, re-reads it and tries again; the batch fails only after ``MAX_WRITE_ATTEMPTS``.
+        """
+        result = AccumulateResult()
+        remaining = list(batch.partials.values())
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            self._load_missing([(batch.shard_id, p.room_id, p.minute) for p in remaining], cache)
+            stale: list[Partial] = []
+            for start in range(0, len(remaining), _TRANSACTION_ITEMS):
+                chunk = remaining[start : start + _TRANSACTION_ITEMS]
+                stale += self._write_chunk(chunk, batch, cache, result)
+            if not stale:
+                return result
+            remaining = stale
+        raise RuntimeError(f"room metrics of {len(remaining)} minute(s) kept changing under this writer")
+
+    def _write_chunk(
+        self, chunk: list[Partial], batch: BatchAggregator, cache: ShardMinutesCache, result: AccumulateResult
+    ) -> list[Partial]:
+        """Write what is new in ``chunk``; returns the partials to retry after a conflict."""
+        writes: list[tuple[Partial, Partial, dict[str, Any]]] = []
+        for part in chunk:
+            key = (batch.shard_id, part.room_id, part.minute)
+            stored = cache.get(key)
+            judged = verdict(stored, part)
+            if judged is Verdict.ALREADY_COUNTED:
+                result.already_counted += 1
+            elif judged is Verdict.OVERLAP:
+                result.overlaps.append(key)
+            else:
+                total = merged(stored, part)
+                writes.append((part, total, self._put(to_item(total, batch.market, batch.shard_id), stored)))
+        if not writes:
+            return []
+        try:
+            self.table.meta.client.transact_write_items(TransactItems=[w[2] for w in writes])
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons") or []
+            for (part, _, _), reason in zip(writes, reasons, strict=False):
+                if reason.get("Code") == "ConditionalCheckFailed":
+                    cache.drop((batch.shard_id, part.room_id, part.minute))
+            return [part for part, _, _ in writes]  # nothing was written: all of them again
+        for part, total, _ in writes:
+            cache.put((batch.shard_id, part.room_id, part.minute), total)
+        result.written += len(writes)
+        return []
+
+    def _put(self, item: dict[str, Any], stored: Partial | None) -> dict[str, Any]:
+        condition = expected_version(stored)
+        put: dict[str, Any] = {
+            "TableName": self.table.name,
+            "Item": item,  # the resource's client converts Python values both ways
+            "ConditionExpression": condition["ConditionExpression"],
+        }
+        if "ExpressionAttributeValues" in condition:
+            put["ExpressionAttributeValues"] = condition["ExpressionAttributeValues"]
+        return {"Put": put}
+
+    def _load_missing(self, keys: list[ShardRoomMinute], cache: ShardMinutesCache) -> None:
+        """Read the stored totals the cache does not hold (cold start, eviction, a conflict)."""
+        missing = list(dict.fromkeys(key for key in keys if key not in cache))
+        client = self.table.meta.client
+        for start in range(0, len(missing), _BATCH_GET_KEYS):
+            chunk = missing[start : start + _BATCH_GET_KEYS]
+            wanted: dict[ShardRoomMinute, Partial | None] = dict.fromkeys(chunk)
+            request = {
+                self.table.name: {
+                    "Keys": [item_key(room, minute, shard) for shard, room, minute in chunk],
+                    "ConsistentRead": True,
+                }
+            }
+            while request:
+                reply = client.batch_get_item(RequestItems=request)
+                for raw in reply["Responses"].get(self.table.name, []):
+                    part = from_item(raw)
+                    wanted[(str(raw["shard_id"]), part.room_id, part.minute)] = part
+                request = reply.get("UnprocessedKeys") or {}
+                if request:
+                    time.sleep(0.05)  # throttled: DynamoDB hands back what it did not read
+            for key, value in wanted.items():
+                cache.put(key, value)
 
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

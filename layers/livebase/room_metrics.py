@@ -136,9 +136,7 @@ def viewer_hash(viewer_id: str) -> int:
 class BatchAggregator:
     """Folds one Kinesis batch (one shard) of validated events into partials."""
 
-    def __init__(
-        self, market: Market, shard_id: str, scorer: Callable[[str, str], Sentiment] = score_comment
-    ) -> None:
+    def __init__(self, market: Market, shard_id: str, scorer: Callable[[str, str], Sentiment] = score_comment) -> None:
         self.market = market
         self.shard_id = shard_id
         self.partials: dict[tuple[str, datetime], Partial] = {}
@@ -201,9 +199,7 @@ class BatchAggregator:
         part = self._partial_at(event.room_id, event.ts, seq)
         if event.type == "edge_node_stats":
             tally = part.edges.setdefault(event.edge_location, EdgeTally())
-            tally.merge(
-                EdgeTally(1, event.cpu, event.cpu, event.error_rate, event.error_rate, event.viewers_served)
-            )
+            tally.merge(EdgeTally(1, event.cpu, event.cpu, event.error_rate, event.error_rate, event.viewers_served))
             return None
         viewer = self._viewer(event.viewer_id)
         part.viewers.add(viewer)
@@ -240,9 +236,7 @@ class BatchAggregator:
             return f"event of market {event.market!r} on the stream of {self.market.id!r}"
         if event.type in ("order_placed", "refund") and event.currency != self.market.currency:
             return f"currency {event.currency} is not the market currency {self.market.currency}"
-        if event.type == "product_shown" and not (
-            timedelta(0) <= event.shown_until - event.shown_from <= MAX_SHOWN
-        ):
+        if event.type == "product_shown" and not (timedelta(0) <= event.shown_until - event.shown_from <= MAX_SHOWN):
             return "product_shown interval is negative or longer than 6 hours"
         return None
 
@@ -267,7 +261,7 @@ def aggregate(market: Market, shard_id: str, records: Iterable[tuple[str, AnyLiv
 # ---- DynamoDB items (boto3 resource format: Decimal numbers, bytes for binary) ----
 
 
-def _pack(hashes: set[int]) -> bytes:
+def pack_hashes(hashes: set[int]) -> bytes:
     packed = array("Q", sorted(hashes))
     if sys.byteorder == "big":
         packed.byteswap()
@@ -282,7 +276,7 @@ def unpack_hashes(blob: Any) -> array[int]:
     return unpacked
 
 
-def _dec(value: float) -> Decimal:
+def to_decimal(value: float) -> Decimal:
     return Decimal(str(round(value, 6)))
 
 
@@ -306,25 +300,32 @@ def query_range(room_id: str, first: datetime, last: datetime) -> tuple[str, str
     )
 
 
+def partial_item(
+    part: Partial, key: dict[str, str], market: Market, shard_id: str, ttl_days: int = DEFAULT_TTL_DAYS
+) -> dict[str, Any]:
+    """A partial as a table item under ``key``. TTL derives from the minute, so a rewrite is identical."""
+    item: dict[str, Any] = {
+        **key,
+        "schema": ITEM_SCHEMA, "market": market.id, "room_id": part.room_id,
+        "minute": part.minute.isoformat(), "shard_id": shard_id, "first_seq": str(part.first_seq),
+        "last_seq": str(part.last_seq), "records": part.records, "currency": market.currency,
+        "expires_at": int(part.minute.timestamp()) + ttl_days * 86400, "orders": part.orders,
+        **{name: getattr(part, name) for name in (*ITEM_COUNTS, *ITEM_MONEY)},
+        "languages": {k: {"comments": t.comments, "negative": t.negative} for k, t in part.languages.items()},
+        "screen_seconds": {k: to_decimal(v) for k, v in part.screen_seconds.items()},
+        "edges": {k: {f: to_decimal(getattr(e, f)) for f in ITEM_EDGE_FIELDS} for k, e in part.edges.items()},
+    }  # fmt: skip
+    if part.viewers:
+        item["viewers"] = pack_hashes(part.viewers)
+    if part.buyers:
+        item["buyers"] = pack_hashes(part.buyers)
+    return item
+
+
 def to_items(batch: BatchAggregator, ttl_days: int = DEFAULT_TTL_DAYS) -> list[dict[str, Any]]:
-    """Items for the room_metrics table. TTL derives from the minute, so a rewrite is identical."""
-    items = []
-    for part in batch.partials.values():
-        item: dict[str, Any] = {
-            **item_key(part.room_id, part.minute, batch.shard_id, part.first_seq),
-            "schema": ITEM_SCHEMA, "market": batch.market.id, "room_id": part.room_id,
-            "minute": part.minute.isoformat(), "shard_id": batch.shard_id, "first_seq": str(part.first_seq),
-            "last_seq": str(part.last_seq), "records": part.records, "currency": batch.market.currency,
-            "expires_at": int(part.minute.timestamp()) + ttl_days * 86400, "orders": part.orders,
-            **{name: getattr(part, name) for name in (*ITEM_COUNTS, *ITEM_MONEY)},
-            "languages": {k: {"comments": t.comments, "negative": t.negative}
-                          for k, t in part.languages.items()},
-            "screen_seconds": {k: _dec(v) for k, v in part.screen_seconds.items()},
-            "edges": {k: {f: _dec(getattr(e, f)) for f in ITEM_EDGE_FIELDS} for k, e in part.edges.items()},
-        }  # fmt: skip
-        if part.viewers:
-            item["viewers"] = _pack(part.viewers)
-        if part.buyers:
-            item["buyers"] = _pack(part.buyers)
-        items.append(item)
-    return items
+    """One item per partial of the batch, keyed by shard and first sequence number."""
+    return [
+        partial_item(part, item_key(part.room_id, part.minute, batch.shard_id, part.first_seq), batch.market,
+                     batch.shard_id, ttl_days)
+        for part in batch.partials.values()
+    ]  # fmt: skip
