@@ -20,6 +20,9 @@ and the union at read time is exact. "Unique viewers" of a minute counts ids wit
 that minute (joined, commented, liked, carted, bought); silent watchers show in concurrency.
 
 The read side (folding items back into per-minute metrics) is :mod:`livebase.room_minutes`.
+The ingest handler does not store one item per batch: it adds each batch's partials to one running
+total per (room, minute, shard) (:mod:`livebase.shard_minutes`), items of the same shape, so a
+minute reads back as one item per shard. Per-batch items (:func:`to_items`) remain the offline form.
 
 Orders are keyed by order id inside each partial, so a producer's duplicate of an order (another
 sequence number) is counted once when partials are folded.
