@@ -146,16 +146,16 @@ def probe_record(n: int, now: datetime) -> dict[str, Any]:
 
 
 class Probes:
-    """Probes in flight and their latencies once a partial covering them is readable.
+    """Probes in flight and their latencies once the room total covering them is readable.
 
-    Room ``sea-probe`` holds only probes, so a partial's first sequence number is a probe's: each
-    poll is one BatchGetItem of the keys the pending probes would have as a partial's first
-    record (moto's Query reads the whole table, a poller of Queries would be the main load).
+    Room ``sea-probe`` holds only probes. The handler keeps one running total per (room, minute,
+    shard) that records the last sequence number it includes, so a probe is visible once the
+    total of its minute and shard has reached its sequence number. Each poll is one BatchGetItem
+    of the totals the pending probes fall in (a handful of keys).
     """
 
     def __init__(self) -> None:
         self.pending: dict[tuple[str, int], tuple[str, float]] = {}  # (shard, seq) -> (minute, put at)
-        self.covered: list[tuple[str, int, int]] = []  # (shard, first seq, last seq) of partials seen
         self.latencies: list[float] = []
         self.lock = threading.Lock()
 
@@ -165,22 +165,20 @@ class Probes:
 
     def poll(self, dynamodb: Any, table: str) -> None:
         with self.lock:
-            keys = [
-                {"pk": f"ROOM#{PROBE_ROOM}", "sk": f"MIN#{minute}Z#PART#{shard}#{seq}"}
-                for (shard, seq), (minute, _) in list(self.pending.items())[:25]  # the oldest
-            ]
-        if not keys:
+            totals = sorted({(minute, shard) for (shard, _), (minute, _) in self.pending.items()})[:100]
+        if not totals:
             return
-        reply = dynamodb.batch_get_item(
-            RequestItems={table: {"Keys": keys, "ProjectionExpression": "shard_id, first_seq, last_seq"}}
-        )
+        keys = [{"pk": f"ROOM#{PROBE_ROOM}", "sk": f"MIN#{minute}Z#PART#{shard}"} for minute, shard in totals]
+        reply = dynamodb.batch_get_item(RequestItems={table: {"Keys": keys, "ProjectionExpression": "sk, last_seq"}})
         seen = time.perf_counter()
+        reached = {
+            str(item["sk"]): int(item["last_seq"]) for item in reply["Responses"].get(table, [])
+        }  # "MIN#<minute>Z#PART#<shard>" -> last sequence number included
         with self.lock:
-            for item in reply["Responses"].get(table, []):
-                self.covered.append((str(item["shard_id"]), int(item["first_seq"]), int(item["last_seq"])))
-            for key in list(self.pending):
-                if any(key[0] == shard and low <= key[1] <= high for shard, low, high in self.covered):
-                    self.latencies.append(seen - self.pending.pop(key)[1])
+            for (shard, seq), (minute, put_at) in list(self.pending.items()):
+                if reached.get(f"MIN#{minute}Z#PART#{shard}", -1) >= seq:
+                    self.latencies.append(seen - put_at)
+                    del self.pending[(shard, seq)]
 
 
 def _iso(ts: datetime) -> str:

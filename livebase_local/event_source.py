@@ -45,6 +45,7 @@ Handler = Callable[[dict[str, Any], Any], Any]
 Record = Mapping[str, Any]
 _GET_LIMIT = 10_000  # GetRecords' maximum, as Lambda reads
 _SHARD_REFRESH_SECONDS = 5.0
+IDLE_POLL_SECONDS = 0.2  # a caught-up shard is polled 5 times a second: Kinesis's read limit per shard
 
 
 class DrainTimeout(TimeoutError):
@@ -321,7 +322,7 @@ class KinesisEventSource:
             if progress == 0:
                 stop_event.wait(idle_sleep)
 
-    def run_forever(self, stop_event: threading.Event, idle_sleep: float = 0.1) -> None:
+    def run_forever(self, stop_event: threading.Event, idle_sleep: float = IDLE_POLL_SECONDS) -> None:
         """One worker thread per shard until ``stop_event`` is set; new shards get theirs as found."""
         workers: dict[str, threading.Thread] = {}
         while not stop_event.is_set():
@@ -363,7 +364,7 @@ class EventSources:
                 errors = [e for s in self.sources for e in list(s.last_errors)[-2:]]
                 raise DrainTimeout(f"event sources not caught up after {timeout} s; last errors: {errors}")
 
-    def run_forever(self, stop_event: threading.Event, idle_sleep: float = 0.1) -> None:
+    def run_forever(self, stop_event: threading.Event, idle_sleep: float = IDLE_POLL_SECONDS) -> None:
         """Every mapping at once, each with a worker per shard (see ``KinesisEventSource.run_forever``)."""
         threads = [
             threading.Thread(target=source.run_forever, args=(stop_event, idle_sleep), daemon=True)
