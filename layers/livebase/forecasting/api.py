@@ -6,12 +6,13 @@ The stated rules, in order:
 3. With regressors -> :mod:`exogenous` (regression + smoothing vs SARIMAX, chosen by
    rolling-origin validation on the last `horizon` points).
 4. Intermittent demand (ADI > 4/3) -> Croston / SBA / TSB, chosen by in-sample one-step MSE.
-5. Otherwise the smooth pool (:mod:`pool`): seasonality test + classical decomposition; SES and
-   damped trend (least squares), Theta, ARIMA(p,1,0) (p and drift by AICc), the same on logs,
-   and the airline model; the forecast is the mean of Theta, damped, log Theta, log damped and
-   airline (fewer when some cannot be fitted). `selection="validate"` instead picks one member or
-   the combination by rolling-origin validation (scaled MAE over 2 origins); on the M3 monthly
-   development set the fixed combination was more accurate.
+5. Otherwise the smooth pool (:mod:`pool`): one member per family, as in the ETS + ARIMA +
+   Theta average that wins M-competitions: Theta on the logged, classically deseasonalised
+   series; ETS chosen by AICc among SES, damped trend and Holt-Winters (seasonal) forms on logs;
+   seasonal ARIMA(p,0,0)(P,1,0) with drift on logs. The forecast is their mean (substitutes when
+   a member cannot be fitted: zeros, short history). `selection="validate"` instead picks one
+   member or the combination by rolling-origin validation (scaled MAE over 2 origins); on the M3
+   monthly development set the fixed combination was more accurate.
 """
 
 from __future__ import annotations
@@ -73,9 +74,12 @@ def _smooth(y: FloatArray, horizon: int, season_length: int, level: float, selec
         "log_theta": "Theta on logs",
         "log_damped": "damped trend on logs",
         "airline": "airline ARIMA(0,1,1)(0,1,1)",
+        "hw": "Holt-Winters",
+        "auto_ets": "ETS chosen by AICc",
+        "sarima": "seasonal ARIMA(p,0,0)(P,1,0)",
     }.get(choice) or f"mean({', '.join(pool.members)})"
     if pool.seasonal != "none":
-        label += f" on {pool.seasonal}ly deseasonalised series (m={season_length})"
+        label += f"; Theta on {pool.seasonal}ly deseasonalised series (m={season_length})"
     return make_result(
         pool.mean[choice],
         pool.sigma[choice],

