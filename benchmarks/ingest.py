@@ -297,7 +297,9 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     aws = LocalAws(free_port(), reuse_existing=False).start()
-    previous = apply_local_environment(aws.endpoint_url, overwrite_real_credentials=True)
+    previous = apply_local_environment(
+        aws.endpoint_url, kinesis_endpoint_url=aws.kinesis_endpoint_url, overwrite_real_credentials=True
+    )
     try:
         with tempfile.TemporaryDirectory(prefix="livebase-bench-") as tmp:
             workdir = Path(tmp)

@@ -107,9 +107,7 @@ def main() -> None:
         kinds[kind] = kinds.get(kind, 0) + 1
     validate_and_aggregate(batch[:500])  # warm caches (lexicons, pydantic)
     bad = validate_and_aggregate(batch)
-    full, parse, limit = best_cpu_seconds(
-        [validate_and_aggregate, validate_only, json_loads_only], batch, args.repeat
-    )
+    full, parse, limit = best_cpu_seconds([validate_and_aggregate, validate_only, json_loads_only], batch, args.repeat)
     n = len(batch)
     print("mix: " + ", ".join(f"{k}={v}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])))
     print(f"records: {n}")

@@ -68,9 +68,7 @@ def build_world(seed: int, skus: int) -> World:
     n = skus * len(MARKETS)
     base = np.clip(rng.lognormal(np.log(3.0), 1.0, n), 0.05, 80.0)
     intermittent = rng.random(n) < 0.35
-    rate = (
-        np.repeat(base[:, None], days, axis=1) * (1 + 0.1 * np.sin(2 * np.pi * np.arange(days) / 7))[None, :]
-    )
+    rate = np.repeat(base[:, None], days, axis=1) * (1 + 0.1 * np.sin(2 * np.pi * np.arange(days) / 7))[None, :]
     zero_days = (rng.random((n, days)) < 0.6) & intermittent[:, None]
     rate = np.where(intermittent[:, None], np.where(zero_days, 0.0, rate / 0.4), rate)
     for m in range(len(MARKETS)):  # one live show per market per day, featuring 10 SKUs
@@ -199,9 +197,7 @@ def simulate(world: World, rule: Rule, budget_factor: float = 0.0) -> dict[str, 
                 by_class[world.sku_class[i]][1] += want
         if scored:
             inventory_units += sum(state.on_hand)
-            inventory_value += sum(
-                (c * q for c, q in zip(world.unit_cost, state.on_hand, strict=True)), Decimal(0)
-            )
+            inventory_value += sum((c * q for c, q in zip(world.unit_cost, state.on_hand, strict=True)), Decimal(0))
         results = [rule(world, state, i, day + 1) for i in range(n)]  # end-of-day review
         quantities = _quantities(results, world, budget_factor)
         for i, quantity in enumerate(quantities):

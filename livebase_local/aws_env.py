@@ -38,10 +38,16 @@ def real_looking_credentials(environ: MutableMapping[str, str]) -> list[str]:
     return found
 
 
-def local_environment(endpoint_url: str, region: str = DEFAULT_REGION) -> dict[str, str]:
-    """The variables that make boto3 (and pynamodb, powertools) talk to the local AWS only."""
+def local_environment(
+    endpoint_url: str, region: str = DEFAULT_REGION, kinesis_endpoint_url: str | None = None
+) -> dict[str, str]:
+    """The variables that make boto3 (and pynamodb, powertools) talk to the local AWS only.
+
+    ``AWS_ENDPOINT_URL_KINESIS`` (botocore's per-service endpoint) sends Kinesis to its own server.
+    """
     return {
         "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_ENDPOINT_URL_KINESIS": kinesis_endpoint_url or endpoint_url,
         "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY,
         "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_KEY,
         "AWS_DEFAULT_REGION": region,
@@ -56,6 +62,7 @@ def local_environment(endpoint_url: str, region: str = DEFAULT_REGION) -> dict[s
 def apply_local_environment(
     endpoint_url: str,
     *,
+    kinesis_endpoint_url: str | None = None,
     region: str = DEFAULT_REGION,
     overwrite_real_credentials: bool = False,
     environ: MutableMapping[str, str] | None = None,
@@ -73,7 +80,7 @@ def apply_local_environment(
             f"{', '.join(suspicious)} look like real AWS credentials; refusing to replace them with "
             "local fakes. Unset them, or pass overwrite_real_credentials=True (CLI: --overwrite-credentials)"
         )
-    values = local_environment(endpoint_url, region)
+    values = local_environment(endpoint_url, region, kinesis_endpoint_url)
     previous: dict[str, str | None] = {key: env.get(key) for key in (*values, *_CREDENTIAL_VARIABLES)}
     for key in _CREDENTIAL_VARIABLES:
         env.pop(key, None)

@@ -171,6 +171,32 @@ def _physical_ids(cloudformation: Any, stack_name: str) -> tuple[dict[str, str],
     return ids, kinds
 
 
+def ensure_streams(kinesis: Any, template: dict[str, Any], physical: dict[str, str], timeout: float = 30.0) -> None:
+    """Each stream of the stack, where Kinesis clients are pointed (``AWS_ENDPOINT_URL_KINESIS``).
+
+    The local AWS serves Kinesis from a server of its own, which CloudFormation's server does not
+    reach: the stack's streams are created there too, same name and shard count (a no-op when
+    Kinesis is served by the CloudFormation server itself, or on a redeploy).
+    """
+    for logical_id, body in template.get("Resources", {}).items():
+        if body.get("Type") != "AWS::Kinesis::Stream" or logical_id not in physical:
+            continue
+        name = physical[logical_id]
+        try:
+            kinesis.describe_stream_summary(StreamName=name)
+            continue
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+        shards = int(body.get("Properties", {}).get("ShardCount", 1))
+        kinesis.create_stream(StreamName=name, ShardCount=shards)
+        deadline = time.monotonic() + timeout
+        while kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamStatus"] != "ACTIVE":
+            if time.monotonic() > deadline:
+                raise DeployError(f"stream {name} not active after {timeout} s")
+            time.sleep(0.1)
+
+
 def _event_source(
     spec: MappingSpec, market: str, artifact: StackArtifact, values: dict[Any, Any], physical: dict[str, str]
 ) -> EventSourceConfig:
@@ -245,6 +271,7 @@ def deploy_stack(artifact: StackArtifact, *, timeout: float = 120.0, lenient: bo
 
     cloudformation = clients("cloudformation")
     physical, kinds = _physical_ids(cloudformation, artifact.stack_name)
+    ensure_streams(clients("kinesis"), transform.template, physical)
     scope.values.update(stack_resource_values(template, physical, scope))
     late_ids = [i for i in ordered if i not in early]
     late, late_skipped = api_resources.create_all(clients, template, late_ids, scope, skip_unavailable=lenient)

@@ -1,9 +1,10 @@
-"""The local AWS: moto in server mode on 127.0.0.1, in a child process, as a context manager.
+"""The local AWS: moto in server mode on 127.0.0.1, in child processes, as a context manager.
 
-The server runs in :mod:`livebase_local.moto_process` (its own core, and a patch for a Kinesis
-cost that grows with the stream); this module starts, finds, checks and stops it. Every client
-(boto3, pynamodb, powertools) reaches it through ``AWS_ENDPOINT_URL`` (see
-:mod:`livebase_local.aws_env`), so application code never branches on "local".
+Two servers run :mod:`livebase_local.moto_process` (each on its own core, with patches for moto
+costs that grow with the data): one for every service, one for Kinesis. This module starts,
+finds, checks and stops them. Every client (boto3, pynamodb, powertools) reaches them through
+``AWS_ENDPOINT_URL`` and ``AWS_ENDPOINT_URL_KINESIS`` (see :mod:`livebase_local.aws_env`), so
+application code never branches on "local".
 """
 
 from __future__ import annotations
@@ -43,10 +44,20 @@ def configured_port(environ: dict[str, str] | None = None) -> int:
 
 
 def free_port() -> int:
-    """A port the OS reports free on 127.0.0.1 (for tests that must not collide)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+    """A port the OS reports free on 127.0.0.1, with the next one free too (the local AWS uses both)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as first:
+            first.bind((HOST, 0))
+            port = int(first.getsockname()[1])
+            if port >= 65535:
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as second:
+                try:
+                    second.bind((HOST, port + 1))
+                except OSError:
+                    continue
+                return port
+    raise LocalAwsError("no two adjacent free ports found on 127.0.0.1")
 
 
 def port_in_use(port: int) -> bool:
@@ -65,39 +76,19 @@ def is_moto(port: int, timeout: float = 2.0) -> bool:
     return isinstance(body, dict) and "batch" in body
 
 
-class LocalAws:
-    """moto on ``127.0.0.1:<port>``; starts its own server or attaches to a running moto.
+class _MotoProcess:
+    """One moto server process on ``port``: started, checked, measured and stopped."""
 
-    A port held by anything other than moto is refused (we never send AWS calls to a stranger).
-    With ``reuse_existing`` a moto already listening (e.g. ``livebase up`` in another shell)
-    is attached to and left running on :meth:`stop`.
-    """
-
-    def __init__(self, port: int | None = None, *, reuse_existing: bool = True) -> None:
-        self.port = configured_port() if port is None else port
-        self.reuse_existing = reuse_existing
-        self._process: subprocess.Popen[bytes] | None = None
+    def __init__(self, port: int, role: str) -> None:
+        self.port, self.role = port, role
+        self.process: subprocess.Popen[bytes] | None = None
         self.log_path: Path | None = None
-        self.owned = False
 
-    @property
-    def endpoint_url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def start(self) -> LocalAws:
-        if port_in_use(self.port):
-            if not is_moto(self.port):
-                raise LocalAwsError(
-                    f"port {self.port} on {HOST} is taken by something that is not moto; "
-                    f"free it or set {PORT_VARIABLE} to another port"
-                )
-            if not self.reuse_existing:
-                raise LocalAwsError(f"a moto server already runs on port {self.port}; stop it first")
-            return self
-        log = tempfile.NamedTemporaryFile(prefix="livebase-moto-", suffix=".log", delete=False)  # noqa: SIM115
+    def start(self) -> None:
+        log = tempfile.NamedTemporaryFile(prefix=f"livebase-moto-{self.role}-", suffix=".log", delete=False)  # noqa: SIM115
         self.log_path = Path(log.name)
         try:
-            process = subprocess.Popen(
+            self.process = subprocess.Popen(
                 [sys.executable, "-m", "livebase_local.moto_process", "--host", HOST, "--port", str(self.port)],
                 stdin=subprocess.PIPE,  # closing it (or our death) stops the server
                 stdout=log,
@@ -105,35 +96,32 @@ class LocalAws:
             )
         finally:
             log.close()
-        self._process, self.owned = process, True
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not is_moto(self.port, timeout=1.0):
-            if process.poll() is not None or time.monotonic() > deadline:
-                tail = self.log_tail()
-                self.stop()
-                raise LocalAwsError(f"moto did not start on {HOST}:{self.port}: {tail or 'no output'}")
-            time.sleep(0.1)
-        return self
 
-    def server_cpu_seconds(self) -> float | None:
-        """CPU seconds the server process has used (Linux ``/proc``); None when not ours or unknown."""
-        if self._process is None:
+    def wait_ready(self, deadline: float) -> str | None:
+        """None once it answers as moto; else why it did not (exited, or the deadline passed)."""
+        while not is_moto(self.port, timeout=1.0):
+            exited = self.process is None or self.process.poll() is not None
+            if exited or time.monotonic() > deadline:
+                return f"moto ({self.role}) did not start on {HOST}:{self.port}: {self.log_tail() or 'no output'}"
+            time.sleep(0.1)
+        return None
+
+    def cpu_seconds(self) -> float | None:
+        if self.process is None:
             return None
         try:
-            fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             return None
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
     def log_tail(self, lines: int = 5) -> str:
-        """The last lines the server wrote (its errors), for messages."""
         if self.log_path is None or not self.log_path.exists():
             return ""
         return " | ".join(self.log_path.read_text(errors="replace").strip().splitlines()[-lines:])
 
     def stop(self) -> None:
-        """Stop the server if we started it; an attached server keeps running."""
-        process, self._process = self._process, None
+        process, self.process = self.process, None
         if process is not None:
             if process.stdin is not None:
                 process.stdin.close()
@@ -145,14 +133,88 @@ class LocalAws:
         if self.log_path is not None:
             self.log_path.unlink(missing_ok=True)
             self.log_path = None
+
+
+class LocalAws:
+    """The local AWS on ``127.0.0.1``: moto on ``port``, and a second moto for Kinesis on ``port + 1``.
+
+    Why two: AWS serves each service from its own endpoint, and so can moto. The live stream's
+    puts and reads were a third of the calls a busy market makes, so Kinesis gets its own process
+    (and core) and every client reaches it through ``AWS_ENDPOINT_URL_KINESIS``; the deploy creates
+    each market's stream there (:mod:`livebase_local.deploy`).
+
+    A port held by anything other than moto is refused (we never send AWS calls to a stranger).
+    With ``reuse_existing`` a local AWS already listening (e.g. ``livebase up`` in another shell)
+    is attached to and left running on :meth:`stop`.
+    """
+
+    def __init__(self, port: int | None = None, *, reuse_existing: bool = True) -> None:
+        self.port = configured_port() if port is None else port
+        self.kinesis_port = self.port + 1
+        self.reuse_existing = reuse_existing
+        self._servers: list[_MotoProcess] = []
+        self.owned = False
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def kinesis_endpoint_url(self) -> str:
+        return f"http://{HOST}:{self.kinesis_port}"
+
+    def start(self) -> LocalAws:
+        running = [port_in_use(port) for port in (self.port, self.kinesis_port)]
+        for port, used in zip((self.port, self.kinesis_port), running, strict=True):
+            if used and not is_moto(port):
+                raise LocalAwsError(
+                    f"port {port} on {HOST} is taken by something that is not moto; "
+                    f"free it or set {PORT_VARIABLE} to another port (the local AWS uses it and the next one)"
+                )
+        if all(running):
+            if not self.reuse_existing:
+                raise LocalAwsError(f"a moto server already runs on port {self.port}; stop it first")
+            return self
+        if any(running):
+            taken = self.port if running[0] else self.kinesis_port
+            raise LocalAwsError(f"only half a local AWS is running (moto on {taken}); stop it and start again")
+        self._servers = [_MotoProcess(self.port, "main"), _MotoProcess(self.kinesis_port, "kinesis")]
+        self.owned = True
+        for server in self._servers:
+            server.start()
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        for server in self._servers:
+            problem = server.wait_ready(deadline)
+            if problem is not None:
+                self.stop()
+                raise LocalAwsError(problem)
+        return self
+
+    def server_cpu_seconds(self) -> float | None:
+        """CPU seconds both server processes have used (Linux ``/proc``); None when not ours or unknown."""
+        used = [server.cpu_seconds() for server in self._servers]
+        if not used or any(u is None for u in used):
+            return None
+        return sum(u for u in used if u is not None)
+
+    def log_tail(self, lines: int = 5) -> str:
+        """The last lines the servers wrote (their errors), for messages."""
+        return " | ".join(tail for server in self._servers if (tail := server.log_tail(lines)))
+
+    def stop(self) -> None:
+        """Stop the servers if we started them; attached servers keep running."""
+        servers, self._servers = self._servers, []
+        for server in servers:
+            server.stop()
         self.owned = False
 
     def reset(self) -> None:
-        """Clear every service's state (``POST /moto-api/reset``)."""
-        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST", data=b"")
-        with urllib.request.urlopen(request, timeout=30) as reply:
-            if reply.status != 200:
-                raise LocalAwsError(f"moto reset answered HTTP {reply.status}")
+        """Clear every service's state on both servers (``POST /moto-api/reset``)."""
+        for port in (self.port, self.kinesis_port):
+            request = urllib.request.Request(f"http://{HOST}:{port}/moto-api/reset", method="POST", data=b"")
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                if reply.status != 200:
+                    raise LocalAwsError(f"moto reset on port {port} answered HTTP {reply.status}")
 
     def __enter__(self) -> LocalAws:
         return self.start()

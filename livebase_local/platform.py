@@ -89,7 +89,9 @@ class LocalPlatform:
 
     def start(self) -> LocalPlatform:
         self.aws.start()
-        self._previous_env = apply_local_environment(self.aws.endpoint_url)
+        self._previous_env = apply_local_environment(
+            self.aws.endpoint_url, kinesis_endpoint_url=self.aws.kinesis_endpoint_url
+        )
         assembly = synthesise(self.state_dir / "cdk.out")
         deployments = deploy_assembly(assembly, self.market_ids)
         (self.state_dir / "logs").mkdir(parents=True, exist_ok=True)
@@ -132,9 +134,9 @@ class LocalPlatform:
 def attach_local_environment() -> None:
     """Point this process at the local AWS a running `./livebase up` serves."""
     aws = LocalAws()
-    if not is_moto(aws.port):
+    if not (is_moto(aws.port) and is_moto(aws.kinesis_port)):
         raise LocalAwsError(f"no local AWS on port {aws.port}: start `./livebase up` (or pass --aws)")
-    apply_local_environment(aws.endpoint_url)
+    apply_local_environment(aws.endpoint_url, kinesis_endpoint_url=aws.kinesis_endpoint_url)
 
 
 def market_resources(market_ids: list[str], *, real_aws: bool = False) -> dict[str, MarketResources]:

@@ -16,15 +16,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_demo_runs_the_whole_path_and_reports_per_market(tmp_path: Path) -> None:
+    aws_port = free_port()  # the local AWS takes this port and the next
+    prefect_port = next(p for p in iter(free_port, None) if p not in (aws_port, aws_port + 1))
     env = {
         **os.environ,
-        "LIVEBASE_AWS_PORT": str(free_port()),
-        "LIVEBASE_PREFECT_PORT": str(free_port()),
+        "LIVEBASE_AWS_PORT": str(aws_port),
+        "LIVEBASE_PREFECT_PORT": str(prefect_port),
         "LIVEBASE_STATE_DIR": str(tmp_path),
         "PREFECT_HOME": str(tmp_path / "prefect"),
     }
     for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                     "AWS_ENDPOINT_URL", "PREFECT_API_URL"):  # fmt: skip
+                     "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_KINESIS", "PREFECT_API_URL"):  # fmt: skip
         env.pop(variable, None)
     result = subprocess.run(
         [sys.executable, "-m", "livebase_local", "demo", "--orders", "6", "--live-records", "300"],

@@ -41,7 +41,9 @@ def moto_server() -> Iterator[LocalAws]:
     """A moto server on a free port with this process's AWS clients pointed at it."""
     server = LocalAws(free_port(), reuse_existing=False).start()
     # Tests run in a throwaway process: replace (and afterwards restore) whatever credentials it had.
-    previous = apply_local_environment(server.endpoint_url, overwrite_real_credentials=True)
+    previous = apply_local_environment(
+        server.endpoint_url, kinesis_endpoint_url=server.kinesis_endpoint_url, overwrite_real_credentials=True
+    )
     try:
         yield server
     finally:

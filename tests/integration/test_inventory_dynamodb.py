@@ -64,9 +64,7 @@ class _AtomicRequests:
 class _AtomicMotoServer(ThreadedMotoServer):
     def _server_entry(self) -> None:
         app = _AtomicRequests(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server(
-            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
-        )
+        self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()
 
@@ -80,9 +78,7 @@ def endpoint() -> Iterator[str]:
     server.stop()
 
 
-_SESSION = boto3.session.Session(
-    aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-)
+_SESSION = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
 
 
 def _client(endpoint: str, total_attempts: int = 10) -> Any:
@@ -166,11 +162,7 @@ def test_fifty_buyers_for_the_last_ten_units_sell_exactly_ten(endpoint: str, tab
     stores = _stores(endpoint, table, 50)  # each buyer its own client and connection
 
     def buy(i: int) -> Outcome:
-        return (
-            stores[i]
-            .reserve(f"order-{i:03d}", f"evt-{i:05d}", [LineRequest("SKU-LAST10", WAREHOUSE, 1)])
-            .outcome
-        )
+        return stores[i].reserve(f"order-{i:03d}", f"evt-{i:05d}", [LineRequest("SKU-LAST10", WAREHOUSE, 1)]).outcome
 
     outcomes = _race(50, buy)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
@@ -187,11 +179,7 @@ def test_the_same_order_delivered_concurrently_reserves_once(endpoint: str, tabl
     stores = _stores(endpoint, table, 8)
 
     def deliver(i: int) -> Outcome:
-        return (
-            stores[i]
-            .reserve("order-dup-1", f"evt-dup-{i:03d}", [LineRequest("SKU-DUP", WAREHOUSE, 3)])
-            .outcome
-        )
+        return stores[i].reserve("order-dup-1", f"evt-dup-{i:03d}", [LineRequest("SKU-DUP", WAREHOUSE, 3)]).outcome
 
     outcomes = _race(8, deliver)
     assert Counter(outcomes) == {Outcome.APPLIED: 1, Outcome.DUPLICATE: 7}
@@ -200,17 +188,13 @@ def test_the_same_order_delivered_concurrently_reserves_once(endpoint: str, tabl
 
 
 def test_concurrent_orders_cross_each_mark_exactly_once(endpoint: str, table: str) -> None:
-    InventoryStore(_client(endpoint), table).create(
-        StockItem("SKU-CUE", WAREHOUSE, "sea", available=20, low_mark=10)
-    )
+    InventoryStore(_client(endpoint), table).create(StockItem("SKU-CUE", WAREHOUSE, "sea", available=20, low_mark=10))
 
     stores = _stores(endpoint, table, 24)
 
     def buy_and_settle(i: int) -> list[str]:
         store = stores[i]
-        result = store.reserve(
-            f"order-cue-{i:02d}", f"evt-cue-{i:03d}", [LineRequest("SKU-CUE", WAREHOUSE, 1)]
-        )
+        result = store.reserve(f"order-cue-{i:02d}", f"evt-cue-{i:03d}", [LineRequest("SKU-CUE", WAREHOUSE, 1)])
         signals = [store.settle_alert(key, 100, "room-1") for key in result.touched]
         return [s.kind for s in signals if s is not None]
 

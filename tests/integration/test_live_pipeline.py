@@ -87,9 +87,7 @@ def test_simulated_show_lands_in_room_metrics_with_an_edge_alert(sea: Any) -> No
     metrics = fold_items(i for i in room_items(resources, "sea-room-2") if str(i["sk"]).startswith("MIN#"))
     minutes = metrics["sea-room-2"]
     sent = Counter(r.kind for r in records)
-    assert sum(m.likes for m in minutes) >= sum(
-        json.loads(r.data).get("count", 1) for r in records if r.kind == "like"
-    )
+    assert sum(m.likes for m in minutes) >= sum(json.loads(r.data).get("count", 1) for r in records if r.kind == "like")
     assert sum(m.comments for m in minutes) >= sent["comment"]
     assert max(m.concurrent_viewers for m in minutes) > 0
     assert any(m.product_on_screen for m in minutes)

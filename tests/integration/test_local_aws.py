@@ -203,9 +203,7 @@ def _function_template(extra: dict[str, Any] | None = None) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def test_hand_assembly_deploys_with_its_asset_zipped_and_uploaded(
-    moto_server: LocalAws, tmp_path: Path
-) -> None:
+def test_hand_assembly_deploys_with_its_asset_zipped_and_uploaded(moto_server: LocalAws, tmp_path: Path) -> None:
     code = tmp_path / "src"
     code.mkdir()
     (code / "handler.py").write_text("def lambda_handler(event, context):\n    return {}\n")
@@ -227,9 +225,7 @@ def test_hand_assembly_deploys_with_its_asset_zipped_and_uploaded(
     assert zipfile.ZipFile(io.BytesIO(uploaded)).read("handler.py").startswith(b"def lambda_handler")
     assert deploy_assembly(out)[stack.removeprefix("Livebase-")].action == "unchanged"
 
-    changed = _function_template(
-        {"Extra": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": f"{stack}-x"}}}
-    )
+    changed = _function_template({"Extra": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": f"{stack}-x"}}})
     (out / f"{stack}.template.json").write_text(json.dumps(changed))
     assert deploy_assembly(out)[stack.removeprefix("Livebase-")].action == "updated"
     boto3.client("sqs", region_name="ap-southeast-2").get_queue_url(QueueName=f"{stack}-x")
@@ -282,13 +278,9 @@ def test_each_market_is_deployed_in_its_own_region(local_aws: LocalAwsStack) -> 
         assert f"sqs.{deployment.region}." in res.ingest_dlq_url
         boto3.client("sqs", region_name=deployment.region).get_queue_attributes(QueueUrl=res.ingest_dlq_url)
         boto3.client("s3", region_name=deployment.region).head_bucket(Bucket=res.data_lake_bucket)
-        bus = boto3.client("events", region_name=deployment.region).describe_event_bus(
-            Name=res.event_bus_name
-        )
+        bus = boto3.client("events", region_name=deployment.region).describe_event_bus(Name=res.event_bus_name)
         assert bus["Name"] == res.event_bus_name
-        fn = boto3.client("lambda", region_name=deployment.region).get_function(
-            FunctionName=res.ingest_function_name
-        )
+        fn = boto3.client("lambda", region_name=deployment.region).get_function(FunctionName=res.ingest_function_name)
         assert fn["Configuration"]["Environment"]["Variables"]["LIVE_EVENT_STREAM"] == res.stream_name
     print(f"deploy of {sorted(local_aws.deployments)}: {local_aws.deploy_seconds:.1f} s")
 
@@ -305,20 +297,14 @@ def test_event_source_mapping_is_applied_locally_not_deployed(local_aws: LocalAw
         res = deployment.resources()
         template = json.loads((local_aws.assembly_dir / f"{deployment.stack_name}.template.json").read_text())
         (spec,) = read_mappings(template)
-        assert (
-            source.batch_size == spec.batch_size
-            and source.maximum_retry_attempts == spec.maximum_retry_attempts
-        )
+        assert source.batch_size == spec.batch_size and source.maximum_retry_attempts == spec.maximum_retry_attempts
         assert source.bisect_batch_on_error == spec.bisect_batch_on_error
         assert (source.stream_name, source.dlq_url, source.function_name) == (
             res.stream_name, res.ingest_dlq_url, res.ingest_function_name)  # fmt: skip
         assert source.code_path and (Path(source.code_path) / "handler.py").is_file()
         assert source.handler == "handler.lambda_handler"
         client = boto3.client("lambda", region_name=deployment.region)
-        assert (
-            client.list_event_source_mappings(FunctionName=res.ingest_function_name)["EventSourceMappings"]
-            == []
-        )
+        assert client.list_event_source_mappings(FunctionName=res.ingest_function_name)["EventSourceMappings"] == []
         assert "AWS::Lambda::EventSourceMapping" in deployment.transform.dropped_types
 
 
@@ -326,9 +312,7 @@ def test_resources_moto_ignores_are_created_through_their_apis(local_aws: LocalA
     eu, sea = local_aws.deployments["eu"], local_aws.deployments["sea"]
     by_type = {r.resource_type: r for r in eu.api_resources}
     assert {"AWS::IVS::Channel", "AWS::CloudFront::Distribution"} <= set(by_type)
-    channel = boto3.client("ivs", region_name="eu-central-1").get_channel(
-        arn=by_type["AWS::IVS::Channel"].arn
-    )
+    channel = boto3.client("ivs", region_name="eu-central-1").get_channel(arn=by_type["AWS::IVS::Channel"].arn)
     assert channel["channel"]["arn"] == by_type["AWS::IVS::Channel"].arn
     dist = by_type["AWS::CloudFront::Distribution"]
     assert boto3.client("cloudfront", region_name="us-east-1").get_distribution(Id=dist.physical_id)

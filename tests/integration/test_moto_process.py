@@ -53,7 +53,7 @@ def test_shard_keeps_order_and_positions_across_many_puts(moto_server: LocalAws)
 
 def test_server_exits_when_its_owner_lets_go() -> None:
     aws = LocalAws(free_port(), reuse_existing=False).start()
-    process = aws._process
+    process = aws._servers[0].process
     assert process is not None and aws.server_cpu_seconds() is not None
     assert process.stdin is not None
     process.stdin.close()  # what the owner's death does to the pipe
