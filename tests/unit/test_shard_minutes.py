@@ -3,6 +3,7 @@ writing them conditionally (moto in-process: a table of its own, nothing shared)
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -27,7 +28,7 @@ def table() -> Iterator[Any]:
     with mock_aws():
         dynamodb = boto3.resource("dynamodb", region_name=SEA.region)
         yield dynamodb.create_table(
-            TableName="room-metrics",
+            TableName=f"room-metrics-{uuid.uuid4().hex[:8]}",  # the session's moto server may be the one answering
             BillingMode="PAY_PER_REQUEST",
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
             AttributeDefinitions=[
