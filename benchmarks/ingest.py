@@ -244,7 +244,8 @@ def end_to_end(
     resources = deployment.resources()
     factory = per_shard_handler(resources, log_dir)  # a container per shard, as `livebase up` runs
     sources = EventSources([KinesisEventSource(c, handler, handler_factory=factory) for c in deployment.event_sources])
-    sources.poll_once()  # TRIM_HORIZON/LATEST iterators and shard list before the clock starts
+    sources.warm()  # a handler container per shard: cold starts before the clock starts
+    sources.poll_once()  # TRIM_HORIZON/LATEST iterators and shard list too
     dynamodb = boto3.resource("dynamodb", region_name=resources.region)
     kinesis = boto3.client("kinesis", region_name=resources.region)
     probes, stop = Probes(), threading.Event()

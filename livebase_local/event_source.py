@@ -176,6 +176,19 @@ class KinesisEventSource:
             handler = self._handlers[shard_id] = self.handler_factory(shard_id)
         return handler
 
+    def _cold_start(self, shard_id: str) -> None:
+        """Load the shard's handler now, not on its first batch (a failure shows on that batch)."""
+        try:
+            self._handler_for(shard_id)
+        except Exception as error:  # the invocation will raise it again and retry, as Lambda would
+            self.last_errors.append(f"{shard_id}: cold start failed: {type(error).__name__}: {error}")
+
+    def warm(self) -> None:
+        """List the shards and cold-start a handler for each (``run_forever`` does it per new shard)."""
+        self._refresh_shards()
+        for shard_id in list(self._shards):
+            self._cold_start(shard_id)
+
     def _invoke(self, shard: _Shard, records: Sequence[Record]) -> _Outcome:
         event = kinesis_event(records, shard.shard_id, self.config)
         with self._lock:
@@ -333,6 +346,7 @@ class KinesisEventSource:
                     self.last_errors.append(f"listing shards failed: {type(error).__name__}: {error}")
                 for shard in list(self._shards.values()):
                     if shard.shard_id not in workers:
+                        self._cold_start(shard.shard_id)
                         worker = threading.Thread(
                             target=self._work_shard,
                             args=(shard, stop_event, idle_sleep),
@@ -374,6 +388,10 @@ class EventSources:
             thread.start()
         for thread in threads:
             thread.join()
+
+    def warm(self) -> None:
+        for source in self.sources:
+            source.warm()
 
     def counters(self) -> dict[str, Counters]:
         """Per ``market/function``."""
