@@ -54,3 +54,15 @@ def test_pool_offers_the_aicc_chosen_ets_member() -> None:
     pool = fit_pool(y, 18, 12)
     assert "auto_ets" in pool.members
     assert pool.mean["auto_ets"].shape == (18,) and np.all(pool.sigma["auto_ets"] > 0)
+
+
+def test_auto_ets_chooses_the_scale_of_the_season_by_aicc_with_the_log_jacobian() -> None:
+    t = np.arange(120)
+    additive = 60.0 + 40.0 * np.sin(2 * np.pi * t / 12) + RNG.normal(0, 1.0, t.size)  # positive, season in units
+    pool = fit_pool(additive, 12, 12)
+    raw = fit_holt_winters(additive, 12)
+    assert raw is not None
+    assert pool.mean["auto_ets"] == pytest.approx(raw.forecast(12))  # the raw Holt-Winters, not the one on logs
+    proportional = (100 + 2 * t) * (1 + 0.4 * np.sin(2 * np.pi * t / 12)) * np.exp(RNG.normal(0, 0.02, t.size))
+    pool = fit_pool(proportional, 12, 12)
+    assert pool.mean["auto_ets"] == pytest.approx(pool.mean["hw"])  # Holt-Winters on logs
