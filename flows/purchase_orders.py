@@ -69,9 +69,7 @@ def build_purchase_orders(
     return documents
 
 
-def write_purchase_orders(
-    resources: MarketResources, documents: Sequence[dict[str, Any]]
-) -> list[PurchaseOrderResult]:
+def write_purchase_orders(resources: MarketResources, documents: Sequence[dict[str, Any]]) -> list[PurchaseOrderResult]:
     """Conditional put per PO; an existing one (same market, supplier, date) is kept as is."""
     client = dynamodb(resources)
     results = []

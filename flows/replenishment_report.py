@@ -66,15 +66,11 @@ def trajectory_png(decisions: Sequence[Decision], positions: dict[str, int], tit
         lead = max(1, math.ceil(decision.lead_time_days))
         days = list(range(PLOT_DAYS + 1))
         demand = decision.demand.mean
-        axis.plot(
-            days, project_stock(start, demand, PLOT_DAYS), color="grey", linestyle=":", label="no order"
-        )
+        axis.plot(days, project_stock(start, demand, PLOT_DAYS), color="grey", linestyle=":", label="no order")
         policy = project_policy(
             start, demand, decision.reorder_point, decision.order_up_to, lead, PLOT_DAYS, decision.order_qty
         )
-        label = (
-            f"order {decision.order_qty} now (day {lead}), then policy" if decision.order_qty else "policy"
-        )
+        label = f"order {decision.order_qty} now (day {lead}), then policy" if decision.order_qty else "policy"
         axis.plot(days, policy, color="tab:blue", label=label)
         axis.axhline(decision.reorder_point, color="tab:red", linestyle="--", label="reorder point")
         axis.axhline(0, color="black", linewidth=0.5)

@@ -94,9 +94,7 @@ def hand_off_orders(resources: MarketResources, now: datetime | None = None) -> 
             ExpressionAttributeValues={":sent": {"S": SENT}, ":now": {"S": now.isoformat()}},
         )
     if len(sent) < len(claimed):
-        raise RuntimeError(
-            f"{len(claimed) - len(sent)} WMS message(s) not accepted; a later run re-sends them"
-        )
+        raise RuntimeError(f"{len(claimed) - len(sent)} WMS message(s) not accepted; a later run re-sends them")
     return sent
 
 
