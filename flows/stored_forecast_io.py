@@ -1,30 +1,25 @@
 """Reads and writes of a market's Forecasts table (one item per SKU, ``livebase.stored_forecasts``).
 
-Always with a DynamoDB client of the market's own region. Writes go in ``batch_write_item``
-calls of 25 items, reads in ``batch_get_item`` calls of 100 keys; what DynamoDB leaves
-unprocessed is retried with a short, growing backoff, and a write that still cannot finish
+Always with a DynamoDB client of the market's own region. Batches and the retrying of what
+DynamoDB leaves unprocessed are :mod:`livebase.dynamodb_batches`; what still cannot finish
 raises :class:`StoredForecastError`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 
+from livebase.dynamodb_batches import ATTEMPTS, BACKOFF_SECONDS, Sleep, UnprocessedError, get_all, put_all
 from livebase.inventory import retry_config
 from livebase.resources import MarketResources
 from livebase.stored_forecasts import StoredForecast, from_item, to_item
 
-WRITE_BATCH = 25  # batch_write_item's limit
-READ_BATCH = 100  # batch_get_item's limit
-ATTEMPTS = 6  # calls per batch before giving up on what stays unprocessed
-BACKOFF_SECONDS = 0.05  # doubled after each call that left something unprocessed
-
-Sleep = Callable[[float], None]
+__all__ = ["ATTEMPTS", "BACKOFF_SECONDS", "StoredForecastError", "StoredRead", "read_items", "write_items"]
 
 
 class StoredForecastError(RuntimeError):
@@ -47,47 +42,31 @@ def client(resources: MarketResources) -> Any:
 def write_items(dynamodb: Any, table: str, forecasts: Iterable[StoredForecast], sleep: Sleep = time.sleep) -> int:
     """Put (overwrite) one item per SKU; the number of items written."""
     latest = {f.sku: f for f in forecasts}  # one put per key: a batch refuses duplicate keys
-    items = [to_item(latest[sku]) for sku in sorted(latest)]
-    for i in range(0, len(items), WRITE_BATCH):
-        pending: dict[str, Any] = {table: [{"PutRequest": {"Item": item}} for item in items[i : i + WRITE_BATCH]]}
-        for attempt in range(ATTEMPTS):
-            if attempt:
-                sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
-            pending = dynamodb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-            if not pending:
-                break
-        else:
-            left = [request["PutRequest"]["Item"]["sku"]["S"] for request in pending.get(table, [])]
-            raise StoredForecastError(
-                f"{len(left)} forecast item(s) still unprocessed in {table} after {ATTEMPTS} attempts "
-                f"(SKUs {', '.join(left[:5])}{', ...' if len(left) > 5 else ''})"
-            )
-    return len(items)
+    try:
+        return put_all(dynamodb, table, [to_item(latest[sku]) for sku in sorted(latest)], sleep=sleep)
+    except UnprocessedError as error:
+        left = [item["sku"]["S"] for item in error.left]
+        raise StoredForecastError(
+            f"{len(left)} forecast item(s) still unprocessed in {table} after {ATTEMPTS} attempts "
+            f"(SKUs {', '.join(left[:5])}{', ...' if len(left) > 5 else ''})"
+        ) from error
 
 
 def read_items(dynamodb: Any, table: str, skus: Sequence[str], sleep: Sleep = time.sleep) -> StoredRead:
     """The stored forecast of each SKU that has one; a malformed item is reported, not raised."""
+    keys = [{"sku": {"S": sku}} for sku in sorted(set(skus))]
+    try:
+        items = get_all(dynamodb, table, keys, sleep=sleep)
+    except UnprocessedError as error:
+        raise StoredForecastError(str(error)) from error
     read = StoredRead()
-    wanted = sorted(set(skus))
-    for i in range(0, len(wanted), READ_BATCH):
-        pending: dict[str, Any] = {table: {"Keys": [{"sku": {"S": sku}} for sku in wanted[i : i + READ_BATCH]]}}
-        for attempt in range(ATTEMPTS):
-            if attempt:
-                sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
-            response = dynamodb.batch_get_item(RequestItems=pending)
-            for item in response.get("Responses", {}).get(table, []):
-                try:
-                    stored = from_item(item)
-                except ValueError as error:
-                    read.unreadable[str(item.get("sku", {}).get("S", "?"))] = str(error)
-                    continue
-                read.forecasts[stored.sku] = stored
-            pending = response.get("UnprocessedKeys") or {}
-            if not pending:
-                break
-        else:
-            left = len(pending.get(table, {}).get("Keys", []))
-            raise StoredForecastError(f"{left} key(s) still unprocessed in {table} after {ATTEMPTS} attempts")
+    for item in items:
+        try:
+            stored = from_item(item)
+        except ValueError as decode_error:
+            read.unreadable[str(item.get("sku", {}).get("S", "?"))] = str(decode_error)
+            continue
+        read.forecasts[stored.sku] = stored
     return read
 
 

@@ -11,9 +11,7 @@ One partition per room (``pk = ROOM#<room>``); sort keys:
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +19,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from livebase.dynamodb_batches import get_all
 from livebase.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator, Partial, minute_of, query_range
 from livebase.room_minutes import MinuteMetrics, fold_items
 from livebase.shard_minutes import Verdict, expected_version, from_item, item_key, merged, to_item, verdict
@@ -28,7 +27,6 @@ from livebase.shard_minutes import Verdict, expected_version, from_item, item_ke
 MAX_REPLAY = timedelta(hours=4)
 MAX_WRITE_ATTEMPTS = 4
 _TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
-_BATCH_GET_KEYS = 100
 ShardRoomMinute = tuple[str, str, datetime]  # (shard, room, minute)
 
 
@@ -100,12 +98,6 @@ class RoomStore:
     def __init__(self, table: Any) -> None:
         self.table = table  # a boto3 DynamoDB Table resource
 
-    def write_partials(self, items: Iterable[dict[str, Any]]) -> None:
-        """Plain puts (overwrite) of per-batch partials (tests and tools that write history)."""
-        with self.table.batch_writer() as writer:
-            for item in items:
-                writer.put_item(Item=item)
-
     def accumulate(self, batch: BatchAggregator, cache: ShardMinutesCache) -> AccumulateResult:
         """Add the batch's partials to the shard's running totals: one transaction per 100 minutes.
 
@@ -159,39 +151,21 @@ class RoomStore:
         return []
 
     def _put(self, item: dict[str, Any], stored: Partial | None) -> dict[str, Any]:
-        condition = expected_version(stored)
-        put: dict[str, Any] = {
-            "TableName": self.table.name,
-            "Item": item,  # the resource's client converts Python values both ways
-            "ConditionExpression": condition["ConditionExpression"],
-        }
-        if "ExpressionAttributeValues" in condition:
-            put["ExpressionAttributeValues"] = condition["ExpressionAttributeValues"]
-        return {"Put": put}
+        # The resource's client converts Python values both ways.
+        return {"Put": {"TableName": self.table.name, "Item": item, **expected_version(stored)}}
 
     def _load_missing(self, keys: list[ShardRoomMinute], cache: ShardMinutesCache) -> None:
         """Read the stored totals the cache does not hold (cold start, eviction, a conflict)."""
         missing = list(dict.fromkeys(key for key in keys if key not in cache))
-        client = self.table.meta.client
-        for start in range(0, len(missing), _BATCH_GET_KEYS):
-            chunk = missing[start : start + _BATCH_GET_KEYS]
-            wanted: dict[ShardRoomMinute, Partial | None] = dict.fromkeys(chunk)
-            request = {
-                self.table.name: {
-                    "Keys": [item_key(room, minute, shard) for shard, room, minute in chunk],
-                    "ConsistentRead": True,
-                }
-            }
-            while request:
-                reply = client.batch_get_item(RequestItems=request)
-                for raw in reply["Responses"].get(self.table.name, []):
-                    part = from_item(raw)
-                    wanted[(str(raw["shard_id"]), part.room_id, part.minute)] = part
-                request = reply.get("UnprocessedKeys") or {}
-                if request:
-                    time.sleep(0.05)  # throttled: DynamoDB hands back what it did not read
-            for key, value in wanted.items():
-                cache.put(key, value)
+        if not missing:
+            return
+        wanted: dict[ShardRoomMinute, Partial | None] = dict.fromkeys(missing)
+        requested = [item_key(room, minute, shard) for shard, room, minute in missing]
+        for raw in get_all(self.table.meta.client, self.table.name, requested, consistent_read=True):
+            part = from_item(raw)
+            wanted[(str(raw["shard_id"]), part.room_id, part.minute)] = part
+        for key, value in wanted.items():
+            cache.put(key, value)
 
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
