@@ -234,22 +234,27 @@ def test_nothing_is_lost_under_random_failures(config: EventSourceConfig) -> Non
     assert sum(m["KinesisBatchInfo"]["batchSize"] for m in messages) == counters.sent_to_dlq
 
 
-def test_run_forever_processes_until_stopped(config: EventSourceConfig) -> None:
-    handler, calls = recording()
-    sources = EventSources([KinesisEventSource(config, handler)])
+def run_until_handled(source: KinesisEventSource, config: EventSourceConfig, count: int) -> bool:
+    """``EventSources.run_forever`` in a thread while ``count`` records are put; True once it stopped cleanly."""
     stop = threading.Event()
-    worker = threading.Thread(target=sources.run_forever, args=(stop,), kwargs={"idle_sleep": 0.05})
+    worker = threading.Thread(target=EventSources([source]).run_forever, args=(stop,), kwargs={"idle_sleep": 0.05})
     worker.start()
     try:
-        put(config, 30)
+        put(config, count)
         for _ in range(400):
-            if sum(c.succeeded for c in sources.counters().values()) == 30:
+            if source.counters.succeeded == count:
                 break
             time.sleep(0.05)
     finally:
         stop.set()
-        worker.join(timeout=10)
-    assert not worker.is_alive()
+        worker.join(timeout=40)
+    return not worker.is_alive()
+
+
+def test_run_forever_processes_until_stopped(config: EventSourceConfig) -> None:
+    handler, calls = recording()
+    source = KinesisEventSource(config, handler)
+    assert run_until_handled(source, config, 30)
     assert sorted(n for call in calls for n in call) == list(range(30))
 
 
@@ -271,19 +276,7 @@ def test_run_forever_gives_each_shard_its_own_worker_and_handler(
 
     unused, _ = recording()
     source = KinesisEventSource(config, unused, handler_factory=factory)
-    stop = threading.Event()
-    worker = threading.Thread(target=EventSources([source]).run_forever, args=(stop,), kwargs={"idle_sleep": 0.05})
-    worker.start()
-    try:
-        put(config, 400)
-        for _ in range(400):
-            if source.counters.succeeded == 400:
-                break
-            time.sleep(0.05)
-    finally:
-        stop.set()
-        worker.join(timeout=40)
-    assert not worker.is_alive()
+    assert run_until_handled(source, config, 400)
     assert source.counters.succeeded == 400
     assert len(threads) == 4  # a handler instance per shard
     assert all(len(names) == 1 for names in threads.values())  # each shard always on its own worker
