@@ -19,9 +19,9 @@ the ingest handler in-process (as ``livebase up`` does) and measures:
    visible once a partial of its shard covers its sequence number. Latency is from just before
    its ``put_records`` call to the poll that saw it.
 
-moto runs in its own process (:mod:`livebase_local.moto_process`), as in ``livebase up``; the
-producer, runner, handler and poller share this one. Locally moto's own costs dominate
-(DynamoDB single writes ~300-400 ops/s, batch_write ~3-4k items/s; shared/README.md).
+moto runs in processes of its own (:mod:`livebase_local.moto_process`: one for Kinesis, one for the
+rest), as in ``livebase up``; the producer, runner, handlers and poller share this one. Locally
+moto's own costs dominate (about 10 ms of Python per call under load; shared/README.md).
 
     .venv/bin/python benchmarks/ingest.py [--records 10000] [--rate 1000] [--seconds 25] [--profile]
 """

@@ -1,4 +1,4 @@
-"""Load a Lambda function's handler in-process, once per market, as Lambda would.
+"""Load a Lambda function's handler in-process, once per market (and per shard), as Lambda would.
 
 Each Lambda is its own process with its own environment; here several markets share one
 process, so each (function, market) gets its own module instance, imported while the process
