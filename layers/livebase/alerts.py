@@ -185,10 +185,7 @@ def binomial_upper_tail(k: int, n: int, p: float) -> float:
         return 0.0
     log_p, log_q = math.log(p), math.log1p(-p)
     base = math.lgamma(n + 1)
-    terms = [
-        base - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q
-        for i in range(k, n + 1)
-    ]
+    terms = [base - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q for i in range(k, n + 1)]
     top = max(terms)
     return min(1.0, math.exp(top) * sum(math.exp(t - top) for t in terms))
 
@@ -234,9 +231,7 @@ def detect_sentiment_spikes(series: Sequence[MinuteMetrics], market: Market) -> 
     for lang in market.languages:
         n = sum(m.languages[lang].comments for m in current if lang in m.languages)
         k = sum(m.languages[lang].negative for m in current if lang in m.languages)
-        per_minute = [
-            (m.languages[lang].comments, m.languages[lang].negative) for m in baseline if lang in m.languages
-        ]
+        per_minute = [(m.languages[lang].comments, m.languages[lang].negative) for m in baseline if lang in m.languages]
         n0, k0 = sum(p[0] for p in per_minute), sum(p[1] for p in per_minute)
         if n < limits.sentiment_min_comments or n0 < limits.sentiment_min_comments:
             continue

@@ -133,8 +133,17 @@ class EdgeNodeStats(LiveEvent):
 
 
 AnyLiveEvent = Annotated[
-    ViewerJoined | ViewerLeft | Comment | Like | Share | ProductShown | AddToCart | OrderPlaced
-    | OrderCancelled | Refund | EdgeNodeStats,
+    ViewerJoined
+    | ViewerLeft
+    | Comment
+    | Like
+    | Share
+    | ProductShown
+    | AddToCart
+    | OrderPlaced
+    | OrderCancelled
+    | Refund
+    | EdgeNodeStats,
     Field(discriminator="type"),
 ]
 EVENT_TYPES: tuple[type[LiveEvent], ...] = (

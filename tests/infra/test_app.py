@@ -83,9 +83,7 @@ def test_video_region_tables_match_the_cloudformation_registry() -> None:
         for region in AWS_REGIONS if (providers / f"{region}.json").exists()
     }  # fmt: skip
     assert {r for r, types in registry.items() if "AWS::IVS::Channel" in types} == IVS_REGIONS
-    medialive = {
-        r for r, types in registry.items() if {"AWS::MediaLive::Channel", "AWS::MediaLive::Input"} <= types
-    }
+    medialive = {r for r, types in registry.items() if {"AWS::MediaLive::Channel", "AWS::MediaLive::Input"} <= types}
     assert medialive == MEDIALIVE_REGIONS
 
 
@@ -95,9 +93,7 @@ def test_layer_stages_livebase_and_vendored_pynamodb(tmp_path: Path) -> None:
     assert (staged / "python/livebase/events.py").is_file()
     assert (staged / "python/pynamodb/models.py").is_file()
     assert any(p.name.startswith("pynamodb-") for p in (staged / "python").glob("*.dist-info"))
-    assert (
-        not list(staged.rglob("__pycache__")) and not (staged / "python/livebase/requirements.txt").exists()
-    )
+    assert not list(staged.rglob("__pycache__")) and not (staged / "python/livebase/requirements.txt").exists()
     assert layer_staging.stage_layer(build_dir=tmp_path) == staged  # same content, same folder
 
 

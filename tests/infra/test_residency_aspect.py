@@ -80,8 +80,7 @@ def test_strict_market_stack_fails_on_every_offender(assembly) -> None:
 
 def test_stack_outside_the_market_region_fails(assembly) -> None:
     assert list(_errors(assembly, "StrictElsewhere").values()) == [
-        "residency: market 'eu' is strict (personal data stays in eu-central-1); "
-        "stack StrictElsewhere is in us-east-1"
+        "residency: market 'eu' is strict (personal data stays in eu-central-1); stack StrictElsewhere is in us-east-1"
     ]
     assert "is not pinned to a Region" in next(iter(_errors(assembly, "StrictUnpinned").values()))
 

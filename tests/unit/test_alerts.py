@@ -97,11 +97,7 @@ def test_flash_sale_end_is_not_a_conversion_drop() -> None:
     assert detect_conversion_drop(series, sea) is None
     series[-5:] = [replace(m, buyers=1) for m in series[-5:]]  # a real drop after it still shows
     alert = detect_conversion_drop(series, sea)
-    assert (
-        alert is not None
-        and alert.spike_minutes_left_out == 10
-        and alert.baseline_rate == pytest.approx(0.02)
-    )
+    assert alert is not None and alert.spike_minutes_left_out == 10 and alert.baseline_rate == pytest.approx(0.02)
 
 
 @pytest.mark.parametrize("market_id", ["sea", "mena", "eu", "na"])

@@ -82,9 +82,7 @@ def _placed(n: int, sku: str, quantity: int) -> OrderPlaced:
 
 
 def _cancelled(n: int) -> OrderCancelled:
-    return OrderCancelled(
-        type="order_cancelled", event_id=f"evt-cancel-{n:04d}", order_id=f"order-{n:04d}", **_BASE
-    )
+    return OrderCancelled(type="order_cancelled", event_id=f"evt-cancel-{n:04d}", order_id=f"order-{n:04d}", **_BASE)
 
 
 def test_reserve_is_once_per_order(store: InventoryStore) -> None:
@@ -112,9 +110,7 @@ def test_an_order_reserves_all_lines_or_none(store: InventoryStore) -> None:
 
 def test_two_lines_of_one_sku_are_one_update(store: InventoryStore) -> None:
     store.create(StockItem("SKU-A1", W, "sea", available=5))
-    result = store.reserve(
-        "order-3", "evt-00000005", [LineRequest("SKU-A1", W, 2), LineRequest("SKU-A1", W, 3)]
-    )
+    result = store.reserve("order-3", "evt-00000005", [LineRequest("SKU-A1", W, 2), LineRequest("SKU-A1", W, 3)])
     assert result.outcome is Outcome.APPLIED
     assert _levels(store, "SKU-A1") == (0, 5, 0, 0)
 
@@ -149,9 +145,7 @@ def test_presale_and_spot_hybrid(store: InventoryStore) -> None:
     split = store.reserve("order-7", "evt-00000012", [LineRequest("SKU-PRE", W, 6)])
     assert [(a.spot, a.presale) for a in split.allocations] == [(3, 3)]
     assert _levels(store, "SKU-PRE") == (0, 3, 2, 3)
-    assert (
-        store.reserve("order-8", "evt-00000013", [LineRequest("SKU-PRE", W, 3)]).outcome is Outcome.REJECTED
-    )
+    assert store.reserve("order-8", "evt-00000013", [LineRequest("SKU-PRE", W, 3)]).outcome is Outcome.REJECTED
     # shrinking the cap counts what is already sold against it
     assert store.open_presale("SKU-PRE", W, cap=4, expected_arrival="2026-12-12").presale_left == 1
     with pytest.raises(ValueError, match="already sold"):
@@ -225,9 +219,7 @@ def _batch() -> list[InventoryEvent]:
 
 @pytest.mark.parametrize("after_commit", [False, True], ids=["crash-before-commit", "crash-after-commit"])
 @pytest.mark.parametrize("crash_on", [1, 6, 13])
-def test_crash_mid_batch_then_redelivery_leaves_stock_exact(
-    client: Any, crash_on: int, after_commit: bool
-) -> None:
+def test_crash_mid_batch_then_redelivery_leaves_stock_exact(client: Any, crash_on: int, after_commit: bool) -> None:
     InventoryStore(client, TABLE).create(StockItem("SKU-BATCH", W, "sea", available=1000))
     crashing = InventoryStore(_CrashingClient(client, crash_on, after_commit), TABLE, sleep=lambda _: None)
     with pytest.raises(SystemExit):

@@ -17,9 +17,7 @@ from livebase.replenishment import (
 from livebase.replenishment.policy import Decision
 
 
-def _decision(
-    sku: str, sku_class: SkuClass, on_hand: int, supplier: str = "sup-1", moq: int = 12
-) -> Decision:
+def _decision(sku: str, sku_class: SkuClass, on_hand: int, supplier: str = "sup-1", moq: int = 12) -> Decision:
     return decide(
         PolicyInput(
             sku=sku, market="sea", sku_class=sku_class, demand=DemandEstimate(10.0, 3.0, "test"),

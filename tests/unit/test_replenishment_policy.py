@@ -99,9 +99,7 @@ def test_round_to_pack(quantity: float, moq: int, pack: int, expected: int) -> N
 def test_erratic_lead_times_raise_safety_stock() -> None:
     steady = decide(_input(lead_time=LeadTime(4.0, 1.0, recent_days=(4, 5, 3, 4))))
     erratic = decide(_input(lead_time=LeadTime(4.0, 1.0, recent_days=(3, 9, 4, 10))))
-    assert steady.lead_time_std_days == 1.0 and steady.safety_stock == pytest.approx(
-        decide(_input()).safety_stock
-    )
+    assert steady.lead_time_std_days == 1.0 and steady.safety_stock == pytest.approx(decide(_input()).safety_stock)
     assert erratic.lead_time_std_days == pytest.approx(math.sqrt(37 / 3))
     assert erratic.lead_time_days == pytest.approx(6.5)  # late too: 6.5 d > 1.2 x 4 d
     assert erratic.safety_stock > 2 * steady.safety_stock

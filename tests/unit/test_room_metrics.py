@@ -47,13 +47,9 @@ def event(kind: str, n: int, seconds: float = 0, **fields: Any) -> AnyLiveEvent:
     return live_event_adapter.validate_python({**base, **fields})
 
 
-def order(
-    n: int, seconds: float, order_id: str, price: str = "19.90", qty: int = 2, **kw: Any
-) -> AnyLiveEvent:
+def order(n: int, seconds: float, order_id: str, price: str = "19.90", qty: int = 2, **kw: Any) -> AnyLiveEvent:
     lines = [{"sku": "SKU-LIP-001", "quantity": qty, "unit_price": price}]
-    return event(
-        "order_placed", n, seconds, order_id=order_id, currency=kw.pop("currency", "SGD"), lines=lines, **kw
-    )
+    return event("order_placed", n, seconds, order_id=order_id, currency=kw.pop("currency", "SGD"), lines=lines, **kw)
 
 
 def numbered(events: Iterable[AnyLiveEvent], start: int = 1000) -> list[tuple[str, AnyLiveEvent]]:

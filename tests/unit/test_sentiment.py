@@ -41,9 +41,7 @@ def test_polarity_and_negation(language: str, negative: str, positive: str, nega
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_lexicon_files_are_consistent(language: str) -> None:
-    raw = json.loads(
-        resources.files("livebase.sentiment").joinpath("lexicons", f"{language}.json").read_text("utf-8")
-    )
+    raw = json.loads(resources.files("livebase.sentiment").joinpath("lexicons", f"{language}.json").read_text("utf-8"))
     assert raw["language"] == language
     assert not set(raw["positive"]) & set(raw["negative"]), "a term cannot be both"
     assert all(1 <= w <= 3 for w in [*raw["positive"].values(), *raw["negative"].values()])
@@ -54,9 +52,7 @@ def test_lexicon_files_are_consistent(language: str) -> None:
 def test_intensifiers_scale_and_dampeners_soften() -> None:
     plain, strong = score("expensive", "en").score, score("very expensive", "en").score
     assert strong == pytest.approx(plain * 1.5)
-    assert score("mahal banget", "id").score == pytest.approx(
-        score("mahal", "id").score * 1.5
-    )  # after the term
+    assert score("mahal banget", "id").score == pytest.approx(score("mahal", "id").score * 1.5)  # after the term
     assert abs(score("slightly slow", "en").score) < abs(score("slow", "en").score)
 
 

@@ -95,9 +95,7 @@ def test_flash_sale_cuts_the_price_and_draws_a_crowd(sea_day: list[SimRecord]) -
         if record.kind == "add_to_cart":
             event = AddToCart.model_validate_json(record.data)
             if event.sku == sale.sku:
-                prices.setdefault((event.sku, window[0] <= record.ts < window[1]), set()).add(
-                    event.unit_price
-                )
+                prices.setdefault((event.sku, window[0] <= record.ts < window[1]), set()).add(event.unit_price)
         elif record.kind == "viewer_joined" and "sea-room-1" in record.data.decode():
             joins_during += window[0] <= record.ts < window[1]
             joins_before += window[0] - 600 <= record.ts < window[0]
@@ -152,9 +150,7 @@ class FlakyKinesis:
         self.calls += 1
         failing = self.throttled if self.calls <= self.rounds else 0
         results = [{"ErrorCode": "ProvisionedThroughputExceededException"}] * min(failing, len(Records))
-        results += [
-            {"SequenceNumber": str(i), "ShardId": "shardId-0"} for i in range(len(Records) - len(results))
-        ]
+        results += [{"SequenceNumber": str(i), "ShardId": "shardId-0"} for i in range(len(Records) - len(results))]
         self.stored.extend(Records[len(Records) - (len(Records) - min(failing, len(Records))) :])
         return {"FailedRecordCount": min(failing, len(Records)), "Records": results}
 
@@ -200,9 +196,7 @@ def test_sends_to_a_kinesis_stream(sea_day: list[SimRecord]) -> None:
         kinesis.create_stream(StreamName="Livebase-sea-LiveEvents", ShardCount=1)
         report = send_to_kinesis(sea_day[:600], "Livebase-sea-LiveEvents", market.region, progress=False)
         assert (report.sent, report.failed, report.batches) == (600, 0, 2)
-        shard = kinesis.describe_stream(StreamName="Livebase-sea-LiveEvents")["StreamDescription"]["Shards"][
-            0
-        ]
+        shard = kinesis.describe_stream(StreamName="Livebase-sea-LiveEvents")["StreamDescription"]["Shards"][0]
         iterator = kinesis.get_shard_iterator(
             StreamName="Livebase-sea-LiveEvents", ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
         )["ShardIterator"]
@@ -212,10 +206,7 @@ def test_sends_to_a_kinesis_stream(sea_day: list[SimRecord]) -> None:
 
 def test_command_line_writes_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "hq.jsonl"
-    assert (
-        main(["--market", "hq", "--seed", "3", "--scale", "0.01", "--malformed", "0.02", "--out", str(out)])
-        == 0
-    )
+    assert main(["--market", "hq", "--seed", "3", "--scale", "0.01", "--malformed", "0.02", "--out", str(out)]) == 0
     lines = out.read_text(encoding="utf-8").splitlines()
     assert f"wrote {len(lines)} records" in capsys.readouterr().out
     kinds = Counter(json.loads(line)["kind"] for line in lines)

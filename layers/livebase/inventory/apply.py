@@ -26,9 +26,7 @@ def order_lines(order: OrderPlaced, warehouse_of: Callable[[str], str]) -> list[
     return [LineRequest(line.sku, warehouse, line.quantity) for line in order.lines]
 
 
-def apply_event(
-    store: InventoryStore, event: InventoryEvent, warehouse_of: Callable[[str], str]
-) -> ChangeResult:
+def apply_event(store: InventoryStore, event: InventoryEvent, warehouse_of: Callable[[str], str]) -> ChangeResult:
     """Apply one order event; safe to call again with the same event (or the same order)."""
     if isinstance(event, OrderPlaced):
         return store.reserve(event.order_id, event.event_id, order_lines(event, warehouse_of))

@@ -115,9 +115,7 @@ def release_items(
     return [flip] + [_stock_update(table, a, RELEASE_UPDATE, RELEASE_CONDITION) for a in allocations]
 
 
-def status_record(
-    order_id: str, event_id: str, status: ReservationStatus, reason: str, at: str
-) -> dict[str, Any]:
+def status_record(order_id: str, event_id: str, status: ReservationStatus, reason: str, at: str) -> dict[str, Any]:
     """A reservation record that holds no stock: a rejection, or a release ahead of its order."""
     values: dict[str, Any] = {
         "status": status.value,

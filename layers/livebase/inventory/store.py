@@ -89,9 +89,7 @@ class InventoryStore:
 
     # ---- reads -------------------------------------------------------------------------------
     def get(self, sku: str, warehouse: str) -> StockItem | None:
-        response = self.client.get_item(
-            TableName=self.table, Key=StockKey(sku, warehouse).key(), ConsistentRead=True
-        )
+        response = self.client.get_item(TableName=self.table, Key=StockKey(sku, warehouse).key(), ConsistentRead=True)
         return StockItem.from_item(response["Item"]) if "Item" in response else None
 
     def reservation(self, order_id: str) -> dict[str, Any] | None:
@@ -179,9 +177,7 @@ class InventoryStore:
             if short:
                 rejected = status_record(order_id, event_id, ReservationStatus.REJECTED, short, self._now())
                 if self._put_new(rejected):
-                    return ChangeResult(
-                        Outcome.REJECTED, ReservationStatus.REJECTED, reason=short, attempts=attempt
-                    )
+                    return ChangeResult(Outcome.REJECTED, ReservationStatus.REJECTED, reason=short, attempts=attempt)
                 continue  # another delivery wrote the record first: report what it decided
             codes = self._transact(reserve_items(self.table, order_id, event_id, allocations, self._now()))
             if not codes:
@@ -239,9 +235,7 @@ class InventoryStore:
         raise InventoryContention(f"release of {order_id}: gave up after {self.max_attempts} attempts")
 
     # ---- alerts ------------------------------------------------------------------------------
-    def settle_alert(
-        self, key: StockKey, default_low_mark: int, room_id: str | None = None
-    ) -> StockSignal | None:
+    def settle_alert(self, key: StockKey, default_low_mark: int, room_id: str | None = None) -> StockSignal | None:
         """Move the item's announced level to match its stock; the writer that moves it down signals."""
         for attempt in range(1, self.max_attempts + 1):
             item = self.get(key.sku, key.warehouse)
@@ -280,8 +274,7 @@ class InventoryStore:
             allocation = plan(item, request.quantity)
             if allocation is None:
                 return [], (
-                    f"{request.sku}: {request.quantity} wanted, {item.sellable} sellable "
-                    f"in {request.warehouse}"
+                    f"{request.sku}: {request.quantity} wanted, {item.sellable} sellable in {request.warehouse}"
                 )
             allocations.append(allocation)
         return allocations, ""

@@ -48,9 +48,7 @@ def allocate(decisions: Sequence[Decision], budgets: Mapping[str, Decimal]) -> l
         left = budget
         for i in ranked:  # pass 1: the essential part, back to the reorder point
             d = decisions[i]
-            essential = min(
-                d.order_qty, round_to_pack(d.reorder_point - d.inventory_position, d.moq, d.case_pack)
-            )
+            essential = min(d.order_qty, round_to_pack(d.reorder_point - d.inventory_position, d.moq, d.case_pack))
             granted[i] = _affordable(d, left, 0, essential)
             left -= d.unit_cost * granted[i]
         for i in ranked:  # pass 2: top up to the order-up-to level

@@ -37,9 +37,7 @@ class DemandEstimate:
 
     def __post_init__(self) -> None:
         if self.mean < 0 or self.sigma < 0 or not (math.isfinite(self.mean) and math.isfinite(self.sigma)):
-            raise ValueError(
-                f"demand must be finite and non-negative, got mean={self.mean} sigma={self.sigma}"
-            )
+            raise ValueError(f"demand must be finite and non-negative, got mean={self.mean} sigma={self.sigma}")
 
     def scaled(self, factor: float, source: str) -> DemandEstimate:
         return DemandEstimate(self.mean * factor, self.sigma * factor, source)

@@ -58,9 +58,7 @@ def revenue_per_sku(lines: Iterable[SaleLine], start: date, end: date) -> dict[s
     return totals
 
 
-def abc_classes(
-    revenue: Mapping[str, Decimal], a_share: float = 0.8, b_share: float = 0.95
-) -> dict[str, SkuClass]:
+def abc_classes(revenue: Mapping[str, Decimal], a_share: float = 0.8, b_share: float = 0.95) -> dict[str, SkuClass]:
     """Class by cumulative revenue share, largest first: A up to 80 %, B up to 95 %, C the rest.
 
     A SKU whose own revenue crosses a boundary belongs to the class it starts in, so the top

@@ -203,9 +203,7 @@ def decide(item: PolicyInput, settings: PolicySettings | None = None) -> Decisio
         quantity = round_to_pack(need, item.supply.moq, item.supply.case_pack)
         reasons.append(f"{position_text} ≤ reorder point: order {need:.1f} to reach order-up-to")
         if quantity != math.ceil(need - 1e-9):
-            reasons.append(
-                f"rounded to {quantity} (case pack {item.supply.case_pack}, MOQ {item.supply.moq})"
-            )
+            reasons.append(f"rounded to {quantity} (case pack {item.supply.case_pack}, MOQ {item.supply.moq})")
     else:
         reasons.append(f"{position_text} above reorder point: no order")
     return Decision(
