@@ -8,13 +8,15 @@ The process exits when its standard input closes, so it never outlives the :clas
 that started it, even when that one is killed without a chance to clean up.
 
 It also patches moto 5.2.5 where its cost per call grew with the data stored
-(:func:`patch_kinesis_shards`, :func:`patch_dynamodb_query`) or went into finding the service
-again on every request (:func:`patch_backend_lookup`): same answers, less work.
+(:func:`patch_kinesis_shards`, :func:`patch_dynamodb_query`, :func:`patch_dynamodb_transactions`)
+or went into finding the service again on every request (:func:`patch_backend_lookup`): same
+answers, less work.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import inspect
 import logging
 import sys
@@ -112,6 +114,79 @@ def patch_dynamodb_query() -> None:
     Table.query = query  # type: ignore[method-assign]
 
 
+def patch_dynamodb_transactions() -> None:
+    """Make TransactWriteItems back up the items it touches, not whole tables.
+
+    moto 5.2.5 deep-copies every table a transaction names, once per item of the transaction,
+    so that it can roll back; a 20-item write to the room totals copied the whole room-metrics
+    table 20 times, and every transaction grew slower as the show went on. Here the table copy
+    is skipped (a thread-local flag makes ``Table.__deepcopy__`` return the table itself while
+    the transaction runs) and the items the transaction names are copied instead, then put back
+    if it fails. Any other deep copy of a table (backups, restores) is the usual full copy.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+    from moto.dynamodb.models.table import Table
+
+    original = DynamoDBBackend.transact_write_items
+    local = threading.local()
+
+    def table_deepcopy(self: Table, memo: dict[int, Any]) -> Table:
+        if getattr(local, "in_transaction", False):
+            return self
+        rebuild = self.__reduce_ex__(4)  # the default deep copy, as if __deepcopy__ were absent
+        return copy._reconstruct(self, memo, *rebuild)  # type: ignore[attr-defined,no-any-return]
+
+    def touched(backend: DynamoDBBackend, entry: dict[str, Any]) -> tuple[Table, DynamoType, DynamoType | None] | None:
+        """The table and key an entry writes, or None when moto will refuse the entry anyway."""
+        try:
+            op_type, op = next(iter(entry.items()))
+            table = backend.tables[op["TableName"]]
+            attrs = op["Item"] if op_type == "Put" else op["Key"]
+            hash_key = DynamoType(attrs[table.hash_key_attr])
+            range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+        except (KeyError, TypeError, AttributeError, StopIteration):
+            return None
+        return table, hash_key, range_key
+
+    def stored(table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> Item | None:
+        partition = table.items.get(hash_key)  # .get: never add a key to the defaultdict
+        if range_key is None:
+            return partition  # type: ignore[return-value]
+        return partition.get(range_key) if partition is not None else None
+
+    def restore(table: Table, hash_key: DynamoType, range_key: DynamoType | None, before: Item | None) -> None:
+        if range_key is None:
+            if before is None:
+                table.items.pop(hash_key, None)
+            else:
+                table.items[hash_key] = before  # type: ignore[assignment]
+        elif before is None:
+            if hash_key in table.items:
+                table.items[hash_key].pop(range_key, None)
+        else:
+            table.items[hash_key][range_key] = before
+
+    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        journal = []
+        for entry in transact_items:
+            key = touched(self, entry)
+            if key is not None:
+                journal.append((*key, copy.deepcopy(stored(*key))))
+        local.in_transaction = True
+        try:
+            original(self, transact_items)
+        except Exception:
+            for table, hash_key, range_key, before in reversed(journal):
+                restore(table, hash_key, range_key, before)
+            raise
+        finally:
+            local.in_transaction = False
+
+    Table.__deepcopy__ = table_deepcopy  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
 def patch_backend_lookup() -> None:
     """Remember which moto backend serves a host name.
 
@@ -138,6 +213,7 @@ def serve(host: str, port: int) -> None:
 
     patch_kinesis_shards()
     patch_dynamodb_query()
+    patch_dynamodb_transactions()
     patch_backend_lookup()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request otherwise
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)

@@ -116,3 +116,77 @@ def test_query_reads_its_partition_and_keeps_dynamodb_semantics(moto_server: Loc
     }
     assert len(query(**on_index)) == 24  # an index query still sees every partition
     assert dynamodb.scan(TableName=table)["Count"] == 24
+
+
+def test_transactions_roll_back_the_items_they_touched(moto_server: LocalAws) -> None:
+    """The item-level backup of the transaction patch undoes exactly what a failed transaction did."""
+    dynamodb = boto3.client("dynamodb", region_name="eu-west-3")
+    ranged, plain = f"tx-r-{uuid.uuid4().hex[:8]}", f"tx-p-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=ranged,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.create_table(
+        TableName=plain,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.put_item(TableName=ranged, Item={"pk": {"S": "room"}, "sk": {"S": "old"}, "n": {"N": "1"}})
+    dynamodb.put_item(TableName=plain, Item={"id": {"S": "stock"}, "left": {"N": "5"}})
+
+    def write(left_at_least: int) -> None:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": ranged, "Item": {"pk": {"S": "room"}, "sk": {"S": "new"}}}},
+                {
+                    "Update": {
+                        "TableName": ranged,
+                        "Key": {"pk": {"S": "room"}, "sk": {"S": "old"}},
+                        "UpdateExpression": "SET n = n + :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+                {"Delete": {"TableName": ranged, "Key": {"pk": {"S": "room"}, "sk": {"S": "gone"}}}},
+                {
+                    "Update": {
+                        "TableName": plain,
+                        "Key": {"id": {"S": "stock"}},
+                        "UpdateExpression": "SET #l = #l - :n",
+                        "ConditionExpression": "#l >= :n",
+                        "ExpressionAttributeNames": {"#l": "left"},
+                        "ExpressionAttributeValues": {":n": {"N": str(left_at_least)}},
+                    }
+                },
+            ]
+        )
+
+    def state() -> tuple[list[tuple[str, str | None]], str]:
+        rows = dynamodb.scan(TableName=ranged)["Items"]
+        stock = dynamodb.get_item(TableName=plain, Key={"id": {"S": "stock"}})["Item"]["left"]["N"]
+        return sorted((r["sk"]["S"], r.get("n", {}).get("N")) for r in rows), stock
+
+    dynamodb.put_item(TableName=ranged, Item={"pk": {"S": "room"}, "sk": {"S": "gone"}})
+    before = state()
+    try:
+        write(left_at_least=6)  # the last condition fails: nothing may stay written
+    except dynamodb.exceptions.TransactionCanceledException as error:
+        reasons = [r["Code"] for r in error.response["CancellationReasons"]]
+        assert reasons == ["None", "None", "None", "ConditionalCheckFailed"]
+    else:
+        raise AssertionError("the transaction should have been cancelled")
+    assert state() == before
+
+    write(left_at_least=5)
+    assert state() == ([("new", None), ("old", "2")], "0")
+    backup = dynamodb.create_backup(TableName=plain, BackupName="before-restock")["BackupDetails"]["BackupArn"]
+    restock = {"id": {"S": "stock"}, "left": {"N": "9"}}
+    dynamodb.put_item(TableName=plain, Item=restock)  # a backup is a full copy: later writes stay out
+    restored = f"{plain}-restored"
+    dynamodb.restore_table_from_backup(TargetTableName=restored, BackupArn=backup)
+    assert dynamodb.get_item(TableName=restored, Key={"id": {"S": "stock"}})["Item"]["left"]["N"] == "0"
