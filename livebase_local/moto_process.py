@@ -8,8 +8,8 @@ The process exits when its standard input closes, so it never outlives the :clas
 that started it, even when that one is killed without a chance to clean up.
 
 It also patches moto 5.2.5 where its cost per call grew with the data stored
-(:func:`patch_kinesis_shards`, :func:`patch_dynamodb_query`, :func:`patch_dynamodb_transactions`)
-or went into finding the service again on every request (:func:`patch_backend_lookup`): same
+(:func:`patch_kinesis_shards`, :func:`patch_dynamodb_query`, :func:`patch_dynamodb_transactions`,
+:func:`patch_sqs_send`) or went into finding the service again on every request (:func:`patch_backend_lookup`): same
 answers, less work.
 """
 
@@ -187,6 +187,49 @@ def patch_dynamodb_transactions() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
+def patch_sqs_send() -> None:
+    """Stop a send to an SQS queue from counting the messages already on it.
+
+    moto 5.2.5 reads ``queue.attributes`` on every send for one flag (content-based
+    deduplication); building that dict counts the visible, in-flight and delayed messages by
+    walking all of them. A dead-letter queue only grows until someone replays it, so each
+    quarantine notice cost more than the last. While a send runs, the three counts (which no
+    send reads) are reported as 0; everywhere else they are counted as before.
+    """
+    from moto.sqs.models import Queue, SQSBackend
+
+    local = threading.local()
+    counts = (
+        "approximate_number_of_messages",
+        "approximate_number_of_messages_not_visible",
+        "approximate_number_of_messages_delayed",
+    )
+
+    def uncounted_while_sending(name: str) -> property:
+        counted = getattr(Queue, name)
+
+        def count(self: Queue) -> int:
+            return 0 if getattr(local, "sending", False) else int(counted.fget(self))
+
+        return property(count)
+
+    def sending(send: Any) -> Any:
+        def wrapped(self: SQSBackend, *args: Any, **kwargs: Any) -> Any:
+            outer = getattr(local, "sending", False)
+            local.sending = True
+            try:
+                return send(self, *args, **kwargs)
+            finally:
+                local.sending = outer
+
+        return wrapped
+
+    for name in counts:
+        setattr(Queue, name, uncounted_while_sending(name))
+    SQSBackend.send_message = sending(SQSBackend.send_message)  # type: ignore[method-assign]
+    SQSBackend.send_message_batch = sending(SQSBackend.send_message_batch)  # type: ignore[method-assign]
+
+
 def patch_backend_lookup() -> None:
     """Remember which moto backend serves a host name.
 
@@ -214,6 +257,7 @@ def serve(host: str, port: int) -> None:
     patch_kinesis_shards()
     patch_dynamodb_query()
     patch_dynamodb_transactions()
+    patch_sqs_send()
     patch_backend_lookup()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request otherwise
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)

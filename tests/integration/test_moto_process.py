@@ -190,3 +190,19 @@ def test_transactions_roll_back_the_items_they_touched(moto_server: LocalAws) ->
     restored = f"{plain}-restored"
     dynamodb.restore_table_from_backup(TargetTableName=restored, BackupArn=backup)
     assert dynamodb.get_item(TableName=restored, Key={"id": {"S": "stock"}})["Item"]["left"]["N"] == "0"
+
+
+def test_queue_counts_stay_right_around_sends(moto_server: LocalAws) -> None:
+    """The send patch reports 0 counts only inside a send; the queue's attributes still count."""
+    sqs = boto3.client("sqs", region_name="eu-west-3")
+    url = sqs.create_queue(QueueName=f"patched-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(7)])
+    sqs.send_message(QueueUrl=url, MessageBody="late", DelaySeconds=60)
+    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=60)
+    names = [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+    ]
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    assert counts == {names[0]: "5", names[1]: "2", names[2]: "1"}
