@@ -1,11 +1,13 @@
-"""Ingest handler speed: throughput per core against the local AWS, and end-to-end latency.
+"""Stream consumer speed: throughput per core against the local AWS, and end-to-end latency.
 
 Starts its own moto server on a free port, synthesises and deploys market ``sea`` only, loads
-the ingest handler in-process (as ``livebase up`` does) and measures:
+the stream's two consumers in-process (ingest and orders, as ``livebase up`` does) and measures:
 
 1. **Throughput**: one Kinesis event of ``--records`` (10,000) mixed simulated records (prime
-   time, 1% malformed) through ``lambda_handler``, with every persistence call (orders, stock,
-   room partials, alert queries, quarantine) going to moto; the same records through a bare
+   time, 1% malformed) through ingest's ``lambda_handler``, and the order events among them
+   (what the orders mapping's filter lets through) through the orders one, with every
+   persistence call (orders, stock, room totals, alert queries, quarantine) going to moto; CPU
+   is the sum of both invocations. The same records through a bare
    ``base64`` + ``json.loads`` loop as the limit. CPU time is read two ways: the handler
    thread's own (``time.thread_time``: our code plus the boto3 client side) and that plus the
    moto server process's (which serves the calls; read from ``/proc``). The pure-validation
@@ -56,11 +58,12 @@ from livebase.config import load_markets
 from livebase.resources import MarketResources
 from livebase_local.aws_env import apply_local_environment, restore_environment
 from livebase_local.deploy import MarketDeployment, deploy_assembly
-from livebase_local.event_source import EventSources, KinesisEventSource
-from livebase_local.functions import Handler, load_handler
+from livebase_local.event_source import EventSources
+from livebase_local.functions import Handler, function_folder, load_handler
 from livebase_local.lambda_shapes import LambdaContext, kinesis_event
 from livebase_local.moto_server import LocalAws, free_port
-from livebase_local.platform import per_shard_handler
+from livebase_local.platform import stream_consumers
+from livebase_local.record_filters import RecordFilter
 from livebase_local.simulator import SimRecord, generate_day
 from livebase_local.stock import seed_stock
 
@@ -109,18 +112,27 @@ def as_get_records(records: list[SimRecord], first_seq: int) -> list[dict[str, A
 
 
 def throughput(
-    handler: Handler, deployment: MarketDeployment, records: list[SimRecord], profile: bool, aws: LocalAws
+    handlers: dict[str, Handler], deployment: MarketDeployment, records: list[SimRecord], profile: bool, aws: LocalAws
 ) -> dict[str, float]:
-    """One big invocation: thread CPU, process CPU and wall seconds; plus the json.loads limit."""
-    config = deployment.event_sources[0]
-    warm = as_get_records(records[:200], SEQ_BASE - 1_000_000)
-    handler(kinesis_event(warm, SHARD, config), LambdaContext(config))  # clients, pydantic, lexicons
-    event = kinesis_event(as_get_records(records, SEQ_BASE), SHARD, config)
+    """One big invocation per consumer: thread CPU, process CPU and wall seconds; plus the json.loads limit."""
+    configs = {function_folder(c.function_name, MARKET): c for c in deployment.event_sources}
+    batches = {}
+    for function, config in configs.items():
+        keeps = RecordFilter(config.filter_patterns).keeps
+        warm = [r for r in as_get_records(records[:200], SEQ_BASE - 1_000_000) if keeps(r)]
+        if warm:  # Lambda never invokes with an empty batch
+            handlers[function](kinesis_event(warm, SHARD, config), LambdaContext(config))  # clients, pydantic, lexicons
+        batches[function] = kinesis_event([r for r in as_get_records(records, SEQ_BASE) if keeps(r)], SHARD, config)
+    event = batches["ingest"]
     profiler = cProfile.Profile() if profile else None
     thread0, moto0, wall0 = time.thread_time(), aws.server_cpu_seconds() or 0.0, time.perf_counter()
     if profiler:
         profiler.enable()
-    response = handler(event, LambdaContext(config))
+    failures = [
+        failure
+        for function, batch in batches.items()
+        for failure in handlers[function](batch, LambdaContext(configs[function])).get("batchItemFailures", [])
+    ]
     if profiler:
         profiler.disable()
     thread_s = time.thread_time() - thread0
@@ -128,8 +140,8 @@ def throughput(
     process_s = thread_s + (aws.server_cpu_seconds() or 0.0) - moto0
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
-    if response.get("batchItemFailures"):
-        raise RuntimeError(f"the benchmark batch failed: {response['batchItemFailures'][:3]}")
+    if failures:
+        raise RuntimeError(f"the benchmark batch failed: {failures[:3]}")
     pairs = [(r["kinesis"]["sequenceNumber"], r["kinesis"]["data"]) for r in event["Records"]]
     validate_s, limit_s = best_cpu_seconds([validate_only, json_loads_only], pairs, 3)
     return {"thread_s": thread_s, "process_s": process_s, "wall_s": wall_s, "limit_s": limit_s,
@@ -234,7 +246,6 @@ def produce(
 
 def end_to_end(
     deployment: MarketDeployment,
-    handler: Handler,
     rate: int,
     seconds: float,
     records: list[SimRecord],
@@ -242,8 +253,8 @@ def end_to_end(
     log_dir: Path,
 ) -> dict[str, float]:
     resources = deployment.resources()
-    factory = per_shard_handler(resources, log_dir)  # a container per shard, as `livebase up` runs
-    sources = EventSources([KinesisEventSource(c, handler, handler_factory=factory) for c in deployment.event_sources])
+    # Both consumers, a container per shard each, as `livebase up` runs them.
+    sources = EventSources(stream_consumers(deployment, resources, log_dir)[0])
     sources.warm()  # a handler container per shard: cold starts before the clock starts
     sources.poll_once()  # TRIM_HORIZON/LATEST iterators and shard list too
     dynamodb = boto3.resource("dynamodb", region_name=resources.region)
@@ -282,9 +293,9 @@ def end_to_end(
         "max": lat[-1] if lat else float("nan"),
         "cpu_share": (time.process_time() - cpu0) / total_s,
         "moto_cpu_share": ((aws.server_cpu_seconds() or 0.0) - moto0) / total_s,
-        "handled_per_s": sum(c.succeeded for c in counters.values()) / total_s,
+        "handled_per_s": sum(c.succeeded for name, c in counters.items() if name.endswith("-ingest")) / total_s,
         "invocations": sum(c.invocations for c in counters.values()),
-        "succeeded": sum(c.succeeded for c in counters.values()),
+        "succeeded": sum(c.succeeded for name, c in counters.items() if name.endswith("-ingest")),
     }  # fmt: skip
 
 
@@ -306,7 +317,7 @@ def main() -> None:
             workdir = Path(tmp)
             deployment = bring_up(workdir)
             resources = deployment.resources()
-            _, handler = load_handler("ingest", resources, log_dir=workdir)
+            handlers = {f: load_handler(f, resources, log_dir=workdir)[1] for f in ("ingest", "orders")}
             records = simulated(args.records + 200)
             skus = seed_ordered_skus(resources, records)
             setup_s = time.perf_counter() - started
@@ -314,19 +325,18 @@ def main() -> None:
             kinds: dict[str, int] = {}
             for r in batch:
                 kinds[r.kind] = kinds.get(r.kind, 0) + 1
-            tp = throughput(handler, deployment, batch, args.profile, aws)
-            e2e = (
-                None
-                if args.skip_e2e
-                else end_to_end(deployment, handler, args.rate, args.seconds, records, aws, workdir)
-            )
+            tp = throughput(handlers, deployment, batch, args.profile, aws)
+            e2e = None if args.skip_e2e else end_to_end(deployment, args.rate, args.seconds, records, aws, workdir)
     finally:
         restore_environment(previous)
         aws.stop()
     n = len(batch)
     print("mix: " + ", ".join(f"{k}={v}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])))
     print(f"setup_s: {setup_s:.1f}  (moto + synth + deploy + stock for {skus} SKUs)")
-    print("throughput: one invocation of the whole batch; per core = handler thread CPU; with_moto = + moto process")
+    print(
+        "throughput: the whole batch through ingest, its order events through orders; per core = handler "
+        "thread CPU; with_moto = + moto process"
+    )
     if e2e is not None:
         print(f"e2e: {e2e['sent']} records put at {e2e['put_rate']:.0f}/s, {e2e['invocations']} invocations, "
               f"{e2e['succeeded']} records handled, cores busy: this process {e2e['cpu_share']:.2f}, "

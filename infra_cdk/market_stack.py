@@ -14,12 +14,12 @@ from constructs import Construct
 from infra_cdk.constructs.data_lake import DataLake
 from infra_cdk.constructs.edge import ReplayDistribution
 from infra_cdk.constructs.encryption import MarketKey
-from infra_cdk.constructs.live_ingest import LiveIngest, ingest_function_name
+from infra_cdk.constructs.live_ingest import LiveIngest, ingest_function_name, orders_function_name
 from infra_cdk.constructs.live_video import LiveVideo
 from infra_cdk.constructs.messaging import MarketMessaging, market_bus
 from infra_cdk.constructs.monitoring import MarketAlarms
 from infra_cdk.constructs.tables import MarketTables
-from infra_cdk.nag import acknowledge, acknowledge_grant_put
+from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_key_grants
 from infra_cdk.residency_aspect import ResidencyAspect
 from livebase.config import Market
 from livebase.quarantine import QUARANTINE_PREFIX
@@ -54,9 +54,10 @@ class MarketStack(Stack):
         market, key = self.market, self.key.key
         tables = MarketTables(self, "Tables", key=key)
         messaging = MarketMessaging(self, "Messaging", market_id=market.id, key=key)
-        ingest = LiveIngest(self, "LiveIngest", market_id=market.id, key=key)
+        live = LiveIngest(self, "LiveIngest", market_id=market.id, key=key)
+        ingest, orders = live.ingest, live.orders
         names = {
-            "stream_name": ingest.stream.stream_name,
+            "stream_name": live.stream.stream_name,
             "orders_table": tables.orders.table_name,
             "idempotency_table": tables.idempotency.table_name,
             "room_metrics_table": tables.room_metrics.table_name,
@@ -68,32 +69,40 @@ class MarketStack(Stack):
             "ingest_dlq_url": ingest.dlq.queue_url,
             "wms_queue_url": messaging.wms_queue.queue_url,
             "ingest_function_name": ingest_function_name(market.id),
+            "orders_dlq_url": orders.dlq.queue_url,
+            "orders_function_name": orders_function_name(market.id),
         }
-        for field, (_, variable) in OUTPUTS.items():
-            ingest.function.add_environment(variable, names[field])
-        # The handler's thresholds, languages and currency: the market's validated config, as JSON.
-        ingest.function.add_environment("MARKET_CONFIG", market.model_dump_json())
-        function = ingest.function
-        for table in tables.ingest_uses:  # least privilege: not every table of the market
-            table.grant_read_write_data(function)
-        messaging.bus.grant_put_events_to(function)
-        # The handler writes only quarantined batches to the lake, and their DLQ notices itself.
-        self.data_lake.bucket.grant_put(function, f"{QUARANTINE_PREFIX}/*")
-        ingest.dlq.grant_send_messages(function)
-        messaging.wms_queue.grant_send_messages(function)
-        self._acknowledge_ingest_role(ingest)
+        for consumer in live.consumers:
+            for field, (_, variable) in OUTPUTS.items():
+                consumer.function.add_environment(variable, names[field])
+            # Thresholds, languages, currency, low-stock mark: the market's validated config, as JSON.
+            consumer.function.add_environment("MARKET_CONFIG", market.model_dump_json())
+            messaging.bus.grant_put_events_to(consumer.function)  # room alerts / order and stock events
+            self._acknowledge_consumer_role(consumer.role, consumer.function)
+        # Least privilege: each consumer reaches only the tables it uses.
+        for table in tables.ingest_uses:
+            table.grant_read_write_data(ingest.function)
+        for table in tables.orders_uses:
+            table.grant_read_write_data(orders.function)
+        # ingest writes only quarantined batches to the lake, and their DLQ notices itself.
+        self.data_lake.bucket.grant_put(ingest.function, f"{QUARANTINE_PREFIX}/*")
+        acknowledge_grant_put(
+            ingest.role.node.find_child("DefaultPolicy"), self.data_lake.bucket, f"{QUARANTINE_PREFIX}/*", "ingest"
+        )
+        ingest.dlq.grant_send_messages(ingest.function)
         acknowledge(
-            ingest.stream,
+            live.stream,
             "AwsSolutions-KDS3",
             "Deliberately the market's customer-managed single-Region key, not aws/kinesis: one key "
             "per market that residency controls and key policies can scope.",
         )
-        acknowledge(
-            ingest.dlq,
-            "AwsSolutions-SQS3",
-            "This queue IS the dead-letter destination (on-failure) of the ingest event-source mapping; "
-            "cdk-nag only recognises redrive-policy DLQs.",
-        )
+        for consumer in live.consumers:
+            acknowledge(
+                consumer.dlq,
+                "AwsSolutions-SQS3",
+                "This queue IS the dead-letter destination (on-failure) of a stream consumer's event-source "
+                "mapping; cdk-nag only recognises redrive-policy DLQs.",
+            )
         LiveVideo(
             self,
             "LiveVideo",
@@ -114,22 +123,21 @@ class MarketStack(Stack):
             self,
             "Alarms",
             key=key,
-            dead_letter_queues={"IngestDlq": ingest.dlq, "WmsDlq": messaging.wms_dlq},
-            ingest_function=function,
+            dead_letter_queues={**live.dead_letter_queues, "WmsDlq": messaging.wms_dlq},
+            stream_consumers={"Ingest": ingest.function, "Orders": orders.function},
         )
         return names
 
-    def _acknowledge_ingest_role(self, ingest: LiveIngest) -> None:
-        policy = ingest.role.node.find_child("DefaultPolicy")
-        acknowledge_grant_put(policy, self.data_lake.bucket, f"{QUARANTINE_PREFIX}/*", "ingest")
+    def _acknowledge_consumer_role(self, role: Any, function: Any) -> None:
+        acknowledge_key_grants(role.node.find_child("DefaultPolicy"))
         acknowledge(
-            policy,
+            role.node.find_child("DefaultPolicy"),
             "AwsSolutions-IAM5[Resource::*]",
             "X-Ray PutTraceSegments/PutTelemetryRecords (tracing active) support no resource-level scoping; "
             "every other statement names its resource.",
         )
         acknowledge(
-            ingest.function,
+            function,
             "AwsSolutions-L1",
             "Pinned to python3.12 on purpose: the AWS-managed Powertools v3 layer used here is the python312 build.",
         )

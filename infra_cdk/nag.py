@@ -34,6 +34,15 @@ def acknowledge_grant_put(policy: IConstruct, bucket: IConstruct, objects: str, 
         "prefix of the market's own bucket; object keys are per event, unknown at deploy time.",
         "AwsSolutions-IAM5[Action::s3:Abort*]": "From bucket.grant_put: abort its own multipart uploads "
         "on the market's bucket only.",
+    }
+    for rule, reason in reasons.items():
+        acknowledge(policy, rule, reason)
+    acknowledge_key_grants(policy)
+
+
+def acknowledge_key_grants(policy: IConstruct) -> None:
+    """The action wildcards a grant on a KMS-encrypted store adds for the store's key."""
+    reasons = {
         "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]": "From grants on the market key only (its stores "
         "are SSE-KMS with it); the key is the statement's one resource.",
         "AwsSolutions-IAM5[Action::kms:ReEncrypt*]": "From grants on the market key only; the key is the "

@@ -3,7 +3,7 @@
 demo     local AWS + the market stacks + a seeded order stream end to end, then a report
 up       keep local AWS, the event-source runner and a Prefect server (UI) running until Ctrl-C
 synth    synthesise the CDK app into cdk.out (same as `npx cdk synth`)
-replay   put a market's dead letters back on its stream after a fix
+replay   re-drive a market's dead letters (ingest: back on the stream; orders: to its function)
 simulate generate a seeded live day for a market; write it to a file or send it to the stream
 """
 
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth = commands.add_parser("synth", help="synthesise the CDK app")
     synth.add_argument("--out", default="cdk.out")
 
-    replay = commands.add_parser("replay", help="re-drive a market's DLQ onto its stream")
+    replay = commands.add_parser("replay", help="re-drive a market's DLQs after a fix")
     replay.add_argument("market", type=lambda v: _market_list(v)[0])
     replay.add_argument("--aws", action="store_true", help="use the real AWS account of your credentials")
 
@@ -114,12 +114,15 @@ def _run(argv: Sequence[str] | None) -> int:
         return simulate(rest)
     if args.command == "replay":
         from livebase_local.platform import market_resources
-        from livebase_local.replay import replay_dead_letters
+        from livebase_local.replay import local_orders_function, replay_dead_letters
 
-        report = replay_dead_letters(market_resources([args.market], real_aws=args.aws)[args.market])
+        resources = market_resources([args.market], real_aws=args.aws)[args.market]
+        report = replay_dead_letters(resources, None if args.aws else local_orders_function(resources))
         print(
-            f"{args.market}: {report.messages} DLQ messages re-driven, {report.records_put} records put "
-            f"back, {report.unreadable_messages} left for a person"
+            f"{args.market}: ingest DLQ: {report.messages} messages re-driven, {report.records_put} records put "
+            f"back on the stream; orders DLQ: {report.order_messages} batches handled again "
+            f"({report.order_records_handled} records), {report.order_messages_kept} still failing; "
+            f"{report.unreadable_messages} unreadable, left for a person"
         )
         return 0
     parser.error(f"unknown command {args.command}")

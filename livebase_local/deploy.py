@@ -224,6 +224,7 @@ def _event_source(
         role_arn=str(_maybe(spec.function_properties.get("Role"), values) or ""),
         timeout_seconds=int(spec.function_properties.get("Timeout", 3)),
         memory_mb=int(spec.function_properties.get("MemorySize", 128)),
+        filter_patterns=spec.filter_patterns,
     )
 
 

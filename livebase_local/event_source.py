@@ -40,6 +40,7 @@ from botocore.exceptions import ClientError
 
 from livebase_local.lambda_shapes import LambdaContext, kinesis_event, on_failure_record
 from livebase_local.mappings import EventSourceConfig
+from livebase_local.record_filters import RecordFilter
 
 Handler = Callable[[dict[str, Any], Any], Any]
 Record = Mapping[str, Any]
@@ -54,9 +55,10 @@ class DrainTimeout(TimeoutError):
 
 @dataclass
 class Counters:
-    """What the runner did; after a drain ``seen == succeeded + sent_to_dlq`` (nothing lost)."""
+    """What the runner did; after a drain ``seen == filtered + succeeded + sent_to_dlq`` (nothing lost)."""
 
     seen: int = 0  # records read from the stream (each once)
+    filtered: int = 0  # records the mapping's filter criteria kept from the function (processed, per Lambda)
     succeeded: int = 0  # records checkpointed as processed
     failed: int = 0  # record deliveries that failed (a record retried twice counts twice)
     sent_to_dlq: int = 0  # records named in on-failure messages
@@ -110,6 +112,7 @@ class KinesisEventSource:
         handler_factory: Callable[[str], Handler] | None = None,
     ) -> None:
         self.config = config
+        self.record_filter = RecordFilter(config.filter_patterns)
         self.handler = handler
         self.handler_factory = handler_factory
         self._handlers: dict[str, Handler] = {}
@@ -160,10 +163,12 @@ class KinesisEventSource:
         shard.closed = shard.iterator is None
         records = reply.get("Records", [])
         if records:
-            shard.buffer.extend(records)
+            kept = [record for record in records if self.record_filter.keeps(record)]
+            shard.buffer.extend(kept)
             shard.last_read = records[-1]["SequenceNumber"]
             with self._lock:
                 self.counters.seen += len(records)
+                self.counters.filtered += len(records) - len(kept)
         return len(records)
 
     # -- invoking --------------------------------------------------------------------------

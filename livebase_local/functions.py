@@ -70,15 +70,24 @@ def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
-def function_environment(resources: MarketResources, service: str) -> dict[str, str]:
+def function_folder(function_name: str, market: str) -> str:
+    """``livebase-<market>-<folder>`` (the stacks' naming) -> the folder under ``functions/``."""
+    prefix = f"livebase-{market}-"
+    folder = function_name.removeprefix(prefix)
+    if folder == function_name or not (FUNCTIONS_DIR / folder / "handler.py").is_file():
+        raise LookupError(f"function {function_name!r}: no functions/<name>/handler.py for it (named {prefix}<name>)")
+    return folder
+
+
+def function_environment(resources: MarketResources, function: str) -> dict[str, str]:
     """What the CDK stack sets on the function, plus what the Lambda runtime itself sets."""
     return {
         **resources.lambda_environment(),
         "AWS_REGION": resources.region,
         "AWS_DEFAULT_REGION": resources.region,
-        "AWS_LAMBDA_FUNCTION_NAME": resources.ingest_function_name,
+        "AWS_LAMBDA_FUNCTION_NAME": f"livebase-{resources.market}-{function}",
         "MARKET_CONFIG": load_markets()[resources.market].model_dump_json(),
-        "POWERTOOLS_SERVICE_NAME": service,
+        "POWERTOOLS_SERVICE_NAME": function,
         "POWERTOOLS_METRICS_NAMESPACE": "Livebase",
         "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on one machine
     }

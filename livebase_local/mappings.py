@@ -33,6 +33,7 @@ class MappingSpec:
     handler: str  # e.g. "handler.lambda_handler"
     code_s3_key: str | None  # the asset object key of the function's code
     function_properties: Mapping[str, Any]
+    filter_patterns: tuple[str, ...] = ()  # FilterCriteria: Lambda invokes only with matching records
 
 
 def _logical_id(value: Any) -> str | None:
@@ -80,6 +81,9 @@ def read_mappings(template: Mapping[str, Any]) -> list[MappingSpec]:
                 handler=str(function.get("Handler", "")),
                 code_s3_key=s3_key if isinstance(s3_key, str) else None,
                 function_properties=function,
+                filter_patterns=tuple(
+                    str(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", []) if "Pattern" in f
+                ),
             )
         )
     return specs
@@ -110,6 +114,7 @@ class EventSourceConfig:
     role_arn: str = ""  # the function's execution role: Lambda's invokeIdentityArn
     timeout_seconds: int = 3  # Lambda's default when the template sets none
     memory_mb: int = 128
+    filter_patterns: tuple[str, ...] = ()
 
     @property
     def function_arn(self) -> str:

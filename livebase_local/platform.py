@@ -1,8 +1,9 @@
 """The embedded default in one object: local AWS, the market stacks in it, handlers fed from Kinesis.
 
 ``LocalPlatform`` starts moto on 127.0.0.1, synthesises the CDK app (skipped when nothing it
-reads has changed), deploys each market's stack into its own region, loads the ingest handler
-once per market and wires the event-source runner with the mappings' own settings.
+reads has changed), deploys each market's stack into its own region, loads each stream consumer's
+handler (ingest, orders) per market and wires the event-source runner with the mappings' own
+settings.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from livebase.resources import MarketResources, lookup
 from livebase_local.aws_env import apply_local_environment, restore_environment
 from livebase_local.deploy import MarketDeployment, deploy_assembly
 from livebase_local.event_source import Counters, EventSources, KinesisEventSource
-from livebase_local.functions import Handler, load_handler
+from livebase_local.functions import Handler, function_folder, load_handler
 from livebase_local.moto_server import LocalAws, LocalAwsError, is_moto
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -60,16 +61,36 @@ def synthesise(out: str | Path) -> Path:
     return out
 
 
-def per_shard_handler(resources: MarketResources, log_dir: Path) -> Callable[[str], Handler]:
-    """A fresh ingest handler instance per shard (one container per concurrent invocation)."""
-    return lambda shard_id: load_handler("ingest", resources, log_dir=log_dir, container=shard_id.replace("-", "_"))[1]
+def per_shard_handler(
+    resources: MarketResources, log_dir: Path | None, function: str = "ingest"
+) -> Callable[[str], Handler]:
+    """A fresh handler instance per shard (one container per concurrent invocation)."""
+    return lambda shard_id: load_handler(function, resources, log_dir=log_dir, container=shard_id.replace("-", "_"))[1]
+
+
+def stream_consumers(
+    deployment: MarketDeployment, resources: MarketResources, log_dir: Path | None = None, *, per_shard: bool = True
+) -> tuple[list[KinesisEventSource], dict[str, Handler]]:
+    """A runner per event-source mapping of the market, each fed to its own function's handler.
+
+    Handlers per function folder ("ingest", "orders"); with ``per_shard`` each shard gets its own
+    instance (container) of it, as Lambda runs one concurrent invocation per shard.
+    """
+    sources, handlers = [], {}
+    for config in deployment.event_sources:
+        folder = function_folder(config.function_name, resources.market)
+        if folder not in handlers:
+            handlers[folder] = load_handler(folder, resources, log_dir=log_dir)[1]
+        factory = per_shard_handler(resources, log_dir, folder) if per_shard else None
+        sources.append(KinesisEventSource(config, handlers[folder], handler_factory=factory))
+    return sources, handlers
 
 
 @dataclass
 class MarketRuntime:
     deployment: MarketDeployment
     resources: MarketResources
-    handler: Handler
+    handlers: dict[str, Handler]  # per function folder: "ingest", "orders"
 
 
 class LocalPlatform:
@@ -98,13 +119,9 @@ class LocalPlatform:
         sources = []
         for market_id, deployment in deployments.items():
             resources = deployment.resources()
-            log_dir = self.state_dir / "logs"
-            _, handler = load_handler("ingest", resources, log_dir=log_dir)
-            self.runtimes[market_id] = MarketRuntime(deployment, resources, handler)
-            sources += [
-                KinesisEventSource(config, handler, handler_factory=per_shard_handler(resources, log_dir))
-                for config in deployment.event_sources
-            ]
+            market_sources, handlers = stream_consumers(deployment, resources, self.state_dir / "logs")
+            self.runtimes[market_id] = MarketRuntime(deployment, resources, handlers)
+            sources += market_sources
         self.sources = EventSources(sources)
         return self
 

@@ -1,23 +1,34 @@
-"""Re-drive a market's dead letters after a fix: every record goes back on its stream.
+"""Re-drive a market's dead letters after a fix, each to the consumer that could not handle it.
 
-Two kinds of message sit on the ingest DLQ: records the handler quarantined (``ValidationFailed``,
-which carry the record) and Lambda's on-failure notices (``RetryAttemptsExhausted``, which name a
-shard and sequence range still readable from the stream). Each message is deleted only after
-its records were put back, so a crash mid-replay loses nothing; records keep their event ids,
-so handling them twice changes nothing.
+The stream has two consumers (ingest, orders), each with its own DLQ.
+
+- Ingest DLQ: records ingest quarantined (``ValidationFailed``, which carry the record) and
+  Lambda's on-failure notices (which name a shard and sequence range still readable from the
+  stream). Their records go back on the stream: ingest never counted them, and the orders
+  consumer is idempotent on the order id.
+- Orders DLQ: on-failure notices only. Putting those records back on the stream would make
+  ingest count their room metrics twice, so they go to the orders function alone, invoked with
+  the batch as Lambda would deliver it.
+
+Each message is deleted only after its records were re-driven (and, for orders, handled without
+a failure), so a crash mid-replay loses nothing.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 
 from livebase.resources import MarketResources
+from livebase_local.lambda_shapes import LambdaContext, kinesis_event
+from livebase_local.mappings import EventSourceConfig
+
+OrdersInvoker = Callable[[dict[str, Any]], dict[str, Any]]  # a Kinesis event -> the handler's response
 
 
 @dataclass
@@ -25,9 +36,12 @@ class ReplayReport:
     messages: int = 0
     records_put: int = 0
     unreadable_messages: int = 0
+    order_messages: int = 0
+    order_records_handled: int = 0
+    order_messages_kept: int = 0  # the orders function still failed: left on its DLQ
 
 
-def _records_of_range(kinesis: Any, stream: str, batch_info: dict[str, Any]) -> Iterator[tuple[str, bytes]]:
+def _records_of_range(kinesis: Any, stream: str, batch_info: dict[str, Any]) -> Iterator[dict[str, Any]]:
     iterator = kinesis.get_shard_iterator(
         StreamName=stream,
         ShardId=batch_info["shardId"],
@@ -40,7 +54,7 @@ def _records_of_range(kinesis: Any, stream: str, batch_info: dict[str, Any]) -> 
         for record in page["Records"]:
             if int(record["SequenceNumber"]) > last:
                 return
-            yield record["PartitionKey"], record["Data"]
+            yield record
         if not page["Records"]:
             return
         iterator = page.get("NextShardIterator")
@@ -53,37 +67,100 @@ def records_of_message(body: dict[str, Any], kinesis: Any, stream: str) -> list[
         return [(record["partitionKey"], base64.b64decode(record["data"]))]
     batch_info = body.get("KinesisBatchInfo")
     if batch_info:
-        return list(_records_of_range(kinesis, stream, batch_info))
+        return [(r["PartitionKey"], r["Data"]) for r in _records_of_range(kinesis, stream, batch_info)]
     raise ValueError("neither a quarantined record nor a Kinesis on-failure notice")
 
 
-def replay_dead_letters(resources: MarketResources, max_messages: int = 10_000) -> ReplayReport:
+def _messages(sqs: Any, queue_url: str, limit: int) -> Iterator[dict[str, Any]]:
+    """Up to ``limit`` messages, each invisible to others for a minute while it is re-driven."""
+    taken = 0
+    while taken < limit:
+        batch = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=60
+        ).get("Messages", [])
+        if not batch:
+            return
+        for message in batch:
+            taken += 1
+            yield message
+
+
+def replay_dead_letters(
+    resources: MarketResources, invoke_orders: OrdersInvoker | None = None, max_messages: int = 10_000
+) -> ReplayReport:
+    """Both DLQs of the market; ``invoke_orders`` defaults to invoking the deployed orders function."""
     session = boto3.Session(region_name=resources.region)
     sqs, kinesis = session.client("sqs"), session.client("kinesis")
     report = ReplayReport()
-    while report.messages + report.unreadable_messages < max_messages:
-        batch = sqs.receive_message(
-            QueueUrl=resources.ingest_dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=60
-        ).get("Messages", [])
-        if not batch:
-            break
-        for message in batch:
-            try:
-                records = records_of_message(json.loads(message["Body"]), kinesis, resources.stream_name)
-            except (ValueError, KeyError):
-                report.unreadable_messages += 1  # left on the queue for a person to read
-                continue
-            for start in range(0, len(records), 500):
-                chunk = records[start : start + 500]
-                response = kinesis.put_records(
-                    StreamName=resources.stream_name,
-                    Records=[{"PartitionKey": key, "Data": data} for key, data in chunk],
-                )
-                if response["FailedRecordCount"]:
-                    raise RuntimeError(
-                        f"Kinesis refused {response['FailedRecordCount']} replayed records; message kept"
-                    )
-            sqs.delete_message(QueueUrl=resources.ingest_dlq_url, ReceiptHandle=message["ReceiptHandle"])
-            report.messages += 1
-            report.records_put += len(records)
+    for message in _messages(sqs, resources.ingest_dlq_url, max_messages):
+        try:
+            records = records_of_message(json.loads(message["Body"]), kinesis, resources.stream_name)
+        except (ValueError, KeyError):
+            report.unreadable_messages += 1  # left on the queue for a person to read
+            continue
+        for start in range(0, len(records), 500):
+            chunk = records[start : start + 500]
+            response = kinesis.put_records(
+                StreamName=resources.stream_name,
+                Records=[{"PartitionKey": key, "Data": data} for key, data in chunk],
+            )
+            if response["FailedRecordCount"]:
+                raise RuntimeError(f"Kinesis refused {response['FailedRecordCount']} replayed records; message kept")
+        sqs.delete_message(QueueUrl=resources.ingest_dlq_url, ReceiptHandle=message["ReceiptHandle"])
+        report.messages += 1
+        report.records_put += len(records)
+    invoke = invoke_orders or deployed_orders_function(resources)
+    for message in _messages(sqs, resources.orders_dlq_url, max_messages):
+        try:
+            info = json.loads(message["Body"])["KinesisBatchInfo"]
+            batch = list(_records_of_range(kinesis, resources.stream_name, info))
+        except (ValueError, KeyError):
+            report.unreadable_messages += 1
+            continue
+        event = kinesis_event(batch, info["shardId"], orders_config(resources, info))
+        if batch and invoke(event)["batchItemFailures"]:
+            report.order_messages_kept += 1  # still failing: stays on the DLQ (visible again in a minute)
+            continue
+        sqs.delete_message(QueueUrl=resources.orders_dlq_url, ReceiptHandle=message["ReceiptHandle"])
+        report.order_messages += 1
+        report.order_records_handled += len(batch)
     return report
+
+
+def orders_config(resources: MarketResources, batch_info: dict[str, Any]) -> EventSourceConfig:
+    """Enough of the orders mapping to shape its event and context as Lambda does."""
+    return EventSourceConfig(
+        market=resources.market,
+        region=resources.region,
+        function_name=resources.orders_function_name,
+        handler="handler.lambda_handler",
+        code_path=None,
+        stream_name=resources.stream_name,
+        stream_arn=str(batch_info.get("streamArn", "")),
+        dlq_url=resources.orders_dlq_url,
+        dlq_arn=None,
+        timeout_seconds=60,
+        memory_mb=512,
+    )
+
+
+def deployed_orders_function(resources: MarketResources) -> OrdersInvoker:
+    """Invoke the market's orders function (real AWS; locally, see :func:`local_orders_function`)."""
+    client = boto3.client("lambda", region_name=resources.region)
+
+    def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        reply = client.invoke(FunctionName=resources.orders_function_name, Payload=json.dumps(event).encode())
+        payload = json.loads(reply["Payload"].read() or b"{}")
+        if reply.get("FunctionError"):
+            raise RuntimeError(f"{resources.orders_function_name} failed: {payload.get('errorMessage', payload)}")
+        return dict(payload)
+
+    return invoke
+
+
+def local_orders_function(resources: MarketResources) -> OrdersInvoker:
+    """The orders handler in this process, as the local runner runs it (no Lambda service locally)."""
+    from livebase_local.functions import load_handler
+
+    handler = load_handler("orders", resources)[1]
+    return lambda event: handler(event, LambdaContext(orders_config(resources, {})))

@@ -1,8 +1,10 @@
-"""Ingest Lambda: a market's live-event stream → orders table, event bus, quarantine.
+"""Ingest Lambda: a market's live-event stream → quarantine, room metrics, room alerts.
 
-Kinesis batch with partial failures: a record that fails for a transient reason is reported
-and redelivered; a record that can never validate is quarantined (S3 + DLQ, with the reason)
-and acknowledged, so it cannot block the shard. Orders are idempotent on their order id.
+Kinesis batch with partial failures: every record is validated; one that can never validate is
+quarantined (S3 + DLQ, with the reason) and acknowledged, so it cannot block the shard. The rest
+are added to the room totals, and completed minutes are judged for alerts. Order events count in
+the room totals here; their stock and order records are the orders consumer's work
+(``functions/orders``), so an order's round trips never delay the room metrics.
 """
 
 from __future__ import annotations
@@ -20,28 +22,14 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from livebase.alerts import evaluate as evaluate_alerts
 from livebase.alerts import to_eventbridge_entry as alert_entry
 from livebase.config import Market
-from livebase.events import AnyLiveEvent, OrderCancelled, OrderPlaced, Refund, parse_event
-from livebase.inventory import (
-    InventoryStore,
-    LiveContext,
-    ReservationStatus,
-    apply_event,
-    retry_config,
-    signal_entries,
-    stock_signals,
-)
-from livebase.orders import market_warehouse, order_entry, order_model, order_record
+from livebase.events import AnyLiveEvent, parse_event
+from livebase.inventory import retry_config
 from livebase.quarantine import (
     QuarantinedRecord,
     describe_error,
@@ -64,8 +52,6 @@ session = boto3.Session(region_name=resources.region)
 events_client = session.client("events")
 s3_client = session.client("s3")
 sqs_client = session.client("sqs")
-orders = order_model(resources.orders_table, resources.region)
-inventory = InventoryStore(session.client("dynamodb", config=retry_config()), resources.inventory_table)
 rooms = RoomStore(session.resource("dynamodb", config=retry_config()).Table(resources.room_metrics_table))
 # A room is judged once per completed minute per container, not on every batch in the next minute
 # (each judgement is a Query of the room's trailing window); the alert marks stay the source of truth.
@@ -86,16 +72,6 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
-idempotency = IdempotencyConfig(event_key_jmespath="order_id", expires_after_seconds=7 * 24 * 3600)
-persistence = DynamoDBPersistenceLayer(table_name=resources.idempotency_table, boto3_session=session)
-
-
-# A reservation's outcome decides the order's status; a cancel that overtook its order wins.
-ORDER_STATUS = {
-    ReservationStatus.RESERVED: "placed",
-    ReservationStatus.REJECTED: "rejected",
-    ReservationStatus.RELEASED: "cancelled",
-}
 
 
 @dataclass
@@ -104,7 +80,6 @@ class BatchState:
 
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
     valid: list[tuple[KinesisStreamRecord, AnyLiveEvent]] = field(default_factory=list)
-    orders_handled: int = 0
     alerts_sent: int = 0
 
 
@@ -114,47 +89,6 @@ def put_events(entries: list[dict[str, Any]]) -> None:
         if response.get("FailedEntryCount"):
             codes = {e.get("ErrorCode") for e in response["Entries"] if e.get("ErrorCode")}
             raise RuntimeError(f"EventBridge refused {response['FailedEntryCount']} entries: {codes}")
-
-
-@idempotent_function(
-    data_keyword_argument="order",
-    config=idempotency,
-    persistence_store=persistence,
-    key_prefix="order_placed",
-)
-def accept_order(order: dict[str, Any]) -> dict[str, str]:
-    """Reserve stock, store the order, announce it; once per order id, however often delivered.
-
-    Each step is idempotent on its own too (the reservation on the order id, the order item is
-    overwritten with the same content), so a crash between them is repaired by redelivery.
-    """
-    placed = OrderPlaced.model_validate(order)
-    change = apply_event(inventory, placed, market_warehouse)
-    accepted = change.status is ReservationStatus.RESERVED
-    record = order_record(orders, placed)
-    record.status = ORDER_STATUS[change.status or ReservationStatus.REJECTED]
-    record.save()
-    live = LiveContext({line.sku: placed.room_id for line in placed.lines})  # sold live in this room
-    signals = stock_signals(inventory, change.touched, market, live)
-    put_events(
-        [
-            order_entry(placed, resources.event_bus_name, accepted=accepted, reason=change.reason),
-            *signal_entries(signals, market, resources.event_bus_name),
-        ]
-    )
-    return {"order_id": placed.order_id, "status": record.status}
-
-
-def release_order(event: OrderCancelled | Refund) -> None:
-    """Give the stock back and mark the order; both steps are idempotent on the order id."""
-    change = apply_event(inventory, event, market_warehouse)
-    status = "cancelled" if isinstance(event, OrderCancelled) else "refunded"
-    try:
-        orders.get(event.order_id).update(actions=[orders.status.set(status)])
-    except orders.DoesNotExist:
-        logger.info("release for an order not seen yet", order_id=event.order_id, outcome=change.outcome)
-    signals = stock_signals(inventory, change.touched, market)
-    put_events(signal_entries(signals, market, resources.event_bus_name))
 
 
 def quarantine(record: KinesisStreamRecord, reason: str, state: BatchState) -> None:
@@ -177,12 +111,6 @@ def handle_record(record: KinesisStreamRecord, state: BatchState) -> None:
         quarantine(record, describe_error(error), state)
         return
     state.valid.append((record, event))
-    if isinstance(event, OrderPlaced):
-        accept_order(order=event.model_dump(mode="json"))
-        state.orders_handled += 1
-    elif isinstance(event, OrderCancelled | Refund):
-        release_order(event)
-        state.orders_handled += 1
 
 
 def update_room_metrics(state: BatchState, first_failed: int | None) -> None:
@@ -251,7 +179,6 @@ def flush_quarantine(state: BatchState) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    idempotency.register_lambda_context(context)
     state = BatchState()
     response = process_partial_response(
         event=event, record_handler=partial(handle_record, state=state), processor=processor, context=context
@@ -262,14 +189,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     failures = len(response.get("batchItemFailures", []))
     metrics.add_dimension(name="market", value=resources.market)
     metrics.add_metric(name="RecordsReceived", unit=MetricUnit.Count, value=len(event.get("Records", [])))
-    metrics.add_metric(name="OrderEventsHandled", unit=MetricUnit.Count, value=state.orders_handled)
     metrics.add_metric(name="RecordsQuarantined", unit=MetricUnit.Count, value=len(state.quarantined))
     metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=failures)
     metrics.add_metric(name="RoomAlertsSent", unit=MetricUnit.Count, value=state.alerts_sent)
     logger.info(
         "batch done",
         records=len(event.get("Records", [])),
-        order_events=state.orders_handled,
         quarantined=len(state.quarantined),
         failed=failures,
         alerts=state.alerts_sent,

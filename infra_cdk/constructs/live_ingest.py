@@ -1,10 +1,20 @@
-"""Live-event ingest: the Kinesis stream, the ingest Lambda and its dead-letter queue.
+"""Live events: the Kinesis stream, its two consumers and their dead-letter queues.
 
-Permissions come only from grant methods; the Lambda's role has no managed policy (it writes to
-an explicit, KMS-encrypted log group), so every statement names the resource it is for.
+- ingest (every record): validation, quarantine, room totals and room alerts;
+- orders (order events only, by the mapping's filter): stock, order records, order events.
+
+Two consumers rather than one function doing both: an order costs several DynamoDB and
+EventBridge round trips, and in one function every like and join of the shard behind it waited
+for them. Each consumer has its own dead-letter queue, so replaying one never re-runs the other.
+
+Permissions come only from grant methods; each role has no managed policy (it writes to an
+explicit, KMS-encrypted log group), so every statement names the resource it is for.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -13,11 +23,13 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra_cdk.constructs.messaging import DLQ_RETENTION, encrypted_queue
 from infra_cdk.layer_staging import stage_layer
 from livebase.config import PROJECT_ROOT
+from livebase.events import ORDER_EVENT_TYPES
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.X86_64
@@ -26,17 +38,95 @@ ARCHITECTURE = lambda_.Architecture.X86_64
 # powertools docs listed when this was written (docs/index.md, powertools-lambda-python #7757).
 POWERTOOLS_LAYER_VERSION = 27
 POWERTOOLS_LAYER = "arn:{partition}:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:{v}"
-INGEST_CODE = PROJECT_ROOT / "functions" / "ingest"
+FUNCTIONS_DIR = PROJECT_ROOT / "functions"
 _CODE_EXCLUDES = ["__pycache__", "*.pyc", "tests"]
 
 
+def function_name(market_id: str, function: str) -> str:
+    """Fixed names (``livebase-<market>-<folder under functions/>``): a function can be told its own."""
+    return f"livebase-{market_id}-{function}"
+
+
 def ingest_function_name(market_id: str) -> str:
-    """Fixed name, so the function can be told its own name without a self-reference."""
-    return f"livebase-{market_id}-ingest"
+    return function_name(market_id, "ingest")
+
+
+def orders_function_name(market_id: str) -> str:
+    return function_name(market_id, "orders")
+
+
+class StreamConsumer(Construct):
+    """One Lambda fed by the stream (partial batch failures) with an on-failure dead-letter queue."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        market_id: str,
+        function: str,
+        stream: kinesis.IStream,
+        key: kms.IKey,
+        layers: Sequence[lambda_.ILayerVersion],
+        filters: Sequence[Mapping[str, Any]] = (),
+        dlq_id: str = "Dlq",
+    ) -> None:
+        super().__init__(scope, construct_id)
+        name = function_name(market_id, function)
+        self.dlq = encrypted_queue(self, dlq_id, key=key, retention_period=DLQ_RETENTION)
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=f"/aws/lambda/{name}",
+            retention=logs.RetentionDays.ONE_MONTH,
+            encryption_key=key,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{function} Lambda of market {market_id}: grants only",
+        )
+        self.log_group.grant_write(self.role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            function_name=name,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            code=lambda_.Code.from_asset(str(FUNCTIONS_DIR / function), exclude=_CODE_EXCLUDES),
+            handler="handler.lambda_handler",
+            memory_size=512,
+            timeout=Duration.seconds(60),
+            tracing=lambda_.Tracing.ACTIVE,
+            layers=list(layers),
+            role=self.role,
+            log_group=self.log_group,
+            environment={
+                "MARKET": market_id,
+                "POWERTOOLS_SERVICE_NAME": function,
+                "POWERTOOLS_METRICS_NAMESPACE": "Livebase",
+            },
+        )
+        stream.grant_read(self.function)
+        self.function.add_event_source(
+            sources.KinesisEventSource(
+                stream,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=100,
+                bisect_batch_on_error=True,
+                report_batch_item_failures=True,
+                retry_attempts=3,
+                max_record_age=Duration.hours(1),
+                on_failure=sources.SqsDlq(self.dlq),
+                filters=list(filters) or None,
+            )
+        )
 
 
 class LiveIngest(Construct):
-    """Kinesis -> ingest Lambda (partial batch failures) -> on-failure SQS dead-letter queue."""
+    """The market's live-event stream and its consumers (see the module docstring)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, market_id: str, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
@@ -48,7 +138,6 @@ class LiveIngest(Construct):
             encryption_key=key,
             retention_period=Duration.hours(24),
         )
-        self.dlq = encrypted_queue(self, "IngestDlq", key=key, retention_period=DLQ_RETENTION)
         self.layer = lambda_.LayerVersion(
             self,
             "LivebaseLayer",
@@ -65,52 +154,29 @@ class LiveIngest(Construct):
                 partition=Stack.of(self).partition, region=Stack.of(self).region, v=POWERTOOLS_LAYER_VERSION
             ),
         )
-        name = ingest_function_name(market_id)
-        self.log_group = logs.LogGroup(
+        layers = [self.layer, powertools]
+        common = {"market_id": market_id, "stream": self.stream, "key": key, "layers": layers}
+        # "Default" is left out of logical ids: ingest's resources keep the ids they had when
+        # ingest was the only consumer, so deployed stacks update in place (their names are fixed).
+        self.ingest = StreamConsumer(
             self,
-            "Logs",
-            log_group_name=f"/aws/lambda/{name}",
-            retention=logs.RetentionDays.ONE_MONTH,
-            encryption_key=key,
-            removal_policy=RemovalPolicy.DESTROY,
+            "Default",
+            function="ingest",
+            dlq_id="IngestDlq",
+            **common,  # type: ignore[arg-type]
         )
-        self.role = iam.Role(
+        self.orders = StreamConsumer(
             self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"ingest Lambda of market {market_id}: grants only",
+            "Orders",
+            function="orders",
+            filters=[lambda_.FilterCriteria.filter({"data": {"type": lambda_.FilterRule.or_(*ORDER_EVENT_TYPES)}})],
+            **common,  # type: ignore[arg-type]
         )
-        self.log_group.grant_write(self.role)
-        self.function = lambda_.Function(
-            self,
-            "Function",
-            function_name=name,
-            runtime=RUNTIME,
-            architecture=ARCHITECTURE,
-            code=lambda_.Code.from_asset(str(INGEST_CODE), exclude=_CODE_EXCLUDES),
-            handler="handler.lambda_handler",
-            memory_size=512,
-            timeout=Duration.seconds(60),
-            tracing=lambda_.Tracing.ACTIVE,
-            layers=[self.layer, powertools],
-            role=self.role,
-            log_group=self.log_group,
-            environment={
-                "MARKET": market_id,
-                "POWERTOOLS_SERVICE_NAME": "ingest",
-                "POWERTOOLS_METRICS_NAMESPACE": "Livebase",
-            },
-        )
-        self.stream.grant_read(self.function)
-        self.function.add_event_source(
-            sources.KinesisEventSource(
-                self.stream,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=100,
-                bisect_batch_on_error=True,
-                report_batch_item_failures=True,
-                retry_attempts=3,
-                max_record_age=Duration.hours(1),
-                on_failure=sources.SqsDlq(self.dlq),
-            )
-        )
+
+    @property
+    def consumers(self) -> tuple[StreamConsumer, StreamConsumer]:
+        return self.ingest, self.orders
+
+    @property
+    def dead_letter_queues(self) -> dict[str, sqs.IQueue]:
+        return {"IngestDlq": self.ingest.dlq, "OrdersDlq": self.orders.dlq}

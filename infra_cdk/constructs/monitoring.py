@@ -15,7 +15,7 @@ ITERATOR_AGE_LIMIT_MS = 60_000
 
 
 class MarketAlarms(Construct):
-    """DLQ depth > 0 per dead-letter queue, ingest iterator age > 60 s; both notify an SNS topic."""
+    """DLQ depth > 0 per dead-letter queue, each stream consumer's iterator age > 60 s; to an SNS topic."""
 
     def __init__(
         self,
@@ -24,7 +24,7 @@ class MarketAlarms(Construct):
         *,
         key: kms.IKey,
         dead_letter_queues: dict[str, sqs.IQueue],
-        ingest_function: lambda_.IFunction,
+        stream_consumers: dict[str, lambda_.IFunction],
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True)
@@ -35,14 +35,15 @@ class MarketAlarms(Construct):
                 period=Duration.minutes(1), statistic="Maximum"
             )
             self._alarm(f"{name}NotEmpty", metric, 0, f"{name}: messages were dead-lettered", action)
-        iterator_age = ingest_function.metric("IteratorAge", period=Duration.minutes(1), statistic="Maximum")
-        self._alarm(
-            "IngestIteratorAge",
-            iterator_age,
-            ITERATOR_AGE_LIMIT_MS,
-            "ingest is over 60 s behind the stream",
-            action,
-        )
+        for name, function in stream_consumers.items():
+            iterator_age = function.metric("IteratorAge", period=Duration.minutes(1), statistic="Maximum")
+            self._alarm(
+                f"{name}IteratorAge",
+                iterator_age,
+                ITERATOR_AGE_LIMIT_MS,
+                f"{name} is over 60 s behind the stream",
+                action,
+            )
 
     def _alarm(
         self,

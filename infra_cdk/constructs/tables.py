@@ -30,8 +30,13 @@ class MarketTables(Construct):
 
     @property
     def ingest_uses(self) -> list[dynamodb.Table]:
-        """What the ingest handler reads and writes (it never touches purchase orders or forecasts)."""
-        return [self.orders, self.idempotency, self.room_metrics, self.inventory]
+        """What the ingest consumer reads and writes: room totals, checkpoints and alert marks."""
+        return [self.room_metrics]
+
+    @property
+    def orders_uses(self) -> list[dynamodb.Table]:
+        """What the orders consumer reads and writes (never purchase orders, forecasts or room metrics)."""
+        return [self.orders, self.idempotency, self.inventory]
 
     def _table(self, construct_id: str, pk: str, *, sort_key: str | None = None, ttl: str | None = None):
         return dynamodb.Table(

@@ -150,6 +150,8 @@ EVENT_TYPES: tuple[type[LiveEvent], ...] = (
     ViewerJoined, ViewerLeft, Comment, Like, Share, ProductShown, AddToCart, OrderPlaced,
     OrderCancelled, Refund, EdgeNodeStats,
 )  # fmt: skip
+# What the orders consumer's event-source mapping lets through (its filter on the record's "type").
+ORDER_EVENT_TYPES: tuple[str, ...] = ("order_placed", "order_cancelled", "refund")
 live_event_adapter: TypeAdapter[AnyLiveEvent] = TypeAdapter(AnyLiveEvent)
 
 

@@ -26,6 +26,8 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "ingest_dlq_url": ("IngestDlqUrl", "INGEST_DLQ_URL"),
     "wms_queue_url": ("WmsQueueUrl", "WMS_QUEUE_URL"),
     "ingest_function_name": ("IngestFunctionName", "INGEST_FUNCTION_NAME"),
+    "orders_dlq_url": ("OrdersDlqUrl", "ORDERS_DLQ_URL"),
+    "orders_function_name": ("OrdersFunctionName", "ORDERS_FUNCTION_NAME"),
 }
 
 
@@ -45,6 +47,8 @@ class MarketResources:
     ingest_dlq_url: str
     wms_queue_url: str
     ingest_function_name: str
+    orders_dlq_url: str
+    orders_function_name: str
 
     @classmethod
     def from_outputs(cls, market: str, region: str, outputs: Mapping[str, str]) -> MarketResources:

@@ -11,6 +11,7 @@ from infra_cdk.app import synth_errors
 from infra_cdk.constructs.live_ingest import POWERTOOLS_LAYER_VERSION
 from infra_cdk.constructs.live_video import IVS_REGIONS
 from livebase.config import Market, load_markets, selling_markets
+from livebase.events import ORDER_EVENT_TYPES
 from livebase.resources import OUTPUTS
 
 MARKETS = load_markets()
@@ -124,7 +125,7 @@ def test_data_lake_bucket_private_versioned_logged(synthesised, market_id: str) 
 def test_queues_encrypted_and_ssl_only(synthesised, market_id: str) -> None:
     raw = synthesised.raw(market_id)
     queues = resources(raw, "AWS::SQS::Queue")
-    assert len(queues) == 3  # ingest DLQ, WMS queue, WMS DLQ
+    assert len(queues) == 4  # ingest DLQ, orders DLQ, WMS queue, WMS DLQ
     for queue in queues.values():
         assert queue["Properties"]["KmsMasterKeyId"] == key_arn(raw)
     wms = [q for q in queues.values() if "RedrivePolicy" in q["Properties"]]
@@ -139,27 +140,51 @@ def test_queues_encrypted_and_ssl_only(synthesised, market_id: str) -> None:
     assert guarded == set(queues)
 
 
-@pytest.mark.parametrize("market_id", SELLING)
-def test_ingest_event_source_mapping(synthesised, market_id: str) -> None:
-    raw = synthesised.raw(market_id)
-    _, mapping = only(raw, "AWS::Lambda::EventSourceMapping")
-    props = mapping["Properties"]
-    dlq = [k for k, q in resources(raw, "AWS::SQS::Queue").items() if "IngestDlq" in k]
-    assert props["EventSourceArn"] == {"Fn::GetAtt": [only(raw, "AWS::Kinesis::Stream")[0], "Arn"]}
-    assert props["BatchSize"] == 100
-    assert props["BisectBatchOnFunctionError"] is True
-    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert props["MaximumRetryAttempts"] == 3
-    assert props["MaximumRecordAgeInSeconds"] == 3600
-    assert props["StartingPosition"] == "TRIM_HORIZON"
-    assert props["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [dlq[0], "Arn"]}}}
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def consumer(raw: dict[str, Any], function: str) -> tuple[str, dict[str, Any]]:
+    """(logical id, properties) of the stream consumer function ``livebase-<market>-<function>``."""
+    found = [
+        (k, f["Properties"])
+        for k, f in resources(raw, "AWS::Lambda::Function").items()
+        if str(f["Properties"]["FunctionName"]).endswith(f"-{function}")
+    ]
+    assert len(found) == 1, found
+    return found[0]
 
 
 @pytest.mark.parametrize("market_id", SELLING)
-def test_ingest_function(synthesised, market_id: str) -> None:
+def test_stream_consumers_and_their_mappings(synthesised, market_id: str) -> None:
     raw = synthesised.raw(market_id)
-    _, function = only(raw, "AWS::Lambda::Function")
-    props = function["Properties"]
+    mappings = resources(raw, "AWS::Lambda::EventSourceMapping").values()
+    assert len(mappings) == 2 and len(resources(raw, "AWS::Lambda::Function")) == 2
+    queues = resources(raw, "AWS::SQS::Queue")
+    for function, dlq_name in (("ingest", "IngestDlq"), ("orders", "OrdersDlq")):
+        function_id, _ = consumer(raw, function)
+        [props] = [m["Properties"] for m in mappings if m["Properties"]["FunctionName"] == {"Ref": function_id}]
+        dlq = [k for k in queues if dlq_name in k]
+        assert props["EventSourceArn"] == {"Fn::GetAtt": [only(raw, "AWS::Kinesis::Stream")[0], "Arn"]}
+        assert props["BatchSize"] == 100
+        assert props["BisectBatchOnFunctionError"] is True
+        assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert props["MaximumRetryAttempts"] == 3
+        assert props["MaximumRecordAgeInSeconds"] == 3600
+        assert props["StartingPosition"] == "TRIM_HORIZON"
+        assert props["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [dlq[0], "Arn"]}}}
+        if function == "ingest":
+            assert "FilterCriteria" not in props  # every record: validation and quarantine happen here
+        else:
+            [pattern] = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+            assert pattern == {"data": {"type": list(ORDER_EVENT_TYPES)}}
+
+
+@pytest.mark.parametrize("market_id", SELLING)
+@pytest.mark.parametrize("function", ["ingest", "orders"])
+def test_consumer_function(synthesised, market_id: str, function: str) -> None:
+    raw = synthesised.raw(market_id)
+    _, props = consumer(raw, function)
     assert props["Runtime"] == "python3.12"
     assert props["Architectures"] == ["x86_64"]
     assert (props["MemorySize"], props["Timeout"]) == (512, 60)
@@ -175,9 +200,9 @@ def test_ingest_function(synthesised, market_id: str) -> None:
     assert set(variables) == expected
     assert variables["MARKET"] == market_id
     assert Market.model_validate_json(variables["MARKET_CONFIG"]) == MARKETS[market_id]
-    assert variables["POWERTOOLS_SERVICE_NAME"] == "ingest"
+    assert variables["POWERTOOLS_SERVICE_NAME"] == function
     assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Livebase"
-    assert variables["INGEST_FUNCTION_NAME"] == props["FunctionName"]
+    assert variables[f"{function.upper()}_FUNCTION_NAME"] == props["FunctionName"]
     region = MARKETS[market_id].region
     layer_arns = json.dumps(props["Layers"])
     assert (
@@ -187,8 +212,9 @@ def test_ingest_function(synthesised, market_id: str) -> None:
     layer_id, layer = only(raw, "AWS::Lambda::LayerVersion")
     assert {"Ref": layer_id} in props["Layers"]
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
-    _, log_group = only(raw, "AWS::Logs::LogGroup")
-    assert props["LoggingConfig"]["LogGroup"] == {"Ref": only(raw, "AWS::Logs::LogGroup")[0]}
+    log_groups = resources(raw, "AWS::Logs::LogGroup")
+    log_group = log_groups[props["LoggingConfig"]["LogGroup"]["Ref"]]
+    assert log_group["Properties"]["LogGroupName"] == f"/aws/lambda/{props['FunctionName']}"
     assert log_group["Properties"]["KmsKeyId"] == key_arn(raw)
 
 
@@ -207,21 +233,29 @@ def test_iam_has_no_wildcard_resource_a_grant_could_scope(synthesised, market_id
 
 
 @pytest.mark.parametrize("market_id", SELLING)
-def test_ingest_role_reaches_only_the_tables_it_uses(synthesised, market_id: str) -> None:
+def test_each_consumer_role_reaches_only_the_tables_it_uses(synthesised, market_id: str) -> None:
     raw = synthesised.raw(market_id)
     tables = resources(raw, "AWS::DynamoDB::Table")
     by_key = {
         tuple(k["AttributeName"] for k in t["Properties"]["KeySchema"]): logical_id for logical_id, t in tables.items()
     }
-    granted = {
-        target["Fn::GetAtt"][0]
-        for policy in resources(raw, "AWS::IAM::Policy").values()
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-        if any(str(a).startswith("dynamodb:") for a in statement["Action"])
-        for target in (statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]])
-        if isinstance(target, dict) and "Fn::GetAtt" in target
-    }
-    assert granted == {by_key[("order_id",)], by_key[("id",)], by_key[("pk", "sk")], by_key[("sku", "warehouse")]}
+    roles = {function: consumer(raw, function)[1]["Role"]["Fn::GetAtt"][0] for function in ("ingest", "orders")}
+
+    def granted(role_id: str) -> set[str]:
+        return {
+            target["Fn::GetAtt"][0]
+            for policy in resources(raw, "AWS::IAM::Policy").values()
+            if {"Ref": role_id} in policy["Properties"]["Roles"]
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            if any(str(a).startswith("dynamodb:") for a in statement["Action"])
+            for target in (
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            )
+            if isinstance(target, dict) and "Fn::GetAtt" in target
+        }
+
+    assert granted(roles["ingest"]) == {by_key[("pk", "sk")]}  # room totals, checkpoints, alert marks
+    assert granted(roles["orders"]) == {by_key[("order_id",)], by_key[("id",)], by_key[("sku", "warehouse")]}
 
 
 @pytest.mark.parametrize("market_id", SELLING)
@@ -275,10 +309,10 @@ def test_alarms_notify_encrypted_topic(synthesised, market_id: str) -> None:
     topic_id, topic = only(raw, "AWS::SNS::Topic")
     assert topic["Properties"]["KmsMasterKeyId"] == key_arn(raw)
     alarms = resources(raw, "AWS::CloudWatch::Alarm")
-    by_metric = {a["Properties"]["MetricName"]: a["Properties"] for a in alarms.values()}
-    assert by_metric["IteratorAge"]["Threshold"] == 60_000
+    ages = [a for a in alarms.values() if a["Properties"]["MetricName"] == "IteratorAge"]
+    assert len(ages) == 2 and all(a["Properties"]["Threshold"] == 60_000 for a in ages)  # one per consumer
     depth = [a for a in alarms.values() if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"]
-    assert len(depth) == 2 and all(a["Properties"]["Threshold"] == 0 for a in depth)
+    assert len(depth) == 3 and all(a["Properties"]["Threshold"] == 0 for a in depth)  # ingest, orders, WMS DLQs
     for alarm in alarms.values():
         assert alarm["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]

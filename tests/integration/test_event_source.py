@@ -29,8 +29,8 @@ REGION = "eu-central-1"
 
 @pytest.fixture
 def make_config(local_aws: LocalAwsStack) -> Callable[..., EventSourceConfig]:
-    """The deployed eu mapping, pointed at a fresh stream (``shards`` shards) and a fresh DLQ."""
-    (deployed,) = local_aws.deployments["eu"].event_sources
+    """The deployed eu ingest mapping, pointed at a fresh stream (``shards`` shards) and a fresh DLQ."""
+    (deployed,) = [c for c in local_aws.deployments["eu"].event_sources if c.function_name.endswith("-ingest")]
 
     def make(shards: int = 2, **overrides: Any) -> EventSourceConfig:
         name = f"test-{uuid.uuid4().hex[:10]}"
@@ -123,6 +123,15 @@ def test_batch_size_is_honoured(config: EventSourceConfig) -> None:
     assert max(len(c) for c in calls) == 10
     assert sorted(n for call in calls for n in call) == list(range(45))
     assert counters.seen == counters.succeeded == 45 and counters.sent_to_dlq == 0
+
+
+def test_filter_criteria_keep_other_records_from_the_handler(config: EventSourceConfig) -> None:
+    config = replace(config, filter_patterns=('{"data": {"n": [3, 17, 40]}}',))
+    handler, calls = recording()
+    put(config, 45)
+    counters = KinesisEventSource(config, handler).drain()
+    assert sorted(n for call in calls for n in call) == [3, 17, 40]
+    assert (counters.seen, counters.filtered, counters.succeeded) == (45, 42, 3)  # filtered count as processed
 
 
 def test_partial_failure_redelivers_from_the_lowest_failed_record_only(

@@ -1,7 +1,8 @@
-"""The ingest handler on the deployed market stacks: Kinesis → handler → DynamoDB, EventBridge, DLQ.
+"""The stream consumers on the deployed market stacks: Kinesis → ingest, orders → DynamoDB, EventBridge, DLQ.
 
 Records go through the real path: put on the market's stream in the local AWS, read by the
-event-source runner with the mapping's settings, handled by the handler loaded for that market.
+event-source runner with each mapping's settings (the orders mapping's filter included), handled
+by the handlers loaded for that market.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from typing import Any
 
 import boto3
 import pytest
+from boto3.dynamodb.conditions import Key
 
 from livebase.orders import order_model
 from livebase.resources import MarketResources
+from livebase.room_minutes import fold_items
 from livebase_local.event_source import EventSources, KinesisEventSource
-from livebase_local.functions import load_handler
+from livebase_local.platform import stream_consumers
 from livebase_local.stock import seed_stock, stock_store
 from tests.integration.conftest import LocalAwsStack
 
@@ -31,7 +34,7 @@ pytestmark = pytest.mark.slow
 class Pipeline:
     resources: MarketResources
     sources: EventSources
-    handler: Any
+    handlers: dict[str, Any]  # per function: ingest, orders
     events_queue_url: str
 
     def send(self, records: list[bytes]) -> None:
@@ -42,6 +45,9 @@ class Pipeline:
         )
         assert response["FailedRecordCount"] == 0
         self.sources.drain(timeout=120)
+
+    def consumer(self, function: str) -> KinesisEventSource:
+        return next(s for s in self.sources.sources if s.config.function_name.endswith(f"-{function}"))
 
     def emitted(self) -> list[dict[str, Any]]:
         sqs = boto3.client("sqs", region_name=self.resources.region)
@@ -68,8 +74,8 @@ class Pipeline:
 def sea(local_aws: LocalAwsStack) -> Iterator[Pipeline]:
     deployment = local_aws.deployments["sea"]
     resources = deployment.resources()
-    _, handler = load_handler("ingest", resources)
-    sources = EventSources(KinesisEventSource(config, handler) for config in deployment.event_sources)
+    consumers, handlers = stream_consumers(deployment, resources, per_shard=False)
+    sources = EventSources(consumers)
     sources.drain(timeout=120)  # whatever other tests left on the stream
     seed_stock(resources, {"SKU-TEST-1": 10_000, "SKU-SCARCE-1": 3})
     # Observe the bus the way a consumer would: a rule forwarding order events to a queue.
@@ -84,7 +90,7 @@ def sea(local_aws: LocalAwsStack) -> Iterator[Pipeline]:
     events.put_targets(
         Rule="observe-orders", EventBusName=resources.event_bus_name, Targets=[{"Id": "q", "Arn": queue_arn}]
     )
-    yield Pipeline(resources, sources, handler, queue_url)
+    yield Pipeline(resources, sources, handlers, queue_url)
 
 
 def order(order_id: str, *, quantity: int = 2, **changes: Any) -> bytes:
@@ -172,8 +178,8 @@ def test_direct_invocation_of_a_sample_event_reports_no_failures(sea: Pipeline) 
     from livebase_local.lambda_shapes import LambdaContext
 
     sample = json.loads(Path("events/kinesis_order_placed.json").read_text())
-    config = next(iter(sea.sources.sources)).config
-    response = sea.handler(sample, LambdaContext(config))
+    config = sea.consumer("orders").config
+    response = sea.handlers["orders"](sample, LambdaContext(config))
     assert response == {"batchItemFailures": []}
     assert order_model(sea.resources.orders_table, sea.resources.region).get("ord-sea-000001").currency == "SGD"
 
@@ -205,3 +211,51 @@ def test_stock_is_reserved_and_an_order_beyond_it_is_rejected_with_stock_out(sea
     item = stock_store(sea.resources).get("SKU-SCARCE-1", "WH-SEA-1")
     assert item is not None and (item.available, item.reserved) == (2, 1)
     assert model.get(first).status == "cancelled"
+
+
+def test_replay_sends_each_dead_letter_to_the_consumer_that_failed(sea: Pipeline) -> None:
+    """Quarantined records go back on the stream; an orders batch goes to the orders function only."""
+    from livebase_local.lambda_shapes import on_failure_record
+    from livebase_local.replay import local_orders_function, replay_dead_letters
+
+    sea.dead_letters()  # what earlier tests quarantined on purpose
+    kinesis = boto3.client("kinesis", region_name=sea.resources.region)
+    sqs = boto3.client("sqs", region_name=sea.resources.region)
+    order_id = unique("ord-replay")
+    put = kinesis.put_record(StreamName=sea.resources.stream_name, PartitionKey="replay", Data=order(order_id))
+    ingest, orders = (sea.consumer(function) for function in ("ingest", "orders"))
+    ingest.drain()  # the orders consumer has not run: as if its retries had run out
+    iterator = kinesis.get_shard_iterator(
+        StreamName=sea.resources.stream_name, ShardId=put["ShardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER", StartingSequenceNumber=put["SequenceNumber"],
+    )["ShardIterator"]  # fmt: skip
+    failed = kinesis.get_records(ShardIterator=iterator, Limit=1)["Records"]
+    notice = on_failure_record(
+        failed, put["ShardId"], orders.config, condition="RetryAttemptsExhausted", attempts=4, error_message="test"
+    )
+    sqs.send_message(QueueUrl=sea.resources.orders_dlq_url, MessageBody=json.dumps(notice))
+    like = {
+        "event_id": unique("evt-like"), "type": "like", "market": "sea", "room_id": unique("room-replay"),
+        "session_id": "sess-test", "ts": "2026-11-25T11:00:00Z", "viewer_id": "v_0123456789abcdef0123", "count": 3,
+    }  # fmt: skip
+    fixed = base64.b64encode(json.dumps(like).encode()).decode()
+    quarantined = {"condition": "ValidationFailed", "record": {"partitionKey": "replay", "data": fixed}}
+    sqs.send_message(QueueUrl=sea.resources.ingest_dlq_url, MessageBody=json.dumps(quarantined))
+
+    report = replay_dead_letters(sea.resources, local_orders_function(sea.resources))
+
+    assert (report.order_messages, report.order_records_handled, report.order_messages_kept) == (1, 1, 0)
+    assert (report.messages, report.records_put, report.unreadable_messages) == (1, 1, 0)
+    assert order_model(sea.resources.orders_table, sea.resources.region).get(order_id).status == "placed"
+    sea.sources.drain(timeout=120)  # the replayed like; the orders consumer's pending copy changes nothing
+    table = boto3.resource("dynamodb", region_name=sea.resources.region).Table(sea.resources.room_metrics_table)
+    totals = table.query(KeyConditionExpression=Key("pk").eq(f"ROOM#{like['room_id']}"))["Items"]
+    minutes = fold_items(t for t in totals if str(t["sk"]).startswith("MIN#"))[str(like["room_id"])]
+    assert sum(m.likes for m in minutes) == 3
+    for url in (sea.resources.orders_dlq_url, sea.resources.ingest_dlq_url):
+        assert (
+            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
+                "ApproximateNumberOfMessages"
+            ]
+            == "0"
+        )

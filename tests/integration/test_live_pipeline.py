@@ -14,10 +14,12 @@ import pytest
 from boto3.dynamodb.conditions import Key
 
 from livebase.config import load_markets
+from livebase.events import ORDER_EVENT_TYPES
 from livebase.room_minutes import fold_items
-from livebase_local.event_source import EventSources, KinesisEventSource
+from livebase_local.event_source import EventSources
 from livebase_local.functions import load_handler
 from livebase_local.lambda_shapes import LambdaContext
+from livebase_local.platform import stream_consumers
 from livebase_local.simulator import generate_day
 from livebase_local.stock import seed_stock
 from tests.integration.conftest import LocalAwsStack
@@ -35,6 +37,11 @@ def sea(local_aws: LocalAwsStack) -> Any:
     return deployment, resources, handler
 
 
+def consumers(deployment: Any) -> EventSources:
+    """Both stream consumers, each with its own function (ingest, orders)."""
+    return EventSources(stream_consumers(deployment, deployment.resources(), per_shard=False)[0])
+
+
 def room_items(resources: Any, room_id: str) -> list[dict[str, Any]]:
     table = boto3.resource("dynamodb", region_name=resources.region).Table(resources.room_metrics_table)
     return table.query(KeyConditionExpression=Key("pk").eq(f"ROOM#{room_id}"))["Items"]
@@ -47,6 +54,11 @@ def test_every_sample_event_goes_through_the_handler(sea: Any) -> None:
     assert len(samples) == 11
     for path in samples:
         assert handler(json.loads(path.read_text()), context) == {"batchItemFailures": []}, path.name
+    _, orders = load_handler("orders", resources)  # the order events' second consumer
+    order_samples = [p for p in samples if p.stem.removeprefix("kinesis_") in ORDER_EVENT_TYPES]
+    assert len(order_samples) == 3
+    for path in order_samples:
+        assert orders(json.loads(path.read_text()), context) == {"batchItemFailures": []}, path.name
     minutes = [i for i in room_items(resources, "sea-room-2") if str(i["sk"]).startswith("MIN#")]
     assert minutes, "the sample events of room sea-room-2 were aggregated"
 
@@ -66,7 +78,7 @@ def test_redelivered_batch_changes_no_counter(sea: Any) -> None:
 
 def test_simulated_show_lands_in_room_metrics_with_an_edge_alert(sea: Any) -> None:
     """Two simulated hours of prime time, through Kinesis and the runner, as in production."""
-    deployment, resources, handler = sea
+    deployment, resources, _ = sea
     seed_stock(resources, {f"SKU-{n:03d}": 100_000 for n in range(1000)})
     # Not 11.11, the day of the sample events: those carry real-looking sequence numbers far above
     # moto's, and a shard's running total ignores sequence numbers it has already passed.
@@ -80,7 +92,7 @@ def test_simulated_show_lands_in_room_metrics_with_an_edge_alert(sea: Any) -> No
             StreamName=resources.stream_name,
             Records=[{"PartitionKey": r.partition_key, "Data": r.data} for r in chunk],
         )
-    sources = EventSources(KinesisEventSource(c, handler) for c in deployment.event_sources)
+    sources = consumers(deployment)
     counters = sources.drain(timeout=600)
     assert all(c.sent_to_dlq == 0 for c in counters.values())
 
@@ -104,14 +116,14 @@ def edge_stats(minute: datetime, location: str, cpu: float, n: int) -> bytes:
 
 
 def test_overloaded_edge_raises_one_failover_alert_on_the_bus(sea: Any) -> None:
-    deployment, resources, handler = sea
+    deployment, resources, _ = sea
     start = datetime(2026, 11, 12, 12, 0, tzinfo=UTC)
     records = [
         edge_stats(start + timedelta(minutes=m), loc, 0.97 if (loc == "SIN" and m >= 2) else 0.35, n)
         for m in range(5) for loc in ("SIN", "KUL", "BKK") for n in range(3)
     ]  # fmt: skip
     kinesis = boto3.client("kinesis", region_name=resources.region)
-    sources = EventSources(KinesisEventSource(c, handler) for c in deployment.event_sources)
+    sources = consumers(deployment)
     sources.drain(timeout=300)
     for record in records:  # one minute at a time, so each minute is judged once it is complete
         kinesis.put_record(StreamName=resources.stream_name, PartitionKey="edge", Data=record)

@@ -291,20 +291,26 @@ def test_outputs_cover_the_resource_contract(local_aws: LocalAwsStack) -> None:
         assert not any(value.startswith("<") for value in deployment.outputs.values()), deployment.outputs
 
 
-def test_event_source_mapping_is_applied_locally_not_deployed(local_aws: LocalAwsStack) -> None:
+def test_event_source_mappings_are_applied_locally_not_deployed(local_aws: LocalAwsStack) -> None:
     for deployment in local_aws.deployments.values():
-        (source,) = deployment.event_sources
         res = deployment.resources()
         template = json.loads((local_aws.assembly_dir / f"{deployment.stack_name}.template.json").read_text())
-        (spec,) = read_mappings(template)
-        assert source.batch_size == spec.batch_size and source.maximum_retry_attempts == spec.maximum_retry_attempts
-        assert source.bisect_batch_on_error == spec.bisect_batch_on_error
-        assert (source.stream_name, source.dlq_url, source.function_name) == (
-            res.stream_name, res.ingest_dlq_url, res.ingest_function_name)  # fmt: skip
-        assert source.code_path and (Path(source.code_path) / "handler.py").is_file()
-        assert source.handler == "handler.lambda_handler"
+        specs = read_mappings(template)
+        by_function = {source.function_name: source for source in deployment.event_sources}
+        assert set(by_function) == {res.ingest_function_name, res.orders_function_name}
+        expected_dlq = {res.ingest_function_name: res.ingest_dlq_url, res.orders_function_name: res.orders_dlq_url}
         client = boto3.client("lambda", region_name=deployment.region)
-        assert client.list_event_source_mappings(FunctionName=res.ingest_function_name)["EventSourceMappings"] == []
+        for source in deployment.event_sources:
+            [spec] = [s for s in specs if s.filter_patterns == source.filter_patterns]
+            assert source.batch_size == spec.batch_size
+            assert source.maximum_retry_attempts == spec.maximum_retry_attempts
+            assert source.bisect_batch_on_error == spec.bisect_batch_on_error
+            assert (source.stream_name, source.dlq_url) == (res.stream_name, expected_dlq[source.function_name])
+            assert source.code_path and (Path(source.code_path) / "handler.py").is_file()
+            assert source.handler == "handler.lambda_handler"
+            assert client.list_event_source_mappings(FunctionName=source.function_name)["EventSourceMappings"] == []
+        assert by_function[res.orders_function_name].filter_patterns  # only order events reach orders
+        assert not by_function[res.ingest_function_name].filter_patterns
         assert "AWS::Lambda::EventSourceMapping" in deployment.transform.dropped_types
 
 

@@ -1,0 +1,166 @@
+"""Orders Lambda: a market's order events (placed, cancelled, refunded) → stock, orders table, bus.
+
+A second consumer of the live-event stream, beside ingest. Its event-source mapping filters on
+the event type, so Lambda invokes it only with order events; an order costs a handful of
+DynamoDB and EventBridge calls, and on its own consumer that work never holds back the room
+metrics of the likes and joins around it (see docs/architecture.md).
+
+Kinesis batch with partial failures: a record that fails for a transient reason is reported and
+redelivered. A record that does not validate is skipped here: ingest sees the same record and
+quarantines it with the reason; once fixed, the replay puts it back on the stream for both.
+Every step is idempotent on the order id, and the whole acceptance on the event payload too.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from livebase.config import Market
+from livebase.events import ORDER_EVENT_TYPES, OrderCancelled, OrderPlaced, Refund, parse_event
+from livebase.inventory import (
+    InventoryStore,
+    LiveContext,
+    ReservationStatus,
+    apply_event,
+    retry_config,
+    signal_entries,
+    stock_signals,
+)
+from livebase.orders import market_warehouse, order_entry, order_model, order_record
+from livebase.resources import MarketResources
+
+# Cold start: everything market-specific is read once, from the stack's environment.
+resources = MarketResources.from_environment()
+market = Market.model_validate_json(os.environ["MARKET_CONFIG"])
+session = boto3.Session(region_name=resources.region)
+events_client = session.client("events")
+orders = order_model(resources.orders_table, resources.region)
+inventory = InventoryStore(session.client("dynamodb", config=retry_config()), resources.inventory_table)
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
+idempotency = IdempotencyConfig(event_key_jmespath="order_id", expires_after_seconds=7 * 24 * 3600)
+persistence = DynamoDBPersistenceLayer(table_name=resources.idempotency_table, boto3_session=session)
+
+# A reservation's outcome decides the order's status; a cancel that overtook its order wins.
+ORDER_STATUS = {
+    ReservationStatus.RESERVED: "placed",
+    ReservationStatus.REJECTED: "rejected",
+    ReservationStatus.RELEASED: "cancelled",
+}
+
+
+@dataclass
+class BatchState:
+    handled: int = 0
+    skipped: int = 0  # not an order event, or one ingest quarantines
+
+
+def put_events(entries: list[dict[str, Any]]) -> None:
+    for start in range(0, len(entries), 10):
+        response = events_client.put_events(Entries=entries[start : start + 10])
+        if response.get("FailedEntryCount"):
+            codes = {e.get("ErrorCode") for e in response["Entries"] if e.get("ErrorCode")}
+            raise RuntimeError(f"EventBridge refused {response['FailedEntryCount']} entries: {codes}")
+
+
+@idempotent_function(
+    data_keyword_argument="order",
+    config=idempotency,
+    persistence_store=persistence,
+    key_prefix="order_placed",
+)
+def accept_order(order: dict[str, Any]) -> dict[str, str]:
+    """Reserve stock, store the order, announce it; once per order id, however often delivered.
+
+    Each step is idempotent on its own too (the reservation on the order id, the order item is
+    overwritten with the same content), so a crash between them is repaired by redelivery.
+    """
+    placed = OrderPlaced.model_validate(order)
+    change = apply_event(inventory, placed, market_warehouse)
+    accepted = change.status is ReservationStatus.RESERVED
+    record = order_record(orders, placed)
+    record.status = ORDER_STATUS[change.status or ReservationStatus.REJECTED]
+    record.save()
+    live = LiveContext({line.sku: placed.room_id for line in placed.lines})  # sold live in this room
+    signals = stock_signals(inventory, change.touched, market, live)
+    put_events(
+        [
+            order_entry(placed, resources.event_bus_name, accepted=accepted, reason=change.reason),
+            *signal_entries(signals, market, resources.event_bus_name),
+        ]
+    )
+    return {"order_id": placed.order_id, "status": record.status}
+
+
+def release_order(event: OrderCancelled | Refund) -> None:
+    """Give the stock back and mark the order; both steps are idempotent on the order id."""
+    change = apply_event(inventory, event, market_warehouse)
+    status = "cancelled" if isinstance(event, OrderCancelled) else "refunded"
+    try:
+        orders.get(event.order_id).update(actions=[orders.status.set(status)])
+    except orders.DoesNotExist:
+        logger.info("release for an order not seen yet", order_id=event.order_id, outcome=change.outcome)
+    signals = stock_signals(inventory, change.touched, market)
+    put_events(signal_entries(signals, market, resources.event_bus_name))
+
+
+def handle_record(record: KinesisStreamRecord, state: BatchState) -> None:
+    try:
+        event = parse_event(base64.b64decode(record.kinesis.data))
+    except (ValidationError, ValueError):
+        # ingest quarantines this very record with the exact reason; nothing to do twice here
+        state.skipped += 1
+        return
+    if isinstance(event, OrderPlaced):
+        accept_order(order=event.model_dump(mode="json"))
+    elif isinstance(event, OrderCancelled | Refund):
+        release_order(event)
+    else:  # the mapping's filter lets only ORDER_EVENT_TYPES through; tolerate a wider one
+        state.skipped += 1
+        return
+    state.handled += 1
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    idempotency.register_lambda_context(context)
+    state = BatchState()
+    response = process_partial_response(
+        event=event, record_handler=partial(handle_record, state=state), processor=processor, context=context
+    )
+    failures = len(response.get("batchItemFailures", []))
+    metrics.add_dimension(name="market", value=resources.market)
+    metrics.add_metric(name="OrderEventsHandled", unit=MetricUnit.Count, value=state.handled)
+    metrics.add_metric(name="OrderRecordsSkipped", unit=MetricUnit.Count, value=state.skipped)
+    metrics.add_metric(name="OrderRecordsFailed", unit=MetricUnit.Count, value=failures)
+    logger.info(
+        "batch done",
+        records=len(event.get("Records", [])),
+        handled=state.handled,
+        skipped=state.skipped,
+        failed=failures,
+        order_types=sorted(ORDER_EVENT_TYPES),
+    )
+    return dict(response)
