@@ -7,10 +7,10 @@ The stated rules, in order:
    rolling-origin validation on the last `horizon` points).
 4. Intermittent demand (ADI > 4/3) -> Croston / SBA / TSB, chosen by in-sample one-step MSE.
 5. Otherwise the smooth pool (:mod:`pool`): one member per family, as in the ETS + ARIMA +
-   Theta average that wins M-competitions: Theta on the logged, classically deseasonalised
-   series; ETS chosen by AICc among SES, damped trend and Holt-Winters (seasonal) forms on logs;
-   seasonal ARIMA(p,0,0)(P,1,0) with drift on logs. The forecast is their mean (substitutes when
-   a member cannot be fitted: zeros, short history). `selection="validate"` instead picks one
+   Theta average that wins M-competitions: dynamic optimised Theta on the logged, classically
+   deseasonalised series; ETS chosen by AICc among SES, damped trend and Holt-Winters (seasonal)
+   forms on logs; seasonal ARIMA(p,0,0)(P,1,0) with drift on logs. The forecast is their mean
+   (substitutes when a member cannot be fitted: zeros, short history). `selection="validate"` instead picks one
    member or the combination by rolling-origin validation (scaled MAE over 2 origins); on the M3
    monthly development set the fixed combination was more accurate.
 """
@@ -72,6 +72,8 @@ def _smooth(y: FloatArray, horizon: int, season_length: int, level: float, selec
         "theta": "Theta",
         "arima": "ARIMA(p,1,0)",
         "log_theta": "Theta on logs",
+        "dotm": "dynamic optimised Theta",
+        "log_dotm": "dynamic optimised Theta on logs",
         "log_damped": "damped trend on logs",
         "airline": "airline ARIMA(0,1,1)(0,1,1)",
         "hw": "Holt-Winters",

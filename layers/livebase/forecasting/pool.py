@@ -45,6 +45,7 @@ import numpy as np
 
 from livebase.forecasting.airline import fit_airline
 from livebase.forecasting.arima import fit_arima
+from livebase.forecasting.dynamic_theta import fit_dynamic_theta
 from livebase.forecasting.holt_winters import HoltWintersFit, fit_holt_winters
 from livebase.forecasting.seasonal_arima import fit_seasonal_arima
 from livebase.forecasting.seasonality import Deseasonaliser
@@ -54,7 +55,7 @@ from livebase.forecasting.theta import theta_forecast
 # Chosen on the M3 monthly set (development data, not the benchmark sets): see DECISIONS above.
 # One member per family, as in the ETS + ARIMA + Theta average; each role lists its substitutes
 # in order, for data where the first cannot be fitted (zeros: no logs; short: no seasonal ARIMA).
-ROLES = (("log_theta", "theta"), ("auto_ets", "ets"), ("sarima", "airline", "arima"))
+ROLES = (("log_dotm", "dotm", "log_theta", "theta"), ("auto_ets", "ets"), ("sarima", "airline", "arima"))
 MIN_TREND_POINTS = 8  # below this a trend (2 more parameters) is not estimable in any useful sense
 
 
@@ -100,7 +101,8 @@ def _deseasonaliser(y: FloatArray, season_length: int) -> Deseasonaliser:
 def _deseasonalised_members(
     pool: PoolForecast, y: FloatArray, horizon: int, season_length: int, prefix: str, with_arima: bool
 ) -> Deseasonaliser:
-    """SES, damped trend, Theta (and ARIMA) on the classically deseasonalised series."""
+    """SES, damped trend, Theta, dynamic optimised Theta (and ARIMA) on the classically
+    deseasonalised series."""
     deseason = _deseasonaliser(y, season_length)
     z = deseason.remove(y)
     scale = deseason.scale(length=horizon)
@@ -127,6 +129,14 @@ def _deseasonalised_members(
         pool.sigma[prefix + "ses"],
         pool.residuals[prefix + "ses"],
     )
+    dotm = fit_dynamic_theta(z)
+    if dotm is not None:
+        pool.put(
+            prefix + "dotm",
+            deseason.restore(dotm.forecast(horizon)),
+            dotm.sigma(horizon) * scale,
+            dotm.residuals * in_sample,
+        )
     arima = fit_arima(z) if with_arima else None
     if arima is not None:
         pool.put(
@@ -197,7 +207,9 @@ def fit_pool(y: FloatArray, horizon: int, season_length: int) -> PoolForecast:
         # The same members on logs: growth extrapolated in proportion, not in units.
         logs = PoolForecast()
         _deseasonalised_members(logs, np.log(y), horizon, season_length, "log_", with_arima=False)
-        for name in ("log_theta", "log_damped", "log_ets"):
+        for name in ("log_theta", "log_damped", "log_ets", "log_dotm"):
+            if name not in logs.mean:
+                continue
             mean = np.exp(logs.mean[name])
             pool.put(name, mean, mean * logs.sigma[name], y * logs.residuals[name])  # delta method
     airline = fit_airline(y, season_length)
