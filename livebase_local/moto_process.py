@@ -9,8 +9,9 @@ that started it, even when that one is killed without a chance to clean up.
 
 It also patches moto 5.2.5 where its cost per call grew with the data stored
 (:func:`patch_kinesis_shards`, :func:`patch_dynamodb_query`, :func:`patch_dynamodb_transactions`,
-:func:`patch_sqs_send`) or went into finding the service again on every request (:func:`patch_backend_lookup`): same
-answers, less work.
+:func:`patch_sqs_send`), grew with an item's attributes (:func:`patch_dynamodb_item_size`), or
+went into generic machinery on every request (:func:`patch_backend_lookup`,
+:func:`patch_kinesis_responses`): same answers, less work.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import copy
 import inspect
+import json
 import logging
 import sys
 import threading
@@ -72,6 +74,76 @@ def patch_kinesis_shards() -> None:
     Shard.get_max_sequence_number = get_max_sequence_number  # type: ignore[method-assign]
     Shard.put_record = put_record  # type: ignore[method-assign]
     Shard.get_records = get_records  # type: ignore[method-assign]
+
+
+def patch_kinesis_responses() -> None:
+    """Write GetRecords and PutRecords answers as JSON directly.
+
+    moto 5.2.5 renders them through its generic, model-driven serializer, which tries several
+    spellings of every field of every record: half the Kinesis server's time under a live stream.
+    The answer is the same document botocore receives either way (Data as base64 text, the
+    arrival time as epoch seconds), built by a ``json.dumps``.
+    """
+    from moto.kinesis.responses import KinesisResponse
+
+    def text(data: str | bytes) -> str:
+        return data if isinstance(data, str) else data.decode("ascii")  # stored as received: base64
+
+    def get_records(self: KinesisResponse) -> str:
+        next_iterator, records, behind = self.kinesis_backend.get_records(
+            self._get_param("StreamARN"), self._get_param("ShardIterator"), self._get_param("Limit")
+        )
+        body: dict[str, Any] = {
+            "Records": [
+                {
+                    "Data": text(record.data),
+                    "PartitionKey": record.partition_key,
+                    "SequenceNumber": str(record.sequence_number),
+                    "ApproximateArrivalTimestamp": record.created_at,
+                }
+                for record in records
+            ],
+            "MillisBehindLatest": behind,
+        }
+        if next_iterator is not None:
+            body["NextShardIterator"] = next_iterator
+        return json.dumps(body)
+
+    def put_records(self: KinesisResponse) -> str:
+        reply = self.kinesis_backend.put_records(
+            self._get_param("StreamARN"), self._get_param("StreamName"), self._get_param("Records")
+        )
+        return json.dumps(reply)
+
+    KinesisResponse.get_records = get_records  # type: ignore[method-assign,assignment]
+    KinesisResponse.put_records = put_records  # type: ignore[method-assign,assignment]
+
+
+def patch_dynamodb_item_size() -> None:
+    """Check a new item's size once, not once per attribute.
+
+    moto 5.2.5 builds an item attribute by attribute, and each insert re-measures every attribute
+    already in it (the 400 KB limit): quadratic in the attributes, with nested maps re-walked
+    each time. The room totals carry dozens of attributes and maps. The sizes only grow, so the
+    final sum is the only check that can fail; it raises the same error.
+    """
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    def item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
+        self.hash_key = hash_key
+        self.range_key = range_key
+        values = {key: DynamoType(value) for key, value in attrs.items()}
+        if sum(bytesize(key) + value.size() for key, value in values.items()) > ITEM_SIZE_LIMIT:
+            raise ItemSizeTooLarge
+        self.attrs = LimitedSizeDict()
+        dict.update(self.attrs, values)  # later single-attribute updates keep moto's own check
+
+    Item.__init__ = item_init  # type: ignore[method-assign]
+
+
+ITEM_SIZE_LIMIT = 405_000  # moto's figure (DynamoDB's 400 KB, measured between 409 and 410 KB)
 
 
 def patch_dynamodb_query() -> None:
@@ -255,7 +327,9 @@ def serve(host: str, port: int) -> None:
     from moto.server import ThreadedMotoServer
 
     patch_kinesis_shards()
+    patch_kinesis_responses()
     patch_dynamodb_query()
+    patch_dynamodb_item_size()
     patch_dynamodb_transactions()
     patch_sqs_send()
     patch_backend_lookup()

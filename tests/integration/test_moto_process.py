@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -36,8 +37,12 @@ def test_shard_keeps_order_and_positions_across_many_puts(moto_server: LocalAws)
         )
         put += [r["SequenceNumber"] for r in reply["Records"]]
     assert [int(n) for n in put] == sorted(int(n) for n in put)  # increasing, none repeated
+    assert reply["FailedRecordCount"] == 0 and {r["ShardId"] for r in reply["Records"]} == {shard}
 
     everything = _records(kinesis, stream, shard, ShardIteratorType="TRIM_HORIZON")
+    arrived = [r["ApproximateArrivalTimestamp"] for r in everything]  # parsed by botocore as datetimes
+    assert arrived == sorted(arrived) and abs((datetime.now(UTC) - arrived[-1]).total_seconds()) < 60
+    assert set(everything[0]) == {"Data", "PartitionKey", "SequenceNumber", "ApproximateArrivalTimestamp"}
     assert [r["Data"] for r in everything] == [f"{b}-{i}".encode() for b in range(5) for i in range(10)]
     assert [r["SequenceNumber"] for r in everything] == put
 
@@ -206,3 +211,26 @@ def test_queue_counts_stay_right_around_sends(moto_server: LocalAws) -> None:
     ]
     counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
     assert counts == {names[0]: "5", names[1]: "2", names[2]: "1"}
+
+
+def test_item_size_limit_still_holds(moto_server: LocalAws) -> None:
+    """The single size check of the item patch refuses what DynamoDB refuses, and only that."""
+    dynamodb = boto3.client("dynamodb", region_name="eu-west-3")
+    table = f"patched-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    chunk = "x" * 50_000
+    fits = {"pk": {"S": "fits"}, **{f"a{i}": {"S": chunk} for i in range(7)}, "m": {"M": {"n": {"N": "1"}}}}
+    dynamodb.put_item(TableName=table, Item=fits)
+    assert dynamodb.get_item(TableName=table, Key={"pk": {"S": "fits"}})["Item"] == fits
+    too_big = {"pk": {"S": "big"}, **{f"a{i}": {"S": chunk} for i in range(9)}}
+    try:
+        dynamodb.put_item(TableName=table, Item=too_big)
+    except dynamodb.exceptions.ClientError as error:
+        assert "Item size has exceeded the maximum allowed size" in str(error)
+    else:
+        raise AssertionError("a 450 KB item was accepted")
