@@ -38,6 +38,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from livebase_local.gc_tuning import keep_collections_short
 from livebase_local.lambda_shapes import LambdaContext, kinesis_event, on_failure_record
 from livebase_local.mappings import EventSourceConfig
 from livebase_local.record_filters import RecordFilter
@@ -385,6 +386,7 @@ class EventSources:
 
     def run_forever(self, stop_event: threading.Event, idle_sleep: float = IDLE_POLL_SECONDS) -> None:
         """Every mapping at once, each with a worker per shard (see ``KinesisEventSource.run_forever``)."""
+        keep_collections_short()  # handlers are loaded: keep full collections off the records' path
         threads = [
             threading.Thread(target=source.run_forever, args=(stop_event, idle_sleep), daemon=True)
             for source in self.sources

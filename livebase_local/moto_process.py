@@ -326,6 +326,8 @@ def serve(host: str, port: int) -> None:
     """Run moto on ``host:port`` until standard input closes."""
     from moto.server import ThreadedMotoServer
 
+    from livebase_local.gc_tuning import keep_collections_short
+
     patch_kinesis_shards()
     patch_kinesis_responses()
     patch_dynamodb_query()
@@ -336,6 +338,7 @@ def serve(host: str, port: int) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request otherwise
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
+    keep_collections_short()  # stored records and items are many objects: see livebase_local.gc_tuning
     try:
         while sys.stdin.buffer.read(1024):  # the parent never writes; EOF means it has gone
             pass

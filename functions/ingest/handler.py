@@ -58,6 +58,8 @@ rooms = RoomStore(session.resource("dynamodb", config=retry_config()).Table(reso
 judged_minutes = JudgedMinutes()
 # This container's shard totals per (room, minute), so adding a batch needs no read first.
 shard_minutes = ShardMinutesCache()
+# Minutes after which every shard has delivered a minute (Kinesis iterator age alarm: 60 s).
+SETTLED_MINUTES = 5
 # How far back the detectors look when judging a minute.
 ALERT_SPAN = timedelta(
     minutes=1
@@ -140,17 +142,26 @@ def update_room_metrics(state: BatchState, first_failed: int | None) -> None:
     for room_id, minute in latest.items():
         judged = minute - timedelta(minutes=1)  # the last minute this batch may have completed
         if judged_minutes.newer(room_id, judged):
-            judge_minute(room_id, judged, state)
+            judge_minute(room_id, judged, shard_id, state)
             judged_minutes.mark(room_id, judged)
 
 
-def judge_minute(room_id: str, judged: datetime, state: BatchState) -> None:
-    """Checkpoint the room's concurrency at ``judged`` and send the alerts that minute raises."""
+def judge_minute(room_id: str, judged: datetime, shard_id: str, state: BatchState) -> None:
+    """Send the alerts the room's minute ``judged`` raises, and checkpoint a settled minute.
+
+    One container judges a room-minute (the first shard to see the next minute claims it), so a
+    minute boundary costs one read of the room's window, not one per shard. The checkpoint is
+    for a minute ``SETTLED_MINUTES`` back: by then every shard has delivered it, so it stays
+    right even when shards lag (it is what later judgements start counting concurrency from).
+    """
+    if not rooms.claim(room_id, judged, shard_id):
+        return
     series = rooms.series(room_id, judged - ALERT_SPAN, judged)
     if not series or series[-1].minute != judged:
         return
-    ttl = int((judged + timedelta(days=DEFAULT_TTL_DAYS)).timestamp())
-    rooms.checkpoint(room_id, series[-1], ttl)
+    if len(series) > SETTLED_MINUTES:
+        settled = series[-1 - SETTLED_MINUTES]
+        rooms.checkpoint(room_id, settled, int((settled.minute + timedelta(days=DEFAULT_TTL_DAYS)).timestamp()))
     for alert in evaluate_alerts(series, market):
         if rooms.first_time(room_id, judged, alert.key):
             put_events([alert_entry(alert, resources.event_bus_name)])

@@ -3,8 +3,10 @@
 One partition per room (``pk = ROOM#<room>``); sort keys:
 - ``MIN#<minute>Z#PART#<shard>``: what one shard has counted in a minute of the room, rewritten
   as its batches arrive, idempotent by sequence number (see ``livebase.shard_minutes``);
-- ``CONC#<minute>Z``: concurrent viewers at the end of a judged minute, so judging the next
-  minutes needs only a trailing window, not the whole show;
+- ``CONC#<minute>Z``: concurrent viewers at the end of a settled minute (a few minutes before the
+  one judged, so every shard has delivered it), so judging needs only a trailing window;
+- ``JUDGE#<minute>Z``: which shard's container judges the minute (one per room-minute, not one
+  per shard: judging reads the room's window, the costliest call of the consumer);
 - ``ALERT#<minute>Z#<alert key>``: written once (conditional put) so an alert goes out once even
   when its batch is redelivered.
 """
@@ -208,6 +210,30 @@ class RoomStore:
                 "expires_at": ttl_epoch,
             }
         )
+
+    def claim(self, room_id: str, minute: datetime, shard_id: str) -> bool:
+        """True for the shard whose container judges the room's minute: the first to ask, then only it.
+
+        The same shard may claim again: a batch that failed after claiming is redelivered to that
+        shard, and its new attempt judges the minute again (the checkpoint is overwritten with
+        the same value, the alert marks are once-only).
+        """
+        try:
+            self.table.put_item(
+                Item={
+                    "pk": f"ROOM#{room_id}",
+                    "sk": f"JUDGE#{_stamp(minute)}",
+                    "shard_id": shard_id,
+                    "expires_at": int((minute + timedelta(days=DEFAULT_TTL_DAYS)).timestamp()),
+                },
+                ConditionExpression="attribute_not_exists(sk) OR shard_id = :shard",
+                ExpressionAttributeValues={":shard": shard_id},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def first_time(self, room_id: str, minute: datetime, key: str) -> bool:
         """True once per (room, minute, alert key): the mark that an alert went out."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -99,3 +99,13 @@ def test_a_stale_cache_is_caught_by_the_condition_and_re_read(table: Any) -> Non
     result = store.accumulate(batches[2], old)  # this one still holds batch 0's totals
     assert result.written == len(batches[2].partials) and not result.overlaps
     assert stored_minutes(table)["metrics"] == metrics_from_batches(batches)
+
+
+def test_one_shard_judges_each_room_minute_and_may_judge_it_again(table: Any) -> None:
+    store = RoomStore(table)
+    minute = datetime(2026, 11, 11, 20, 5, tzinfo=UTC)
+    assert store.claim("room-a", minute, "shardId-000000000001")
+    assert not store.claim("room-a", minute, "shardId-000000000002")  # another shard's container
+    assert store.claim("room-a", minute, "shardId-000000000001")  # its batch redelivered: judge again
+    assert store.claim("room-b", minute, "shardId-000000000002")  # rooms and minutes are separate
+    assert store.claim("room-a", minute + timedelta(minutes=1), "shardId-000000000002")
