@@ -13,17 +13,17 @@ the stream's two consumers in-process (ingest and orders, as ``livebase up`` doe
    moto server process's (which serves the calls; read from ``/proc``). The pure-validation
    path comes from ``benchmarks/ingest_validation.py``.
 2. **End to end**: a producer thread puts ``--rate`` (1,000) events/s for ``--seconds`` (25) in
-   ``put_records`` calls every 100 ms; the event-source runner (``EventSources.run_forever``,
-   the mapping's batch size, a worker and handler instance per shard, as ``livebase up``) runs
-   beside it. The simulated records are re-stamped to the moment they are put (see ``live``).
-   Some records are probes: a like in room
-   ``sea-probe`` stamped "now"; a poller queries that room's partials and a probe counts as
-   visible once a partial of its shard covers its sequence number. Latency is from just before
-   its ``put_records`` call to the poll that saw it.
+   ``put_records`` calls every 100 ms; the event-source runner (``EventSources.run_forever``:
+   both mappings with their own settings, a worker and handler instance per shard and function,
+   as ``livebase up``) runs beside it. The simulated records are re-stamped to the moment they
+   are put (see ``live``). Some records are probes: a like in room ``sea-probe`` stamped "now";
+   a poller reads that room's shard totals and a probe counts as visible once the total of its
+   shard covers its sequence number. Latency is from just before its ``put_records`` call to
+   the poll that saw it. Use ``--seconds 90`` or more to cross minute boundaries (judging).
 
 moto runs in processes of its own (:mod:`livebase_local.moto_process`: one for Kinesis, one for the
 rest), as in ``livebase up``; the producer, runner, handlers and poller share this one. Locally
-moto's own costs dominate (about 10 ms of Python per call under load; shared/README.md).
+moto's own costs dominate (about 5-10 ms of Python per call under load; shared/README.md).
 
     .venv/bin/python benchmarks/ingest.py [--records 10000] [--rate 1000] [--seconds 25] [--profile]
 """

@@ -3,7 +3,7 @@
 A second consumer of the live-event stream, beside ingest. Its event-source mapping filters on
 the event type, so Lambda invokes it only with order events; an order costs a handful of
 DynamoDB and EventBridge calls, and on its own consumer that work never holds back the room
-metrics of the likes and joins around it (see docs/architecture.md).
+metrics of the likes and joins around it (see ``infra_cdk/constructs/live_ingest.py``).
 
 Kinesis batch with partial failures: a record that fails for a transient reason is reported and
 redelivered. A record that does not validate is skipped here: ingest sees the same record and
