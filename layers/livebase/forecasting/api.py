@@ -7,12 +7,13 @@ The stated rules, in order:
    rolling-origin validation on the last `horizon` points).
 4. Intermittent demand (ADI > 4/3) -> Croston / SBA / TSB, chosen by in-sample one-step MSE.
 5. Otherwise the smooth pool (:mod:`pool`): one member per family, as in the ETS + ARIMA +
-   Theta average that wins M-competitions: dynamic optimised Theta on the logged, classically
-   deseasonalised series; ETS chosen by AICc among SES, damped trend and Holt-Winters (seasonal)
-   forms on logs; seasonal ARIMA(p,0,0)(P,1,0) with drift on logs. The forecast is their mean
-   (substitutes when a member cannot be fitted: zeros, short history). `selection="validate"` instead picks one
-   member or the combination by rolling-origin validation (scaled MAE over 2 origins); on the M3
-   monthly development set the fixed combination was more accurate.
+   Theta average that wins M-competitions: dynamic optimised Theta on the classically
+   deseasonalised series, on logs and on the data (two members); ETS chosen by AICc among SES,
+   damped trend and Holt-Winters (seasonal) forms on logs; seasonal ARIMA(p,0,0)(P,1,0) with
+   drift on logs. The forecast is their mean (substitutes when a member cannot be fitted: zeros,
+   short history). `selection="validate"` instead picks one member or the combination by
+   rolling-origin validation (scaled MAE over 2 origins); on the M3 monthly development set the
+   fixed combination was more accurate.
 """
 
 from __future__ import annotations
