@@ -84,6 +84,18 @@ def test_additive_decomposition_when_there_are_zeros() -> None:
     assert deseason.active and not deseason.multiplicative
 
 
+def test_deseasonaliser_on_logs_is_additive_with_median_indices() -> None:
+    t = np.arange(96)
+    pattern = np.log(1 + 0.25 * np.cos(2 * np.pi * t / 12))
+    logs = np.log(100.0) + 0.01 * t + pattern
+    logs[30] += 2.0  # one outlying month (phase 6) must not shift its phase's index
+    deseason = Deseasonaliser(logs, 12, logs=True)
+    assert deseason.active and not deseason.multiplicative
+    truth = pattern[:12] - pattern[:12].mean()
+    assert deseason.indices == pytest.approx(truth, abs=0.02)
+    assert seasonal_indices(logs, 12, multiplicative=False)[6] - truth[6] > 0.2  # the mean is pulled
+
+
 def test_arima_finds_ar_structure_in_differences() -> None:
     d = np.zeros(300)
     for t in range(1, 300):

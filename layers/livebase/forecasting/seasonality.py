@@ -42,27 +42,32 @@ def _centred_moving_average(y: FloatArray, m: int) -> FloatArray:
     return out
 
 
-def seasonal_indices(y: FloatArray, season_length: int, multiplicative: bool) -> FloatArray:
-    """Per-phase indices (phase 0 = the first observation), normalised to mean 1 (or 0)."""
+def seasonal_indices(y: FloatArray, season_length: int, multiplicative: bool, robust: bool = False) -> FloatArray:
+    """Per-phase indices (phase 0 = the first observation), normalised to mean 1 (or 0); per-phase
+    medians instead of means when robust (one outlying season does not shift the pattern)."""
     m = season_length
     trend = _centred_moving_average(y, m)
     detrended = y / trend if multiplicative else y - trend
     phases = np.arange(y.size) % m
     valid = np.isfinite(detrended)
-    indices = np.array([detrended[valid & (phases == p)].mean() for p in range(m)])
+    centre = np.median if robust else np.mean
+    indices = np.array([centre(detrended[valid & (phases == p)]) for p in range(m)])
     return indices / indices.mean() if multiplicative else indices - indices.mean()
 
 
 class Deseasonaliser:
-    """Removes and restores a classical seasonal pattern (identity when not seasonal)."""
+    """Removes and restores a classical seasonal pattern (identity when not seasonal).
 
-    def __init__(self, y: FloatArray, season_length: int, test: bool = True) -> None:
+    `logs`: y are logarithms; the pattern is additive there (multiplicative on the data) and
+    its indices are per-phase medians (M3 monthly, pool.py DECISIONS round 4)."""
+
+    def __init__(self, y: FloatArray, season_length: int, test: bool = True, logs: bool = False) -> None:
         self.m = season_length
         self.n = y.size
-        self.multiplicative = bool(np.all(y > 0))
+        self.multiplicative = not logs and bool(np.all(y > 0))
         self.active = is_seasonal(y, season_length) if test else (season_length > 1 and y.size >= 2 * season_length)
         if self.active:
-            self.indices = seasonal_indices(y, season_length, self.multiplicative)
+            self.indices = seasonal_indices(y, season_length, self.multiplicative, robust=logs)
             if self.multiplicative and np.any(self.indices <= 0):
                 self.multiplicative = False
                 self.indices = seasonal_indices(y, season_length, False)
