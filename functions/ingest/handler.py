@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from livebase.alerts import evaluate as evaluate_alerts
 from livebase.alerts import to_eventbridge_entry as alert_entry
+from livebase.bus import put_all
 from livebase.config import Market
 from livebase.events import AnyLiveEvent, parse_event
 from livebase.inventory import retry_config
@@ -86,11 +87,7 @@ class BatchState:
 
 
 def put_events(entries: list[dict[str, Any]]) -> None:
-    for start in range(0, len(entries), 10):
-        response = events_client.put_events(Entries=entries[start : start + 10])
-        if response.get("FailedEntryCount"):
-            codes = {e.get("ErrorCode") for e in response["Entries"] if e.get("ErrorCode")}
-            raise RuntimeError(f"EventBridge refused {response['FailedEntryCount']} entries: {codes}")
+    put_all(events_client, entries)
 
 
 def quarantine(record: KinesisStreamRecord, reason: str, state: BatchState) -> None:

@@ -32,6 +32,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from livebase.bus import put_all
 from livebase.config import Market
 from livebase.events import ORDER_EVENT_TYPES, OrderCancelled, OrderPlaced, Refund, parse_event
 from livebase.inventory import (
@@ -76,11 +77,7 @@ class BatchState:
 
 
 def put_events(entries: list[dict[str, Any]]) -> None:
-    for start in range(0, len(entries), 10):
-        response = events_client.put_events(Entries=entries[start : start + 10])
-        if response.get("FailedEntryCount"):
-            codes = {e.get("ErrorCode") for e in response["Entries"] if e.get("ErrorCode")}
-            raise RuntimeError(f"EventBridge refused {response['FailedEntryCount']} entries: {codes}")
+    put_all(events_client, entries)
 
 
 @idempotent_function(
