@@ -50,9 +50,15 @@ def submit_forecast_job(
     run_date: str,
     scale: ScaleOut,
     *,
+    forecasts_table: str | None = None,
     session: boto3.Session | None = None,
 ) -> ProcessingJob:
-    """Start the market's forecast job in the market's own region; returns the job resource."""
+    """Start the market's forecast job in the market's own region; returns the job resource.
+
+    With ``forecasts_table`` (the market stack's ``ForecastsTableName``) the job also writes the
+    latest forecast per SKU there, as the nightly flow does; ``scale.role_arn`` then needs
+    ``dynamodb:BatchWriteItem`` on that table and use of the market key.
+    """
     session = session or boto3.Session(region_name=market.region)
     if session.region_name != market.region:
         raise ValueError(f"market {market.id} forecasts run in {market.region}, not {session.region_name}")
@@ -70,6 +76,9 @@ def submit_forecast_job(
                 "/opt/ml/processing/input",
                 "--output",
                 "/opt/ml/processing/output",
+                "--run-date",
+                run_date,
+                *(["--forecasts-table", forecasts_table] if forecasts_table else []),
             ],
         ),
         processing_resources=ProcessingResources(

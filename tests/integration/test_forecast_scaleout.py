@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from pathlib import Path
 
 import boto3
@@ -11,6 +13,7 @@ import pytest
 
 from flows.demand_forecasting_job import main as job_main
 from flows.forecast_scaleout import ScaleOut, job_name, submit_forecast_job
+from flows.stored_forecast_io import read_items
 from livebase.config import load_markets
 from livebase_local.moto_server import LocalAws
 
@@ -22,7 +25,7 @@ def test_forecast_job_is_created_in_the_markets_own_region(moto_server: LocalAws
     scale = ScaleOut(image_uri="000000000000.dkr.ecr.eu-central-1.amazonaws.com/livebase:1",
                      role_arn="arn:aws:iam::000000000000:role/livebase-eu-forecast")  # fmt: skip
     key = "arn:aws:kms:eu-central-1:000000000000:key/test"
-    submit_forecast_job(eu, "livebase-eu-lake", key, "2026-11-25", scale)
+    submit_forecast_job(eu, "livebase-eu-lake", key, "2026-11-25", scale, forecasts_table="livebase-eu-forecasts")
     described = boto3.client("sagemaker", region_name="eu-central-1").describe_processing_job(
         ProcessingJobName=job_name(eu, "2026-11-25")
     )
@@ -31,6 +34,9 @@ def test_forecast_job_is_created_in_the_markets_own_region(moto_server: LocalAws
     assert described["ProcessingOutputConfig"]["KmsKeyId"] == key
     # moto's DescribeProcessingJob leaves out ProcessingResources; the volume key is set in the request.
     assert described["AppSpecification"]["ContainerEntrypoint"][-1] == "flows.demand_forecasting_job"
+    arguments = described["AppSpecification"]["ContainerArguments"]
+    assert arguments[arguments.index("--forecasts-table") + 1] == "livebase-eu-forecasts"
+    assert arguments[arguments.index("--run-date") + 1] == "2026-11-25"
     elsewhere = boto3.client("sagemaker", region_name="us-west-2").list_processing_jobs()["ProcessingJobSummaries"]
     assert not elsewhere
 
@@ -56,3 +62,28 @@ def test_job_entry_point_forecasts_every_series_and_keeps_bad_ones_with_a_reason
     good = result[result["id"] != "SKU-BAD"]
     assert len(good) == 3 * 14 and (good["mean"] >= 0).all()
     assert result.loc[result["id"] == "SKU-BAD", "error"].notna().all()
+
+
+def test_job_entry_point_also_fills_the_forecasts_table(
+    moto_server: LocalAws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")  # a processing job runs in the market's region
+    dynamodb = boto3.client("dynamodb", region_name="eu-central-1")
+    table = f"forecasts-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "sku", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "sku", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    days = pd.date_range("2026-08-01", periods=100, freq="D")
+    rng = np.random.default_rng(5)
+    frames = [pd.DataFrame({"id": f"SKU-{n}", "ds": days, "y": rng.poisson(4 + n, len(days))}) for n in range(2)]
+    bad = pd.DataFrame({"id": "SKU-BAD", "ds": days[:5], "y": [float("nan")] * 5})
+    (tmp_path / "in").mkdir()
+    pd.concat([*frames, bad]).to_csv(tmp_path / "in" / "part-0.csv", index=False)
+    assert job_main(["--market", "eu", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"),
+                     "--horizon", "7", "--forecasts-table", table, "--run-date", "2026-11-09"]) == 0  # fmt: skip
+    stored = read_items(dynamodb, table, ["SKU-0", "SKU-1", "SKU-BAD"])
+    assert set(stored.forecasts) == {"SKU-0", "SKU-1"}  # a failed series is left to the fallbacks
+    assert all(f.run_date == date(2026, 11, 9) and len(f.mean) == 7 for f in stored.forecasts.values())
