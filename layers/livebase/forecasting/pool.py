@@ -66,6 +66,12 @@ equal or not, or dropping the worst) 12.88/0.793 at best. Confirmation (not used
 14.20/1.029, Tourism 18.54/1.494 (AutoETS 19.09/1.531: now ahead); 120-series subsets M1
 17.12/1.144, Tourism 18.14/1.434 (average 16.97/1.125, 17.91/1.395: still lost). CPU 0.039 (M1) /
 0.109 (Tourism) s/series.
+Round 5 (default 12.81/0.789; 1071 13.30/0.825), nothing better on both partitions in both
+measures, so nothing adopted: ARIMA(p,1,0) on deseasonalised logs as the ARIMA member
+13.29/0.812 (13.66/0.843), as a fifth 12.98/0.793; sarima on the raw data 13.32/0.791; the CSS
+seasonal ARIMA as the ARIMA member 12.93/0.799, as a fifth 12.81/0.788 (1071 13.33/0.826: worse),
+averaged with sarima 12.83/0.791 (13.29/0.826); auto_ets with log forms only for positive series
+12.80/0.790 (13.32/0.827).
 """
 
 from __future__ import annotations
