@@ -13,15 +13,14 @@ Kinesis event shapes, honouring the mapping's settings:
   isolated before the retry budget is spent on it);
 * after ``maximum_retry_attempts`` retries, or once records are older than
   ``maximum_record_age_seconds``, an on-failure record (Lambda's shape plus ``errorMessage``)
-  goes to the SQS DLQ and the shard moves on.
+  goes to the SQS DLQ and the shard moves on;
+* filter criteria: records no pattern matches never reach the handler (``record_filters``).
 
-Nothing is lost: every record read either succeeds or is named in a DLQ message.
-
-``run_forever`` (``livebase up``) works each shard in its own thread, as Lambda runs one
-invocation per shard at a time: a busy shard's orders do not hold up another shard's rooms.
-With a ``handler_factory`` each shard gets its own handler instance, as each concurrent Lambda
-invocation gets its own container. ``poll_once`` and ``drain`` step the shards in turn
-(deterministic, for tests and one-shot commands).
+Nothing is lost: every record read succeeds, is filtered out, or is named in a DLQ message.
+``run_forever`` (``livebase up``) works each shard in its own thread and, with a
+``handler_factory``, its own handler instance, as Lambda runs one invocation per shard at a time
+in its own container. ``poll_once`` and ``drain`` step the shards in turn (deterministic, for
+tests and one-shot commands).
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,9 +66,6 @@ class Counters:
     handler_errors: int = 0  # invocations that raised
     partial_failures: int = 0  # invocations that reported batchItemFailures
     dlq_messages: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
 
 
 @dataclass
@@ -126,7 +122,6 @@ class KinesisEventSource:
         self._shards_listed = 0.0
         self._lock = threading.Lock()
 
-    # -- reading ---------------------------------------------------------------------------
     def _refresh_shards(self) -> None:
         """Pick up shards (resharding) every few seconds, not on every poll."""
         if self._shards and time.monotonic() - self._shards_listed < _SHARD_REFRESH_SECONDS:
@@ -172,7 +167,6 @@ class KinesisEventSource:
                 self.counters.filtered += len(records) - len(kept)
         return len(records)
 
-    # -- invoking --------------------------------------------------------------------------
     def _handler_for(self, shard_id: str) -> Handler:
         """The shard's own handler instance (its "container") when there is a factory."""
         if self.handler_factory is None:
@@ -294,7 +288,6 @@ class KinesisEventSource:
         self.last_errors.append(f"{shard.shard_id}: retrying {len(retry)} record(s): {outcome.reason}")
         return len(done)
 
-    # -- driving ---------------------------------------------------------------------------
     def _step(self, shard: _Shard) -> int:
         """Fetch for one shard and run at most one batch; returns records fetched plus settled."""
         progress = self._fill(shard)
