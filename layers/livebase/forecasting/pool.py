@@ -173,22 +173,15 @@ def _deseasonalised_members(
         pool.sigma[prefix + "ses"],
         pool.residuals[prefix + "ses"],
     )
-    dotm = fit_dynamic_theta(z)
-    if dotm is not None:
-        pool.put(
-            prefix + "dotm",
-            deseason.restore(dotm.forecast(horizon)),
-            dotm.sigma(horizon) * scale,
-            dotm.residuals * in_sample,
-        )
-    arima = fit_arima(z) if with_arima else None
-    if arima is not None:
-        pool.put(
-            prefix + "arima",
-            deseason.restore(arima.forecast(horizon)),
-            arima.sigma(horizon) * scale,
-            arima.residuals * in_sample,
-        )
+    fitted = {"dotm": fit_dynamic_theta(z), "arima": fit_arima(z) if with_arima else None}
+    for name, member in fitted.items():
+        if member is not None:  # too short or degenerate for this member
+            pool.put(
+                prefix + name,
+                deseason.restore(member.forecast(horizon)),
+                member.sigma(horizon) * scale,
+                member.residuals * in_sample,
+            )
     return deseason
 
 
