@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,3 +71,16 @@ def local_aws(moto_server: LocalAws, cdk_assembly: Path) -> LocalAwsStack:
     deployments = deploy_assembly(cdk_assembly, LOCAL_MARKETS)
     seconds = time.perf_counter() - started
     return LocalAwsStack(moto_server, moto_server.endpoint_url, cdk_assembly, deployments, seconds)
+
+
+def string_keyed_table(dynamodb: Any, prefix: str, hash_key: str, range_key: str | None = None) -> str:
+    """An on-demand table with string keys and a unique name (the session's moto is shared); its name."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    keys = [k for k in (hash_key, range_key) if k]
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": k, "KeyType": t} for k, t in zip(keys, ("HASH", "RANGE"), strict=False)],
+        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in keys],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name

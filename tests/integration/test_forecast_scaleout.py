@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from flows.forecast_scaleout import ScaleOut, job_name, submit_forecast_job
 from flows.stored_forecast_io import read_items
 from livebase.config import load_markets
 from livebase_local.moto_server import LocalAws
+from tests.integration.conftest import string_keyed_table
 
 MARKETS = load_markets()
 
@@ -69,13 +69,7 @@ def test_job_entry_point_also_fills_the_forecasts_table(
 ) -> None:
     monkeypatch.setenv("AWS_REGION", "eu-central-1")  # a processing job runs in the market's region
     dynamodb = boto3.client("dynamodb", region_name="eu-central-1")
-    table = f"forecasts-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "sku", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "sku", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    table = string_keyed_table(dynamodb, "forecasts", "sku")
     days = pd.date_range("2026-08-01", periods=100, freq="D")
     rng = np.random.default_rng(5)
     frames = [pd.DataFrame({"id": f"SKU-{n}", "ds": days, "y": rng.poisson(4 + n, len(days))}) for n in range(2)]

@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 
 from livebase_local.moto_server import LocalAws, free_port, is_moto
+from tests.integration.conftest import string_keyed_table
 
 
 def _records(kinesis: Any, stream: str, shard: str, **position: str) -> list[dict[str, Any]]:
@@ -126,22 +127,8 @@ def test_query_reads_its_partition_and_keeps_dynamodb_semantics(moto_server: Loc
 def test_transactions_roll_back_the_items_they_touched(moto_server: LocalAws) -> None:
     """The item-level backup of the transaction patch undoes exactly what a failed transaction did."""
     dynamodb = boto3.client("dynamodb", region_name="eu-west-3")
-    ranged, plain = f"tx-r-{uuid.uuid4().hex[:8]}", f"tx-p-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(
-        TableName=ranged,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    dynamodb.create_table(
-        TableName=plain,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    ranged = string_keyed_table(dynamodb, "tx-r", "pk", "sk")
+    plain = string_keyed_table(dynamodb, "tx-p", "id")
     dynamodb.put_item(TableName=ranged, Item={"pk": {"S": "room"}, "sk": {"S": "old"}, "n": {"N": "1"}})
     dynamodb.put_item(TableName=plain, Item={"id": {"S": "stock"}, "left": {"N": "5"}})
 
@@ -216,13 +203,7 @@ def test_queue_counts_stay_right_around_sends(moto_server: LocalAws) -> None:
 def test_item_size_limit_still_holds(moto_server: LocalAws) -> None:
     """The single size check of the item patch refuses what DynamoDB refuses, and only that."""
     dynamodb = boto3.client("dynamodb", region_name="eu-west-3")
-    table = f"patched-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    table = string_keyed_table(dynamodb, "patched", "pk")
     chunk = "x" * 50_000
     fits = {"pk": {"S": "fits"}, **{f"a{i}": {"S": chunk} for i in range(7)}, "m": {"M": {"n": {"N": "1"}}}}
     dynamodb.put_item(TableName=table, Item=fits)
