@@ -5,6 +5,7 @@ read daily sales, stock, open purchase orders and the supplier catalogue; decide
 the (s, S) policy on a forecast: the nightly one from the market's Forecasts table when it is
 fresh (``livebase.stored_forecasts``, read once per chunk), else one made here
 (``livebase.forecasting``), else the trailing mean, the source and the reason recorded per SKU;
+the last 7 days' sales against what the nightly runs forecast for them (the stored ``past``);
 fit each supplier's budget; write one purchase order per supplier and announce it on the bus;
 hand placed orders to the WMS queue; publish a decisions table and a stock-trajectory plot for
 ops. Tasks are coarse: per market, and per chunk of SKUs to decide.
@@ -14,7 +15,7 @@ Runs hourly and on ``stock.low`` (see ``flows/deployments.py`` and ``flows/trigg
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated
 
@@ -51,6 +52,7 @@ from livebase.replenishment.history import abc_classes, daily_units, history_win
 from livebase.stored_forecasts import StoredForecast
 
 SKU_CHUNK = 250  # SKUs per decide task: a market of 10k SKUs is 40 task runs, not 10k
+RECENT_DAYS = 7  # whole days of sales set against what was forecast for them
 
 
 class MarketDemand(BaseModel):
@@ -177,6 +179,17 @@ def demand_for(
         return trailing_mean(history), "; ".join(notes)
 
 
+def recent_sales_and_forecast(
+    history: list[int], stored: StoredForecast | None, as_of: date, days: int = RECENT_DAYS
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Sales of the last ``days`` whole days (history ends with today, partial) and what the
+    nightly runs forecast for them; both empty when that forecast is not known for every day."""
+    if stored is None or len(history) <= days:
+        return (), ()
+    forecast = stored.forecast_for(as_of - timedelta(days=days), days)
+    return (tuple(float(x) for x in history[-days - 1 : -1]), forecast) if forecast else ((), ())
+
+
 @task(name="decide-sku-chunk")
 def decide_chunk(
     market_id: str, skus: list[SkuSeries], catalogue: Catalogue, horizon_days: int, run_date: date
@@ -188,10 +201,11 @@ def decide_chunk(
         demand, note = demand_for(item.daily_units, horizon_days, stored.get(item.sku), run_date)
         note = "; ".join(n for n in (unread.get(item.sku, ""), note) if n)
         lead_time, supply, _ = catalogue.terms_for(item.sku)
+        recent_sales, recent_forecast = recent_sales_and_forecast(item.daily_units, stored.get(item.sku), run_date)
         decision = decide(PolicyInput(
             sku=item.sku, market=market_id, sku_class=item.sku_class, demand=demand,
             lead_time=lead_time, supply=supply, on_hand=item.on_hand, on_order=item.on_order,
-            backorders=item.backorders,
+            backorders=item.backorders, recent_sales=recent_sales, recent_forecast=recent_forecast,
         ))  # fmt: skip
         decisions.append(replace(decision, reasons=(*decision.reasons, note)) if note else decision)
     return decisions

@@ -40,8 +40,15 @@ def client(resources: MarketResources) -> Any:
 
 
 def write_items(dynamodb: Any, table: str, forecasts: Iterable[StoredForecast], sleep: Sleep = time.sleep) -> int:
-    """Put (overwrite) one item per SKU; the number of items written."""
+    """Put (overwrite) one item per SKU, carrying forward what the item it replaces forecast for
+    the days now past (``StoredForecast.past``); the number of items written."""
     latest = {f.sku: f for f in forecasts}  # one put per key: a batch refuses duplicate keys
+    try:
+        previous = read_items(dynamodb, table, list(latest), sleep=sleep).forecasts if latest else {}
+    except StoredForecastError as error:  # the past is a refinement: today's forecasts still land
+        print(f"{table}: earlier forecasts unreadable ({error}); items written without their past")
+        previous = {}
+    latest = {sku: f.carrying_past_of(previous.get(sku)) for sku, f in latest.items()}
     try:
         return put_all(dynamodb, table, [to_item(latest[sku]) for sku in sorted(latest)], sleep=sleep)
     except UnprocessedError as error:

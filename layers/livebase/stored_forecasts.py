@@ -5,18 +5,24 @@ and needs one SKU's latest forecast in milliseconds, not a re-fit. The nightly
 ``demand-forecasting`` flow overwrites each SKU's item (key ``sku``); the CSV per run date stays
 the history. Items expire (TTL ``expires_at``) so a SKU that stopped selling does not keep a
 stale forecast. Pure encoding here; the reads and writes are in ``flows/``.
+
+Each item also carries ``past``: what earlier nights forecast for the days before ``start``
+(each day as last forecast before it came). Replenishment sets recent sales against it and
+scales demand when sales run well below or above forecast; without it that check needs the
+forecast history in the data lake, a read of every SKU's CSV per run.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 TTL_DAYS = 7  # a forecast older than a week is not used, so it need not be kept
 MAX_AGE_DAYS = 2  # replenishment uses a stored forecast made at most this many days ago
+PAST_DAYS = 14  # days of past forecasts an item carries (replenishment compares the last 7)
 
 
 @dataclass(frozen=True)
@@ -32,11 +38,33 @@ class StoredForecast:
     lower: tuple[float, ...]
     upper: tuple[float, ...]
     sigma: tuple[float, ...]
+    past: tuple[float, ...] = ()  # forecasts earlier runs made for the days just before ``start``
 
     def __post_init__(self) -> None:
         lengths = {len(self.mean), len(self.lower), len(self.upper), len(self.sigma)}
         if len(lengths) != 1 or not self.mean:
             raise ValueError(f"forecast of {self.sku}: mean, lower, upper and sigma need one equal, non-zero length")
+
+    def forecast_for(self, first: date, days: int) -> tuple[float, ...]:
+        """What was forecast for ``days`` days from ``first`` on (past or ahead), or () when any is missing."""
+        offset = (first - self.start).days + len(self.past)
+        known = self.past + self.mean
+        if offset < 0 or days < 1 or offset + days > len(known):
+            return ()
+        return known[offset : offset + days]
+
+    def carrying_past_of(self, previous: StoredForecast | None, keep_days: int = PAST_DAYS) -> StoredForecast:
+        """This forecast with the last ``keep_days`` days before ``start`` that ``previous`` forecast.
+
+        The past is one unbroken run of days ending the day before ``start``: when ``previous``
+        did not reach that day (runs missed for longer than its horizon) there is none.
+        """
+        if previous is None or previous.sku != self.sku or previous.start >= self.start:
+            return self
+        known_from = previous.start - timedelta(days=len(previous.past))
+        first = max(known_from, self.start - timedelta(days=keep_days))
+        past = previous.forecast_for(first, (self.start - first).days)
+        return replace(self, past=past)
 
     def window(self, as_of: date, days: int, max_age_days: int = MAX_AGE_DAYS) -> StoredForecast | None:
         """The next ``days`` days from ``as_of`` on, or None when stale, made after ``as_of``, or too short.
@@ -55,6 +83,7 @@ class StoredForecast:
         return StoredForecast(
             self.sku, self.run_date, begin, self.model, self.level,
             self.mean[cut], self.lower[cut], self.upper[cut], self.sigma[cut],
+            self.past + self.mean[:skip],
         )  # fmt: skip
 
 
@@ -75,6 +104,7 @@ def to_item(forecast: StoredForecast, ttl_days: int = TTL_DAYS) -> dict[str, Any
         "lower": _numbers(forecast.lower),
         "upper": _numbers(forecast.upper),
         "sigma": _numbers(forecast.sigma),
+        "past": _numbers(forecast.past),
         "expires_at": {"N": str(int(expires.timestamp()))},
     }
 
@@ -91,6 +121,7 @@ def from_item(item: Mapping[str, Any]) -> StoredForecast:
             sku=sku, run_date=date.fromisoformat(item["run_date"]["S"]), start=date.fromisoformat(item["start"]["S"]),
             model=item["model"]["S"], level=float(item["level"]["N"]), mean=floats("mean"), lower=floats("lower"),
             upper=floats("upper"), sigma=floats("sigma"),
+            past=floats("past") if "past" in item else (),  # items written before past was kept
         )  # fmt: skip
     except (KeyError, TypeError) as error:
         raise ValueError(f"stored forecast of {sku} is malformed: missing {error}") from None

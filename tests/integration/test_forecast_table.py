@@ -64,13 +64,19 @@ def test_replenishment_plans_on_the_nightly_forecast_stored_in_its_market(
     assert sea.region != eu.region
     tag = uuid.uuid4().hex[:6].upper()
     fresh, stale, failed = f"SKU-FC-NEW-{tag}", f"SKU-FC-OLD-{tag}", f"SKU-FC-ERR-{tag}"
+    slumped = f"SKU-FC-SLUMP-{tag}"
     today = datetime.now(UTC).date()
-    seed_stock(sea, {fresh: 2, stale: 2, failed: 2})
-    _seed_daily_orders(sea, [fresh, stale, failed], 14)
+    seed_stock(sea, {fresh: 2, stale: 2, failed: 2, slumped: 2})
+    _seed_daily_orders(sea, [fresh, stale, failed, slumped], 14)
+    for nights_ago in range(8, 0, -1):  # each night's write carries what the nights before forecast
+        night = today - timedelta(days=nights_ago)
+        assert write_forecast_items("sea", from_rows(_rows(slumped, night), night, DEFAULT_LEVEL)) == 1
 
     # the nightly flow's writer: a SKU whose forecast failed is not stored; one from 5 nights ago is stale
-    tonight = from_rows([*_rows(fresh, today), *_rows(failed, today, error="too short")], today, DEFAULT_LEVEL)
-    assert write_forecast_items("sea", tonight) == 1
+    tonight = from_rows(
+        [*_rows(fresh, today), *_rows(failed, today, error="too short"), *_rows(slumped, today)], today, DEFAULT_LEVEL
+    )
+    assert write_forecast_items("sea", tonight) == 2
     five_nights_ago = today - timedelta(days=5)
     assert write_forecast_items("sea", from_rows(_rows(stale, five_nights_ago), five_nights_ago, 0.95)) == 1
     stored = _get(sea, fresh)
@@ -94,6 +100,31 @@ def test_replenishment_plans_on_the_nightly_forecast_stored_in_its_market(
     assert "stale or shorter than 7 d" in rows[stale].reasons
     assert rows[failed].demand_source.startswith("forecast:inline: ")
     assert "nightly" not in rows[failed].reasons
+    # 3 units a day sold against 10 forecast by the last 7 nights: demand scaled down (to the 0.5 floor)
+    slump_item = _get(sea, slumped)
+    assert slump_item is not None and from_item(slump_item).past == (NIGHTLY_MEAN,) * 8
+    assert rows[fresh].demand_per_day == NIGHTLY_MEAN  # tonight's first item: no past, no scaling
+    assert "sales running at 30% of forecast over 7 d" in rows[slumped].reasons
+    assert rows[slumped].demand_per_day == NIGHTLY_MEAN * 0.5
+
+
+def test_recent_sales_are_set_against_what_was_forecast_for_the_same_days() -> None:
+    from flows.order_to_replenish import recent_sales_and_forecast
+    from livebase.stored_forecasts import StoredForecast
+
+    as_of = date(2026, 11, 25)
+    stored = StoredForecast(
+        sku="S", run_date=as_of, start=as_of + timedelta(days=1), model="m", level=0.95, mean=(9.0,) * 3,
+        lower=(1.0,) * 3, upper=(20.0,) * 3, sigma=(4.0,) * 3, past=(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0),
+    )  # fmt: skip
+    # past: the 18th .. the 25th; history: the 16th .. the 25th, today (5) partial and left out
+    history = [0, 0, 11, 12, 13, 14, 15, 16, 17, 5]
+    assert recent_sales_and_forecast(history, stored, as_of, days=7) == (
+        (11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0), (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0)
+    )  # fmt: skip
+    assert recent_sales_and_forecast(history, stored, as_of, days=9) == ((), ())  # the 16th was not forecast
+    assert recent_sales_and_forecast(history[-5:], stored, as_of, days=7) == ((), ())  # too little history
+    assert recent_sales_and_forecast(history, None, as_of) == ((), ())
 
 
 def _read_fails(market_id: str, skus: list[str]) -> Any:

@@ -71,6 +71,34 @@ def test_unequal_or_empty_columns_are_refused() -> None:
         StoredForecast("SKU-1", RUN, RUN, "m", 0.95, (), (), (), ())
 
 
+def test_past_forecasts_are_carried_from_night_to_night() -> None:
+    first = _forecast()  # made on the 20th: 10, 11, 12, ... from the 21st
+    second = replace(_forecast(run_date=RUN + timedelta(days=1)), mean=tuple(20.0 + d for d in range(28)))
+    third = replace(_forecast(run_date=RUN + timedelta(days=2)), mean=tuple(30.0 + d for d in range(28)))
+    carried = third.carrying_past_of(second.carrying_past_of(first))
+    assert carried.past == (10.0, 20.0)  # the 21st as forecast on the 20th, the 22nd on the 21st
+    assert carried.forecast_for(RUN + timedelta(days=1), 3) == (10.0, 20.0, 30.0)
+    assert carried.forecast_for(RUN, 2) == ()  # the 20th was never forecast
+    assert from_item(to_item(carried)) == carried
+
+
+def test_past_is_bounded_and_cut_where_a_run_did_not_reach() -> None:
+    first = _forecast()
+    three_weeks_on = _forecast(run_date=RUN + timedelta(days=21))  # 20 nights missed, within the 28-day horizon
+    carried = three_weeks_on.carrying_past_of(first, keep_days=14)
+    assert carried.past == first.mean[7:21]  # its start is the first run's day 21: days 7..20 before it
+    too_late = _forecast(run_date=RUN + timedelta(days=40))  # beyond the first run's horizon: no past
+    assert too_late.carrying_past_of(first).past == ()
+    assert first.carrying_past_of(None) == first and first.carrying_past_of(three_weeks_on) == first
+    assert _forecast("SKU-2").carrying_past_of(first).past == ()  # another SKU's forecast is no past
+
+
+def test_items_stored_before_the_past_was_kept_still_read() -> None:
+    item = to_item(_forecast())
+    del item["past"]
+    assert from_item(item).past == ()
+
+
 def test_a_malformed_item_raises_naming_the_sku() -> None:
     item = to_item(_forecast("SKU-BAD"))
     del item["sigma"]
@@ -108,11 +136,12 @@ def test_from_rows_groups_per_sku_in_day_order_and_skips_failed_skus() -> None:
 
 
 class FakeDynamoDB:
-    """Keeps items per table; leaves the first `unprocessed` items/keys of each of the first `flaky` calls."""
+    """Keeps items per table; leaves the first `unprocessed` items (keys) of each of the first
+    `flaky_writes` (`flaky_reads`) calls."""
 
-    def __init__(self, flaky: int = 0, unprocessed: int = 1) -> None:
+    def __init__(self, flaky_writes: int = 0, flaky_reads: int = 0, unprocessed: int = 1) -> None:
         self.tables: dict[str, dict[str, dict[str, Any]]] = {}
-        self.flaky, self.unprocessed = flaky, unprocessed
+        self.flaky_writes, self.flaky_reads, self.unprocessed = flaky_writes, flaky_reads, unprocessed
         self.write_sizes: list[int] = []
         self.read_sizes: list[int] = []
 
@@ -120,8 +149,8 @@ class FakeDynamoDB:
         [(table, requests)] = RequestItems.items()
         self.write_sizes.append(len(requests))
         assert len(requests) <= 25
-        left = requests[: self.unprocessed] if self.flaky > 0 else []
-        self.flaky -= 1
+        left = requests[: self.unprocessed] if self.flaky_writes > 0 else []
+        self.flaky_writes -= 1
         for request in requests[len(left) :]:
             item = request["PutRequest"]["Item"]
             self.tables.setdefault(table, {})[item["sku"]["S"]] = item
@@ -132,15 +161,15 @@ class FakeDynamoDB:
         keys = request["Keys"]
         self.read_sizes.append(len(keys))
         assert len(keys) <= 100
-        left = keys[: self.unprocessed] if self.flaky > 0 else []
-        self.flaky -= 1
+        left = keys[: self.unprocessed] if self.flaky_reads > 0 else []
+        self.flaky_reads -= 1
         items = self.tables.get(table, {})
         found = [items[k["sku"]["S"]] for k in keys[len(left) :] if k["sku"]["S"] in items]
         return {"Responses": {table: found}, "UnprocessedKeys": {table: {"Keys": left}} if left else {}}
 
 
 def test_writes_go_in_batches_of_25_and_unprocessed_items_are_retried() -> None:
-    fake, sleeps = FakeDynamoDB(flaky=2, unprocessed=3), list[float]()
+    fake, sleeps = FakeDynamoDB(flaky_writes=2, unprocessed=3), list[float]()
     forecasts = [_forecast(f"SKU-{i:03d}", days=3) for i in range(60)]
     assert sfio.write_items(fake, "Forecasts", forecasts, sleep=sleeps.append) == 60
     assert fake.write_sizes == [25, 3, 3, 25, 10]  # the first two calls each leave 3 items unprocessed
@@ -149,7 +178,7 @@ def test_writes_go_in_batches_of_25_and_unprocessed_items_are_retried() -> None:
 
 
 def test_items_left_unprocessed_raise_a_clear_error() -> None:
-    fake = FakeDynamoDB(flaky=100, unprocessed=2)
+    fake = FakeDynamoDB(flaky_writes=100, unprocessed=2)
     with pytest.raises(sfio.StoredForecastError, match=r"2 forecast item\(s\) still unprocessed in T.*SKU-000"):
         sfio.write_items(fake, "T", [_forecast(f"SKU-{i:03d}", days=2) for i in range(4)], sleep=lambda _: None)
     assert len(fake.write_sizes) == sfio.ATTEMPTS
@@ -159,7 +188,8 @@ def test_reads_go_in_batches_of_100_retry_unprocessed_keys_and_report_malformed_
     fake = FakeDynamoDB()
     sfio.write_items(fake, "T", [_forecast(f"SKU-{i:03d}", days=2) for i in range(150)], sleep=lambda _: None)
     del fake.tables["T"]["SKU-007"]["mean"]
-    fake.flaky, fake.unprocessed = 1, 5
+    fake.flaky_reads, fake.unprocessed = 1, 5
+    fake.read_sizes.clear()  # the write read the items it replaced (none)
     wanted = [f"SKU-{i:03d}" for i in range(150)] + ["SKU-NONE", "SKU-001"]
     read = sfio.read_items(fake, "T", wanted, sleep=lambda _: None)
     assert fake.read_sizes == [100, 5, 51]
@@ -168,7 +198,21 @@ def test_reads_go_in_batches_of_100_retry_unprocessed_keys_and_report_malformed_
     assert list(read.unreadable) == ["SKU-007"] and "malformed" in read.unreadable["SKU-007"]
 
 
+def test_a_write_carries_the_past_of_the_item_it_replaces() -> None:
+    fake = FakeDynamoDB()
+    sfio.write_items(fake, "T", [_forecast()], sleep=lambda _: None)
+    sfio.write_items(fake, "T", [_forecast(run_date=RUN + timedelta(days=1))], sleep=lambda _: None)
+    assert from_item(fake.tables["T"]["SKU-1"]).past == (10.0,)
+
+
+def test_a_failed_read_of_the_past_still_writes_todays_forecasts(capsys: pytest.CaptureFixture[str]) -> None:
+    fake = FakeDynamoDB(flaky_reads=100)
+    assert sfio.write_items(fake, "T", [_forecast()], sleep=lambda _: None) == 1
+    assert from_item(fake.tables["T"]["SKU-1"]) == _forecast()
+    assert "written without their past" in capsys.readouterr().out
+
+
 def test_keys_left_unprocessed_raise() -> None:
-    fake = FakeDynamoDB(flaky=100)
+    fake = FakeDynamoDB(flaky_reads=100)
     with pytest.raises(sfio.StoredForecastError, match="still unprocessed"):
         sfio.read_items(fake, "T", ["SKU-1"], sleep=lambda _: None)
