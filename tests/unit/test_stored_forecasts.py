@@ -47,6 +47,7 @@ def test_window_slices_from_the_day_asked_for() -> None:
     assert window.start == RUN + timedelta(days=2) and window.run_date == RUN
     assert window.mean == forecast.mean[1:8] and window.sigma == forecast.sigma[1:8]
     assert window.lower == forecast.lower[1:8] and window.upper == forecast.upper[1:8]
+    assert window.past == forecast.mean[:1]  # the day skipped is now past
 
 
 def test_on_its_run_date_the_window_starts_with_the_first_forecast_day() -> None:
