@@ -57,9 +57,10 @@ class StoredForecast:
         """This forecast with the last ``keep_days`` days before ``start`` that ``previous`` forecast.
 
         The past is one unbroken run of days ending the day before ``start``: when ``previous``
-        did not reach that day (runs missed for longer than its horizon) there is none.
+        did not reach that day (runs missed for longer than its horizon) there is none. A rerun
+        for the same night keeps the past of the run it replaces.
         """
-        if previous is None or previous.sku != self.sku or previous.start >= self.start:
+        if previous is None or previous.sku != self.sku:
             return self
         known_from = previous.start - timedelta(days=len(previous.past))
         first = max(known_from, self.start - timedelta(days=keep_days))

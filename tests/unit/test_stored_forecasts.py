@@ -81,6 +81,8 @@ def test_past_forecasts_are_carried_from_night_to_night() -> None:
     assert carried.forecast_for(RUN + timedelta(days=1), 3) == (10.0, 20.0, 30.0)
     assert carried.forecast_for(RUN, 2) == ()  # the 20th was never forecast
     assert from_item(to_item(carried)) == carried
+    rerun = replace(third, mean=(1.0,) * 28).carrying_past_of(carried)  # the same night, run again
+    assert rerun.past == (10.0, 20.0) and rerun.mean == (1.0,) * 28
 
 
 def test_past_is_bounded_and_cut_where_a_run_did_not_reach() -> None:
@@ -90,7 +92,8 @@ def test_past_is_bounded_and_cut_where_a_run_did_not_reach() -> None:
     assert carried.past == first.mean[7:21]  # its start is the first run's day 21: days 7..20 before it
     too_late = _forecast(run_date=RUN + timedelta(days=40))  # beyond the first run's horizon: no past
     assert too_late.carrying_past_of(first).past == ()
-    assert first.carrying_past_of(None) == first and first.carrying_past_of(three_weeks_on) == first
+    assert first.carrying_past_of(None) == first
+    assert first.carrying_past_of(three_weeks_on) == first  # a later run knows no past of an earlier one
     assert _forecast("SKU-2").carrying_past_of(first).past == ()  # another SKU's forecast is no past
 
 
