@@ -74,24 +74,24 @@ averaged with sarima 12.83/0.791 (13.29/0.826); auto_ets with log forms only for
 12.80/0.790 (13.32/0.827).
 Round 6 (default unchanged). The full benchmark sets with AutoARIMA (first run; not used to
 choose): M1 14.20/1.029 vs the ETS/ARIMA/Theta average 15.03/1.038 (ahead in both), Tourism
-18.54/1.494 vs 18.31/1.457 (behind). Development data widened without their test periods: the
-M1 / Tourism monthly training series, last h points held out (forecast_dev_m3.py --data
-m1-holdout / tourism-holdout; 549 / 366 series): default 17.43/1.203, 23.44/1.815 (AutoETS
-17.78/1.214, 24.87/1.925); against the average there, M1 17.43/1.203 vs 18.28/1.201 and, on
-every 2nd Tourism series (183), 23.76/1.717 vs 24.30/1.740. Tried, nothing better on every development set, so nothing adopted
-(M3 357 / M3 1071 / M1 holdout / Tourism holdout): seasonal MA(1) on a grid instead of the
-seasonal AR in sarima 12.88/0.798, 13.29/0.830, 17.31/1.197, 23.43/1.831; every member on the
-last 120 points only 12.85/0.791, 13.32/0.825, 17.43/1.203, 23.80/1.839; seasonal indices from
-the last 6 seasons 12.84/0.793, 13.30/0.826, 17.42/1.202, 23.35/1.792; from the last 10 (only
-series over 11 seasons change) Tourism holdout 23.38/1.801, the others unchanged, but with
-daily data (m = 7) it would mean the last 10 weeks, which nothing here tests; Holt-Winters with
-an undamped trend and beta 0 on its grid (AutoETS picks ETS(A,A,A) with beta ~1e-4 on many
-Tourism series; Holt-Winters on logs alone 4% better there) 12.83/0.790, 13.31/0.826,
-17.43/1.203, 23.36/1.807; lower alpha / gamma grid points: no change; one weight per family
-(the two DOTMs share one) 12.87/0.791, 13.34/0.826; a sixth member (airline, Holt-Winters,
-Theta, log Theta, SES, ARIMA, damped) worse on average over the four. Bound: statsforecast's
-AutoETS in place of auto_ets would give 23.19/1.805 on the Tourism holdout (17.59/1.188 on
-M1's): even an ETS member as good as AutoETS would not close Tourism's gap to the average.
+18.54/1.494 vs 18.31/1.457 (behind). Development data widened without their test periods: the M1 /
+Tourism monthly training series, last h points held out (forecast_dev_m3.py --data m1-holdout /
+tourism-holdout; 549 / 366 series): default 17.43/1.203, 23.44/1.815 (AutoETS 17.78/1.214,
+24.87/1.925); against the average there, M1 17.43/1.203 vs 18.28/1.201 and, on every 2nd Tourism
+series (183), 23.76/1.717 vs 24.30/1.740. Tried, nothing better on every development set, so
+nothing adopted (M3 357 / M3 1071 / M1 holdout / Tourism holdout): seasonal MA(1) on a grid
+instead of the seasonal AR in sarima 12.88/0.798, 13.29/0.830, 17.31/1.197, 23.43/1.831; every
+member on the last 120 points only 12.85/0.791, 13.32/0.825, 17.43/1.203, 23.80/1.839; seasonal
+indices from the last 6 seasons 12.84/0.793, 13.30/0.826, 17.42/1.202, 23.35/1.792; from the last
+10 (only series over 11 seasons change) Tourism holdout 23.38/1.801, the others unchanged, but
+with daily data (m = 7) it would mean the last 10 weeks, which nothing here tests; Holt-Winters
+with an undamped trend and beta 0 on its grid (AutoETS picks ETS(A,A,A) with beta ~1e-4 on many
+Tourism series; Holt-Winters on logs alone 4% better there) 12.83/0.790, 13.31/0.826, 17.43/1.203,
+23.36/1.807; lower alpha / gamma grid points: no change; one weight per family (the two DOTMs
+share one) 12.87/0.791, 13.34/0.826; a sixth member (airline, Holt-Winters, Theta, log Theta, SES,
+ARIMA, damped) worse on average over the four. Bound: statsforecast's AutoETS in place of auto_ets
+would give 23.19/1.805 on the Tourism holdout (17.59/1.188 on M1's): even an ETS member as good as
+AutoETS would not close Tourism's gap to the average.
 """
 
 from __future__ import annotations
