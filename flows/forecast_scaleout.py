@@ -57,7 +57,8 @@ def submit_forecast_job(
 
     With ``forecasts_table`` (the market stack's ``ForecastsTableName``) the job also writes the
     latest forecast per SKU there, as the nightly flow does; ``scale.role_arn`` then needs
-    ``dynamodb:BatchWriteItem`` on that table and use of the market key.
+    ``dynamodb:BatchGetItem`` and ``BatchWriteItem`` on that table (each write carries the
+    replaced item's past forward) and use of the market key.
     """
     session = session or boto3.Session(region_name=market.region)
     if session.region_name != market.region:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from livebase.dynamodb_batches import ATTEMPTS, BACKOFF_SECONDS, Sleep, UnprocessedError, get_all, put_all
 from livebase.inventory import retry_config
@@ -45,7 +46,7 @@ def write_items(dynamodb: Any, table: str, forecasts: Iterable[StoredForecast], 
     latest = {f.sku: f for f in forecasts}  # one put per key: a batch refuses duplicate keys
     try:
         previous = read_items(dynamodb, table, list(latest), sleep=sleep).forecasts if latest else {}
-    except StoredForecastError as error:  # the past is a refinement: today's forecasts still land
+    except (StoredForecastError, ClientError) as error:  # the past is a refinement: today's forecasts land
         print(f"{table}: earlier forecasts unreadable ({error}); items written without their past")
         previous = {}
     latest = {sku: f.carrying_past_of(previous.get(sku)) for sku, f in latest.items()}

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from flows import stored_forecast_io as sfio
 from livebase.stored_forecasts import TTL_DAYS, StoredForecast, from_item, from_rows, to_item
@@ -214,6 +215,20 @@ def test_a_failed_read_of_the_past_still_writes_todays_forecasts(capsys: pytest.
     assert sfio.write_items(fake, "T", [_forecast()], sleep=lambda _: None) == 1
     assert from_item(fake.tables["T"]["SKU-1"]) == _forecast()
     assert "written without their past" in capsys.readouterr().out
+
+
+class NoReadDynamoDB(FakeDynamoDB):
+    """A role granted writes only: every read is refused."""
+
+    def batch_get_item(self, RequestItems: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "BatchGetItem")
+
+
+def test_a_refused_read_of_the_past_still_writes_todays_forecasts(capsys: pytest.CaptureFixture[str]) -> None:
+    fake = NoReadDynamoDB()
+    assert sfio.write_items(fake, "T", [_forecast()], sleep=lambda _: None) == 1
+    assert from_item(fake.tables["T"]["SKU-1"]) == _forecast()
+    assert "AccessDeniedException" in capsys.readouterr().out
 
 
 def test_keys_left_unprocessed_raise() -> None:
