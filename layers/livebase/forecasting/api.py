@@ -8,7 +8,8 @@ The stated rules, in order:
 4. Intermittent demand (ADI > 4/3) -> Croston / SBA / TSB, chosen by in-sample one-step MSE.
 5. Otherwise the smooth pool (:mod:`pool`): one member per family, as in the ETS + ARIMA +
    Theta average that wins M-competitions: dynamic optimised Theta on the classically
-   deseasonalised series, on logs and on the data (two members); ETS chosen by AICc among SES,
+   deseasonalised series, on logs (bagged: the median over bootstrapped copies of the series)
+   and on the data (two members); ETS chosen by AICc among SES,
    damped trend and Holt-Winters (seasonal) forms on logs; seasonal ARIMA(p,0,0)(P,1,0) with
    drift on logs. The forecast is their mean (substitutes when a member cannot be fitted: zeros,
    short history). `selection="validate"` instead picks one member or the combination by
@@ -75,6 +76,7 @@ def _smooth(y: FloatArray, horizon: int, season_length: int, level: float, selec
         "log_theta": "Theta on logs",
         "dotm": "dynamic optimised Theta",
         "log_dotm": "dynamic optimised Theta on logs",
+        "bagged_log_dotm": "bagged dynamic optimised Theta on logs",
         "log_damped": "damped trend on logs",
         "airline": "airline ARIMA(0,1,1)(0,1,1)",
         "hw": "Holt-Winters",
