@@ -6,8 +6,8 @@ Scores every pool member and candidate combination on every `--step`-th series (
 the M1 / Tourism monthly *training* series with their last h points held out, so data like the
 benchmark's is seen without its test periods (series with under two seasons left are skipped).
 The reference forecasts are slow (AutoARIMA: ~8 s per Tourism series; `--no-arima` skips it)
-and never change, so they are cached in `--cache` (a scratch directory). Choices in pool.py
-cite the figures this prints.
+and never change, so they are cached in `--cache` (a scratch directory). The forecasting
+DECISIONS.md cites the figures this prints.
 
     .venv/bin/python benchmarks/forecast_dev_m3.py [--data m3] [--step 4] [--offset 0]
 """

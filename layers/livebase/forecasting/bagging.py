@@ -6,7 +6,7 @@ that one draw. As there, the copies keep the series' trend and season (STL, robu
 and shuffle the remainder in moving blocks of two seasons, so short-range dependence survives.
 The generator is seeded: the same history gives the same forecast. The median of the original
 and the bootstrapped forecasts, not the mean: on logs a mean on the data's scale is pushed up
-by the spread of the copies (pool.py DECISIONS, round 7).
+by the spread of the copies (DECISIONS.md, round 7).
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ class Deseasonaliser:
     """Removes and restores a classical seasonal pattern (identity when not seasonal).
 
     `logs`: y are logarithms; the pattern is additive there (multiplicative on the data) and
-    its indices are per-phase medians (M3 monthly, pool.py DECISIONS round 4)."""
+    its indices are per-phase medians (M3 monthly, DECISIONS.md round 4)."""
 
     def __init__(self, y: FloatArray, season_length: int, test: bool = True, logs: bool = False) -> None:
         self.m = season_length
