@@ -11,9 +11,8 @@ The stated rules, in order:
    deseasonalised series, on logs (bagged: the median over bootstrapped copies of the series)
    and on the data (two members); ETS chosen by AICc among SES,
    damped trend and Holt-Winters (seasonal) forms on logs; seasonal ARIMA(p,0,0)(P,1,0) with
-   drift on logs; on monthly data, a temporal aggregation member (:mod:`temporal`: the series
-   in blocks of 2-6 months and whole years). The forecast is their mean (substitutes when a
-   member cannot be fitted: zeros, short history). `selection="validate"` instead picks one member or the combination by
+   drift on logs. The forecast is their mean (substitutes when a member cannot be fitted: zeros,
+   short history). `selection="validate"` instead picks one member or the combination by
    rolling-origin validation (scaled MAE over 2 origins); on the M3 monthly development set the
    fixed combination was more accurate.
 """
@@ -83,7 +82,6 @@ def _smooth(y: FloatArray, horizon: int, season_length: int, level: float, selec
         "hw": "Holt-Winters",
         "auto_ets": "ETS chosen by AICc",
         "sarima": "seasonal ARIMA(p,0,0)(P,1,0)",
-        "temporal": "temporal aggregation (blocks within the season and whole seasons)",
     }.get(choice) or f"mean({', '.join(pool.members)})"
     if pool.seasonal != "none":
         label += f"; Theta on {pool.seasonal}ly deseasonalised series (m={season_length})"

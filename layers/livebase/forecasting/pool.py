@@ -4,10 +4,9 @@ Members, each a grid / closed-form fit (milliseconds): SES, damped trend, Theta,
 optimised Theta and ARIMA(p,1,0) on the classically deseasonalised series; the Theta forms and
 damped trend again on logs (growth in proportion), dynamic optimised Theta on logs also bagged
 (:mod:`bagging`, 10 refits); the airline model; Holt-Winters and the ETS form chosen by AICc, on
-logs or the raw data (evolving seasonality); seasonal ARIMA(p,0,0)(P,1,0); on monthly data a
-temporal aggregation member (:mod:`temporal`). The default is the mean of the ETS, ARIMA and
-Theta families' members (Theta on logs, bagged, and on the data) and the temporal one:
-combinations of diverse members beat each alone (M competitions).
+logs or the raw data (evolving seasonality); seasonal ARIMA(p,0,0)(P,1,0). The default is the
+mean of the ETS, ARIMA and Theta families' members (Theta on logs, bagged, and on the data):
+combinations of diverse families beat each alone (M competitions).
 
 Every choice here was measured on development data (M3 monthly and the M1 / Tourism training
 holdouts; the competitions' test periods only confirm): the figures, and what was tried and
@@ -28,7 +27,6 @@ from livebase.forecasting.holt_winters import HoltWintersFit, fit_holt_winters
 from livebase.forecasting.seasonal_arima import fit_seasonal_arima
 from livebase.forecasting.seasonality import Deseasonaliser
 from livebase.forecasting.smoothing import FloatArray, SmoothingFit, fit_smoothing
-from livebase.forecasting.temporal import temporal_forecast
 from livebase.forecasting.theta import theta_forecast
 
 # Chosen on the development sets (not the benchmark sets' test periods): see DECISIONS.md.
@@ -195,32 +193,16 @@ def _bagged_log_dotm(pool: PoolForecast, y: FloatArray, horizon: int, season_len
     pool.put("bagged_log_dotm", mean, pool.sigma["log_dotm"] * mean / original, pool.residuals["log_dotm"])
 
 
-def _temporal(pool: PoolForecast, y: FloatArray, horizon: int, season_length: int, deseason: Deseasonaliser) -> None:
-    """The temporal aggregation member (:mod:`temporal`). It has no error model of its own: its
-    spread and residuals are the other members' mean, its spread scaled to its own level."""
-    if deseason.multiplicative:  # positive data too short for the log members: not this one either
-        return
-    mean = temporal_forecast(y, horizon, season_length, deseason)
-    if mean is None or not pool.members:
-        return
-    level = np.mean([pool.mean[name] for name in pool.members], axis=0)
-    ratio = np.divide(mean, level, out=np.ones_like(mean), where=level > 0)
-    sigma = np.mean([pool.sigma[name] for name in pool.members], axis=0) * ratio
-    pool.put("temporal", mean, sigma, np.mean([pool.residuals[name] for name in pool.members], axis=0))
-    pool.members += ("temporal",)
-
-
 def fit_pool(y: FloatArray, horizon: int, season_length: int) -> PoolForecast:
     """Fit every member and add the combinations ("combination" is the default forecast)."""
     pool = PoolForecast()
     deseason = _deseasonalised_members(pool, y, horizon, season_length, "", with_arima=True)
     if deseason.active:
         pool.seasonal = "multiplicative" if deseason.multiplicative else "additive"
-    log_deseason = None
     if np.all(y > 0) and y.size >= MIN_TREND_POINTS:
         # The same members on logs: growth extrapolated in proportion, not in units.
         logs = PoolForecast()
-        log_deseason = _deseasonalised_members(logs, np.log(y), horizon, season_length, "log_", with_arima=False)
+        _deseasonalised_members(logs, np.log(y), horizon, season_length, "log_", with_arima=False)
         for name in ("log_theta", "log_damped", "log_ets", "log_dotm"):
             if name not in logs.mean:
                 continue
@@ -235,6 +217,5 @@ def fit_pool(y: FloatArray, horizon: int, season_length: int) -> PoolForecast:
     _seasonal_members(pool, y, horizon, season_length)
     present = [[name for name in role if name in pool.mean] for role in ROLES]
     pool.members = tuple(dict.fromkeys(names[0] for names in present if names))
-    _temporal(pool, y, horizon, season_length, deseason if log_deseason is None else log_deseason)
     pool.add_combination("combination", pool.members, "mean")
     return pool
