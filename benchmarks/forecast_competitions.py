@@ -3,8 +3,9 @@
 Runs, in one process on the same series and the competition horizon: seasonal naive,
 livebase.forecasting.forecast, statsforecast AutoETS, statsmodels ThetaModel, statsforecast
 AutoARIMA, and the plain average of AutoETS, AutoARIMA and Theta. Prints sMAPE, MASE (mean over
-series), coverage of the 95% interval where there is one, and seconds per series (CPU time of
-this process, single-threaded BLAS: seconds per series per core; wall time too).
+series), coverage and MSIS (M4's interval score) of the 95% interval where there is one, and
+seconds per series (CPU time of this process, single-threaded BLAS: seconds per series per core;
+wall time too).
 
     .venv/bin/python benchmarks/forecast_competitions.py [--limit N] [--sets m1,tourism]
 
@@ -35,7 +36,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from livebase.forecasting import forecast  # noqa: E402
-from livebase.forecasting.metrics import mase, seasonal_naive, smape  # noqa: E402
+from livebase.forecasting.metrics import mase, msis, seasonal_naive, smape  # noqa: E402
 
 FloatArray = np.ndarray
 Method = Callable[[FloatArray, int, int], tuple[FloatArray, FloatArray | None, FloatArray | None]]
@@ -46,6 +47,7 @@ class Score:
     smape: list[float] = field(default_factory=list)
     mase: list[float] = field(default_factory=list)
     coverage: list[float] = field(default_factory=list)
+    msis: list[float] = field(default_factory=list)
     cpu: float = 0.0
     wall: float = 0.0
 
@@ -143,6 +145,7 @@ def run(name: str, limit: int | None, arima: bool = True, cache: Path | None = N
             points[method] = np.asarray(mean, dtype=float)
             if lower is not None and upper is not None:
                 scores[method].coverage.append(float(np.mean((xx >= lower) & (xx <= upper))))
+                scores[method].msis.append(msis(x, xx, lower, upper, m))
         if arima:
             points["avg_ets_arima_theta"] = (points["autoets"] + points["autoarima"] + points["sm_theta"]) / 3
         for method, mean in points.items():
@@ -199,6 +202,7 @@ def main() -> None:
             print(f"{name}_monthly.{method}.cpu_s_per_series: {s.cpu / n:.4f}")
             if s.coverage:
                 print(f"{name}_monthly.{method}.coverage95: {np.mean(s.coverage):.3f}")
+                print(f"{name}_monthly.{method}.msis95: {np.nanmean(s.msis):.3f}")
         check = parity(name)
         for measure, value in check.items():
             print(f"{name}_monthly.parity.snaive_full_set.{measure}: {value:.3f}")

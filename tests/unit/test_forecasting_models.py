@@ -8,7 +8,7 @@ import pytest
 from livebase.forecasting.airline import fit_airline
 from livebase.forecasting.arima import fit_arima
 from livebase.forecasting.intermittent import classify, fit_intermittent
-from livebase.forecasting.metrics import mase, mase_scale, seasonal_naive, smape
+from livebase.forecasting.metrics import mase, mase_scale, msis, seasonal_naive, smape
 from livebase.forecasting.pool import fit_pool
 from livebase.forecasting.seasonal_arima import fit_seasonal_arima
 from livebase.forecasting.seasonality import Deseasonaliser, is_seasonal, seasonal_indices
@@ -146,6 +146,11 @@ def test_pool_members_and_combination() -> None:
     assert pool.seasonal == "multiplicative"
     expected = np.mean([pool.mean[name] for name in pool.members], axis=0)
     assert pool.mean["combination"] == pytest.approx(expected)
+    # spread of the equal mixture of the members: their variances plus their disagreement
+    spreads = np.array([pool.sigma[name] for name in pool.members])
+    offsets = np.array([pool.mean[name] for name in pool.members]) - expected
+    assert pool.sigma["combination"] == pytest.approx(np.sqrt(np.mean(spreads**2 + offsets**2, axis=0)))
+    assert np.all(pool.sigma["combination"] >= np.sqrt(np.mean(spreads**2, axis=0)))
 
 
 def test_intermittent_classification() -> None:
@@ -181,6 +186,9 @@ def test_metrics_follow_their_definitions() -> None:
     assert mase(np.ones(8), actual, forecast, 4) != mase(np.ones(8), actual, forecast, 4)  # NaN: zero scale
     assert seasonal_naive(history, 6, 4).tolist() == [2, 3, 4, 5, 2, 3]
     assert seasonal_naive(history[:3], 2, 4).tolist() == [3, 3]
+    lower, upper = np.array([90.0, 190.0]), np.array([120.0, 195.0])  # 200 is 5 above the second
+    assert msis(history, actual, lower, upper, 4) == pytest.approx(np.mean([30.0, 5.0 + 40 * 5.0]))
+    assert msis(history, actual, lower, upper, 4, level=0.8) == pytest.approx(np.mean([30.0, 5.0 + 10 * 5.0]))
 
 
 def test_rolling_origin_backtest_per_market_and_overall() -> None:

@@ -1,7 +1,8 @@
 """Accuracy measures as the M competitions define them, and the seasonal naive benchmark.
 
 sMAPE (M3/M4 definition, in percent, 0..200) and MASE (Hyndman & Koehler 2006, scaled by the
-in-sample mean absolute seasonal difference). Seasonal naive on a monthly set reproduces the
+in-sample mean absolute seasonal difference); MSIS for intervals (M4: width plus a penalty for
+every point outside, on MASE's scale). Seasonal naive on a monthly set reproduces the
 published tables, which checks this code.
 """
 
@@ -40,3 +41,21 @@ def mase(history: FloatArray, actual: FloatArray, forecast: FloatArray, season_l
     if not scale > 0:
         return float("nan")
     return float(np.mean(np.abs(actual - forecast)) / scale)
+
+
+def msis(
+    history: FloatArray,
+    actual: FloatArray,
+    lower: FloatArray,
+    upper: FloatArray,
+    season_length: int,
+    level: float = 0.95,
+) -> float:
+    """Mean scaled interval score (M4): width + 2/alpha x the miss outside the bounds, over
+    MASE's scale. Narrow intervals that miss score badly, wide ones too (NaN on a zero scale)."""
+    scale = mase_scale(history, season_length)
+    if not scale > 0:
+        return float("nan")
+    alpha = 1.0 - level
+    below, above = np.maximum(lower - actual, 0.0), np.maximum(actual - upper, 0.0)
+    return float(np.mean(upper - lower + 2.0 / alpha * (below + above)) / scale)
