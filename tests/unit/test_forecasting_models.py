@@ -140,9 +140,10 @@ def test_pool_members_and_combination() -> None:
     y = (100 + t) * (1 + 0.2 * np.sin(2 * np.pi * t / 12)) + RNG.normal(0, 1, 72)
     pool = fit_pool(y, 12, 12)
     assert {"ses", "damped", "theta", "dotm", "arima", "ets", "log_theta", "log_dotm", "airline"} <= set(pool.mean)
-    assert pool.members == ("bagged_log_dotm", "dotm", "auto_ets", "sarima")  # Theta (logs, units), ETS, ARIMA
+    # Theta (logs, units), ETS, ARIMA, and Theta after STL (seasonal series)
+    assert pool.members == ("bagged_log_dotm", "dotm", "auto_ets", "sarima", "stl_dotm")
     zeros = fit_pool(np.concatenate([[0.0], y[1:]]), 12, 12)  # no logs: the raw Theta member counts once
-    assert zeros.members == ("dotm", "auto_ets", "sarima")
+    assert zeros.members == ("dotm", "auto_ets", "sarima", "stl_dotm")
     assert pool.seasonal == "multiplicative"
     expected = np.mean([pool.mean[name] for name in pool.members], axis=0)
     assert pool.mean["combination"] == pytest.approx(expected)

@@ -27,6 +27,7 @@ from livebase.forecasting.holt_winters import HoltWintersFit, fit_holt_winters
 from livebase.forecasting.seasonal_arima import fit_seasonal_arima
 from livebase.forecasting.seasonality import Deseasonaliser
 from livebase.forecasting.smoothing import FloatArray, SmoothingFit, fit_smoothing
+from livebase.forecasting.stl_theta import fit_stl_theta
 from livebase.forecasting.theta import theta_forecast
 
 # Chosen on the development sets (not the benchmark sets' test periods): see DECISIONS.md.
@@ -39,6 +40,7 @@ ROLES = (
     ("dotm", "theta"),
     ("auto_ets", "ets"),
     ("sarima", "airline", "arima"),
+    ("stl_dotm",),  # seasonal series only: the pattern that evolves (DECISIONS.md, round 9)
 )
 MIN_TREND_POINTS = 8  # below this a trend (2 more parameters) is not estimable in any useful sense
 
@@ -197,6 +199,16 @@ def _bagged_log_dotm(pool: PoolForecast, y: FloatArray, horizon: int, season_len
     pool.put("bagged_log_dotm", mean, pool.sigma["log_dotm"] * mean / original, pool.residuals["log_dotm"])
 
 
+def _stl_dotm(pool: PoolForecast, y: FloatArray, horizon: int, season_length: int) -> None:
+    """Dynamic optimised Theta after an STL seasonal adjustment (:mod:`stl_theta`), on logs
+    when the data are positive; absent where the series is not seasonal."""
+    log = bool(np.all(y > 0))
+    z = np.log(y) if log else y.astype(float)
+    fit = fit_stl_theta(z, season_length)
+    if fit is not None:
+        _put_transformed(pool, "stl_dotm", y, log, fit.forecast(horizon), fit.sigma(horizon), fit.residuals)
+
+
 def fit_pool(y: FloatArray, horizon: int, season_length: int) -> PoolForecast:
     """Fit every member and add the combinations ("combination" is the default forecast)."""
     pool = PoolForecast()
@@ -219,6 +231,7 @@ def fit_pool(y: FloatArray, horizon: int, season_length: int) -> PoolForecast:
         residuals = y * airline.innovations if airline.log else airline.innovations
         pool.put("airline", mean, sigma, residuals)
     _seasonal_members(pool, y, horizon, season_length)
+    _stl_dotm(pool, y, horizon, season_length)
     present = [[name for name in role if name in pool.mean] for role in ROLES]
     pool.members = tuple(dict.fromkeys(names[0] for names in present if names))
     pool.add_combination("combination", pool.members)
