@@ -11,8 +11,9 @@ The stated rules, in order:
    deseasonalised series, on logs (bagged: the median over bootstrapped copies of the series)
    and on the data (two members); ETS chosen by AICc among SES,
    damped trend and Holt-Winters (seasonal) forms on logs; seasonal ARIMA(p,0,0)(P,1,0) with
-   drift on logs. The forecast is their mean (substitutes when a member cannot be fitted: zeros,
-   short history). `selection="validate"` instead picks one member or the combination by
+   drift on logs; on seasonal series, dynamic optimised Theta after an STL adjustment (a
+   seasonal pattern that drifts). The forecast is their mean (substitutes when a member cannot
+   be fitted: zeros, short history). `selection="validate"` instead picks one member or the combination by
    rolling-origin validation (scaled MAE over 2 origins); on the M3 monthly development set the
    fixed combination was more accurate.
 """
@@ -82,6 +83,7 @@ def _smooth(y: FloatArray, horizon: int, season_length: int, level: float, selec
         "hw": "Holt-Winters",
         "auto_ets": "ETS chosen by AICc",
         "sarima": "seasonal ARIMA(p,0,0)(P,1,0)",
+        "stl_dotm": "dynamic optimised Theta after STL",
     }.get(choice) or f"mean({', '.join(pool.members)})"
     if pool.seasonal != "none":
         label += f"; Theta on {pool.seasonal}ly deseasonalised series (m={season_length})"

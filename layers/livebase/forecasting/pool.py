@@ -4,9 +4,11 @@ Members, each a grid / closed-form fit (milliseconds): SES, damped trend, Theta,
 optimised Theta and ARIMA(p,1,0) on the classically deseasonalised series; the Theta forms and
 damped trend again on logs (growth in proportion), dynamic optimised Theta on logs also bagged
 (:mod:`bagging`, 10 refits); the airline model; Holt-Winters and the ETS form chosen by AICc, on
-logs or the raw data (evolving seasonality); seasonal ARIMA(p,0,0)(P,1,0). The default is the
-mean of the ETS, ARIMA and Theta families' members (Theta on logs, bagged, and on the data):
-combinations of diverse families beat each alone (M competitions).
+logs or the raw data (evolving seasonality); seasonal ARIMA(p,0,0)(P,1,0); dynamic optimised
+Theta after an STL seasonal adjustment (:mod:`stl_theta`, a pattern that drifts). The default is
+the mean of the ETS, ARIMA and Theta families' members (Theta on logs, bagged, and on the data;
+on seasonal series also after STL): combinations of diverse families beat each alone (M
+competitions).
 
 Every choice here was measured on development data (M3 monthly and the M1 / Tourism training
 holdouts; the competitions' test periods only confirm): the figures, and what was tried and
@@ -32,7 +34,8 @@ from livebase.forecasting.theta import theta_forecast
 
 # Chosen on the development sets (not the benchmark sets' test periods): see DECISIONS.md.
 # One member per family, as in the ETS + ARIMA + Theta average, the Theta family on logs and on
-# the data (growth in proportion and in units); each role lists its substitutes in order, for
+# the data (growth in proportion and in units), and on seasonal series Theta after STL (a
+# seasonal pattern that drifts); each role lists its substitutes in order, for
 # data where the first cannot be fitted (zeros: no logs; short: no seasonal ARIMA). A member that
 # two roles fall back to counts once.
 ROLES = (
