@@ -36,7 +36,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from livebase.forecasting import forecast  # noqa: E402
-from livebase.forecasting.metrics import mase, msis, seasonal_naive, smape  # noqa: E402
+from livebase.forecasting.metrics import mase, msis, paired_interval, seasonal_naive, smape  # noqa: E402
 
 FloatArray = np.ndarray
 Method = Callable[[FloatArray, int, int], tuple[FloatArray, FloatArray | None, FloatArray | None]]
@@ -167,20 +167,6 @@ def run(name: str, limit: int | None, arima: bool = True, cache: Path | None = N
             f"{s.cpu / len(series):13.4f} {s.wall / len(series):14.4f}"
         )
     return scores
-
-
-def paired_interval(ours: list[float], theirs: list[float], resamples: int = 2000) -> tuple[float, float]:
-    """95% bootstrap interval of mean(ours) / mean(theirs) - 1, resampling series in pairs.
-
-    Why: a set of a few hundred series decides "beats" by fractions of a percent; the interval
-    says whether that margin would survive another draw of series like these (seeded: repeatable)."""
-    a, b = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
-    keep = np.isfinite(a) & np.isfinite(b)
-    a, b = a[keep], b[keep]
-    picks = np.random.default_rng(0).integers(0, a.size, size=(resamples, a.size))
-    ratios = a[picks].mean(axis=1) / b[picks].mean(axis=1) - 1.0
-    low, high = np.quantile(ratios, [0.025, 0.975])
-    return float(low), float(high)
 
 
 def main() -> None:

@@ -7,7 +7,8 @@ the M1 / Tourism monthly *training* series with their last h points held out, so
 benchmark's is seen without its test periods (series with under two seasons left are skipped).
 `--origin K` holds out the K-th block of h points from the end instead (training on what came
 before it): periods differ (growth, downturns), and a gain seen at one origin only is the period's,
-not the method's (DECISIONS.md, round 8).
+not the method's (DECISIONS.md, round 8). Each `--combos` line also prints the paired bootstrap
+95% interval of its mean error over the default's, minus 1 (DECISIONS.md's rule, round 9).
 The reference forecasts are slow (AutoARIMA: ~8 s per Tourism series; `--no-arima` skips it)
 and never change, so they are cached in `--cache` (a scratch directory). The forecasting
 DECISIONS.md cites the figures this prints.
@@ -31,7 +32,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from livebase.forecasting import forecast  # noqa: E402
-from livebase.forecasting.metrics import mase, smape  # noqa: E402
+from livebase.forecasting.metrics import mase, paired_interval, smape  # noqa: E402
 from livebase.forecasting.pool import fit_pool  # noqa: E402
 
 FloatArray = np.ndarray
@@ -82,9 +83,15 @@ def references(series: list[Series], path: Path, names: tuple[str, ...]) -> dict
     return out
 
 
-def score(series: list[Series], forecasts: list[FloatArray]) -> tuple[float, float]:
+def errors(series: list[Series], forecasts: list[FloatArray]) -> tuple[list[float], list[float]]:
+    """sMAPE and MASE per series (forecasts floored at zero, as `forecast` floors demand)."""
     s = [smape(xx, np.maximum(f, 0)) for (_, xx, _, _), f in zip(series, forecasts, strict=True)]
     q = [mase(x, xx, np.maximum(f, 0), m) for (x, xx, _, m), f in zip(series, forecasts, strict=True)]
+    return s, q
+
+
+def score(series: list[Series], forecasts: list[FloatArray]) -> tuple[float, float]:
+    s, q = errors(series, forecasts)
     return float(np.mean(s)), float(np.nanmean(q))
 
 
@@ -93,7 +100,8 @@ def main() -> None:
     parser.add_argument("--step", type=int, default=4)
     parser.add_argument("--offset", type=int, default=0)
     parser.add_argument("--cache", default="/tmp/forecast_dev_cache")
-    parser.add_argument("--combos", default="", help="extra ';'-separated combinations, members joined by '+'")
+    combos_help = "extra ';'-separated combinations, members joined by '+' (each with its interval vs livebase)"
+    parser.add_argument("--combos", default="", help=combos_help)
     parser.add_argument("--data", choices=("m3", "m1-holdout", "tourism-holdout"), default="m3")
     parser.add_argument("--no-arima", action="store_true", help="skip AutoARIMA and the average")
     parser.add_argument("--origin", type=int, default=1, help="holdout data: the K-th block of h points from the end")
@@ -123,13 +131,19 @@ def main() -> None:
     names = sorted({name for pool in pools for name in pool.mean})
     for name in names:
         results[name] = score(series, [pool.mean.get(name, pool.mean["combination"]) for pool in pools])
+    intervals: dict[str, str] = {}
+    default_errors = errors(series, defaults)
     for combo in filter(None, args.combos.split(";")):
         members = combo.split("+")
         fcs = [np.mean([p.mean[k] for k in members if k in p.mean] or [p.mean["combination"]], axis=0) for p in pools]
         results[combo] = score(series, fcs)
+        # DECISIONS.md's rule (round 9): is the difference beyond a paired bootstrap 95% interval?
+        pairs = zip(("sMAPE", "MASE"), errors(series, fcs), default_errors, strict=True)
+        bounds = [(measure, *paired_interval(ours, theirs)) for measure, ours, theirs in pairs]
+        intervals[combo] = " vs livebase " + " ".join(f"{m} {100 * lo:+.2f}%..{100 * hi:+.2f}%" for m, lo, hi in bounds)
     print(f"series: {len(series)}")
     for name, (s, q) in results.items():
-        print(f"{name}: sMAPE {s:.3f} MASE {q:.4f}")
+        print(f"{name}: sMAPE {s:.3f} MASE {q:.4f}{intervals.get(name, '')}")
     print(f"pool_cpu_s_per_series: {pool_cpu:.4f}")
     print(f"forecast_cpu_s_per_series: {forecast_cpu:.4f}")
 

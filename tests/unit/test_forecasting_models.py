@@ -8,7 +8,7 @@ import pytest
 from livebase.forecasting.airline import fit_airline
 from livebase.forecasting.arima import fit_arima
 from livebase.forecasting.intermittent import classify, fit_intermittent
-from livebase.forecasting.metrics import mase, mase_scale, msis, seasonal_naive, smape
+from livebase.forecasting.metrics import mase, mase_scale, msis, paired_interval, seasonal_naive, smape
 from livebase.forecasting.pool import fit_pool
 from livebase.forecasting.seasonal_arima import fit_seasonal_arima
 from livebase.forecasting.seasonality import Deseasonaliser, is_seasonal, seasonal_indices
@@ -190,6 +190,14 @@ def test_metrics_follow_their_definitions() -> None:
     lower, upper = np.array([90.0, 190.0]), np.array([120.0, 195.0])  # 200 is 5 above the second
     assert msis(history, actual, lower, upper, 4) == pytest.approx(np.mean([30.0, 5.0 + 40 * 5.0]))
     assert msis(history, actual, lower, upper, 4, level=0.8) == pytest.approx(np.mean([30.0, 5.0 + 10 * 5.0]))
+
+
+def test_paired_interval_brackets_the_ratio_of_means() -> None:
+    theirs = RNG.uniform(5, 15, 300)
+    assert paired_interval(1.1 * theirs, theirs) == pytest.approx((0.1, 0.1))  # every series 10% worse
+    low, high = paired_interval(theirs + RNG.normal(0, 1, 300), theirs)
+    assert low < 0 < high  # noise only: the interval spans no difference
+    assert paired_interval([1.0, float("nan"), 2.0], [1.0, 5.0, 2.0]) == (0.0, 0.0)  # unpaired NaNs left out
 
 
 def test_rolling_origin_backtest_per_market_and_overall() -> None:

@@ -13,9 +13,9 @@ The stated rules, in order:
    damped trend and Holt-Winters (seasonal) forms on logs; seasonal ARIMA(p,0,0)(P,1,0) with
    drift on logs; on seasonal series, dynamic optimised Theta after an STL adjustment (a
    seasonal pattern that drifts). The forecast is their mean (substitutes when a member cannot
-   be fitted: zeros, short history). `selection="validate"` instead picks one member or the combination by
-   rolling-origin validation (scaled MAE over 2 origins); on the M3 monthly development set the
-   fixed combination was more accurate.
+   be fitted: zeros, short history). `selection="validate"` instead picks one member or the
+   combination by rolling-origin validation (scaled MAE over 2 origins); on the M3 monthly
+   development set the fixed combination was more accurate.
 """
 
 from __future__ import annotations
