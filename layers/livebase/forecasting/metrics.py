@@ -9,9 +9,8 @@ checks this code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
+from numpy.typing import ArrayLike
 
 from livebase.forecasting.smoothing import FloatArray
 
@@ -64,7 +63,7 @@ def msis(
     return float(np.mean(upper - lower + 2.0 / alpha * (below + above)) / scale)
 
 
-def paired_interval(ours: Sequence[float], theirs: Sequence[float], resamples: int = 2000) -> tuple[float, float]:
+def paired_interval(ours: ArrayLike, theirs: ArrayLike, resamples: int = 2000) -> tuple[float, float]:
     """95% bootstrap interval of mean(ours) / mean(theirs) - 1, resampling series in pairs.
 
     Why: a set of a few hundred series decides "beats" by fractions of a percent; the interval
