@@ -35,9 +35,9 @@ from livebase.forecasting.theta import theta_forecast
 # Chosen on the development sets (not the benchmark sets' test periods): see DECISIONS.md.
 # One member per family, as in the ETS + ARIMA + Theta average, the Theta family on logs and on
 # the data (growth in proportion and in units), and on seasonal series Theta after STL (a
-# seasonal pattern that drifts); each role lists its substitutes in order, for
-# data where the first cannot be fitted (zeros: no logs; short: no seasonal ARIMA). A member that
-# two roles fall back to counts once.
+# seasonal pattern that drifts). Each role lists its substitutes in order, for data where the
+# first cannot be fitted (zeros: no logs; short: no seasonal ARIMA). A member that two roles fall
+# back to counts once.
 ROLES = (
     ("bagged_log_dotm", "log_dotm", "dotm", "log_theta", "theta"),
     ("dotm", "theta"),
