@@ -2,12 +2,16 @@
 
 Why computed: a typed-in table silently runs out; Islamic festivals move ~11 days a year.
 
-Islamic dates use the arithmetic (tabular) Hijri calendar, civil epoch 16 July 622 (Julian),
-leap years 2, 5, 7, 10, 13, 16, 18, 21, 24, 26, 29 of each 30-year cycle (Reingold &
-Dershowitz, *Calendrical Calculations*). Actual observance follows moon sighting or Umm
-al-Qura and differs by country: expect the computed day to be within +-1 day of the observed
-one (occasionally 2). That is good enough for a demand regressor spanning several days; it is
-not a religious calendar.
+Islamic dates follow the Umm al-Qura calendar (Saudi Arabia's official one) as tabulated by
+`hijridate`, 1 Muharram 1343 to 30 Dhu al-Hijjah 1500 AH (1 August 1924 to 16 November
+2077). It gives the first day Saudi Arabia announced for each Ramadan, Eid al-Fitr and Eid
+al-Adha of 2021-2025 and for the others checked in tests/unit/test_festivals.py (2019-2026);
+countries that sight the moon themselves (Indonesia, Singapore, Brunei, Turkey...) often start
+a day later. Outside the table the arithmetic (tabular) Hijri
+calendar takes over: civil epoch 16 July 622 (Julian), leap years 2, 5, 7, 10, 13, 16, 18,
+21, 24, 26, 29 of each 30-year cycle (Reingold & Dershowitz, *Calendrical Calculations*),
+within +-1 day (occasionally 2) of observance. Either is good enough for a demand regressor
+spanning several days; neither is a religious ruling.
 """
 
 from __future__ import annotations
@@ -18,29 +22,53 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+from hijridate import Gregorian, Hijri
 
 from livebase.config import Market
 
 # Rata Die (date.toordinal) of 1 Muharram AH 1 on the civil epoch: 16 July 622 Julian.
 _ISLAMIC_EPOCH = 227015
+# The Gregorian days the Umm al-Qura table covers (hijridate's range).
+_UMM_AL_QURA_FIRST = date(1924, 8, 1)
+_UMM_AL_QURA_LAST = date(2077, 11, 16)
 
 
-def hijri_to_gregorian(year: int, month: int, day: int) -> date:
-    """Arithmetic Hijri date -> Gregorian date."""
-    if not (1 <= month <= 12 and 1 <= day <= 30 and year >= 1):
-        raise ValueError(f"invalid Hijri date {year}-{month}-{day}")
+def _tabular_to_gregorian(year: int, month: int, day: int) -> date:
     ordinal = _ISLAMIC_EPOCH - 1 + (year - 1) * 354 + (3 + 11 * year) // 30 + 29 * (month - 1) + month // 2 + day
     return date.fromordinal(ordinal)
 
 
-def gregorian_to_hijri(value: date) -> tuple[int, int, int]:
-    """Gregorian date -> arithmetic Hijri (year, month, day)."""
+def _tabular_from_gregorian(value: date) -> tuple[int, int, int]:
     ordinal = value.toordinal()
     year = (30 * (ordinal - _ISLAMIC_EPOCH) + 10646) // 10631
-    first_of_year = hijri_to_gregorian(year, 1, 1).toordinal()
+    first_of_year = _tabular_to_gregorian(year, 1, 1).toordinal()
     month = min(12, int(np.ceil((ordinal - 29 - first_of_year) / 29.5)) + 1)
-    day = ordinal - hijri_to_gregorian(year, month, 1).toordinal() + 1
+    day = ordinal - _tabular_to_gregorian(year, month, 1).toordinal() + 1
     return year, month, day
+
+
+def hijri_to_gregorian(year: int, month: int, day: int) -> date:
+    """Hijri date -> Gregorian date: Umm al-Qura within its table, tabular outside it."""
+    if not (1 <= month <= 12 and 1 <= day <= 30 and year >= 1):
+        raise ValueError(f"invalid Hijri date {year}-{month}-{day}")
+    try:
+        return date.fromordinal(Hijri(year, month, day).to_gregorian().toordinal())
+    except OverflowError:  # a year outside the table: the tabular calendar
+        pass
+    except ValueError as error:  # e.g. day 30 of a 29-day Umm al-Qura month
+        raise ValueError(f"invalid Hijri date {year}-{month}-{day}: {error}") from None
+    value = _tabular_to_gregorian(year, month, day)
+    if _UMM_AL_QURA_FIRST <= value <= _UMM_AL_QURA_LAST:
+        # The tabular Dhu al-Hijjah 1342 runs into the table's first days, which are 1343's.
+        raise ValueError(f"invalid Hijri date {year}-{month}-{day}: {value} is in the Umm al-Qura table")
+    return value
+
+
+def gregorian_to_hijri(value: date) -> tuple[int, int, int]:
+    """Gregorian date -> Hijri (year, month, day): Umm al-Qura within its table, tabular outside it."""
+    if _UMM_AL_QURA_FIRST <= value <= _UMM_AL_QURA_LAST:
+        return Gregorian(value.year, value.month, value.day).to_hijri().datetuple()
+    return _tabular_from_gregorian(value)
 
 
 def _hijri_in_gregorian_year(year: int, month: int, day: int) -> list[date]:

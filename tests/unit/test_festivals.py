@@ -1,8 +1,8 @@
-"""Festival dates are computed for any year; Islamic ones within +-1 day of observance."""
+"""Festival dates are computed for any year; Islamic ones from the Umm al-Qura calendar."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -42,6 +42,57 @@ def test_islamic_festivals_start_within_one_day_of_observance(name: str) -> None
     for observed in OBSERVED[name]:
         first = festival_days(name, observed.year)[0]
         assert abs((first - observed).days) <= 1, (name, observed, first)
+
+
+@pytest.mark.parametrize("name", sorted(OBSERVED))
+def test_umm_al_qura_gives_the_day_saudi_arabia_announced(name: str) -> None:
+    for observed in OBSERVED[name]:
+        assert festival_days(name, observed.year)[0] == observed, name
+
+
+# First days per the Umm al-Qura table (hijridate 2.6.0), and the Saudi announcements that
+# confirmed them: Supreme Court / Royal Court statements as reported by the Saudi Press Agency.
+UMM_AL_QURA = [
+    ("eid_al_adha", (1440, 12, 10), date(2019, 8, 11)),  # Dhu al-Hijjah sighted 1 Aug 2019
+    ("eid_al_fitr", (1441, 10, 1), date(2020, 5, 24)),  # Supreme Court, 23 May 2020: 30 days
+    ("eid_al_fitr", (1446, 10, 1), date(2025, 3, 30)),
+    ("eid_al_adha", (1446, 12, 10), date(2025, 6, 6)),  # Dhu al-Hijjah sighted 27 May 2025
+    ("ramadan", (1447, 9, 1), date(2026, 2, 18)),  # Supreme Court, 17 Feb 2026 (SEA: 19 Feb)
+    ("eid_al_fitr", (1447, 10, 1), date(2026, 3, 20)),  # Royal Court, 18 Mar 2026: 30 days
+    ("eid_al_adha", (1447, 12, 10), date(2026, 5, 27)),  # the table only
+]
+
+
+@pytest.mark.parametrize(("name", "hijri", "first"), UMM_AL_QURA)
+def test_known_umm_al_qura_dates(name: str, hijri: tuple[int, int, int], first: date) -> None:
+    assert hijri_to_gregorian(*hijri) == first
+    assert gregorian_to_hijri(first) == hijri
+    assert festival_days(name, first.year)[0] == first
+    assert type(festival_days(name, first.year)[0]) is date
+
+
+def test_ramadan_takes_the_umm_al_qura_month_length() -> None:
+    assert festival_days("ramadan", 2025) == [date(2025, 3, d) for d in range(1, 30)]  # 29 days
+    ramadan_2026 = festival_days("ramadan", 2026)
+    assert (ramadan_2026[0], ramadan_2026[-1], len(ramadan_2026)) == (date(2026, 2, 18), date(2026, 3, 19), 30)
+    assert festival_days("eid_al_fitr", 2026) == [date(2026, 3, 20), date(2026, 3, 21), date(2026, 3, 22)]
+    with pytest.raises(ValueError, match="invalid Hijri date 1446-9-30"):
+        hijri_to_gregorian(1446, 9, 30)  # Ramadan 1446 had 29 days
+
+
+def test_tabular_calendar_takes_over_seamlessly_outside_the_table() -> None:
+    # The table runs from 1 Muharram 1343 (1 Aug 1924) to 30 Dhu al-Hijjah 1500 (16 Nov 2077).
+    assert gregorian_to_hijri(date(1924, 8, 1)) == (1343, 1, 1)
+    assert gregorian_to_hijri(date(1924, 7, 31)) == (1342, 12, 28)  # tabular
+    assert gregorian_to_hijri(date(2077, 11, 16)) == (1500, 12, 30)
+    assert gregorian_to_hijri(date(2077, 11, 17)) == (1501, 1, 1)  # tabular
+    for edge in (date(1924, 8, 1), date(2077, 11, 17)):
+        for k in range(-60, 60):
+            value = edge + timedelta(days=k)
+            assert hijri_to_gregorian(*gregorian_to_hijri(value)) == value
+    with pytest.raises(ValueError, match="in the Umm al-Qura table"):
+        hijri_to_gregorian(1342, 12, 29)  # tabular 1 Aug 1924, which is 1 Muharram 1343
+    assert festival_days("eid_al_fitr", 2090)  # far years still have festivals
 
 
 def test_ramadan_lasts_a_month_and_ends_the_day_before_eid() -> None:
