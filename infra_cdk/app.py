@@ -1,4 +1,4 @@
-"""CDK entry point: ``python infra_cdk/app.py`` (or ``npx cdk synth``) synthesises every market.
+"""CDK entry point: ``python -m infra_cdk.app`` (or ``npx cdk synth``) synthesises every market.
 
 One ``Livebase-<market>`` stack per market in ``cdk.json`` (read through
 ``livebase.config.load_markets``), each pinned to its market's Region, cdk-nag AwsSolutions on all.
@@ -6,17 +6,15 @@ One ``Livebase-<market>`` stack per market in ``cdk.json`` (read through
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
-if __name__ == "__main__":  # run as a script: import from the project root, and keep
-    _here = str(Path(__file__).resolve().parent)  # infra_cdk/constructs from shadowing `constructs`
-    sys.path[:] = [p for p in sys.path if str(Path(p or ".").resolve()) != _here]
-    sys.path.insert(0, str(Path(_here).parent))
+if __name__ == "__main__" and not __package__:  # `python infra_cdk/app.py` from the project root:
+    os.execv(sys.executable, [sys.executable, "-m", "infra_cdk.app", *sys.argv[1:]])  # run as the module
 
 import json
-import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk

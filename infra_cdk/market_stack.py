@@ -11,14 +11,14 @@ from typing import Any
 from aws_cdk import Aspects, CfnOutput, Stack, Tags
 from constructs import Construct
 
-from infra_cdk.constructs.data_lake import DataLake
-from infra_cdk.constructs.edge import ReplayDistribution
-from infra_cdk.constructs.encryption import MarketKey
-from infra_cdk.constructs.live_ingest import LiveIngest, ingest_function_name, orders_function_name
-from infra_cdk.constructs.live_video import LiveVideo
-from infra_cdk.constructs.messaging import MarketMessaging, market_bus
-from infra_cdk.constructs.monitoring import MarketAlarms
-from infra_cdk.constructs.tables import MarketTables
+from infra_cdk.components.data_lake import DataLake
+from infra_cdk.components.edge import ReplayDistribution
+from infra_cdk.components.encryption import MarketKey
+from infra_cdk.components.live_ingest import LiveIngest, ingest_function_name, orders_function_name
+from infra_cdk.components.live_video import LiveVideo
+from infra_cdk.components.messaging import MarketMessaging, market_bus
+from infra_cdk.components.monitoring import MarketAlarms
+from infra_cdk.components.tables import MarketTables
 from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_key_grants
 from infra_cdk.residency_aspect import ResidencyAspect
 from livebase.config import Market

@@ -16,7 +16,7 @@ from aws_cdk import aws_s3 as s3
 
 from infra_cdk import layer_staging
 from infra_cdk.app import build_app
-from infra_cdk.constructs.live_video import IVS_REGIONS, MEDIALIVE_REGIONS
+from infra_cdk.components.live_video import IVS_REGIONS, MEDIALIVE_REGIONS
 from infra_cdk.nag import acknowledge, enable_checks
 from livebase.config import AWS_REGIONS, DEFAULT_CDK_JSON, PROJECT_ROOT, MarketConfigError
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from infra_cdk.app import synth_errors
-from infra_cdk.constructs.live_ingest import POWERTOOLS_LAYER_VERSION
-from infra_cdk.constructs.live_video import IVS_REGIONS
+from infra_cdk.components.live_ingest import POWERTOOLS_LAYER_VERSION
+from infra_cdk.components.live_video import IVS_REGIONS
 from livebase.config import Market, load_markets, selling_markets
 from livebase.events import ORDER_EVENT_TYPES
 from livebase.resources import OUTPUTS

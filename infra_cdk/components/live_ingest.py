@@ -26,7 +26,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra_cdk.constructs.messaging import DLQ_RETENTION, encrypted_queue
+from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
 from infra_cdk.layer_staging import stage_layer
 from livebase.config import PROJECT_ROOT
 from livebase.events import ORDER_EVENT_TYPES

@@ -1,0 +1,1 @@
+"""Small building blocks of a market stack, one concern per module."""
