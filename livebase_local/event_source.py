@@ -155,17 +155,26 @@ class KinesisEventSource:
                 raise
             shard.iterator = self._iterator(shard)
             reply = self.kinesis.get_records(ShardIterator=shard.iterator, Limit=_GET_LIMIT)
+        records = reply.get("Records", [])
+        # Filter before moving the iterator on: the reply is handed on whole or read again.
+        kept = [record for record in records if self._keeps(record)]
         shard.iterator = reply.get("NextShardIterator")
         shard.closed = shard.iterator is None
-        records = reply.get("Records", [])
         if records:
-            kept = [record for record in records if self.record_filter.keeps(record)]
             shard.buffer.extend(kept)
             shard.last_read = records[-1]["SequenceNumber"]
             with self._lock:
                 self.counters.seen += len(records)
                 self.counters.filtered += len(records) - len(kept)
         return len(records)
+
+    def _keeps(self, record: Record) -> bool:
+        """The mapping's filter for one record; a record it cannot judge is delivered, never lost."""
+        try:
+            return self.record_filter.keeps(record)
+        except Exception as error:  # RecordFilter.keeps guards itself; this is the last line
+            self.last_errors.append(f"filter failed on {record.get('SequenceNumber')}: {type(error).__name__}")
+            return True
 
     def _handler_for(self, shard_id: str) -> Handler:
         """The shard's own handler instance (its "container") when there is a factory."""

@@ -6,6 +6,11 @@ addresses the record's metadata (``partitionKey``) and, when the data is JSON, i
 ``data``. Supported here: exact-value lists at any depth, e.g.
 ``{"data": {"type": ["order_placed", "refund"]}}``. Anything else (prefix, numeric, exists,
 anything-but ...) is refused when the runner starts, not silently treated as a match.
+
+Hostile data cannot stop the runner: a record over the admission limits (size, depth, members;
+:func:`livebase.admission.shape_fault`) is not decoded at all and, like any record that is not
+JSON, matches no data filter; one whose evaluation still fails is delivered, never dropped
+(the handler's own admission decides it).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import base64
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from livebase.admission import shape_fault
 
 _NOT_JSON = object()
 
@@ -68,12 +75,15 @@ class RecordFilter:
         """True when there are no patterns or the record matches any of them."""
         if not self.patterns:
             return True
-        data: Any = record.get("Data", b"")
-        if isinstance(data, str):  # base64 text, as in a Lambda event
-            data = base64.b64decode(data)
         try:
-            decoded: Any = json.loads(data)
+            data: Any = record.get("Data", b"")
+            if isinstance(data, str):  # base64 text, as in a Lambda event
+                data = base64.b64decode(data)
+            decoded: Any = _NOT_JSON if shape_fault(data) else json.loads(data)
         except ValueError:
             decoded = _NOT_JSON  # Lambda: data filters never match a non-JSON record
         document = {"partitionKey": record.get("PartitionKey"), "data": decoded}
-        return any(_matches(pattern, document) for pattern in self.patterns)
+        try:
+            return any(_matches(pattern, document) for pattern in self.patterns)
+        except Exception:  # could not be evaluated: deliver it rather than lose it
+            return True

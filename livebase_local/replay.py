@@ -2,13 +2,15 @@
 
 The stream has two consumers (ingest, orders), each with its own DLQ.
 
-- Ingest DLQ: records ingest quarantined (``ValidationFailed``, which carry the record) and
+- Ingest DLQ: records ingest quarantined (``ValidationFailed`` / ``ProcessingFailed``, which
+  carry the record, or only its quarantine object's key when it was too big for a message) and
   Lambda's on-failure notices (which name a shard and sequence range still readable from the
   stream). Their records go back on the stream: ingest never counted them, and the orders
   consumer is idempotent on the order id.
-- Orders DLQ: on-failure notices only. Putting those records back on the stream would make
-  ingest count their room metrics twice, so they go to the orders function alone, invoked with
-  the batch as Lambda would deliver it.
+- Orders DLQ: on-failure notices, and order events the orders function quarantined
+  (``ProcessingFailed``). Putting those records back on the stream would make ingest count
+  their room metrics twice, so they go to the orders function alone, invoked with the batch as
+  Lambda would deliver it.
 
 Each message is deleted only after its records were re-driven (and, for orders, handled without
 a failure), so a crash mid-replay loses nothing.
@@ -16,18 +18,20 @@ a failure), so a crash mid-replay loses nothing.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 
+from livebase.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, record_data
 from livebase.resources import MarketResources
 from livebase_local.lambda_shapes import LambdaContext, kinesis_event
 from livebase_local.mappings import EventSourceConfig
 
+QUARANTINED = (VALIDATION_FAILED, PROCESSING_FAILED)
 OrdersInvoker = Callable[[dict[str, Any]], dict[str, Any]]  # a Kinesis event -> the handler's response
 
 
@@ -60,15 +64,30 @@ def _records_of_range(kinesis: Any, stream: str, batch_info: dict[str, Any]) -> 
         iterator = page.get("NextShardIterator")
 
 
-def records_of_message(body: dict[str, Any], kinesis: Any, stream: str) -> list[tuple[str, bytes]]:
+def records_of_message(
+    body: dict[str, Any], kinesis: Any, stream: str, s3: Any = None, bucket: str = ""
+) -> list[tuple[str, bytes]]:
     """(partition key, data) of every record a DLQ message stands for."""
-    if body.get("condition") == "ValidationFailed":
+    if body.get("condition") in QUARANTINED:
         record = body["record"]
-        return [(record["partitionKey"], base64.b64decode(record["data"]))]
+        return [(record["partitionKey"], record_data(record, s3, bucket, body.get("quarantineObject")))]
     batch_info = body.get("KinesisBatchInfo")
     if batch_info:
         return [(r["PartitionKey"], r["Data"]) for r in _records_of_range(kinesis, stream, batch_info)]
     raise ValueError("neither a quarantined record nor a Kinesis on-failure notice")
+
+
+def _order_batch(body: dict[str, Any], kinesis: Any, stream: str, s3: Any, bucket: str) -> tuple[str, list[Any]]:
+    """(shard, GetRecords-shaped records) an orders DLQ message stands for."""
+    if body.get("condition") in QUARANTINED:
+        record = body["record"]
+        data = record_data(record, s3, bucket, body.get("quarantineObject"))
+        arrival = datetime.now(UTC)  # a re-drive is a new delivery: admission judges it as of now
+        shaped = {"SequenceNumber": record["sequenceNumber"], "PartitionKey": record["partitionKey"],
+                  "Data": data, "ApproximateArrivalTimestamp": arrival}  # fmt: skip
+        return str(record["shardId"]), [shaped]
+    info = body["KinesisBatchInfo"]
+    return str(info["shardId"]), list(_records_of_range(kinesis, stream, info))
 
 
 def _messages(sqs: Any, queue_url: str, limit: int) -> Iterator[dict[str, Any]]:
@@ -90,11 +109,12 @@ def replay_dead_letters(
 ) -> ReplayReport:
     """Both DLQs of the market; ``invoke_orders`` defaults to invoking the deployed orders function."""
     session = boto3.Session(region_name=resources.region)
-    sqs, kinesis = session.client("sqs"), session.client("kinesis")
+    sqs, kinesis, s3 = session.client("sqs"), session.client("kinesis"), session.client("s3")
+    bucket = resources.data_lake_bucket
     report = ReplayReport()
     for message in _messages(sqs, resources.ingest_dlq_url, max_messages):
         try:
-            records = records_of_message(json.loads(message["Body"]), kinesis, resources.stream_name)
+            records = records_of_message(json.loads(message["Body"]), kinesis, resources.stream_name, s3, bucket)
         except (ValueError, KeyError):
             report.unreadable_messages += 1  # left on the queue for a person to read
             continue
@@ -112,12 +132,12 @@ def replay_dead_letters(
     invoke = invoke_orders or deployed_orders_function(resources)
     for message in _messages(sqs, resources.orders_dlq_url, max_messages):
         try:
-            info = json.loads(message["Body"])["KinesisBatchInfo"]
-            batch = list(_records_of_range(kinesis, resources.stream_name, info))
+            body = json.loads(message["Body"])
+            shard_id, batch = _order_batch(body, kinesis, resources.stream_name, s3, bucket)
         except (ValueError, KeyError):
             report.unreadable_messages += 1
             continue
-        event = kinesis_event(batch, info["shardId"], orders_config(resources, info))
+        event = kinesis_event(batch, shard_id, orders_config(resources, body.get("KinesisBatchInfo", {})))
         if batch and invoke(event)["batchItemFailures"]:
             report.order_messages_kept += 1  # still failing: stays on the DLQ (visible again in a minute)
             continue

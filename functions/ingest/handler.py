@@ -1,6 +1,8 @@
 """Ingest Lambda: a market's live-event stream → quarantine, room metrics, room alerts.
 
-Kinesis batch with partial failures: every record is validated; one that can never validate is
+Kinesis batch with partial failures: every record is admitted or refused by
+:func:`livebase.admission.admit` (the decision every consumer of the stream makes alike); a
+refused record, or one whose handling raises anything but a transient AWS failure, is
 quarantined (S3 + DLQ, with the reason) and acknowledged, so it cannot block the shard. The rest
 are added to the room totals, and completed minutes are judged for alerts. Order events count in
 the room totals here; their stock and order records are the orders consumer's work
@@ -10,10 +12,9 @@ the room totals here; their stock and order records are the orders consumer's wo
 from __future__ import annotations
 
 import base64
-import json
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -23,21 +24,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 
+from livebase.admission import Admitted, admit
 from livebase.alerts import evaluate as evaluate_alerts
 from livebase.alerts import to_eventbridge_entry as alert_entry
 from livebase.bus import put_all
 from livebase.config import Market
-from livebase.events import AnyLiveEvent, parse_event
+from livebase.events import AnyLiveEvent
 from livebase.inventory import retry_config
-from livebase.quarantine import (
-    QuarantinedRecord,
-    describe_error,
-    dlq_message,
-    quarantine_body,
-    quarantine_key,
-)
+from livebase.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, Quarantine, QuarantinedRecord
 from livebase.resources import MarketResources
 from livebase.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator
 
@@ -51,8 +46,14 @@ resources = MarketResources.from_environment()
 market = Market.model_validate_json(os.environ["MARKET_CONFIG"])
 session = boto3.Session(region_name=resources.region)
 events_client = session.client("events")
-s3_client = session.client("s3")
-sqs_client = session.client("sqs")
+quarantine_store = Quarantine(
+    session.client("s3"),
+    session.client("sqs"),
+    bucket=resources.data_lake_bucket,
+    queue_url=resources.ingest_dlq_url,
+    market=resources.market,
+    consumer="ingest",
+)
 rooms = RoomStore(session.resource("dynamodb", config=retry_config()).Table(resources.room_metrics_table))
 # A room is judged once per completed minute per container, not on every batch in the next minute
 # (each judgement is a Query of the room's trailing window); the alert marks stay the source of truth.
@@ -90,7 +91,7 @@ def put_events(entries: list[dict[str, Any]]) -> None:
     put_all(events_client, entries)
 
 
-def quarantine(record: KinesisStreamRecord, reason: str, state: BatchState) -> None:
+def quarantine(record: KinesisStreamRecord, reason: str, state: BatchState, condition: str = VALIDATION_FAILED) -> None:
     logger.warning("record quarantined", sequence_number=record.kinesis.sequence_number, reason=reason)
     state.quarantined.append(
         QuarantinedRecord(
@@ -99,17 +100,25 @@ def quarantine(record: KinesisStreamRecord, reason: str, state: BatchState) -> N
             shard_id=record.event_id.split(":")[0],
             reason=reason,
             data_b64=record.kinesis.data,
+            condition=condition,
         )
     )
 
 
+def arrival_of(record: KinesisStreamRecord) -> datetime:
+    return datetime.fromtimestamp(float(record.kinesis.approximate_arrival_timestamp), UTC)
+
+
 def handle_record(record: KinesisStreamRecord, state: BatchState) -> None:
     try:
-        event = parse_event(base64.b64decode(record.kinesis.data))
-    except (ValidationError, ValueError) as error:
-        quarantine(record, describe_error(error), state)
+        admission = admit(base64.b64decode(record.kinesis.data), market, arrival_of(record))
+    except Exception as error:  # admit does not raise on any input; if it ever does, the record waits
+        quarantine(record, f"unexpected {type(error).__name__} in admission", state, PROCESSING_FAILED)
         return
-    state.valid.append((record, event))
+    if isinstance(admission, Admitted):
+        state.valid.append((record, admission.event))
+    else:
+        quarantine(record, admission.reason, state)
 
 
 def update_room_metrics(state: BatchState, first_failed: int | None) -> None:
@@ -126,7 +135,11 @@ def update_room_metrics(state: BatchState, first_failed: int | None) -> None:
         sequence = record.kinesis.sequence_number
         if first_failed is not None and int(sequence) >= first_failed:
             continue
-        rejection = batch.add(sequence, event)
+        try:
+            rejection = batch.add(sequence, event)
+        except Exception as error:  # a fault of this record alone: the rest of the batch goes on
+            quarantine(record, f"unexpected {type(error).__name__} while counting", state, PROCESSING_FAILED)
+            continue
         if rejection is not None:
             quarantine(record, rejection.reason, state)
     written = rooms.accumulate(batch, shard_minutes)
@@ -166,21 +179,9 @@ def judge_minute(room_id: str, judged: datetime, shard_id: str, state: BatchStat
 
 
 def flush_quarantine(state: BatchState) -> None:
-    """Quarantine first in S3 (the market's own bucket), then one DLQ message per record."""
-    if not state.quarantined:
-        return
-    first = state.quarantined[0]
-    key = quarantine_key(resources.market, first.shard_id, first.sequence_number)
-    s3_client.put_object(Bucket=resources.data_lake_bucket, Key=key, Body=quarantine_body(state.quarantined))
-    for start in range(0, len(state.quarantined), 10):
-        chunk = state.quarantined[start : start + 10]
-        entries = [
-            {"Id": str(i), "MessageBody": json.dumps(dlq_message(resources.market, r, key))}
-            for i, r in enumerate(chunk)
-        ]
-        response = sqs_client.send_message_batch(QueueUrl=resources.ingest_dlq_url, Entries=entries)
-        if response.get("Failed"):
-            raise RuntimeError(f"DLQ refused {len(response['Failed'])} quarantine messages")
+    """One object (the market's own bucket) and one DLQ message per record, once per record."""
+    if state.quarantined:
+        quarantine_store.put(state.quarantined)
 
 
 @logger.inject_lambda_context

@@ -21,6 +21,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from livebase.aws_errors import TransientError
 from livebase.dynamodb_batches import get_all
 from livebase.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator, Partial, minute_of, query_range
 from livebase.room_minutes import MinuteMetrics, fold_items
@@ -117,7 +118,7 @@ class RoomStore:
             if not stale:
                 return result
             remaining = stale
-        raise RuntimeError(f"room metrics of {len(remaining)} minute(s) kept changing under this writer")
+        raise TransientError(f"room metrics of {len(remaining)} minute(s) kept changing under this writer")
 
     def _write_chunk(
         self, chunk: list[Partial], batch: BatchAggregator, cache: ShardMinutesCache, result: AccumulateResult

@@ -6,8 +6,11 @@ DynamoDB and EventBridge calls, and on its own consumer that work never holds ba
 metrics of the likes and joins around it (see ``infra_cdk/constructs/live_ingest.py``).
 
 Kinesis batch with partial failures: a record that fails for a transient reason is reported and
-redelivered. A record that does not validate is skipped here: ingest sees the same record and
-quarantines it with the reason; once fixed, the replay puts it back on the stream for both.
+redelivered. Every record is admitted or refused by :func:`livebase.admission.admit`, the same
+decision ingest makes: a refused record is skipped here (ingest quarantines it with the reason;
+once fixed, the replay puts it back on the stream for both), so nothing ingest quarantined is
+ever applied. A valid record whose handling raises anything but a transient failure is
+quarantined on this function's DLQ (``ProcessingFailed``) and the rest of the batch goes on.
 Every step is idempotent on the order id, and the whole acceptance on the event payload too.
 """
 
@@ -15,7 +18,8 @@ from __future__ import annotations
 
 import base64
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -30,11 +34,12 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 
+from livebase.admission import Refused, admit
+from livebase.aws_errors import is_transient
 from livebase.bus import put_all
 from livebase.config import Market
-from livebase.events import ORDER_EVENT_TYPES, OrderCancelled, OrderPlaced, Refund, parse_event
+from livebase.events import ORDER_EVENT_TYPES, OrderCancelled, OrderPlaced, Refund
 from livebase.inventory import (
     InventoryStore,
     LiveContext,
@@ -45,6 +50,7 @@ from livebase.inventory import (
     stock_signals,
 )
 from livebase.orders import market_warehouse, order_entry, order_model, order_record
+from livebase.quarantine import PROCESSING_FAILED, Quarantine, QuarantinedRecord
 from livebase.resources import MarketResources
 
 # Cold start: everything market-specific is read once, from the stack's environment.
@@ -54,6 +60,14 @@ session = boto3.Session(region_name=resources.region)
 events_client = session.client("events")
 orders = order_model(resources.orders_table, resources.region)
 inventory = InventoryStore(session.client("dynamodb", config=retry_config()), resources.inventory_table)
+quarantine_store = Quarantine(
+    session.client("s3"),
+    session.client("sqs"),
+    bucket=resources.data_lake_bucket,
+    queue_url=resources.orders_dlq_url,
+    market=resources.market,
+    consumer="orders",
+)
 
 logger = Logger()
 tracer = Tracer()
@@ -74,6 +88,7 @@ ORDER_STATUS = {
 class BatchState:
     handled: int = 0
     skipped: int = 0  # not an order event, or one ingest quarantines
+    quarantined: list[QuarantinedRecord] = field(default_factory=list)
 
 
 def put_events(entries: list[dict[str, Any]]) -> None:
@@ -122,18 +137,35 @@ def release_order(event: OrderCancelled | Refund) -> None:
 
 
 def handle_record(record: KinesisStreamRecord, state: BatchState) -> None:
-    try:
-        event = parse_event(base64.b64decode(record.kinesis.data))
-    except (ValidationError, ValueError):
-        # ingest quarantines this very record with the exact reason; nothing to do twice here
+    arrival = datetime.fromtimestamp(float(record.kinesis.approximate_arrival_timestamp), UTC)
+    admission = admit(base64.b64decode(record.kinesis.data), market, arrival)
+    if isinstance(admission, Refused):  # ingest quarantines this very record with the reason
         state.skipped += 1
         return
-    if isinstance(event, OrderPlaced):
-        accept_order(order=event.model_dump(mode="json"))
-    elif isinstance(event, OrderCancelled | Refund):
-        release_order(event)
-    else:  # the mapping's filter lets only ORDER_EVENT_TYPES through; tolerate a wider one
-        state.skipped += 1
+    event = admission.event
+    if not isinstance(event, OrderPlaced | OrderCancelled | Refund):  # the mapping's filter passes only
+        state.skipped += 1  # ORDER_EVENT_TYPES; tolerate a wider one
+        return
+    try:
+        if isinstance(event, OrderPlaced):
+            accept_order(order=event.model_dump(mode="json"))
+        else:
+            release_order(event)
+    except Exception as error:
+        if is_transient(error):
+            raise  # reported as a batch item failure: Kinesis redelivers from here
+        reason = f"unexpected {type(error).__name__} handling {event.type}"
+        logger.exception("order event quarantined", sequence_number=record.kinesis.sequence_number, reason=reason)
+        state.quarantined.append(
+            QuarantinedRecord(
+                sequence_number=record.kinesis.sequence_number,
+                partition_key=record.kinesis.partition_key,
+                shard_id=record.event_id.split(":")[0],
+                reason=reason,
+                data_b64=record.kinesis.data,
+                condition=PROCESSING_FAILED,
+            )
+        )
         return
     state.handled += 1
 
@@ -147,9 +179,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     response = process_partial_response(
         event=event, record_handler=partial(handle_record, state=state), processor=processor, context=context
     )
+    if state.quarantined:
+        quarantine_store.put(state.quarantined)
     failures = len(response.get("batchItemFailures", []))
     metrics.add_dimension(name="market", value=resources.market)
     metrics.add_metric(name="OrderEventsHandled", unit=MetricUnit.Count, value=state.handled)
+    metrics.add_metric(name="OrderRecordsQuarantined", unit=MetricUnit.Count, value=len(state.quarantined))
     metrics.add_metric(name="OrderRecordsSkipped", unit=MetricUnit.Count, value=state.skipped)
     metrics.add_metric(name="OrderRecordsFailed", unit=MetricUnit.Count, value=failures)
     logger.info(
@@ -157,6 +192,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         records=len(event.get("Records", [])),
         handled=state.handled,
         skipped=state.skipped,
+        quarantined=len(state.quarantined),
         failed=failures,
         order_types=sorted(ORDER_EVENT_TYPES),
     )

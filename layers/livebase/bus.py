@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from livebase.aws_errors import TransientError
+
 PUT_EVENTS_LIMIT = 10  # entries per PutEvents call
+
+
+class BusPutFailed(TransientError):
+    """EventBridge refused entries (throttled, or an internal failure): the record is redelivered."""
 
 
 def put_all(client: Any, entries: Sequence[Mapping[str, Any]]) -> None:
@@ -18,4 +24,4 @@ def put_all(client: Any, entries: Sequence[Mapping[str, Any]]) -> None:
         response = client.put_events(Entries=list(entries[start : start + PUT_EVENTS_LIMIT]))
         if response.get("FailedEntryCount"):
             codes = {e.get("ErrorCode") for e in response["Entries"] if e.get("ErrorCode")}
-            raise RuntimeError(f"EventBridge refused {response['FailedEntryCount']} entries: {codes}")
+            raise BusPutFailed(f"EventBridge refused {response['FailedEntryCount']} entries: {codes}")

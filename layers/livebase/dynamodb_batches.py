@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from livebase.aws_errors import TransientError
+
 READ_BATCH = 100  # batch_get_item's limit
 WRITE_BATCH = 25  # batch_write_item's limit
 ATTEMPTS = 6  # calls per batch before giving up on what stays unprocessed
@@ -21,7 +23,7 @@ BACKOFF_SECONDS = 0.05  # doubled after each call that left something unprocesse
 Sleep = Callable[[float], None]
 
 
-class UnprocessedError(RuntimeError):
+class UnprocessedError(TransientError):
     """What DynamoDB kept leaving unprocessed (``left``: the keys or items) after every attempt."""
 
     def __init__(self, message: str, left: list[Any]) -> None:

@@ -1,20 +1,34 @@
-"""Records that fail validation: where they go and what reason travels with them.
+"""Records a consumer will never apply: where they go and what reason travels with them.
 
-A record that can never parse is not retried (retries would only block the shard): it is
-quarantined in the market's own bucket and announced on the DLQ with the exact reason, and a
-`replay` re-drives it after a fix. Reasons never echo input values, so they are safe to log.
+A record that cannot be applied is not retried (retries would only block the shard): it is kept
+in the market's own bucket, one object per record, and announced on the consumer's DLQ with the
+reason, and a ``replay`` re-drives it after a fix. Reasons never echo input values
+(:func:`livebase.admission.describe_error`), so they are safe to log.
+
+Idempotent per record: the object key is the record's (market, consumer, shard, sequence
+number), and a record whose object exists was announced before, so a redelivered batch neither
+writes a second object nor sends a second message. The message carries the record when it fits
+and only the object's key when it does not, so a quarantine message always fits SQS.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
+from botocore.exceptions import ClientError
+
+from livebase.aws_errors import TransientError
 
 QUARANTINE_PREFIX = "quarantine"
+VALIDATION_FAILED = "ValidationFailed"  # the record can never be valid for this market
+PROCESSING_FAILED = "ProcessingFailed"  # a valid record whose handling raised an unexpected error
+MAX_INLINE_BYTES = 64 * 1024  # a message carries the record up to this size, else only the object key
+MAX_BATCH_BYTES = 200 * 1024  # SendMessageBatch: 256 KiB for the ten messages together
+_BATCH_ENTRIES = 10
 
 
 @dataclass(frozen=True)
@@ -24,44 +38,107 @@ class QuarantinedRecord:
     shard_id: str
     reason: str
     data_b64: str  # the record exactly as received, for replay
+    condition: str = VALIDATION_FAILED
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self, *, with_data: bool = True) -> dict[str, Any]:
+        body = {
             "sequenceNumber": self.sequence_number,
             "partitionKey": self.partition_key,
             "shardId": self.shard_id,
             "reason": self.reason,
-            "data": self.data_b64,
         }
+        if with_data:
+            body["data"] = self.data_b64
+        return body
 
 
-def describe_error(error: Exception) -> str:
-    """One line per fault, field path and message, without the offending value."""
-    if isinstance(error, ValidationError):
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(record)'}: {e['msg']}"
-            for e in error.errors(include_input=False, include_url=False)
-        )
-    if isinstance(error, UnicodeDecodeError):
-        return "record data is not UTF-8"
-    return f"{type(error).__name__}: {error}"
+def quarantine_key(market: str, consumer: str, shard_id: str, sequence_number: str) -> str:
+    """S3 key of one quarantined record: the same for every delivery of that record."""
+    return f"{QUARANTINE_PREFIX}/{market}/{consumer}/{shard_id}/{sequence_number}.json"
 
 
-def quarantine_key(market: str, shard_id: str, first_sequence: str, now: datetime | None = None) -> str:
-    """S3 key of one batch's quarantined records: stable per batch, so a redelivery overwrites."""
-    day = (now or datetime.now(UTC)).strftime("%Y/%m/%d")
-    return f"{QUARANTINE_PREFIX}/{market}/{day}/{shard_id}-{first_sequence}.jsonl"
+def quarantine_body(record: QuarantinedRecord) -> bytes:
+    return (json.dumps({**record.to_json(), "condition": record.condition}) + "\n").encode("utf-8")
 
 
-def quarantine_body(records: list[QuarantinedRecord]) -> bytes:
-    return "".join(json.dumps(r.to_json()) + "\n" for r in records).encode("utf-8")
-
-
-def dlq_message(market: str, record: QuarantinedRecord, object_key: str) -> dict[str, Any]:
-    return {
-        "condition": "ValidationFailed",
+def dlq_message(market: str, record: QuarantinedRecord, object_key: str) -> str:
+    """The DLQ message body: the record inline when it fits, a pointer to its object otherwise."""
+    body = {
+        "condition": record.condition,
         "market": market,
         "reason": record.reason,
         "quarantineObject": object_key,
         "record": record.to_json(),
     }
+    text = json.dumps(body)
+    if len(text) <= MAX_INLINE_BYTES:
+        return text
+    body["record"] = record.to_json(with_data=False)
+    return json.dumps(body)
+
+
+def record_data(record: dict[str, Any], s3: Any, bucket: str, object_key: str | None) -> bytes:
+    """A quarantined record's bytes, from the message or, when only pointed to, from its object."""
+    if "data" in record:
+        return base64.b64decode(record["data"])
+    if not object_key:
+        raise ValueError("quarantine message carries neither the record nor its object key")
+    stored = json.loads(s3.get_object(Bucket=bucket, Key=object_key)["Body"].read())
+    return base64.b64decode(stored["data"])
+
+
+def _batches(
+    entries: Sequence[tuple[QuarantinedRecord, str, str]],
+) -> Iterator[list[tuple[QuarantinedRecord, str, str]]]:
+    batch: list[tuple[QuarantinedRecord, str, str]] = []
+    size = 0
+    for entry in entries:
+        if batch and (len(batch) == _BATCH_ENTRIES or size + len(entry[2]) > MAX_BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(entry)
+        size += len(entry[2])
+    if batch:
+        yield batch
+
+
+class Quarantine:
+    """One consumer's quarantine in its market: objects in the data lake, messages on its DLQ."""
+
+    def __init__(self, s3: Any, sqs: Any, *, bucket: str, queue_url: str, market: str, consumer: str) -> None:
+        self.s3, self.sqs = s3, sqs
+        self.bucket, self.queue_url = bucket, queue_url
+        self.market, self.consumer = market, consumer
+
+    def _exists(self, key: str) -> bool:
+        try:
+            self.s3.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+    def put(self, records: Sequence[QuarantinedRecord]) -> int:
+        """Announce and keep every record not quarantined before; returns how many were new.
+
+        The message goes first and the object after it, so a crash in between is repaired by the
+        redelivery (at worst one duplicate message, never a record kept but not announced).
+        """
+        fresh = []
+        for record in {r.sequence_number: r for r in records}.values():
+            key = quarantine_key(self.market, self.consumer, record.shard_id, record.sequence_number)
+            if not self._exists(key):
+                fresh.append((record, key, dlq_message(self.market, record, key)))
+        for batch in _batches(fresh):
+            entries = [{"Id": str(i), "MessageBody": body} for i, (_, _, body) in enumerate(batch)]
+            response = self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            if response.get("Failed"):
+                raise QuarantineUnavailable(f"DLQ refused {len(response['Failed'])} quarantine messages")
+            for record, key, _ in batch:
+                self.s3.put_object(Bucket=self.bucket, Key=key, Body=quarantine_body(record))
+        return len(fresh)
+
+
+class QuarantineUnavailable(TransientError):
+    """The DLQ refused a message: transient, the batch is redelivered."""

@@ -39,13 +39,13 @@ from decimal import Decimal
 from hashlib import blake2b
 from typing import Any
 
+from livebase.admission import market_fault
 from livebase.config import Market
 from livebase.events import AnyLiveEvent
 from livebase.sentiment import Sentiment
 from livebase.sentiment import score as score_comment
 
 DEFAULT_TTL_DAYS = 35
-MAX_SHOWN = timedelta(hours=6)
 ONE_MINUTE = timedelta(minutes=1)
 _CHECKED_TYPES = frozenset({"order_placed", "refund", "product_shown"})
 ITEM_SCHEMA = 1
@@ -235,13 +235,7 @@ class BatchAggregator:
         return None
 
     def _check(self, event: AnyLiveEvent) -> str | None:
-        if event.market != self.market.id:
-            return f"event of market {event.market!r} on the stream of {self.market.id!r}"
-        if event.type in ("order_placed", "refund") and event.currency != self.market.currency:
-            return f"currency {event.currency} is not the market currency {self.market.currency}"
-        if event.type == "product_shown" and not (timedelta(0) <= event.shown_until - event.shown_from <= MAX_SHOWN):
-            return "product_shown interval is negative or longer than 6 hours"
-        return None
+        return market_fault(event, self.market)  # the admission's own rule, for callers that skip it
 
     def _screen_time(self, room_id: str, sku: str, start: datetime, end: datetime, seq: int) -> None:
         minute = minute_of(start)

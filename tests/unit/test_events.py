@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from livebase.events import OrderPlaced, parse_event
-from livebase.quarantine import describe_error
+from livebase.admission import describe_error
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 

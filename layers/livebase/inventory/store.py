@@ -22,6 +22,7 @@ from typing import Any
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from livebase.aws_errors import TransientError
 from livebase.inventory.alerts import StockSignal, level_for, signal_for
 from livebase.inventory.model import (
     RESERVATION_PREFIX,
@@ -58,7 +59,7 @@ def retry_config(total_attempts: int = 10, mode: str = "standard") -> Config:
     return Config(retries={"total_max_attempts": total_attempts, "mode": mode})  # type: ignore[typeddict-item]
 
 
-class InventoryContention(RuntimeError):
+class InventoryContention(TransientError):
     """Gave up after repeated transaction conflicts; the event should be redelivered."""
 
 

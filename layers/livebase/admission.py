@@ -1,0 +1,149 @@
+"""One decision per live-event record: admitted for this market, or refused with a bounded reason.
+
+Every consumer of a market's stream (ingest, orders, any later one) calls :func:`admit` with the
+record's bytes and its Kinesis arrival time. The decision depends on nothing else, so all of
+them reach the same one: a record ingest quarantines is never applied by orders.
+
+The checks run cheapest first and nothing can crash on hostile input: size, nesting depth and
+member count are bounded before any JSON parser sees the bytes; the schema refuses non-finite
+numbers and contact data in identifiers (:mod:`livebase.events`); timestamps must lie in a
+window around the record's arrival; market, currency and interval must fit the market.
+
+Reasons name field paths and error kinds, never input values, and are bounded in length, so
+they are safe to log and always fit a dead-letter message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from livebase.config import Market
+from livebase.events import EVENT_TYPES, OrderLine, contact_data_in, parse_event
+
+MAX_RECORD_BYTES = 32 * 1024  # an order of 50 lines is ~4 KB; a 2,000-character comment ~12 KB escaped
+MAX_DEPTH = 6  # object → lines → line is 3 deep
+MAX_MEMBERS = 512  # keys and array items over the whole record (50 lines x 3 fields + the rest)
+# Older events cannot be counted: their room-minute items would be written already expired.
+MAX_EVENT_AGE = timedelta(days=35)
+MAX_EVENT_LEAD = timedelta(minutes=15)  # producers' clocks run a little ahead at most
+MAX_SHOWN = timedelta(hours=6)
+MAX_REASONS = 5
+MAX_REASON_CHARS = 600
+
+# Every name the schemas know; any other key is reported without its name unless it is a plain word.
+_KNOWN_NAMES = frozenset(
+    {name for model in EVENT_TYPES for name in model.model_fields}
+    | set(OrderLine.model_fields)
+    | {t.model_fields["type"].annotation.__args__[0] for t in EVENT_TYPES}  # type: ignore[union-attr]
+)
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+_STRING_OR_BRACKET = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},]')
+# Messages pydantic writes with the input value in them: replaced by a fixed text.
+_ECHOING_KINDS = {"union_tag_invalid": "not a known event type"}
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    event: Any  # an AnyLiveEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    reason: str
+
+
+Admission = Admitted | Refused
+
+
+def admit(data: bytes, market: Market, arrival: datetime) -> Admission:
+    """The decision for one record of ``market``'s stream that arrived at ``arrival`` (UTC)."""
+    fault = shape_fault(data)
+    if fault is not None:
+        return Refused(fault)
+    try:
+        event = parse_event(data)
+    except (ValidationError, ValueError) as error:
+        return Refused(describe_error(error))
+    fault = market_fault(event, market) or time_fault(event, arrival)
+    return Refused(fault) if fault is not None else Admitted(event)
+
+
+def shape_fault(data: bytes) -> str | None:
+    """Size, depth and member limits, checked without a parser (which could recurse or balloon)."""
+    if len(data) > MAX_RECORD_BYTES:
+        return f"record is {len(data)} bytes, over the {MAX_RECORD_BYTES}-byte limit"
+    openers = data.count(b"{") + data.count(b"[")
+    if openers <= MAX_DEPTH and data.count(b",") < MAX_MEMBERS:
+        return None  # cannot exceed either limit: the common case costs two counts
+    depth = deepest = members = 0
+    for token in _STRING_OR_BRACKET.findall(data):
+        if token in (b"{", b"["):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"}", b"]"):
+            depth -= 1
+        elif token == b",":
+            members += 1
+    if deepest > MAX_DEPTH:
+        return f"record nests deeper than {MAX_DEPTH} levels"
+    if members >= MAX_MEMBERS:
+        return f"record has more than {MAX_MEMBERS} members"
+    return None
+
+
+def market_fault(event: Any, market: Market) -> str | None:
+    """What makes a well-formed event wrong for this market's stream."""
+    if event.market != market.id:
+        return "event of another market on this market's stream"
+    if event.type in ("order_placed", "refund") and event.currency != market.currency:
+        return f"currency is not the market currency {market.currency}"
+    if event.type == "product_shown" and not (timedelta(0) <= event.shown_until - event.shown_from <= MAX_SHOWN):
+        return "product_shown interval is negative or longer than 6 hours"
+    return None
+
+
+def time_fault(event: Any, arrival: datetime) -> str | None:
+    """Timestamps must lie in ``[arrival - MAX_EVENT_AGE, arrival + MAX_EVENT_LEAD]``."""
+    earliest, latest = arrival - MAX_EVENT_AGE, arrival + MAX_EVENT_LEAD
+    for name in ("ts", "shown_from", "shown_until"):
+        value = getattr(event, name, None)
+        if value is not None and not earliest <= value <= latest:
+            return (
+                f"{name}: outside the accepted window ({MAX_EVENT_AGE.days} days before to "
+                f"{int(MAX_EVENT_LEAD.total_seconds() // 60)} minutes after arrival)"
+            )
+    return None
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    parts = []
+    for part in loc:
+        if isinstance(part, int) or part in _KNOWN_NAMES:
+            parts.append(str(part))
+        elif _PLAIN_KEY.fullmatch(part) and not contact_data_in(part):
+            parts.append(part)
+        else:
+            parts.append("<key>")
+    return ".".join(parts) or "(record)"
+
+
+def describe_error(error: Exception) -> str:
+    """The first faults, field path and kind each, without the offending values; bounded."""
+    if isinstance(error, ValidationError):
+        errors = error.errors(include_input=False, include_url=False, include_context=False)
+        parts = [f"{_path(e['loc'])}: {_ECHOING_KINDS.get(e['type'], e['msg'])}" for e in errors[:MAX_REASONS]]
+        if len(errors) > MAX_REASONS:
+            parts.append(f"and {len(errors) - MAX_REASONS} more faults")
+        text = "; ".join(parts)
+        if contact_data_in(text):  # defence in depth: a message that quoted its input after all
+            text = "; ".join(f"{_path(e['loc'])}: {e['type']}" for e in errors[:MAX_REASONS])
+    elif isinstance(error, UnicodeDecodeError):
+        text = "record data is not UTF-8"
+    else:
+        text = f"{type(error).__name__}"
+    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 3] + "..."
