@@ -19,7 +19,7 @@ from infra_cdk.components.live_video import LiveVideo
 from infra_cdk.components.messaging import MarketMessaging, market_bus
 from infra_cdk.components.monitoring import MarketAlarms
 from infra_cdk.components.tables import MarketTables
-from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_key_grants
+from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_grant_read, acknowledge_key_grants
 from infra_cdk.residency_aspect import ResidencyAspect
 from livebase.config import Market
 from livebase.quarantine import QUARANTINE_PREFIX
@@ -84,12 +84,15 @@ class MarketStack(Stack):
             table.grant_read_write_data(ingest.function)
         for table in tables.orders_uses:
             table.grant_read_write_data(orders.function)
-        # ingest writes only quarantined batches to the lake, and their DLQ notices itself.
-        self.data_lake.bucket.grant_put(ingest.function, f"{QUARANTINE_PREFIX}/*")
-        acknowledge_grant_put(
-            ingest.role.node.find_child("DefaultPolicy"), self.data_lake.bucket, f"{QUARANTINE_PREFIX}/*", "ingest"
-        )
-        ingest.dlq.grant_send_messages(ingest.function)
+        # Each consumer keeps only quarantined records in the lake (read back: a record already kept
+        # was announced, so a redelivery sends no second notice), and sends their DLQ notices itself.
+        for consumer, who in ((ingest, "ingest"), (orders, "orders")):
+            self.data_lake.bucket.grant_put(consumer.function, f"{QUARANTINE_PREFIX}/*")
+            self.data_lake.bucket.grant_read(consumer.function, f"{QUARANTINE_PREFIX}/*")
+            policy = consumer.role.node.find_child("DefaultPolicy")
+            acknowledge_grant_put(policy, self.data_lake.bucket, f"{QUARANTINE_PREFIX}/*", who)
+            acknowledge_grant_read(policy, who)
+            consumer.dlq.grant_send_messages(consumer.function)
         acknowledge(
             live.stream,
             "AwsSolutions-KDS3",

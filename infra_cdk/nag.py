@@ -40,6 +40,19 @@ def acknowledge_grant_put(policy: IConstruct, bucket: IConstruct, objects: str, 
     acknowledge_key_grants(policy)
 
 
+def acknowledge_grant_read(policy: IConstruct, who: str) -> None:
+    """``bucket.grant_read`` on the quarantine prefix: the action wildcards it adds."""
+    reasons = {
+        "AwsSolutions-IAM5[Action::s3:GetObject*]": f"{who} reads back its own quarantined records (under "
+        "the prefix only) to tell a redelivered record from a new one.",
+        "AwsSolutions-IAM5[Action::s3:GetBucket*]": "From bucket.grant_read on the market's own bucket.",
+        "AwsSolutions-IAM5[Action::s3:List*]": "From bucket.grant_read: without ListBucket a missing "
+        "quarantine object reads as AccessDenied, not NotFound.",
+    }
+    for rule, reason in reasons.items():
+        acknowledge(policy, rule, reason)
+
+
 def acknowledge_key_grants(policy: IConstruct) -> None:
     """The action wildcards a grant on a KMS-encrypted store adds for the store's key."""
     reasons = {
