@@ -1,7 +1,8 @@
 """CDK entry point: ``python -m infra_cdk.app`` (or ``npx cdk synth``) synthesises every market.
 
-One ``Livebase-<market>`` stack per market in ``cdk.json`` (read through
-``livebase.config.load_markets``), each pinned to its market's Region, cdk-nag AwsSolutions on all.
+One ``Livebase-<market>`` stack per market of the ``markets`` CDK context value (cdk.json's
+``context.markets`` unless ``-c markets='{...}'`` overrides it; validated by
+``livebase.config.markets_from_context``), each pinned to its market's Region, cdk-nag AwsSolutions on all.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import sys
 if __name__ == "__main__" and not __package__:  # `python infra_cdk/app.py` from the project root:
     os.execv(sys.executable, [sys.executable, "-m", "infra_cdk.app", *sys.argv[1:]])  # run as the module
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,28 +21,49 @@ import aws_cdk as cdk
 
 from infra_cdk.market_stack import MarketStack
 from infra_cdk.nag import enable_checks
-from livebase.config import DEFAULT_CDK_JSON, Market, MarketConfigError, load_markets, parse_markets
+from livebase.config import (
+    Market,
+    MarketConfigError,
+    cdk_json_path,
+    load_markets,
+    markets_from_context,
+    parse_markets,
+    read_json,
+)
 
 DEFAULT_ACCOUNT = "000000000000"
+PROJECT_CONTEXT = "cdk.context.json"  # the CDK CLI's per-project context file, beside cdk.json
 
 MarketsArg = Mapping[str, Market] | Mapping[str, Any] | str | Path | None
 
 
-def _feature_flags(cdk_json: Path) -> dict[str, Any]:
-    """cdk.json's feature flags, so a plain ``python`` synth equals the CLI's (markets excluded)."""
-    context = json.loads(cdk_json.read_text(encoding="utf-8")).get("context", {})
-    return {key: value for key, value in context.items() if key.startswith("@")}
+def file_context(cdk_json: Path | None = None) -> dict[str, Any]:
+    """The context the CDK CLI reads from files: ``cdk.context.json``, then cdk.json's ``context`` over it.
+
+    Given to ``cdk.App`` as defaults, so a plain ``python -m infra_cdk.app`` synthesises what
+    ``cdk synth`` does (feature flags, markets); under the CLI its own context (``-c`` first) wins.
+    """
+    source = cdk_json or cdk_json_path()
+    project_context = source.parent / PROJECT_CONTEXT
+    context = read_json(project_context) if project_context.is_file() else {}
+    context.update(read_json(source).get("context", {}))
+    return context
+
+
+def _market_table(app: cdk.App, markets: MarketsArg) -> dict[str, Market]:
+    if markets is None:  # the CDK context: cdk.json's table unless -c markets=... overrides it
+        return markets_from_context(app.node.try_get_context("markets"))
+    if isinstance(markets, str | Path):
+        return load_markets(markets)
+    if all(isinstance(m, Market) for m in markets.values()):
+        return dict(markets)
+    return parse_markets(markets)  # a raw {market_id: settings} table: validated exactly as cdk.json would be
 
 
 def build_app(outdir: str | None = None, markets: MarketsArg = None) -> cdk.App:
-    """Build (not synthesise) the app from cdk.json, another cdk.json path, or a market table."""
-    if markets is None or isinstance(markets, str | Path):
-        table = load_markets(markets)
-    elif all(isinstance(m, Market) for m in markets.values()):
-        table = dict(markets)
-    else:  # a raw {market_id: settings} table: validated exactly as cdk.json would be
-        table = parse_markets(markets)
-    app = cdk.App(outdir=outdir, context=_feature_flags(DEFAULT_CDK_JSON))
+    """Build (not synthesise) the app from the CDK context's markets, a cdk.json path, or a market table."""
+    app = cdk.App(outdir=outdir, context=file_context())
+    table = _market_table(app, markets)
     account = os.environ.get("CDK_DEFAULT_ACCOUNT") or DEFAULT_ACCOUNT
     for market in table.values():
         MarketStack(

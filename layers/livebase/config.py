@@ -1,12 +1,16 @@
 """The market table: one typed, validated config per market, read from ``cdk.json`` context.
 
 The same file drives CDK synth, the local AWS and the flows, so a bad table is refused here,
-once, with a message that names the market and the field.
+once, with a message that names the market and the field. Which ``cdk.json``: ``$LIVEBASE_CDK_JSON``,
+else the nearest one from the working directory up (never a path relative to this file, which
+sits in site-packages or a Lambda layer). CDK synth reads the table through CDK context instead
+(:func:`markets_from_context`), so ``-c markets='{...}'`` overrides it there.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -15,8 +19,27 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CDK_JSON = PROJECT_ROOT / "cdk.json"
+CDK_JSON_ENV = "LIVEBASE_CDK_JSON"
+
+
+def cdk_json_path(start: Path | None = None) -> Path:
+    """The project's ``cdk.json``: ``$LIVEBASE_CDK_JSON``, else the nearest from ``start`` (the cwd) up.
+
+    When none exists the cwd's (absent) ``cdk.json`` is returned; reading it says so.
+    """
+    explicit = os.environ.get(CDK_JSON_ENV)
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "cdk.json").is_file():
+            return folder / "cdk.json"
+    return here / "cdk.json"
+
+
+# Resolved once, at import, for callers that want a constant; load_markets() resolves per call.
+DEFAULT_CDK_JSON = cdk_json_path()
+PROJECT_ROOT = DEFAULT_CDK_JSON.parent  # the folder of the cdk.json in use (the repository root)
 
 # Regions a market may be pinned to. Kept explicit so a typo ("eu-centrl-1") fails at load time.
 AWS_REGIONS = frozenset(
@@ -170,19 +193,40 @@ def parse_markets(table: Mapping[str, Any]) -> dict[str, Market]:
     return markets
 
 
-def load_markets(path: Path | str | None = None) -> dict[str, Market]:
-    """Read and validate the ``markets`` table from a ``cdk.json`` (the project's by default)."""
-    source = Path(path) if path else DEFAULT_CDK_JSON
+def read_json(source: Path) -> dict[str, Any]:
+    """A JSON object file (``cdk.json``, ``cdk.context.json``); duplicate keys are refused."""
     try:
         document = json.loads(source.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicate_keys)
     except FileNotFoundError:
         raise MarketConfigError(f"market config file not found: {source}") from None
     except json.JSONDecodeError as error:
         raise MarketConfigError(f"{source} is not valid JSON: {error}") from None
-    table = document.get("context", {}).get("markets")
+    if not isinstance(document, dict):
+        raise MarketConfigError(f"{source} must hold a JSON object")
+    return document
+
+
+def load_markets(path: Path | str | None = None) -> dict[str, Market]:
+    """Read and validate the ``markets`` table from a ``cdk.json`` (:func:`cdk_json_path` by default)."""
+    source = Path(path) if path else cdk_json_path()
+    table = read_json(source).get("context", {}).get("markets")
     if table is None:
         raise MarketConfigError(f"{source} has no context.markets table")
     return parse_markets(table)
+
+
+def markets_from_context(value: object) -> dict[str, Market]:
+    """The ``markets`` CDK context value: a table (``cdk.json``) or its JSON text (``-c markets='{...}'``)."""
+    if value is None:
+        raise MarketConfigError("no markets in the CDK context: set cdk.json context.markets or -c markets='{...}'")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value, object_pairs_hook=_no_duplicate_keys)
+        except json.JSONDecodeError as error:
+            raise MarketConfigError(f"context value markets is not a JSON object: {error}") from None
+    if not isinstance(value, Mapping):
+        raise MarketConfigError(f"context value markets must be an object of market id to settings, got {value!r}")
+    return parse_markets(value)
 
 
 def selling_markets(markets: Mapping[str, Market]) -> list[Market]:

@@ -18,7 +18,7 @@ from infra_cdk import layer_staging
 from infra_cdk.app import build_app
 from infra_cdk.components.live_video import IVS_REGIONS, MEDIALIVE_REGIONS
 from infra_cdk.nag import acknowledge, enable_checks
-from livebase.config import AWS_REGIONS, DEFAULT_CDK_JSON, PROJECT_ROOT, MarketConfigError
+from livebase.config import AWS_REGIONS, CDK_JSON_ENV, DEFAULT_CDK_JSON, PROJECT_ROOT, MarketConfigError
 
 
 def _cdk_json_with(tmp_path: Path, **changes: object) -> Path:
@@ -42,15 +42,11 @@ def test_bad_in_memory_table_is_refused_the_same_way(tmp_path: Path) -> None:
 
 
 def test_cli_exits_2_with_a_readable_message_on_a_bad_table(tmp_path: Path) -> None:
-    script = (
-        "import sys; import livebase.config as c; from pathlib import Path; "
-        f"c.DEFAULT_CDK_JSON = Path({str(_cdk_json_with(tmp_path, currency='XXX'))!r}); "
-        "from infra_cdk.app import main; sys.exit(main())"
-    )
+    bad = _cdk_json_with(tmp_path, currency="XXX")
     result = subprocess.run(
-        [str(PROJECT_ROOT / ".venv/bin/python"), "-c", script],
+        [str(PROJECT_ROOT / ".venv/bin/python"), "-m", "infra_cdk.app"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "CDK_OUTDIR": str(tmp_path / "out")},
+        env={**os.environ, "CDK_OUTDIR": str(tmp_path / "out"), CDK_JSON_ENV: str(bad)},
     )  # fmt: skip
     assert result.returncode == 2, result.stderr
     assert "bad market table: market 'eu': currency" in result.stderr
