@@ -17,7 +17,7 @@ from livebase.room_minutes import fold_items
 from livebase_local.demo_stream import OPENING_STOCK, seeded_orders
 from livebase_local.platform import STATE_DIR, LocalPlatform
 from livebase_local.prefect_server import LocalPrefectServer
-from livebase_local.simulator import SimRecord, generate_day, send_to_kinesis
+from livebase_local.simulator import SimRecord, generate_day, recent_day, send_to_kinesis
 from livebase_local.stock import seed_stock
 
 LIVE_ROOM = 2  # the prime-time room of the simulated day
@@ -40,7 +40,7 @@ def send_live_show(market: Market, resources: MarketResources, records: int, see
     """A slice of the simulated prime-time show (with its line-up's stock); returns the room id."""
     room = f"{market.id}-room-{LIVE_ROOM}"
     seed_stock(resources, {f"{market.id.upper()}-{LIVE_ROOM}{n:04d}": 300 for n in range(8)})
-    day = generate_day(market, seed, scale=0.05, malformed_share=0.002)
+    day = generate_day(market, seed, scale=0.05, malformed_share=0.002, day=recent_day())
     show = [r for r in day if f'"room_id":"{room}"'.encode() in r.data][:records]
     send_to_kinesis(show, resources.stream_name, resources.region, total=len(show))
     return room

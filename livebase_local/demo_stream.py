@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from livebase.config import Market
 from livebase.residency import pseudonymise
+from livebase_local.simulator import recent_day
 
 CATALOGUE = {
     "SKU-LIP-001": Decimal("19.90"),
@@ -30,7 +31,7 @@ MALFORMED = (
 def seeded_orders(market: Market, count: int, seed: int, start: datetime | None = None) -> list[bytes]:
     """``count`` valid orders (one delivered twice) and one of each malformed record, shuffled."""
     rng = random.Random(f"{seed}:{market.id}")
-    clock = start or datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+    clock = start or datetime.combine(recent_day(), time(11), UTC)  # within the admission window
     secret = f"demo-secret-{market.id}".encode()
     records: list[bytes] = []
     for number in range(count):

@@ -16,7 +16,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -203,6 +203,11 @@ def send_to_kinesis(
     return report
 
 
+def recent_day() -> date:
+    """Yesterday (UTC): a whole simulated day that lies in the past, within the admission window."""
+    return datetime.now(UTC).date() - timedelta(days=1)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="livebase-simulate", description=__doc__.splitlines()[0])
     parser.add_argument("--market", required=True, choices=sorted(load_markets()))
@@ -214,9 +219,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--send", action="store_true", help="send to the stream of the deployed stack")
     parser.add_argument("--rate", type=float, default=None, help="records per second to Kinesis")
     parser.add_argument("--limit", type=int, default=None, help="stop after this many records")
+    parser.add_argument(
+        "--day", type=date.fromisoformat, default=None,
+        help="the simulated day, YYYY-MM-DD (default: yesterday; the stream admits events up to 35 days old)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     market = load_markets()[args.market]
-    records = list(generate_day(market, args.seed, args.scale, args.malformed))[: args.limit]
+    day = args.day or recent_day()
+    records = list(generate_day(market, args.seed, args.scale, args.malformed, day=day))[: args.limit]
     if args.out:
         print(f"wrote {write_file(args.out, records)} records to {args.out}")
     stream = args.stream

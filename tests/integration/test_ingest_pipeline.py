@@ -9,109 +9,25 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
 from boto3.dynamodb.conditions import Key
 
 from livebase.orders import order_model
-from livebase.resources import MarketResources
 from livebase.room_minutes import fold_items
-from livebase_local.event_source import EventSources, KinesisEventSource
-from livebase_local.platform import stream_consumers
-from livebase_local.stock import seed_stock, stock_store
+from livebase_local.stock import stock_store
 from tests.integration.conftest import LocalAwsStack
+from tests.integration.pipeline import TS, TS_LATER, Pipeline, open_pipeline, order, unique
 
 pytestmark = pytest.mark.slow
 
 
-@dataclass
-class Pipeline:
-    resources: MarketResources
-    sources: EventSources
-    handlers: dict[str, Any]  # per function: ingest, orders
-    events_queue_url: str
-
-    def send(self, records: list[bytes]) -> None:
-        kinesis = boto3.client("kinesis", region_name=self.resources.region)
-        response = kinesis.put_records(
-            StreamName=self.resources.stream_name,
-            Records=[{"PartitionKey": f"pk-{i}", "Data": data} for i, data in enumerate(records)],
-        )
-        assert response["FailedRecordCount"] == 0
-        self.sources.drain(timeout=120)
-
-    def consumer(self, function: str) -> KinesisEventSource:
-        return next(s for s in self.sources.sources if s.config.function_name.endswith(f"-{function}"))
-
-    def emitted(self) -> list[dict[str, Any]]:
-        sqs = boto3.client("sqs", region_name=self.resources.region)
-        found = []
-        while batch := sqs.receive_message(QueueUrl=self.events_queue_url, MaxNumberOfMessages=10).get("Messages", []):
-            for message in batch:
-                found.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=self.events_queue_url, ReceiptHandle=message["ReceiptHandle"])
-        return found
-
-    def dead_letters(self) -> list[dict[str, Any]]:
-        sqs = boto3.client("sqs", region_name=self.resources.region)
-        found = []
-        while batch := sqs.receive_message(QueueUrl=self.resources.ingest_dlq_url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        ):
-            for message in batch:
-                found.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=self.resources.ingest_dlq_url, ReceiptHandle=message["ReceiptHandle"])
-        return found
-
-
 @pytest.fixture(scope="module")
 def sea(local_aws: LocalAwsStack) -> Iterator[Pipeline]:
-    deployment = local_aws.deployments["sea"]
-    resources = deployment.resources()
-    consumers, handlers = stream_consumers(deployment, resources, per_shard=False)
-    sources = EventSources(consumers)
-    sources.drain(timeout=120)  # whatever other tests left on the stream
-    seed_stock(resources, {"SKU-TEST-1": 10_000, "SKU-SCARCE-1": 3})
-    # Observe the bus the way a consumer would: a rule forwarding order events to a queue.
-    sqs = boto3.client("sqs", region_name=resources.region)
-    events = boto3.client("events", region_name=resources.region)
-    queue_url = sqs.create_queue(QueueName=f"observe-orders-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(
-        Name="observe-orders", EventBusName=resources.event_bus_name,
-        EventPattern=json.dumps({"source": ["livebase.orders", "livebase.inventory"]}),
-    )  # fmt: skip
-    events.put_targets(
-        Rule="observe-orders", EventBusName=resources.event_bus_name, Targets=[{"Id": "q", "Arn": queue_arn}]
-    )
-    yield Pipeline(resources, sources, handlers, queue_url)
-
-
-def order(order_id: str, *, quantity: int = 2, **changes: Any) -> bytes:
-    body = {
-        "event_id": f"evt-{order_id}",
-        "type": "order_placed",
-        "market": "sea",
-        "room_id": "room-test",
-        "session_id": "sess-test",
-        "ts": "2026-11-25T11:00:00Z",
-        "viewer_id": "v_0123456789abcdef0123",
-        "order_id": order_id,
-        "currency": "SGD",
-        "lines": [{"sku": "SKU-TEST-1", "quantity": quantity, "unit_price": "10.50"}],
-        **changes,
-    }
-    return json.dumps(body).encode()
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+    yield open_pipeline(local_aws, "sea")
 
 
 def test_orders_are_stored_and_announced(sea: Pipeline) -> None:
@@ -204,7 +120,7 @@ def test_stock_is_reserved_and_an_order_beyond_it_is_rejected_with_stock_out(sea
 
     cancel = {
         "event_id": f"evt-cancel-{first}", "type": "order_cancelled", "market": "sea", "room_id": "room-test",
-        "session_id": "sess-test", "ts": "2026-11-25T11:05:00Z", "viewer_id": "v_0123456789abcdef0123",
+        "session_id": "sess-test", "ts": TS_LATER, "viewer_id": "v_0123456789abcdef0123",
         "order_id": first,
     }  # fmt: skip
     sea.send([json.dumps(cancel).encode()] * 2)  # delivered twice: released once
@@ -236,7 +152,7 @@ def test_replay_sends_each_dead_letter_to_the_consumer_that_failed(sea: Pipeline
     sqs.send_message(QueueUrl=sea.resources.orders_dlq_url, MessageBody=json.dumps(notice))
     like = {
         "event_id": unique("evt-like"), "type": "like", "market": "sea", "room_id": unique("room-replay"),
-        "session_id": "sess-test", "ts": "2026-11-25T11:00:00Z", "viewer_id": "v_0123456789abcdef0123", "count": 3,
+        "session_id": "sess-test", "ts": TS, "viewer_id": "v_0123456789abcdef0123", "count": 3,
     }  # fmt: skip
     fixed = base64.b64encode(json.dumps(like).encode()).decode()
     quarantined = {"condition": "ValidationFailed", "record": {"partitionKey": "replay", "data": fixed}}

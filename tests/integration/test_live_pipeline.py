@@ -82,7 +82,7 @@ def test_simulated_show_lands_in_room_metrics_with_an_edge_alert(sea: Any) -> No
     seed_stock(resources, {f"SKU-{n:03d}": 100_000 for n in range(1000)})
     # Not 11.11, the day of the sample events: those carry real-looking sequence numbers far above
     # moto's, and a shard's running total ignores sequence numbers it has already passed.
-    day = list(generate_day(SEA, seed=11, scale=0.05, malformed_share=0.002, day=date(2026, 11, 18)))
+    day = list(generate_day(SEA, seed=11, scale=0.05, malformed_share=0.002, day=date.today() - timedelta(days=1)))
     prime = [r for r in day if b'"sea-room-2"' in r.data]
     records = list(islice(prime, 0, 800))
     kinesis = boto3.client("kinesis", region_name=resources.region)
@@ -117,7 +117,7 @@ def edge_stats(minute: datetime, location: str, cpu: float, n: int) -> bytes:
 
 def test_overloaded_edge_raises_one_failover_alert_on_the_bus(sea: Any) -> None:
     deployment, resources, _ = sea
-    start = datetime(2026, 11, 12, 12, 0, tzinfo=UTC)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
     records = [
         edge_stats(start + timedelta(minutes=m), loc, 0.97 if (loc == "SIN" and m >= 2) else 0.35, n)
         for m in range(5) for loc in ("SIN", "KUL", "BKK") for n in range(3)

@@ -181,7 +181,7 @@ def test_non_finite_numbers_are_refused(number: str) -> None:
 
 
 def test_timestamps_outside_the_window_around_arrival_are_refused() -> None:
-    body, arrival = SAMPLES["like"]
+    _, arrival = SAMPLES["like"]
     for ts in (arrival - MAX_EVENT_AGE - timedelta(seconds=1), arrival + timedelta(hours=1)):
         admission = admit(sample("like", ts=ts.isoformat())[0], SEA, arrival)
         assert isinstance(admission, Refused) and admission.reason.startswith("ts:")
