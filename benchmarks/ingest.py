@@ -54,8 +54,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from benchmarks.ingest_validation import best_cpu_seconds, json_loads_only, validate_only
-from livebase.config import load_markets
-from livebase.resources import MarketResources
+from livebase.markets.config import load_markets
+from livebase.markets.resources import MarketResources
 from livebase_local.aws_env import apply_local_environment, restore_environment
 from livebase_local.deploy import MarketDeployment, deploy_assembly
 from livebase_local.event_source import EventSources

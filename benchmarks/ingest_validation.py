@@ -3,8 +3,8 @@
 The batch is 10,000 mixed records from the seeded simulator (prime time in the sea market, 1%
 malformed), shaped as a Lambda Kinesis event delivers them (base64 text). Paths timed:
 
-- validate+aggregate: b64decode, ``livebase.events.parse_event`` (pydantic), then
-  ``livebase.room_metrics.BatchAggregator`` (with comment sentiment) and ``to_items``;
+- validate+aggregate: b64decode, ``livebase.live.events.parse_event`` (pydantic), then
+  ``livebase.live.room_metrics.BatchAggregator`` (with comment sentiment) and ``to_items``;
 - validate only: b64decode + ``parse_event``;
 - limit: b64decode + ``json.loads`` (no validation at all).
 
@@ -26,9 +26,9 @@ from collections.abc import Callable
 
 from pydantic import ValidationError
 
-from livebase.config import load_markets
-from livebase.events import parse_event
-from livebase.room_metrics import BatchAggregator, to_items
+from livebase.live.events import parse_event
+from livebase.live.room_metrics import BatchAggregator, to_items
+from livebase.markets.config import load_markets
 from livebase_local.simulator import generate_day
 
 TARGET = 50_000

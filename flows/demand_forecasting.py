@@ -3,11 +3,11 @@
 Per market (reads and writes in that market's own region; only aggregates leave it): read daily
 units per SKU from the orders table; forecast them in coarse chunks (``FORECAST_CHUNK`` SKUs
 per task, so 10k SKUs are 40 task runs) with ``livebase.forecasting.forecast_batch`` and the
-market's festival regressors (``livebase.festivals``; effects by regression, SARIMAX skipped
+market's festival regressors (``livebase.markets.festivals``; effects by regression, SARIMAX skipped
 at this scale); backtest a sample of the busiest SKUs (rolling origin, against seasonal naive);
 write the forecasts as CSV to the market's data-lake bucket (the history per run date) and
 one item per successfully forecast SKU to the market's Forecasts table (overwritten nightly;
-what ``order-to-replenish`` reads instead of re-fitting, see ``livebase.stored_forecasts``);
+what ``order-to-replenish`` reads instead of re-fitting, see ``livebase.stores.forecasts``);
 publish an accuracy table per market and a plot of history, forecast and interval for the top SKUs.
 
 Parallel across cores by default (``ProcessPoolTaskRunner``). Scale-out: run the same flow
@@ -35,12 +35,12 @@ from pydantic import BaseModel, Field
 from flows import replenishment_io as rio
 from flows import stored_forecast_io
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, market_resources
-from livebase.festivals import market_festival_frame
 from livebase.forecasting import forecast_batch
 from livebase.forecasting.backtest import backtest
 from livebase.forecasting.result import DEFAULT_LEVEL
+from livebase.markets.festivals import market_festival_frame
 from livebase.replenishment.history import daily_units, history_window
-from livebase.stored_forecasts import StoredForecast, from_rows
+from livebase.stores.forecasts import StoredForecast, from_rows
 
 FORECAST_CHUNK = 250
 SEASON_LENGTH = 7  # daily data, weekly pattern

@@ -20,7 +20,7 @@ import pandas as pd
 from flows.stored_forecast_io import write_items
 from livebase.forecasting.batch import forecast_batch
 from livebase.forecasting.result import DEFAULT_LEVEL
-from livebase.stored_forecasts import from_rows
+from livebase.stores.forecasts import from_rows
 
 
 def run(

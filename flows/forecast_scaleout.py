@@ -25,7 +25,7 @@ from sagemaker.core.shapes import (
     ProcessingStoppingCondition,
 )
 
-from livebase.config import Market
+from livebase.markets.config import Market
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from livebase.config import Market, load_markets, selling_markets
-from livebase.resources import MarketResources, lookup
+from livebase.markets.config import Market, load_markets, selling_markets
+from livebase.markets.resources import MarketResources, lookup
 
 MARKETS: dict[str, Market] = load_markets()
 SELLING_MARKET_IDS: tuple[str, ...] = tuple(m.id for m in selling_markets(MARKETS))

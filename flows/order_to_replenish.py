@@ -3,7 +3,7 @@
 Per market (each read and write in that market's own region; only aggregates come back):
 read daily sales, stock, open purchase orders and the supplier catalogue; decide per SKU with
 the (s, S) policy on a forecast: the nightly one from the market's Forecasts table when it is
-fresh (``livebase.stored_forecasts``, read once per chunk), else one made here
+fresh (``livebase.stores.forecasts``, read once per chunk), else one made here
 (``livebase.forecasting``), else the trailing mean, the source and the reason recorded per SKU;
 the last 7 days' sales against what the nightly runs forecast for them (the stored ``past``);
 fit each supplier's budget; write one purchase order per supplier and announce it on the bus;
@@ -36,8 +36,7 @@ from flows.replenishment_report import (
     trajectory_png,
 )
 from flows.wms_handoff import hand_off_orders
-from livebase.catalogue import Catalogue, CatalogueError
-from livebase.orders import order_model, revenue, units_per_sku
+from livebase.commerce.orders import order_model, revenue, units_per_sku
 from livebase.replenishment import (
     Decision,
     DemandEstimate,
@@ -48,8 +47,9 @@ from livebase.replenishment import (
     from_forecast,
     trailing_mean,
 )
+from livebase.replenishment.catalogue import Catalogue, CatalogueError
 from livebase.replenishment.history import abc_classes, daily_units, history_window, revenue_per_sku
-from livebase.stored_forecasts import StoredForecast
+from livebase.stores.forecasts import StoredForecast
 
 SKU_CHUNK = 250  # SKUs per decide task: a market of 10k SKUs is 40 task runs, not 10k
 RECENT_DAYS = 7  # whole days of sales set against what was forecast for them

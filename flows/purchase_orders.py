@@ -21,9 +21,9 @@ import boto3
 from botocore.exceptions import ClientError
 
 from flows.replenishment_io import OPEN, dynamodb
-from livebase.inventory.model import to_attributes
+from livebase.aws import to_attributes
+from livebase.markets.resources import MarketResources
 from livebase.replenishment import Decision
-from livebase.resources import MarketResources
 
 PO_EVENT_SOURCE = "livebase.replenishment"
 PO_CREATED = "PurchaseOrderCreated"

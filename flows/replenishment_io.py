@@ -14,12 +14,13 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from livebase.catalogue import CATALOGUE_KEY, Catalogue, default_catalogue, parse_catalogue
-from livebase.inventory import StockItem, retry_config
-from livebase.inventory.model import RECEIPT_PREFIX, RESERVATION_PREFIX, from_attributes
-from livebase.orders import market_warehouse
+from livebase.aws import from_attributes, retry_config
+from livebase.commerce.inventory import StockItem
+from livebase.commerce.inventory.model import RECEIPT_PREFIX, RESERVATION_PREFIX
+from livebase.commerce.orders import market_warehouse
+from livebase.markets.resources import MarketResources
+from livebase.replenishment.catalogue import CATALOGUE_KEY, Catalogue, default_catalogue, parse_catalogue
 from livebase.replenishment.history import SaleLine
-from livebase.resources import MarketResources
 
 PLACED = "placed"
 OPEN = "open"  # a purchase order not yet received

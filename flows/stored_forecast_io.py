@@ -1,7 +1,7 @@
-"""Reads and writes of a market's Forecasts table (one item per SKU, ``livebase.stored_forecasts``).
+"""Reads and writes of a market's Forecasts table (one item per SKU, ``livebase.stores.forecasts``).
 
 Always with a DynamoDB client of the market's own region. Batches and the retrying of what
-DynamoDB leaves unprocessed are :mod:`livebase.dynamodb_batches`; what still cannot finish
+DynamoDB leaves unprocessed are :mod:`livebase.stores.batches`; what still cannot finish
 raises :class:`StoredForecastError`.
 """
 
@@ -15,10 +15,10 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from livebase.dynamodb_batches import ATTEMPTS, BACKOFF_SECONDS, Sleep, UnprocessedError, get_all, put_all
-from livebase.inventory import retry_config
-from livebase.resources import MarketResources
-from livebase.stored_forecasts import StoredForecast, from_item, to_item
+from livebase.aws import retry_config
+from livebase.markets.resources import MarketResources
+from livebase.stores.batches import ATTEMPTS, BACKOFF_SECONDS, Sleep, UnprocessedError, get_all, put_all
+from livebase.stores.forecasts import StoredForecast, from_item, to_item
 
 __all__ = ["ATTEMPTS", "BACKOFF_SECONDS", "StoredForecastError", "StoredRead", "read_items", "write_items"]
 

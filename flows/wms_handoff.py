@@ -18,8 +18,8 @@ import boto3
 from botocore.exceptions import ClientError
 
 from flows.replenishment_io import PLACED, dynamodb, scan
-from livebase.orders import market_warehouse
-from livebase.resources import MarketResources
+from livebase.commerce.orders import market_warehouse
+from livebase.markets.resources import MarketResources
 
 SENDING, SENT = "sending", "sent"
 STALE_CLAIM = timedelta(minutes=15)

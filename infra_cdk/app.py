@@ -2,7 +2,7 @@
 
 One ``Livebase-<market>`` stack per market of the ``markets`` CDK context value (cdk.json's
 ``context.markets`` unless ``-c markets='{...}'`` overrides it; validated by
-``livebase.config.markets_from_context``), each pinned to its market's Region, cdk-nag AwsSolutions on all.
+``livebase.markets.config.markets_from_context``), each pinned to its market's Region, cdk-nag AwsSolutions on all.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import aws_cdk as cdk
 
 from infra_cdk.market_stack import MarketStack
 from infra_cdk.nag import enable_checks
-from livebase.config import (
+from livebase.markets.config import (
     Market,
     MarketConfigError,
     cdk_json_path,

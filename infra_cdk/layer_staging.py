@@ -17,7 +17,7 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
-from livebase.config import PROJECT_ROOT
+from livebase.markets.config import PROJECT_ROOT
 
 PACKAGE_DIR = PROJECT_ROOT / "layers" / "livebase"
 REQUIREMENTS = PACKAGE_DIR / "requirements.txt"

@@ -21,13 +21,13 @@ from infra_cdk.components.monitoring import MarketAlarms
 from infra_cdk.components.tables import MarketTables
 from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_grant_read, acknowledge_key_grants
 from infra_cdk.residency_aspect import ResidencyAspect
-from livebase.config import Market
-from livebase.quarantine import QUARANTINE_PREFIX
-from livebase.resources import OUTPUTS
+from livebase.live.quarantine import QUARANTINE_PREFIX
+from livebase.markets.config import Market
+from livebase.markets.resources import OUTPUTS
 
 
 class MarketStack(Stack):
-    """``Livebase-<market>``: built from small constructs; outputs follow ``livebase.resources``."""
+    """``Livebase-<market>``: built from small constructs; outputs follow ``livebase.markets.resources``."""
 
     def __init__(self, scope: Construct, construct_id: str, *, market: Market, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)

@@ -16,7 +16,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import IConstruct
 
-from livebase.config import Market, ResidencyMode
+from livebase.markets.config import Market, ResidencyMode
 
 # CDK's dynamodb.Table(replication_regions=...) creates replicas through this custom resource.
 TABLE_REPLICA_RESOURCE = "Custom::DynamoDBReplica"

@@ -15,8 +15,8 @@ from typing import Any
 
 import boto3
 
-from livebase.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW
-from livebase.resources import MarketResources
+from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW
+from livebase.markets.resources import MarketResources
 
 RULE_NAME = "livebase-stock-low-to-prefect"
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from livebase.config import MarketConfigError, load_markets, selling_markets
+from livebase.markets.config import MarketConfigError, load_markets, selling_markets
 
 
 def _market_list(value: str) -> list[str]:

@@ -10,10 +10,10 @@ from collections import Counter
 import boto3
 from boto3.dynamodb.conditions import Key
 
-from livebase.config import Market, load_markets
-from livebase.orders import order_model
-from livebase.resources import MarketResources
-from livebase.room_minutes import fold_items
+from livebase.commerce.orders import order_model
+from livebase.live.room_minutes import fold_items
+from livebase.markets.config import Market, load_markets
+from livebase.markets.resources import MarketResources
 from livebase_local.demo_stream import OPENING_STOCK, seeded_orders
 from livebase_local.platform import STATE_DIR, LocalPlatform
 from livebase_local.prefect_server import LocalPrefectServer

@@ -7,8 +7,8 @@ import random
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
-from livebase.config import Market
-from livebase.residency import pseudonymise
+from livebase.markets.config import Market
+from livebase.markets.residency import pseudonymise
 from livebase_local.simulator import recent_day
 
 CATALOGUE = {

@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from livebase.resources import MarketResources
+from livebase.markets.resources import MarketResources
 from livebase_local import api_resources
 from livebase_local.assembly import StackArtifact, fill_placeholders, read_assembly
 from livebase_local.cfn_eval import Scope, Unresolvable, evaluate, stack_resource_values

@@ -19,8 +19,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from livebase.config import load_markets
-from livebase.resources import MarketResources
+from livebase.markets.config import load_markets
+from livebase.markets.resources import MarketResources
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS_DIR = PROJECT_ROOT / "functions"

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from livebase.config import load_markets
-from livebase.resources import MarketResources, lookup
+from livebase.markets.config import load_markets
+from livebase.markets.resources import MarketResources, lookup
 from livebase_local.aws_env import apply_local_environment, restore_environment
 from livebase_local.deploy import MarketDeployment, deploy_assembly
 from livebase_local.event_source import Counters, EventSources, KinesisEventSource

@@ -8,7 +8,7 @@ addresses the record's metadata (``partitionKey``) and, when the data is JSON, i
 anything-but ...) is refused when the runner starts, not silently treated as a match.
 
 Hostile data cannot stop the runner: a record over the admission limits (size, depth, members;
-:func:`livebase.admission.shape_fault`) is not decoded at all and, like any record that is not
+:func:`livebase.live.admission.shape_fault`) is not decoded at all and, like any record that is not
 JSON, matches no data filter; one whose evaluation still fails is delivered, never dropped
 (the handler's own admission decides it).
 """
@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from livebase.admission import shape_fault
+from livebase.live.admission import shape_fault
 
 _NOT_JSON = object()
 

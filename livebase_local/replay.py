@@ -26,8 +26,8 @@ from typing import Any
 
 import boto3
 
-from livebase.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, record_data
-from livebase.resources import MarketResources
+from livebase.live.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, record_data
+from livebase.markets.resources import MarketResources
 from livebase_local.lambda_shapes import LambdaContext, kinesis_event
 from livebase_local.mappings import EventSourceConfig
 

@@ -20,8 +20,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from livebase.config import Market, load_markets
-from livebase.events import AnyLiveEvent, parse_event
+from livebase.live.events import AnyLiveEvent, parse_event
+from livebase.markets.config import Market, load_markets
 from livebase_local.simulator_model import SimOptions, build_day, iso, seeded_random
 
 MALFORMED_KINDS = ("missing_field", "bad_type", "schema_version", "email_in_comment", "truncated_json")
@@ -231,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {write_file(args.out, records)} records to {args.out}")
     stream = args.stream
     if args.send and not stream:
-        from livebase.resources import lookup
+        from livebase.markets.resources import lookup
 
         stream = lookup(market.id, market.region).stream_name
     if stream:

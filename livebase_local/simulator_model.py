@@ -19,8 +19,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from livebase.config import Market
-from livebase.residency import pseudonymise
+from livebase.markets.config import Market
+from livebase.markets.residency import pseudonymise
 from livebase_local.simulator_text import phrases
 
 DEFAULT_DAY = date(2026, 11, 11)

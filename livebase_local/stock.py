@@ -6,9 +6,10 @@ from collections.abc import Mapping
 
 import boto3
 
-from livebase.inventory import InventoryStore, StockItem, retry_config
-from livebase.orders import market_warehouse
-from livebase.resources import MarketResources
+from livebase.aws import retry_config
+from livebase.commerce.inventory import InventoryStore, StockItem
+from livebase.commerce.orders import market_warehouse
+from livebase.markets.resources import MarketResources
 
 
 def stock_store(resources: MarketResources) -> InventoryStore:

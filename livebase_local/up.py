@@ -7,7 +7,7 @@ import signal
 import threading
 from types import FrameType
 
-from livebase.config import load_markets, selling_markets
+from livebase.markets.config import load_markets, selling_markets
 from livebase_local.bridge import StockSignalBridge
 from livebase_local.platform import STATE_DIR, LocalPlatform
 from livebase_local.prefect_server import LocalPrefectServer

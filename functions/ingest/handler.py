@@ -1,7 +1,7 @@
 """Ingest Lambda: a market's live-event stream → quarantine, room metrics, room alerts.
 
 Kinesis batch with partial failures: every record is admitted or refused by
-:func:`livebase.admission.admit` (the decision every consumer of the stream makes alike); a
+:func:`livebase.live.admission.admit` (the decision every consumer of the stream makes alike); a
 refused record, or one whose handling raises anything but a transient AWS failure, is
 quarantined (S3 + DLQ, with the reason) and acknowledged, so it cannot block the shard. The rest
 are added to the room totals, and completed minutes are judged for alerts. Order events count in
@@ -25,16 +25,15 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from livebase.admission import Admitted, admit
-from livebase.alerts import evaluate as evaluate_alerts
-from livebase.alerts import to_eventbridge_entry as alert_entry
-from livebase.bus import put_all
-from livebase.config import Market
-from livebase.events import AnyLiveEvent
-from livebase.inventory import retry_config
-from livebase.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, Quarantine, QuarantinedRecord
-from livebase.resources import MarketResources
-from livebase.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator
+from livebase.aws import put_all, retry_config
+from livebase.live.admission import Admitted, admit
+from livebase.live.alerts import evaluate as evaluate_alerts
+from livebase.live.alerts import to_eventbridge_entry as alert_entry
+from livebase.live.events import AnyLiveEvent
+from livebase.live.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, Quarantine, QuarantinedRecord
+from livebase.live.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator
+from livebase.markets.config import Market
+from livebase.markets.resources import MarketResources
 
 try:  # as deployed, the handler's folder is the code root; imported as a package in tests
     from room_store import JudgedMinutes, RoomStore, ShardMinutesCache  # type: ignore[import-not-found,no-redef]
@@ -125,7 +124,7 @@ def update_room_metrics(state: BatchState, first_failed: int | None) -> None:
     """Add the records Kinesis will not redeliver to the shard's room totals, then judge the rooms.
 
     Records at or after the lowest failed sequence number come back in the next batch, so they
-    are counted there, not here (see ``livebase.shard_minutes``).
+    are counted there, not here (see ``livebase.live.shard_minutes``).
     """
     if not state.valid:
         return

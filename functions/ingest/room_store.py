@@ -2,7 +2,7 @@
 
 One partition per room (``pk = ROOM#<room>``); sort keys:
 - ``MIN#<minute>Z#PART#<shard>``: what one shard has counted in a minute of the room, rewritten
-  as its batches arrive, idempotent by sequence number (see ``livebase.shard_minutes``);
+  as its batches arrive, idempotent by sequence number (see ``livebase.live.shard_minutes``);
 - ``CONC#<minute>Z``: concurrent viewers at the end of a settled minute (a few minutes before the
   one judged, so every shard has delivered it), so judging needs only a trailing window;
 - ``JUDGE#<minute>Z``: which shard's container judges the minute (one per room-minute, not one
@@ -21,11 +21,11 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from livebase.aws_errors import TransientError
-from livebase.dynamodb_batches import get_all
-from livebase.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator, Partial, minute_of, query_range
-from livebase.room_minutes import MinuteMetrics, fold_items
-from livebase.shard_minutes import Verdict, expected_version, from_item, item_key, merged, to_item, verdict
+from livebase.aws import TransientError
+from livebase.live.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator, Partial, minute_of, query_range
+from livebase.live.room_minutes import MinuteMetrics, fold_items
+from livebase.live.shard_minutes import Verdict, expected_version, from_item, item_key, merged, to_item, verdict
+from livebase.stores.batches import get_all
 
 MAX_REPLAY = timedelta(hours=4)
 MAX_WRITE_ATTEMPTS = 4

@@ -6,7 +6,7 @@ DynamoDB and EventBridge calls, and on its own consumer that work never holds ba
 metrics of the likes and joins around it (see ``infra_cdk/constructs/live_ingest.py``).
 
 Kinesis batch with partial failures: a record that fails for a transient reason is reported and
-redelivered. Every record is admitted or refused by :func:`livebase.admission.admit`, the same
+redelivered. Every record is admitted or refused by :func:`livebase.live.admission.admit`, the same
 decision ingest makes: a refused record is skipped here (ingest quarantines it with the reason;
 once fixed, the replay puts it back on the stream for both), so nothing ingest quarantined is
 ever applied. A valid record whose handling raises anything but a transient failure is
@@ -35,23 +35,21 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from livebase.admission import Refused, admit
-from livebase.aws_errors import is_transient
-from livebase.bus import put_all
-from livebase.config import Market
-from livebase.events import ORDER_EVENT_TYPES, OrderCancelled, OrderPlaced, Refund
-from livebase.inventory import (
+from livebase.aws import is_transient, put_all, retry_config
+from livebase.commerce.inventory import (
     InventoryStore,
     LiveContext,
     ReservationStatus,
     apply_event,
-    retry_config,
     signal_entries,
     stock_signals,
 )
-from livebase.orders import market_warehouse, order_entry, order_model, order_record
-from livebase.quarantine import PROCESSING_FAILED, Quarantine, QuarantinedRecord
-from livebase.resources import MarketResources
+from livebase.commerce.orders import market_warehouse, order_entry, order_model, order_record
+from livebase.live.admission import Refused, admit
+from livebase.live.events import ORDER_EVENT_TYPES, OrderCancelled, OrderPlaced, Refund
+from livebase.live.quarantine import PROCESSING_FAILED, Quarantine, QuarantinedRecord
+from livebase.markets.config import Market
+from livebase.markets.resources import MarketResources
 
 # Cold start: everything market-specific is read once, from the stack's environment.
 resources = MarketResources.from_environment()

@@ -28,8 +28,8 @@ from constructs import Construct
 
 from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
 from infra_cdk.layer_staging import stage_layer
-from livebase.config import PROJECT_ROOT
-from livebase.events import ORDER_EVENT_TYPES
+from livebase.live.events import ORDER_EVENT_TYPES
+from livebase.markets.config import PROJECT_ROOT
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.X86_64

@@ -11,7 +11,7 @@ _S = dynamodb.AttributeType.STRING
 
 class MarketTables(Construct):
     """Orders, idempotency records (powertools layout), room metrics, inventory, purchase orders,
-    and the latest nightly demand forecast per SKU (``livebase.stored_forecasts``)."""
+    and the latest nightly demand forecast per SKU (``livebase.stores.forecasts``)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)

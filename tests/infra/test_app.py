@@ -18,7 +18,7 @@ from infra_cdk import layer_staging
 from infra_cdk.app import build_app
 from infra_cdk.components.live_video import IVS_REGIONS, MEDIALIVE_REGIONS
 from infra_cdk.nag import acknowledge, enable_checks
-from livebase.config import AWS_REGIONS, CDK_JSON_ENV, DEFAULT_CDK_JSON, PROJECT_ROOT, MarketConfigError
+from livebase.markets.config import AWS_REGIONS, CDK_JSON_ENV, DEFAULT_CDK_JSON, PROJECT_ROOT, MarketConfigError
 
 
 def _cdk_json_with(tmp_path: Path, **changes: object) -> Path:
@@ -85,8 +85,8 @@ def test_video_region_tables_match_the_cloudformation_registry() -> None:
 
 def test_layer_stages_livebase_and_vendored_pynamodb(tmp_path: Path) -> None:
     staged = layer_staging.stage_layer(build_dir=tmp_path)
-    assert (staged / "python/livebase/config.py").is_file()
-    assert (staged / "python/livebase/events.py").is_file()
+    assert (staged / "python/livebase/markets/config.py").is_file()
+    assert (staged / "python/livebase/live/events.py").is_file()
     assert (staged / "python/pynamodb/models.py").is_file()
     assert any(p.name.startswith("pynamodb-") for p in (staged / "python").glob("*.dist-info"))
     assert not list(staged.rglob("__pycache__")) and not (staged / "python/livebase/requirements.txt").exists()

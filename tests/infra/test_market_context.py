@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from infra_cdk.app import PROJECT_CONTEXT, file_context
-from livebase.config import (
+from livebase.markets.config import (
     CDK_JSON_ENV,
     PROJECT_ROOT,
     MarketConfigError,

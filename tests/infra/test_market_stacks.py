@@ -10,9 +10,9 @@ import pytest
 from infra_cdk.app import synth_errors
 from infra_cdk.components.live_ingest import POWERTOOLS_LAYER_VERSION
 from infra_cdk.components.live_video import IVS_REGIONS
-from livebase.config import Market, load_markets, selling_markets
-from livebase.events import ORDER_EVENT_TYPES
-from livebase.resources import OUTPUTS
+from livebase.live.events import ORDER_EVENT_TYPES
+from livebase.markets.config import Market, load_markets, selling_markets
+from livebase.markets.resources import OUTPUTS
 
 MARKETS = load_markets()
 SELLING = [m.id for m in selling_markets(MARKETS)]

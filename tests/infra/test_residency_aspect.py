@@ -11,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 from infra_cdk.app import synth_errors
 from infra_cdk.market_stack import MarketStack
 from infra_cdk.residency_aspect import ResidencyAspect
-from livebase.config import load_markets
+from livebase.markets.config import load_markets
 
 MARKETS = load_markets()
 STRICT = MARKETS["eu"]  # residency: strict

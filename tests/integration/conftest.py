@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from livebase.config import load_markets
+from livebase.markets.config import load_markets
 from livebase_local.aws_env import apply_local_environment, restore_environment
 from livebase_local.deploy import MarketDeployment, deploy_assembly
 from livebase_local.moto_server import LocalAws, free_port

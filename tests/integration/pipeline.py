@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3
 
-from livebase.resources import MarketResources
+from livebase.markets.resources import MarketResources
 from livebase_local.event_source import EventSources, KinesisEventSource
 from livebase_local.platform import stream_consumers
 from livebase_local.stock import seed_stock

@@ -13,7 +13,7 @@ import pytest
 from flows.demand_forecasting_job import main as job_main
 from flows.forecast_scaleout import ScaleOut, job_name, submit_forecast_job
 from flows.stored_forecast_io import read_items
-from livebase.config import load_markets
+from livebase.markets.config import load_markets
 from livebase_local.moto_server import LocalAws
 from tests.integration.conftest import string_keyed_table
 

@@ -11,13 +11,13 @@ import boto3
 import pytest
 
 from flows.demand_forecasting import write_forecast_items
-from livebase.catalogue import default_catalogue
-from livebase.events import OrderLine, OrderPlaced
+from livebase.commerce.orders import order_model, order_record
 from livebase.forecasting.result import DEFAULT_LEVEL
-from livebase.orders import order_model, order_record
+from livebase.live.events import OrderLine, OrderPlaced
+from livebase.markets.resources import MarketResources
 from livebase.replenishment import SkuClass
-from livebase.resources import MarketResources
-from livebase.stored_forecasts import from_item, from_rows
+from livebase.replenishment.catalogue import default_catalogue
+from livebase.stores.forecasts import from_item, from_rows
 from livebase_local.stock import seed_stock
 from tests.integration.conftest import LocalAwsStack
 
@@ -110,7 +110,7 @@ def test_replenishment_plans_on_the_nightly_forecast_stored_in_its_market(
 
 def test_recent_sales_are_set_against_what_was_forecast_for_the_same_days() -> None:
     from flows.order_to_replenish import recent_sales_and_forecast
-    from livebase.stored_forecasts import StoredForecast
+    from livebase.stores.forecasts import StoredForecast
 
     as_of = date(2026, 11, 25)
     stored = StoredForecast(

@@ -17,9 +17,9 @@ from typing import Any
 import boto3
 import pytest
 
-from livebase.admission import MAX_REASON_CHARS
-from livebase.events import contact_data_in
-from livebase.orders import order_model
+from livebase.commerce.orders import order_model
+from livebase.live.admission import MAX_REASON_CHARS
+from livebase.live.events import contact_data_in
 from livebase_local.functions import load_handler
 from livebase_local.lambda_shapes import LambdaContext, kinesis_event
 from livebase_local.stock import seed_stock, stock_store

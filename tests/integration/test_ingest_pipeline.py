@@ -16,8 +16,8 @@ import boto3
 import pytest
 from boto3.dynamodb.conditions import Key
 
-from livebase.orders import order_model
-from livebase.room_minutes import fold_items
+from livebase.commerce.orders import order_model
+from livebase.live.room_minutes import fold_items
 from livebase_local.stock import stock_store
 from tests.integration.conftest import LocalAwsStack
 from tests.integration.pipeline import TS, TS_LATER, Pipeline, open_pipeline, order, unique

@@ -28,7 +28,8 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from livebase.inventory import (
+from livebase.aws import retry_config
+from livebase.commerce.inventory import (
     STOCK_LOW,
     STOCK_OUT,
     InventoryStore,
@@ -36,7 +37,6 @@ from livebase.inventory import (
     Outcome,
     StockItem,
     StockKey,
-    retry_config,
 )
 
 REGION = "ap-southeast-1"

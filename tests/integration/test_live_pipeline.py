@@ -13,9 +13,9 @@ import boto3
 import pytest
 from boto3.dynamodb.conditions import Key
 
-from livebase.config import load_markets
-from livebase.events import ORDER_EVENT_TYPES
-from livebase.room_minutes import fold_items
+from livebase.live.events import ORDER_EVENT_TYPES
+from livebase.live.room_minutes import fold_items
+from livebase.markets.config import load_markets
 from livebase_local.event_source import EventSources
 from livebase_local.functions import load_handler
 from livebase_local.lambda_shapes import LambdaContext

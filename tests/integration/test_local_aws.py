@@ -16,7 +16,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from livebase.resources import OUTPUTS
+from livebase.markets.resources import OUTPUTS
 from livebase_local.assembly import read_assembly, zip_directory
 from livebase_local.aws_env import RealCredentialsError, apply_local_environment
 from livebase_local.deploy import DeployError, deploy_assembly, moto_resource_types

@@ -16,11 +16,11 @@ import boto3
 import pytest
 
 from flows.purchase_orders import PO_CREATED
-from livebase.catalogue import CATALOGUE_KEY
-from livebase.events import OrderLine, OrderPlaced
-from livebase.inventory.model import from_attributes
-from livebase.orders import order_model, order_record
-from livebase.resources import MarketResources
+from livebase.aws import from_attributes
+from livebase.commerce.orders import order_model, order_record
+from livebase.live.events import OrderLine, OrderPlaced
+from livebase.markets.resources import MarketResources
+from livebase.replenishment.catalogue import CATALOGUE_KEY
 from livebase_local.stock import seed_stock
 from tests.integration.conftest import LocalAwsStack
 

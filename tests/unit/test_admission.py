@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from livebase.admission import (
+from livebase.live.admission import (
     MAX_DEPTH,
     MAX_EVENT_AGE,
     MAX_REASON_CHARS,
@@ -28,8 +28,8 @@ from livebase.admission import (
     admit,
     shape_fault,
 )
-from livebase.config import load_markets
-from livebase.events import contact_data_in
+from livebase.live.events import contact_data_in
+from livebase.markets.config import load_markets
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 SEA = load_markets()["sea"]

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from livebase.alerts import (
+from livebase.live.alerts import (
     AlertKind,
     ConversionDrop,
     EdgeOverload,
@@ -24,9 +24,9 @@ from livebase.alerts import (
     scan,
     to_eventbridge_entry,
 )
-from livebase.config import AlertThresholds, Market, load_markets
-from livebase.room_metrics import EdgeTally, LanguageTally, aggregate
-from livebase.room_minutes import MinuteMetrics, metrics_from_batches
+from livebase.live.room_metrics import EdgeTally, LanguageTally, aggregate
+from livebase.live.room_minutes import MinuteMetrics, metrics_from_batches
+from livebase.markets.config import AlertThresholds, Market, load_markets
 from livebase_local.simulator import generate_day
 
 T0 = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)

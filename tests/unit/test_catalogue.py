@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from livebase.catalogue import (
+from livebase.replenishment import SkuClass
+from livebase.replenishment.catalogue import (
     DEFAULT_SUPPLIER,
     CatalogueError,
     default_catalogue,
     parse_catalogue,
 )
-from livebase.replenishment import SkuClass
 
 DOCUMENT = {
     "suppliers": [

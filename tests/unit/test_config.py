@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from livebase.config import MarketConfigError, ResidencyMode, load_markets, parse_markets, selling_markets
+from livebase.markets.config import MarketConfigError, ResidencyMode, load_markets, parse_markets, selling_markets
 
 GOOD: dict[str, Any] = {
     "sea": {

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from livebase.config import load_markets
-from livebase.festivals import (
+from livebase.markets.config import load_markets
+from livebase.markets.festivals import (
     FESTIVALS,
     black_friday,
     festival_days,

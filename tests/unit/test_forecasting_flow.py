@@ -12,7 +12,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 import flows.demand_forecasting as flow_module
 from flows.demand_forecasting import demand_forecasting, forecast_chunk
 from livebase.forecasting.result import DEFAULT_LEVEL
-from livebase.stored_forecasts import StoredForecast
+from livebase.stores.forecasts import StoredForecast
 
 
 def _history(days: int) -> dict[str, list[int]]:

@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from livebase.config import load_markets
-from livebase.inventory import (
+from livebase.commerce.inventory import (
     STOCK_LOW,
     STOCK_OUT,
     AlertLevel,
@@ -18,7 +17,8 @@ from livebase.inventory import (
     plan,
     signal_for,
 )
-from livebase.inventory.alerts import CUES
+from livebase.commerce.inventory.alerts import CUES
+from livebase.markets.config import load_markets
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from livebase.config import load_markets
-from livebase.events import OrderCancelled, OrderLine, OrderPlaced, Refund
-from livebase.inventory import (
+from livebase.commerce.inventory import (
     STOCK_LOW,
     STOCK_OUT,
     InventoryStore,
@@ -26,7 +24,9 @@ from livebase.inventory import (
     signal_entries,
     stock_signals,
 )
-from livebase.inventory.apply import InventoryEvent
+from livebase.commerce.inventory.apply import InventoryEvent
+from livebase.live.events import OrderCancelled, OrderLine, OrderPlaced, Refund
+from livebase.markets.config import load_markets
 
 TABLE = "inventory-sea"
 W = "sea-sin-1"

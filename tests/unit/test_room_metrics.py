@@ -15,10 +15,10 @@ import pytest
 from boto3.dynamodb.conditions import Key
 from moto import mock_aws
 
-from livebase.config import Market, load_markets
-from livebase.events import EVENT_TYPES, AnyLiveEvent, live_event_adapter, parse_event
-from livebase.room_metrics import BatchAggregator, aggregate, query_range, to_items
-from livebase.room_minutes import MinuteMetrics, fold_items, metrics_from_batches
+from livebase.live.events import EVENT_TYPES, AnyLiveEvent, live_event_adapter, parse_event
+from livebase.live.room_metrics import BatchAggregator, aggregate, query_range, to_items
+from livebase.live.room_minutes import MinuteMetrics, fold_items, metrics_from_batches
+from livebase.markets.config import Market, load_markets
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 T0 = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ from importlib import resources
 
 import pytest
 
-from livebase.config import load_markets
-from livebase.sentiment import SUPPORTED_LANGUAGES, lexicon, score
+from livebase.live.sentiment import SUPPORTED_LANGUAGES, lexicon, score
+from livebase.markets.config import load_markets
 from livebase_local.simulator_text import PHRASES
 
 # (language, clearly negative, clearly positive, negated positive)
@@ -41,7 +41,9 @@ def test_polarity_and_negation(language: str, negative: str, positive: str, nega
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_lexicon_files_are_consistent(language: str) -> None:
-    raw = json.loads(resources.files("livebase.sentiment").joinpath("lexicons", f"{language}.json").read_text("utf-8"))
+    raw = json.loads(
+        resources.files("livebase.live.sentiment").joinpath("lexicons", f"{language}.json").read_text("utf-8")
+    )
     assert raw["language"] == language
     assert not set(raw["positive"]) & set(raw["negative"]), "a term cannot be both"
     assert all(1 <= w <= 3 for w in [*raw["positive"].values(), *raw["negative"].values()])

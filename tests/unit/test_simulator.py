@@ -15,8 +15,8 @@ import pytest
 from moto import mock_aws
 from pydantic import ValidationError
 
-from livebase.config import Market, load_markets
-from livebase.events import AddToCart, ProductShown, parse_event
+from livebase.live.events import AddToCart, ProductShown, parse_event
+from livebase.markets.config import Market, load_markets
 from livebase_local.simulator import (
     MALFORMED_KINDS,
     SimRecord,

@@ -1,4 +1,4 @@
-"""The nightly forecast as a DynamoDB item (livebase.stored_forecasts) and the flows' batched I/O of it."""
+"""The nightly forecast as a DynamoDB item (livebase.stores.forecasts) and the flows' batched I/O of it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from flows import stored_forecast_io as sfio
-from livebase.stored_forecasts import TTL_DAYS, StoredForecast, from_item, from_rows, to_item
+from livebase.stores.forecasts import TTL_DAYS, StoredForecast, from_item, from_rows, to_item
 
 RUN = date(2026, 11, 20)
 

@@ -22,7 +22,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.models import Model
 
-from livebase.events import OrderPlaced
+from livebase.live.events import OrderPlaced
 
 ORDER_EVENT_SOURCE = "livebase.orders"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from livebase.inventory.model import (
+from livebase.commerce.inventory.model import (
     RECEIPT_PREFIX,
     RECORD_SORT_KEY,
     RESERVATION_PREFIX,

@@ -61,7 +61,7 @@ def _no_phone_inside(value: str) -> str:
 
 
 UtcTimestamp = Annotated[datetime, AfterValidator(_utc)]
-# Pseudonymous viewer id: "v_" + hex of a keyed hash (see livebase.residency.pseudonymise).
+# Pseudonymous viewer id: "v_" + hex of a keyed hash (see livebase.markets.residency.pseudonymise).
 ViewerId = Annotated[str, Field(pattern=r"^v_[0-9a-f]{16,64}$")]
 Sku = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
 Money = Annotated[Decimal, Field(ge=0, le=10**9, max_digits=14, decimal_places=4, allow_inf_nan=False)]

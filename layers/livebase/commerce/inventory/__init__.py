@@ -1,8 +1,8 @@
 """Inventory that cannot oversell: stock per SKU x market warehouse, reservations, stock signals."""
 
-from livebase.inventory.alerts import STOCK_LOW, STOCK_OUT, StockSignal, cue, level_for, signal_for
-from livebase.inventory.apply import LiveContext, apply_event, order_lines, signal_entries, stock_signals
-from livebase.inventory.model import (
+from livebase.commerce.inventory.alerts import STOCK_LOW, STOCK_OUT, StockSignal, cue, level_for, signal_for
+from livebase.commerce.inventory.apply import LiveContext, apply_event, order_lines, signal_entries, stock_signals
+from livebase.commerce.inventory.model import (
     AlertLevel,
     Allocation,
     ChangeResult,
@@ -12,12 +12,12 @@ from livebase.inventory.model import (
     StockItem,
     StockKey,
 )
-from livebase.inventory.requests import plan
-from livebase.inventory.store import InventoryContention, InventoryStore, retry_config
+from livebase.commerce.inventory.requests import plan
+from livebase.commerce.inventory.store import InventoryContention, InventoryStore
 
 __all__ = [
     "STOCK_LOW", "STOCK_OUT", "AlertLevel", "Allocation", "ChangeResult", "InventoryContention",
     "InventoryStore", "LineRequest", "LiveContext", "Outcome", "ReservationStatus", "StockItem",
-    "StockKey", "StockSignal", "apply_event", "cue", "level_for", "order_lines", "plan", "retry_config",
+    "StockKey", "StockSignal", "apply_event", "cue", "level_for", "order_lines", "plan",
     "signal_entries", "signal_for", "stock_signals",
 ]  # fmt: skip

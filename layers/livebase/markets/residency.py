@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from livebase.config import Market, ResidencyMode
+from livebase.markets.config import Market, ResidencyMode
 
 
 def pseudonymise(raw_viewer_id: str, market_secret: bytes) -> str:

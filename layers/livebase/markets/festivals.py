@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from hijridate import Gregorian, Hijri
 
-from livebase.config import Market
+from livebase.markets.config import Market
 
 # Rata Die (date.toordinal) of 1 Muharram AH 1 on the civil epoch: 16 July 622 Julian.
 _ISLAMIC_EPOCH = 227015

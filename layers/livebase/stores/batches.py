@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from livebase.aws_errors import TransientError
+from livebase.aws import TransientError
 
 READ_BATCH = 100  # batch_get_item's limit
 WRITE_BATCH = 25  # batch_write_item's limit

@@ -19,12 +19,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from livebase.aws_errors import TransientError
-from livebase.inventory.alerts import StockSignal, level_for, signal_for
-from livebase.inventory.model import (
+from livebase.aws import TransientError
+from livebase.commerce.inventory.alerts import StockSignal, level_for, signal_for
+from livebase.commerce.inventory.model import (
     RESERVATION_PREFIX,
     AlertLevel,
     Allocation,
@@ -37,7 +36,7 @@ from livebase.inventory.model import (
     from_attributes,
     number,
 )
-from livebase.inventory.requests import (
+from livebase.commerce.inventory.requests import (
     NEW_RECORD,
     merge_lines,
     plan,
@@ -47,16 +46,6 @@ from livebase.inventory.requests import (
     reserve_items,
     status_record,
 )
-
-
-def retry_config(total_attempts: int = 10, mode: str = "standard") -> Config:
-    """Client config that rides out DynamoDB throttling (ProvisionedThroughputExceeded & co.).
-
-    ``total_attempts`` counts the first try (botocore's ``max_attempts`` would count retries only).
-    ``standard`` backs off exponentially with jitter (capped at 20 s); ``adaptive`` also slows
-    the client itself down, which suits a single busy writer such as a batch handler.
-    """
-    return Config(retries={"total_max_attempts": total_attempts, "mode": mode})  # type: ignore[typeddict-item]
 
 
 class InventoryContention(TransientError):

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from livebase.sentiment.lexicon import Lexicon, emoji_valences, lexicon, normalise
+from livebase.live.sentiment.lexicon import Lexicon, emoji_valences, lexicon, normalise
 
 NEGATION_FACTOR = -0.75
 NEGATION_WINDOW = 3

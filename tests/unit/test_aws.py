@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from livebase.bus import put_all
+from livebase.aws import put_all
 
 
 class RecordingEvents:

@@ -28,8 +28,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from livebase.config import Market
-from livebase.room_metrics import (
+from livebase.live.room_metrics import (
     DEFAULT_TTL_DAYS,
     ITEM_COUNTS,
     ITEM_MONEY,
@@ -39,6 +38,7 @@ from livebase.room_metrics import (
     partial_item,
     unpack_hashes,
 )
+from livebase.markets.config import Market
 
 SEQ_DIGITS = 64  # Kinesis sequence numbers have up to 56 digits; zero-padded they sort as text
 

@@ -6,7 +6,7 @@ them reach the same one: a record ingest quarantines is never applied by orders.
 
 The checks run cheapest first and nothing can crash on hostile input: size, nesting depth and
 member count are bounded before any JSON parser sees the bytes; the schema refuses non-finite
-numbers and contact data in identifiers (:mod:`livebase.events`); timestamps must lie in a
+numbers and contact data in identifiers (:mod:`livebase.live.events`); timestamps must lie in a
 window around the record's arrival; market, currency and interval must fit the market.
 
 Reasons name field paths and error kinds, never input values, and are bounded in length, so
@@ -22,8 +22,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from livebase.config import Market
-from livebase.events import EVENT_TYPES, OrderLine, contact_data_in, parse_event
+from livebase.live.events import EVENT_TYPES, OrderLine, contact_data_in, parse_event
+from livebase.markets.config import Market
 
 MAX_RECORD_BYTES = 32 * 1024  # an order of 50 lines is ~4 KB; a 2,000-character comment ~12 KB escaped
 MAX_DEPTH = 6  # object → lines → line is 3 deep

@@ -11,11 +11,11 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from livebase.config import Market
-from livebase.events import OrderCancelled, OrderPlaced, Refund
-from livebase.inventory.alerts import STOCK_LOW, StockSignal
-from livebase.inventory.model import ChangeResult, LineRequest, StockKey
-from livebase.inventory.store import InventoryStore
+from livebase.commerce.inventory.alerts import STOCK_LOW, StockSignal
+from livebase.commerce.inventory.model import ChangeResult, LineRequest, StockKey
+from livebase.commerce.inventory.store import InventoryStore
+from livebase.live.events import OrderCancelled, OrderPlaced, Refund
+from livebase.markets.config import Market
 
 InventoryEvent = OrderPlaced | OrderCancelled | Refund
 

@@ -3,7 +3,7 @@
 A record that cannot be applied is not retried (retries would only block the shard): it is kept
 in the market's own bucket, one object per record, and announced on the consumer's DLQ with the
 reason, and a ``replay`` re-drives it after a fix. Reasons never echo input values
-(:func:`livebase.admission.describe_error`), so they are safe to log.
+(:func:`livebase.live.admission.describe_error`), so they are safe to log.
 
 Idempotent per record: the object key is the record's (market, consumer, shard, sequence
 number), and a record whose object exists was announced before, so a redelivered batch neither
@@ -21,7 +21,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from livebase.aws_errors import TransientError
+from livebase.aws import TransientError
 
 QUARANTINE_PREFIX = "quarantine"
 VALIDATION_FAILED = "ValidationFailed"  # the record can never be valid for this market

@@ -19,8 +19,8 @@ Limits, stated honestly:
 Scores are for aggregate trends per minute, never for judging one viewer.
 """
 
-from livebase.sentiment.lexicon import SUPPORTED_LANGUAGES, Lexicon, lexicon, normalise
-from livebase.sentiment.scoring import NEGATIVE_BELOW, Sentiment, is_negative, score
+from livebase.live.sentiment.lexicon import SUPPORTED_LANGUAGES, Lexicon, lexicon, normalise
+from livebase.live.sentiment.scoring import NEGATIVE_BELOW, Sentiment, is_negative, score
 
 __all__ = [
     "NEGATIVE_BELOW",

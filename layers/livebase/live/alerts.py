@@ -2,7 +2,7 @@
 
 Each detector judges the *last* minute of the series it is given; ``scan`` replays a whole
 series and keeps onsets only (an alert that held the minute before is not repeated). Tuning
-comes from ``market.alerts`` (``livebase.config.AlertThresholds``, set per market in cdk.json):
+comes from ``market.alerts`` (``livebase.markets.config.AlertThresholds``, set per market in cdk.json):
 window lengths included, every knob is a field there.
 
 Conversion drop - one-sided two-proportion z-test, current window vs the room's own trailing
@@ -41,8 +41,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from livebase.config import Market
-from livebase.room_minutes import MinuteMetrics
+from livebase.live.room_minutes import MinuteMetrics
+from livebase.markets.config import Market
 
 MIN_EXPECTED_CONVERSIONS = 5.0  # statistical validity of the normal approximation, not tuning
 ON_AIR_SECONDS = 55.0

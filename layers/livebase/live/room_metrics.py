@@ -19,9 +19,9 @@ partial holds at most one batch's records (<= 10,000), so an item stays under 80
 and the union at read time is exact. "Unique viewers" of a minute counts ids with any event in
 that minute (joined, commented, liked, carted, bought); silent watchers show in concurrency.
 
-The read side (folding items back into per-minute metrics) is :mod:`livebase.room_minutes`.
+The read side (folding items back into per-minute metrics) is :mod:`livebase.live.room_minutes`.
 The ingest handler does not store one item per batch: it adds each batch's partials to one running
-total per (room, minute, shard) (:mod:`livebase.shard_minutes`), items of the same shape, so a
+total per (room, minute, shard) (:mod:`livebase.live.shard_minutes`), items of the same shape, so a
 minute reads back as one item per shard. Per-batch items (:func:`to_items`) remain the offline form.
 
 Orders are keyed by order id inside each partial, so a producer's duplicate of an order (another
@@ -39,11 +39,11 @@ from decimal import Decimal
 from hashlib import blake2b
 from typing import Any
 
-from livebase.admission import market_fault
-from livebase.config import Market
-from livebase.events import AnyLiveEvent
-from livebase.sentiment import Sentiment
-from livebase.sentiment import score as score_comment
+from livebase.live.admission import market_fault
+from livebase.live.events import AnyLiveEvent
+from livebase.live.sentiment import Sentiment
+from livebase.live.sentiment import score as score_comment
+from livebase.markets.config import Market
 
 DEFAULT_TTL_DAYS = 35
 ONE_MINUTE = timedelta(minutes=1)

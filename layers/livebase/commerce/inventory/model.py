@@ -13,23 +13,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from livebase.aws import from_attributes, to_attributes
 
 RESERVATION_PREFIX = "RES#"
 RECEIPT_PREFIX = "RCV#"
 RECORD_SORT_KEY = "RECORD"  # sort key of bookkeeping records (one per business id)
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-def to_attributes(values: dict[str, Any]) -> dict[str, Any]:
-    """Plain Python values -> DynamoDB attribute values (ints stay exact)."""
-    return {key: _serializer.serialize(value) for key, value in values.items() if value is not None}
-
-
-def from_attributes(item: dict[str, Any]) -> dict[str, Any]:
-    return {key: _deserializer.deserialize(value) for key, value in item.items()}
 
 
 class AlertLevel(StrEnum):

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from livebase.inventory.model import AlertLevel, StockItem
+from livebase.commerce.inventory.model import AlertLevel, StockItem
 
 STOCK_EVENT_SOURCE = "livebase.inventory"
 STOCK_LOW = "stock.low"

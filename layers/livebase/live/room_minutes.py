@@ -1,6 +1,6 @@
 """Per-minute room metrics read back from the room_metrics table: the sum of a minute's partials.
 
-The write side (batches folded into partials, partials into items) is :mod:`livebase.room_metrics`;
+The write side (batches folded into partials, partials into items) is :mod:`livebase.live.room_metrics`;
 this module turns items back into a gap-free series per room for flows and alert detectors.
 """
 
@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from livebase.room_metrics import (
+from livebase.live.room_metrics import (
     ITEM_COUNTS,
     ITEM_EDGE_FIELDS,
     ITEM_MONEY,

@@ -1,0 +1,86 @@
+"""Shared AWS plumbing: client retries, DynamoDB attribute codecs, bus puts, transient failures.
+
+Which failures are worth a retry is the line between a batch item failure and a quarantine:
+a transient failure (throttling, a service error, a dropped connection, contention that gave
+up) is reported to Kinesis, which redelivers the record; anything else about one record is a
+fault of that record and it is quarantined, so the rest of the batch goes on.
+
+Bus puts: all entries, or an error. An error fails the record (or batch) that produced the
+entries, so Kinesis redelivers it; senders keep their entries idempotent (alert marks,
+idempotent order handling) for that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+TRANSIENT_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "Throttling", "ThrottledException",
+    "RequestLimitExceeded", "TooManyRequestsException", "LimitExceededException", "RequestThrottled",
+    "SlowDown", "InternalServerError", "InternalFailure", "InternalError", "ServiceUnavailable",
+    "ServiceUnavailableException", "RequestTimeout", "RequestTimeoutException", "TransactionConflictException",
+    "TransactionInProgressException", "KMSThrottlingException",
+})  # fmt: skip
+
+
+class TransientError(RuntimeError):
+    """Raised by livebase's own adapters for a failure that a later delivery may not meet."""
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, TransientError | ConnectionError | HTTPClientError | TimeoutError):
+        return True
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        if details.get("Code") in TRANSIENT_CODES or status >= 500:
+            return True
+        if details.get("Code") == "TransactionCanceledException":  # conflicts and throttles only
+            reasons = {r.get("Code") for r in error.response.get("CancellationReasons", [])}
+            return bool(reasons & {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+    # powertools idempotency: another delivery holds the record, or its table could not be reached
+    return type(error).__name__ in ("IdempotencyAlreadyInProgressError", "IdempotencyPersistenceLayerError")
+
+
+def retry_config(total_attempts: int = 10, mode: str = "standard") -> Config:
+    """Client config that rides out DynamoDB throttling (ProvisionedThroughputExceeded & co.).
+
+    ``total_attempts`` counts the first try (botocore's ``max_attempts`` would count retries only).
+    ``standard`` backs off exponentially with jitter (capped at 20 s); ``adaptive`` also slows
+    the client itself down, which suits a single busy writer such as a batch handler.
+    """
+    return Config(retries={"total_max_attempts": total_attempts, "mode": mode})  # type: ignore[typeddict-item]
+
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_attributes(values: dict[str, Any]) -> dict[str, Any]:
+    """Plain Python values -> DynamoDB attribute values (ints stay exact)."""
+    return {key: _serializer.serialize(value) for key, value in values.items() if value is not None}
+
+
+def from_attributes(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: _deserializer.deserialize(value) for key, value in item.items()}
+
+
+PUT_EVENTS_LIMIT = 10  # entries per PutEvents call
+
+
+class BusPutFailed(TransientError):
+    """EventBridge refused entries (throttled, or an internal failure): the record is redelivered."""
+
+
+def put_all(client: Any, entries: Sequence[Mapping[str, Any]]) -> None:
+    """PutEvents in calls of ten; raises if EventBridge refuses any entry (with the error codes)."""
+    for start in range(0, len(entries), PUT_EVENTS_LIMIT):
+        response = client.put_events(Entries=list(entries[start : start + PUT_EVENTS_LIMIT]))
+        if response.get("FailedEntryCount"):
+            codes = {e.get("ErrorCode") for e in response["Entries"] if e.get("ErrorCode")}
+            raise BusPutFailed(f"EventBridge refused {response['FailedEntryCount']} entries: {codes}")

@@ -1,0 +1,1 @@
+"""Selling: orders and the inventory that cannot oversell."""

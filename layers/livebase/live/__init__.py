@@ -1,0 +1,1 @@
+"""Live rooms: events, admission, quarantine, room totals and minutes, room alerts, sentiment."""

@@ -1,0 +1,1 @@
+"""Markets: their validated config, residency rules, resource names and festival calendars."""
