@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -27,18 +27,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from livebase.aws import put_all, retry_config
 from livebase.live.admission import Admitted, admit
-from livebase.live.alerts import evaluate as evaluate_alerts
-from livebase.live.alerts import to_eventbridge_entry as alert_entry
 from livebase.live.events import AnyLiveEvent
+from livebase.live.judging import RoomJudge
 from livebase.live.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, Quarantine, QuarantinedRecord
-from livebase.live.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator
+from livebase.live.room_metrics import BatchAggregator
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
-
-try:  # as deployed, the handler's folder is the code root; imported as a package in tests
-    from room_store import JudgedMinutes, RoomStore, ShardMinutesCache  # type: ignore[import-not-found,no-redef]
-except ImportError:
-    from functions.ingest.room_store import JudgedMinutes, RoomStore, ShardMinutesCache
+from livebase.stores.room_metrics import RoomStore
 
 # Cold start: everything market-specific is read once, from the stack's environment.
 resources = MarketResources.from_environment()
@@ -54,22 +49,7 @@ quarantine_store = Quarantine(
     consumer="ingest",
 )
 rooms = RoomStore(session.resource("dynamodb", config=retry_config()).Table(resources.room_metrics_table))
-# A room is judged once per completed minute per container, not on every batch in the next minute
-# (each judgement is a Query of the room's trailing window); the alert marks stay the source of truth.
-judged_minutes = JudgedMinutes()
-# This container's shard totals per (room, minute), so adding a batch needs no read first.
-shard_minutes = ShardMinutesCache()
-# Minutes after which every shard has delivered a minute (Kinesis iterator age alarm: 60 s).
-SETTLED_MINUTES = 5
-# How far back the detectors look when judging a minute.
-ALERT_SPAN = timedelta(
-    minutes=1
-    + max(
-        market.alerts.conversion_baseline_minutes + market.alerts.conversion_window_minutes,
-        market.alerts.sentiment_baseline_minutes + market.alerts.sentiment_window_minutes,
-        market.alerts.viewer_drop_lookback_minutes,
-    )
-)
+judge = RoomJudge(rooms, market, lambda entries: put_all(events_client, entries), resources.event_bus_name)
 
 logger = Logger()
 tracer = Tracer()
@@ -84,10 +64,6 @@ class BatchState:
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
     valid: list[tuple[KinesisStreamRecord, AnyLiveEvent]] = field(default_factory=list)
     alerts_sent: int = 0
-
-
-def put_events(entries: list[dict[str, Any]]) -> None:
-    put_all(events_client, entries)
 
 
 def quarantine(record: KinesisStreamRecord, reason: str, state: BatchState, condition: str = VALIDATION_FAILED) -> None:
@@ -128,8 +104,7 @@ def update_room_metrics(state: BatchState, first_failed: int | None) -> None:
     """
     if not state.valid:
         return
-    shard_id = state.valid[0][0].event_id.split(":")[0]
-    batch = BatchAggregator(market, shard_id)
+    batch = BatchAggregator(market, state.valid[0][0].event_id.split(":")[0])
     for record, event in state.valid:
         sequence = record.kinesis.sequence_number
         if first_failed is not None and int(sequence) >= first_failed:
@@ -141,40 +116,12 @@ def update_room_metrics(state: BatchState, first_failed: int | None) -> None:
             continue
         if rejection is not None:
             quarantine(record, rejection.reason, state)
-    written = rooms.accumulate(batch, shard_minutes)
-    if written.overlaps:  # in-order delivery never overlaps; counted low rather than twice
-        logger.warning("room minutes skipped: batch overlaps stored totals", minutes=len(written.overlaps))
-        metrics.add_metric(name="RoomMinuteOverlaps", unit=MetricUnit.Count, value=len(written.overlaps))
-    latest: dict[str, datetime] = {}
-    for room_id, minute in batch.partials:
-        latest[room_id] = max(latest.get(room_id, minute), minute)
-    for room_id, minute in latest.items():
-        judged = minute - timedelta(minutes=1)  # the last minute this batch may have completed
-        if judged_minutes.newer(room_id, judged):
-            judge_minute(room_id, judged, shard_id, state)
-            judged_minutes.mark(room_id, judged)
-
-
-def judge_minute(room_id: str, judged: datetime, shard_id: str, state: BatchState) -> None:
-    """Send the alerts the room's minute ``judged`` raises, and checkpoint a settled minute.
-
-    One container judges a room-minute (the first shard to see the next minute claims it), so a
-    minute boundary costs one read of the room's window, not one per shard. The checkpoint is
-    for a minute ``SETTLED_MINUTES`` back: by then every shard has delivered it, so it stays
-    right even when shards lag (it is what later judgements start counting concurrency from).
-    """
-    if not rooms.claim(room_id, judged, shard_id):
-        return
-    series = rooms.series(room_id, judged - ALERT_SPAN, judged)
-    if not series or series[-1].minute != judged:
-        return
-    if len(series) > SETTLED_MINUTES:
-        settled = series[-1 - SETTLED_MINUTES]
-        rooms.checkpoint(room_id, settled, int((settled.minute + timedelta(days=DEFAULT_TTL_DAYS)).timestamp()))
-    for alert in evaluate_alerts(series, market):
-        if rooms.first_time(room_id, judged, alert.key):
-            put_events([alert_entry(alert, resources.event_bus_name)])
-            state.alerts_sent += 1
+    outcome = judge.count_and_judge(batch)
+    state.alerts_sent += outcome.alerts_sent
+    overlaps = outcome.written.overlaps
+    if overlaps:  # in-order delivery never overlaps; counted low rather than twice
+        logger.warning("room minutes skipped: batch overlaps stored totals", minutes=len(overlaps))
+        metrics.add_metric(name="RoomMinuteOverlaps", unit=MetricUnit.Count, value=len(overlaps))
 
 
 def flush_quarantine(state: BatchState) -> None:

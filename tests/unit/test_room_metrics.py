@@ -16,9 +16,10 @@ from boto3.dynamodb.conditions import Key
 from moto import mock_aws
 
 from livebase.live.events import EVENT_TYPES, AnyLiveEvent, live_event_adapter, parse_event
-from livebase.live.room_metrics import BatchAggregator, aggregate, query_range, to_items
+from livebase.live.room_metrics import BatchAggregator, aggregate, to_items
 from livebase.live.room_minutes import MinuteMetrics, fold_items, metrics_from_batches
 from livebase.markets.config import Market, load_markets
+from livebase.stores.room_keys import minute_range as query_range
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 T0 = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)

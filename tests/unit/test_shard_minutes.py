@@ -13,11 +13,12 @@ import pytest
 from boto3.dynamodb.conditions import Key
 from moto import mock_aws
 
-from functions.ingest.room_store import RoomStore, ShardMinutesCache
-from livebase.live.room_metrics import aggregate, query_range
+from livebase.live.room_metrics import aggregate
 from livebase.live.room_minutes import fold_items, metrics_from_batches
 from livebase.live.shard_minutes import Verdict, from_item, merged, seq_text, to_item, verdict
 from livebase.markets.config import load_markets
+from livebase.stores.room_keys import minute_range as query_range
+from livebase.stores.room_metrics import RoomStore, ShardMinutesCache
 from tests.unit.test_room_metrics import SHARD, T0, event, mixed_stream, numbered
 
 SEA = load_markets()["sea"]

@@ -44,6 +44,7 @@ from livebase.live.events import AnyLiveEvent
 from livebase.live.sentiment import Sentiment
 from livebase.live.sentiment import score as score_comment
 from livebase.markets.config import Market
+from livebase.stores.room_keys import minute_key
 
 DEFAULT_TTL_DAYS = 35
 ONE_MINUTE = timedelta(minutes=1)
@@ -277,24 +278,10 @@ def to_decimal(value: float) -> Decimal:
     return Decimal(str(round(value, 6)))
 
 
-def item_key(room_id: str, minute: datetime, shard_id: str, first_seq: int) -> dict[str, str]:
-    """One partition per room, minutes sortable in the sort key: a flow reads a room with one Query."""
-    return {"pk": f"ROOM#{room_id}", "sk": f"MIN#{minute:%Y-%m-%dT%H:%M}Z#PART#{shard_id}#{first_seq}"}
-
-
 ITEM_COUNTS = ("joins", "leaves", "comments", "likes", "shares", "add_to_cart", "cart_units", "cancellations",
            "refunds")  # fmt: skip
 ITEM_MONEY = ("cart_value", "refund_amount")
 ITEM_EDGE_FIELDS = ("samples", "cpu_sum", "cpu_max", "error_sum", "error_max", "viewers_sum")
-
-
-def query_range(room_id: str, first: datetime, last: datetime) -> tuple[str, str, str]:
-    """(pk, low sk, high sk) of a room's minutes ``first``..``last`` for ``Key("sk").between``."""
-    return (
-        f"ROOM#{room_id}",
-        f"MIN#{minute_of(first):%Y-%m-%dT%H:%M}Z",
-        f"MIN#{minute_of(last):%Y-%m-%dT%H:%M}Z#~",
-    )
 
 
 def partial_item(
@@ -322,7 +309,7 @@ def partial_item(
 def to_items(batch: BatchAggregator, ttl_days: int = DEFAULT_TTL_DAYS) -> list[dict[str, Any]]:
     """One item per partial of the batch, keyed by shard and first sequence number."""
     return [
-        partial_item(part, item_key(part.room_id, part.minute, batch.shard_id, part.first_seq), batch.market,
+        partial_item(part, minute_key(part.room_id, part.minute, batch.shard_id, part.first_seq), batch.market,
                      batch.shard_id, ttl_days)
         for part in batch.partials.values()
     ]  # fmt: skip

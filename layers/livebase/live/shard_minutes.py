@@ -17,7 +17,7 @@ includes, so a batch's partial for (room, minute) is
 
 Writes are conditional on the item being the version read (:func:`expected_version`), so a stale
 copy in a container's cache is caught and re-read rather than overwritten. Pure functions here;
-the store is ``functions/ingest/room_store.py``.
+the store is :mod:`livebase.stores.room_metrics`.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from livebase.live.room_metrics import (
     unpack_hashes,
 )
 from livebase.markets.config import Market
+from livebase.stores.room_keys import minute_key
 
 SEQ_DIGITS = 64  # Kinesis sequence numbers have up to 56 digits; zero-padded they sort as text
 
@@ -55,8 +56,8 @@ def seq_text(sequence: int) -> str:
 
 
 def item_key(room_id: str, minute: datetime, shard_id: str) -> dict[str, str]:
-    """Same partition and sort-key prefix as per-batch partials, so readers need not know which."""
-    return {"pk": f"ROOM#{room_id}", "sk": f"MIN#{minute:%Y-%m-%dT%H:%M}Z#PART#{shard_id}"}
+    """The shard's running total of the room-minute (keys: :mod:`livebase.stores.room_keys`)."""
+    return minute_key(room_id, minute, shard_id)
 
 
 def verdict(stored: Partial | None, new: Partial) -> Verdict:

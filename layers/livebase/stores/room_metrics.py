@@ -1,14 +1,21 @@
-"""Data access for the room_metrics table: running totals, concurrency checkpoints, alert marks.
+"""The room-metrics table: running totals, concurrency checkpoints, judging claims, alert marks.
 
-One partition per room (``pk = ROOM#<room>``); sort keys:
-- ``MIN#<minute>Z#PART#<shard>``: what one shard has counted in a minute of the room, rewritten
-  as its batches arrive, idempotent by sequence number (see ``livebase.live.shard_minutes``);
-- ``CONC#<minute>Z``: concurrent viewers at the end of a settled minute (a few minutes before the
-  one judged, so every shard has delivered it), so judging needs only a trailing window;
-- ``JUDGE#<minute>Z``: which shard's container judges the minute (one per room-minute, not one
-  per shard: judging reads the room's window, the costliest call of the consumer);
-- ``ALERT#<minute>Z#<alert key>``: written once (conditional put) so an alert goes out once even
-  when its batch is redelivered.
+Access style: boto3's Table resource (Decimal numbers and bytes both ways), because the running
+totals are written in transactions conditional on the version read, which pynamodb's models do
+not express for items of several shapes under one key schema. Keys: :mod:`livebase.stores.room_keys`.
+
+- running totals (``MIN#``): one per (room, minute, shard), rewritten as batches arrive,
+  idempotent by sequence number (see :mod:`livebase.live.shard_minutes`);
+- concurrency checkpoints (``CONC#``): concurrent viewers at the end of a settled minute (a few
+  minutes before the one judged, so every shard has delivered it): judging reads a trailing window;
+- judging claims (``JUDGE#``): which shard's container judges the minute (one per room-minute:
+  judging reads the room's window, the costliest call of the consumer);
+- alert marks (``ALERT#``): written once (conditional put) so an alert goes out once even when
+  its batch is redelivered.
+
+Attributes: ``pk``, ``sk``, ``expires_at`` (TTL) on every item; running totals carry
+:func:`livebase.live.room_metrics.partial_item`'s fields and ``version``; checkpoints
+``concurrent``; claims ``shard_id``.
 """
 
 from __future__ import annotations
@@ -22,10 +29,21 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from livebase.aws import TransientError
-from livebase.live.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator, Partial, minute_of, query_range
+from livebase.live.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator, Partial
 from livebase.live.room_minutes import MinuteMetrics, fold_items
 from livebase.live.shard_minutes import Verdict, expected_version, from_item, item_key, merged, to_item, verdict
 from livebase.stores.batches import get_all
+from livebase.stores.room_keys import (
+    ALERT,
+    MINUTES,
+    alert_name,
+    alert_sk,
+    concurrency_minute,
+    concurrency_sk,
+    judgement_sk,
+    minute_range,
+    room_pk,
+)
 
 MAX_REPLAY = timedelta(hours=4)
 MAX_WRITE_ATTEMPTS = 4
@@ -70,36 +88,11 @@ class AccumulateResult:
     overlaps: list[ShardRoomMinute] = field(default_factory=list)
 
 
-def _stamp(minute: datetime) -> str:
-    return f"{minute_of(minute):%Y-%m-%dT%H:%M}Z"
-
-
-class JudgedMinutes:
-    """Per container: the newest minute judged per room, bounded (the oldest rooms are forgotten).
-
-    Forgetting only costs a repeated judgement, which the checkpoint overwrite and the alert marks'
-    conditional puts make harmless.
-    """
-
-    def __init__(self, max_rooms: int = 4096) -> None:
-        self.max_rooms = max_rooms
-        self._latest: dict[str, datetime] = {}
-
-    def newer(self, room_id: str, minute: datetime) -> bool:
-        """True when ``minute`` is after every minute of the room judged here so far."""
-        seen = self._latest.get(room_id)
-        return seen is None or minute > seen
-
-    def mark(self, room_id: str, minute: datetime) -> None:
-        self._latest.pop(room_id, None)  # re-insert: dict order is recency order
-        self._latest[room_id] = minute
-        while len(self._latest) > self.max_rooms:
-            del self._latest[next(iter(self._latest))]
-
-
 class RoomStore:
+    """One market's room-metrics table, through a boto3 ``Table`` resource."""
+
     def __init__(self, table: Any) -> None:
-        self.table = table  # a boto3 DynamoDB Table resource
+        self.table = table
 
     def accumulate(self, batch: BatchAggregator, cache: ShardMinutesCache) -> AccumulateResult:
         """Add the batch's partials to the shard's running totals: one transaction per 100 minutes.
@@ -181,15 +174,14 @@ class RoomStore:
 
     def _checkpoint_before(self, room_id: str, minute: datetime) -> tuple[datetime, int] | None:
         found = self._query(
-            KeyConditionExpression=Key("pk").eq(f"ROOM#{room_id}")
-            & Key("sk").between(f"CONC#{_stamp(minute - MAX_REPLAY)}", f"CONC#{_stamp(minute)}"),
+            KeyConditionExpression=Key("pk").eq(room_pk(room_id))
+            & Key("sk").between(concurrency_sk(minute - MAX_REPLAY), concurrency_sk(minute)),
             ScanIndexForward=False,
             Limit=1,
         )[:1]
         if not found:
             return None
-        stamp = str(found[0]["sk"]).removeprefix("CONC#").removesuffix("Z")
-        return datetime.fromisoformat(stamp + "+00:00"), int(found[0]["concurrent"])
+        return concurrency_minute(str(found[0]["sk"])), int(found[0]["concurrent"])
 
     def series(self, room_id: str, first: datetime, last: datetime) -> list[MinuteMetrics]:
         """The room's minutes ``first``..``last``, concurrency carried from the latest checkpoint."""
@@ -198,15 +190,15 @@ class RoomStore:
         if checkpoint is not None:
             at, opening = checkpoint
             first = min(first, at + timedelta(minutes=1))
-        pk, low, high = query_range(room_id, first, last)
+        pk, low, high = minute_range(room_id, first, last)
         items = self._query(KeyConditionExpression=Key("pk").eq(pk) & Key("sk").between(low, high))
         return fold_items(items, {room_id: opening}).get(room_id, [])
 
     def checkpoint(self, room_id: str, minute: MinuteMetrics, ttl_epoch: int) -> None:
         self.table.put_item(
             Item={
-                "pk": f"ROOM#{room_id}",
-                "sk": f"CONC#{_stamp(minute.minute)}",
+                "pk": room_pk(room_id),
+                "sk": concurrency_sk(minute.minute),
                 "concurrent": minute.concurrent_viewers,
                 "expires_at": ttl_epoch,
             }
@@ -222,8 +214,8 @@ class RoomStore:
         try:
             self.table.put_item(
                 Item={
-                    "pk": f"ROOM#{room_id}",
-                    "sk": f"JUDGE#{_stamp(minute)}",
+                    "pk": room_pk(room_id),
+                    "sk": judgement_sk(minute),
                     "shard_id": shard_id,
                     "expires_at": int((minute + timedelta(days=DEFAULT_TTL_DAYS)).timestamp()),
                 },
@@ -241,8 +233,8 @@ class RoomStore:
         try:
             self.table.put_item(
                 Item={
-                    "pk": f"ROOM#{room_id}",
-                    "sk": f"ALERT#{_stamp(minute)}#{key}",
+                    "pk": room_pk(room_id),
+                    "sk": alert_sk(minute, key),
                     "expires_at": int((minute + timedelta(days=DEFAULT_TTL_DAYS)).timestamp()),
                 },
                 ConditionExpression="attribute_not_exists(sk)",
@@ -252,3 +244,10 @@ class RoomStore:
                 return False
             raise
         return True
+
+    def room(self, room_id: str) -> tuple[list[MinuteMetrics], list[str]]:
+        """All of a room's minutes and the kinds of alert it raised (a report, not the hot path)."""
+        items = self._query(KeyConditionExpression=Key("pk").eq(room_pk(room_id)))
+        minutes = fold_items(i for i in items if str(i["sk"]).startswith(MINUTES)).get(room_id, [])
+        alerts = sorted({alert_name(str(i["sk"])) for i in items if str(i["sk"]).startswith(ALERT)})
+        return minutes, alerts
