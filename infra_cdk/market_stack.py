@@ -30,10 +30,12 @@ class MarketStack(Stack):
     """``Livebase-<market>``: built from small constructs; outputs follow ``livebase.markets.resources``."""
 
     def __init__(self, scope: Construct, construct_id: str, *, market: Market, **kwargs: Any) -> None:
-        super().__init__(scope, construct_id, **kwargs)
+        tags = {"livebase:market": market.id, "livebase:residency": market.residency.value}
+        # Stack tags explicitly (feature flag @aws-cdk/core:explicitStackTags), resource tags by Tags.of.
+        super().__init__(scope, construct_id, tags={**tags, **kwargs.pop("tags", {})}, **kwargs)
         self.market = market
-        Tags.of(self).add("livebase:market", market.id)
-        Tags.of(self).add("livebase:residency", market.residency.value)
+        for key, value in tags.items():
+            Tags.of(self).add(key, value)
         Aspects.of(self).add(ResidencyAspect(market))
         self.key = MarketKey(self, "Encryption", market_id=market.id)
         self.data_lake = DataLake(self, "DataLake", key=self.key.key)
