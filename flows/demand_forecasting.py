@@ -33,14 +33,13 @@ from prefect.task_runners import ProcessPoolTaskRunner
 from pydantic import BaseModel, Field
 
 from flows import replenishment_io as rio
-from flows import stored_forecast_io
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, market_resources
 from livebase.forecasting import forecast_batch
 from livebase.forecasting.backtest import backtest
 from livebase.forecasting.result import DEFAULT_LEVEL
 from livebase.markets.festivals import market_festival_frame
 from livebase.replenishment.history import daily_units, history_window
-from livebase.stores.forecasts import StoredForecast, from_rows
+from livebase.stores.forecasts import ForecastStore, StoredForecast, from_rows
 
 FORECAST_CHUNK = 250
 SEASON_LENGTH = 7  # daily data, weekly pattern
@@ -70,7 +69,7 @@ def write_forecast_csv(market_id: str, key: str, body: bytes) -> str:
 
 def write_forecast_items(market_id: str, forecasts: list[StoredForecast]) -> int:
     """Overwrite each SKU's item in the market's Forecasts table, with a client of its region."""
-    return stored_forecast_io.write_stored(market_resources(market_id), forecasts)
+    return ForecastStore.for_market(market_resources(market_id)).write(forecasts)
 
 
 def _long_frame(series: dict[str, list[int]], start: date) -> pd.DataFrame:

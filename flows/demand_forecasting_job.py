@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.stored_forecast_io import write_items
 from livebase.forecasting.batch import forecast_batch
 from livebase.forecasting.result import DEFAULT_LEVEL
-from livebase.stores.forecasts import from_rows
+from livebase.stores.forecasts import ForecastStore, from_rows
 
 
 def run(
@@ -36,19 +35,19 @@ def run(
     if not files:
         raise SystemExit(f"no CSV files under {input_dir}")
     output_dir.mkdir(parents=True, exist_ok=True)
-    dynamodb = None
+    store = None
     if forecasts_table:
         import boto3
 
-        dynamodb = boto3.client("dynamodb", region_name=os.environ.get("AWS_REGION"))
+        store = ForecastStore(boto3.client("dynamodb", region_name=os.environ.get("AWS_REGION")), forecasts_table)
     stored = 0
     for path in files:
         result = forecast_batch(pd.read_csv(path), horizon, season_length, errors="report")
         result.to_csv(output_dir / path.name, index=False)
-        if dynamodb is not None and forecasts_table:
+        if store is not None:
             rows = result.to_dict("records")
             day = run_date or datetime.now(UTC).date()
-            stored += write_items(dynamodb, forecasts_table, from_rows(rows, day, DEFAULT_LEVEL))
+            stored += store.write(from_rows(rows, day, DEFAULT_LEVEL))
     return len(files), stored
 
 

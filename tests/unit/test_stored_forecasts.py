@@ -10,8 +10,16 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from flows import stored_forecast_io as sfio
-from livebase.stores.forecasts import TTL_DAYS, StoredForecast, from_item, from_rows, to_item
+from livebase.stores.batches import ATTEMPTS, BACKOFF_SECONDS
+from livebase.stores.forecasts import (
+    TTL_DAYS,
+    ForecastStore,
+    StoredForecast,
+    StoredForecastError,
+    from_item,
+    from_rows,
+    to_item,
+)
 
 RUN = date(2026, 11, 20)
 
@@ -137,7 +145,7 @@ def test_from_rows_groups_per_sku_in_day_order_and_skips_failed_skus() -> None:
     assert b.mean == (5.0, 5.0, 7.0) and b.model == "AutoTheta" and b.upper == (9.0, 9.0, 9.0)
 
 
-# ---- flows.stored_forecast_io with a fake client: batching, retries, clear errors -----------------
+# ---- ForecastStore with a fake client: batching, retries, clear errors -----------------
 
 
 class FakeDynamoDB:
@@ -176,27 +184,27 @@ class FakeDynamoDB:
 def test_writes_go_in_batches_of_25_and_unprocessed_items_are_retried() -> None:
     fake, sleeps = FakeDynamoDB(flaky_writes=2, unprocessed=3), list[float]()
     forecasts = [_forecast(f"SKU-{i:03d}", days=3) for i in range(60)]
-    assert sfio.write_items(fake, "Forecasts", forecasts, sleep=sleeps.append) == 60
+    assert ForecastStore(fake, "Forecasts", sleep=sleeps.append).write(forecasts) == 60
     assert fake.write_sizes == [25, 3, 3, 25, 10]  # the first two calls each leave 3 items unprocessed
     assert sorted(fake.tables["Forecasts"]) == sorted(f.sku for f in forecasts)
-    assert sleeps == [sfio.BACKOFF_SECONDS, 2 * sfio.BACKOFF_SECONDS]
+    assert sleeps == [BACKOFF_SECONDS, 2 * BACKOFF_SECONDS]
 
 
 def test_items_left_unprocessed_raise_a_clear_error() -> None:
     fake = FakeDynamoDB(flaky_writes=100, unprocessed=2)
-    with pytest.raises(sfio.StoredForecastError, match=r"2 forecast item\(s\) still unprocessed in T.*SKU-000"):
-        sfio.write_items(fake, "T", [_forecast(f"SKU-{i:03d}", days=2) for i in range(4)], sleep=lambda _: None)
-    assert len(fake.write_sizes) == sfio.ATTEMPTS
+    with pytest.raises(StoredForecastError, match=r"2 forecast item\(s\) still unprocessed in T.*SKU-000"):
+        ForecastStore(fake, "T", sleep=lambda _: None).write([_forecast(f"SKU-{i:03d}", days=2) for i in range(4)])
+    assert len(fake.write_sizes) == ATTEMPTS
 
 
 def test_reads_go_in_batches_of_100_retry_unprocessed_keys_and_report_malformed_items() -> None:
     fake = FakeDynamoDB()
-    sfio.write_items(fake, "T", [_forecast(f"SKU-{i:03d}", days=2) for i in range(150)], sleep=lambda _: None)
+    ForecastStore(fake, "T", sleep=lambda _: None).write([_forecast(f"SKU-{i:03d}", days=2) for i in range(150)])
     del fake.tables["T"]["SKU-007"]["mean"]
     fake.flaky_reads, fake.unprocessed = 1, 5
     fake.read_sizes.clear()  # the write read the items it replaced (none)
     wanted = [f"SKU-{i:03d}" for i in range(150)] + ["SKU-NONE", "SKU-001"]
-    read = sfio.read_items(fake, "T", wanted, sleep=lambda _: None)
+    read = ForecastStore(fake, "T", sleep=lambda _: None).read(wanted)
     assert fake.read_sizes == [100, 5, 51]
     assert len(read.forecasts) == 149 and "SKU-007" not in read.forecasts and "SKU-NONE" not in read.forecasts
     assert read.forecasts["SKU-120"] == _forecast("SKU-120", days=2)
@@ -205,14 +213,14 @@ def test_reads_go_in_batches_of_100_retry_unprocessed_keys_and_report_malformed_
 
 def test_a_write_carries_the_past_of_the_item_it_replaces() -> None:
     fake = FakeDynamoDB()
-    sfio.write_items(fake, "T", [_forecast()], sleep=lambda _: None)
-    sfio.write_items(fake, "T", [_forecast(run_date=RUN + timedelta(days=1))], sleep=lambda _: None)
+    ForecastStore(fake, "T", sleep=lambda _: None).write([_forecast()])
+    ForecastStore(fake, "T", sleep=lambda _: None).write([_forecast(run_date=RUN + timedelta(days=1))])
     assert from_item(fake.tables["T"]["SKU-1"]).past == (10.0,)
 
 
 def test_a_failed_read_of_the_past_still_writes_todays_forecasts(capsys: pytest.CaptureFixture[str]) -> None:
     fake = FakeDynamoDB(flaky_reads=100)
-    assert sfio.write_items(fake, "T", [_forecast()], sleep=lambda _: None) == 1
+    assert ForecastStore(fake, "T", sleep=lambda _: None).write([_forecast()]) == 1
     assert from_item(fake.tables["T"]["SKU-1"]) == _forecast()
     assert "written without their past" in capsys.readouterr().out
 
@@ -226,12 +234,12 @@ class NoReadDynamoDB(FakeDynamoDB):
 
 def test_a_refused_read_of_the_past_still_writes_todays_forecasts(capsys: pytest.CaptureFixture[str]) -> None:
     fake = NoReadDynamoDB()
-    assert sfio.write_items(fake, "T", [_forecast()], sleep=lambda _: None) == 1
+    assert ForecastStore(fake, "T", sleep=lambda _: None).write([_forecast()]) == 1
     assert from_item(fake.tables["T"]["SKU-1"]) == _forecast()
     assert "AccessDeniedException" in capsys.readouterr().out
 
 
 def test_keys_left_unprocessed_raise() -> None:
     fake = FakeDynamoDB(flaky_reads=100)
-    with pytest.raises(sfio.StoredForecastError, match="still unprocessed"):
-        sfio.read_items(fake, "T", ["SKU-1"], sleep=lambda _: None)
+    with pytest.raises(StoredForecastError, match="still unprocessed"):
+        ForecastStore(fake, "T", sleep=lambda _: None).read(["SKU-1"])

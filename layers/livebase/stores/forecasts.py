@@ -4,7 +4,9 @@ Why a table as well as the CSV in the data lake: replenishment runs hourly and o
 and needs one SKU's latest forecast in milliseconds, not a re-fit. The nightly
 ``demand-forecasting`` flow overwrites each SKU's item (key ``sku``); the CSV per run date stays
 the history. Items expire (TTL ``expires_at``) so a SKU that stopped selling does not keep a
-stale forecast. Pure encoding here; the reads and writes are in ``flows/``.
+stale forecast. :class:`ForecastStore` reads and writes them, always with a client of the market's
+own region; what DynamoDB still leaves unprocessed after the retries of
+:mod:`livebase.stores.batches` raises :class:`StoredForecastError`.
 
 Each item also carries ``past``: what earlier nights forecast for the days before ``start``
 (each day as last forecast before it came). Replenishment sets recent sales against it and
@@ -15,10 +17,18 @@ forecast history in the data lake, a read of every SKU's CSV per run.
 from __future__ import annotations
 
 import math
+import time as clock
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from livebase.aws import retry_config
+from livebase.markets.resources import MarketResources
+from livebase.stores.batches import ATTEMPTS, Sleep, UnprocessedError, get_all, put_all
 
 TTL_DAYS = 7  # a forecast older than a week is not used, so it need not be kept
 MAX_AGE_DAYS = 2  # replenishment uses a stored forecast made at most this many days ago
@@ -153,3 +163,64 @@ def from_rows(rows: Iterable[Mapping[str, Any]], run_date: date, level: float) -
             mean=mean, lower=lower, upper=upper, sigma=sigma,
         ))  # fmt: skip
     return stored
+
+
+class StoredForecastError(RuntimeError):
+    """Items or keys DynamoDB kept leaving unprocessed."""
+
+
+@dataclass
+class StoredRead:
+    """The stored forecasts found per SKU, and the SKUs whose item could not be decoded (with why)."""
+
+    forecasts: dict[str, StoredForecast] = field(default_factory=dict)
+    unreadable: dict[str, str] = field(default_factory=dict)
+
+
+class ForecastStore:
+    """A market's Forecasts table (key ``sku``), through a low-level DynamoDB client."""
+
+    def __init__(self, client: Any, table: str, sleep: Sleep = clock.sleep) -> None:
+        self.client, self.table, self.sleep = client, table, sleep
+
+    @classmethod
+    def for_market(cls, resources: MarketResources) -> ForecastStore:
+        """The store of the market's table, with a client of the market's own region."""
+        client = boto3.client("dynamodb", region_name=resources.region, config=retry_config())
+        return cls(client, resources.forecasts_table)
+
+    def write(self, forecasts: Iterable[StoredForecast]) -> int:
+        """Put (overwrite) one item per SKU, carrying forward what the item it replaces forecast
+        for the days now past (``StoredForecast.past``); the number of items written."""
+        latest = {f.sku: f for f in forecasts}  # one put per key: a batch refuses duplicate keys
+        try:
+            previous = self.read(list(latest)).forecasts if latest else {}
+        except (StoredForecastError, ClientError) as error:  # the past is a refinement: today's forecasts land
+            print(f"{self.table}: earlier forecasts unreadable ({error}); items written without their past")
+            previous = {}
+        latest = {sku: f.carrying_past_of(previous.get(sku)) for sku, f in latest.items()}
+        try:
+            return put_all(self.client, self.table, [to_item(latest[sku]) for sku in sorted(latest)], sleep=self.sleep)
+        except UnprocessedError as error:
+            left = [item["sku"]["S"] for item in error.left]
+            raise StoredForecastError(
+                f"{len(left)} forecast item(s) still unprocessed in {self.table} after {ATTEMPTS} attempts "
+                f"(SKUs {', '.join(left[:5])}{', ...' if len(left) > 5 else ''})"
+            ) from error
+
+    def read(self, skus: Sequence[str]) -> StoredRead:
+        """The stored forecast of each SKU that has one; a malformed item is reported, not raised."""
+        keys = [{"sku": {"S": sku}} for sku in sorted(set(skus))]
+        try:
+            items = get_all(self.client, self.table, keys, sleep=self.sleep)
+        except UnprocessedError as error:
+            raise StoredForecastError(str(error)) from error
+        read = StoredRead()
+        for item in items:
+            try:
+                stored = from_item(item)
+            except ValueError as decode_error:
+                read.unreadable[str(item.get("sku", {}).get("S", "?"))] = str(decode_error)
+                continue
+            read.forecasts[stored.sku] = stored
+        return read
