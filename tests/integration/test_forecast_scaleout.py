@@ -12,8 +12,8 @@ import pytest
 
 from flows.demand_forecasting_job import main as job_main
 from flows.forecast_scaleout import ScaleOut, job_name, submit_forecast_job
-from flows.stored_forecast_io import read_items
 from livebase.markets.config import load_markets
+from livebase.stores.forecasts import ForecastStore
 from livebase_local.moto_server import LocalAws
 from tests.integration.conftest import string_keyed_table
 
@@ -78,6 +78,6 @@ def test_job_entry_point_also_fills_the_forecasts_table(
     pd.concat([*frames, bad]).to_csv(tmp_path / "in" / "part-0.csv", index=False)
     assert job_main(["--market", "eu", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"),
                      "--horizon", "7", "--forecasts-table", table, "--run-date", "2026-11-09"]) == 0  # fmt: skip
-    stored = read_items(dynamodb, table, ["SKU-0", "SKU-1", "SKU-BAD"])
+    stored = ForecastStore(dynamodb, table).read(["SKU-0", "SKU-1", "SKU-BAD"])
     assert set(stored.forecasts) == {"SKU-0", "SKU-1"}  # a failed series is left to the fallbacks
     assert all(f.run_date == date(2026, 11, 9) and len(f.mean) == 7 for f in stored.forecasts.values())
