@@ -21,7 +21,7 @@ the stream's two consumers in-process (ingest and orders, as ``livebase up`` doe
    shard covers its sequence number. Latency is from just before its ``put_records`` call to
    the poll that saw it. Use ``--seconds 90`` or more to cross minute boundaries (judging).
 
-moto runs in processes of its own (:mod:`livebase_local.moto_process`: one for Kinesis, one for the
+moto runs in processes of its own (:mod:`livebase_local.aws.moto_process`: one for Kinesis, one for the
 rest), as in ``livebase up``; the producer, runner, handlers and poller share this one. Locally
 moto's own costs dominate (about 5-10 ms of Python per call under load; shared/README.md).
 
@@ -56,16 +56,16 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 from benchmarks.ingest_validation import best_cpu_seconds, json_loads_only, validate_only
 from livebase.markets.config import load_markets
 from livebase.markets.resources import MarketResources
-from livebase_local.aws_env import apply_local_environment, restore_environment
-from livebase_local.deploy import MarketDeployment, deploy_assembly
-from livebase_local.event_source import EventSources
-from livebase_local.functions import Handler, function_folder, load_handler
-from livebase_local.lambda_shapes import LambdaContext, kinesis_event
-from livebase_local.moto_server import LocalAws, free_port
+from livebase_local.aws.deploy import MarketDeployment, deploy_assembly
+from livebase_local.aws.env import apply_local_environment, restore_environment
+from livebase_local.aws.moto_server import LocalAws, free_port
 from livebase_local.platform import stream_consumers
-from livebase_local.record_filters import RecordFilter
-from livebase_local.simulator import SimRecord, generate_day
-from livebase_local.stock import seed_stock
+from livebase_local.runner.event_source import EventSources
+from livebase_local.runner.functions import Handler, function_folder, load_handler
+from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event
+from livebase_local.runner.record_filters import RecordFilter
+from livebase_local.simulator.records import SimRecord, generate_day
+from livebase_local.simulator.stock import seed_stock
 
 MARKET = "sea"
 SHARD = "shardId-000000000000"

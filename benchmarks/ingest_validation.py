@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from livebase.live.events import parse_event
 from livebase.live.room_metrics import BatchAggregator, to_items
 from livebase.markets.config import load_markets
-from livebase_local.simulator import generate_day
+from livebase_local.simulator.records import generate_day
 
 TARGET = 50_000
 SHARD = "shardId-000000000000"

@@ -1,3 +1,3 @@
-from livebase_local.cli import main
+from livebase_local.commands.cli import main
 
 raise SystemExit(main())

@@ -20,11 +20,11 @@ from types import TracebackType
 
 from livebase.markets.config import load_markets
 from livebase.markets.resources import MarketResources, lookup
-from livebase_local.aws_env import apply_local_environment, restore_environment
-from livebase_local.deploy import MarketDeployment, deploy_assembly
-from livebase_local.event_source import Counters, EventSources, KinesisEventSource
-from livebase_local.functions import Handler, function_folder, load_handler
-from livebase_local.moto_server import LocalAws, LocalAwsError, is_moto
+from livebase_local.aws.deploy import MarketDeployment, deploy_assembly
+from livebase_local.aws.env import apply_local_environment, restore_environment
+from livebase_local.aws.moto_server import LocalAws, LocalAwsError, is_moto
+from livebase_local.runner.event_source import Counters, EventSources, KinesisEventSource
+from livebase_local.runner.functions import Handler, function_folder, load_handler
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 STATE_DIR = Path(os.environ.get("LIVEBASE_STATE_DIR", PROJECT_ROOT / ".livebase"))

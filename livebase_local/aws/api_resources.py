@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from livebase_local.cfn_eval import Scope, Unresolvable, evaluate
-from livebase_local.template_refs import Reference, referenced_ids
+from livebase_local.aws.cfn_eval import Scope, Unresolvable, evaluate
+from livebase_local.aws.template_refs import Reference, referenced_ids
 
 _TAGS = "Tags"
 

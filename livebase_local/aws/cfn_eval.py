@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from livebase_local.template_refs import Reference, get_att_target
+from livebase_local.aws.template_refs import Reference, get_att_target
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]+)\}")
 

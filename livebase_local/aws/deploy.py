@@ -2,8 +2,8 @@
 
 Through CloudFormation ``create_stack`` like the cloud, after the two preparations a CDK
 template needs (the bootstrap version parameter and the file assets in the bootstrap bucket),
-with the template rewritten for moto by :mod:`livebase_local.template_transform` and the
-resources moto ignores created through their APIs (:mod:`livebase_local.api_resources`).
+with the template rewritten for moto by :mod:`livebase_local.aws.template_transform` and the
+resources moto ignores created through their APIs (:mod:`livebase_local.aws.api_resources`).
 Re-deploying an unchanged stack is a no-op; a changed one is updated.
 """
 
@@ -22,11 +22,11 @@ import boto3
 from botocore.exceptions import ClientError
 
 from livebase.markets.resources import MarketResources
-from livebase_local import api_resources
-from livebase_local.assembly import StackArtifact, fill_placeholders, read_assembly
-from livebase_local.cfn_eval import Scope, Unresolvable, evaluate, stack_resource_values
-from livebase_local.mappings import EventSourceConfig, MappingSpec, read_mappings
-from livebase_local.template_transform import Transform, transform_for_moto
+from livebase_local.aws import api_resources
+from livebase_local.aws.assembly import StackArtifact, fill_placeholders, read_assembly
+from livebase_local.aws.cfn_eval import Scope, Unresolvable, evaluate, stack_resource_values
+from livebase_local.aws.template_transform import Transform, transform_for_moto
+from livebase_local.runner.mappings import EventSourceConfig, MappingSpec, read_mappings
 
 STACK_PREFIX = "Livebase-"
 TEMPLATE_TAG = "livebase:template-sha256"

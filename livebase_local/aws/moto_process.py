@@ -1,4 +1,4 @@
-"""The moto server's own process: ``python -m livebase_local.moto_process --port N``.
+"""The moto server's own process: ``python -m livebase_local.aws.moto_process --port N``.
 
 Why a process of its own: moto serves every AWS call in Python. Sharing a process with the
 event-source runner and the handlers made them take turns on one GIL, so a busy stream slowed

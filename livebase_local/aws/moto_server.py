@@ -1,9 +1,9 @@
 """The local AWS: moto in server mode on 127.0.0.1, in child processes, as a context manager.
 
-Two servers run :mod:`livebase_local.moto_process` (each on its own core, with patches for moto
+Two servers run :mod:`livebase_local.aws.moto_process` (each on its own core, with patches for moto
 costs that grow with the data): one for every service, one for Kinesis. This module starts,
 finds, checks and stops them. Every client (boto3, pynamodb, powertools) reaches them through
-``AWS_ENDPOINT_URL`` and ``AWS_ENDPOINT_URL_KINESIS`` (see :mod:`livebase_local.aws_env`), so
+``AWS_ENDPOINT_URL`` and ``AWS_ENDPOINT_URL_KINESIS`` (see :mod:`livebase_local.aws.env`), so
 application code never branches on "local".
 """
 
@@ -89,7 +89,7 @@ class _MotoProcess:
         self.log_path = Path(log.name)
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "livebase_local.moto_process", "--host", HOST, "--port", str(self.port)],
+                [sys.executable, "-m", "livebase_local.aws.moto_process", "--host", HOST, "--port", str(self.port)],
                 stdin=subprocess.PIPE,  # closing it (or our death) stops the server
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -141,7 +141,7 @@ class LocalAws:
     Why two: AWS serves each service from its own endpoint, and so can moto. The live stream's
     puts and reads were a third of the calls a busy market makes, so Kinesis gets its own process
     (and core) and every client reaches it through ``AWS_ENDPOINT_URL_KINESIS``; the deploy creates
-    each market's stream there (:mod:`livebase_local.deploy`).
+    each market's stream there (:mod:`livebase_local.aws.deploy`).
 
     A port held by anything other than moto is refused (we never send AWS calls to a stranger).
     With ``reuse_existing`` a local AWS already listening (e.g. ``livebase up`` in another shell)

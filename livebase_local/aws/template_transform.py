@@ -5,14 +5,14 @@ is written down rather than discovered:
 
 * ``AWS::Lambda::EventSourceMapping`` is dropped: inside moto a Kinesis mapping makes every
   ``put_records`` invoke the function per record through Docker (absent here, and ~700 ms per
-  put even when disabled). :mod:`livebase_local.event_source` applies the mapping instead,
-  with the settings read from the original template (:mod:`livebase_local.mappings`).
+  put even when disabled). :mod:`livebase_local.runner.event_source` applies the mapping instead,
+  with the settings read from the original template (:mod:`livebase_local.runner.mappings`).
 * Types moto's CloudFormation has no model for are dropped: moto would skip them silently and a
   ``GetAtt`` on them fails the whole stack. That covers ``AWS::IVS::*``, ``AWS::MediaLive::*``,
   ``AWS::CloudFront::*``, ``AWS::S3::BucketPolicy``, queue/topic policies, alarms and
   ``AWS::CDK::Metadata``; custom resources are dropped too (their provider is a Lambda invoke).
 * IVS channels, CloudFront distributions and MediaLive inputs/channels are created through their
-  service APIs (:mod:`livebase_local.api_resources`); references to them are replaced by the
+  service APIs (:mod:`livebase_local.aws.api_resources`); references to them are replaced by the
   real ids/ARNs so functions and outputs still see them.
 * Any other reference to a dropped resource drops the referrer (resources transitively, outputs),
   and ``DependsOn`` entries naming dropped resources are removed.
@@ -34,7 +34,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from livebase_local.template_refs import Reference, lookup_in, referenced_ids, substitute
+from livebase_local.aws.template_refs import Reference, lookup_in, referenced_ids, substitute
 
 EVENT_SOURCE_MAPPING = "AWS::Lambda::EventSourceMapping"
 ON_DEMAND_INITIAL_SHARDS = 4  # what AWS gives a new on-demand stream

@@ -61,10 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; a known failure is one clear line on stderr, not a traceback."""
-    from livebase_local.aws_env import RealCredentialsError
-    from livebase_local.deploy import DeployError
-    from livebase_local.moto_server import LocalAwsError
-    from livebase_local.prefect_server import PrefectServerError
+    from livebase_local.aws.deploy import DeployError
+    from livebase_local.aws.env import RealCredentialsError
+    from livebase_local.aws.moto_server import LocalAwsError
+    from livebase_local.commands.prefect_server import PrefectServerError
 
     try:
         return _run(argv)
@@ -97,15 +97,15 @@ def _run(argv: Sequence[str] | None) -> int:
         print(f"synthesised {len(load_markets())} market stacks into {out}")
         return 0
     if args.command == "demo":
-        from livebase_local.demo import run_demo
+        from livebase_local.commands.demo import run_demo
 
         return run_demo(args.markets, orders=args.orders, seed=args.seed, live_records=args.live_records)
     if args.command == "up":
-        from livebase_local.up import run_up
+        from livebase_local.commands.up import run_up
 
         return run_up(args.markets)
     if args.command == "simulate":
-        from livebase_local.simulator import main as simulate
+        from livebase_local.simulator.records import main as simulate
 
         if ("--send" in rest or "--stream" in rest) and not args.aws:
             from livebase_local.platform import attach_local_environment
@@ -113,8 +113,8 @@ def _run(argv: Sequence[str] | None) -> int:
             attach_local_environment()
         return simulate(rest)
     if args.command == "replay":
+        from livebase_local.commands.replay import local_orders_function, replay_dead_letters
         from livebase_local.platform import market_resources
-        from livebase_local.replay import local_orders_function, replay_dead_letters
 
         resources = market_resources([args.market], real_aws=args.aws)[args.market]
         report = replay_dead_letters(resources, None if args.aws else local_orders_function(resources))

@@ -14,11 +14,11 @@ from livebase.commerce.orders import order_model
 from livebase.live.room_minutes import fold_items
 from livebase.markets.config import Market, load_markets
 from livebase.markets.resources import MarketResources
-from livebase_local.demo_stream import OPENING_STOCK, seeded_orders
+from livebase_local.commands.prefect_server import LocalPrefectServer
 from livebase_local.platform import STATE_DIR, LocalPlatform
-from livebase_local.prefect_server import LocalPrefectServer
-from livebase_local.simulator import SimRecord, generate_day, recent_day, send_to_kinesis
-from livebase_local.stock import seed_stock
+from livebase_local.simulator.demo_orders import OPENING_STOCK, seeded_orders
+from livebase_local.simulator.records import SimRecord, generate_day, recent_day, send_to_kinesis
+from livebase_local.simulator.stock import seed_stock
 
 LIVE_ROOM = 2  # the prime-time room of the simulated day
 

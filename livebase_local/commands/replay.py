@@ -28,8 +28,8 @@ import boto3
 
 from livebase.live.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, record_data
 from livebase.markets.resources import MarketResources
-from livebase_local.lambda_shapes import LambdaContext, kinesis_event
-from livebase_local.mappings import EventSourceConfig
+from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event
+from livebase_local.runner.mappings import EventSourceConfig
 
 QUARANTINED = (VALIDATION_FAILED, PROCESSING_FAILED)
 OrdersInvoker = Callable[[dict[str, Any]], dict[str, Any]]  # a Kinesis event -> the handler's response
@@ -180,7 +180,7 @@ def deployed_orders_function(resources: MarketResources) -> OrdersInvoker:
 
 def local_orders_function(resources: MarketResources) -> OrdersInvoker:
     """The orders handler in this process, as the local runner runs it (no Lambda service locally)."""
-    from livebase_local.functions import load_handler
+    from livebase_local.runner.functions import load_handler
 
     handler = load_handler("orders", resources)[1]
     return lambda event: handler(event, LambdaContext(orders_config(resources, {})))

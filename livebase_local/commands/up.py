@@ -8,9 +8,9 @@ import threading
 from types import FrameType
 
 from livebase.markets.config import load_markets, selling_markets
-from livebase_local.bridge import StockSignalBridge
+from livebase_local.commands.prefect_server import LocalPrefectServer
 from livebase_local.platform import STATE_DIR, LocalPlatform
-from livebase_local.prefect_server import LocalPrefectServer
+from livebase_local.runner.prefect_bridge import StockSignalBridge
 
 
 def _stop_on_term(signum: int, frame: FrameType | None) -> None:

@@ -1,6 +1,6 @@
 """The local event-source runner: applies a Kinesis event source mapping the way Lambda does.
 
-The mapping is not deployed into moto (see :mod:`livebase_local.template_transform`); this
+The mapping is not deployed into moto (see :mod:`livebase_local.aws.template_transform`); this
 runner polls every shard of the market's stream and invokes the handler in-process with real
 Kinesis event shapes, honouring the mapping's settings:
 
@@ -38,9 +38,9 @@ import boto3
 from botocore.exceptions import ClientError
 
 from livebase_local.gc_tuning import keep_collections_short
-from livebase_local.lambda_shapes import LambdaContext, kinesis_event, on_failure_record
-from livebase_local.mappings import EventSourceConfig
-from livebase_local.record_filters import RecordFilter
+from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event, on_failure_record
+from livebase_local.runner.mappings import EventSourceConfig
+from livebase_local.runner.record_filters import RecordFilter
 
 Handler = Callable[[dict[str, Any], Any], Any]
 Record = Mapping[str, Any]

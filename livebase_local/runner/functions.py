@@ -22,7 +22,7 @@ from typing import Any
 from livebase.markets.config import load_markets
 from livebase.markets.resources import MarketResources
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = PROJECT_ROOT / "functions"
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]

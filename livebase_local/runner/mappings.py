@@ -1,6 +1,6 @@
 """Event-source-mapping settings, read from the ORIGINAL synthesised template.
 
-The mapping is not deployed into moto (see :mod:`livebase_local.template_transform`), so its
+The mapping is not deployed into moto (see :mod:`livebase_local.aws.template_transform`), so its
 settings come from the template the cloud would get, and the local runner applies them.
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from livebase_local.template_refs import get_att_target
+from livebase_local.aws.template_refs import get_att_target
 
 
 @dataclass(frozen=True)

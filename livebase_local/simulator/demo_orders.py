@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from livebase.markets.config import Market
 from livebase.markets.residency import pseudonymise
-from livebase_local.simulator import recent_day
+from livebase_local.simulator.records import recent_day
 
 CATALOGUE = {
     "SKU-LIP-001": Decimal("19.90"),

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from livebase.markets.config import Market
 from livebase.markets.residency import pseudonymise
-from livebase_local.simulator_text import phrases
+from livebase_local.simulator.phrases import phrases
 
 DEFAULT_DAY = date(2026, 11, 11)
 # Typical ticket of a live-commerce item in each currency (prices draw around it).

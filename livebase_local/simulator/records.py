@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from livebase.live.events import AnyLiveEvent, parse_event
 from livebase.markets.config import Market, load_markets
-from livebase_local.simulator_model import SimOptions, build_day, iso, seeded_random
+from livebase_local.simulator.model import SimOptions, build_day, iso, seeded_random
 
 MALFORMED_KINDS = ("missing_field", "bad_type", "schema_version", "email_in_comment", "truncated_json")
 MAX_BATCH_RECORDS = 500

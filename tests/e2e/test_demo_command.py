@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from livebase_local.moto_server import free_port
+from livebase_local.aws.moto_server import free_port
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from livebase.markets.config import load_markets
-from livebase_local.aws_env import apply_local_environment, restore_environment
-from livebase_local.deploy import MarketDeployment, deploy_assembly
-from livebase_local.moto_server import LocalAws, free_port
+from livebase_local.aws.deploy import MarketDeployment, deploy_assembly
+from livebase_local.aws.env import apply_local_environment, restore_environment
+from livebase_local.aws.moto_server import LocalAws, free_port
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 LOCAL_MARKETS = ("sea", "eu")

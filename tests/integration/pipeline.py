@@ -16,9 +16,9 @@ from typing import Any
 import boto3
 
 from livebase.markets.resources import MarketResources
-from livebase_local.event_source import EventSources, KinesisEventSource
 from livebase_local.platform import stream_consumers
-from livebase_local.stock import seed_stock
+from livebase_local.runner.event_source import EventSources, KinesisEventSource
+from livebase_local.simulator.stock import seed_stock
 from tests.integration.conftest import LocalAwsStack
 
 # Events are stamped near now: admission refuses timestamps far from the record's arrival.

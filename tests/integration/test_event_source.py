@@ -20,8 +20,8 @@ from typing import Any
 import boto3
 import pytest
 
-from livebase_local.event_source import EventSources, KinesisEventSource
-from livebase_local.mappings import EventSourceConfig
+from livebase_local.runner.event_source import EventSources, KinesisEventSource
+from livebase_local.runner.mappings import EventSourceConfig
 from tests.integration.conftest import LocalAwsStack
 
 REGION = "eu-central-1"

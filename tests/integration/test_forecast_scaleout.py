@@ -14,7 +14,7 @@ from flows.demand_forecasting_job import main as job_main
 from flows.forecast_scaleout import ScaleOut, job_name, submit_forecast_job
 from livebase.markets.config import load_markets
 from livebase.stores.forecasts import ForecastStore
-from livebase_local.moto_server import LocalAws
+from livebase_local.aws.moto_server import LocalAws
 from tests.integration.conftest import string_keyed_table
 
 MARKETS = load_markets()

@@ -18,7 +18,7 @@ from livebase.markets.resources import MarketResources
 from livebase.replenishment import SkuClass
 from livebase.replenishment.catalogue import default_catalogue
 from livebase.stores.forecasts import from_item, from_rows
-from livebase_local.stock import seed_stock
+from livebase_local.simulator.stock import seed_stock
 from tests.integration.conftest import LocalAwsStack
 
 NIGHTLY_MEAN = 10.0  # far from the 3 units a day the SKUs sold: shows which demand was planned on

@@ -20,9 +20,9 @@ import pytest
 from livebase.commerce.orders import order_model
 from livebase.live.admission import MAX_REASON_CHARS
 from livebase.live.events import contact_data_in
-from livebase_local.functions import load_handler
-from livebase_local.lambda_shapes import LambdaContext, kinesis_event
-from livebase_local.stock import seed_stock, stock_store
+from livebase_local.runner.functions import load_handler
+from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event
+from livebase_local.simulator.stock import seed_stock, stock_store
 from tests.integration.conftest import LocalAwsStack
 from tests.integration.pipeline import TS, Pipeline, open_pipeline, order, unique
 

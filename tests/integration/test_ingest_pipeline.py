@@ -18,7 +18,7 @@ from boto3.dynamodb.conditions import Key
 
 from livebase.commerce.orders import order_model
 from livebase.live.room_minutes import fold_items
-from livebase_local.stock import stock_store
+from livebase_local.simulator.stock import stock_store
 from tests.integration.conftest import LocalAwsStack
 from tests.integration.pipeline import TS, TS_LATER, Pipeline, open_pipeline, order, unique
 
@@ -91,7 +91,7 @@ def test_malformed_records_are_quarantined_with_reasons_and_the_rest_processed(s
 
 
 def test_direct_invocation_of_a_sample_event_reports_no_failures(sea: Pipeline) -> None:
-    from livebase_local.lambda_shapes import LambdaContext
+    from livebase_local.runner.lambda_shapes import LambdaContext
 
     sample = json.loads(Path("events/kinesis_order_placed.json").read_text())
     config = sea.consumer("orders").config
@@ -131,8 +131,8 @@ def test_stock_is_reserved_and_an_order_beyond_it_is_rejected_with_stock_out(sea
 
 def test_replay_sends_each_dead_letter_to_the_consumer_that_failed(sea: Pipeline) -> None:
     """Quarantined records go back on the stream; an orders batch goes to the orders function only."""
-    from livebase_local.lambda_shapes import on_failure_record
-    from livebase_local.replay import local_orders_function, replay_dead_letters
+    from livebase_local.commands.replay import local_orders_function, replay_dead_letters
+    from livebase_local.runner.lambda_shapes import on_failure_record
 
     sea.dead_letters()  # what earlier tests quarantined on purpose
     kinesis = boto3.client("kinesis", region_name=sea.resources.region)

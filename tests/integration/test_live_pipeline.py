@@ -16,12 +16,12 @@ from boto3.dynamodb.conditions import Key
 from livebase.live.events import ORDER_EVENT_TYPES
 from livebase.live.room_minutes import fold_items
 from livebase.markets.config import load_markets
-from livebase_local.event_source import EventSources
-from livebase_local.functions import load_handler
-from livebase_local.lambda_shapes import LambdaContext
 from livebase_local.platform import stream_consumers
-from livebase_local.simulator import generate_day
-from livebase_local.stock import seed_stock
+from livebase_local.runner.event_source import EventSources
+from livebase_local.runner.functions import load_handler
+from livebase_local.runner.lambda_shapes import LambdaContext
+from livebase_local.simulator.records import generate_day
+from livebase_local.simulator.stock import seed_stock
 from tests.integration.conftest import LocalAwsStack
 
 pytestmark = pytest.mark.slow

@@ -17,12 +17,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from livebase.markets.resources import OUTPUTS
-from livebase_local.assembly import read_assembly, zip_directory
-from livebase_local.aws_env import RealCredentialsError, apply_local_environment
-from livebase_local.deploy import DeployError, deploy_assembly, moto_resource_types
-from livebase_local.mappings import read_mappings
-from livebase_local.moto_server import LocalAws, LocalAwsError, is_moto
-from livebase_local.template_transform import transform_for_moto
+from livebase_local.aws.assembly import read_assembly, zip_directory
+from livebase_local.aws.deploy import DeployError, deploy_assembly, moto_resource_types
+from livebase_local.aws.env import RealCredentialsError, apply_local_environment
+from livebase_local.aws.moto_server import LocalAws, LocalAwsError, is_moto
+from livebase_local.aws.template_transform import transform_for_moto
+from livebase_local.runner.mappings import read_mappings
 from tests.integration.conftest import LocalAwsStack
 
 # -- moto server and environment ---------------------------------------------------------------
@@ -50,7 +50,7 @@ def test_own_server_starts_resets_and_stops() -> None:
     """Its own server on its own port, from a child process: a reset must not reach the session's stacks."""
     script = """
 import boto3
-from livebase_local.moto_server import LocalAws, free_port, is_moto
+from livebase_local.aws.moto_server import LocalAws, free_port, is_moto
 port = free_port()
 with LocalAws(port) as aws:
     sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=aws.endpoint_url,

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 
-from livebase_local.moto_server import LocalAws, free_port, is_moto
+from livebase_local.aws.moto_server import LocalAws, free_port, is_moto
 from tests.integration.conftest import string_keyed_table
 
 

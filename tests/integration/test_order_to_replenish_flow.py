@@ -21,7 +21,7 @@ from livebase.commerce.orders import order_model, order_record
 from livebase.live.events import OrderLine, OrderPlaced
 from livebase.markets.resources import MarketResources
 from livebase.replenishment.catalogue import CATALOGUE_KEY
-from livebase_local.stock import seed_stock
+from livebase_local.simulator.stock import seed_stock
 from tests.integration.conftest import LocalAwsStack
 
 pytestmark = pytest.mark.slow

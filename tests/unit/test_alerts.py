@@ -27,7 +27,7 @@ from livebase.live.alerts import (
 from livebase.live.room_metrics import EdgeTally, LanguageTally, aggregate
 from livebase.live.room_minutes import MinuteMetrics, metrics_from_batches
 from livebase.markets.config import AlertThresholds, Market, load_markets
-from livebase_local.simulator import generate_day
+from livebase_local.simulator.records import generate_day
 
 T0 = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)
 MARKETS = load_markets()

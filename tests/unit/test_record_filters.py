@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from livebase_local.record_filters import RecordFilter, UnsupportedFilter
+from livebase_local.runner.record_filters import RecordFilter, UnsupportedFilter
 
 ORDERS = '{"data": {"type": ["order_placed", "order_cancelled", "refund"]}}'
 

@@ -9,7 +9,7 @@ import pytest
 
 from livebase.live.sentiment import SUPPORTED_LANGUAGES, lexicon, score
 from livebase.markets.config import load_markets
-from livebase_local.simulator_text import PHRASES
+from livebase_local.simulator.phrases import PHRASES
 
 # (language, clearly negative, clearly positive, negated positive)
 CASES = [

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from livebase.live.events import AddToCart, ProductShown, parse_event
 from livebase.markets.config import Market, load_markets
-from livebase_local.simulator import (
+from livebase_local.simulator.records import (
     MALFORMED_KINDS,
     SimRecord,
     generate_day,

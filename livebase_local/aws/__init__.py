@@ -1,0 +1,1 @@
+"""The local AWS: moto server processes and their patches, template deploy and evaluation, the client environment."""

@@ -1,0 +1,1 @@
+"""The `./livebase` commands: the CLI and demo, up, replay, with the local Prefect server they start."""

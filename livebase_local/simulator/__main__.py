@@ -1,0 +1,3 @@
+from livebase_local.simulator.records import main
+
+raise SystemExit(main())
