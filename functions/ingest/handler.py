@@ -11,10 +11,8 @@ the room totals here; their stock and order records are the orders consumer's wo
 
 from __future__ import annotations
 
-import base64
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -26,7 +24,7 @@ from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import Ki
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from livebase.aws import put_all, retry_config
-from livebase.live.admission import Admitted, admit
+from livebase.live.admission import Admitted, admit_record
 from livebase.live.events import AnyLiveEvent
 from livebase.live.judging import RoomJudge
 from livebase.live.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, Quarantine, QuarantinedRecord
@@ -68,25 +66,12 @@ class BatchState:
 
 def quarantine(record: KinesisStreamRecord, reason: str, state: BatchState, condition: str = VALIDATION_FAILED) -> None:
     logger.warning("record quarantined", sequence_number=record.kinesis.sequence_number, reason=reason)
-    state.quarantined.append(
-        QuarantinedRecord(
-            sequence_number=record.kinesis.sequence_number,
-            partition_key=record.kinesis.partition_key,
-            shard_id=record.event_id.split(":")[0],
-            reason=reason,
-            data_b64=record.kinesis.data,
-            condition=condition,
-        )
-    )
-
-
-def arrival_of(record: KinesisStreamRecord) -> datetime:
-    return datetime.fromtimestamp(float(record.kinesis.approximate_arrival_timestamp), UTC)
+    state.quarantined.append(QuarantinedRecord.from_kinesis(record, reason, condition))
 
 
 def handle_record(record: KinesisStreamRecord, state: BatchState) -> None:
     try:
-        admission = admit(base64.b64decode(record.kinesis.data), market, arrival_of(record))
+        admission = admit_record(record, market)
     except Exception as error:  # admit does not raise on any input; if it ever does, the record waits
         quarantine(record, f"unexpected {type(error).__name__} in admission", state, PROCESSING_FAILED)
         return

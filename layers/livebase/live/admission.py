@@ -15,9 +15,10 @@ they are safe to log and always fit a dead-letter message.
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -71,6 +72,12 @@ def admit(data: bytes, market: Market, arrival: datetime) -> Admission:
         return Refused(describe_error(error))
     fault = market_fault(event, market) or time_fault(event, arrival)
     return Refused(fault) if fault is not None else Admitted(event)
+
+
+def admit_record(record: Any, market: Market) -> Admission:
+    """:func:`admit` for a Lambda Kinesis record (powertools' ``KinesisStreamRecord``)."""
+    arrival = datetime.fromtimestamp(float(record.kinesis.approximate_arrival_timestamp), UTC)
+    return admit(base64.b64decode(record.kinesis.data), market, arrival)
 
 
 def shape_fault(data: bytes) -> str | None:

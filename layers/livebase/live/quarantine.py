@@ -40,6 +40,18 @@ class QuarantinedRecord:
     data_b64: str  # the record exactly as received, for replay
     condition: str = VALIDATION_FAILED
 
+    @classmethod
+    def from_kinesis(cls, record: Any, reason: str, condition: str = VALIDATION_FAILED) -> QuarantinedRecord:
+        """From a Lambda Kinesis record (powertools' ``KinesisStreamRecord``), data as received."""
+        return cls(
+            sequence_number=record.kinesis.sequence_number,
+            partition_key=record.kinesis.partition_key,
+            shard_id=record.event_id.split(":")[0],
+            reason=reason,
+            data_b64=record.kinesis.data,
+            condition=condition,
+        )
+
     def to_json(self, *, with_data: bool = True) -> dict[str, Any]:
         body = {
             "sequenceNumber": self.sequence_number,
