@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
@@ -27,17 +27,13 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
+from infra_cdk.components.powertools import powertools_layer
 from infra_cdk.layer_staging import stage_layer
 from livebase.live.events import ORDER_EVENT_TYPES
 from livebase.markets.config import PROJECT_ROOT
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.X86_64
-# AWS-managed Powertools for AWS Lambda (Python) v3 layer: powertools + pydantic, built for
-# python3.12 / x86_64 to match RUNTIME and ARCHITECTURE. Version 27 is the newest the
-# powertools docs listed when this was written (docs/index.md, powertools-lambda-python #7757).
-POWERTOOLS_LAYER_VERSION = 27
-POWERTOOLS_LAYER = "arn:{partition}:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:{v}"
 FUNCTIONS_DIR = PROJECT_ROOT / "functions"
 _CODE_EXCLUDES = ["__pycache__", "*.pyc", "tests"]
 
@@ -147,13 +143,8 @@ class LiveIngest(Construct):
             description="livebase domain library + pynamodb",
             removal_policy=RemovalPolicy.RETAIN,  # running versions keep working during updates
         )
-        powertools = lambda_.LayerVersion.from_layer_version_arn(
-            self,
-            "PowertoolsLayer",
-            POWERTOOLS_LAYER.format(
-                partition=Stack.of(self).partition, region=Stack.of(self).region, v=POWERTOOLS_LAYER_VERSION
-            ),
-        )
+        # AWS-managed Powertools v3 (powertools + pydantic) for RUNTIME / ARCHITECTURE, at the installed release.
+        powertools = powertools_layer(self, "PowertoolsLayer", runtime=RUNTIME, architecture=ARCHITECTURE)
         layers = [self.layer, powertools]
         common = {"market_id": market_id, "stream": self.stream, "key": key, "layers": layers}
         # "Default" is left out of logical ids: ingest's resources keep the ids they had when

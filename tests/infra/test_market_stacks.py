@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from importlib import metadata
 from typing import Any
 
 import pytest
+from packaging.requirements import Requirement
 
 from infra_cdk.app import synth_errors
-from infra_cdk.components.live_ingest import POWERTOOLS_LAYER_VERSION
 from infra_cdk.components.live_video import IVS_REGIONS
 from livebase.live.events import ORDER_EVENT_TYPES
 from livebase.markets.config import Market, load_markets, selling_markets
@@ -27,6 +28,12 @@ def only(template: dict[str, Any], cfn_type: str) -> tuple[str, dict[str, Any]]:
     found = resources(template, cfn_type)
     assert len(found) == 1, f"expected one {cfn_type}, got {list(found)}"
     return next(iter(found.items()))
+
+
+def powertools_layer_reference() -> str:
+    """The AWS-managed Powertools layer of the release installed here, for python3.12 on x86_64."""
+    version = metadata.version("aws-lambda-powertools")
+    return f"{{{{resolve:ssm:/aws/service/powertools/python/x86_64/python3.12/{version}}}}}"
 
 
 def key_arn(template: dict[str, Any]) -> dict[str, Any]:
@@ -203,12 +210,7 @@ def test_consumer_function(synthesised, market_id: str, function: str) -> None:
     assert variables["POWERTOOLS_SERVICE_NAME"] == function
     assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Livebase"
     assert variables[f"{function.upper()}_FUNCTION_NAME"] == props["FunctionName"]
-    region = MARKETS[market_id].region
-    layer_arns = json.dumps(props["Layers"])
-    assert (
-        f":{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:{POWERTOOLS_LAYER_VERSION}"
-        in layer_arns
-    )
+    assert powertools_layer_reference() in props["Layers"]  # resolved in the stack's Region at deploy
     layer_id, layer = only(raw, "AWS::Lambda::LayerVersion")
     assert {"Ref": layer_id} in props["Layers"]
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
@@ -216,6 +218,21 @@ def test_consumer_function(synthesised, market_id: str, function: str) -> None:
     log_group = log_groups[props["LoggingConfig"]["LogGroup"]["Ref"]]
     assert log_group["Properties"]["LogGroupName"] == f"/aws/lambda/{props['FunctionName']}"
     assert log_group["Properties"]["KmsKeyId"] == key_arn(raw)
+
+
+@pytest.mark.parametrize("market_id", SELLING)
+def test_powertools_layer_is_the_release_the_tests_run(synthesised, market_id: str) -> None:
+    """Fails when the layer and the installed aws-lambda-powertools (within the project's pin) disagree."""
+    [pin] = [r for r in map(Requirement, metadata.requires("livebase") or []) if r.name == "aws-lambda-powertools"]
+    installed = metadata.version("aws-lambda-powertools")
+    assert pin.specifier.contains(installed), f"installed powertools {installed} outside the pin {pin}"
+    raw = synthesised.raw(market_id)
+    for function in ("ingest", "orders"):
+        _, props = consumer(raw, function)
+        assert (props["Runtime"], props["Architectures"]) == ("python3.12", ["x86_64"])  # the layer's build
+        powertools = [layer for layer in props["Layers"] if "powertools" in json.dumps(layer).lower()]
+        assert powertools == [powertools_layer_reference()]
+    assert "Parameters" not in raw or not any("powertools" in json.dumps(p) for p in raw["Parameters"].values())
 
 
 @pytest.mark.parametrize("market_id", SELLING)
