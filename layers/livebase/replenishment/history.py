@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from livebase.replenishment.policy import SkuClass
+
+if TYPE_CHECKING:
+    from livebase.stores.orders import OrderRecord
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,17 @@ class SaleLine:
     sku: str
     units: int
     revenue: Decimal
+
+
+def sale_lines(orders: Iterable[OrderRecord]) -> list[SaleLine]:
+    """The lines of placed orders as (UTC day, SKU, units, revenue): nothing about the order or buyer."""
+    lines: list[SaleLine] = []
+    for order in orders:
+        day = order.placed_at.astimezone(UTC).date()
+        for line in order.lines:
+            units = int(line.quantity)
+            lines.append(SaleLine(day, str(line.sku), units, Decimal(str(line.unit_price)) * units))
+    return lines
 
 
 def history_window(as_of: date, days: int) -> tuple[date, date]:

@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 from livebase.aws import TransientError
 from livebase.commerce.inventory.alerts import StockSignal, level_for, signal_for
 from livebase.commerce.inventory.model import (
+    RECEIPT_PREFIX,
     RESERVATION_PREFIX,
     AlertLevel,
     Allocation,
@@ -87,6 +88,19 @@ class InventoryStore:
             TableName=self.table, Key=record_key(RESERVATION_PREFIX, order_id), ConsistentRead=True
         )
         return from_attributes(response["Item"]) if "Item" in response else None
+
+    def stock_of(self, warehouse: str) -> dict[str, StockItem]:
+        """Every stock item of a warehouse by SKU (reservation and receipt records skipped)."""
+        stock: dict[str, StockItem] = {}
+        for page in self.client.get_paginator("scan").paginate(
+            TableName=self.table,
+            FilterExpression="warehouse = :w",
+            ExpressionAttributeValues={":w": {"S": warehouse}},
+        ):
+            for item in page.get("Items", []):
+                if not item["sku"]["S"].startswith((RESERVATION_PREFIX, RECEIPT_PREFIX)):
+                    stock[item["sku"]["S"]] = StockItem.from_item(item)
+        return stock
 
     # ---- stock set-up and receipts -----------------------------------------------------------
     def create(self, item: StockItem) -> bool:

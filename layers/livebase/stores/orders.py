@@ -1,0 +1,229 @@
+"""A market's Orders table: one item per order (key ``order_id``), read and written through pynamodb.
+
+Why pynamodb for this table: it was in the design from the start, and the table's items are
+typed documents (lines as a list of maps, money as text, timestamps), so one model declares
+every attribute once with its type and codec and every reader and writer goes through it. The
+handler writes orders, the flows read sales, summaries and WMS hand-offs: all of them here, so
+nobody parses the stored timestamp text by hand. The other tables keep boto3 (conditional
+transactions, batch codecs); this one is pynamodb everywhere.
+
+Attributes (all declared on :class:`OrderRecord`): the order as placed (``event_id`` ..
+``lines``), its ``status`` (``placed``, ``rejected``, ``cancelled``, ``refunded``) and the
+WMS hand-off's ``wms_status`` (``sending`` → ``sent``), ``wms_claimed_at`` and ``wms_sent_at``.
+The hand-off timestamps keep the ISO text they had before this store (``datetime.isoformat``),
+so a claim written by the earlier code still reads and can be taken over.
+
+A pynamodb error whose cause is transient (throttling, a 5xx, a dropped connection) is raised as
+:class:`livebase.aws.TransientError`, so a stream consumer redelivers rather than quarantines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Any
+
+from pynamodb.attributes import (
+    Attribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.constants import STRING
+from pynamodb.exceptions import PynamoDBException, UpdateError
+from pynamodb.models import Model
+
+from livebase.aws import TransientError, is_transient
+from livebase.live.events import OrderPlaced
+from livebase.markets.resources import MarketResources
+
+PLACED, REJECTED, CANCELLED, REFUNDED = "placed", "rejected", "cancelled", "refunded"
+WMS_SENDING, WMS_SENT = "sending", "sent"
+
+
+class IsoDateTimeAttribute(Attribute[datetime]):
+    """A timezone-aware datetime stored as ``datetime.isoformat()`` text (round-trips exactly)."""
+
+    attr_type = STRING
+
+    def serialize(self, value: datetime) -> str:
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: hand-off timestamps are UTC")
+        return value.isoformat()
+
+    def deserialize(self, value: str) -> datetime:
+        return datetime.fromisoformat(value)
+
+
+class OrderLineAttribute(MapAttribute[str, Any]):
+    sku = UnicodeAttribute()
+    quantity = NumberAttribute()
+    unit_price = UnicodeAttribute()  # decimal as text: no float rounding of money
+
+
+class OrderRecord(Model):
+    """One order. ``viewer_id`` is the pseudonymous id; nothing else about the buyer."""
+
+    class Meta:
+        table_name = "unbound-orders"  # replaced by order_model()
+
+    order_id = UnicodeAttribute(hash_key=True)
+    event_id = UnicodeAttribute()
+    market = UnicodeAttribute()
+    room_id = UnicodeAttribute()
+    session_id = UnicodeAttribute()
+    viewer_id = UnicodeAttribute()
+    placed_at = UTCDateTimeAttribute()
+    currency = UnicodeAttribute()
+    total = UnicodeAttribute()
+    lines = ListAttribute(of=OrderLineAttribute)
+    status = UnicodeAttribute(default=PLACED)
+    wms_status = UnicodeAttribute(null=True)  # WMS_SENDING while claimed, WMS_SENT once handed off
+    wms_claimed_at = IsoDateTimeAttribute(null=True)
+    wms_sent_at = IsoDateTimeAttribute(null=True)
+
+
+@cache
+def order_model(table_name: str, region: str) -> type[OrderRecord]:
+    """The order model bound to one market's table and region (cached per pair)."""
+    meta = type("Meta", (), {"table_name": table_name, "region": region})
+    return type(f"OrderRecord_{region.replace('-', '_')}", (OrderRecord,), {"Meta": meta})
+
+
+def order_record(model: type[OrderRecord], order: OrderPlaced, status: str = PLACED) -> OrderRecord:
+    return model(
+        order.order_id,
+        event_id=order.event_id,
+        market=order.market,
+        room_id=order.room_id,
+        session_id=order.session_id,
+        viewer_id=order.viewer_id,
+        placed_at=order.ts,
+        currency=order.currency,
+        total=str(order.total),
+        lines=[
+            OrderLineAttribute(sku=line.sku, quantity=line.quantity, unit_price=str(line.unit_price))
+            for line in order.lines
+        ],
+        status=status,
+    )
+
+
+@contextmanager
+def _transient_causes() -> Iterator[None]:
+    try:
+        yield
+    except PynamoDBException as error:
+        if error.cause is not None and is_transient(error.cause):
+            raise TransientError(f"{type(error).__name__}: {error.cause_response_code or error.cause}") from error
+        raise
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
+class OrderStore:
+    """Every read and write of one market's Orders table."""
+
+    # What each reader needs, no more (a scan pays for what it returns).
+    SALES_ATTRIBUTES = ("placed_at", "status", "lines")
+    HANDOFF_ATTRIBUTES = ("order_id", "market", "placed_at", "lines", "status", "wms_status", "wms_claimed_at")
+
+    def __init__(self, table_name: str, region: str) -> None:
+        self.model = order_model(table_name, region)
+
+    @classmethod
+    def for_market(cls, resources: MarketResources) -> OrderStore:
+        """The store of the market's table, in the market's own region."""
+        return cls(resources.orders_table, resources.region)
+
+    # ---- the orders consumer ---------------------------------------------------------------------
+    def save(self, order: OrderPlaced, status: str) -> OrderRecord:
+        """Store the order with its status (overwrites: the same order gives the same item)."""
+        record = order_record(self.model, order, status)
+        with _transient_causes():
+            record.save()
+        return record
+
+    def set_status(self, order_id: str, status: str) -> bool:
+        """Mark an order (cancelled, refunded); False when the order is not stored (yet)."""
+        model = self.model
+        try:
+            with _transient_causes():
+                model(order_id).update(actions=[model.status.set(status)], condition=model.order_id.exists())
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def get(self, order_id: str) -> OrderRecord | None:
+        with _transient_causes():
+            try:
+                return self.model.get(order_id, consistent_read=True)
+            except self.model.DoesNotExist:
+                return None
+
+    def batch_get(self, order_ids: Iterable[str]) -> list[OrderRecord]:
+        """The stored orders among ``order_ids`` (absent ones are left out; order not kept)."""
+        with _transient_causes():
+            return list(self.model.batch_get(list(dict.fromkeys(order_ids))))
+
+    # ---- replenishment ---------------------------------------------------------------------------
+    def all_orders(self) -> list[OrderRecord]:
+        with _transient_causes():
+            return list(self.model.scan())
+
+    def placed_between(self, start: date, end: date) -> list[OrderRecord]:
+        """Placed orders of UTC days [start, end), with only ``placed_at``, ``status`` and ``lines``.
+
+        The stored timestamp text is fixed-width UTC, so the range is filtered by DynamoDB.
+        """
+        model = self.model
+        condition = (
+            (model.status == PLACED) & (model.placed_at >= _midnight(start)) & (model.placed_at < _midnight(end))
+        )
+        with _transient_causes():
+            return list(model.scan(condition, attributes_to_get=list(self.SALES_ATTRIBUTES)))
+
+    # ---- the WMS hand-off ------------------------------------------------------------------------
+    def due_for_wms(self, now: datetime, stale_after: timedelta) -> list[OrderRecord]:
+        """Placed orders never claimed, or claimed (``sending``) longer than ``stale_after`` ago."""
+        model = self.model
+        condition = (model.status == PLACED) & (model.wms_status.does_not_exist() | (model.wms_status == WMS_SENDING))
+        with _transient_causes():
+            found = list(model.scan(condition, attributes_to_get=list(self.HANDOFF_ATTRIBUTES)))
+        return [o for o in found if o.wms_status is None or _stale(o.wms_claimed_at, now - stale_after)]
+
+    def claim_for_wms(self, order: OrderRecord, now: datetime) -> bool:
+        """Conditional claim: only one run hands an order off; a stale claim is taken over as read."""
+        model = self.model
+        if order.wms_status is None:
+            condition = model.wms_status.does_not_exist()
+        else:
+            condition = (model.wms_status == WMS_SENDING) & (model.wms_claimed_at == order.wms_claimed_at)
+        try:
+            with _transient_causes():
+                model(order.order_id).update(
+                    actions=[model.wms_status.set(WMS_SENDING), model.wms_claimed_at.set(now)], condition=condition
+                )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def mark_sent(self, order_ids: Sequence[str], now: datetime) -> None:
+        model = self.model
+        for order_id in order_ids:
+            with _transient_causes():
+                model(order_id).update(actions=[model.wms_status.set(WMS_SENT), model.wms_sent_at.set(now)])
+
+
+def _stale(claimed_at: datetime | None, before: datetime) -> bool:
+    return claimed_at is not None and claimed_at < before

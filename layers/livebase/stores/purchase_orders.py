@@ -1,0 +1,107 @@
+"""A market's PurchaseOrders table: one item per purchase order (key ``po_id``), through boto3.
+
+boto3 rather than pynamodb: the item is a plain document the flow builds and announces as is
+(:class:`PurchaseOrderItem` declares it), the only writes are a conditional put and one flag,
+and the codecs of ``livebase.aws`` serve it unchanged. Values come back as declared (ints, not
+DynamoDB's Decimals).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, TypedDict, cast
+
+import boto3
+from botocore.exceptions import ClientError
+
+from livebase.aws import from_attributes, retry_config, to_attributes
+from livebase.markets.resources import MarketResources
+
+OPEN = "open"  # a purchase order not yet received
+
+
+class PurchaseOrderLine(TypedDict):
+    sku: str
+    quantity: int
+    unit_cost: str  # decimal as text
+
+
+class PurchaseOrderItem(TypedDict):
+    """Every attribute of a purchase order item."""
+
+    po_id: str  # PO-<market>-<supplier>-<yyyymmdd>
+    market: str
+    supplier: str
+    run_date: str  # ISO date
+    status: str  # OPEN until received
+    announced: bool  # PurchaseOrderCreated published (the outbox flag)
+    created_at: str  # ISO timestamp
+    flow_run_id: str
+    currency: str
+    expected_arrival: str  # ISO date
+    lines: list[PurchaseOrderLine]
+    total_cost: str  # decimal as text
+
+
+ATTRIBUTES = tuple(PurchaseOrderItem.__annotations__)
+
+
+def _decode(raw: dict[str, Any]) -> PurchaseOrderItem:
+    item = from_attributes(raw)
+    item["announced"] = bool(item.get("announced", False))
+    item["lines"] = [
+        PurchaseOrderLine(sku=str(line["sku"]), quantity=int(line["quantity"]), unit_cost=str(line["unit_cost"]))
+        for line in item.get("lines", [])
+    ]
+    return cast(PurchaseOrderItem, item)
+
+
+class PurchaseOrderStore:
+    """Every read and write of one market's PurchaseOrders table (``client``: a DynamoDB client)."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self.client = client
+        self.table = table_name
+
+    @classmethod
+    def for_market(cls, resources: MarketResources) -> PurchaseOrderStore:
+        """The store of the market's table, with a client of the market's own region."""
+        client = boto3.client("dynamodb", region_name=resources.region, config=retry_config())
+        return cls(client, resources.purchase_orders_table)
+
+    def put_new(self, item: PurchaseOrderItem) -> bool:
+        """Write the PO unless one with its id exists; False when it did (kept as it was)."""
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=to_attributes(dict(item)),
+                ConditionExpression="attribute_not_exists(po_id)",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def open_orders(self, market: str) -> list[PurchaseOrderItem]:
+        """The market's open (not yet received) purchase orders."""
+        return list(
+            self._scan(
+                FilterExpression="market = :m AND #status = :open",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":m": {"S": market}, ":open": {"S": OPEN}},
+            )
+        )
+
+    def mark_announced(self, po_id: str) -> None:
+        self.client.update_item(
+            TableName=self.table,
+            Key={"po_id": {"S": po_id}},
+            UpdateExpression="SET announced = :yes",
+            ExpressionAttributeValues={":yes": {"BOOL": True}},
+        )
+
+    def _scan(self, **request: Any) -> Iterator[PurchaseOrderItem]:
+        for page in self.client.get_paginator("scan").paginate(TableName=self.table, **request):
+            for raw in page.get("Items", []):
+                yield _decode(raw)
