@@ -8,23 +8,24 @@ fresh (``livebase.stores.forecasts``, read once per chunk), else one made here
 the last 7 days' sales against what the nightly runs forecast for them (the stored ``past``);
 fit each supplier's budget; write one purchase order per supplier and announce it on the bus;
 hand placed orders to the WMS queue; publish a decisions table and a stock-trajectory plot for
-ops. Tasks are coarse: per market, and per chunk of SKUs to decide.
+ops. Tasks are coarse: per market, and per chunk of SKUs to decide. Each market's resources
+are resolved once per run (one DescribeStacks in its region) and every task is handed its
+market's :class:`MarketResources`. The planning itself is ``livebase.replenishment.planning``.
 Runs hourly and on ``stock.low`` (see ``flows/deployments.py`` and ``flows/triggers.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated
 
+import boto3
 from prefect import State, flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 
-from flows import purchase_orders as po
 from flows import replenishment_io as io
 from flows import stored_forecast_io
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, market_resources
@@ -35,24 +36,33 @@ from flows.replenishment_report import (
     top_skus,
     trajectory_png,
 )
-from flows.wms_handoff import hand_off_orders
-from livebase.commerce.orders import order_model, revenue, units_per_sku
-from livebase.replenishment import (
-    Decision,
-    DemandEstimate,
-    PolicyInput,
-    SkuClass,
-    allocate,
-    decide,
-    from_forecast,
-    trailing_mean,
-)
+from livebase.commerce.orders import market_warehouse, revenue, units_per_sku
+from livebase.commerce.wms_handoff import hand_off_orders
+from livebase.markets.resources import MarketResources
+from livebase.replenishment import Decision, allocate
+from livebase.replenishment import purchase_orders as po
 from livebase.replenishment.catalogue import Catalogue, CatalogueError
 from livebase.replenishment.history import abc_classes, daily_units, history_window, revenue_per_sku
-from livebase.stores.forecasts import StoredForecast
+from livebase.replenishment.planning import (
+    RECENT_DAYS,
+    SkuSeries,
+    decide_skus,
+    demand_for,
+    inventory_positions,
+    on_order,
+    recent_sales_and_forecast,
+    sku_series,
+    stored_forecasts,
+)
+from livebase.stores.orders import OrderStore
+from livebase.stores.purchase_orders import PurchaseOrderStore
+
+__all__ = [  # the planning helpers are livebase.replenishment.planning's; named here for callers of the flow
+    "RECENT_DAYS", "MarketDemand", "MarketState", "SkuSeries", "demand_for", "order_to_replenish",
+    "recent_sales_and_forecast",
+]  # fmt: skip
 
 SKU_CHUNK = 250  # SKUs per decide task: a market of 10k SKUs is 40 task runs, not 10k
-RECENT_DAYS = 7  # whole days of sales set against what was forecast for them
 
 
 class MarketDemand(BaseModel):
@@ -67,31 +77,24 @@ class MarketDemand(BaseModel):
     catalogue: str = ""
 
 
-class SkuSeries(BaseModel):
-    """One SKU's daily units and stock position: aggregates only, safe to leave the market task."""
-
-    sku: str
-    daily_units: list[int]
-    on_hand: int
-    on_order: int
-    backorders: int
-    sku_class: SkuClass
-
-
 class MarketState(BaseModel):
     market: str
     skus: list[SkuSeries]
     catalogue: Catalogue
 
 
+@task(name="resolve-market-resources", retries=2, retry_delay_seconds=5)
+def resolve_market_resources(market_id: str) -> MarketResources:
+    """The names of the market's resources, from its stack in its own region: once per run."""
+    return market_resources(market_id)
+
+
 @task(name="summarise-market-orders", retries=2, retry_delay_seconds=5)
-def summarise_market_orders(market_id: str) -> MarketDemand:
-    resources = market_resources(market_id)
-    model = order_model(resources.orders_table, resources.region)
-    orders = list(model.scan())
+def summarise_market_orders(resources: MarketResources) -> MarketDemand:
+    orders = OrderStore.for_market(resources).all_orders()
     currency = orders[0].currency if orders else ""
     return MarketDemand(
-        market=market_id,
+        market=resources.market,
         orders=len(orders),
         revenue=revenue(orders),
         currency=currency,
@@ -111,116 +114,49 @@ def _transient(task: object, task_run: object, state: State) -> bool:
 
 
 @task(name="read-market-state", retries=2, retry_delay_seconds=5, retry_condition_fn=_transient)
-def read_market_state(market_id: str, history_days: int, as_of: date) -> MarketState:
+def read_market_state(resources: MarketResources, history_days: int, as_of: date) -> MarketState:
     """Sales per SKU per day, stock position and catalogue, read in the market's region."""
-    resources = market_resources(market_id)
     start, end = history_window(as_of, history_days)
     lines = io.read_sales(resources, start, end)
-    series = daily_units(lines, start, end)
-    stock = io.read_stock(resources)
-    due = io.on_order(io.read_open_purchase_orders(resources), as_of)
     catalogue = io.read_catalogue(resources)
-    classes = abc_classes(revenue_per_sku(lines, start, end))
-    skus = []
-    for sku in sorted({*series, *stock}):
-        item = stock.get(sku)
-        fixed = catalogue.terms_for(sku)[2]
-        skus.append(SkuSeries(
-            sku=sku, daily_units=series.get(sku, [0] * history_days),
-            on_hand=item.available if item else 0,  # sellable spot stock, net of reserved orders
-            on_order=due.get(sku, 0),
-            backorders=item.presale_reserved if item else 0,  # sold ahead of stock not yet here
-            sku_class=fixed or classes.get(sku, SkuClass.C),
-        ))  # fmt: skip
-    return MarketState(market=market_id, skus=skus, catalogue=catalogue)
+    skus = sku_series(
+        daily_units(lines, start, end),
+        io.read_stock(resources),
+        on_order(io.read_open_purchase_orders(resources), as_of),
+        catalogue,
+        abc_classes(revenue_per_sku(lines, start, end)),
+        history_days,
+    )
+    return MarketState(market=resources.market, skus=skus, catalogue=catalogue)
 
 
-def read_stored_forecasts(market_id: str, skus: list[str]) -> stored_forecast_io.StoredRead:
+def read_stored_forecasts(resources: MarketResources, skus: list[str]) -> stored_forecast_io.StoredRead:
     """The chunk's nightly forecasts from the market's Forecasts table (its own region)."""
-    return stored_forecast_io.read_stored(market_resources(market_id), skus)
-
-
-def stored_forecasts(market_id: str, skus: list[str]) -> tuple[dict[str, StoredForecast], dict[str, str]]:
-    """Stored forecasts per SKU and, per SKU, why none could be read; a failed read never fails the run."""
-    try:
-        read = read_stored_forecasts(market_id, skus)
-    except Exception as error:  # the table is an optimisation: forecast here instead, and say why
-        reason = f"stored forecasts unreadable ({type(error).__name__}: {error})"
-        print(f"{market_id}: {reason}; forecasting {len(skus)} SKU(s) inline")
-        return {}, dict.fromkeys(skus, reason)
-    return read.forecasts, read.unreadable
-
-
-def demand_for(
-    history: list[int], horizon_days: int, stored: StoredForecast | None = None, as_of: date | None = None
-) -> tuple[DemandEstimate, str]:
-    """The nightly forecast when fresh and long enough, else one made here, else the trailing mean.
-
-    The estimate's source says which (``forecast:nightly <run date>: <model>``,
-    ``forecast:inline: <model>``, ``trailing-mean:<days>d``); the note says why a better one was not used.
-    """
-    notes = []
-    if stored is not None and as_of is not None:
-        window = stored.window(as_of, horizon_days)
-        if window is not None:
-            try:
-                return from_forecast(window, horizon_days, model=f"nightly {stored.run_date}: {stored.model}"), ""
-            except ValueError as error:
-                notes.append(f"nightly forecast unusable ({error})")
-        else:
-            notes.append(f"nightly forecast of {stored.run_date} stale or shorter than {horizon_days} d")
-    try:
-        from livebase.forecasting import forecast
-
-        result = forecast([float(x) for x in history], horizon_days, 7)
-        return from_forecast(result, horizon_days, model=f"inline: {result.model}"), "; ".join(notes)
-    except Exception as error:  # any failure of the forecaster falls back; the reason is kept
-        notes.append(f"forecast unavailable ({type(error).__name__}: {error}); trailing mean used")
-        return trailing_mean(history), "; ".join(notes)
-
-
-def recent_sales_and_forecast(
-    history: list[int], stored: StoredForecast | None, as_of: date, days: int = RECENT_DAYS
-) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """Sales of the last ``days`` whole days (history ends with today, partial) and what the
-    nightly runs forecast for them; both empty when that forecast is not known for every day."""
-    if stored is None or len(history) <= days:
-        return (), ()
-    forecast = stored.forecast_for(as_of - timedelta(days=days), days)
-    return (tuple(float(x) for x in history[-days - 1 : -1]), forecast) if forecast else ((), ())
+    return stored_forecast_io.read_stored(resources, skus)
 
 
 @task(name="decide-sku-chunk")
 def decide_chunk(
-    market_id: str, skus: list[SkuSeries], catalogue: Catalogue, horizon_days: int, run_date: date
+    resources: MarketResources, skus: list[SkuSeries], catalogue: Catalogue, horizon_days: int, run_date: date
 ) -> list[Decision]:
     """Policy decisions for a chunk of SKUs (one read of stored forecasts, plain Python per SKU)."""
-    stored, unread = stored_forecasts(market_id, [item.sku for item in skus])
-    decisions = []
-    for item in skus:
-        demand, note = demand_for(item.daily_units, horizon_days, stored.get(item.sku), run_date)
-        note = "; ".join(n for n in (unread.get(item.sku, ""), note) if n)
-        lead_time, supply, _ = catalogue.terms_for(item.sku)
-        recent_sales, recent_forecast = recent_sales_and_forecast(item.daily_units, stored.get(item.sku), run_date)
-        decision = decide(PolicyInput(
-            sku=item.sku, market=market_id, sku_class=item.sku_class, demand=demand,
-            lead_time=lead_time, supply=supply, on_hand=item.on_hand, on_order=item.on_order,
-            backorders=item.backorders, recent_sales=recent_sales, recent_forecast=recent_forecast,
-        ))  # fmt: skip
-        decisions.append(replace(decision, reasons=(*decision.reasons, note)) if note else decision)
-    return decisions
+    names = [item.sku for item in skus]
+    stored, unread = stored_forecasts(lambda chunk: read_stored_forecasts(resources, chunk), resources.market, names)
+    return decide_skus(resources.market, skus, catalogue, horizon_days, run_date, stored, unread)
 
 
 @task(name="place-purchase-orders", retries=2, retry_delay_seconds=5)
 def place_purchase_orders(
-    market_id: str, decisions: list[Decision], run_date: date
+    resources: MarketResources, decisions: list[Decision], run_date: date
 ) -> list[dict[str, str | int | bool]]:
     """One PO per supplier for this run date (kept if it exists), then announce any unannounced."""
-    resources = market_resources(market_id)
+    store = PurchaseOrderStore.for_market(resources)
     run_id = str(flow_run.id or "local")
-    documents = po.build_purchase_orders(decisions, market_id, MARKETS[market_id].currency, run_date, run_id)
-    results = po.write_purchase_orders(resources, documents)
-    announced = set(po.announce_pending(resources, io.read_open_purchase_orders(resources)))
+    currency = MARKETS[resources.market].currency
+    documents = po.build_purchase_orders(decisions, resources.market, currency, run_date, run_id)
+    results = po.write_purchase_orders(store, documents)
+    events = boto3.client("events", region_name=resources.region)
+    announced = set(po.announce_pending(store, events, resources.event_bus_name, store.open_orders(resources.market)))
     return [
         {"po_id": r.po_id, "supplier": r.supplier, "lines": r.lines, "units": r.units,
          "total_cost": r.total_cost, "created": r.created, "announced_now": r.po_id in announced}
@@ -229,8 +165,10 @@ def place_purchase_orders(
 
 
 @task(name="hand-off-to-wms", retries=2, retry_delay_seconds=5)
-def hand_off_to_wms(market_id: str) -> int:
-    return len(hand_off_orders(market_resources(market_id)))
+def hand_off_to_wms(resources: MarketResources) -> int:
+    sqs = boto3.client("sqs", region_name=resources.region)
+    orders = OrderStore.for_market(resources)
+    return len(hand_off_orders(orders, sqs, resources.wms_queue_url, market_warehouse(resources.market)))
 
 
 def publish_market_report(state: MarketState, decisions: list[Decision], rows: list[DecisionRow], top: int) -> None:
@@ -239,7 +177,7 @@ def publish_market_report(state: MarketState, decisions: list[Decision], rows: l
         table=[row.model_dump() for row in rows] or [{"market": state.market, "sku": "-", "order_qty": 0}],
         description=f"Replenishment decisions for {state.market}. Catalogue: {state.catalogue.source}",
     )
-    positions = {s.sku: s.on_hand + s.on_order - s.backorders for s in state.skus}
+    positions = inventory_positions(state.skus)
     chosen = top_skus(decisions, top)
     png = trajectory_png(chosen, positions, f"{state.market}: projected stock vs reorder point")
     create_markdown_artifact(
@@ -261,11 +199,15 @@ def order_to_replenish(
     """Replenish each selected market (default: every selling market) and hand orders to its WMS."""
     selected = markets or list(SELLING_MARKET_IDS)
     run_date = as_of or datetime.now(UTC).date()
-    summaries = [f.result() for f in summarise_market_orders.map(selected)]
-    states = [f.result() for f in read_market_state.map(selected, history_days, run_date)]
+    resources = {r.market: r for r in (f.result() for f in resolve_market_resources.map(selected))}
+    chosen = [resources[m] for m in selected]  # resolved once; every task below is handed its market's
+    summaries = [f.result() for f in summarise_market_orders.map(chosen)]
+    states = [f.result() for f in read_market_state.map(chosen, history_days, run_date)]
     futures = {  # every market's chunks at once: they share the task runner's threads
         state.market: [
-            decide_chunk.submit(state.market, state.skus[i : i + SKU_CHUNK], state.catalogue, horizon_days, run_date)
+            decide_chunk.submit(
+                resources[state.market], state.skus[i : i + SKU_CHUNK], state.catalogue, horizon_days, run_date
+            )
             for i in range(0, len(state.skus), SKU_CHUNK)
         ]
         for state in states
@@ -277,8 +219,8 @@ def order_to_replenish(
         rows = [decision_row(d, by_sku[d.sku].on_hand, by_sku[d.sku].on_order) for d in decisions]
         summary.decisions, summary.catalogue = rows, state.catalogue.source
         if not dry_run:
-            summary.purchase_orders = place_purchase_orders(state.market, decisions, run_date)
-            summary.wms_handed_off = hand_off_to_wms(state.market)
+            summary.purchase_orders = place_purchase_orders(resources[state.market], decisions, run_date)
+            summary.wms_handed_off = hand_off_to_wms(resources[state.market])
         publish_market_report(state, decisions, rows, plotted_skus)
     _publish_units_table(summaries, selected)
     for s in summaries:

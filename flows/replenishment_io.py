@@ -1,108 +1,45 @@
-"""What order-to-replenish reads from one market, in that market's own region.
+"""The market's stores and clients as order-to-replenish uses them, in that market's own region.
 
-Each reader returns aggregates or master data only: order lines are reduced to (day, SKU,
+Every reader returns aggregates or master data only: order lines are reduced to (day, SKU,
 units, revenue) before they leave :func:`read_sales`; no order id or viewer id is returned.
+Table access itself is in ``livebase.stores`` (orders, purchase orders) and
+``livebase.commerce.inventory.InventoryStore``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
-from livebase.aws import from_attributes, retry_config
-from livebase.commerce.inventory import StockItem
-from livebase.commerce.inventory.model import RECEIPT_PREFIX, RESERVATION_PREFIX
+from livebase.aws import retry_config
+from livebase.commerce.inventory import InventoryStore, StockItem
 from livebase.commerce.orders import market_warehouse
 from livebase.markets.resources import MarketResources
 from livebase.replenishment.catalogue import CATALOGUE_KEY, Catalogue, default_catalogue, parse_catalogue
-from livebase.replenishment.history import SaleLine
-
-PLACED = "placed"
-OPEN = "open"  # a purchase order not yet received
+from livebase.replenishment.history import SaleLine, sale_lines
+from livebase.stores.orders import OrderStore
+from livebase.stores.purchase_orders import PurchaseOrderItem, PurchaseOrderStore
 
 
 def dynamodb(resources: MarketResources) -> Any:
     return boto3.client("dynamodb", region_name=resources.region, config=retry_config())
 
 
-def scan(client: Any, **request: Any) -> Iterator[dict[str, Any]]:
-    """Every item of a scan, page by page, as plain Python values."""
-    for page in client.get_paginator("scan").paginate(**request):
-        for item in page.get("Items", []):
-            yield from_attributes(item)
-
-
-def order_day(placed_at: str) -> date:
-    """Day of pynamodb's UTC timestamp text (``2026-11-25T10:00:00.000000+0000``)."""
-    return datetime.strptime(placed_at, "%Y-%m-%dT%H:%M:%S.%f%z").date()
-
-
 def read_sales(resources: MarketResources, start: date, end: date) -> list[SaleLine]:
     """Lines of placed orders in [start, end): only the attributes demand needs are fetched."""
-    client = dynamodb(resources)
-    lines: list[SaleLine] = []
-    for order in scan(
-        client,
-        TableName=resources.orders_table,
-        ProjectionExpression="placed_at, #status, #lines",
-        FilterExpression="#status = :placed",
-        ExpressionAttributeNames={"#status": "status", "#lines": "lines"},
-        ExpressionAttributeValues={":placed": {"S": PLACED}},
-    ):
-        day = order_day(str(order["placed_at"]))
-        if not start <= day < end:
-            continue
-        for line in order.get("lines", []):
-            units = int(line["quantity"])
-            lines.append(SaleLine(day, str(line["sku"]), units, Decimal(str(line["unit_price"])) * units))
-    return lines
+    return sale_lines(OrderStore.for_market(resources).placed_between(start, end))
 
 
 def read_stock(resources: MarketResources) -> dict[str, StockItem]:
-    """Stock items of the market's warehouse (reservation and receipt records skipped)."""
-    warehouse = market_warehouse(resources.market)
-    client = dynamodb(resources)
-    stock: dict[str, StockItem] = {}
-    for page in client.get_paginator("scan").paginate(
-        TableName=resources.inventory_table,
-        FilterExpression="warehouse = :w",
-        ExpressionAttributeValues={":w": {"S": warehouse}},
-    ):
-        for item in page.get("Items", []):
-            sku = item["sku"]["S"]
-            if sku.startswith((RESERVATION_PREFIX, RECEIPT_PREFIX)):
-                continue
-            stock[sku] = StockItem.from_item(item)
-    return stock
+    """Stock items of the market's warehouse."""
+    return InventoryStore(dynamodb(resources), resources.inventory_table).stock_of(market_warehouse(resources.market))
 
 
-def read_open_purchase_orders(resources: MarketResources) -> list[dict[str, Any]]:
-    client = dynamodb(resources)
-    return list(
-        scan(
-            client,
-            TableName=resources.purchase_orders_table,
-            FilterExpression="market = :m AND #status = :open",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":m": {"S": resources.market}, ":open": {"S": OPEN}},
-        )
-    )
-
-
-def on_order(purchase_orders: list[dict[str, Any]], as_of: date) -> dict[str, int]:
-    """Units per SKU on open purchase orders still due (an overdue one is assumed lost or received)."""
-    units: dict[str, int] = {}
-    for po in purchase_orders:
-        if date.fromisoformat(str(po["expected_arrival"])) < as_of:
-            continue
-        for line in po.get("lines", []):
-            units[str(line["sku"])] = units.get(str(line["sku"]), 0) + int(line["quantity"])
-    return units
+def read_open_purchase_orders(resources: MarketResources) -> list[PurchaseOrderItem]:
+    return PurchaseOrderStore.for_market(resources).open_orders(resources.market)
 
 
 def read_catalogue(resources: MarketResources) -> Catalogue:

@@ -36,28 +36,27 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from livebase.aws import is_transient, put_all, retry_config
-from livebase.commerce.inventory import (
-    InventoryStore,
-    LiveContext,
-    ReservationStatus,
-    apply_event,
-    signal_entries,
-    stock_signals,
-)
-from livebase.commerce.orders import market_warehouse, order_entry, order_model, order_record
+from livebase.commerce.inventory import InventoryStore
+from livebase.commerce.order_intake import OrderIntake
 from livebase.live.admission import Refused, admit
 from livebase.live.events import ORDER_EVENT_TYPES, OrderCancelled, OrderPlaced, Refund
 from livebase.live.quarantine import PROCESSING_FAILED, Quarantine, QuarantinedRecord
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
+from livebase.stores.orders import OrderStore
 
 # Cold start: everything market-specific is read once, from the stack's environment.
 resources = MarketResources.from_environment()
 market = Market.model_validate_json(os.environ["MARKET_CONFIG"])
 session = boto3.Session(region_name=resources.region)
 events_client = session.client("events")
-orders = order_model(resources.orders_table, resources.region)
-inventory = InventoryStore(session.client("dynamodb", config=retry_config()), resources.inventory_table)
+intake = OrderIntake(
+    inventory=InventoryStore(session.client("dynamodb", config=retry_config()), resources.inventory_table),
+    orders=OrderStore(resources.orders_table, resources.region),
+    market=market,
+    bus_name=resources.event_bus_name,
+    put_events=partial(put_all, events_client),
+)
 quarantine_store = Quarantine(
     session.client("s3"),
     session.client("sqs"),
@@ -74,23 +73,12 @@ processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
 idempotency = IdempotencyConfig(event_key_jmespath="order_id", expires_after_seconds=7 * 24 * 3600)
 persistence = DynamoDBPersistenceLayer(table_name=resources.idempotency_table, boto3_session=session)
 
-# A reservation's outcome decides the order's status; a cancel that overtook its order wins.
-ORDER_STATUS = {
-    ReservationStatus.RESERVED: "placed",
-    ReservationStatus.REJECTED: "rejected",
-    ReservationStatus.RELEASED: "cancelled",
-}
-
 
 @dataclass
 class BatchState:
     handled: int = 0
     skipped: int = 0  # not an order event, or one ingest quarantines
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
-
-
-def put_events(entries: list[dict[str, Any]]) -> None:
-    put_all(events_client, entries)
 
 
 @idempotent_function(
@@ -100,38 +88,14 @@ def put_events(entries: list[dict[str, Any]]) -> None:
     key_prefix="order_placed",
 )
 def accept_order(order: dict[str, Any]) -> dict[str, str]:
-    """Reserve stock, store the order, announce it; once per order id, however often delivered.
-
-    Each step is idempotent on its own too (the reservation on the order id, the order item is
-    overwritten with the same content), so a crash between them is repaired by redelivery.
-    """
-    placed = OrderPlaced.model_validate(order)
-    change = apply_event(inventory, placed, market_warehouse)
-    accepted = change.status is ReservationStatus.RESERVED
-    record = order_record(orders, placed)
-    record.status = ORDER_STATUS[change.status or ReservationStatus.REJECTED]
-    record.save()
-    live = LiveContext({line.sku: placed.room_id for line in placed.lines})  # sold live in this room
-    signals = stock_signals(inventory, change.touched, market, live)
-    put_events(
-        [
-            order_entry(placed, resources.event_bus_name, accepted=accepted, reason=change.reason),
-            *signal_entries(signals, market, resources.event_bus_name),
-        ]
-    )
-    return {"order_id": placed.order_id, "status": record.status}
+    """Accept an order once per order id, however often delivered (``OrderIntake.accept``)."""
+    return intake.accept(OrderPlaced.model_validate(order))
 
 
 def release_order(event: OrderCancelled | Refund) -> None:
-    """Give the stock back and mark the order; both steps are idempotent on the order id."""
-    change = apply_event(inventory, event, market_warehouse)
-    status = "cancelled" if isinstance(event, OrderCancelled) else "refunded"
-    try:
-        orders.get(event.order_id).update(actions=[orders.status.set(status)])
-    except orders.DoesNotExist:
-        logger.info("release for an order not seen yet", order_id=event.order_id, outcome=change.outcome)
-    signals = stock_signals(inventory, change.touched, market)
-    put_events(signal_entries(signals, market, resources.event_bus_name))
+    released = intake.release(event)
+    if not released.order_found:
+        logger.info("release for an order not seen yet", order_id=event.order_id, outcome=released.outcome)
 
 
 def handle_record(record: KinesisStreamRecord, state: BatchState) -> None:
