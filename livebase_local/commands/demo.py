@@ -10,10 +10,10 @@ from collections import Counter
 import boto3
 from boto3.dynamodb.conditions import Key
 
-from livebase.commerce.orders import order_model
 from livebase.live.room_minutes import fold_items
 from livebase.markets.config import Market, load_markets
 from livebase.markets.resources import MarketResources
+from livebase.stores.orders import OrderStore
 from livebase_local.commands.prefect_server import LocalPrefectServer
 from livebase_local.platform import STATE_DIR, LocalPlatform
 from livebase_local.simulator.demo_orders import OPENING_STOCK, seeded_orders
@@ -99,7 +99,7 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
         print("\nmarket  region        orders  placed  rejected  quarantined  revenue          top SKU")
         for market_id in market_ids:
             resources = platform.runtimes[market_id].resources
-            statuses = Counter(o.status for o in order_model(resources.orders_table, resources.region).scan())
+            statuses = Counter(o.status for o in OrderStore.for_market(resources).all_orders())
             reasons = _dlq_reasons(resources.ingest_dlq_url, resources.region)
             summary = summaries[market_id]
             top = next(iter(summary.units_per_sku.items()), ("-", 0))

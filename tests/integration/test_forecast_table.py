@@ -11,13 +11,13 @@ import boto3
 import pytest
 
 from flows.demand_forecasting import write_forecast_items
-from livebase.commerce.orders import order_model, order_record
 from livebase.forecasting.result import DEFAULT_LEVEL
 from livebase.live.events import OrderLine, OrderPlaced
 from livebase.markets.resources import MarketResources
 from livebase.replenishment import SkuClass
 from livebase.replenishment.catalogue import default_catalogue
 from livebase.stores.forecasts import from_item, from_rows
+from livebase.stores.orders import order_model, order_record
 from livebase_local.simulator.stock import seed_stock
 from tests.integration.conftest import LocalAwsStack
 
@@ -127,7 +127,10 @@ def test_recent_sales_are_set_against_what_was_forecast_for_the_same_days() -> N
     assert recent_sales_and_forecast(history, None, as_of) == ((), ())
 
 
-def _read_fails(market_id: str, skus: list[str]) -> Any:
+SEA_OFFLINE = MarketResources.from_environment({"MARKET": "sea", "AWS_REGION": "ap-southeast-1"})  # no names needed
+
+
+def _read_fails(resources: MarketResources, skus: list[str]) -> Any:
     raise RuntimeError("AccessDeniedException on the Forecasts table")
 
 
@@ -140,7 +143,7 @@ def test_a_failed_read_of_stored_forecasts_falls_back_to_forecasting_inline(monk
                               backorders=0, sku_class=SkuClass.B)
         for i in range(2)
     ]  # fmt: skip
-    decisions = flow_module.decide_chunk.fn("sea", skus, default_catalogue("test"), 7, date(2026, 11, 25))
+    decisions = flow_module.decide_chunk.fn(SEA_OFFLINE, skus, default_catalogue("test"), 7, date(2026, 11, 25))
     assert [d.sku for d in decisions] == ["SKU-RF-0", "SKU-RF-1"]
     for decision in decisions:
         assert decision.demand.source.startswith("forecast:inline: ")

@@ -17,9 +17,9 @@ from typing import Any
 import boto3
 import pytest
 
-from livebase.commerce.orders import order_model
 from livebase.live.admission import MAX_REASON_CHARS
 from livebase.live.events import contact_data_in
+from livebase.stores.orders import order_model
 from livebase_local.runner.functions import load_handler
 from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event
 from livebase_local.simulator.stock import seed_stock, stock_store

@@ -16,8 +16,8 @@ import boto3
 import pytest
 from boto3.dynamodb.conditions import Key
 
-from livebase.commerce.orders import order_model
 from livebase.live.room_minutes import fold_items
+from livebase.stores.orders import order_model
 from livebase_local.simulator.stock import stock_store
 from tests.integration.conftest import LocalAwsStack
 from tests.integration.pipeline import TS, TS_LATER, Pipeline, open_pipeline, order, unique

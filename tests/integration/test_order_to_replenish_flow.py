@@ -15,12 +15,12 @@ from uuid import UUID
 import boto3
 import pytest
 
-from flows.purchase_orders import PO_CREATED
 from livebase.aws import from_attributes
-from livebase.commerce.orders import order_model, order_record
 from livebase.live.events import OrderLine, OrderPlaced
 from livebase.markets.resources import MarketResources
 from livebase.replenishment.catalogue import CATALOGUE_KEY
+from livebase.replenishment.purchase_orders import PO_CREATED
+from livebase.stores.orders import order_model, order_record
 from livebase_local.simulator.stock import seed_stock
 from tests.integration.conftest import LocalAwsStack
 

@@ -13,8 +13,6 @@ from typing import Any
 
 from livebase.live.events import OrderPlaced
 from livebase.stores.orders import PLACED, OrderRecord
-from livebase.stores.orders import order_model as order_model  # TEMP until importers move
-from livebase.stores.orders import order_record as order_record  # TEMP
 
 ORDER_EVENT_SOURCE = "livebase.orders"
 
