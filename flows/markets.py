@@ -25,6 +25,9 @@ MarketSelection = Annotated[list[MarketId], Field(min_length=1, max_length=len(S
 
 
 def market_resources(market_id: str) -> MarketResources:
-    """Names of a market's resources, read from its stack in its own region."""
+    """Names of a market's resources, read from its stack in its own region (one DescribeStacks).
+
+    A flow resolves each market once per run and hands the :class:`MarketResources` to its tasks.
+    """
     market = MARKETS[market_id]
     return lookup(market.id, market.region)

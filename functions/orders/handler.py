@@ -12,6 +12,7 @@ once fixed, the replay puts it back on the stream for both), so nothing ingest q
 ever applied. A valid record whose handling raises anything but a transient failure is
 quarantined on this function's DLQ (``ProcessingFailed``) and the rest of the batch goes on.
 Every step is idempotent on the order id, and the whole acceptance on the event payload too.
+What an order event does is ``livebase.commerce.order_intake``; here: parse, call, report.
 """
 
 from __future__ import annotations
