@@ -3,9 +3,10 @@
 The batch is 10,000 mixed records from the seeded simulator (prime time in the sea market, 1%
 malformed), shaped as a Lambda Kinesis event delivers them (base64 text). Paths timed:
 
-- validate+aggregate: b64decode, ``livebase.live.events.parse_event`` (pydantic), then
+- validate+aggregate: b64decode, ``livebase.live.admission.admit`` (limits, pydantic schema,
+  market, time window: what every consumer decides), then
   ``livebase.live.room_metrics.BatchAggregator`` (with comment sentiment) and ``to_items``;
-- validate only: b64decode + ``parse_event``;
+- validate only: b64decode + ``admit``;
 - limit: b64decode + ``json.loads`` (no validation at all).
 
 CPU time of this process (single thread), best of ``--repeat`` rounds with the paths interleaved:
@@ -23,15 +24,16 @@ import base64
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
-from pydantic import ValidationError
-
-from livebase.live.events import parse_event
+from livebase.live.admission import Refused, admit
 from livebase.live.room_metrics import BatchAggregator, to_items
 from livebase.markets.config import load_markets
+from livebase_local.simulator.model import DEFAULT_DAY
 from livebase_local.simulator.records import generate_day
 
 TARGET = 50_000
+ARRIVAL = datetime.combine(DEFAULT_DAY + timedelta(days=1), datetime.min.time(), UTC)  # the day has arrived
 SHARD = "shardId-000000000000"
 
 
@@ -46,27 +48,24 @@ def make_batch(count: int) -> list[tuple[str, str]]:
 
 
 def validate_and_aggregate(batch: list[tuple[str, str]]) -> int:
-    aggregator = BatchAggregator(load_markets()["sea"], SHARD)
+    """What the ingest handler does per batch: admit every record, fold the admitted ones."""
+    market = load_markets()["sea"]
+    aggregator = BatchAggregator(market, SHARD)
     bad = 0
     for sequence, data in batch:
-        try:
-            event = parse_event(base64.b64decode(data))
-        except (ValidationError, ValueError):
+        admission = admit(base64.b64decode(data), market, ARRIVAL)
+        if isinstance(admission, Refused):
             bad += 1
             continue
-        aggregator.add(sequence, event)
+        aggregator.add(sequence, admission.event)
     to_items(aggregator)
     return bad
 
 
 def validate_only(batch: list[tuple[str, str]]) -> int:
-    bad = 0
-    for _, data in batch:
-        try:
-            parse_event(base64.b64decode(data))
-        except (ValidationError, ValueError):
-            bad += 1
-    return bad
+    """The admission alone (limits, schema, market, time window)."""
+    market = load_markets()["sea"]
+    return sum(isinstance(admit(base64.b64decode(data), market, ARRIVAL), Refused) for _, data in batch)
 
 
 def json_loads_only(batch: list[tuple[str, str]]) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from livebase.live.admission import (
     admit,
     shape_fault,
 )
-from livebase.live.events import contact_data_in
+from livebase.live.events import NAME_ID_PATTERN, WHOLE_ID_PATTERN, contact_data_in
 from livebase.markets.config import load_markets
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
@@ -193,3 +194,33 @@ def test_market_and_currency_are_part_of_the_one_decision() -> None:
     assert isinstance(wrong_currency, Refused) and "currency" in wrong_currency.reason
     other_market = admit_sample(*sample("order_cancelled", market="eu"))
     assert isinstance(other_market, Refused) and "another market" in other_market.reason
+
+
+def _digit_runs(value: str) -> list[int]:
+    return [len(run) for run in re.findall(r"[0-9]+", value)]
+
+
+def _is_phone_shaped(value: str, letters: str) -> bool:
+    digits = sum(c.isdigit() for c in value)
+    return not any(c in letters for c in value) and 9 <= digits <= 15
+
+
+@settings(max_examples=500)
+@given(value=st.text(alphabet="aZ09_-", min_size=1, max_size=40))
+@example(value="6591234567")
+@example(value="65-9123-4567")
+@example(value="2411250123456789012")
+@example(value="ev-sea-room-1-11-00006615")
+def test_whole_id_pattern_refuses_exactly_the_phone_shaped(value: str) -> None:
+    assert bool(re.fullmatch(WHOLE_ID_PATTERN, value)) == (not _is_phone_shaped(value, "aZ")), value
+
+
+@settings(max_examples=500)
+@given(value=st.text(alphabet="aZ09_.:-", min_size=1, max_size=40))
+@example(value="room-6591234567")
+@example(value="65.9123.4567")
+@example(value="sea-room-2-20261111")
+@example(value="12345678")
+def test_name_id_pattern_refuses_phone_numbers_in_or_as_the_name(value: str) -> None:
+    ok = max(_digit_runs(value), default=0) <= 8 and not _is_phone_shaped(value, "aZ")
+    assert bool(re.fullmatch(NAME_ID_PATTERN, value)) == ok, value

@@ -117,9 +117,11 @@ def market_fault(event: Any, market: Market) -> str | None:
 def time_fault(event: Any, arrival: datetime) -> str | None:
     """Timestamps must lie in ``[arrival - MAX_EVENT_AGE, arrival + MAX_EVENT_LEAD]``."""
     earliest, latest = arrival - MAX_EVENT_AGE, arrival + MAX_EVENT_LEAD
-    for name in ("ts", "shown_from", "shown_until"):
-        value = getattr(event, name, None)
-        if value is not None and not earliest <= value <= latest:
+    stamps = [("ts", event.ts)]
+    if event.type == "product_shown":
+        stamps += [("shown_from", event.shown_from), ("shown_until", event.shown_until)]
+    for name, value in stamps:
+        if not earliest <= value <= latest:
             return (
                 f"{name}: outside the accepted window ({MAX_EVENT_AGE.days} days before to "
                 f"{int(MAX_EVENT_LEAD.total_seconds() // 60)} minutes after arrival)"
