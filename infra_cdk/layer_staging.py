@@ -1,13 +1,19 @@
-"""Stage the livebase Lambda layer (``python/livebase`` + vendored pure-python deps) offline.
+"""Stage the livebase Lambda layer (the modules the functions import + vendored deps) offline.
 
-The layer is built from what is installed in this environment, never from the network, so synth
-works on an air-gapped machine and the asset hash changes only when the code or a pin changes.
-Each distinct content gets its own folder, created atomically, so concurrent synths never race.
+The layer ships the ``livebase`` modules the handler folders under ``functions/`` import,
+transitively (``infra_cdk.layer_imports``), the ``__init__`` of their packages and the data files
+beside them (``live/sentiment/lexicons/*.json``), never the rest of the library (forecasting, its
+numeric dependencies and DECISIONS.md stay out), plus the pure-python distributions pinned in
+``livebase/requirements.txt``. It is built from what is installed in this environment, never from
+the network, so synth works on an air-gapped machine and the asset hash changes only when the
+shipped code or a pin changes. Each distinct content gets its own folder, created atomically, so
+concurrent synths never race.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -17,13 +23,24 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
-from livebase.markets.config import PROJECT_ROOT
+from infra_cdk.layer_imports import ROOT_PACKAGE, module_closure
 
-PACKAGE_DIR = PROJECT_ROOT / "layers" / "livebase"
+
+def _installed_package_dir() -> Path:
+    spec = importlib.util.find_spec(ROOT_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"{ROOT_PACKAGE} is not installed in this environment (pip install -e .)")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+REPO_DIR = Path(__file__).resolve().parents[1]  # the CDK app sits beside functions/ in the repository
+FUNCTIONS_DIR = REPO_DIR / "functions"
+BUILD_DIR = REPO_DIR / "build"
+PACKAGE_DIR = _installed_package_dir()  # where the installed livebase lives (layers/livebase, editable)
 REQUIREMENTS = PACKAGE_DIR / "requirements.txt"
-BUILD_DIR = PROJECT_ROOT / "build"
-_SKIP_PARTS = {"__pycache__"}
+_SKIP_PARTS = {"__pycache__", "tests"}
 _SKIP_NAMES = {"requirements.txt"}
+_NOT_DATA = {".py", ".pyc", ".pyo", ".md", ".rst"}  # sources are shipped by the closure; docs never
 STALE_AFTER_S = 600  # CDK copies the staged folder into cdk.out at construction, within seconds
 
 
@@ -31,14 +48,31 @@ class LayerStagingError(RuntimeError):
     """A vendored dependency is missing or does not satisfy its pin."""
 
 
-def _package_files() -> list[tuple[str, Path]]:
-    files = []
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        rel = path.relative_to(PACKAGE_DIR)
-        skipped = _SKIP_PARTS & set(rel.parts) or path.name in _SKIP_NAMES or path.suffix in {".pyc", ".pyo"}
-        if path.is_file() and not skipped:
-            files.append((f"python/livebase/{rel.as_posix()}", path))
+def handler_sources(functions_dir: Path | None = None) -> list[Path]:
+    """Every Python file a function's code asset ships (``functions/<name>/**``, tests excluded)."""
+    root = functions_dir or FUNCTIONS_DIR
+    return sorted(path for path in root.glob("*/**/*.py") if not _SKIP_PARTS & set(path.relative_to(root).parts))
+
+
+def staged_modules(functions_dir: Path | None = None, package_dir: Path | None = None) -> dict[str, Path]:
+    """``{module: source}`` of the livebase modules the layer ships."""
+    return module_closure(handler_sources(functions_dir), package_dir or PACKAGE_DIR)
+
+
+def _data_files(package: Path) -> list[Path]:
+    """Non-source files of a shipped package and of its data-only subfolders (no Python inside)."""
+    files = [p for p in package.iterdir() if p.is_file() and p.suffix not in _NOT_DATA and p.name not in _SKIP_NAMES]
+    for folder in package.iterdir():
+        if folder.is_dir() and folder.name not in _SKIP_PARTS and not any(folder.rglob("*.py")):
+            files.extend(p for p in folder.rglob("*") if p.is_file() and p.suffix not in _NOT_DATA)
     return files
+
+
+def _package_files() -> list[tuple[str, Path]]:
+    sources = set(staged_modules().values())
+    packages = {source.parent for source in sources}
+    files = sources | {data for package in packages for data in _data_files(package)}
+    return [(f"python/{ROOT_PACKAGE}/{path.relative_to(PACKAGE_DIR).as_posix()}", path) for path in files]
 
 
 def _requirements() -> list[Requirement]:

@@ -28,13 +28,11 @@ from constructs import Construct
 
 from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
 from infra_cdk.components.powertools import powertools_layer
-from infra_cdk.layer_staging import stage_layer
+from infra_cdk.layer_staging import FUNCTIONS_DIR, stage_layer
 from livebase.live.events import ORDER_EVENT_TYPES
-from livebase.markets.config import PROJECT_ROOT
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.X86_64
-FUNCTIONS_DIR = PROJECT_ROOT / "functions"
 _CODE_EXCLUDES = ["__pycache__", "*.pyc", "tests"]
 
 
