@@ -33,11 +33,12 @@ from prefect.task_runners import ProcessPoolTaskRunner
 from pydantic import BaseModel, Field
 
 from flows import replenishment_io as rio
-from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, market_resources
+from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from livebase.forecasting import forecast_batch
 from livebase.forecasting.backtest import backtest
 from livebase.forecasting.result import DEFAULT_LEVEL
 from livebase.markets.festivals import market_festival_frame
+from livebase.markets.resources import MarketResources
 from livebase.replenishment.history import daily_units, history_window
 from livebase.stores.forecasts import ForecastStore, StoredForecast, from_rows
 
@@ -54,22 +55,21 @@ class MarketForecast(BaseModel):
     accuracy: list[dict[str, Any]]
 
 
-def read_daily_units(market_id: str, start: date, end: date) -> dict[str, list[int]]:
+def read_daily_units(resources: MarketResources, start: date, end: date) -> dict[str, list[int]]:
     """Units per SKU per day over [start, end) from the market's orders table (its own region)."""
-    return daily_units(rio.read_sales(market_resources(market_id), start, end), start, end)
+    return daily_units(rio.read_sales(resources, start, end), start, end)
 
 
-def write_forecast_csv(market_id: str, key: str, body: bytes) -> str:
+def write_forecast_csv(resources: MarketResources, key: str, body: bytes) -> str:
     """Put the forecast file in the market's own data-lake bucket, with a client of its region."""
-    resources = market_resources(market_id)
     s3 = boto3.client("s3", region_name=resources.region)
     s3.put_object(Bucket=resources.data_lake_bucket, Key=key, Body=body, ContentType="text/csv")
     return f"s3://{resources.data_lake_bucket}/{key}"
 
 
-def write_forecast_items(market_id: str, forecasts: list[StoredForecast]) -> int:
+def write_forecast_items(resources: MarketResources, forecasts: list[StoredForecast]) -> int:
     """Overwrite each SKU's item in the market's Forecasts table, with a client of its region."""
-    return ForecastStore.for_market(market_resources(market_id)).write(forecasts)
+    return ForecastStore.for_market(resources).write(forecasts)
 
 
 def _long_frame(series: dict[str, list[int]], start: date) -> pd.DataFrame:
@@ -86,9 +86,9 @@ def _festival_regressors(market_id: str, start: date, days: int) -> pd.DataFrame
 
 
 @task
-def read_market_history(market_id: str, history_days: int, as_of: date) -> dict[str, list[int]]:
+def read_market_history(resources: MarketResources, history_days: int, as_of: date) -> dict[str, list[int]]:
     start, end = history_window(as_of, history_days)
-    return read_daily_units(market_id, start, end)
+    return read_daily_units(resources, start, end)
 
 
 @task
@@ -188,7 +188,8 @@ def demand_forecasting(
     selected = markets or list(SELLING_MARKET_IDS)
     run_date = as_of or datetime.now(UTC).date()
     start = history_window(run_date, history_days)[0]
-    histories = [f.result() for f in read_market_history.map(selected, history_days, run_date)]
+    resources = {market_id: resolve_market_resources(market_id) for market_id in selected}  # once per run
+    histories = [f.result() for f in read_market_history.map(list(resources.values()), history_days, run_date)]
     summaries = []
     for market_id, series in zip(selected, histories, strict=True):
         skus = sorted(series)
@@ -200,8 +201,8 @@ def demand_forecasting(
         key, stored = None, 0
         if not dry_run and rows:
             body = pd.DataFrame(rows).to_csv(index=False).encode()
-            key = write_forecast_csv(market_id, f"forecasts/demand/{run_date}/{market_id}.csv", body)
-            stored = write_forecast_items(market_id, from_rows(rows, run_date, DEFAULT_LEVEL))
+            key = write_forecast_csv(resources[market_id], f"forecasts/demand/{run_date}/{market_id}.csv", body)
+            stored = write_forecast_items(resources[market_id], from_rows(rows, run_date, DEFAULT_LEVEL))
         failed = sum(1 for r in rows if r.get("error"))
         summaries.append(
             MarketForecast(

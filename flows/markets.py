@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from prefect import task
 from pydantic import Field
 
 from livebase.markets.config import Market, load_markets, selling_markets
@@ -22,6 +23,12 @@ MarketId = Annotated[
     ),
 ]
 MarketSelection = Annotated[list[MarketId], Field(min_length=1, max_length=len(SELLING_MARKET_IDS))]
+
+
+@task(name="resolve-market-resources", retries=2, retry_delay_seconds=5)
+def resolve_market_resources(market_id: str) -> MarketResources:
+    """The names of the market's resources, from its stack in its own region: once per flow run."""
+    return market_resources(market_id)
 
 
 def market_resources(market_id: str) -> MarketResources:

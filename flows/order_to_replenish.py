@@ -27,8 +27,7 @@ from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 
 from flows import replenishment_io as io
-from flows import stored_forecast_io
-from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, market_resources
+from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from flows.replenishment_report import (
     DecisionRow,
     decision_row,
@@ -54,6 +53,7 @@ from livebase.replenishment.planning import (
     sku_series,
     stored_forecasts,
 )
+from livebase.stores.forecasts import ForecastStore, StoredRead
 from livebase.stores.orders import OrderStore
 from livebase.stores.purchase_orders import PurchaseOrderStore
 
@@ -81,12 +81,6 @@ class MarketState(BaseModel):
     market: str
     skus: list[SkuSeries]
     catalogue: Catalogue
-
-
-@task(name="resolve-market-resources", retries=2, retry_delay_seconds=5)
-def resolve_market_resources(market_id: str) -> MarketResources:
-    """The names of the market's resources, from its stack in its own region: once per run."""
-    return market_resources(market_id)
 
 
 @task(name="summarise-market-orders", retries=2, retry_delay_seconds=5)
@@ -130,9 +124,9 @@ def read_market_state(resources: MarketResources, history_days: int, as_of: date
     return MarketState(market=resources.market, skus=skus, catalogue=catalogue)
 
 
-def read_stored_forecasts(resources: MarketResources, skus: list[str]) -> stored_forecast_io.StoredRead:
+def read_stored_forecasts(resources: MarketResources, skus: list[str]) -> StoredRead:
     """The chunk's nightly forecasts from the market's Forecasts table (its own region)."""
-    return stored_forecast_io.read_stored(resources, skus)
+    return ForecastStore.for_market(resources).read(skus)
 
 
 @task(name="decide-sku-chunk")

@@ -70,15 +70,15 @@ def test_replenishment_plans_on_the_nightly_forecast_stored_in_its_market(
     _seed_daily_orders(sea, [fresh, stale, failed, slumped], 14)
     for nights_ago in range(8, 0, -1):  # each night's write carries what the nights before forecast
         night = today - timedelta(days=nights_ago)
-        assert write_forecast_items("sea", from_rows(_rows(slumped, night), night, DEFAULT_LEVEL)) == 1
+        assert write_forecast_items(sea, from_rows(_rows(slumped, night), night, DEFAULT_LEVEL)) == 1
 
     # the nightly flow's writer: a SKU whose forecast failed is not stored; one from 5 nights ago is stale
     tonight = from_rows(
         [*_rows(fresh, today), *_rows(failed, today, error="too short"), *_rows(slumped, today)], today, DEFAULT_LEVEL
     )
-    assert write_forecast_items("sea", tonight) == 2
+    assert write_forecast_items(sea, tonight) == 2
     five_nights_ago = today - timedelta(days=5)
-    assert write_forecast_items("sea", from_rows(_rows(stale, five_nights_ago), five_nights_ago, 0.95)) == 1
+    assert write_forecast_items(sea, from_rows(_rows(stale, five_nights_ago), five_nights_ago, 0.95)) == 1
     stored = _get(sea, fresh)
     assert stored is not None and from_item(stored).run_date == today and _get(sea, failed) is None
     assert all(_get(eu, sku) is None for sku in (fresh, stale, failed))  # eu's table is not touched

@@ -11,7 +11,9 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 import flows.demand_forecasting as flow_module
 from flows.demand_forecasting import demand_forecasting, forecast_chunk
+from flows.markets import MARKETS
 from livebase.forecasting.result import DEFAULT_LEVEL
+from livebase.markets.resources import OUTPUTS, MarketResources
 from livebase.stores.forecasts import StoredForecast
 
 
@@ -31,18 +33,23 @@ def market_io(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     reads: list[tuple[str, date, date]] = []
     stored: dict[str, list[StoredForecast]] = {}
 
-    def read(market_id: str, start: date, end: date) -> dict[str, list[int]]:
-        reads.append((market_id, start, end))
+    def resolve(market_id: str) -> MarketResources:  # no stack to describe: names of its own
+        names = {field: f"{market_id}-{field}" for field in OUTPUTS}
+        return MarketResources(market=market_id, region=MARKETS[market_id].region, **names)
+
+    def read(resources: MarketResources, start: date, end: date) -> dict[str, list[int]]:
+        reads.append((resources.market, start, end))
         return _history((end - start).days)
 
-    def write(market_id: str, key: str, body: bytes) -> str:
-        written[f"{market_id}:{key}"] = body
-        return f"s3://bucket-{market_id}/{key}"
+    def write(resources: MarketResources, key: str, body: bytes) -> str:
+        written[f"{resources.market}:{key}"] = body
+        return f"s3://bucket-{resources.market}/{key}"
 
-    def write_items(market_id: str, forecasts: list[StoredForecast]) -> int:
-        stored.setdefault(market_id, []).extend(forecasts)
+    def write_items(resources: MarketResources, forecasts: list[StoredForecast]) -> int:
+        stored.setdefault(resources.market, []).extend(forecasts)
         return len(forecasts)
 
+    monkeypatch.setattr(flow_module, "resolve_market_resources", resolve)
     monkeypatch.setattr(flow_module, "read_daily_units", read)
     monkeypatch.setattr(flow_module, "write_forecast_csv", write)
     monkeypatch.setattr(flow_module, "write_forecast_items", write_items)
