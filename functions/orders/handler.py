@@ -17,10 +17,8 @@ What an order event does is ``livebase.commerce.order_intake``; here: parse, cal
 
 from __future__ import annotations
 
-import base64
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -39,7 +37,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from livebase.aws import is_transient, put_all, retry_config
 from livebase.commerce.inventory import InventoryStore
 from livebase.commerce.order_intake import OrderIntake
-from livebase.live.admission import Refused, admit
+from livebase.live.admission import Refused, admit_record
 from livebase.live.events import ORDER_EVENT_TYPES, OrderCancelled, OrderPlaced, Refund
 from livebase.live.quarantine import PROCESSING_FAILED, Quarantine, QuarantinedRecord
 from livebase.markets.config import Market
@@ -100,8 +98,7 @@ def release_order(event: OrderCancelled | Refund) -> None:
 
 
 def handle_record(record: KinesisStreamRecord, state: BatchState) -> None:
-    arrival = datetime.fromtimestamp(float(record.kinesis.approximate_arrival_timestamp), UTC)
-    admission = admit(base64.b64decode(record.kinesis.data), market, arrival)
+    admission = admit_record(record, market)
     if isinstance(admission, Refused):  # ingest quarantines this very record with the reason
         state.skipped += 1
         return
@@ -117,18 +114,9 @@ def handle_record(record: KinesisStreamRecord, state: BatchState) -> None:
     except Exception as error:
         if is_transient(error):
             raise  # reported as a batch item failure: Kinesis redelivers from here
-        reason = f"unexpected {type(error).__name__} handling {event.type}"
-        logger.exception("order event quarantined", sequence_number=record.kinesis.sequence_number, reason=reason)
-        state.quarantined.append(
-            QuarantinedRecord(
-                sequence_number=record.kinesis.sequence_number,
-                partition_key=record.kinesis.partition_key,
-                shard_id=record.event_id.split(":")[0],
-                reason=reason,
-                data_b64=record.kinesis.data,
-                condition=PROCESSING_FAILED,
-            )
-        )
+        reason = f"unexpected {type(error).__name__} handling {event.type}"  # the message may quote input
+        logger.warning("order event quarantined", sequence_number=record.kinesis.sequence_number, reason=reason)
+        state.quarantined.append(QuarantinedRecord.from_kinesis(record, reason, PROCESSING_FAILED))
         return
     state.handled += 1
 
