@@ -38,14 +38,7 @@ resources = MarketResources.from_environment()
 market = Market.model_validate_json(os.environ["MARKET_CONFIG"])
 session = boto3.Session(region_name=resources.region)
 events_client = session.client("events")
-quarantine_store = Quarantine(
-    session.client("s3"),
-    session.client("sqs"),
-    bucket=resources.data_lake_bucket,
-    queue_url=resources.ingest_dlq_url,
-    market=resources.market,
-    consumer="ingest",
-)
+quarantine_store = Quarantine.of_consumer(session, resources, "ingest")
 rooms = RoomStore(session.resource("dynamodb", config=retry_config()).Table(resources.room_metrics_table))
 judge = RoomJudge(rooms, market, lambda entries: put_all(events_client, entries), resources.event_bus_name)
 

@@ -56,14 +56,7 @@ intake = OrderIntake(
     bus_name=resources.event_bus_name,
     put_events=partial(put_all, events_client),
 )
-quarantine_store = Quarantine(
-    session.client("s3"),
-    session.client("sqs"),
-    bucket=resources.data_lake_bucket,
-    queue_url=resources.orders_dlq_url,
-    market=resources.market,
-    consumer="orders",
-)
+quarantine_store = Quarantine.of_consumer(session, resources, "orders")
 
 logger = Logger()
 tracer = Tracer()

@@ -22,6 +22,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from livebase.aws import TransientError
+from livebase.markets.resources import MarketResources
 
 QUARANTINE_PREFIX = "quarantine"
 VALIDATION_FAILED = "ValidationFailed"  # the record can never be valid for this market
@@ -121,6 +122,15 @@ class Quarantine:
         self.s3, self.sqs = s3, sqs
         self.bucket, self.queue_url = bucket, queue_url
         self.market, self.consumer = market, consumer
+
+    @classmethod
+    def of_consumer(cls, session: Any, resources: MarketResources, consumer: str) -> Quarantine:
+        """The quarantine of one of the market's stream consumers (``ingest``, ``orders``): its DLQ."""
+        queues = {"ingest": resources.ingest_dlq_url, "orders": resources.orders_dlq_url}
+        return cls(
+            session.client("s3"), session.client("sqs"), bucket=resources.data_lake_bucket,
+            queue_url=queues[consumer], market=resources.market, consumer=consumer,
+        )  # fmt: skip
 
     def _exists(self, key: str) -> bool:
         try:
