@@ -37,7 +37,6 @@ import json
 import os
 import pstats
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -50,10 +49,10 @@ from typing import Any
 
 import boto3
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from benchmarks.ingest_validation import best_cpu_seconds, json_loads_only, validate_only
+from ingest_validation import best_cpu_seconds, json_loads_only, validate_only  # beside this script
+
 from livebase.markets.config import load_markets
 from livebase.markets.resources import MarketResources
 from livebase_local.aws.deploy import MarketDeployment, deploy_assembly

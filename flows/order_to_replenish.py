@@ -26,6 +26,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 
+import livebase.replenishment.purchase_orders as po
 from flows import replenishment_io as io
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from flows.replenishment_report import (
@@ -39,7 +40,6 @@ from livebase.commerce.orders import market_warehouse, revenue, units_per_sku
 from livebase.commerce.wms_handoff import hand_off_orders
 from livebase.markets.resources import MarketResources
 from livebase.replenishment import Decision, allocate
-from livebase.replenishment import purchase_orders as po
 from livebase.replenishment.catalogue import Catalogue, CatalogueError
 from livebase.replenishment.history import abc_classes, daily_units, history_window, revenue_per_sku
 from livebase.replenishment.planning import (

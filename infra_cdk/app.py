@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-
-if __name__ == "__main__" and not __package__:  # `python infra_cdk/app.py` from the project root:
-    os.execv(sys.executable, [sys.executable, "-m", "infra_cdk.app", *sys.argv[1:]])  # run as the module
-
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any

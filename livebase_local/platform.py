@@ -44,7 +44,7 @@ def _source_digest() -> str:
 
 
 def synthesise(out: str | Path) -> Path:
-    """``python infra_cdk/app.py`` into ``out``, skipped when its inputs are unchanged."""
+    """``python -m infra_cdk.app`` into ``out``, skipped when its inputs are unchanged."""
     out = Path(out).resolve()
     stamp = out / ".livebase-source-digest"
     digest = _source_digest()
@@ -52,7 +52,7 @@ def synthesise(out: str | Path) -> Path:
         return out
     env = {**os.environ, "CDK_OUTDIR": str(out), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     result = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "infra_cdk" / "app.py")],
+        [sys.executable, "-m", "infra_cdk.app"],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if result.returncode != 0:

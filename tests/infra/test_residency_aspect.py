@@ -75,7 +75,7 @@ def test_strict_market_stack_fails_on_every_offender(assembly) -> None:
         assert fragment in errors.get(path, ""), (path, errors)
     assert all("market 'eu' is strict" in text for text in errors.values())
     assert len(errors) == len(expected)  # the market's own resources raise nothing
-    assert len(synth_errors(assembly)) >= len(expected)  # what `python infra_cdk/app.py` exits 1 on
+    assert len(synth_errors(assembly)) >= len(expected)  # what `python -m infra_cdk.app` exits 1 on
 
 
 def test_stack_outside_the_market_region_fails(assembly) -> None:

@@ -198,7 +198,9 @@ def read_json(source: Path) -> dict[str, Any]:
     try:
         document = json.loads(source.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicate_keys)
     except FileNotFoundError:
-        raise MarketConfigError(f"market config file not found: {source}") from None
+        raise MarketConfigError(
+            f"market config file not found: {source} (run from the project folder, or set {CDK_JSON_ENV})"
+        ) from None
     except json.JSONDecodeError as error:
         raise MarketConfigError(f"{source} is not valid JSON: {error}") from None
     if not isinstance(document, dict):
