@@ -3,7 +3,7 @@
 A second consumer of the live-event stream, beside ingest. Its event-source mapping filters on
 the event type, so Lambda invokes it only with order events; an order costs a handful of
 DynamoDB and EventBridge calls, and on its own consumer that work never holds back the room
-metrics of the likes and joins around it (see ``infra_cdk/constructs/live_ingest.py``).
+metrics of the likes and joins around it (see ``infra_cdk/components/live_ingest.py``).
 
 Kinesis batch with partial failures: a record that fails for a transient reason is reported and
 redelivered. Every record is admitted or refused by :func:`livebase.live.admission.admit`, the same
