@@ -63,7 +63,7 @@ from livebase_local.runner.event_source import EventSources
 from livebase_local.runner.functions import Handler, function_folder, load_handler
 from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event
 from livebase_local.runner.record_filters import RecordFilter
-from livebase_local.simulator.records import SimRecord, generate_day
+from livebase_local.simulator.records import SimRecord, generate_day, recent_day
 from livebase_local.simulator.stock import seed_stock
 
 MARKET = "sea"
@@ -86,7 +86,7 @@ def bring_up(workdir: Path) -> MarketDeployment:
 
 def simulated(count: int) -> list[SimRecord]:
     """``count`` records from the middle of the simulated day (prime time: every event type)."""
-    day = list(generate_day(load_markets()[MARKET], 42, scale=0.3, malformed_share=0.01))
+    day = list(generate_day(load_markets()[MARKET], 42, scale=0.3, malformed_share=0.01, day=recent_day()))
     start = max(0, len(day) // 2 - count // 2)
     return day[start : start + count]
 
