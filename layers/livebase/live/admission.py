@@ -45,6 +45,7 @@ _KNOWN_NAMES = frozenset(
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
 _STRING_OR_BRACKET = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},]')
 # Messages pydantic writes with the input value in them: replaced by a fixed text.
+_MARKET_CHECKED = frozenset({"order_placed", "refund", "product_shown"})  # currency, interval
 _ECHOING_KINDS = {"union_tag_invalid": "not a known event type"}
 
 
@@ -62,16 +63,32 @@ Admission = Admitted | Refused
 
 
 def admit(data: bytes, market: Market, arrival: datetime) -> Admission:
-    """The decision for one record of ``market``'s stream that arrived at ``arrival`` (UTC)."""
-    fault = shape_fault(data)
-    if fault is not None:
-        return Refused(fault)
+    """The decision for one record of ``market``'s stream that arrived at ``arrival`` (UTC).
+
+    The common case is inlined (a few hundred thousand records a second per core): the checks
+    that fail call the functions below, which say why.
+    """
+    if (
+        len(data) > MAX_RECORD_BYTES
+        or data.count(b"{") + data.count(b"[") > MAX_DEPTH
+        or data.count(b",") >= MAX_MEMBERS
+    ):
+        fault = shape_fault(data)
+        if fault is not None:
+            return Refused(fault)
     try:
         event = parse_event(data)
     except (ValidationError, ValueError) as error:
         return Refused(describe_error(error))
-    fault = market_fault(event, market) or time_fault(event, arrival)
-    return Refused(fault) if fault is not None else Admitted(event)
+    if event.market != market.id or event.type in _MARKET_CHECKED:
+        fault = market_fault(event, market)
+        if fault is not None:
+            return Refused(fault)
+    if not -MAX_EVENT_LEAD <= arrival - event.ts <= MAX_EVENT_AGE or event.type == "product_shown":
+        fault = time_fault(event, arrival)
+        if fault is not None:
+            return Refused(fault)
+    return Admitted(event)
 
 
 def admit_record(record: Any, market: Market) -> Admission:
