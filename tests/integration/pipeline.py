@@ -46,24 +46,34 @@ class Pipeline:
         return next(s for s in self.sources.sources if s.config.function_name.endswith(f"-{function}"))
 
     def emitted(self) -> list[dict[str, Any]]:
-        sqs = boto3.client("sqs", region_name=self.resources.region)
-        found = []
-        while batch := sqs.receive_message(QueueUrl=self.events_queue_url, MaxNumberOfMessages=10).get("Messages", []):
-            for message in batch:
-                found.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=self.events_queue_url, ReceiptHandle=message["ReceiptHandle"])
-        return found
+        return drain_queue(self.events_queue_url, self.resources.region)
 
     def dead_letters(self, queue_url: str | None = None) -> list[dict[str, Any]]:
         """Take every message off a DLQ (the ingest DLQ by default)."""
-        url = queue_url or self.resources.ingest_dlq_url
-        sqs = boto3.client("sqs", region_name=self.resources.region)
-        found = []
-        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-            for message in batch:
-                found.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return found
+        return drain_queue(queue_url or self.resources.ingest_dlq_url, self.resources.region)
+
+
+def drain_queue(queue_url: str, region: str) -> list[dict[str, Any]]:
+    """Take every message off a queue, bodies parsed."""
+    sqs = boto3.client("sqs", region_name=region)
+    found = []
+    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in batch:
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return found
+
+
+def observe_bus(resources: MarketResources, pattern: dict[str, Any], name: str = "observe") -> str:
+    """A consumer's view of the market's bus: a rule forwarding what ``pattern`` matches to a new queue."""
+    sqs = boto3.client("sqs", region_name=resources.region)
+    events = boto3.client("events", region_name=resources.region)
+    queue_url = sqs.create_queue(QueueName=f"{name}-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = f"{name}-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=rule, EventBusName=resources.event_bus_name, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=rule, EventBusName=resources.event_bus_name, Targets=[{"Id": "q", "Arn": arn}])
+    return queue_url
 
 
 def open_pipeline(local_aws: LocalAwsStack, market_id: str = "sea") -> Pipeline:
@@ -74,17 +84,7 @@ def open_pipeline(local_aws: LocalAwsStack, market_id: str = "sea") -> Pipeline:
     sources = EventSources(consumers)
     sources.drain(timeout=120)  # whatever other tests left on the stream
     seed_stock(resources, {"SKU-TEST-1": 10_000, "SKU-SCARCE-1": 3})
-    # Observe the bus the way a consumer would: a rule forwarding order events to a queue.
-    sqs = boto3.client("sqs", region_name=resources.region)
-    events = boto3.client("events", region_name=resources.region)
-    rule = f"observe-orders-{uuid.uuid4().hex[:8]}"
-    queue_url = sqs.create_queue(QueueName=f"observe-orders-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(
-        Name=rule, EventBusName=resources.event_bus_name,
-        EventPattern=json.dumps({"source": ["livebase.orders", "livebase.inventory"]}),
-    )  # fmt: skip
-    events.put_targets(Rule=rule, EventBusName=resources.event_bus_name, Targets=[{"Id": "q", "Arn": queue_arn}])
+    queue_url = observe_bus(resources, {"source": ["livebase.orders", "livebase.inventory"]}, "observe-orders")
     return Pipeline(resources, sources, handlers, queue_url)
 
 

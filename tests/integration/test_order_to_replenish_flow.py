@@ -23,6 +23,7 @@ from livebase.replenishment.purchase_orders import PO_CREATED
 from livebase.stores.orders import order_model, order_record
 from livebase_local.simulator.stock import seed_stock
 from tests.integration.conftest import LocalAwsStack
+from tests.integration.pipeline import drain_queue, observe_bus
 
 pytestmark = pytest.mark.slow
 
@@ -115,31 +116,6 @@ def _catalogue(supplier: str, capped: str, sku_a: str, sku_b: str, sku_c: str) -
     }
 
 
-def _observe_po_events(resources: MarketResources) -> str:
-    """A consumer's view of the bus: a rule forwarding this supplier's PO events to a queue."""
-    sqs = boto3.client("sqs", region_name=resources.region)
-    events = boto3.client("events", region_name=resources.region)
-    queue_url = sqs.create_queue(QueueName=f"observe-po-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    rule = f"observe-po-{uuid.uuid4().hex[:8]}"
-    events.put_rule(
-        Name=rule, EventBusName=resources.event_bus_name,
-        EventPattern=json.dumps({"source": ["livebase.replenishment"], "detail-type": [PO_CREATED]}),
-    )  # fmt: skip
-    events.put_targets(Rule=rule, EventBusName=resources.event_bus_name, Targets=[{"Id": "q", "Arn": arn}])
-    return queue_url
-
-
-def _drain(queue_url: str, region: str) -> list[dict[str, Any]]:
-    sqs = boto3.client("sqs", region_name=region)
-    found = []
-    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in batch:
-            found.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-    return found
-
-
 @pytest.fixture(scope="module")
 def replenished(local_aws: LocalAwsStack, prefect_harness: None) -> Replenished:
     from flows.order_to_replenish import order_to_replenish
@@ -168,7 +144,7 @@ def replenished(local_aws: LocalAwsStack, prefect_harness: None) -> Replenished:
                 OrderLine(sku=sku_c, quantity=5, unit_price=Decimal("8")),
             ),
         )).save()  # fmt: skip
-    queue = _observe_po_events(resources)
+    queue = observe_bus(resources, {"source": ["livebase.replenishment"], "detail-type": [PO_CREATED]}, "observe-po")
     started = time.perf_counter()
     first = {s.market: s for s in order_to_replenish(markets=["sea"], history_days=HISTORY_DAYS, horizon_days=7)}
     second = {s.market: s for s in order_to_replenish(markets=["sea"], history_days=HISTORY_DAYS, horizon_days=7)}
@@ -204,7 +180,7 @@ def test_one_purchase_order_per_supplier_is_written_and_announced(replenished: R
 
     events = [
         e
-        for e in _drain(replenished.po_events_queue, resources.region)
+        for e in drain_queue(replenished.po_events_queue, resources.region)
         if e["detail"]["supplier"] in (supplier, replenished.capped_supplier)
     ]
     assert sorted(e["detail"]["supplier"] for e in events) == sorted([supplier, replenished.capped_supplier])
@@ -224,13 +200,13 @@ def test_a_rerun_the_same_day_neither_duplicates_nor_reannounces(replenished: Re
     again = {row.sku: row for row in replenished.second["sea"].decisions}
     assert again[replenished.sku_a].on_order > 0  # the first PO counts as on order
     assert all(not po["created"] for po in replenished.second["sea"].purchase_orders)
-    events = _drain(replenished.po_events_queue, resources.region)
+    events = drain_queue(replenished.po_events_queue, resources.region)
     assert not [e for e in events if e["detail"]["supplier"] == replenished.supplier]
 
 
 def test_placed_orders_are_handed_to_the_wms_once(replenished: Replenished) -> None:
     resources = replenished.resources
-    messages = _drain(resources.wms_queue_url, resources.region)
+    messages = drain_queue(resources.wms_queue_url, resources.region)
     ours = [m for m in messages if m["order_id"] in replenished.order_ids]
     assert sorted(m["order_id"] for m in ours) == sorted(replenished.order_ids)  # each exactly once
     sample = ours[0]
