@@ -3,7 +3,7 @@ event that the ``order-to-replenish`` deployment trigger reacts to, for that mar
 
 Locally, the event-source runner calls :func:`forward_stock_signal` with each ``stock.low`` entry
 it publishes. In the cloud the same function is the body of a small Lambda behind an
-EventBridge rule on each market bus (``source = livebase.commerce.inventory``, ``detail-type =
+EventBridge rule on each market bus (``source = livebase.inventory``, ``detail-type =
 stock.low``), with ``PREFECT_API_URL`` / ``PREFECT_API_KEY`` from Secrets Manager; the
 alternative without code is a rule targeting an EventBridge API destination that POSTs to
 Prefect's events endpoint (``/events``) with the same resource shape. Only business facts
