@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 
 import livebase.replenishment.purchase_orders as po
 from flows import replenishment_io as io
+from flows.market_limits import DEFAULT_WAIT_SECONDS, market_slots
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from flows.replenishment_report import (
     DecisionRow,
@@ -189,9 +190,23 @@ def order_to_replenish(
     dry_run: Annotated[bool, Field(description="decide and report only: no POs, no WMS messages")] = False,
     as_of: Annotated[date | None, Field(description="run date (UTC); default today")] = None,
     plotted_skus: Annotated[int, Field(ge=1, le=12, description="SKUs in the trajectory plot")] = 6,
+    wait_seconds: Annotated[
+        int, Field(ge=1, le=7200, description="how long to wait for another run that holds one of these markets")
+    ] = DEFAULT_WAIT_SECONDS,
 ) -> list[MarketDemand]:
-    """Replenish each selected market (default: every selling market) and hand orders to its WMS."""
+    """Replenish each selected market (default: every selling market) and hand orders to its WMS.
+
+    One run per market at a time (``flows.market_limits``): the hourly run and a ``stock.low``
+    run for the same market never overlap; the later one waits, then plans on what the first placed.
+    """
     selected = markets or list(SELLING_MARKET_IDS)
+    with market_slots("order-to-replenish", selected, wait_seconds=wait_seconds):
+        return _replenish(selected, history_days, horizon_days, dry_run, as_of, plotted_skus)
+
+
+def _replenish(
+    selected: list[str], history_days: int, horizon_days: int, dry_run: bool, as_of: date | None, plotted_skus: int
+) -> list[MarketDemand]:
     run_date = as_of or datetime.now(UTC).date()
     resources = {r.market: r for r in (f.result() for f in resolve_market_resources.map(selected))}
     chosen = [resources[m] for m in selected]  # resolved once; every task below is handed its market's
