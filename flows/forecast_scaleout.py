@@ -4,14 +4,19 @@ When a market outgrows the Prefect worker (hundreds of thousands of series), the
 ``livebase.forecasting.forecast_batch`` runs as a SageMaker processing job: inputs are the
 market's daily sales (CSV in its own data lake), outputs go back to the same bucket, and the job
 runs in the market's region with the market's KMS key, so personal data never travels. Built
-on ``sagemaker-core`` resource classes (the slim half of the SageMaker SDK).
+on ``sagemaker-core`` resource classes (the slim half of the SageMaker SDK). The
+``forecast-scaleout`` flow submits one market's job (deployed per market in ``prefect.yaml``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated
 
 import boto3
+from prefect import flow
+from pydantic import Field
 from sagemaker.core.resources import ProcessingJob
 from sagemaker.core.shapes import (
     AppSpecification,
@@ -25,6 +30,7 @@ from sagemaker.core.shapes import (
     ProcessingStoppingCondition,
 )
 
+from flows.markets import MARKETS, MarketId, market_resources
 from livebase.markets.config import Market
 
 
@@ -123,3 +129,25 @@ def submit_forecast_job(
     if job is None:
         raise RuntimeError(f"SageMaker returned no processing job for {job_name(market, run_date)}")
     return job
+
+
+@flow(name="forecast-scaleout", log_prints=True)
+def forecast_scaleout(
+    market: MarketId,
+    image_uri: Annotated[str, Field(min_length=1, description="project image in the market's ECR")],
+    role_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+", description="job role")],
+    kms_key_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:kms:", description="the market's data key")],
+    run_date: Annotated[date | None, Field(description="sales prefix date (UTC); default today")] = None,
+    instance_type: Annotated[str, Field(pattern=r"^ml\.", description="processing instance type")] = "ml.m5.2xlarge",
+    instance_count: Annotated[int, Field(ge=1, le=20, description="instances; they split the SKUs")] = 1,
+) -> str:
+    """Submit the market's nightly forecast as a SageMaker processing job in its region; the job's name."""
+    resources = market_resources(market)
+    day = (run_date or datetime.now(UTC).date()).isoformat()
+    scale = ScaleOut(image_uri=image_uri, role_arn=role_arn, instance_type=instance_type, instance_count=instance_count)
+    submit_forecast_job(
+        MARKETS[market], resources.data_lake_bucket, kms_key_arn, day, scale, forecasts_table=resources.forecasts_table
+    )
+    name = job_name(MARKETS[market], day)
+    print(f"{market}: SageMaker processing job {name} submitted in {resources.region}")
+    return name
