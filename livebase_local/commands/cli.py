@@ -5,6 +5,7 @@ up       keep local AWS, the event-source runner and a Prefect server (UI) runni
 synth    synthesise the CDK app into cdk.out (same as `npx cdk synth`)
 replay   re-drive a market's dead letters (ingest: back on the stream; orders: to its function)
 simulate generate a seeded live day for a market; write it to a file or send it to the stream
+receive  book a goods receipt against a purchase order (SKU=QTY ...), as the warehouse would
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
         "simulate", help="seeded live day -> file or stream (see `simulate --help`)", add_help=False
     )
     simulate.add_argument("--aws", action="store_true", help="send to real AWS (default: the running `up`)")
+
+    receive = commands.add_parser("receive", help="book a goods receipt against a purchase order")
+    receive.add_argument("market", type=lambda v: _market_list(v)[0])
+    receive.add_argument("po_id", help="the purchase order, e.g. PO-sea-SUP-A-20261203")
+    receive.add_argument("lines", nargs="+", metavar="SKU=QTY", help="units counted in, per SKU")
+    receive.add_argument("--receipt-id", help="the warehouse's id for this delivery (default: a new one)")
+    receive.add_argument("--aws", action="store_true", help="use the real AWS account of your credentials")
 
     commands.add_parser("setup", help="only set up (Python packages, CDK CLI)")
     commands.add_parser("help", help="this help")
@@ -125,5 +133,18 @@ def _run(argv: Sequence[str] | None) -> int:
             f"{report.unreadable_messages} unreadable, left for a person"
         )
         return 0
+    if args.command == "receive":
+        from livebase_local.commands.receive import ReceiptError, parse_receipt, receipt_line, receive
+        from livebase_local.platform import market_resources
+
+        try:
+            receipt = parse_receipt(args.po_id, args.lines, args.receipt_id)
+        except ReceiptError as error:
+            print(f"livebase: {error}", file=sys.stderr)
+            return 2
+        resources = market_resources([args.market], real_aws=args.aws)[args.market]
+        outcome = receive(resources, receipt)
+        print(receipt_line(receipt, outcome))
+        return 1 if outcome.status.value == "refused" else 0
     parser.error(f"unknown command {args.command}")
     return 2

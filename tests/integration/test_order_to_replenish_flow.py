@@ -20,8 +20,10 @@ from livebase.live.events import OrderLine, OrderPlaced
 from livebase.markets.resources import MarketResources
 from livebase.replenishment.catalogue import CATALOGUE_KEY
 from livebase.replenishment.purchase_orders import PO_CREATED
+from livebase.replenishment.receiving import ReceiptStatus
 from livebase.stores.orders import order_model, order_record
-from livebase_local.simulator.stock import seed_stock
+from livebase.stores.purchase_orders import PurchaseOrderStore
+from livebase_local.simulator.stock import seed_stock, stock_store
 from tests.integration.conftest import LocalAwsStack
 from tests.integration.pipeline import drain_queue, observe_bus
 
@@ -349,3 +351,27 @@ def test_a_stock_low_event_on_the_bus_starts_a_run_for_that_market(prefect_harne
             )
     assert runs, "no flow run within 45 s of the stock.low event"
     assert runs[0].parameters == {"markets": ["eu"]}
+
+
+def test_goods_received_against_the_purchase_order_raise_stock_and_close_it(replenished: Replenished) -> None:
+    """The PO the flow wrote, received in two deliveries (one delivered twice) and one refused."""
+    from livebase_local.commands.receive import parse_receipt, receive
+
+    resources = replenished.resources
+    store = PurchaseOrderStore.for_market(resources)
+    (po,) = [p for p in store.open_orders("sea") if p["supplier"] == replenished.supplier]
+    ordered = {line["sku"]: line["quantity"] for line in po["lines"]}
+    sku = replenished.sku_a
+    before = stock_store(resources).get(sku, "WH-SEA-1")
+    assert before is not None and ordered[sku] >= 2
+    first = parse_receipt(po["po_id"], [f"{sku}=1"], receipt_id=f"RCV-{sku}-1")
+    assert receive(resources, first).status is ReceiptStatus.BOOKED
+    assert receive(resources, first).status is ReceiptStatus.DUPLICATE  # the WMS sent it twice
+    over = receive(resources, parse_receipt(po["po_id"], [f"{sku}={ordered[sku]}"], receipt_id=f"RCV-{sku}-X"))
+    assert over.status is ReceiptStatus.REFUSED and "over-receipt" in over.reason
+    rest = [f"{s}={n - (1 if s == sku else 0)}" for s, n in ordered.items()]
+    last = receive(resources, parse_receipt(po["po_id"], rest, receipt_id=f"RCV-{sku}-2"))
+    assert last.status is ReceiptStatus.BOOKED and last.po_closed
+    after = stock_store(resources).get(sku, "WH-SEA-1")
+    assert after is not None and after.available == before.available + ordered[sku]
+    assert [p for p in store.open_orders("sea") if p["po_id"] == po["po_id"]] == []

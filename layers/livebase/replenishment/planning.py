@@ -48,13 +48,17 @@ class StoredRead(Protocol):
 
 
 def on_order(purchase_orders: Sequence[PurchaseOrderItem], as_of: date) -> dict[str, int]:
-    """Units per SKU on open purchase orders still due (an overdue one is assumed lost or received)."""
+    """Units per SKU still to arrive on open purchase orders that are still due (an overdue one is
+    assumed lost or received); what a partial receipt booked is stock already, not on order."""
     units: dict[str, int] = {}
     for po in purchase_orders:
         if date.fromisoformat(po["expected_arrival"]) < as_of:
             continue
+        received = po.get("received", {})
         for line in po["lines"]:
-            units[line["sku"]] = units.get(line["sku"], 0) + int(line["quantity"])
+            outstanding = int(line["quantity"]) - received.get(line["sku"], 0)
+            if outstanding > 0:
+                units[line["sku"]] = units.get(line["sku"], 0) + outstanding
     return units
 
 

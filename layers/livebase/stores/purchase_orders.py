@@ -17,7 +17,8 @@ from botocore.exceptions import ClientError
 from livebase.aws import from_attributes, retry_config, to_attributes
 from livebase.markets.resources import MarketResources
 
-OPEN = "open"  # a purchase order not yet received
+OPEN = "open"  # a purchase order not yet received in full
+RECEIVED = "received"  # every line received: closed
 
 
 class PurchaseOrderLine(TypedDict):
@@ -26,7 +27,15 @@ class PurchaseOrderLine(TypedDict):
     unit_cost: str  # decimal as text
 
 
-class PurchaseOrderItem(TypedDict):
+class ReceiptTotals(TypedDict, total=False):
+    """What goods receipts add to a PO (:mod:`livebase.replenishment.receiving`)."""
+
+    received: dict[str, int]  # units received per SKU so far
+    receipts: list[str]  # the receipt ids booked, each once
+    version: int  # every booking is conditional on the version it read
+
+
+class PurchaseOrderItem(ReceiptTotals):
     """Every attribute of a purchase order item."""
 
     po_id: str  # PO-<market>-<supplier>-<yyyymmdd>
@@ -43,12 +52,21 @@ class PurchaseOrderItem(TypedDict):
     total_cost: str  # decimal as text
 
 
-ATTRIBUTES = tuple(PurchaseOrderItem.__annotations__)
+RECEIPT_ATTRIBUTES = tuple(ReceiptTotals.__annotations__)  # what receipts add
+ATTRIBUTES = tuple(
+    name for name in PurchaseOrderItem.__annotations__ if name not in RECEIPT_ATTRIBUTES
+)  # from creation
 
 
 def _decode(raw: dict[str, Any]) -> PurchaseOrderItem:
     item = from_attributes(raw)
     item["announced"] = bool(item.get("announced", False))
+    if "received" in item:
+        item["received"] = {str(sku): int(units) for sku, units in item["received"].items()}
+    if "receipts" in item:
+        item["receipts"] = [str(receipt) for receipt in item["receipts"]]
+    if "version" in item:
+        item["version"] = int(item["version"])
     item["lines"] = [
         PurchaseOrderLine(sku=str(line["sku"]), quantity=int(line["quantity"]), unit_cost=str(line["unit_cost"]))
         for line in item.get("lines", [])
@@ -92,6 +110,46 @@ class PurchaseOrderStore:
                 ExpressionAttributeValues={":m": {"S": market}, ":open": {"S": OPEN}},
             )
         )
+
+    def get(self, po_id: str) -> PurchaseOrderItem | None:
+        raw = self.client.get_item(TableName=self.table, Key={"po_id": {"S": po_id}}, ConsistentRead=True)
+        return _decode(raw["Item"]) if "Item" in raw else None
+
+    def book_receipt(self, po: PurchaseOrderItem, receipt_id: str, received: dict[str, int], closed: bool) -> bool:
+        """Record one receipt on the PO as read (``po``); False when the PO changed since (re-read).
+
+        Conditional on the version read, so two receipts booked at once never overwrite each
+        other's totals, and on the receipt id being new, so a receipt counts once.
+        """
+        seen = po.get("version", 0)
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"po_id": {"S": po["po_id"]}},
+                UpdateExpression=(
+                    "SET received = :received, #status = :status, version = :next, "
+                    "receipts = list_append(if_not_exists(receipts, :none), :receipt)"
+                ),
+                ConditionExpression=(
+                    "attribute_exists(po_id) AND (attribute_not_exists(version) OR version = :seen)"
+                    " AND NOT contains(receipts, :receipt_id)"
+                ),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":received": to_attributes({"r": received})["r"],
+                    ":status": {"S": RECEIVED if closed else OPEN},
+                    ":next": {"N": str(seen + 1)},
+                    ":seen": {"N": str(seen)},
+                    ":none": {"L": []},
+                    ":receipt": {"L": [{"S": receipt_id}]},
+                    ":receipt_id": {"S": receipt_id},
+                },
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def mark_announced(self, po_id: str) -> None:
         self.client.update_item(

@@ -1,0 +1,65 @@
+"""`./livebase receive`: book a goods receipt against a market's purchase order, as the WMS would.
+
+The same library call a receiving consumer makes in the cloud (:mod:`livebase.replenishment.receiving`):
+refused with the reason when the PO is unknown or the units are more than outstanding; once per
+receipt id; stock rises, alerts re-arm, and the PO closes when every line is in.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import boto3
+from pydantic import ValidationError
+
+from livebase.aws import put_all, retry_config
+from livebase.commerce.inventory import InventoryStore, signal_entries, stock_signals
+from livebase.commerce.orders import market_warehouse
+from livebase.live.admission import describe_error
+from livebase.markets.config import load_markets
+from livebase.markets.resources import MarketResources
+from livebase.replenishment.receiving import GoodsReceipt, ReceiptOutcome, ReceiptStatus, book_receipt
+from livebase.stores.purchase_orders import PurchaseOrderStore
+
+
+class ReceiptError(ValueError):
+    """The receipt given on the command line is not one (a line is not SKU=QTY, or fails validation)."""
+
+
+def parse_receipt(po_id: str, lines: Sequence[str], receipt_id: str | None = None) -> GoodsReceipt:
+    parsed = []
+    for text in lines:
+        sku, sep, quantity = text.partition("=")
+        if not sep or not quantity.strip().isdigit():
+            raise ReceiptError(f"{text!r}: each line is SKU=QUANTITY, e.g. SKU-LIP-001=24")
+        parsed.append({"sku": sku.strip(), "quantity": int(quantity)})
+    body = {"receipt_id": receipt_id or f"RCV-{uuid.uuid4().hex[:12]}", "po_id": po_id, "lines": parsed}
+    try:
+        return GoodsReceipt.model_validate(body)
+    except ValidationError as error:
+        raise ReceiptError(f"not a valid receipt: {describe_error(error)}") from None
+
+
+def receive(resources: MarketResources, receipt: GoodsReceipt) -> ReceiptOutcome:
+    """Book it in the market's own region, then settle the stock alerts of what it touched."""
+    dynamodb = boto3.client("dynamodb", region_name=resources.region, config=retry_config())
+    inventory = InventoryStore(dynamodb, resources.inventory_table)
+    outcome = book_receipt(
+        receipt, PurchaseOrderStore(dynamodb, resources.purchase_orders_table), inventory,
+        market_warehouse(resources.market),
+    )  # fmt: skip
+    if outcome.touched:
+        market = load_markets()[resources.market]
+        entries = signal_entries(stock_signals(inventory, outcome.touched, market), market, resources.event_bus_name)
+        put_all(boto3.client("events", region_name=resources.region), entries)
+    return outcome
+
+
+def receipt_line(receipt: GoodsReceipt, outcome: ReceiptOutcome) -> str:
+    """What the command prints: the outcome, in one line."""
+    units = ", ".join(f"{line.sku} x{line.quantity}" for line in receipt.lines)
+    if outcome.status is ReceiptStatus.REFUSED:
+        return f"{receipt.receipt_id} refused: {outcome.reason}"
+    closed = "; the purchase order is closed" if outcome.po_closed else ""
+    return f"{receipt.receipt_id} {outcome.status.value} against {receipt.po_id}: {units}{closed}"
