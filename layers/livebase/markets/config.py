@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -98,6 +100,76 @@ class AlertThresholds(BaseModel):
     low_stock_units: Annotated[int, Field(ge=0)] = 100
 
 
+# Deliberately plain: a mailbox SNS can deliver to, not a full RFC 5322 parser.
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+# Secrets Manager secret names (letters, digits, /_+=.@-), as AWS allows them.
+_SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
+
+
+def _https_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
+        raise ValueError(f"must be an https:// URL with a host and no credentials, got {value!r}")
+    if parts.fragment:
+        raise ValueError(f"must not carry a #fragment, got {value!r}")
+    return value
+
+
+def _unique(value: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(value)) != len(value):
+        raise ValueError(f"duplicate entry in {list(value)}")
+    return value
+
+
+class OpsContacts(BaseModel):
+    """Who hears of the market's room alerts: SNS email and HTTPS (chat webhook) subscriptions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    emails: tuple[str, ...] = ()
+    webhooks: tuple[str, ...] = ()
+
+    @field_validator("emails")
+    @classmethod
+    def _mailboxes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [address for address in value if not _EMAIL.match(address)]
+        if bad:
+            raise ValueError(f"not an email address: {bad}")
+        return _unique(value)
+
+    @field_validator("webhooks")
+    @classmethod
+    def _webhooks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            _https_url(url)
+        return _unique(value)
+
+
+class PrefectApi(BaseModel):
+    """The market's Prefect API (Cloud workspace or self-hosted): events are POSTed to ``<api_url>/events``.
+
+    ``api_key_secret_name``: a Secrets Manager secret in the market's region holding the whole
+    ``Authorization`` header value (``Bearer <key>``); it never appears in the template.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    api_url: str
+    api_key_secret_name: str
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        return _https_url(value).rstrip("/")
+
+    @field_validator("api_key_secret_name")
+    @classmethod
+    def _secret_name(cls, value: str) -> str:
+        if not _SECRET_NAME.match(value):
+            raise ValueError(f"not a Secrets Manager secret name: {value!r}")
+        return value
+
+
 class Market(BaseModel):
     """One market: where its data lives and how it sells."""
 
@@ -114,6 +186,8 @@ class Market(BaseModel):
     alerts: AlertThresholds = AlertThresholds()
     medialive: bool = False
     edge_locations: Annotated[tuple[str, ...], Field(min_length=1)]
+    ops_contacts: OpsContacts = OpsContacts()
+    prefect: PrefectApi | None = None
 
     @property
     def stack_name(self) -> str:
@@ -122,6 +196,10 @@ class Market(BaseModel):
     @property
     def holds_personal_data(self) -> bool:
         return self.residency is not ResidencyMode.AGGREGATES_ONLY
+
+    def handler_config_json(self) -> str:
+        """The config a stream handler reads (``MARKET_CONFIG``): not who is told, nor where Prefect is."""
+        return self.model_dump_json(exclude={"ops_contacts", "prefect"})
 
     @field_validator("region")
     @classmethod
