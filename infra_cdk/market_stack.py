@@ -18,6 +18,7 @@ from infra_cdk.components.live_ingest import LiveIngest, ingest_function_name, o
 from infra_cdk.components.live_video import LiveVideo
 from infra_cdk.components.messaging import MarketMessaging, market_bus
 from infra_cdk.components.monitoring import MarketAlarms
+from infra_cdk.components.signals import MarketSignals
 from infra_cdk.components.tables import MarketTables
 from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_grant_read, acknowledge_key_grants
 from infra_cdk.residency_aspect import ResidencyAspect
@@ -57,6 +58,7 @@ class MarketStack(Stack):
         tables = MarketTables(self, "Tables", key=key)
         messaging = MarketMessaging(self, "Messaging", market_id=market.id, key=key)
         live = LiveIngest(self, "LiveIngest", market_id=market.id, key=key)
+        signals = MarketSignals(self, "Signals", market=market, bus=messaging.bus, key=key)
         ingest, orders = live.ingest, live.orders
         names = {
             "stream_name": live.stream.stream_name,
@@ -73,12 +75,14 @@ class MarketStack(Stack):
             "ingest_function_name": ingest_function_name(market.id),
             "orders_dlq_url": orders.dlq.queue_url,
             "orders_function_name": orders_function_name(market.id),
+            "replenish_signals_queue_url": signals.replenish.queue.queue_url,
+            "supplier_orders_queue_url": signals.suppliers.queue.queue_url,
         }
         for consumer in live.consumers:
             for field, (_, variable) in OUTPUTS.items():
                 consumer.function.add_environment(variable, names[field])
             # Thresholds, languages, currency, low-stock mark: the market's validated config, as JSON.
-            consumer.function.add_environment("MARKET_CONFIG", market.model_dump_json())
+            consumer.function.add_environment("MARKET_CONFIG", market.handler_config_json())
             messaging.bus.grant_put_events_to(consumer.function)  # room alerts / order and stock events
             self._acknowledge_consumer_role(consumer.role, consumer.function)
         # Least privilege: each consumer reaches only the tables it uses.
@@ -128,7 +132,13 @@ class MarketStack(Stack):
             self,
             "Alarms",
             key=key,
-            dead_letter_queues={**live.dead_letter_queues, "WmsDlq": messaging.wms_dlq},
+            dead_letter_queues={
+                **live.dead_letter_queues,
+                "WmsDlq": messaging.wms_dlq,
+                "OpsAlertsDlq": signals.ops_dlq,
+                "SupplierOrdersDlq": signals.suppliers.dlq,
+                "ReplenishSignalsDlq": signals.replenish.dlq,
+            },
             stream_consumers={"Ingest": ingest.function, "Orders": orders.function},
         )
         return names

@@ -1,8 +1,11 @@
-"""Local stand-in for the cloud's EventBridge → Prefect bridge (see ``flows.triggers``).
+"""The bridge from each market's replenish-signals queue to Prefect (see ``flows.triggers``).
 
-In the cloud a rule on each market bus sends ``stock.low`` to a small Lambda (or an API
-destination) that emits the Prefect event. Here the same rule targets an SQS queue in the
-market's region and this poller hands each message to ``forward_stock_signal``.
+The stack defines the wiring (``infra_cdk/components/signals.py``): a rule on the market bus
+sends ``stock.low`` / ``stock.out`` to the market's replenish-signals queue (stack output
+``ReplenishSignalsQueueUrl``), the same in the cloud and in the local AWS. This poller hands each
+message (the event as delivered) to ``forward_stock_signal`` and deletes it once forwarded; a
+message it cannot forward stays for a retry and, after 5 receives, goes to the queue's DLQ. In
+the cloud a market may also name its Prefect API, and the stack then POSTs the event there itself.
 """
 
 from __future__ import annotations
@@ -15,10 +18,8 @@ from typing import Any
 
 import boto3
 
-from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW
 from livebase.markets.resources import MarketResources
 
-RULE_NAME = "livebase-stock-low-to-prefect"
 log = logging.getLogger(__name__)
 
 
@@ -35,18 +36,7 @@ class StockSignalBridge:
         self.forwarded = 0
         for market_id, resources in markets.items():
             sqs = boto3.client("sqs", region_name=resources.region)
-            events = boto3.client("events", region_name=resources.region)
-            url = sqs.create_queue(QueueName=f"livebase-{market_id}-stock-low-bridge")["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            events.put_rule(
-                Name=RULE_NAME,
-                EventBusName=resources.event_bus_name,
-                EventPattern=json.dumps({"source": [STOCK_EVENT_SOURCE], "detail-type": [STOCK_LOW]}),
-            )
-            events.put_targets(
-                Rule=RULE_NAME, EventBusName=resources.event_bus_name, Targets=[{"Id": "bridge", "Arn": arn}]
-            )
-            self.queues.append(_MarketQueue(market_id, sqs, url))
+            self.queues.append(_MarketQueue(market_id, sqs, resources.replenish_signals_queue_url))
 
     def poll_once(self) -> int:
         from flows.triggers import forward_stock_signal
@@ -56,10 +46,10 @@ class StockSignalBridge:
             messages = queue.sqs.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=10).get("Messages", [])
             for message in messages:
                 try:
-                    forward_stock_signal(json.loads(message["Body"]))
-                    self.forwarded += 1
+                    if forward_stock_signal(json.loads(message["Body"])) is not None:  # stock.out: not a trigger
+                        self.forwarded += 1
                 except Exception:  # a bad message must not stop the bridge; it stays for a retry
-                    log.exception("could not forward a stock.low event of market %s", queue.market)
+                    log.exception("could not forward a stock signal of market %s", queue.market)
                     continue
                 queue.sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"])
                 handled += 1

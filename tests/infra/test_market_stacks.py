@@ -132,11 +132,12 @@ def test_data_lake_bucket_private_versioned_logged(synthesised, market_id: str) 
 def test_queues_encrypted_and_ssl_only(synthesised, market_id: str) -> None:
     raw = synthesised.raw(market_id)
     queues = resources(raw, "AWS::SQS::Queue")
-    assert len(queues) == 4  # ingest DLQ, orders DLQ, WMS queue, WMS DLQ
+    # ingest DLQ, orders DLQ, WMS queue + DLQ, ops-alerts DLQ, supplier-orders and replenish-signals queues + DLQs
+    assert len(queues) == 9
     for queue in queues.values():
         assert queue["Properties"]["KmsMasterKeyId"] == key_arn(raw)
-    wms = [q for q in queues.values() if "RedrivePolicy" in q["Properties"]]
-    assert len(wms) == 1 and wms[0]["Properties"]["RedrivePolicy"]["maxReceiveCount"] == 5
+    redriven = [q for q in queues.values() if "RedrivePolicy" in q["Properties"]]
+    assert len(redriven) == 3 and all(q["Properties"]["RedrivePolicy"]["maxReceiveCount"] == 5 for q in redriven)
     guarded: set[str] = set()
     for policy in resources(raw, "AWS::SQS::QueuePolicy").values():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
@@ -323,13 +324,15 @@ def test_replay_distribution(synthesised, market_id: str) -> None:
 @pytest.mark.parametrize("market_id", SELLING)
 def test_alarms_notify_encrypted_topic(synthesised, market_id: str) -> None:
     raw = synthesised.raw(market_id)
-    topic_id, topic = only(raw, "AWS::SNS::Topic")
-    assert topic["Properties"]["KmsMasterKeyId"] == key_arn(raw)
+    topics = resources(raw, "AWS::SNS::Topic")
+    [topic_id] = [t for t in topics if t.startswith("AlarmsAlarmTopic")]  # the ops topic is another audience's
+    assert all(topic["Properties"]["KmsMasterKeyId"] == key_arn(raw) for topic in topics.values())
     alarms = resources(raw, "AWS::CloudWatch::Alarm")
     ages = [a for a in alarms.values() if a["Properties"]["MetricName"] == "IteratorAge"]
     assert len(ages) == 2 and all(a["Properties"]["Threshold"] == 60_000 for a in ages)  # one per consumer
     depth = [a for a in alarms.values() if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"]
-    assert len(depth) == 3 and all(a["Properties"]["Threshold"] == 0 for a in depth)  # ingest, orders, WMS DLQs
+    # ingest, orders, WMS, ops-alerts, supplier-orders, replenish-signals DLQs
+    assert len(depth) == 6 and all(a["Properties"]["Threshold"] == 0 for a in depth)
     for alarm in alarms.values():
         assert alarm["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]

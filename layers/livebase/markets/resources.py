@@ -28,6 +28,9 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "ingest_function_name": ("IngestFunctionName", "INGEST_FUNCTION_NAME"),
     "orders_dlq_url": ("OrdersDlqUrl", "ORDERS_DLQ_URL"),
     "orders_function_name": ("OrdersFunctionName", "ORDERS_FUNCTION_NAME"),
+    # Bus signals (infra_cdk/components/signals.py): what the Prefect bridge and the supplier gateway consume.
+    "replenish_signals_queue_url": ("ReplenishSignalsQueueUrl", "REPLENISH_SIGNALS_QUEUE_URL"),
+    "supplier_orders_queue_url": ("SupplierOrdersQueueUrl", "SUPPLIER_ORDERS_QUEUE_URL"),
 }
 
 
@@ -49,6 +52,8 @@ class MarketResources:
     ingest_function_name: str
     orders_dlq_url: str
     orders_function_name: str
+    replenish_signals_queue_url: str
+    supplier_orders_queue_url: str
 
     @classmethod
     def from_outputs(cls, market: str, region: str, outputs: Mapping[str, str]) -> MarketResources:

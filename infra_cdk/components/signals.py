@@ -1,0 +1,197 @@
+"""Where the signals on a market bus go: the rules and their targets, defined in the stack.
+
+* Room alerts (``source = livebase.rooms``, one detail-type per alert kind) → the market's
+  **ops topic** (SNS, market key, TLS only), with an email / HTTPS (chat webhook) subscription
+  per entry of the market's ``ops_contacts``. A topic of its own, not the alarm topic
+  (:mod:`infra_cdk.components.monitoring`): alarms are for whoever runs the platform (a DLQ
+  filled, a consumer fell behind), room alerts for the people running the show (conversion,
+  sentiment, viewers, edge load); different audiences subscribe, and neither should mute the other.
+* ``PurchaseOrderCreated`` (``source = livebase.replenishment``) → the **supplier-orders** queue.
+  Contract: each message body is the EventBridge event as delivered (``id``, ``time``,
+  ``detail-type``, ``detail``); ``detail`` is the PO (``po_id``, ``market``, ``supplier``,
+  ``run_date``, ``expected_arrival``, ``currency``, ``total_cost``, ``lines``). The channel's
+  consumer (a supplier gateway) routes by ``detail.supplier`` and must be idempotent on
+  ``detail.po_id``: delivery is at least once (target retries for 24 h, then the channel's DLQ;
+  a message not consumed after 5 receives goes to the same DLQ).
+* ``stock.low`` / ``stock.out`` (``source = livebase.inventory``) → the **replenish-signals**
+  queue, which a bridge consumes (locally ``livebase_local.runner.prefect_bridge``) to emit the
+  Prefect event ``flows.triggers`` expects. When the market names a Prefect API
+  (``prefect: {api_url, api_key_secret_name}``), a second rule also POSTs the Prefect event
+  itself to ``<api_url>/events`` through an EventBridge connection (API-key header from Secrets
+  Manager in the market's region) and API destination: ``livebase.<detail-type>`` with the
+  market as the resource, so the ``order-to-replenish`` trigger matches it. A rule of its own,
+  so a market without that API (and the local AWS, which has no API destinations in
+  CloudFormation) keeps the queue rule unchanged.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, SecretValue
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
+from infra_cdk.nag import acknowledge
+from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
+from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE
+from livebase.markets.config import Market
+from livebase.replenishment.purchase_orders import PO_CREATED, PO_EVENT_SOURCE
+
+ROOM_ALERT_PATTERN = events.EventPattern(source=[EVENT_SOURCE], detail_type=list(DETAIL_TYPES.values()))
+PURCHASE_ORDER_PATTERN = events.EventPattern(source=[PO_EVENT_SOURCE], detail_type=[PO_CREATED])
+STOCK_SIGNAL_PATTERN = events.EventPattern(source=[STOCK_EVENT_SOURCE], detail_type=[STOCK_LOW, STOCK_OUT])
+# EventBridge's maxima: a target that cannot be reached is retried for a day before its DLQ.
+TARGET_RETRY_ATTEMPTS = 185
+TARGET_MAX_EVENT_AGE = Duration.hours(24)
+MAX_RECEIVES = 5
+# Prefect's side (flows/triggers.py: PREFECT_STOCK_LOW, MARKET_RESOURCE_PREFIX); tests/infra checks they agree.
+PREFECT_EVENT_PREFIX = "livebase."
+PREFECT_MARKET_RESOURCE_PREFIX = "livebase.market."
+
+
+class SignalChannel(Construct):
+    """A queue a bus rule delivers to, with one DLQ for what was never delivered or never consumed."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
+        super().__init__(scope, construct_id)
+        self.dlq = encrypted_queue(self, "Dlq", key=key, retention_period=DLQ_RETENTION)
+        self.queue = encrypted_queue(
+            self,
+            "Queue",
+            key=key,
+            visibility_timeout=Duration.minutes(1),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVES, queue=self.dlq),
+        )
+
+    def target(self) -> targets.SqsQueue:
+        """The raw event into the queue; undeliverable after the retries: into the DLQ."""
+        return targets.SqsQueue(
+            self.queue,
+            dead_letter_queue=self.dlq,
+            retry_attempts=TARGET_RETRY_ATTEMPTS,
+            max_event_age=TARGET_MAX_EVENT_AGE,
+        )
+
+
+class MarketSignals(Construct):
+    """The market bus's rules: room alerts → ops topic, POs → suppliers, stock signals → Prefect."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, market: Market, bus: events.IEventBus, key: kms.IKey
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.ops_topic = sns.Topic(
+            self, "OpsTopic", master_key=key, enforce_ssl=True, display_name=f"Livebase {market.id} room alerts"
+        )
+        for address in market.ops_contacts.emails:
+            self.ops_topic.add_subscription(subscriptions.EmailSubscription(address))
+        for url in market.ops_contacts.webhooks:
+            self.ops_topic.add_subscription(subscriptions.UrlSubscription(url, protocol=sns.SubscriptionProtocol.HTTPS))
+        # Room alerts SNS would not take (after a day of retries): kept 14 days, alarmed on.
+        self.ops_dlq = encrypted_queue(self, "OpsAlertsDlq", key=key, retention_period=DLQ_RETENTION)
+        acknowledge(
+            self.ops_dlq,
+            "AwsSolutions-SQS3",
+            "This queue IS the dead-letter destination of the room-alert rule's SNS target; cdk-nag only "
+            "recognises redrive-policy DLQs.",
+        )
+        self.suppliers = SignalChannel(self, "SupplierOrders", key=key)
+        self.replenish = SignalChannel(self, "ReplenishSignals", key=key)
+
+        self.room_alerts = events.Rule(
+            self,
+            "RoomAlertsToOps",
+            event_bus=bus,
+            event_pattern=ROOM_ALERT_PATTERN,
+            description="Room alerts to the market's ops topic",
+        )
+        self.room_alerts.add_target(
+            targets.SnsTopic(
+                self.ops_topic,
+                dead_letter_queue=self.ops_dlq,
+                retry_attempts=TARGET_RETRY_ATTEMPTS,
+                max_event_age=TARGET_MAX_EVENT_AGE,
+            )
+        )
+        self.purchase_orders = events.Rule(
+            self,
+            "PurchaseOrdersToSuppliers",
+            event_bus=bus,
+            event_pattern=PURCHASE_ORDER_PATTERN,
+            description="PurchaseOrderCreated to the supplier channel (consumers route by detail.supplier)",
+        )
+        self.purchase_orders.add_target(self.suppliers.target())
+        self.stock_signals = events.Rule(
+            self,
+            "StockSignalsToReplenish",
+            event_bus=bus,
+            event_pattern=STOCK_SIGNAL_PATTERN,
+            description="stock.low / stock.out to the replenish-signals queue (the Prefect bridge)",
+        )
+        self.stock_signals.add_target(self.replenish.target())
+        self.prefect_rule: events.Rule | None = None
+        if market.prefect is not None:
+            self.prefect_rule = self._prefect_api(market, bus)
+
+    def _prefect_api(self, market: Market, bus: events.IEventBus) -> events.Rule:
+        assert market.prefect is not None
+        connection = events.Connection(
+            self,
+            "PrefectConnection",
+            description=f"Prefect API of market {market.id}",
+            authorization=events.Authorization.api_key(
+                "Authorization", SecretValue.secrets_manager(market.prefect.api_key_secret_name)
+            ),
+        )
+        destination = events.ApiDestination(
+            self,
+            "PrefectEvents",
+            connection=connection,
+            endpoint=f"{market.prefect.api_url}/events",
+            http_method=events.HttpMethod.POST,
+            description=f"Prefect events endpoint of market {market.id}",
+        )
+        market_id = events.EventField.from_path("$.detail.market")
+        prefect_event = events.RuleTargetInput.from_object(
+            [
+                {
+                    "id": events.EventField.event_id,
+                    "occurred": events.EventField.time,
+                    "event": f"{PREFECT_EVENT_PREFIX}{events.EventField.detail_type}",
+                    "resource": {
+                        "prefect.resource.id": f"{PREFECT_MARKET_RESOURCE_PREFIX}{market_id}",
+                        "prefect.resource.name": f"market {market_id}",
+                        "livebase.market": market_id,
+                        "livebase.sku": events.EventField.from_path("$.detail.sku"),
+                    },
+                    "payload": {
+                        "sku": events.EventField.from_path("$.detail.sku"),
+                        "warehouse": events.EventField.from_path("$.detail.warehouse"),
+                        "remaining": events.EventField.from_path("$.detail.remaining"),
+                        "low_mark": events.EventField.from_path("$.detail.low_mark"),
+                    },
+                }
+            ]
+        )
+        rule = events.Rule(
+            self,
+            "StockSignalsToPrefectApi",
+            event_bus=bus,
+            event_pattern=STOCK_SIGNAL_PATTERN,
+            description="stock.low / stock.out as Prefect events, POSTed to the market's Prefect API",
+        )
+        rule.add_target(
+            targets.ApiDestination(
+                destination,
+                event=prefect_event,
+                dead_letter_queue=self.replenish.dlq,
+                retry_attempts=TARGET_RETRY_ATTEMPTS,
+                max_event_age=TARGET_MAX_EVENT_AGE,
+            )
+        )
+        return rule

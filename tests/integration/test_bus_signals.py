@@ -1,0 +1,137 @@
+"""The market bus's rules, as deployed into the local AWS from the stack's template: each signal
+put on the bus reaches its channel (supplier-orders queue, replenish-signals queue, ops topic)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import boto3
+import pytest
+
+from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
+from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE, AlertKind
+from livebase.markets.resources import MarketResources
+from livebase.replenishment.purchase_orders import PO_CREATED, PO_EVENT_SOURCE
+from livebase_local.runner.prefect_bridge import StockSignalBridge
+from tests.integration.conftest import LocalAwsStack
+from tests.integration.pipeline import drain_queue
+
+MARKET = "sea"
+
+
+def put(resources: MarketResources, source: str, detail_type: str, detail: dict[str, Any]) -> None:
+    events = boto3.client("events", region_name=resources.region)
+    entry = {"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail)}
+    response = events.put_events(Entries=[{**entry, "EventBusName": resources.event_bus_name}])
+    assert response["FailedEntryCount"] == 0, response
+
+
+def stack_resource(resources: MarketResources, logical_prefix: str, resource_type: str) -> str:
+    cloudformation = boto3.client("cloudformation", region_name=resources.region)
+    found = cloudformation.describe_stack_resources(StackName=f"Livebase-{resources.market}")["StackResources"]
+    [physical] = [
+        r["PhysicalResourceId"]
+        for r in found
+        if r["LogicalResourceId"].startswith(logical_prefix) and r["ResourceType"] == resource_type
+    ]
+    return physical
+
+
+@pytest.fixture(scope="module")
+def resources(local_aws: LocalAwsStack) -> MarketResources:
+    return local_aws.deployments[MARKET].resources()
+
+
+def test_the_stack_rules_are_on_the_bus_with_their_targets(resources: MarketResources) -> None:
+    events = boto3.client("events", region_name=resources.region)
+    sqs = boto3.client("sqs", region_name=resources.region)
+
+    def targets_of(rule: str, pattern: dict[str, Any]) -> list[dict[str, Any]]:
+        name = stack_resource(resources, rule, "AWS::Events::Rule").split("/")[-1]
+        described = events.describe_rule(Name=name, EventBusName=resources.event_bus_name)
+        assert json.loads(described["EventPattern"]) == pattern
+        return events.list_targets_by_rule(Rule=name, EventBusName=resources.event_bus_name)["Targets"]
+
+    queues = {
+        "SignalsPurchaseOrdersToSuppliers": (PO_EVENT_SOURCE, [PO_CREATED], resources.supplier_orders_queue_url),
+        "SignalsStockSignalsToReplenish": (
+            STOCK_EVENT_SOURCE,
+            [STOCK_LOW, STOCK_OUT],
+            resources.replenish_signals_queue_url,
+        ),
+    }
+    for rule, (source, detail_types, queue_url) in queues.items():
+        [target] = targets_of(rule, {"source": [source], "detail-type": detail_types})
+        arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        assert target["Arn"] == arn
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] == 185 and "DeadLetterConfig" in target
+    alerts = {"source": [EVENT_SOURCE], "detail-type": list(DETAIL_TYPES.values())}
+    [target] = targets_of("SignalsRoomAlertsToOps", alerts)
+    assert target["Arn"] == stack_resource(resources, "SignalsOpsTopic", "AWS::SNS::Topic")
+
+
+def test_purchase_order_and_stock_signals_reach_their_queues(resources: MarketResources) -> None:
+    po_id = f"PO-{MARKET}-SUP-TEST-{uuid.uuid4().hex[:8]}"
+    sku = f"SKU-SIGNAL-{uuid.uuid4().hex[:8]}"
+    put(resources, PO_EVENT_SOURCE, PO_CREATED, {"po_id": po_id, "market": MARKET, "supplier": "SUP-TEST", "lines": []})
+    put(resources, STOCK_EVENT_SOURCE, STOCK_LOW, {"sku": sku, "market": MARKET, "warehouse": "SG1", "remaining": 3})
+    put(resources, STOCK_EVENT_SOURCE, STOCK_OUT, {"sku": sku, "market": MARKET, "warehouse": "SG1", "remaining": 0})
+    put(resources, STOCK_EVENT_SOURCE, "stock.restocked", {"sku": sku, "market": MARKET})  # matches no rule
+
+    supplier = [m for m in drain_queue(resources.supplier_orders_queue_url, resources.region)]
+    ours = [m for m in supplier if m["detail"].get("po_id") == po_id]
+    assert len(ours) == 1
+    assert (ours[0]["source"], ours[0]["detail-type"], ours[0]["detail"]["supplier"]) == (
+        PO_EVENT_SOURCE,
+        PO_CREATED,
+        "SUP-TEST",
+    )
+    assert all(m["detail-type"] == PO_CREATED for m in supplier)
+    signals = drain_queue(resources.replenish_signals_queue_url, resources.region)
+    assert sorted(m["detail-type"] for m in signals if m["detail"].get("sku") == sku) == [STOCK_LOW, STOCK_OUT]
+    assert {m["detail-type"] for m in signals} <= {STOCK_LOW, STOCK_OUT}
+
+
+def test_the_local_bridge_forwards_from_the_stacks_queue(
+    resources: MarketResources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.triggers
+
+    forwarded: list[dict[str, Any]] = []
+    real = flows.triggers.forward_stock_signal
+    monkeypatch.setattr(flows.triggers, "forward_stock_signal", lambda event: real(event, emit=record(forwarded)))
+    sku = f"SKU-BRIDGE-{uuid.uuid4().hex[:8]}"
+    put(resources, STOCK_EVENT_SOURCE, STOCK_LOW, {"sku": sku, "market": MARKET, "warehouse": "SG1", "remaining": 2})
+    bridge = StockSignalBridge({MARKET: resources})
+    while bridge.poll_once():
+        pass
+    assert [f["resource"]["livebase.sku"] for f in forwarded if f["resource"]["livebase.sku"] == sku] == [sku]
+    assert forwarded[-1]["event"] == flows.triggers.PREFECT_STOCK_LOW
+    assert drain_queue(resources.replenish_signals_queue_url, resources.region) == []  # deleted once forwarded
+
+
+def record(into: list[dict[str, Any]]) -> Any:
+    def emit(**event: Any) -> dict[str, Any]:
+        into.append(event)
+        return event
+
+    return emit
+
+
+def test_a_room_alert_reaches_the_ops_topic(resources: MarketResources) -> None:
+    """moto delivers EventBridge → SNS with the local patch (livebase_local.aws.moto_delivery)."""
+    sqs = boto3.client("sqs", region_name=resources.region)
+    sns = boto3.client("sns", region_name=resources.region)
+    topic = stack_resource(resources, "SignalsOpsTopic", "AWS::SNS::Topic")
+    queue_url = sqs.create_queue(QueueName=f"ops-listener-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    room = f"room-{uuid.uuid4().hex[:8]}"
+    put(resources, EVENT_SOURCE, DETAIL_TYPES[AlertKind.VIEWER_DROP], {"kind": "viewer_drop", "room_id": room})
+    put(resources, EVENT_SOURCE, "Room something else", {"room_id": room})  # not an alert kind: no rule
+    received = drain_queue(queue_url, resources.region)
+    assert [(m["source"], m["detail-type"], m["detail"]["room_id"]) for m in received] == [
+        (EVENT_SOURCE, DETAIL_TYPES[AlertKind.VIEWER_DROP], room)
+    ]
