@@ -6,19 +6,23 @@ import json
 import os
 import time
 from collections import Counter
+from typing import Any
 
 import boto3
-from boto3.dynamodb.conditions import Key
 
-from livebase.live.room_minutes import fold_items
 from livebase.markets.config import Market, load_markets
 from livebase.markets.resources import MarketResources
+from livebase.replenishment.receiving import ReceiptStatus
 from livebase.stores.orders import OrderStore
+from livebase.stores.purchase_orders import PurchaseOrderStore
+from livebase.stores.room_metrics import RoomStore
 from livebase_local.commands.prefect_server import LocalPrefectServer
+from livebase_local.commands.receive import parse_receipt, receive
 from livebase_local.platform import STATE_DIR, LocalPlatform
 from livebase_local.simulator.demo_orders import OPENING_STOCK, seeded_orders
 from livebase_local.simulator.records import SimRecord, generate_day, recent_day, send_to_kinesis
 from livebase_local.simulator.stock import seed_stock
+from livebase_local.simulator.wms import acknowledge_pick_packs
 
 LIVE_ROOM = 2  # the prime-time room of the simulated day
 
@@ -48,9 +52,7 @@ def send_live_show(market: Market, resources: MarketResources, records: int, see
 
 def room_summary(resources: MarketResources, room: str) -> str:
     table = boto3.resource("dynamodb", region_name=resources.region).Table(resources.room_metrics_table)
-    items = table.query(KeyConditionExpression=Key("pk").eq(f"ROOM#{room}"))["Items"]
-    minutes = fold_items(i for i in items if str(i["sk"]).startswith("MIN#")).get(room, [])
-    alerts = sorted({str(i["sk"]).split("#")[2].split(":")[0] for i in items if str(i["sk"]).startswith("ALERT#")})
+    minutes, alerts = RoomStore(table).room(room)
     if not minutes:
         return f"{room}: no minutes yet"
     return (
@@ -58,6 +60,28 @@ def room_summary(resources: MarketResources, room: str) -> str:
         f"{sum(m.comments for m in minutes)} comments, {sum(m.likes for m in minutes)} likes, "
         f"{sum(m.orders for m in minutes)} orders, GMV {sum(m.gmv for m in minutes)} {minutes[0].currency}; "
         f"alerts: {', '.join(alerts) or 'none'}"
+    )
+
+
+def supply_chain(resources: MarketResources, purchase_orders: list[dict[str, Any]]) -> str:
+    """The rest of the loop: the simulated warehouse picks and ships what was handed to it, and
+    every purchase order the run wrote arrives in full (one goods receipt each)."""
+    wms = acknowledge_pick_packs(resources)
+    store = PurchaseOrderStore.for_market(resources)
+    booked = closed = 0
+    for written in purchase_orders:
+        po = store.get(str(written["po_id"]))
+        if po is None or po["status"] != "open":
+            continue
+        lines = [
+            f"{line['sku']}={line['quantity'] - po.get('received', {}).get(line['sku'], 0)}" for line in po["lines"]
+        ]
+        outcome = receive(resources, parse_receipt(po["po_id"], lines, receipt_id=f"RCV-{po['po_id']}"))
+        booked += outcome.status is ReceiptStatus.BOOKED
+        closed += outcome.po_closed
+    return (
+        f"warehouse: {wms.picked} picked, {wms.shipped} shipped; purchase orders: {len(purchase_orders)} written, "
+        f"{booked} received in full ({closed} closed)"
     )
 
 
@@ -114,6 +138,7 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
                 print(f"        ... and {len(reasons) - 4} more on the DLQ")
             if market_id in rooms:
                 print(f"        live room {room_summary(resources, rooms[market_id])}")
+            print(f"        {supply_chain(resources, summary.purchase_orders)}")
         print(f"\ndone in {time.monotonic() - started:.0f}s. Where to look:")
         print(f"  handler logs (powertools JSON + EMF metrics): {STATE_DIR / 'logs'}")
         print(f"  synthesised templates: {STATE_DIR / 'cdk.out'}")

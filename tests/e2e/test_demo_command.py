@@ -41,6 +41,11 @@ def test_demo_runs_the_whole_path_and_reports_per_market(tmp_path: Path) -> None
         orders, placed, rejected, quarantined = (int(v) for v in row.split()[2:6])
         assert orders == 6 + 1 + 3  # valid, one duplicate, three malformed
         assert placed + rejected == 6 and quarantined >= 3
+        lines = out.splitlines()
+        chain = next(line for line in lines[lines.index(row) :] if line.strip().startswith("warehouse:"))
+        assert f"warehouse: {placed} picked, {placed} shipped" in chain  # every placed order, once
+        written, received = (int(chain.split(f" {word}")[0].split()[-1]) for word in ("written", "received"))
+        assert received == written  # every PO the run wrote arrived in full
     assert "live room sea-room-2:" in out and "live room eu-room-2:" in out
     assert "./livebase up" in out
     assert (tmp_path / "logs" / "ingest-sea.log").stat().st_size > 0

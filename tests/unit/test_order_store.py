@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import boto3
-import pytest
-from moto import mock_aws
 
 from livebase.commerce.wms_handoff import STALE_CLAIM, hand_off_orders
 from livebase.live.events import OrderLine, OrderPlaced
 from livebase.replenishment.history import SaleLine, sale_lines
 from livebase.stores.orders import WMS_SENDING, WMS_SENT, OrderStore
-from tests.integration.conftest import string_keyed_table
 
 REGION = "ap-southeast-1"
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -27,21 +23,6 @@ def placed(order_id: str, ts: datetime, *lines: tuple[str, int, str]) -> OrderPl
         viewer_id="v_00112233445566778899", order_id=order_id, currency="SGD",
         lines=tuple(OrderLine(sku=sku, quantity=q, unit_price=Decimal(p)) for sku, q, p in lines),
     )  # fmt: skip
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield boto3.client("dynamodb", region_name=REGION)
-
-
-@pytest.fixture
-def store(aws: Any) -> OrderStore:
-    return OrderStore(string_keyed_table(aws, "orders", "order_id"), REGION)
 
 
 def test_save_get_batch_get_and_status(store: OrderStore) -> None:

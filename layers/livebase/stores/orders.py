@@ -9,7 +9,9 @@ transactions, batch codecs); this one is pynamodb everywhere.
 
 Attributes (all declared on :class:`OrderRecord`): the order as placed (``event_id`` ..
 ``lines``), its ``status`` (``placed``, ``rejected``, ``cancelled``, ``refunded``) and the
-WMS hand-off's ``wms_status`` (``sending`` → ``sent``), ``wms_claimed_at`` and ``wms_sent_at``.
+WMS hand-off's ``wms_status`` (``sending`` → ``sent``, then the WMS's own ``picked`` →
+``shipped``: :mod:`livebase.commerce.fulfilment`), ``wms_claimed_at``, ``wms_sent_at``,
+``wms_picked_at``, ``wms_shipped_at`` and the ``carrier`` code.
 The hand-off timestamps keep the ISO text they had before this store (``datetime.isoformat``),
 so a claim written by the earlier code still reads and can be taken over.
 
@@ -35,6 +37,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.constants import STRING
 from pynamodb.exceptions import PynamoDBException, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from livebase.aws import TransientError, is_transient
@@ -42,7 +45,9 @@ from livebase.live.events import OrderPlaced
 from livebase.markets.resources import MarketResources
 
 PLACED, REJECTED, CANCELLED, REFUNDED = "placed", "rejected", "cancelled", "refunded"
-WMS_SENDING, WMS_SENT = "sending", "sent"
+WMS_SENDING, WMS_SENT, WMS_PICKED, WMS_SHIPPED = "sending", "sent", "picked", "shipped"
+# The fulfilment states in their order: a confirmation only ever moves an order forward.
+WMS_ORDER = (WMS_SENDING, WMS_SENT, WMS_PICKED, WMS_SHIPPED)
 
 
 class IsoDateTimeAttribute(Attribute[datetime]):
@@ -85,6 +90,9 @@ class OrderRecord(Model):
     wms_status = UnicodeAttribute(null=True)  # WMS_SENDING while claimed, WMS_SENT once handed off
     wms_claimed_at = IsoDateTimeAttribute(null=True)
     wms_sent_at = IsoDateTimeAttribute(null=True)
+    wms_picked_at = IsoDateTimeAttribute(null=True)
+    wms_shipped_at = IsoDateTimeAttribute(null=True)
+    carrier = UnicodeAttribute(null=True)  # the carrier's code, never an address or a tracking URL
 
 
 @cache
@@ -219,10 +227,42 @@ class OrderStore:
         return True
 
     def mark_sent(self, order_ids: Sequence[str], now: datetime) -> None:
+        """``sending`` → ``sent``; an order the WMS already confirmed (picked, shipped) keeps that."""
         model = self.model
         for order_id in order_ids:
+            try:
+                with _transient_causes():
+                    model(order_id).update(
+                        actions=[model.wms_status.set(WMS_SENT), model.wms_sent_at.set(now)],
+                        condition=model.wms_status == WMS_SENDING,
+                    )
+            except UpdateError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+
+    def advance_fulfilment(self, order_id: str, status: str, at: datetime, carrier: str | None = None) -> bool:
+        """Move a handed-off order forward to ``picked`` or ``shipped``; False when the order is not
+        in a state before ``status`` (unknown, never handed off, or there already / beyond)."""
+        model = self.model
+        earlier = WMS_ORDER[: WMS_ORDER.index(status)]
+        stamp = model.wms_picked_at if status == WMS_PICKED else model.wms_shipped_at
+        actions: list[Action] = [model.wms_status.set(status), stamp.set(at)]
+        if carrier:
+            actions.append(model.carrier.set(carrier))
+        try:
             with _transient_causes():
-                model(order_id).update(actions=[model.wms_status.set(WMS_SENT), model.wms_sent_at.set(now)])
+                model(order_id).update(actions=actions, condition=model.wms_status.is_in(*earlier))
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def handed_off(self) -> list[OrderRecord]:
+        """Orders the WMS has (sent, picked or shipped): what a fulfilment report counts."""
+        model = self.model
+        with _transient_causes():
+            return list(model.scan(model.wms_status.is_in(WMS_SENT, WMS_PICKED, WMS_SHIPPED)))
 
 
 def _stale(claimed_at: datetime | None, before: datetime) -> bool:

@@ -1,0 +1,82 @@
+"""The WMS round trip on moto (in-process): updates move an order forward only, once each."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from livebase.commerce.fulfilment import ShipmentUpdate, UpdateOutcome, apply_update
+from livebase.commerce.wms_handoff import hand_off_orders
+from livebase.stores.orders import WMS_PICKED, WMS_SENT, WMS_SHIPPED, OrderStore
+from tests.unit.conftest import REGION
+from tests.unit.test_order_store import NOW, placed
+
+
+def update(order_id: str, status: str, minutes: int = 0, **extra: Any) -> ShipmentUpdate:
+    return ShipmentUpdate.model_validate({
+        "update_id": f"{order_id}-{status}", "order_id": order_id, "warehouse": "WH-SEA-1", "status": status,
+        "at": (NOW + timedelta(minutes=minutes)).isoformat(), **extra,
+    })  # fmt: skip
+
+
+def handed_off(store: OrderStore, *order_ids: str) -> None:
+    for order_id in order_ids:
+        store.save(placed(order_id, NOW, ("SKU-A", 1, "1")), "placed")
+    sqs = boto3.client("sqs", region_name=REGION)
+    hand_off_orders(store, sqs, sqs.create_queue(QueueName="wms")["QueueUrl"], "WH-SEA-1", NOW)
+
+
+def test_picked_then_shipped_each_applied_once(store: OrderStore) -> None:
+    handed_off(store, "ord-f1")
+    assert apply_update(store, update("ord-f1", "picked")).outcome is UpdateOutcome.APPLIED
+    again = apply_update(store, update("ord-f1", "picked"))
+    assert again.outcome is UpdateOutcome.IGNORED and "picked already" in again.reason
+    assert apply_update(store, update("ord-f1", "shipped", 30, carrier="demo-post")).outcome is UpdateOutcome.APPLIED
+    order = store.get("ord-f1")
+    assert order is not None and (order.wms_status, order.carrier) == (WMS_SHIPPED, "demo-post")
+    assert order.wms_picked_at == NOW and order.wms_shipped_at == NOW + timedelta(minutes=30)
+    assert [o.order_id for o in store.handed_off()] == ["ord-f1"]
+
+
+def test_a_late_picked_never_moves_a_shipped_order_back(store: OrderStore) -> None:
+    handed_off(store, "ord-f2")
+    assert apply_update(store, update("ord-f2", "shipped")).outcome is UpdateOutcome.APPLIED  # no picked step
+    late = apply_update(store, update("ord-f2", "picked"))
+    assert late.outcome is UpdateOutcome.IGNORED and "shipped already" in late.reason
+    order = store.get("ord-f2")
+    assert order is not None and order.wms_status == WMS_SHIPPED
+
+
+def test_updates_for_unknown_or_never_handed_off_orders_change_nothing(store: OrderStore) -> None:
+    assert "not in this market" in apply_update(store, update("ord-none", "picked")).reason
+    store.save(placed("ord-f3", NOW, ("SKU-A", 1, "1")), "placed")
+    assert "never handed to the WMS" in apply_update(store, update("ord-f3", "picked")).reason
+    order = store.get("ord-f3")
+    assert order is not None and order.wms_status is None
+
+
+def test_a_confirmation_that_overtakes_mark_sent_is_kept(store: OrderStore) -> None:
+    store.save(placed("ord-f4", NOW, ("SKU-A", 1, "1")), "placed")
+    order = store.get("ord-f4")
+    assert order is not None and store.claim_for_wms(order, NOW)  # claimed (sending), message sent ...
+    assert apply_update(store, update("ord-f4", "picked")).outcome is UpdateOutcome.APPLIED  # ... WMS is fast
+    store.mark_sent(["ord-f4"], NOW)  # then the hand-off marks it sent: must not undo picked
+    order = store.get("ord-f4")
+    assert order is not None and order.wms_status == WMS_PICKED
+    store.save(placed("ord-f5", NOW, ("SKU-A", 1, "1")), "placed")
+    fresh = store.get("ord-f5")
+    assert fresh is not None and store.claim_for_wms(fresh, NOW)
+    store.mark_sent(["ord-f5"], NOW)
+    assert (got := store.get("ord-f5")) is not None and got.wms_status == WMS_SENT
+
+
+def test_updates_carry_no_buyer_data_and_are_validated() -> None:
+    with pytest.raises(ValueError, match="extra"):
+        update("ord-f6", "shipped", address="1 Orchard Road")
+    with pytest.raises(ValueError, match="status"):
+        update("ord-f6", "lost")
+    with pytest.raises(ValueError, match="order_id"):
+        update("6591234567", "picked")
