@@ -72,8 +72,8 @@ def stock_low_trigger(market: str) -> dict[str, Any]:
     """flows.triggers.stock_low_trigger, for one market's deployment."""
     return {
         "type": "event", "name": f"stock-low-{market}", "enabled": True, "posture": "Reactive",
-        "expect": ["livebase.stock.low"], "match": {"prefect.resource.id": f"{MARKET_RESOURCE_PREFIX}{market}"},
-        "threshold": 1, "within": 600, "parameters": {"markets": [market]},
+        "expect": ["livebase.stock.low", "livebase.stock.out"],
+        "match": {"prefect.resource.id": f"{MARKET_RESOURCE_PREFIX}{market}"}, "threshold": 1, "within": 600, "parameters": {"markets": [market]},
     }  # fmt: skip
 
 

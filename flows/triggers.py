@@ -18,9 +18,11 @@ from typing import Any
 
 from prefect.events import DeploymentEventTrigger, emit_event
 
-from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW
+from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
 
 PREFECT_STOCK_LOW = "livebase.stock.low"
+PREFECT_STOCK_OUT = "livebase.stock.out"  # an order that sells the last units skips "low"
+PREFECT_STOCK_EVENTS = {STOCK_LOW: PREFECT_STOCK_LOW, STOCK_OUT: PREFECT_STOCK_OUT}
 MARKET_RESOURCE_PREFIX = "livebase.market."
 
 Emitter = Callable[..., Any]
@@ -36,23 +38,24 @@ def stock_low_resource(market: str, sku: str) -> dict[str, str]:
 
 
 def forward_stock_signal(event: Mapping[str, Any], emit: Emitter = emit_event) -> Any | None:
-    """Emit ``livebase.stock.low`` for a ``stock.low`` EventBridge event; ignore anything else.
+    """Emit ``livebase.stock.low`` / ``.out`` for a ``stock.low`` / ``stock.out`` EventBridge event;
+    ignore anything else (an order that takes stock from OK to none raises only ``stock.out``).
 
     Takes either shape: a delivered event (``source`` / ``detail-type`` / ``detail``) or a
     ``PutEvents`` entry (``Source`` / ``DetailType`` / ``Detail`` as JSON text).
     """
     source = event.get("source", event.get("Source"))
     kind = event.get("detail-type", event.get("DetailType"))
-    if source != STOCK_EVENT_SOURCE or kind != STOCK_LOW:
+    if source != STOCK_EVENT_SOURCE or kind not in PREFECT_STOCK_EVENTS:
         return None
     detail = event.get("detail", event.get("Detail", {}))
     if isinstance(detail, str):
         detail = json.loads(detail)
     market, sku = detail.get("market"), detail.get("sku")
     if not market or not sku:
-        raise ValueError(f"stock.low event lacks market or sku: {sorted(detail)}")
+        raise ValueError(f"{kind} event lacks market or sku: {sorted(detail)}")
     return emit(
-        event=PREFECT_STOCK_LOW,
+        event=PREFECT_STOCK_EVENTS[str(kind)],
         resource=stock_low_resource(str(market), str(sku)),
         payload={
             "sku": sku,
@@ -64,14 +67,14 @@ def forward_stock_signal(event: Mapping[str, Any], emit: Emitter = emit_event) -
 
 
 def stock_low_trigger() -> DeploymentEventTrigger:
-    """Run the deployment for the market that emitted ``livebase.stock.low``.
+    """Run the deployment for the market that emitted ``livebase.stock.low`` or ``livebase.stock.out``.
 
     One run per market per burst: events are grouped per market resource and a market that
     keeps signalling starts at most one run per 10 minutes (the run covers all its SKUs).
     """
     return DeploymentEventTrigger(
         name="stock-low",
-        expect={PREFECT_STOCK_LOW},
+        expect=set(PREFECT_STOCK_EVENTS.values()),
         match={"prefect.resource.id": f"{MARKET_RESOURCE_PREFIX}*"},
         for_each={"prefect.resource.id"},
         posture="Reactive",  # type: ignore[arg-type]

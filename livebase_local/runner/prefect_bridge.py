@@ -46,7 +46,7 @@ class StockSignalBridge:
             messages = queue.sqs.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=10).get("Messages", [])
             for message in messages:
                 try:
-                    if forward_stock_signal(json.loads(message["Body"])) is not None:  # stock.out: not a trigger
+                    if forward_stock_signal(json.loads(message["Body"])) is not None:
                         self.forwarded += 1
                 except Exception:  # a bad message must not stop the bridge; it stays for a retry
                     log.exception("could not forward a stock signal of market %s", queue.market)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from flows.triggers import PREFECT_STOCK_LOW, forward_stock_signal, stock_low_trigger
+from flows.triggers import PREFECT_STOCK_LOW, PREFECT_STOCK_OUT, forward_stock_signal, stock_low_trigger
 
 DETAIL = {"sku": "LIP-01", "market": "sea", "warehouse": "WH-SEA-1", "remaining": 4, "low_mark": 5}
 
@@ -41,7 +41,6 @@ def test_stock_low_becomes_a_prefect_event_for_its_market(event: dict[str, Any])
 @pytest.mark.parametrize(
     "event",
     [
-        {"source": "livebase.inventory", "detail-type": "stock.out", "detail": DETAIL},
         {"source": "livebase.orders", "detail-type": "stock.low", "detail": DETAIL},
         {"Source": "livebase.orders", "DetailType": "OrderPlaced", "Detail": "{}"},
     ],
@@ -60,7 +59,14 @@ def test_a_stock_low_without_market_is_an_error() -> None:
 
 def test_trigger_runs_the_signalling_market_at_most_once_per_ten_minutes() -> None:
     trigger = stock_low_trigger()
-    assert trigger.expect == {PREFECT_STOCK_LOW}
+    assert trigger.expect == {PREFECT_STOCK_LOW, PREFECT_STOCK_OUT}
     assert trigger.for_each == {"prefect.resource.id"}
     assert trigger.within.total_seconds() == 600 and trigger.threshold == 1
     assert trigger.parameters == {"markets": ["{{ event.resource['livebase.market'] }}"]}
+
+
+def test_a_stock_out_is_forwarded_too() -> None:
+    """An order that sells the last units goes from OK to none: only stock.out speaks, and must start a run."""
+    emit = Recorder()
+    assert forward_stock_signal({"source": "livebase.inventory", "detail-type": "stock.out", "detail": DETAIL}, emit)
+    assert emit.calls[0]["event"] == PREFECT_STOCK_OUT
