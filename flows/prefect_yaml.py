@@ -73,7 +73,8 @@ def stock_low_trigger(market: str) -> dict[str, Any]:
     return {
         "type": "event", "name": f"stock-low-{market}", "enabled": True, "posture": "Reactive",
         "expect": ["livebase.stock.low", "livebase.stock.out"],
-        "match": {"prefect.resource.id": f"{MARKET_RESOURCE_PREFIX}{market}"}, "threshold": 1, "within": 600, "parameters": {"markets": [market]},
+        "match": {"prefect.resource.id": f"{MARKET_RESOURCE_PREFIX}{market}"},
+        "threshold": 1, "within": 600, "parameters": {"markets": [market]},
     }  # fmt: skip
 
 
