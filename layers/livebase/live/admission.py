@@ -65,7 +65,7 @@ Admission = Admitted | Refused
 def admit(data: bytes, market: Market, arrival: datetime) -> Admission:
     """The decision for one record of ``market``'s stream that arrived at ``arrival`` (UTC).
 
-    The common case is inlined (a few hundred thousand records a second per core): the checks
+    The common case is inlined (well over a hundred thousand records a second per core): the checks
     that fail call the functions below, which say why.
     """
     if (
