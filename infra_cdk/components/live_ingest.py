@@ -7,8 +7,8 @@ Two consumers rather than one function doing both: an order costs several Dynamo
 EventBridge round trips, and in one function every like and join of the shard behind it waited
 for them. Each consumer has its own dead-letter queue, so replaying one never re-runs the other.
 
-Permissions come only from grant methods; each role has no managed policy (it writes to an
-explicit, KMS-encrypted log group), so every statement names the resource it is for.
+Each function, its role and log group are built by :func:`infra_cdk.components.functions.market_function`
+(grants only, no managed policy), as the supply-chain queue consumers are.
 """
 
 from __future__ import annotations
@@ -17,28 +17,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra_cdk.components.functions import ARCHITECTURE, RUNTIME, function_name, market_function
 from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
 from infra_cdk.components.powertools import powertools_layer
-from infra_cdk.layer_staging import FUNCTIONS_DIR, stage_layer
+from infra_cdk.layer_staging import stage_layer
 from livebase.live.events import ORDER_EVENT_TYPES
-
-RUNTIME = lambda_.Runtime.PYTHON_3_12
-ARCHITECTURE = lambda_.Architecture.X86_64
-_CODE_EXCLUDES = ["__pycache__", "*.pyc", "tests"]
-
-
-def function_name(market_id: str, function: str) -> str:
-    """Fixed names (``livebase-<market>-<folder under functions/>``): a function can be told its own."""
-    return f"livebase-{market_id}-{function}"
 
 
 def ingest_function_name(market_id: str) -> str:
@@ -66,43 +56,9 @@ class StreamConsumer(Construct):
         dlq_id: str = "Dlq",
     ) -> None:
         super().__init__(scope, construct_id)
-        name = function_name(market_id, function)
         self.dlq = encrypted_queue(self, dlq_id, key=key, retention_period=DLQ_RETENTION)
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=f"/aws/lambda/{name}",
-            retention=logs.RetentionDays.ONE_MONTH,
-            encryption_key=key,
-            removal_policy=RemovalPolicy.DESTROY,
-        )
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"{function} Lambda of market {market_id}: grants only",
-        )
-        self.log_group.grant_write(self.role)
-        self.function = lambda_.Function(
-            self,
-            "Function",
-            function_name=name,
-            runtime=RUNTIME,
-            architecture=ARCHITECTURE,
-            code=lambda_.Code.from_asset(str(FUNCTIONS_DIR / function), exclude=_CODE_EXCLUDES),
-            handler="handler.lambda_handler",
-            memory_size=512,
-            timeout=Duration.seconds(60),
-            tracing=lambda_.Tracing.ACTIVE,
-            layers=list(layers),
-            role=self.role,
-            log_group=self.log_group,
-            environment={
-                "MARKET": market_id,
-                "POWERTOOLS_SERVICE_NAME": function,
-                "POWERTOOLS_METRICS_NAMESPACE": "Livebase",
-            },
-        )
+        parts = market_function(self, market_id=market_id, function=function, key=key, layers=layers)
+        self.function, self.role, self.log_group = parts.function, parts.role, parts.log_group
         stream.grant_read(self.function)
         self.function.add_event_source(
             sources.KinesisEventSource(
@@ -144,6 +100,7 @@ class LiveIngest(Construct):
         # AWS-managed Powertools v3 (powertools + pydantic) for RUNTIME / ARCHITECTURE, at the installed release.
         powertools = powertools_layer(self, "PowertoolsLayer", runtime=RUNTIME, architecture=ARCHITECTURE)
         layers = [self.layer, powertools]
+        self.layers: tuple[lambda_.ILayerVersion, ...] = tuple(layers)  # for the other functions of the stack
         common = {"market_id": market_id, "stream": self.stream, "key": key, "layers": layers}
         # "Default" is left out of logical ids: ingest's resources keep the ids they had when
         # ingest was the only consumer, so deployed stacks update in place (their names are fixed).
