@@ -327,7 +327,7 @@ def serve(host: str, port: int) -> None:
     """Run moto on ``host:port`` until standard input closes."""
     from moto.server import ThreadedMotoServer
 
-    from livebase_local.aws.moto_delivery import patch_events_sns_targets
+    from livebase_local.aws.moto_delivery import patch_events_lambda_targets, patch_events_sns_targets
     from livebase_local.gc_tuning import keep_collections_short
 
     patch_kinesis_shards()
@@ -337,7 +337,8 @@ def serve(host: str, port: int) -> None:
     patch_dynamodb_transactions()
     patch_sqs_send()
     patch_backend_lookup()
-    patch_events_sns_targets()  # a delivery moto lacks, not a cost: livebase_local.aws.moto_delivery
+    patch_events_sns_targets()  # deliveries moto lacks, not costs: livebase_local.aws.moto_delivery
+    patch_events_lambda_targets()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request otherwise
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()

@@ -15,7 +15,11 @@ is written down rather than discovered:
   service APIs (:mod:`livebase_local.aws.api_resources`); references to them are replaced by the
   real ids/ARNs so functions and outputs still see them.
 * Any other reference to a dropped resource drops the referrer (resources transitively, outputs),
-  and ``DependsOn`` entries naming dropped resources are removed.
+  and ``DependsOn`` entries naming dropped resources are removed. One exception: a Lambda
+  function's environment naming an API-created resource that is created only after the stack
+  (a MediaLive channel needs the stack's role) holds a placeholder (``PENDING_PREFIX``) there, so
+  the function and what targets it stay; :attr:`Transform.pending_environment` lists them, and
+  the local runner resolves those variables from the original template once the resource exists.
 * moto quirks are worked around where the template is right and moto is not: KMS key tags are
   passed in KMS's API shape (``TagKey``/``TagValue``), since moto's CloudFormation hands the
   CloudFormation ``Key``/``Value`` list to the KMS API unchanged and fails the stack; a ``Ref``
@@ -30,13 +34,14 @@ is written down rather than discovered:
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from livebase_local.aws.template_refs import Reference, lookup_in, referenced_ids, substitute
+from livebase_local.aws.template_refs import MISSING, Reference, lookup_in, referenced_ids, substitute
 
 EVENT_SOURCE_MAPPING = "AWS::Lambda::EventSourceMapping"
+PENDING_PREFIX = "livebase-local-pending:"  # an environment value resolved after the stack is created
 ON_DEMAND_INITIAL_SHARDS = 4  # what AWS gives a new on-demand stream
 # Created through their service APIs instead of CloudFormation.
 API_CREATED_TYPES = frozenset(
@@ -69,6 +74,7 @@ class Transform:
     dropped_outputs: list[str] = field(default_factory=list)
     substituted: dict[str, list[str]] = field(default_factory=dict)  # API-created id -> referrers
     removed_layers: dict[str, list[Any]] = field(default_factory=dict)  # function id -> layers
+    pending_environment: dict[str, list[str]] = field(default_factory=dict)  # function id -> late API ids
 
     @property
     def dropped_types(self) -> set[str]:
@@ -119,6 +125,7 @@ def transform_for_moto(
             for target in wanted:
                 out.substituted.setdefault(target, []).append(logical_id)
 
+    _defer_late_environment(resources, removed, out)
     _drop_dangling(resources, removed, out)
     _strip_depends_on(resources, removed)
     _strip_foreign_layers(resources, out)
@@ -136,6 +143,23 @@ def transform_for_moto(
         else:
             outputs[key] = body
     return out
+
+
+def _defer_late_environment(resources: dict[str, Any], removed: Mapping[str, str], out: Transform) -> None:
+    """Placeholders for the API-created resources still unresolved in Lambda environments."""
+    late = {logical_id for logical_id, kind in removed.items() if kind in API_CREATED_TYPES}
+    for logical_id, body in resources.items():
+        props = body.get("Properties", {})
+        if body.get("Type") != "AWS::Lambda::Function" or "Environment" not in props:
+            continue
+        pending = referenced_ids(props["Environment"]) & late
+        if pending:
+            props["Environment"] = substitute(props["Environment"], _placeholders(pending))
+            out.pending_environment[logical_id] = sorted(pending)
+
+
+def _placeholders(pending: Collection[str]) -> Callable[[Reference], Any]:
+    return lambda ref: f"{PENDING_PREFIX}{ref[0]}" if ref[0] in pending else MISSING
 
 
 def _drop_dangling(resources: dict[str, Any], removed: dict[str, str], out: Transform) -> None:

@@ -94,13 +94,18 @@ def function_environment(resources: MarketResources, function: str) -> dict[str,
 
 
 def load_handler(
-    function: str, resources: MarketResources, log_dir: Path | None = None, container: str = ""
+    function: str,
+    resources: MarketResources,
+    log_dir: Path | None = None,
+    container: str = "",
+    environment: Mapping[str, str] | None = None,
 ) -> tuple[ModuleType, Handler]:
     """Import ``functions/<function>/handler.py`` as a fresh module bound to one market.
 
     ``container`` names one more instance of the same function and market (the event-source
     runner loads one per shard, as concurrent Lambda invocations run in separate containers).
     With ``log_dir``, what the handler prints goes to ``<log_dir>/<function>-<market>.log``.
+    ``environment``: the function's own variables from its deployed configuration, over the common ones.
     """
     stdout = _routed_stdout() if log_dir else None
     path = FUNCTIONS_DIR / function / "handler.py"
@@ -109,7 +114,8 @@ def load_handler(
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
-    with _LOAD_LOCK, patched_environ(function_environment(resources, function)):  # one cold start at a time
+    variables = {**function_environment(resources, function), **(environment or {})}
+    with _LOAD_LOCK, patched_environ(variables):  # one cold start at a time
         sys.modules[name] = module
         spec.loader.exec_module(module)
     handler: Handler = module.lambda_handler

@@ -1,0 +1,194 @@
+"""Stock cues for the live room: a ``stock.low`` / ``stock.out`` bus event → timed metadata on the
+room's live channel, so the host's overlay and the player show "only N left" / "sold out".
+
+The pure part (:func:`cue_from_event`, :meth:`RoomCue.metadata`, :func:`id3_txxx`) and the calls
+behind small adapters, one per video service a market has (``livebase.markets.config``: IVS where
+the region offers it, MediaLive for sea, none for mena):
+
+* :class:`IvsCues`: ``ivs.put_metadata(channelArn, metadata)`` (at most 1 KB, 5 calls/s per channel);
+* :class:`MediaLiveCues`: ``medialive.batch_update_schedule`` with one immediate
+  ``HlsTimedMetadataSettings`` action carrying an ID3v2.4 ``TXXX`` frame (description ``stock_cue``,
+  value the same JSON), which MediaLive puts into the HLS rendition;
+* :class:`NoVideo`: a market without live video; nothing is sent, the handler counts it.
+
+Today a market has one live channel, shared by its rooms, so the metadata names the room (the
+player of the room on air shows it, others ignore it). When session planning gives each room a
+channel, :func:`cue_channel` is where the room → channel lookup goes. The metadata carries no
+personal data: SKU, level, units left, the cue text per language, the room id.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
+
+CUE_TYPE = "stock_cue"
+MAX_METADATA_BYTES = 1024  # IVS PutMetadata's limit; kept for MediaLive too (one player contract)
+LEVELS = {STOCK_LOW: "low", STOCK_OUT: "out"}
+IVS, MEDIALIVE, NONE = "ivs", "medialive", "none"
+_ROOM = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+_SKU = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
+_MAX_TEXT = 120
+
+
+class NotACue(ValueError):
+    """A bus event the room-cue function cannot turn into a cue (the reason names the field)."""
+
+
+@dataclass(frozen=True)
+class RoomCue:
+    """One cue for one room: what the player and the host's overlay read."""
+
+    event_id: str  # the bus event's id: one cue per event, however often delivered
+    market: str
+    room_id: str
+    sku: str
+    level: str  # "low" | "out"
+    units: int
+    text: Mapping[str, str]  # language -> cue line, in the market's languages (first = primary)
+
+    def payload(self, languages: int | None = None) -> dict[str, Any]:
+        text = dict(list(self.text.items())[:languages])
+        return {"type": CUE_TYPE, "room": self.room_id, "sku": self.sku, "level": self.level,
+                "units": self.units, "text": text}  # fmt: skip
+
+    def metadata(self) -> str:
+        """Compact JSON of at most :data:`MAX_METADATA_BYTES` UTF-8 bytes: languages from the
+        last are dropped until it fits (the market's first language always stays)."""
+        for keep in range(len(self.text), 0, -1):
+            encoded = json.dumps(self.payload(keep), ensure_ascii=False, separators=(",", ":"))
+            if len(encoded.encode("utf-8")) <= MAX_METADATA_BYTES:
+                return encoded
+        raise NotACue("metadata: over 1 KB even with one language")
+
+
+def _field(detail: Mapping[str, Any], name: str, pattern: re.Pattern[str]) -> str:
+    value = detail.get(name)
+    if not isinstance(value, str) or not pattern.match(value):
+        raise NotACue(f"detail.{name}: missing or not an identifier")
+    return value
+
+
+def cue_from_event(event: Mapping[str, Any]) -> RoomCue | None:
+    """The cue a bus event asks for; None when it is no stock signal for a room (nothing to show)."""
+    if event.get("source") != STOCK_EVENT_SOURCE or event.get("detail-type") not in LEVELS:
+        return None
+    detail = event.get("detail")
+    if not isinstance(detail, Mapping):
+        raise NotACue("detail: not an object")
+    if detail.get("room_id") is None:
+        return None
+    event_id = event.get("id")
+    if not isinstance(event_id, str) or not 1 <= len(event_id) <= 64:
+        raise NotACue("id: missing")
+    remaining = detail.get("remaining")
+    if not isinstance(remaining, int) or isinstance(remaining, bool) or not 0 <= remaining <= 1_000_000:
+        raise NotACue("detail.remaining: not a count")
+    lines = detail.get("cue")
+    if not isinstance(lines, Mapping) or not lines:
+        raise NotACue("detail.cue: missing")
+    text: dict[str, str] = {}
+    for language, line in lines.items():
+        if not isinstance(language, str) or not _LANGUAGE.match(language) or not isinstance(line, str):
+            raise NotACue("detail.cue: not language -> text")
+        text[language] = line[:_MAX_TEXT]
+    return RoomCue(
+        event_id=event_id,
+        market=_field(detail, "market", re.compile(r"^[a-z][a-z0-9]{1,11}$")),
+        room_id=_field(detail, "room_id", _ROOM),
+        sku=_field(detail, "sku", _SKU),
+        level=LEVELS[str(event["detail-type"])],
+        units=remaining,
+        text=text,
+    )
+
+
+def _synchsafe(size: int) -> bytes:
+    if size >= 1 << 28:
+        raise ValueError("ID3 size over 256 MB")
+    return bytes(((size >> shift) & 0x7F) for shift in (21, 14, 7, 0))
+
+
+def id3_txxx(description: str, value: str) -> bytes:
+    """One ID3v2.4 tag holding one ``TXXX`` (user text) frame, UTF-8 encoded."""
+    body = b"\x03" + description.encode("utf-8") + b"\x00" + value.encode("utf-8")
+    frame = b"TXXX" + _synchsafe(len(body)) + b"\x00\x00" + body
+    return b"ID3\x04\x00\x00" + _synchsafe(len(frame)) + frame
+
+
+class CueChannel(Protocol):
+    """Where a market's cues go: ``request`` is the API call's parameters, ``send`` makes it."""
+
+    @property
+    def service(self) -> str: ...
+
+    def request(self, cue: RoomCue) -> dict[str, Any]: ...
+
+    def send(self, cue: RoomCue) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class IvsCues:
+    client: Any  # boto3 "ivs"
+    channel_arn: str
+    service: str = IVS
+
+    def request(self, cue: RoomCue) -> dict[str, Any]:
+        return {"channelArn": self.channel_arn, "metadata": cue.metadata()}
+
+    def send(self, cue: RoomCue) -> dict[str, Any]:
+        request = self.request(cue)
+        self.client.put_metadata(**request)
+        return request
+
+
+@dataclass(frozen=True)
+class MediaLiveCues:
+    client: Any  # boto3 "medialive"
+    channel_id: str
+    service: str = MEDIALIVE
+
+    def request(self, cue: RoomCue) -> dict[str, Any]:
+        id3 = base64.b64encode(id3_txxx(CUE_TYPE, cue.metadata())).decode("ascii")
+        action = {
+            "ActionName": f"{CUE_TYPE}-{cue.event_id}",  # unique in the channel's schedule
+            "ScheduleActionStartSettings": {"ImmediateModeScheduleActionStartSettings": {}},
+            "ScheduleActionSettings": {"HlsTimedMetadataSettings": {"Id3": id3}},
+        }
+        return {"ChannelId": self.channel_id, "Creates": {"ScheduleActions": [action]}}
+
+    def send(self, cue: RoomCue) -> dict[str, Any]:
+        request = self.request(cue)
+        self.client.batch_update_schedule(**request)
+        return request
+
+
+@dataclass(frozen=True)
+class NoVideo:
+    """A market without live video (mena): no channel to put a cue on."""
+
+    service: str = NONE
+
+    def request(self, cue: RoomCue) -> dict[str, Any]:
+        return {}
+
+    def send(self, cue: RoomCue) -> dict[str, Any]:
+        return {}
+
+
+def cue_channel(service: str, channel: str, session: Any) -> CueChannel:
+    """The market's channel adapter, from the function's ``CUE_SERVICE`` / ``CUE_CHANNEL`` settings."""
+    if service == IVS:
+        return IvsCues(session.client("ivs"), channel)
+    if service == MEDIALIVE:
+        return MediaLiveCues(session.client("medialive"), channel)
+    if service == NONE:
+        return NoVideo()
+    raise ValueError(f"CUE_SERVICE {service!r}: expected {IVS}, {MEDIALIVE} or {NONE}")
