@@ -1,6 +1,7 @@
 """`./livebase receive`: book a goods receipt against a market's purchase order, as the WMS would.
 
-The same library call a receiving consumer makes in the cloud (:mod:`livebase.replenishment.receiving`):
+The same library call the ``receiving`` Lambda makes in the cloud (``Receiving.receive`` in
+:mod:`livebase.replenishment.receiving`):
 refused with the reason when the PO is unknown or the units are more than outstanding; once per
 receipt id; stock rises, alerts re-arm, and the PO closes when every line is in.
 """
@@ -9,17 +10,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import partial
 
 import boto3
 from pydantic import ValidationError
 
 from livebase.aws import put_all, retry_config
-from livebase.commerce.inventory import InventoryStore, signal_entries, stock_signals
-from livebase.commerce.orders import market_warehouse
+from livebase.commerce.inventory import InventoryStore
 from livebase.live.admission import describe_error
 from livebase.markets.config import load_markets
 from livebase.markets.resources import MarketResources
-from livebase.replenishment.receiving import GoodsReceipt, ReceiptOutcome, ReceiptStatus, book_receipt
+from livebase.replenishment.receiving import GoodsReceipt, ReceiptOutcome, ReceiptStatus, Receiving
 from livebase.stores.purchase_orders import PurchaseOrderStore
 
 
@@ -44,16 +45,14 @@ def parse_receipt(po_id: str, lines: Sequence[str], receipt_id: str | None = Non
 def receive(resources: MarketResources, receipt: GoodsReceipt) -> ReceiptOutcome:
     """Book it in the market's own region, then settle the stock alerts of what it touched."""
     dynamodb = boto3.client("dynamodb", region_name=resources.region, config=retry_config())
-    inventory = InventoryStore(dynamodb, resources.inventory_table)
-    outcome = book_receipt(
-        receipt, PurchaseOrderStore(dynamodb, resources.purchase_orders_table), inventory,
-        market_warehouse(resources.market),
-    )  # fmt: skip
-    if outcome.touched:
-        market = load_markets()[resources.market]
-        entries = signal_entries(stock_signals(inventory, outcome.touched, market), market, resources.event_bus_name)
-        put_all(boto3.client("events", region_name=resources.region), entries)
-    return outcome
+    receiving = Receiving(
+        purchase_orders=PurchaseOrderStore(dynamodb, resources.purchase_orders_table),
+        inventory=InventoryStore(dynamodb, resources.inventory_table),
+        market=load_markets()[resources.market],
+        bus_name=resources.event_bus_name,
+        put_events=partial(put_all, boto3.client("events", region_name=resources.region)),
+    )
+    return receiving.receive(receipt)
 
 
 def receipt_line(receipt: GoodsReceipt, outcome: ReceiptOutcome) -> str:

@@ -164,3 +164,72 @@ class Quarantine:
 
 class QuarantineUnavailable(TransientError):
     """The DLQ refused a message: transient, the batch is redelivered."""
+
+
+# --- Queue consumers (SQS): the refused message itself goes to the queue's DLQ, the reason beside it.
+
+CONDITION_ATTRIBUTE = "livebase-condition"
+REASON_ATTRIBUTE = "livebase-reason"
+CONSUMER_ATTRIBUTE = "livebase-consumer"
+SOURCE_MESSAGE_ATTRIBUTE = "livebase-source-message-id"
+REFUSED = "Refused"  # valid, but the domain refuses it (an over-receipt, an unknown purchase order)
+
+
+@dataclass(frozen=True)
+class QuarantinedMessage:
+    message_id: str
+    body: str  # exactly as received: SQS's own DLQ redrive can move it back to its queue
+    reason: str
+    condition: str = VALIDATION_FAILED
+
+    def entry(self, index: int, consumer: str) -> dict[str, Any]:
+        """A ``SendMessageBatch`` entry: the body unchanged, condition and reason as attributes."""
+        attributes = {
+            CONDITION_ATTRIBUTE: self.condition,
+            REASON_ATTRIBUTE: self.reason or self.condition,
+            CONSUMER_ATTRIBUTE: consumer,
+            SOURCE_MESSAGE_ATTRIBUTE: self.message_id,
+        }
+        return {
+            "Id": str(index),
+            "MessageBody": self.body,
+            "MessageAttributes": {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
+        }
+
+
+class QueueQuarantine:
+    """A queue consumer's quarantine: each message it will never apply, on the queue's own DLQ.
+
+    The message is acknowledged on its queue once sent here, so it is neither retried nor lost;
+    the DLQ is the one SQS redrives to after ``maxReceiveCount``, so an operator finds everything
+    that did not go through in one place, with the reason (``livebase-reason``) when it was
+    refused rather than failed. At least once: a crash after the send redelivers the message and
+    it is sent again (``livebase-source-message-id`` tells the copies apart).
+    """
+
+    def __init__(self, sqs: Any, *, queue_url: str, consumer: str) -> None:
+        self.sqs, self.queue_url, self.consumer = sqs, queue_url, consumer
+
+    def put(self, messages: Sequence[QuarantinedMessage]) -> int:
+        """Send every message (ten per call, within SQS's batch size); raises a transient error if refused."""
+        batch: list[dict[str, Any]] = []
+        size = 0
+        sent = 0
+        for message in messages:
+            entry = message.entry(len(batch), self.consumer)
+            length = len(message.body.encode("utf-8")) + 512
+            if batch and (len(batch) == _BATCH_ENTRIES or size + length > MAX_BATCH_BYTES):
+                sent += self._send(batch)
+                batch, size = [], 0
+                entry = message.entry(0, self.consumer)
+            batch.append(entry)
+            size += length
+        if batch:
+            sent += self._send(batch)
+        return sent
+
+    def _send(self, entries: list[dict[str, Any]]) -> int:
+        response = self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+        if response.get("Failed"):
+            raise QuarantineUnavailable(f"DLQ refused {len(response['Failed'])} quarantine messages")
+        return len(entries)

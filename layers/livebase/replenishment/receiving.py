@@ -7,18 +7,25 @@ adds the units to the PO (conditional on the version read, so concurrent receipt
 overwrite each other) and then to spot stock (idempotent per receipt and SKU), in that order:
 a crash between the two is repaired by the redelivery, which finds the receipt on the PO and
 books the stock it is missing. The PO closes when every line is received in full.
+
+:class:`Receiving` is the whole step one receipt takes, the same for the ``receiving`` Lambda
+(SQS) and ``./livebase receive``: book it, then settle the stock signals of what it touched and
+put them on the market bus.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from livebase.aws import TransientError
-from livebase.commerce.inventory import InventoryStore, Outcome, StockItem, StockKey
+from livebase.commerce.inventory import InventoryStore, Outcome, StockItem, StockKey, signal_entries, stock_signals
+from livebase.commerce.orders import market_warehouse
+from livebase.markets.config import Market
 from livebase.stores.purchase_orders import PurchaseOrderItem, PurchaseOrderStore
 
 MAX_ATTEMPTS = 5
@@ -105,3 +112,22 @@ def book_receipt(
             touched = _book_stock(inventory, receipt, warehouse, po["market"])
             return ReceiptOutcome(ReceiptStatus.BOOKED, po_closed=closed, touched=touched)
     raise TransientError(f"receipt {receipt.receipt_id}: {receipt.po_id} kept changing under this writer")
+
+
+@dataclass(frozen=True)
+class Receiving:
+    """Goods receipts of one market: booked against its POs, stock signals on its bus."""
+
+    purchase_orders: PurchaseOrderStore
+    inventory: InventoryStore
+    market: Market
+    bus_name: str
+    put_events: Callable[[Sequence[dict[str, Any]]], Any]  # e.g. ``partial(livebase.aws.put_all, events)``
+
+    def receive(self, receipt: GoodsReceipt) -> ReceiptOutcome:
+        """Book the receipt, then announce what it changed (``stock.*`` signals, alerts re-armed)."""
+        outcome = book_receipt(receipt, self.purchase_orders, self.inventory, market_warehouse(self.market.id))
+        if outcome.touched:
+            signals = stock_signals(self.inventory, outcome.touched, self.market)
+            self.put_events(signal_entries(signals, self.market, self.bus_name))
+        return outcome

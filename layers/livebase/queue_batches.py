@@ -1,0 +1,81 @@
+"""SQS batches for queue consumers: partial failures for transient errors only, the rest quarantined.
+
+Lambda's SQS event source deletes what a batch does not report as failed; a reported message
+comes back after the visibility timeout and, after the queue's ``maxReceiveCount``, SQS moves it
+to the DLQ. Retrying only helps a failure a later delivery may not meet (``is_transient``), so:
+
+* a message the parser model refuses (not JSON, not the contract) is quarantined with
+  :func:`livebase.live.admission.describe_error` as the reason (field paths and error kinds,
+  never input values) and acknowledged;
+* the record handler quarantines what the domain refuses (``quarantine(reason, REFUSED)``) and
+  anything else it raised that is not transient (``PROCESSING_FAILED``, the error's type only);
+* a transient error is a batch item failure, redelivered.
+
+Powertools' ``BatchProcessor`` with a model (``SqsRecordModel`` whose ``body`` is ``Json[...]``)
+reports a refused model as a failure; :class:`QuarantiningSqsProcessor` sets it aside instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.utilities.batch.base import SuccessResponse
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import ValidationError
+
+from livebase.aws import is_transient
+from livebase.live.admission import describe_error
+from livebase.live.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, QuarantinedMessage
+
+
+class QuarantiningSqsProcessor(BatchProcessor):
+    """``BatchProcessor(event_type=EventType.SQS, model=model)`` that quarantines, see the module docstring.
+
+    ``quarantined`` holds the current batch's messages set aside (cleared when a batch starts);
+    the handler sends them (``QueueQuarantine.put``) once the batch is done.
+    """
+
+    def __init__(self, model: type[SqsRecordModel]) -> None:
+        # A batch whose every message failed transiently is reported as such, not raised: same redelivery.
+        super().__init__(event_type=EventType.SQS, model=model, raise_on_entire_batch_failure=False)
+        self.quarantined: list[QuarantinedMessage] = []
+        self._current: dict[str, Any] = {}
+
+    def _prepare(self) -> None:
+        super()._prepare()
+        self.quarantined = []
+
+    def _process_record(self, record: dict[str, Any]) -> Any:
+        self._current = record
+        return super()._process_record(record)
+
+    def _register_model_validation_error_record(self, record: dict[str, Any]) -> SuccessResponse:
+        error = sys.exc_info()[1]
+        reason = describe_error(error) if isinstance(error, ValidationError) else "message does not parse"
+        self._set_aside(record, reason, VALIDATION_FAILED)
+        return self.success_handler(record=record, result=None)
+
+    def quarantine(self, reason: str, condition: str) -> None:
+        """Set the message being handled aside (from the record handler): acknowledged, on the DLQ."""
+        self._set_aside(self._current, reason, condition)
+
+    def _set_aside(self, record: dict[str, Any], reason: str, condition: str) -> None:
+        message = QuarantinedMessage(str(record.get("messageId", "")), str(record.get("body", "")), reason, condition)
+        self.quarantined.append(message)
+
+
+def guarded(processor: QuarantiningSqsProcessor, handle: Callable[[Any], None], what: str) -> Callable[[Any], None]:
+    """``handle`` as a record handler: transient errors raise (batch item failure), others quarantine."""
+
+    def record_handler(record: Any) -> None:
+        try:
+            handle(record)
+        except Exception as error:
+            if is_transient(error):
+                raise
+            processor.quarantine(f"unexpected {type(error).__name__} handling {what}", PROCESSING_FAILED)
+
+    return record_handler
