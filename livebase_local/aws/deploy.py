@@ -26,7 +26,14 @@ from livebase_local.aws import api_resources
 from livebase_local.aws.assembly import StackArtifact, fill_placeholders, read_assembly
 from livebase_local.aws.cfn_eval import Scope, Unresolvable, evaluate, stack_resource_values
 from livebase_local.aws.template_transform import Transform, transform_for_moto
-from livebase_local.runner.mappings import EventSourceConfig, MappingSpec, read_mappings
+from livebase_local.runner.mappings import (
+    EventSourceConfig,
+    MappingSpec,
+    SqsMappingSpec,
+    SqsSourceConfig,
+    read_mappings,
+    read_sqs_mappings,
+)
 
 STACK_PREFIX = "Livebase-"
 TEMPLATE_TAG = "livebase:template-sha256"
@@ -53,6 +60,7 @@ class MarketDeployment:
     api_resources: list[api_resources.CreatedResource]
     event_sources: list[EventSourceConfig]
     transform: Transform
+    queue_sources: list[SqsSourceConfig] = field(default_factory=list)  # SQS mappings, for the runner
     unresolved_outputs: list[str] = field(default_factory=list)
     skipped_api_resources: dict[str, str] = field(default_factory=dict)  # logical id -> why
 
@@ -228,6 +236,29 @@ def _event_source(
     )
 
 
+def _queue_source(
+    spec: SqsMappingSpec, market: str, region: str, values: dict[Any, Any], physical: dict[str, str]
+) -> SqsSourceConfig:
+    return SqsSourceConfig(
+        market=market,
+        region=region,
+        function_name=physical[spec.function_id],
+        handler=spec.handler,
+        queue_url=physical[spec.queue_id],  # a queue's physical id is its URL
+        queue_arn=str(values.get((spec.queue_id, "Arn"), "")),
+        dlq_url=physical[spec.dlq_id] if spec.dlq_id else None,
+        max_receive_count=spec.max_receive_count,
+        batch_size=spec.batch_size,
+        report_batch_item_failures=spec.report_batch_item_failures,
+        maximum_batching_window_seconds=spec.maximum_batching_window_seconds,
+        enabled=spec.enabled,
+        visibility_timeout_seconds=spec.visibility_timeout_seconds,
+        role_arn=str(_maybe(spec.function_properties.get("Role"), values) or ""),
+        timeout_seconds=int(spec.function_properties.get("Timeout", 3)),
+        memory_mb=int(spec.function_properties.get("MemorySize", 128)),
+    )
+
+
 def _maybe(node: Any, values: dict[Any, Any]) -> Any:
     """A Ref/GetAtt resolved against ``values``, or "" when it cannot be."""
     try:
@@ -302,6 +333,7 @@ def deploy_stack(artifact: StackArtifact, *, timeout: float = 120.0, lenient: bo
         api_resources=created,
         event_sources=sources,
         transform=transform,
+        queue_sources=[_queue_source(s, market, region, scope.values, physical) for s in read_sqs_mappings(template)],
         unresolved_outputs=unresolved,
     )
 

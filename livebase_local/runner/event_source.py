@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import boto3
 from botocore.exceptions import ClientError
@@ -368,10 +368,27 @@ class KinesisEventSource:
             worker.join(timeout=30)
 
 
-class EventSources:
-    """Several mappings (markets) driven together from one thread."""
+class EventSource(Protocol):
+    """What ``EventSources`` drives: a Kinesis mapping above, or an SQS one (``sqs_source``)."""
 
-    def __init__(self, sources: Iterable[KinesisEventSource]) -> None:
+    config: Any  # EventSourceConfig | SqsSourceConfig: market, function_name
+    counters: Counters
+    last_errors: deque[str]
+
+    @property
+    def caught_up(self) -> bool: ...
+
+    def poll_once(self) -> int: ...
+
+    def warm(self) -> None: ...
+
+    def run_forever(self, stop_event: threading.Event, idle_sleep: float = ...) -> None: ...
+
+
+class EventSources:
+    """Several mappings (markets, Kinesis and SQS) driven together from one thread."""
+
+    def __init__(self, sources: Iterable[EventSource]) -> None:
         self.sources = list(sources)
 
     def poll_once(self) -> int:

@@ -1,4 +1,4 @@
-"""The shapes Lambda itself produces for a Kinesis event source, built from real records.
+"""The shapes Lambda itself produces for a Kinesis or SQS event source, built from real records.
 
 A handler run by the local runner sees the same event, context and on-failure record it would
 see in the cloud (field names and types as documented for Kinesis event source mappings).
@@ -13,13 +13,13 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from livebase_local.runner.mappings import EventSourceConfig
+from livebase_local.runner.mappings import EventSourceConfig, SqsSourceConfig
 
 
 class LambdaContext:
     """The Lambda context object: the attributes and method handlers and powertools read."""
 
-    def __init__(self, config: EventSourceConfig, *, clock: Any = time.monotonic) -> None:
+    def __init__(self, config: EventSourceConfig | SqsSourceConfig, *, clock: Any = time.monotonic) -> None:
         self.function_name = config.function_name
         self.function_version = "$LATEST"
         self.invoked_function_arn = config.function_arn
@@ -101,3 +101,35 @@ def on_failure_record(
         },
         "errorMessage": error_message,
     }
+
+
+def _message_attribute(value: Mapping[str, Any]) -> dict[str, Any]:
+    """``ReceiveMessage``'s ``{"StringValue", "DataType"}`` in Lambda's event spelling."""
+    shaped: dict[str, Any] = {"stringListValues": [], "binaryListValues": [], "dataType": value.get("DataType", "")}
+    if "StringValue" in value:
+        shaped["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        shaped["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode("ascii")
+    return shaped
+
+
+def sqs_event_record(message: Mapping[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
+    """One ``Records[]`` entry from a ``ReceiveMessage`` message, as Lambda's SQS poller delivers it."""
+    record: dict[str, Any] = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": dict(message.get("Attributes", {})),
+        "messageAttributes": {k: _message_attribute(v) for k, v in message.get("MessageAttributes", {}).items()},
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+    if "MD5OfMessageAttributes" in message:
+        record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+    return record
+
+
+def sqs_event(messages: Sequence[Mapping[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+    return {"Records": [sqs_event_record(m, queue_arn, region) for m in messages]}

@@ -1,4 +1,4 @@
-"""Event-source-mapping settings, read from the ORIGINAL synthesised template.
+"""Event-source-mapping settings, read from the ORIGINAL synthesised template (Kinesis and SQS).
 
 The mapping is not deployed into moto (see :mod:`livebase_local.aws.template_transform`), so its
 settings come from the template the cloud would get, and the local runner applies them.
@@ -119,4 +119,86 @@ class EventSourceConfig:
     @property
     def function_arn(self) -> str:
         account = self.stream_arn.split(":")[4] if self.stream_arn.count(":") >= 5 else "000000000000"
+        return f"arn:aws:lambda:{self.region}:{account}:function:{self.function_name}"
+
+
+@dataclass(frozen=True)
+class SqsMappingSpec:
+    """One ``AWS::Lambda::EventSourceMapping`` from an SQS queue, with the queue's redrive policy."""
+
+    logical_id: str
+    function_id: str
+    queue_id: str
+    batch_size: int
+    report_batch_item_failures: bool
+    maximum_batching_window_seconds: int
+    enabled: bool
+    handler: str
+    function_properties: Mapping[str, Any]
+    visibility_timeout_seconds: int  # the queue's: a failed message is visible again after it
+    dlq_id: str | None  # the queue's redrive target (RedrivePolicy.deadLetterTargetArn)
+    max_receive_count: int | None
+
+
+def read_sqs_mappings(template: Mapping[str, Any]) -> list[SqsMappingSpec]:
+    """Every SQS event source mapping in ``template`` with the defaults Lambda and SQS apply."""
+    resources: Mapping[str, Any] = template.get("Resources", {})
+    specs = []
+    for logical_id, body in resources.items():
+        if body.get("Type") != "AWS::Lambda::EventSourceMapping":
+            continue
+        props = body.get("Properties", {})
+        function_id = _logical_id(props.get("FunctionName"))
+        queue_id = _logical_id(props.get("EventSourceArn"))
+        if function_id is None or queue_id is None:
+            raise ValueError(f"mapping {logical_id}: function and source must be resources of this stack")
+        if resources.get(queue_id, {}).get("Type") != "AWS::SQS::Queue":
+            continue
+        queue = resources[queue_id].get("Properties", {})
+        redrive = queue.get("RedrivePolicy") or {}
+        target = redrive.get("deadLetterTargetArn")
+        function = resources[function_id].get("Properties", {})
+        specs.append(
+            SqsMappingSpec(
+                logical_id=logical_id,
+                function_id=function_id,
+                queue_id=queue_id,
+                batch_size=int(props.get("BatchSize", 10)),
+                report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                maximum_batching_window_seconds=int(props.get("MaximumBatchingWindowInSeconds", 0)),
+                enabled=bool(props.get("Enabled", True)),
+                handler=str(function.get("Handler", "")),
+                function_properties=function,
+                visibility_timeout_seconds=int(queue.get("VisibilityTimeout", 30)),
+                dlq_id=_logical_id(target) if target is not None else None,
+                max_receive_count=int(redrive["maxReceiveCount"]) if "maxReceiveCount" in redrive else None,
+            )
+        )
+    return specs
+
+
+@dataclass(frozen=True)
+class SqsSourceConfig:
+    """An SQS mapping resolved against a deployed stack."""
+
+    market: str
+    region: str
+    function_name: str
+    handler: str
+    queue_url: str
+    queue_arn: str
+    dlq_url: str | None
+    max_receive_count: int | None
+    batch_size: int = 10
+    report_batch_item_failures: bool = False
+    maximum_batching_window_seconds: int = 0
+    enabled: bool = True
+    visibility_timeout_seconds: int = 30
+    role_arn: str = ""
+    timeout_seconds: int = 3
+    memory_mb: int = 128
+
+    @property
+    def function_arn(self) -> str:
+        account = self.queue_arn.split(":")[4] if self.queue_arn.count(":") >= 5 else "000000000000"
         return f"arn:aws:lambda:{self.region}:{account}:function:{self.function_name}"

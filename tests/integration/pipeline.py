@@ -43,7 +43,9 @@ class Pipeline:
         self.sources.drain(timeout=120)
 
     def consumer(self, function: str) -> KinesisEventSource:
-        return next(s for s in self.sources.sources if s.config.function_name.endswith(f"-{function}"))
+        source = next(s for s in self.sources.sources if s.config.function_name.endswith(f"-{function}"))
+        assert isinstance(source, KinesisEventSource)
+        return source
 
     def emitted(self) -> list[dict[str, Any]]:
         return drain_queue(self.events_queue_url, self.resources.region)
