@@ -170,7 +170,13 @@ def _hls_720p() -> dict[str, object]:
                                 "name_modifier": "_720p",
                                 "hls_settings": {
                                     "standard_hls_settings": {
-                                        "m3_u8_settings": {"audio_pids": "492-498", "video_pid": "481"}
+                                        "m3_u8_settings": {
+                                            "audio_pids": "492-498",
+                                            "video_pid": "481",
+                                            # ID3 from the schedule (room cues: components/room_cues.py)
+                                            "timed_metadata_behavior": "PASSTHROUGH",
+                                            "timed_metadata_pid": "502",
+                                        }
                                     }
                                 },
                             }

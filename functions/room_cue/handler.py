@@ -1,0 +1,68 @@
+"""Room-cue Lambda: a ``stock.low`` / ``stock.out`` for a room → timed metadata on its live channel.
+
+Invoked by the market bus's rule for stock signals that name a room (``detail.room_id`` exists;
+``infra_cdk/components/room_cues.py``), with a retry policy and a DLQ on the target. Delivery is at
+least once, so the call is idempotent on the bus event's id (powertools idempotency on the
+market's idempotency table): a redelivered event sends no second cue. What a cue is and how each
+video service takes it is ``livebase.live.room_cues``; here: parse, send, count.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from livebase.live.room_cues import NONE, NotACue, cue_channel, cue_from_event
+from livebase.markets.resources import MarketResources
+
+# Cold start: the market's names and its channel, from the stack's environment.
+resources = MarketResources.from_environment()
+session = boto3.Session(region_name=resources.region)
+channel = cue_channel(os.environ["CUE_SERVICE"], os.environ.get("CUE_CHANNEL", ""), session)
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+idempotency = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=24 * 3600)
+persistence = DynamoDBPersistenceLayer(table_name=resources.idempotency_table, boto3_session=session)
+
+
+@idempotent_function(data_keyword_argument="event", config=idempotency, persistence_store=persistence)
+def deliver(event: dict[str, Any]) -> dict[str, Any]:
+    """Send the cue an event asks for, once per bus event id."""
+    try:
+        cue = cue_from_event(event)
+    except NotACue as refused:  # the reason names a field, never a value; not retried
+        logger.warning("stock signal refused", reason=str(refused))
+        metrics.add_metric(name="RoomCuesRefused", unit=MetricUnit.Count, value=1)
+        return {"sent": False, "reason": str(refused)}
+    if cue is None:  # the rule passes only stock signals for a room; tolerate a wider one
+        return {"sent": False, "reason": "not a stock signal for a room"}
+    if channel.service == NONE:
+        logger.info("no live video in this market: cue not sent", room_id=cue.room_id, sku=cue.sku)
+        metrics.add_metric(name="RoomCuesWithoutVideo", unit=MetricUnit.Count, value=1)
+        return {"sent": False, "reason": "no live video", "room_id": cue.room_id}
+    channel.send(cue)
+    metrics.add_metric(name="RoomCuesSent", unit=MetricUnit.Count, value=1)
+    logger.info("room cue sent", service=channel.service, room_id=cue.room_id, sku=cue.sku, level=cue.level)
+    return {"sent": True, "service": channel.service, "room_id": cue.room_id, "sku": cue.sku, "level": cue.level}
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    idempotency.register_lambda_context(context)
+    metrics.add_dimension(name="market", value=resources.market)
+    metrics.add_metric(name="RoomCueEvents", unit=MetricUnit.Count, value=1)  # delivered, redeliveries included
+    return deliver(event=event)

@@ -1,0 +1,126 @@
+"""Stock cues → the live room: the ``room-cue`` function and the bus rule that feeds it.
+
+A rule on the market bus passes the stock signals that name a room (``source =
+livebase.inventory``, ``stock.low`` / ``stock.out``, ``detail.room_id`` exists) to the
+``room-cue`` function (``functions/room_cue``), which puts the cue on the market's live channel as
+timed metadata: IVS ``PutMetadata`` where the market has an IVS channel, else a MediaLive
+schedule action (ID3 in the HLS rendition), else nothing (no live video: counted, see the handler).
+
+Today a market has one channel shared by its rooms (``components/live_video.py``); the grant
+names that channel only. Cues are worth seconds, not hours: the target retries for 5 minutes,
+the function's own asynchronous retries (twice) likewise; what is never delivered or never
+handled goes to the ``RoomCuesDlq``. Grants only, every statement naming its resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
+from constructs import Construct
+
+from infra_cdk.components.functions import market_function
+from infra_cdk.components.live_video import LiveVideo
+from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
+from infra_cdk.nag import acknowledge, acknowledge_key_grants
+from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
+from livebase.live.room_cues import IVS, MEDIALIVE, NONE
+
+ROOM_CUE_FUNCTION = "room_cue"
+ROOM_STOCK_SIGNAL_PATTERN = events.EventPattern(
+    source=[STOCK_EVENT_SOURCE],
+    detail_type=[STOCK_LOW, STOCK_OUT],
+    detail={"room_id": events.Match.exists()},
+)
+CUE_RETRY_ATTEMPTS = 8
+CUE_MAX_EVENT_AGE = Duration.minutes(5)  # "only 3 left" an hour late would mislead the room
+
+
+def cue_target(video: LiveVideo) -> tuple[str, str, str]:
+    """(service, channel setting, channel ARN) of the market's live channel: IVS first (the
+    players' channel), then MediaLive (its schedule takes the channel id)."""
+    if video.channel is not None:
+        return IVS, video.channel.attr_arn, video.channel.attr_arn
+    if video.medialive_channel is not None:
+        return MEDIALIVE, video.medialive_channel.ref, video.medialive_channel.attr_arn
+    return NONE, "", ""
+
+
+class RoomCues(Construct):
+    """The room-cue function, its rule on the market bus, its DLQ and its grants."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        market_id: str,
+        bus: events.IEventBus,
+        key: kms.IKey,
+        layers: Sequence[lambda_.ILayerVersion],
+        video: LiveVideo,
+        idempotency_table: dynamodb.ITable,
+        environment: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.dlq = encrypted_queue(self, "Dlq", key=key, retention_period=DLQ_RETENTION)
+        acknowledge(
+            self.dlq,
+            "AwsSolutions-SQS3",
+            "This queue IS the dead-letter destination of the room-cue rule's Lambda target and of the "
+            "function's asynchronous invocations; cdk-nag only recognises redrive-policy DLQs.",
+        )
+        parts = market_function(
+            self, market_id=market_id, function=ROOM_CUE_FUNCTION, key=key, layers=layers, timeout=Duration.seconds(10)
+        )
+        self.function, self.role = parts.function, parts.role
+        self.service, channel, channel_arn = cue_target(video)
+        for variable, value in {**environment, "CUE_SERVICE": self.service, "CUE_CHANNEL": channel}.items():
+            self.function.add_environment(variable, value)
+        self.function.configure_async_invoke(
+            retry_attempts=2, max_event_age=CUE_MAX_EVENT_AGE, on_failure=destinations.SqsDestination(self.dlq)
+        )
+        idempotency_table.grant_read_write_data(self.function)  # one cue per bus event id
+        # Least privilege: the one call on the one channel (a policy of its own, named by the channel).
+        if self.service != NONE:
+            action = "ivs:PutMetadata" if self.service == IVS else "medialive:BatchUpdateSchedule"
+            iam.Policy(
+                self,
+                "CuePolicy",
+                roles=[self.role],
+                statements=[iam.PolicyStatement(actions=[action], resources=[channel_arn])],
+            )
+        self.rule = events.Rule(
+            self,
+            "StockSignalsToRoom",
+            event_bus=bus,
+            event_pattern=ROOM_STOCK_SIGNAL_PATTERN,
+            description="stock.low / stock.out naming a room to the room-cue function (timed metadata)",
+        )
+        self.rule.add_target(
+            targets.LambdaFunction(
+                self.function,
+                dead_letter_queue=self.dlq,
+                retry_attempts=CUE_RETRY_ATTEMPTS,
+                max_event_age=CUE_MAX_EVENT_AGE,
+            )
+        )
+        acknowledge_key_grants(self.role.node.find_child("DefaultPolicy"))
+        acknowledge(
+            self.role.node.find_child("DefaultPolicy"),
+            "AwsSolutions-IAM5[Resource::*]",
+            "X-Ray PutTraceSegments/PutTelemetryRecords (tracing active) support no resource-level scoping; "
+            "every other statement names its resource.",
+        )
+        acknowledge(
+            self.function,
+            "AwsSolutions-L1",
+            "Pinned to python3.12 on purpose: the AWS-managed Powertools v3 layer used here is the python312 build.",
+        )
