@@ -19,6 +19,7 @@ from infra_cdk.components.live_video import LiveVideo
 from infra_cdk.components.messaging import MarketMessaging, market_bus
 from infra_cdk.components.monitoring import MarketAlarms
 from infra_cdk.components.signals import MarketSignals
+from infra_cdk.components.supply_chain import SupplyChain
 from infra_cdk.components.tables import MarketTables
 from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_grant_read, acknowledge_key_grants
 from infra_cdk.residency_aspect import ResidencyAspect
@@ -59,6 +60,7 @@ class MarketStack(Stack):
         messaging = MarketMessaging(self, "Messaging", market_id=market.id, key=key)
         live = LiveIngest(self, "LiveIngest", market_id=market.id, key=key)
         signals = MarketSignals(self, "Signals", market=market, bus=messaging.bus, key=key)
+        supply = SupplyChain(self, "SupplyChain", market_id=market.id, key=key, layers=live.layers)
         ingest, orders = live.ingest, live.orders
         names = {
             "stream_name": live.stream.stream_name,
@@ -77,19 +79,27 @@ class MarketStack(Stack):
             "orders_function_name": orders_function_name(market.id),
             "replenish_signals_queue_url": signals.replenish.queue.queue_url,
             "supplier_orders_queue_url": signals.suppliers.queue.queue_url,
+            "goods_receipts_queue_url": supply.receiving.queue.queue_url,
+            "goods_receipts_dlq_url": supply.receiving.dlq.queue_url,
+            "shipment_updates_queue_url": supply.fulfilment.queue.queue_url,
+            "shipment_updates_dlq_url": supply.fulfilment.dlq.queue_url,
         }
-        for consumer in live.consumers:
+        for consumer in (*live.consumers, *supply.consumers):
             for field, (_, variable) in OUTPUTS.items():
                 consumer.function.add_environment(variable, names[field])
             # Thresholds, languages, currency, low-stock mark: the market's validated config, as JSON.
             consumer.function.add_environment("MARKET_CONFIG", market.handler_config_json())
-            messaging.bus.grant_put_events_to(consumer.function)  # room alerts / order and stock events
             self._acknowledge_consumer_role(consumer.role, consumer.function)
+        for consumer in (*live.consumers, supply.receiving):  # room alerts / order and stock events
+            messaging.bus.grant_put_events_to(consumer.function)
         # Least privilege: each consumer reaches only the tables it uses.
         for table in tables.ingest_uses:
             table.grant_read_write_data(ingest.function)
         for table in tables.orders_uses:
             table.grant_read_write_data(orders.function)
+        for table in (tables.purchase_orders, tables.inventory):  # receipts: the PO, then spot stock
+            table.grant_read_write_data(supply.receiving.function)
+        tables.orders.grant_read_write_data(supply.fulfilment.function)  # shipment updates move orders on
         # Each consumer keeps only quarantined records in the lake (read back: a record already kept
         # was announced, so a redelivery sends no second notice), and sends their DLQ notices itself.
         for consumer, who in ((ingest, "ingest"), (orders, "orders")):
@@ -138,6 +148,7 @@ class MarketStack(Stack):
                 "OpsAlertsDlq": signals.ops_dlq,
                 "SupplierOrdersDlq": signals.suppliers.dlq,
                 "ReplenishSignalsDlq": signals.replenish.dlq,
+                **supply.dead_letter_queues,
             },
             stream_consumers={"Ingest": ingest.function, "Orders": orders.function},
         )

@@ -1,9 +1,9 @@
-"""The embedded default in one object: local AWS, the market stacks in it, handlers fed from Kinesis.
+"""The embedded default in one object: local AWS, the market stacks in it, handlers fed from Kinesis and SQS.
 
 ``LocalPlatform`` starts moto on 127.0.0.1, synthesises the CDK app (skipped when nothing it
 reads has changed), deploys each market's stack into its own region, loads each stream consumer's
-handler (ingest, orders) per market and wires the event-source runner with the mappings' own
-settings.
+handler (ingest, orders) and each queue consumer's (receiving, fulfilment) per market and wires
+the event-source runner with the mappings' own settings.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from livebase.markets.resources import MarketResources, lookup
 from livebase_local.aws.deploy import MarketDeployment, deploy_assembly
 from livebase_local.aws.env import apply_local_environment, restore_environment
 from livebase_local.aws.moto_server import LocalAws, LocalAwsError, is_moto
-from livebase_local.runner.event_source import Counters, EventSources, KinesisEventSource
+from livebase_local.runner.event_source import Counters, EventSource, EventSources, KinesisEventSource
 from livebase_local.runner.functions import Handler, function_folder, load_handler
+from livebase_local.runner.sqs_source import SqsEventSource
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 STATE_DIR = Path(os.environ.get("LIVEBASE_STATE_DIR", PROJECT_ROOT / ".livebase"))
@@ -86,11 +87,24 @@ def stream_consumers(
     return sources, handlers
 
 
+def queue_consumers(
+    deployment: MarketDeployment, resources: MarketResources, log_dir: Path | None = None
+) -> tuple[list[SqsEventSource], dict[str, Handler]]:
+    """A poller per SQS event-source mapping of the market (goods receipts, shipment updates)."""
+    sources, handlers = [], {}
+    for config in deployment.queue_sources:
+        folder = function_folder(config.function_name, resources.market)
+        if folder not in handlers:
+            handlers[folder] = load_handler(folder, resources, log_dir=log_dir)[1]
+        sources.append(SqsEventSource(config, handlers[folder]))
+    return sources, handlers
+
+
 @dataclass
 class MarketRuntime:
     deployment: MarketDeployment
     resources: MarketResources
-    handlers: dict[str, Handler]  # per function folder: "ingest", "orders"
+    handlers: dict[str, Handler]  # per function folder: "ingest", "orders", "receiving", "fulfilment"
 
 
 class LocalPlatform:
@@ -116,12 +130,13 @@ class LocalPlatform:
         assembly = synthesise(self.state_dir / "cdk.out")
         deployments = deploy_assembly(assembly, self.market_ids)
         (self.state_dir / "logs").mkdir(parents=True, exist_ok=True)
-        sources = []
+        sources: list[EventSource] = []
         for market_id, deployment in deployments.items():
             resources = deployment.resources()
             market_sources, handlers = stream_consumers(deployment, resources, self.state_dir / "logs")
-            self.runtimes[market_id] = MarketRuntime(deployment, resources, handlers)
-            sources += market_sources
+            queue_sources, queue_handlers = queue_consumers(deployment, resources, self.state_dir / "logs")
+            self.runtimes[market_id] = MarketRuntime(deployment, resources, {**handlers, **queue_handlers})
+            sources += [*market_sources, *queue_sources]
         self.sources = EventSources(sources)
         return self
 

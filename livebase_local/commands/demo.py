@@ -6,18 +6,18 @@ import json
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 
 from livebase.markets.config import Market, load_markets
 from livebase.markets.resources import MarketResources
-from livebase.replenishment.receiving import ReceiptStatus
-from livebase.stores.orders import OrderStore
+from livebase.stores.orders import WMS_SHIPPED, OrderStore
 from livebase.stores.purchase_orders import PurchaseOrderStore
 from livebase.stores.room_metrics import RoomStore
 from livebase_local.commands.prefect_server import LocalPrefectServer
-from livebase_local.commands.receive import parse_receipt, receive
+from livebase_local.commands.receive import parse_receipt
 from livebase_local.platform import STATE_DIR, LocalPlatform
 from livebase_local.simulator.demo_orders import OPENING_STOCK, seeded_orders
 from livebase_local.simulator.records import SimRecord, generate_day, recent_day, send_to_kinesis
@@ -63,24 +63,36 @@ def room_summary(resources: MarketResources, room: str) -> str:
     )
 
 
-def supply_chain(resources: MarketResources, purchase_orders: list[dict[str, Any]]) -> str:
-    """The rest of the loop: the simulated warehouse picks and ships what was handed to it, and
-    every purchase order the run wrote arrives in full (one goods receipt each)."""
-    wms = acknowledge_pick_packs(resources)
+def supply_chain(resources: MarketResources, purchase_orders: list[dict[str, Any]], drain: Callable[[], Any]) -> str:
+    """The rest of the loop, through the stack's queues as in the cloud: the simulated warehouse
+    picks and ships what was handed to it (its updates on the shipment-updates queue), and every
+    purchase order the run wrote arrives in full (one goods receipt each on the goods-receipts
+    queue); the runner's ``fulfilment`` and ``receiving`` functions apply them; the outcome is
+    read back from the stores."""
+    acknowledge_pick_packs(resources)
     store = PurchaseOrderStore.for_market(resources)
-    booked = closed = 0
+    sqs = boto3.client("sqs", region_name=resources.region)
+    sent: list[str] = []
     for written in purchase_orders:
         po = store.get(str(written["po_id"]))
         if po is None or po["status"] != "open":
             continue
-        lines = [
-            f"{line['sku']}={line['quantity'] - po.get('received', {}).get(line['sku'], 0)}" for line in po["lines"]
-        ]
-        outcome = receive(resources, parse_receipt(po["po_id"], lines, receipt_id=f"RCV-{po['po_id']}"))
-        booked += outcome.status is ReceiptStatus.BOOKED
-        closed += outcome.po_closed
+        received = po.get("received", {})
+        lines = [f"{line['sku']}={line['quantity'] - received.get(line['sku'], 0)}" for line in po["lines"]]
+        receipt = parse_receipt(po["po_id"], [line for line in lines if not line.endswith("=0")], f"RCV-{po['po_id']}")
+        sqs.send_message(QueueUrl=resources.goods_receipts_queue_url, MessageBody=receipt.model_dump_json())
+        sent.append(po["po_id"])
+    drain()
+    handed = OrderStore.for_market(resources).handed_off()
+    picked = sum(order.wms_picked_at is not None for order in handed)
+    shipped = sum(order.wms_status == WMS_SHIPPED for order in handed)
+    booked = closed = 0
+    for po_id in sent:
+        po = store.get(po_id)
+        booked += po is not None and f"RCV-{po_id}" in po.get("receipts", [])
+        closed += po is not None and po["status"] != "open"
     return (
-        f"warehouse: {wms.picked} picked, {wms.shipped} shipped; purchase orders: {len(purchase_orders)} written, "
+        f"warehouse: {picked} picked, {shipped} shipped; purchase orders: {len(purchase_orders)} written, "
         f"{booked} received in full ({closed} closed)"
     )
 
@@ -138,7 +150,7 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
                 print(f"        ... and {len(reasons) - 4} more on the DLQ")
             if market_id in rooms:
                 print(f"        live room {room_summary(resources, rooms[market_id])}")
-            print(f"        {supply_chain(resources, summary.purchase_orders)}")
+            print(f"        {supply_chain(resources, summary.purchase_orders, platform.drain)}")
         print(f"\ndone in {time.monotonic() - started:.0f}s. Where to look:")
         print(f"  handler logs (powertools JSON + EMF metrics): {STATE_DIR / 'logs'}")
         print(f"  synthesised templates: {STATE_DIR / 'cdk.out'}")

@@ -1,10 +1,11 @@
 """A simulated warehouse for the local mode: it takes the pick/pack messages and confirms them.
 
 What a real WMS does with the market's WMS queue (contract: :mod:`livebase.commerce.fulfilment`):
-each pick/pack message is picked, then shipped, and each step comes back as a shipment update,
-applied here through the same library call a cloud consumer of the updates makes. A message is
-deleted only once both updates are applied, so a crash re-delivers it and the updates, applied
-again, change nothing.
+each pick/pack message is picked, then shipped, and each step goes back as a shipment update on
+the stack's ``shipment-updates`` queue, where the ``fulfilment`` function (run locally by the
+event-source runner, as Lambda runs it in the cloud) applies it. A pick/pack message is deleted
+only once both updates are sent, so a crash re-delivers it and the updates, sent again, change
+nothing when applied (``update_id`` is per order and step).
 """
 
 from __future__ import annotations
@@ -16,19 +17,16 @@ from typing import Any
 
 import boto3
 
-from livebase.commerce.fulfilment import ShipmentUpdate, UpdateOutcome, apply_update
+from livebase.commerce.fulfilment import ShipmentUpdate
 from livebase.markets.resources import MarketResources
-from livebase.stores.orders import OrderStore
 
 CARRIER = "demo-post"
 
 
 @dataclass
 class WmsReport:
-    messages: int = 0
-    picked: int = 0
-    shipped: int = 0
-    ignored: int = 0  # redelivered updates, or orders this market does not have
+    messages: int = 0  # pick/pack messages worked
+    updates_sent: int = 0  # shipment updates put on the shipment-updates queue
 
 
 def updates_for(message: dict[str, Any], now: datetime) -> list[ShipmentUpdate]:
@@ -43,25 +41,31 @@ def updates_for(message: dict[str, Any], now: datetime) -> list[ShipmentUpdate]:
     ]  # fmt: skip
 
 
+def send_updates(sqs: Any, queue_url: str, updates: list[ShipmentUpdate]) -> int:
+    """Put shipment updates on the market's shipment-updates queue, ten per call."""
+    for start in range(0, len(updates), 10):
+        entries = [
+            {"Id": str(i), "MessageBody": update.model_dump_json()}
+            for i, update in enumerate(updates[start : start + 10])
+        ]
+        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+        if response.get("Failed"):
+            raise RuntimeError(f"shipment-updates queue refused {len(response['Failed'])} updates")
+    return len(updates)
+
+
 def acknowledge_pick_packs(resources: MarketResources, max_messages: int = 10_000) -> WmsReport:
-    """Work the market's WMS queue until it is empty (or ``max_messages``)."""
+    """Work the market's WMS queue until it is empty (or ``max_messages``), confirming each order."""
     sqs = boto3.client("sqs", region_name=resources.region)
-    orders = OrderStore.for_market(resources)
     report = WmsReport()
     while report.messages < max_messages:
         batch = sqs.receive_message(QueueUrl=resources.wms_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
         messages = batch.get("Messages", [])
         if not messages:
             return report
+        updates = [u for m in messages for u in updates_for(json.loads(m["Body"]), datetime.now(UTC))]
+        report.updates_sent += send_updates(sqs, resources.shipment_updates_queue_url, updates)
         for message in messages:
-            for update in updates_for(json.loads(message["Body"]), datetime.now(UTC)):
-                result = apply_update(orders, update)
-                if result.outcome is UpdateOutcome.IGNORED:
-                    report.ignored += 1
-                elif update.status == "picked":
-                    report.picked += 1
-                else:
-                    report.shipped += 1
             sqs.delete_message(QueueUrl=resources.wms_queue_url, ReceiptHandle=message["ReceiptHandle"])
             report.messages += 1
     return report

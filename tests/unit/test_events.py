@@ -75,3 +75,13 @@ def test_every_sample_kinesis_event_decodes_to_a_valid_event() -> None:
             assert record["eventSource"] == "aws:kinesis"
             event = parse_event(base64.b64decode(record["kinesis"]["data"]))
             assert path.stem.removeprefix("kinesis_") == event.type
+
+
+def test_every_sample_event_file_is_one_a_test_loads() -> None:
+    """kinesis_* above, sqs_* in test_queue_handlers.py; each file is Lambda's shape for its source."""
+    sources = {"kinesis": "aws:kinesis", "sqs": "aws:sqs"}
+    for path in sorted(EVENTS_DIR.glob("*.json")):
+        prefix = path.stem.split("_", 1)[0]
+        assert prefix in sources, f"{path.name}: no test loads events of this kind"
+        records = json.loads(path.read_text())["Records"]
+        assert records and all(record["eventSource"] == sources[prefix] for record in records)

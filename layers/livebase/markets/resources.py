@@ -31,6 +31,12 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     # Bus signals (infra_cdk/components/signals.py): what the Prefect bridge and the supplier gateway consume.
     "replenish_signals_queue_url": ("ReplenishSignalsQueueUrl", "REPLENISH_SIGNALS_QUEUE_URL"),
     "supplier_orders_queue_url": ("SupplierOrdersQueueUrl", "SUPPLIER_ORDERS_QUEUE_URL"),
+    # Supply chain (infra_cdk/components/supply_chain.py): where suppliers / the WMS send receipts and
+    # shipment updates, and the DLQs their consumers quarantine refused messages on.
+    "goods_receipts_queue_url": ("GoodsReceiptsQueueUrl", "GOODS_RECEIPTS_QUEUE_URL"),
+    "goods_receipts_dlq_url": ("GoodsReceiptsDlqUrl", "GOODS_RECEIPTS_DLQ_URL"),
+    "shipment_updates_queue_url": ("ShipmentUpdatesQueueUrl", "SHIPMENT_UPDATES_QUEUE_URL"),
+    "shipment_updates_dlq_url": ("ShipmentUpdatesDlqUrl", "SHIPMENT_UPDATES_DLQ_URL"),
 }
 
 
@@ -54,6 +60,10 @@ class MarketResources:
     orders_function_name: str
     replenish_signals_queue_url: str
     supplier_orders_queue_url: str
+    goods_receipts_queue_url: str
+    goods_receipts_dlq_url: str
+    shipment_updates_queue_url: str
+    shipment_updates_dlq_url: str
 
     @classmethod
     def from_outputs(cls, market: str, region: str, outputs: Mapping[str, str]) -> MarketResources:

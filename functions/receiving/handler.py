@@ -1,0 +1,93 @@
+"""Receiving Lambda: goods receipts from the market's ``goods-receipts`` queue → POs, stock, bus.
+
+Each SQS message is one :class:`~livebase.replenishment.receiving.GoodsReceipt` as JSON, sent
+by the supplier or the WMS when a delivery is counted in. ``Receiving.receive`` books it against
+its purchase order (once per receipt id), raises stock, closes the PO when all is in and puts the
+stock signals of what it touched on the market bus. A receipt that does not parse, or one the PO
+refuses (unknown PO, a SKU it does not order, more than is outstanding), goes to the queue's DLQ
+with the reason and is acknowledged; only transient failures are batch item failures
+(:mod:`livebase.queue_batches`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from functools import partial
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import process_partial_response
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Json
+
+from livebase.aws import put_all, retry_config
+from livebase.commerce.inventory import InventoryStore
+from livebase.live.quarantine import REFUSED, QueueQuarantine
+from livebase.markets.config import Market
+from livebase.markets.resources import MarketResources
+from livebase.queue_batches import QuarantiningSqsProcessor, guarded
+from livebase.replenishment.receiving import GoodsReceipt, ReceiptStatus, Receiving
+from livebase.stores.purchase_orders import PurchaseOrderStore
+
+# Cold start: everything market-specific is read once, from the stack's environment.
+resources = MarketResources.from_environment()
+market = Market.model_validate_json(os.environ["MARKET_CONFIG"])
+session = boto3.Session(region_name=resources.region)
+dynamodb = session.client("dynamodb", config=retry_config())
+receiving = Receiving(
+    purchase_orders=PurchaseOrderStore(dynamodb, resources.purchase_orders_table),
+    inventory=InventoryStore(dynamodb, resources.inventory_table),
+    market=market,
+    bus_name=resources.event_bus_name,
+    put_events=partial(put_all, session.client("events")),
+)
+quarantine = QueueQuarantine(session.client("sqs"), queue_url=resources.goods_receipts_dlq_url, consumer="receiving")
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+class GoodsReceiptMessage(SqsRecordModel):
+    body: Json[GoodsReceipt]  # type: ignore[assignment]
+
+
+processor = QuarantiningSqsProcessor(model=GoodsReceiptMessage)
+
+
+def book(record: GoodsReceiptMessage, outcomes: Counter[str]) -> None:
+    receipt = record.body
+    outcome = receiving.receive(receipt)
+    outcomes[outcome.status.value] += 1
+    outcomes["closed"] += outcome.po_closed
+    if outcome.status is ReceiptStatus.REFUSED:
+        logger.warning("receipt refused", receipt_id=receipt.receipt_id, reason=outcome.reason)
+        processor.quarantine(outcome.reason, REFUSED)
+    else:
+        logger.info("receipt", receipt_id=receipt.receipt_id, po_id=receipt.po_id, outcome=outcome.status.value)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    outcomes: Counter[str] = Counter()
+    record_handler = guarded(processor, partial(book, outcomes=outcomes), "a goods receipt")
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    quarantine.put(processor.quarantined)
+    failures = len(response.get("batchItemFailures", []))
+    metrics.add_dimension(name="market", value=resources.market)
+    metrics.add_metric(name="ReceiptsBooked", unit=MetricUnit.Count, value=outcomes[ReceiptStatus.BOOKED.value])
+    metrics.add_metric(name="ReceiptsQuarantined", unit=MetricUnit.Count, value=len(processor.quarantined))
+    metrics.add_metric(name="ReceiptsFailed", unit=MetricUnit.Count, value=failures)
+    logger.info(
+        "batch done", messages=len(event.get("Records", [])), outcomes=dict(outcomes),
+        quarantined=len(processor.quarantined), failed=failures,
+    )  # fmt: skip
+    return dict(response)

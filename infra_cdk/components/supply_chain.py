@@ -1,0 +1,91 @@
+"""The supply chain's way back in: goods receipts and shipment updates, each a queue and its consumer.
+
+* ``goods-receipts``: a supplier or the WMS sends one ``GoodsReceipt`` (JSON, contract in
+  ``livebase.replenishment.receiving``) per delivery counted in; the ``receiving`` function books
+  it against its purchase order, raises stock and announces the stock signals on the bus.
+* ``shipment-updates``: the WMS sends one ``ShipmentUpdate`` (``livebase.commerce.fulfilment``)
+  per order picked or shipped; the ``fulfilment`` function moves the order forward.
+
+Each queue is KMS-encrypted with the market key, refuses plain HTTP and has its own DLQ: SQS
+moves a message there after ``MAX_RECEIVE_COUNT`` deliveries that failed (transient failures
+only are reported), and the consumer sends what it refuses there itself, with the reason, and
+acknowledges it (``livebase.queue_batches``). The functions are built like the stream consumers
+(:func:`infra_cdk.components.functions.market_function`); the stack grants them their tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra_cdk.components.functions import market_function
+from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
+
+MAX_RECEIVE_COUNT = 5  # deliveries before SQS dead-letters a message that keeps failing transiently
+FUNCTION_TIMEOUT = Duration.seconds(60)
+VISIBILITY_TIMEOUT = Duration.seconds(6 * 60)  # AWS's advice for an SQS source: six times the timeout
+BATCH_SIZE = 10
+
+
+class QueueConsumer(Construct):
+    """A queue (with its DLQ) and the function its event-source mapping feeds, partial failures on."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        market_id: str,
+        function: str,
+        key: kms.IKey,
+        layers: Sequence[lambda_.ILayerVersion],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.dlq = encrypted_queue(self, "Dlq", key=key, retention_period=DLQ_RETENTION)
+        self.queue = encrypted_queue(
+            self,
+            "Queue",
+            key=key,
+            visibility_timeout=VISIBILITY_TIMEOUT,
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVE_COUNT, queue=self.dlq),
+        )
+        parts = market_function(
+            self, market_id=market_id, function=function, key=key, layers=layers, timeout=FUNCTION_TIMEOUT
+        )
+        self.function, self.role, self.log_group = parts.function, parts.role, parts.log_group
+        self.function.add_event_source(
+            sources.SqsEventSource(self.queue, batch_size=BATCH_SIZE, report_batch_item_failures=True)
+        )
+        self.dlq.grant_send_messages(self.function)  # refused messages, with their reasons
+
+
+class SupplyChain(Construct):
+    """``goods-receipts`` → ``receiving``, ``shipment-updates`` → ``fulfilment`` (module docstring)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        market_id: str,
+        key: kms.IKey,
+        layers: Sequence[lambda_.ILayerVersion],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        common = {"market_id": market_id, "key": key, "layers": layers}
+        self.receiving = QueueConsumer(self, "GoodsReceipts", function="receiving", **common)  # type: ignore[arg-type]
+        self.fulfilment = QueueConsumer(self, "ShipmentUpdates", function="fulfilment", **common)  # type: ignore[arg-type]
+
+    @property
+    def consumers(self) -> tuple[QueueConsumer, QueueConsumer]:
+        return self.receiving, self.fulfilment
+
+    @property
+    def dead_letter_queues(self) -> dict[str, sqs.IQueue]:
+        return {"GoodsReceiptsDlq": self.receiving.dlq, "ShipmentUpdatesDlq": self.fulfilment.dlq}

@@ -1,0 +1,180 @@
+"""The receiving and fulfilment handlers on moto (in-process), fed the sample SQS events in events/.
+
+Thin handlers: a booked receipt or applied update is acknowledged, so is its redelivery (applied
+once); a message that does not parse, or a receipt the PO refuses, goes to the queue's DLQ with
+the reason (never an input value) and is acknowledged; only a transient failure is reported as a
+batch item failure.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from pydantic import BaseModel
+
+from livebase.aws import TransientError
+from livebase.commerce.inventory import InventoryStore, StockItem
+from livebase.commerce.wms_handoff import hand_off_orders
+from livebase.live.quarantine import CONDITION_ATTRIBUTE, REASON_ATTRIBUTE, SOURCE_MESSAGE_ATTRIBUTE
+from livebase.markets.config import load_markets
+from livebase.markets.resources import OUTPUTS, MarketResources
+from livebase.stores.orders import WMS_PICKED, WMS_SHIPPED, OrderStore
+from livebase.stores.purchase_orders import RECEIVED, PurchaseOrderStore
+from livebase_local.runner.functions import load_handler
+from tests.integration.conftest import string_keyed_table
+from tests.unit.test_order_store import NOW, placed
+from tests.unit.test_receiving import po
+
+EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
+CONTEXT = SimpleNamespace(
+    function_name="livebase-test", memory_limit_in_mb=512, aws_request_id="req-1",
+    invoked_function_arn="arn:aws:lambda:eu-central-1:123456789012:function:livebase-test",
+)  # fmt: skip
+
+
+def sample(name: str) -> dict[str, Any]:
+    return dict(json.loads((EVENTS_DIR / f"{name}.json").read_text()))
+
+
+def with_bodies(event: dict[str, Any], *bodies: str) -> dict[str, Any]:
+    """The sample's record shape with other bodies (and message ids)."""
+    template = event["Records"][0]
+    records = [{**copy.deepcopy(template), "messageId": str(uuid.uuid4()), "body": body} for body in bodies]
+    return {"Records": records}
+
+
+class Market:
+    def __init__(self, market_id: str) -> None:
+        region = load_markets()[market_id].region
+        dynamodb, sqs = boto3.client("dynamodb", region_name=region), boto3.client("sqs", region_name=region)
+        names = {field: f"{market_id}-{field}" for field in OUTPUTS}
+        names["purchase_orders_table"] = string_keyed_table(dynamodb, "purchase-orders", "po_id")
+        names["inventory_table"] = string_keyed_table(dynamodb, "inventory", "sku", "warehouse")
+        names["orders_table"] = string_keyed_table(dynamodb, "orders", "order_id")
+        for field in ("goods_receipts_dlq_url", "shipment_updates_dlq_url", "wms_queue_url"):
+            names[field] = sqs.create_queue(QueueName=f"{field.replace('_', '-')}-{uuid.uuid4().hex[:6]}")["QueueUrl"]
+        names["event_bus_name"] = f"livebase-{market_id}"
+        boto3.client("events", region_name=region).create_event_bus(Name=names["event_bus_name"])
+        self.resources = MarketResources(market=market_id, region=region, **names)
+        self.sqs, self.dynamodb = sqs, dynamodb
+
+    def handler(self, function: str) -> ModuleType:
+        return load_handler(function, self.resources, container=uuid.uuid4().hex[:8])[0]
+
+    def dead_letters(self, queue_url: str) -> list[dict[str, Any]]:
+        reply = self.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+        return reply.get("Messages", [])
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        yield
+
+
+def test_every_sample_sqs_event_has_lambdas_shape_and_a_contract_body() -> None:
+    from livebase.commerce.fulfilment import ShipmentUpdate
+    from livebase.replenishment.receiving import GoodsReceipt
+
+    contracts: dict[str, type[BaseModel]] = {"sqs_goods_receipt": GoodsReceipt, "sqs_shipment_update": ShipmentUpdate}
+    samples = sorted(EVENTS_DIR.glob("sqs_*.json"))
+    assert {p.stem for p in samples} == set(contracts)
+    for path in samples:
+        for record in json.loads(path.read_text())["Records"]:
+            assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"].startswith("arn:aws:sqs:")
+            assert {"messageId", "receiptHandle", "body", "attributes", "messageAttributes", "md5OfBody"} <= set(record)
+            contracts[path.stem].model_validate_json(record["body"])
+
+
+def test_receipt_booked_once_refused_and_malformed_ones_quarantined(aws: None) -> None:
+    market = Market("eu")
+    dynamodb = market.dynamodb
+    store = PurchaseOrderStore(dynamodb, market.resources.purchase_orders_table)
+    inventory = InventoryStore(dynamodb, market.resources.inventory_table)
+    store.put_new(po())
+    inventory.create(StockItem(sku="SKU-A1", warehouse="WH-EU-1", market="eu", available=2))
+    module = market.handler("receiving")
+    event = sample("sqs_goods_receipt")
+    assert module.lambda_handler(event, CONTEXT) == {"batchItemFailures": []}
+    assert module.lambda_handler(event, CONTEXT) == {"batchItemFailures": []}  # delivered twice
+    item = inventory.get("SKU-A1", "WH-EU-1")
+    assert item is not None and item.available == 8  # 2 + 6, once
+    over = json.dumps({"receipt_id": "RCV-OVER-1", "po_id": po()["po_id"], "lines": [{"sku": "SKU-A1", "quantity": 5}]})
+    bad = json.dumps({"receipt_id": "RCV-BAD-1", "po_id": po()["po_id"], "lines": [{"sku": "alice@example.com"}]})
+    stray = with_bodies(event, over, bad, "not json at all")
+    assert module.lambda_handler(stray, CONTEXT) == {"batchItemFailures": []}  # acknowledged, not retried
+    dead = market.dead_letters(market.resources.goods_receipts_dlq_url)
+    assert sorted(m["Body"] for m in dead) == sorted([over, bad, "not json at all"])  # bodies as received
+    reasons = {m["Body"]: m["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"] for m in dead}
+    conditions = {m["Body"]: m["MessageAttributes"][CONDITION_ATTRIBUTE]["StringValue"] for m in dead}
+    assert "over-receipt of SKU-A1" in reasons[over] and conditions[over] == "Refused"
+    assert "lines" in reasons[bad] and "alice@example.com" not in reasons[bad]
+    assert conditions[bad] == conditions["not json at all"] == "ValidationFailed"
+    ids = {m["MessageAttributes"][SOURCE_MESSAGE_ATTRIBUTE]["StringValue"] for m in dead}
+    assert ids == {r["messageId"] for r in stray["Records"]}
+    rest = json.dumps({"receipt_id": "RCV-REST-1", "po_id": po()["po_id"],
+                       "lines": [{"sku": "SKU-A1", "quantity": 4}, {"sku": "SKU-NEW", "quantity": 4}]})  # fmt: skip
+    assert module.lambda_handler(with_bodies(event, rest), CONTEXT) == {"batchItemFailures": []}
+    closed = store.get(po()["po_id"])
+    assert closed is not None and closed["status"] == RECEIVED
+
+
+def test_only_transient_failures_are_batch_item_failures(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    market = Market("eu")
+    module = market.handler("receiving")
+
+    class Flaky:
+        def receive(self, receipt: Any) -> Any:
+            raise TransientError("throttled")
+
+    monkeypatch.setattr(module, "receiving", Flaky())
+    event = sample("sqs_goods_receipt")
+    failures = module.lambda_handler(event, CONTEXT)["batchItemFailures"]
+    assert failures == [{"itemIdentifier": event["Records"][0]["messageId"]}]
+    assert market.dead_letters(market.resources.goods_receipts_dlq_url) == []
+
+    class Broken:
+        def receive(self, receipt: Any) -> Any:
+            raise KeyError("a bug")
+
+    monkeypatch.setattr(module, "receiving", Broken())
+    assert module.lambda_handler(event, CONTEXT) == {"batchItemFailures": []}
+    [dead] = market.dead_letters(market.resources.goods_receipts_dlq_url)
+    assert dead["MessageAttributes"][CONDITION_ATTRIBUTE]["StringValue"] == "ProcessingFailed"
+    assert dead["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"] == "unexpected KeyError handling a goods receipt"
+
+
+def test_shipment_updates_move_the_order_on_once(aws: None) -> None:
+    market = Market("sea")
+    orders = OrderStore(market.resources.orders_table, market.resources.region)
+    orders.save(placed("ord-f1", NOW, ("SKU-A", 1, "1")), "placed")
+    hand_off_orders(orders, market.sqs, market.resources.wms_queue_url, "WH-SEA-1", NOW)
+    module = market.handler("fulfilment")
+    event = sample("sqs_shipment_update")
+    picked_only = {"Records": event["Records"][:1]}
+    assert module.lambda_handler(picked_only, CONTEXT) == {"batchItemFailures": []}
+    order = orders.get("ord-f1")
+    assert order is not None and order.wms_status == WMS_PICKED
+    assert module.lambda_handler(event, CONTEXT) == {"batchItemFailures": []}  # picked again, then shipped
+    assert module.lambda_handler(event, CONTEXT) == {"batchItemFailures": []}  # both delivered twice
+    order = orders.get("ord-f1")
+    assert order is not None and (order.wms_status, order.carrier) == (WMS_SHIPPED, "demo-post")
+    bad = json.dumps({"type": "shipment_update", "update_id": "upd-bad-1", "order_id": "ord-f1", "status": "lost"})
+    assert module.lambda_handler(with_bodies(event, bad), CONTEXT) == {"batchItemFailures": []}
+    [dead] = market.dead_letters(market.resources.shipment_updates_dlq_url)
+    assert dead["Body"] == bad
+    reason = dead["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"]
+    assert "status" in reason and "warehouse" in reason and "lost" not in reason
