@@ -18,6 +18,7 @@ from infra_cdk.components.live_ingest import LiveIngest, ingest_function_name, o
 from infra_cdk.components.live_video import LiveVideo
 from infra_cdk.components.messaging import MarketMessaging, market_bus
 from infra_cdk.components.monitoring import MarketAlarms
+from infra_cdk.components.room_cues import RoomCues
 from infra_cdk.components.signals import MarketSignals
 from infra_cdk.components.supply_chain import SupplyChain
 from infra_cdk.components.tables import MarketTables
@@ -122,13 +123,17 @@ class MarketStack(Stack):
                 "This queue IS the dead-letter destination (on-failure) of a stream consumer's event-source "
                 "mapping; cdk-nag only recognises redrive-policy DLQs.",
             )
-        LiveVideo(
+        video = LiveVideo(
             self,
             "LiveVideo",
             market_id=market.id,
             medialive=market.medialive,
             replay_bucket=self.data_lake.bucket,
         )
+        room_cues = RoomCues(
+            self, "RoomCues", market_id=market.id, bus=messaging.bus, key=key, layers=live.layers, video=video,
+            idempotency_table=tables.idempotency, environment={OUTPUTS[f][1]: v for f, v in names.items()},
+        )  # fmt: skip
         ReplayDistribution(
             self,
             "Edge",
@@ -148,6 +153,7 @@ class MarketStack(Stack):
                 "OpsAlertsDlq": signals.ops_dlq,
                 "SupplierOrdersDlq": signals.suppliers.dlq,
                 "ReplenishSignalsDlq": signals.replenish.dlq,
+                "RoomCuesDlq": room_cues.dlq,
                 **supply.dead_letter_queues,
             },
             stream_consumers={"Ingest": ingest.function, "Orders": orders.function},

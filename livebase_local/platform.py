@@ -23,6 +23,7 @@ from livebase.markets.resources import MarketResources, lookup
 from livebase_local.aws.deploy import MarketDeployment, deploy_assembly
 from livebase_local.aws.env import apply_local_environment, restore_environment
 from livebase_local.aws.moto_server import LocalAws, LocalAwsError, is_moto
+from livebase_local.runner.bus_targets import BusTargets
 from livebase_local.runner.event_source import Counters, EventSource, EventSources, KinesisEventSource
 from livebase_local.runner.functions import Handler, function_folder, load_handler
 from livebase_local.runner.sqs_source import SqsEventSource
@@ -116,6 +117,7 @@ class LocalPlatform:
         self.aws = LocalAws(port)
         self.runtimes: dict[str, MarketRuntime] = {}
         self.sources = EventSources([])
+        self.bus_targets = BusTargets([])  # rule -> Lambda targets (room cues), invoked in-process
         self._previous_env: dict[str, str | None] = {}
 
     @property
@@ -138,12 +140,17 @@ class LocalPlatform:
             self.runtimes[market_id] = MarketRuntime(deployment, resources, {**handlers, **queue_handlers})
             sources += [*market_sources, *queue_sources]
         self.sources = EventSources(sources)
+        markets = [(rt.resources, rt.deployment) for rt in self.runtimes.values()]
+        self.bus_targets = BusTargets.load(markets, assembly, self.state_dir / "logs")
         return self
 
     def drain(self, timeout: float = 300.0) -> dict[str, Counters]:
-        return self.sources.drain(timeout=timeout)
+        counters = self.sources.drain(timeout=timeout)
+        self.bus_targets.drain()  # what the consumers put on the buses, delivered to its functions
+        return counters
 
     def run_forever(self, stop: threading.Event) -> None:
+        threading.Thread(target=self.bus_targets.run_forever, args=(stop,), name="bus-targets", daemon=True).start()
         self.sources.run_forever(stop)
 
     def stop(self) -> None:

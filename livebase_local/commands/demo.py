@@ -19,6 +19,7 @@ from livebase.stores.room_metrics import RoomStore
 from livebase_local.commands.prefect_server import LocalPrefectServer
 from livebase_local.commands.receive import parse_receipt
 from livebase_local.platform import STATE_DIR, LocalPlatform
+from livebase_local.runner.recorded_cues import recorded_cues
 from livebase_local.simulator.demo_orders import OPENING_STOCK, seeded_orders
 from livebase_local.simulator.records import SimRecord, generate_day, recent_day, send_to_kinesis
 from livebase_local.simulator.stock import seed_stock
@@ -97,6 +98,17 @@ def supply_chain(resources: MarketResources, purchase_orders: list[dict[str, Any
     )
 
 
+def room_cue_summary(resources: MarketResources, service: str) -> str:
+    """The cues the room-cue function sent to each room (recorded locally: moto has no IVS
+    ``PutMetadata`` / MediaLive schedule), with the first few read out."""
+    if service == "none":
+        return "room cues: none sent (no live video in this market; the function counts them: RoomCuesWithoutVideo)"
+    cues = recorded_cues(resources)
+    shown = [f"{c['room']}: {c['metadata']['sku']} {next(iter(c['metadata']['text'].values()))}" for c in cues[:3]]
+    more = f"; ... and {len(cues) - 3} more" if len(cues) > 3 else ""
+    return f"room cues: {len(cues)} sent via {service}" + (f" ({'; '.join(shown)}{more})" if shown else "")
+
+
 def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 1500) -> int:
     started = time.monotonic()
     markets = load_markets()
@@ -150,6 +162,8 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
                 print(f"        ... and {len(reasons) - 4} more on the DLQ")
             if market_id in rooms:
                 print(f"        live room {room_summary(resources, rooms[market_id])}")
+            services = [t.environment.get("CUE_SERVICE", "none") for t in platform.bus_targets.targets(market_id)]
+            print(f"        {room_cue_summary(resources, services[0] if services else 'none')}")
             print(f"        {supply_chain(resources, summary.purchase_orders, platform.drain)}")
         print(f"\ndone in {time.monotonic() - started:.0f}s. Where to look:")
         print(f"  handler logs (powertools JSON + EMF metrics): {STATE_DIR / 'logs'}")

@@ -47,5 +47,8 @@ def test_demo_runs_the_whole_path_and_reports_per_market(tmp_path: Path) -> None
         written, received = (int(chain.split(f" {word}")[0].split()[-1]) for word in ("written", "received"))
         assert received == written  # every PO the run wrote arrived in full
     assert "live room sea-room-2:" in out and "live room eu-room-2:" in out
+    cues = [line.strip() for line in out.splitlines() if line.strip().startswith("room cues:")]
+    assert len(cues) == 2 and "via medialive" in cues[0] and "via ivs" in cues[1], cues  # sea, then eu
+    assert all(int(line.split()[2]) >= 1 for line in cues)  # a seeded order crosses the low mark in its room
     assert "./livebase up" in out
     assert (tmp_path / "logs" / "ingest-sea.log").stat().st_size > 0
