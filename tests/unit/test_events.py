@@ -78,10 +78,15 @@ def test_every_sample_kinesis_event_decodes_to_a_valid_event() -> None:
 
 
 def test_every_sample_event_file_is_one_a_test_loads() -> None:
-    """kinesis_* above, sqs_* in test_queue_handlers.py; each file is Lambda's shape for its source."""
+    """kinesis_* above, sqs_* in test_queue_handlers.py, eventbridge_* in test_room_cues.py; each file
+    is Lambda's shape for its source (an EventBridge target gets the event itself, no Records)."""
     sources = {"kinesis": "aws:kinesis", "sqs": "aws:sqs"}
     for path in sorted(EVENTS_DIR.glob("*.json")):
         prefix = path.stem.split("_", 1)[0]
+        if prefix == "eventbridge":
+            event = json.loads(path.read_text())
+            assert {"id", "source", "detail-type", "time", "detail"} <= set(event), path.name
+            continue
         assert prefix in sources, f"{path.name}: no test loads events of this kind"
         records = json.loads(path.read_text())["Records"]
         assert records and all(record["eventSource"] == sources[prefix] for record in records)

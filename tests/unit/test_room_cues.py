@@ -264,3 +264,14 @@ def test_a_failing_bus_target_is_retried_then_dead_lettered_with_the_event() -> 
     targets._handle(running, stale)  # older than the target's maximum event age: straight to the DLQ
     assert [name for name, _ in sqs.calls] == ["send_message", "delete_message"]
     assert json.loads(sqs.calls[0][1]["MessageBody"])["requestContext"]["condition"] == "EventAgeExceeded"
+
+
+def test_the_sample_event_is_what_the_orders_consumer_puts_on_the_bus() -> None:
+    from pathlib import Path
+
+    sample = json.loads((Path(__file__).resolve().parents[2] / "events" / "eventbridge_stock_low.json").read_text())
+    signal = StockSignal("stock.low", _item(3), 100, room_id="sea-room-2")
+    assert set(sample["detail"]) == set(_delivered(signal)["detail"])
+    assert sample["detail"]["cue"] == _delivered(signal)["detail"]["cue"]
+    cue = cue_from_event(sample)
+    assert cue is not None and (cue.room_id, cue.level, cue.units) == ("sea-room-2", "low", 3)
