@@ -17,7 +17,7 @@ import boto3
 import pytest
 
 from livebase.commerce.inventory import InventoryStore
-from livebase.commerce.wms_handoff import hand_off_orders
+from livebase.commerce.wms_handoff import pick_pack_message
 from livebase.live.quarantine import CONDITION_ATTRIBUTE, REASON_ATTRIBUTE
 from livebase.stores.orders import WMS_SHIPPED, OrderStore
 from livebase.stores.purchase_orders import RECEIVED, PurchaseOrderItem, PurchaseOrderLine, PurchaseOrderStore
@@ -79,7 +79,12 @@ def test_receipts_and_shipment_updates_through_the_queues(local_aws: LocalAwsSta
     order_id = f"ord-qt-{uuid.uuid4().hex[:8]}"
     orders.save(placed(order_id, NOW, ("SKU-A", 1, "1")), "placed")
     handoff = sqs.create_queue(QueueName=f"handoff-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    hand_off_orders(orders, sqs, handoff, "WH-SEA-1", NOW)
+    # This order alone, as the hand-off does it (claim, send, mark sent): the session's table holds
+    # other tests' placed orders, which a scan for due orders would hand off too.
+    record = orders.get(order_id)
+    assert record is not None and orders.claim_for_wms(record, NOW)
+    sqs.send_message(QueueUrl=handoff, MessageBody=json.dumps(pick_pack_message(record, "WH-SEA-1")))
+    orders.mark_sent([order_id], NOW)
 
     def receipt(receipt_id: str, quantity: int) -> str:
         return json.dumps({"receipt_id": receipt_id, "po_id": po_id, "lines": [{"sku": sku, "quantity": quantity}]})
