@@ -13,7 +13,6 @@ The automation that reacts to it is ``flows/automations/room-alert.yaml`` (docum
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -25,6 +24,7 @@ from prefect.events import emit_event
 from pydantic import Field
 
 from flows.markets import MarketId
+from flows.triggers import bus_event
 from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE, AlertKind
 
 PREFECT_ROOM_ALERT = "livebase.room.alert"
@@ -59,13 +59,9 @@ def forward_room_alert(event: Mapping[str, Any], emit: Emitter = emit_event) -> 
     Takes either shape: a delivered event (``source`` / ``detail-type`` / ``detail``) or a
     ``PutEvents`` entry (``Source`` / ``DetailType`` / ``Detail`` as JSON text).
     """
-    source = event.get("source", event.get("Source"))
-    detail_type = event.get("detail-type", event.get("DetailType"))
+    source, detail_type, detail = bus_event(event)
     if source != EVENT_SOURCE or detail_type not in ALERT_DETAIL_TYPES:
         return None
-    detail = event.get("detail", event.get("Detail", {}))
-    if isinstance(detail, str):
-        detail = json.loads(detail)
     market, room_id, kind = detail.get("market"), detail.get("room_id"), detail.get("kind")
     if not market or not room_id or kind not in set(AlertKind):
         raise ValueError(f"room alert lacks market, room_id or a known kind: {sorted(detail)}")

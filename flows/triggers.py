@@ -37,6 +37,15 @@ def stock_low_resource(market: str, sku: str) -> dict[str, str]:
     }
 
 
+def bus_event(event: Mapping[str, Any]) -> tuple[Any, Any, dict[str, Any]]:
+    """(source, detail-type, detail) of a delivered EventBridge event (``source`` / ``detail-type`` /
+    ``detail``) or a ``PutEvents`` entry (``Source`` / ``DetailType`` / ``Detail`` as JSON text)."""
+    detail = event.get("detail", event.get("Detail", {}))
+    if isinstance(detail, str):
+        detail = json.loads(detail)
+    return event.get("source", event.get("Source")), event.get("detail-type", event.get("DetailType")), detail
+
+
 def forward_stock_signal(event: Mapping[str, Any], emit: Emitter = emit_event) -> Any | None:
     """Emit ``livebase.stock.low`` / ``.out`` for a ``stock.low`` / ``stock.out`` EventBridge event;
     ignore anything else (an order that takes stock from OK to none raises only ``stock.out``).
@@ -44,13 +53,9 @@ def forward_stock_signal(event: Mapping[str, Any], emit: Emitter = emit_event) -
     Takes either shape: a delivered event (``source`` / ``detail-type`` / ``detail``) or a
     ``PutEvents`` entry (``Source`` / ``DetailType`` / ``Detail`` as JSON text).
     """
-    source = event.get("source", event.get("Source"))
-    kind = event.get("detail-type", event.get("DetailType"))
+    source, kind, detail = bus_event(event)
     if source != STOCK_EVENT_SOURCE or kind not in PREFECT_STOCK_EVENTS:
         return None
-    detail = event.get("detail", event.get("Detail", {}))
-    if isinstance(detail, str):
-        detail = json.loads(detail)
     market, sku = detail.get("market"), detail.get("sku")
     if not market or not sku:
         raise ValueError(f"{kind} event lacks market or sku: {sorted(detail)}")
