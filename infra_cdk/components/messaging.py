@@ -34,6 +34,22 @@ def encrypted_queue(
     )
 
 
+def queue_with_dlq(
+    scope: Construct, *, key: kms.IKey, visibility_timeout: Duration, max_receive_count: int
+) -> tuple[sqs.Queue, sqs.Queue]:
+    """(queue, dlq): a consumer's queue whose messages move to its own DLQ after ``max_receive_count``
+    receives (the construct ids ``Queue`` and ``Dlq`` in ``scope``)."""
+    dlq = encrypted_queue(scope, "Dlq", key=key, retention_period=DLQ_RETENTION)
+    queue = encrypted_queue(
+        scope,
+        "Queue",
+        key=key,
+        visibility_timeout=visibility_timeout,
+        dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=max_receive_count, queue=dlq),
+    )
+    return queue, dlq
+
+
 def market_bus(scope: Construct, market_id: str, key: kms.IKey) -> events.EventBus:
     """Custom bus ``livebase-<market>`` (fixed name: producers and rules address it by name).
 

@@ -32,10 +32,9 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
+from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue, queue_with_dlq
 from infra_cdk.nag import acknowledge
 from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
 from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE
@@ -59,13 +58,8 @@ class SignalChannel(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
-        self.dlq = encrypted_queue(self, "Dlq", key=key, retention_period=DLQ_RETENTION)
-        self.queue = encrypted_queue(
-            self,
-            "Queue",
-            key=key,
-            visibility_timeout=Duration.minutes(1),
-            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVES, queue=self.dlq),
+        self.queue, self.dlq = queue_with_dlq(
+            self, key=key, visibility_timeout=Duration.minutes(1), max_receive_count=MAX_RECEIVES
         )
 
     def target(self) -> targets.SqsQueue:

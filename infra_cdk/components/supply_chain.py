@@ -25,7 +25,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra_cdk.components.functions import market_function
-from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
+from infra_cdk.components.messaging import queue_with_dlq
 
 MAX_RECEIVE_COUNT = 5  # deliveries before SQS dead-letters a message that keeps failing transiently
 FUNCTION_TIMEOUT = Duration.seconds(60)
@@ -47,13 +47,8 @@ class QueueConsumer(Construct):
         layers: Sequence[lambda_.ILayerVersion],
     ) -> None:
         super().__init__(scope, construct_id)
-        self.dlq = encrypted_queue(self, "Dlq", key=key, retention_period=DLQ_RETENTION)
-        self.queue = encrypted_queue(
-            self,
-            "Queue",
-            key=key,
-            visibility_timeout=VISIBILITY_TIMEOUT,
-            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVE_COUNT, queue=self.dlq),
+        self.queue, self.dlq = queue_with_dlq(
+            self, key=key, visibility_timeout=VISIBILITY_TIMEOUT, max_receive_count=MAX_RECEIVE_COUNT
         )
         parts = market_function(
             self, market_id=market_id, function=function, key=key, layers=layers, timeout=FUNCTION_TIMEOUT
