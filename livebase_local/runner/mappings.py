@@ -6,7 +6,7 @@ settings come from the template the cloud would get, and the local runner applie
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,10 +45,8 @@ def _logical_id(value: Any) -> str | None:
     return None
 
 
-def read_mappings(template: Mapping[str, Any]) -> list[MappingSpec]:
-    """Every Kinesis event source mapping in ``template`` with the defaults Lambda applies."""
-    resources: Mapping[str, Any] = template.get("Resources", {})
-    specs = []
+def _mappings_from(resources: Mapping[str, Any], source_type: str) -> Iterator[tuple[str, Mapping[str, Any], str, str]]:
+    """(logical id, properties, function id, source id) of each mapping whose source is a ``source_type``."""
     for logical_id, body in resources.items():
         if body.get("Type") != "AWS::Lambda::EventSourceMapping":
             continue
@@ -57,8 +55,15 @@ def read_mappings(template: Mapping[str, Any]) -> list[MappingSpec]:
         source_id = _logical_id(props.get("EventSourceArn"))
         if function_id is None or source_id is None:
             raise ValueError(f"mapping {logical_id}: function and source must be resources of this stack")
-        if resources.get(source_id, {}).get("Type") != "AWS::Kinesis::Stream":
-            continue  # only Kinesis sources are run locally
+        if resources.get(source_id, {}).get("Type") == source_type:  # the other kinds: the other reader
+            yield logical_id, props, function_id, source_id
+
+
+def read_mappings(template: Mapping[str, Any]) -> list[MappingSpec]:
+    """Every Kinesis event source mapping in ``template`` with the defaults Lambda applies."""
+    resources: Mapping[str, Any] = template.get("Resources", {})
+    specs = []
+    for logical_id, props, function_id, source_id in _mappings_from(resources, "AWS::Kinesis::Stream"):
         function = resources[function_id].get("Properties", {})
         destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
         code = function.get("Code", {})
@@ -144,16 +149,7 @@ def read_sqs_mappings(template: Mapping[str, Any]) -> list[SqsMappingSpec]:
     """Every SQS event source mapping in ``template`` with the defaults Lambda and SQS apply."""
     resources: Mapping[str, Any] = template.get("Resources", {})
     specs = []
-    for logical_id, body in resources.items():
-        if body.get("Type") != "AWS::Lambda::EventSourceMapping":
-            continue
-        props = body.get("Properties", {})
-        function_id = _logical_id(props.get("FunctionName"))
-        queue_id = _logical_id(props.get("EventSourceArn"))
-        if function_id is None or queue_id is None:
-            raise ValueError(f"mapping {logical_id}: function and source must be resources of this stack")
-        if resources.get(queue_id, {}).get("Type") != "AWS::SQS::Queue":
-            continue
+    for logical_id, props, function_id, queue_id in _mappings_from(resources, "AWS::SQS::Queue"):
         queue = resources[queue_id].get("Properties", {})
         redrive = queue.get("RedrivePolicy") or {}
         target = redrive.get("deadLetterTargetArn")
