@@ -59,10 +59,10 @@ from livebase_local.aws.deploy import MarketDeployment, deploy_assembly
 from livebase_local.aws.env import apply_local_environment, restore_environment
 from livebase_local.aws.moto_server import LocalAws, free_port
 from livebase_local.platform import stream_consumers
-from livebase_local.runner.event_source import EventSources
 from livebase_local.runner.functions import Handler, function_folder, load_handler
 from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event
 from livebase_local.runner.record_filters import RecordFilter
+from livebase_local.runner.sources import EventSources
 from livebase_local.simulator.records import SimRecord, generate_day, recent_day
 from livebase_local.simulator.stock import seed_stock
 

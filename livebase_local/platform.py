@@ -24,8 +24,9 @@ from livebase_local.aws.deploy import MarketDeployment, deploy_assembly
 from livebase_local.aws.env import apply_local_environment, restore_environment
 from livebase_local.aws.moto_server import LocalAws, LocalAwsError, is_moto
 from livebase_local.runner.bus_targets import BusTargets
-from livebase_local.runner.event_source import Counters, EventSource, EventSources, KinesisEventSource
 from livebase_local.runner.functions import Handler, function_folder, load_handler
+from livebase_local.runner.kinesis_source import KinesisEventSource
+from livebase_local.runner.sources import Counters, EventSource, EventSources
 from livebase_local.runner.sqs_source import SqsEventSource
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

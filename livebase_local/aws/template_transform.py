@@ -6,7 +6,7 @@ is written down rather than discovered:
 * ``AWS::Lambda::EventSourceMapping`` is dropped, Kinesis and SQS alike: inside moto a Kinesis
   mapping makes every ``put_records`` invoke the function per record through Docker (absent
   here, and ~700 ms per put even when disabled), and an SQS one invokes it through Docker on
-  every send. :mod:`livebase_local.runner.event_source` (Kinesis) and
+  every send. :mod:`livebase_local.runner.kinesis_source` (Kinesis) and
   :mod:`livebase_local.runner.sqs_source` (SQS) apply the mappings instead, with the settings read
   from the original template (:mod:`livebase_local.runner.mappings`).
 * Types moto's CloudFormation has no model for are dropped: moto would skip them silently and a

@@ -17,7 +17,8 @@ import boto3
 
 from livebase.markets.resources import MarketResources
 from livebase_local.platform import stream_consumers
-from livebase_local.runner.event_source import EventSources, KinesisEventSource
+from livebase_local.runner.kinesis_source import KinesisEventSource
+from livebase_local.runner.sources import EventSources
 from livebase_local.simulator.stock import seed_stock
 from tests.integration.conftest import LocalAwsStack
 

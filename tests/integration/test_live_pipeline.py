@@ -17,9 +17,9 @@ from livebase.live.events import ORDER_EVENT_TYPES
 from livebase.live.room_minutes import fold_items
 from livebase.markets.config import load_markets
 from livebase_local.platform import stream_consumers
-from livebase_local.runner.event_source import EventSources
 from livebase_local.runner.functions import load_handler
 from livebase_local.runner.lambda_shapes import LambdaContext
+from livebase_local.runner.sources import EventSources
 from livebase_local.simulator.records import generate_day
 from livebase_local.simulator.stock import seed_stock
 from tests.integration.conftest import LocalAwsStack

@@ -22,8 +22,8 @@ from livebase.live.quarantine import CONDITION_ATTRIBUTE, REASON_ATTRIBUTE
 from livebase.stores.orders import WMS_SHIPPED, OrderStore
 from livebase.stores.purchase_orders import RECEIVED, PurchaseOrderItem, PurchaseOrderLine, PurchaseOrderStore
 from livebase_local.platform import queue_consumers
-from livebase_local.runner.event_source import EventSources
 from livebase_local.runner.mappings import SqsSourceConfig
+from livebase_local.runner.sources import EventSources
 from livebase_local.runner.sqs_source import SqsEventSource
 from livebase_local.simulator.wms import acknowledge_pick_packs
 from tests.integration.conftest import LocalAwsStack

@@ -1,4 +1,4 @@
-"""The local event-source runner: applies a Kinesis event source mapping the way Lambda does.
+"""The local runner of a Kinesis event source mapping: applies it the way Lambda does.
 
 The mapping is not deployed into moto (see :mod:`livebase_local.aws.template_transform`); this
 runner polls every shard of the market's stream and invokes the handler in-process with real
@@ -29,43 +29,23 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
-from livebase_local.gc_tuning import keep_collections_short
 from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event, on_failure_record
 from livebase_local.runner.mappings import EventSourceConfig
 from livebase_local.runner.record_filters import RecordFilter
+from livebase_local.runner.sources import IDLE_POLL_SECONDS, Counters, DrainTimeout
 
 Handler = Callable[[dict[str, Any], Any], Any]
 Record = Mapping[str, Any]
 _GET_LIMIT = 10_000  # GetRecords' maximum, as Lambda reads
 _SHARD_REFRESH_SECONDS = 5.0
-IDLE_POLL_SECONDS = 0.2  # a caught-up shard is polled 5 times a second: Kinesis's read limit per shard
-
-
-class DrainTimeout(TimeoutError):
-    """``drain`` did not reach the end of every shard in time (a handler that never succeeds?)."""
-
-
-@dataclass
-class Counters:
-    """What the runner did; after a drain ``seen == filtered + succeeded + sent_to_dlq`` (nothing lost)."""
-
-    seen: int = 0  # records read from the stream (each once)
-    filtered: int = 0  # records the mapping's filter criteria kept from the function (processed, per Lambda)
-    succeeded: int = 0  # records checkpointed as processed
-    failed: int = 0  # record deliveries that failed (a record retried twice counts twice)
-    sent_to_dlq: int = 0  # records named in on-failure messages
-    invocations: int = 0
-    handler_errors: int = 0  # invocations that raised
-    partial_failures: int = 0  # invocations that reported batchItemFailures
-    dlq_messages: int = 0
 
 
 @dataclass
@@ -366,59 +346,3 @@ class KinesisEventSource:
             stop_event.wait(_SHARD_REFRESH_SECONDS)
         for worker in workers.values():
             worker.join(timeout=30)
-
-
-class EventSource(Protocol):
-    """What ``EventSources`` drives: a Kinesis mapping above, or an SQS one (``sqs_source``)."""
-
-    config: Any  # EventSourceConfig | SqsSourceConfig: market, function_name
-    counters: Counters
-    last_errors: deque[str]
-
-    @property
-    def caught_up(self) -> bool: ...
-
-    def poll_once(self) -> int: ...
-
-    def warm(self) -> None: ...
-
-    def run_forever(self, stop_event: threading.Event, idle_sleep: float = ...) -> None: ...
-
-
-class EventSources:
-    """Several mappings (markets, Kinesis and SQS) driven together from one thread."""
-
-    def __init__(self, sources: Iterable[EventSource]) -> None:
-        self.sources = list(sources)
-
-    def poll_once(self) -> int:
-        return sum(source.poll_once() for source in self.sources)
-
-    def drain(self, timeout: float = 120.0) -> dict[str, Counters]:
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.poll_once() == 0 and all(s.caught_up for s in self.sources):
-                return self.counters()
-            if time.monotonic() > deadline:
-                errors = [e for s in self.sources for e in list(s.last_errors)[-2:]]
-                raise DrainTimeout(f"event sources not caught up after {timeout} s; last errors: {errors}")
-
-    def run_forever(self, stop_event: threading.Event, idle_sleep: float = IDLE_POLL_SECONDS) -> None:
-        """Every mapping at once, each with a worker per shard (see ``KinesisEventSource.run_forever``)."""
-        keep_collections_short()  # handlers are loaded: keep full collections off the records' path
-        threads = [
-            threading.Thread(target=source.run_forever, args=(stop_event, idle_sleep), daemon=True)
-            for source in self.sources
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-
-    def warm(self) -> None:
-        for source in self.sources:
-            source.warm()
-
-    def counters(self) -> dict[str, Counters]:
-        """Per ``market/function``."""
-        return {f"{s.config.market}/{s.config.function_name}": s.counters for s in self.sources}
