@@ -1,18 +1,18 @@
 """Deliveries moto 5.2.5 does not make, made the way AWS makes them (applied in the moto process).
 
-:func:`patch_events_sns_targets`: an EventBridge rule whose target is an SNS topic. moto delivers
-rule targets to SQS, log groups, archives and other buses only; for an SNS target its
-``PutEvents`` raises ``NotImplementedError``, so a room alert put on a market bus (whose
-room-alert rule targets the ops topic) would fail the producer's call. With the patch the
-event, after the target's input transformer, is published to the topic, and moto delivers it
-to the topic's subscriptions (SQS among them), as SNS does.
+moto delivers EventBridge rule targets to SQS, log groups, archives and other buses only; for an
+SNS or a Lambda target its ``PutEvents`` raises (``NotImplementedError``, or a Docker invoke these
+machines cannot make), so a producer's put would fail. :func:`patch_events_targets` wraps moto's
+one delivery step, ``Rule.send_to_targets``: for each target of a kind it lacks, the event, after
+the target's input transformer (:func:`_delivered_event`), goes where AWS would put it; moto
+delivers the rest as before.
 
-:func:`patch_events_lambda_targets`: an EventBridge rule whose target is a Lambda function (the
-room-cue rule). moto would invoke it through Docker, which these machines lack (its ``PutEvents``
-raises for such a target). With the patch the event, after the target's input transformer, is
-sent to the function's local invoke queue (:func:`invoke_queue_name`, created on first use), which
-the local runner polls to invoke the handler in-process (``livebase_local.runner.bus_targets``)
-with the target's retry policy and dead-letter queue, as EventBridge's asynchronous invoke would.
+- SNS topic (the room-alert rule → the ops topic): published to the topic, and moto delivers it
+  to the topic's subscriptions (SQS among them), as SNS does.
+- Lambda function (the room-cue rule): sent to the function's local invoke queue
+  (:func:`invoke_queue_name`, created on first use), which the local runner polls to invoke the
+  handler in-process (``livebase_local.runner.bus_targets``) with the target's retry policy and
+  dead-letter queue, as EventBridge's asynchronous invoke would.
 """
 
 from __future__ import annotations
@@ -54,67 +54,51 @@ def _delivered_event(target: dict[str, Any], original_event: Any, transform_inpu
     return event
 
 
-def patch_events_lambda_targets() -> None:
-    from moto.events.models import Rule
-    from moto.sqs.models import sqs_backends
-    from moto.utilities.arns import parse_arn
-
-    original = Rule.send_to_targets
-
-    def send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
-        targets = list(self.targets)
-        lambda_targets = [t for t in targets if _is_lambda(t)]
-        if not lambda_targets:
-            original(self, original_event, transform_input)
-            return
-        if self.event_pattern.matches_event(original_event):
-            for target in lambda_targets:
-                event = _delivered_event(target, original_event, transform_input)
-                arn = parse_arn(target["Arn"])  # resource id: "<name>" or "<name>:<qualifier>"
-                backend = sqs_backends[arn.account][arn.region]
-                name = invoke_queue_name(arn.resource_id.split(":")[0])
-                if name not in backend.queues:
-                    backend.create_queue(name)
-                backend.send_message(name, event if isinstance(event, str) else json.dumps(event))
-        others = copy.copy(self)
-        others.targets = [t for t in targets if not _is_lambda(t)]
-        original(others, original_event, transform_input)
-
-    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
-
-
-def patch_events_sns_targets() -> None:
-    from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
-    from moto.events.models import Rule
-    from moto.events.utils import EventTemplateParser
+def _publish_to_topic(target: dict[str, Any], message: str) -> None:
     from moto.sns.models import sns_backends
     from moto.utilities.arns import parse_arn
 
+    arn = parse_arn(target["Arn"])
+    sns_backends[arn.account][arn.region].publish(message=message, arn=target["Arn"])
+
+
+def _send_to_invoke_queue(target: dict[str, Any], message: str) -> None:
+    from moto.sqs.models import sqs_backends
+    from moto.utilities.arns import parse_arn
+
+    arn = parse_arn(target["Arn"])  # resource id: "<name>" or "<name>:<qualifier>"
+    backend = sqs_backends[arn.account][arn.region]
+    name = invoke_queue_name(arn.resource_id.split(":")[0])
+    if name not in backend.queues:
+        backend.create_queue(name)
+    backend.send_message(name, message)
+
+
+_DELIVERIES = ((_is_sns, _publish_to_topic), (_is_lambda, _send_to_invoke_queue))
+
+
+def _delivery(target: dict[str, Any]) -> Any:
+    return next((deliver for applies, deliver in _DELIVERIES if applies(target)), None)
+
+
+def patch_events_targets() -> None:
+    """Deliver rule targets moto lacks (SNS, Lambda) ourselves; moto keeps delivering the rest."""
+    from moto.events.models import Rule
+
     original = Rule.send_to_targets
 
     def send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
-        targets = list(self.targets)
-        sns_targets = [t for t in targets if _is_sns(t)]
-        if not sns_targets:
+        ours = [(target, _delivery(target)) for target in self.targets]
+        if not any(deliver for _, deliver in ours):
             original(self, original_event, transform_input)
             return
         if self.event_pattern.matches_event(original_event):
-            for target in sns_targets:
-                transformer: dict[str, Any] = target.get("InputTransformer", {}) if transform_input else {}
-                event = EventTemplateParser.parse(
-                    input_template=transformer.get("InputTemplate"),  # type: ignore[arg-type]  # None: the whole event
-                    input_paths_map=transformer.get("InputPathsMap", {}),
-                    event=original_event,
-                )
-                if isinstance(event, dict) and isinstance(event.get("time"), int | float):
-                    event["time"] = iso_8601_datetime_without_milliseconds(
-                        utcfromtimestamp(event["time"])
-                    )  # as SQS gets it
-                arn = parse_arn(target["Arn"])
-                message = event if isinstance(event, str) else json.dumps(event)
-                sns_backends[arn.account][arn.region].publish(message=message, arn=target["Arn"])
+            for target, deliver in ours:
+                if deliver is not None:
+                    event = _delivered_event(target, original_event, transform_input)
+                    deliver(target, event if isinstance(event, str) else json.dumps(event))
         others = copy.copy(self)  # the same rule with the other targets, for moto's own deliveries
-        others.targets = [t for t in targets if not _is_sns(t)]
+        others.targets = [target for target, deliver in ours if deliver is None]
         original(others, original_event, transform_input)
 
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]

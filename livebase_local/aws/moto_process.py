@@ -12,7 +12,7 @@ It also patches moto 5.2.5 where its cost per call grew with the data stored
 :func:`patch_sqs_send`), grew with an item's attributes (:func:`patch_dynamodb_item_size`), or
 went into generic machinery on every request (:func:`patch_backend_lookup`,
 :func:`patch_kinesis_responses`): same answers, less work. It also makes one delivery moto lacks
-(EventBridge → SNS targets: :mod:`livebase_local.aws.moto_delivery`).
+(EventBridge → SNS and → Lambda targets: :mod:`livebase_local.aws.moto_delivery`).
 """
 
 from __future__ import annotations
@@ -327,7 +327,7 @@ def serve(host: str, port: int) -> None:
     """Run moto on ``host:port`` until standard input closes."""
     from moto.server import ThreadedMotoServer
 
-    from livebase_local.aws.moto_delivery import patch_events_lambda_targets, patch_events_sns_targets
+    from livebase_local.aws.moto_delivery import patch_events_targets
     from livebase_local.gc_tuning import keep_collections_short
 
     patch_kinesis_shards()
@@ -337,8 +337,7 @@ def serve(host: str, port: int) -> None:
     patch_dynamodb_transactions()
     patch_sqs_send()
     patch_backend_lookup()
-    patch_events_sns_targets()  # deliveries moto lacks, not costs: livebase_local.aws.moto_delivery
-    patch_events_lambda_targets()
+    patch_events_targets()  # deliveries moto lacks, not costs: livebase_local.aws.moto_delivery
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request otherwise
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
