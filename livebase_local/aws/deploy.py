@@ -229,10 +229,8 @@ def _event_source(
         parallelization_factor=spec.parallelization_factor,
         maximum_batching_window_seconds=spec.maximum_batching_window_seconds,
         enabled=spec.enabled,
-        role_arn=str(_maybe(spec.function_properties.get("Role"), values) or ""),
-        timeout_seconds=int(spec.function_properties.get("Timeout", 3)),
-        memory_mb=int(spec.function_properties.get("MemorySize", 128)),
         filter_patterns=spec.filter_patterns,
+        **_function_settings(spec.function_properties, values),
     )
 
 
@@ -253,10 +251,17 @@ def _queue_source(
         maximum_batching_window_seconds=spec.maximum_batching_window_seconds,
         enabled=spec.enabled,
         visibility_timeout_seconds=spec.visibility_timeout_seconds,
-        role_arn=str(_maybe(spec.function_properties.get("Role"), values) or ""),
-        timeout_seconds=int(spec.function_properties.get("Timeout", 3)),
-        memory_mb=int(spec.function_properties.get("MemorySize", 128)),
+        **_function_settings(spec.function_properties, values),
     )
+
+
+def _function_settings(function: dict[str, Any] | Any, values: dict[Any, Any]) -> dict[str, Any]:
+    """What a mapping's config takes from its function: role, timeout and memory (Lambda's defaults)."""
+    return {
+        "role_arn": str(_maybe(function.get("Role"), values) or ""),
+        "timeout_seconds": int(function.get("Timeout", 3)),
+        "memory_mb": int(function.get("MemorySize", 128)),
+    }
 
 
 def _maybe(node: Any, values: dict[Any, Any]) -> Any:
