@@ -77,6 +77,7 @@ class CulturalRules(BaseModel):
 
     banned_listing_categories: tuple[str, ...] = ()
     festivals: tuple[str, ...] = ()
+    modest_apparel: bool = False  # apparel must be flagged modest in the catalogue (session planning)
 
 
 class AlertThresholds(BaseModel):

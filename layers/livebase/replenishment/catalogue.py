@@ -55,6 +55,11 @@ class SkuTerms(_Strict):
     moq: PositiveInt | None = None
     case_pack: PositiveInt | None = None
     sku_class: SkuClass | None = None
+    # What session planning needs (livebase.sessions): the listing category the market's cultural
+    # rules are checked against, the modest-apparel flag, and the list price in the market's currency.
+    category: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")] | None = None
+    modest: bool = False
+    list_price: Annotated[Decimal, Field(gt=0)] | None = None
 
 
 DEFAULT_TERMS = SupplierTerms(supplier_id=DEFAULT_SUPPLIER)
