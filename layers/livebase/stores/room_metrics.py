@@ -29,7 +29,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from livebase.aws import TransientError
-from livebase.live.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator, Partial
+from livebase.live.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator, Partial, unpack_hashes
 from livebase.live.room_minutes import MinuteMetrics, fold_items
 from livebase.live.shard_minutes import Verdict, expected_version, from_item, item_key, merged, to_item, verdict
 from livebase.stores.batches import get_all
@@ -244,6 +244,20 @@ class RoomStore:
                 return False
             raise
         return True
+
+    def audience(self, room_id: str) -> tuple[int, int]:
+        """(distinct viewers, distinct buyers) over all of a room's minutes: the exact union of the
+        hashed sets each running total keeps (an experiment arm's denominator and numerator)."""
+        items = self._query(
+            KeyConditionExpression=Key("pk").eq(room_pk(room_id)) & Key("sk").begins_with(MINUTES),
+            ProjectionExpression="viewers, buyers",
+        )
+        viewers: set[int] = set()
+        buyers: set[int] = set()
+        for item in items:
+            viewers.update(unpack_hashes(item["viewers"]) if "viewers" in item else ())
+            buyers.update(unpack_hashes(item["buyers"]) if "buyers" in item else ())
+        return len(viewers), len(buyers)
 
     def room(self, room_id: str) -> tuple[list[MinuteMetrics], list[str]]:
         """All of a room's minutes and the kinds of alert it raised (a report, not the hot path)."""
