@@ -1,0 +1,1 @@
+"""Privacy rules: consent, pseudonyms, retention, erasure (pure; the stores do the I/O)."""

@@ -1,0 +1,91 @@
+"""Consent per viewer and purpose: what a record says, and which record counts.
+
+A viewer (``viewer_key``: the pseudonymous id) grants or withdraws consent per :class:`Purpose`.
+The latest record wins (a record older than the one held changes nothing), no record means not
+granted, and a withdrawal takes effect on the next run: flows read the granted keys once
+(``ConsentStore.granted_keys``) and use nothing personalised for a viewer outside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+
+class Purpose(StrEnum):
+    """What a viewer's data may be used for, each consented separately."""
+
+    PERSONALISATION = "personalisation"  # recommendations, segments that change what a viewer sees
+    MARKETING = "marketing"  # recall lists, campaigns
+    ANALYTICS = "analytics"  # per-viewer analytics (aggregates without viewer rows need none)
+
+
+class ConsentError(ValueError):
+    """A consent record that cannot be kept: the message names the field."""
+
+
+def parse_purpose(value: str) -> Purpose:
+    """The purpose named ``value``, or a :class:`ConsentError` listing the known ones."""
+    try:
+        return Purpose(value)
+    except ValueError:
+        known = ", ".join(p.value for p in Purpose)
+        raise ConsentError(f"purpose: unknown {value!r} (one of {known})") from None
+
+
+def utc_stamp(at: datetime) -> str:
+    """Fixed-width UTC ISO text, so stamps compare as strings (DynamoDB conditions compare text)."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ConsentError("at: needs a timezone (a naive time is ambiguous)")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """One statement of a viewer about one purpose, at one time."""
+
+    viewer_key: str
+    purpose: Purpose
+    granted: bool
+    at: datetime
+
+    def __post_init__(self) -> None:
+        if not self.viewer_key:
+            raise ConsentError("viewer_key: empty")
+        if not isinstance(self.purpose, Purpose):
+            raise ConsentError(f"purpose: {self.purpose!r} is not a Purpose")
+        utc_stamp(self.at)  # refuses a naive time
+
+    @property
+    def stamp(self) -> str:
+        return utc_stamp(self.at)
+
+    def supersedes(self, held: ConsentRecord | None) -> bool:
+        """True when this record should replace ``held`` (latest wins; on a tie, the new one)."""
+        return held is None or self.stamp >= held.stamp
+
+    def expires_at(self, retention_days: int) -> int:
+        """Epoch seconds after which the record may go (DynamoDB TTL)."""
+        return int((self.at + timedelta(days=retention_days)).timestamp())
+
+
+def latest(records: Iterable[ConsentRecord]) -> dict[tuple[str, Purpose], ConsentRecord]:
+    """The record that counts per (viewer, purpose): the latest one."""
+    held: dict[tuple[str, Purpose], ConsentRecord] = {}
+    for record in records:
+        key = (record.viewer_key, record.purpose)
+        if record.supersedes(held.get(key)):
+            held[key] = record
+    return held
+
+
+def granted_keys(records: Iterable[ConsentRecord], purpose: Purpose) -> set[str]:
+    """Viewers whose latest record for ``purpose`` grants it (no record: not granted)."""
+    return {viewer for (viewer, p), record in latest(records).items() if p is purpose and record.granted}
+
+
+def allowed(viewer_keys: Iterable[str], consented: set[str]) -> list[str]:
+    """The viewers of ``viewer_keys`` that may be used personally, in order (the check before use)."""
+    return [key for key in viewer_keys if key in consented]
