@@ -1,0 +1,89 @@
+"""hq's roll-up: GMV (in hq's currency), orders, conversion and segment sizes per market, and the total.
+
+Built only from :class:`~livebase.aggregates.export.MarketExport` documents, so hq never needs or
+sees anything below the market's k; a figure a market suppressed stays blank (``None``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from livebase.aggregates.export import MarketExport
+
+
+@dataclass(frozen=True)
+class RollupRow:
+    market: str
+    as_of: str
+    gmv_hq: Decimal | None
+    hq_currency: str
+    rate: str  # "1 EUR = 1.057 USD (2026-11-27)"
+    orders: int | None
+    buyers: int | None
+    checkout_conversion: float | None
+    repeat_rate: float | None
+    segments: dict[str, int] = field(default_factory=dict)
+    suppressed_cells: int = 0
+
+    def line(self) -> str:
+        def show(value: object, fmt: str = "{}") -> str:
+            return "suppressed" if value is None else fmt.format(value)
+
+        segments = ", ".join(f"{name} {size}" for name, size in self.segments.items()) or "none above k"
+        return (
+            f"{self.market}: GMV {show(self.gmv_hq)} {self.hq_currency} ({self.rate}), orders {show(self.orders)}, "
+            f"buyers {show(self.buyers)}, checkout conversion {show(self.checkout_conversion, '{:.1%}')}, "
+            f"repeat rate {show(self.repeat_rate, '{:.1%}')}; segments: {segments}"
+        )
+
+
+def _value(export: MarketExport, metric: str) -> float | None:
+    cell = export.cell("market", "all", metric)
+    return None if cell is None else cell.value
+
+
+def rollup_row(export: MarketExport, hq_currency: str) -> RollupRow:
+    gmv = export.cell("market", "all", "gmv")
+    money = gmv.money if gmv is not None else None
+    orders, buyers = _value(export, "orders"), _value(export, "buyers")
+    rate = f"1 {money.local_currency} = {money.rate} {money.hq_currency} ({money.rate_date})" if money else "no rate"
+    return RollupRow(
+        market=export.market,
+        as_of=export.as_of.isoformat(),
+        gmv_hq=money.hq if money else None,
+        hq_currency=hq_currency,
+        rate=rate,
+        orders=None if orders is None else int(orders),
+        buyers=None if buyers is None else int(buyers),
+        checkout_conversion=_value(export, "checkout_conversion"),
+        repeat_rate=_value(export, "repeat_rate"),
+        segments={c.key: int(c.value) for c in export.cells if c.dimension == "segment"},
+        suppressed_cells=export.suppressed_cells,
+    )
+
+
+def hq_rollup(exports: Iterable[MarketExport], hq_currency: str) -> list[RollupRow]:
+    """One row per market, then ``all`` (sums of what every market exported; blanks count as 0)."""
+    rows = [rollup_row(e, hq_currency) for e in sorted(exports, key=lambda e: e.market)]
+    if not rows:
+        return rows
+    segments: dict[str, int] = {}
+    for row in rows:
+        for name, size in row.segments.items():
+            segments[name] = segments.get(name, 0) + size
+    total = RollupRow(
+        market="all",
+        as_of=max(r.as_of for r in rows),
+        gmv_hq=sum((r.gmv_hq or Decimal(0) for r in rows), Decimal(0)),
+        hq_currency=hq_currency,
+        rate="per market",
+        orders=sum(r.orders or 0 for r in rows),
+        buyers=sum(r.buyers or 0 for r in rows),
+        checkout_conversion=None,
+        repeat_rate=None,
+        segments=segments,
+        suppressed_cells=sum(r.suppressed_cells for r in rows),
+    )
+    return [*rows, total]
