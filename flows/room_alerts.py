@@ -2,9 +2,10 @@
 
 :func:`forward_room_alert` turns a room alert from a market bus (``source = livebase.rooms``,
 one of ``livebase.live.alerts.DETAIL_TYPES``) into the Prefect event ``livebase.room.alert``, as
-``flows.triggers.forward_stock_signal`` does for ``stock.low``: in the cloud it is the body of a
-small Lambda behind the bus rule (or the rule targets an API destination posting the same
-shape to Prefect's ``/events``); locally the runner's bridge calls it. Only the alert's own
+``flows.triggers.forward_stock_signal`` does for ``stock.low``: the stack's room-alert rule also
+targets the market's room-alert-signals queue, which :mod:`flows.signal_bridge` drains through it
+(locally and beside a cloud worker); a market with a Prefect API gets a rule POSTing the same
+shape to Prefect's ``/events`` (``infra_cdk/components/signals.py``). Only the alert's own
 fields cross: market, room, kind, minute and aggregate numbers; never a viewer.
 
 The automation that reacts to it is ``flows/automations/room-alert.yaml`` (documented there);
@@ -69,7 +70,7 @@ def forward_room_alert(event: Mapping[str, Any], emit: Emitter = emit_event) -> 
         event=PREFECT_ROOM_ALERT,
         resource=room_alert_resource(str(market), str(room_id), str(kind)),
         related=[{"prefect.resource.id": f"livebase.market.{market}", "prefect.resource.role": "market"}],
-        payload={"detail_type": detail_type, **detail},
+        payload=dict(detail),  # the alert's numbers, as the stack's API-destination rule sends them
     )
 
 

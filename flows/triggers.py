@@ -1,13 +1,13 @@
 """The bridge from the market bus to Prefect: a ``stock.low`` EventBridge event becomes a Prefect
 event that the ``order-to-replenish`` deployment trigger reacts to, for that market only.
 
-Locally, the event-source runner calls :func:`forward_stock_signal` with each ``stock.low`` entry
-it publishes. In the cloud the same function is the body of a small Lambda behind an
-EventBridge rule on each market bus (``source = livebase.inventory``, ``detail-type =
-stock.low``), with ``PREFECT_API_URL`` / ``PREFECT_API_KEY`` from Secrets Manager; the
-alternative without code is a rule targeting an EventBridge API destination that POSTs to
-Prefect's events endpoint (``/events``) with the same resource shape. Only business facts
-cross: SKU, market, remaining units; no order or viewer.
+The stack's rule on each market bus (``source = livebase.inventory``, ``detail-type = stock.low``
+/ ``stock.out``) sends them to the market's replenish-signals queue, which
+:mod:`flows.signal_bridge` drains through :func:`forward_stock_signal` (``./livebase up`` runs it
+locally; in the cloud it runs beside the worker). A market whose config names its Prefect API also
+gets a rule targeting an EventBridge API destination that POSTs the same event shape to Prefect's
+``/events`` (``infra_cdk/components/signals.py``). Only business facts cross: SKU, market,
+remaining units; no order or viewer.
 """
 
 from __future__ import annotations

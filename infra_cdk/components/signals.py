@@ -2,7 +2,10 @@
 
 * Room alerts (``source = livebase.rooms``, one detail-type per alert kind) → the market's
   **ops topic** (SNS, market key, TLS only), with an email / HTTPS (chat webhook) subscription
-  per entry of the market's ``ops_contacts``. A topic of its own, not the alarm topic
+  per entry of the market's ``ops_contacts``; and → the **room-alert-signals** queue, which the
+  Prefect bridge turns into ``livebase.room.alert`` events (the ``livebase-room-alert``
+  automation runs the ``room-alert`` flow on each; with a Prefect API, a rule POSTs them itself).
+  The ops topic is a topic of its own, not the alarm topic
   (:mod:`infra_cdk.components.monitoring`): alarms are for whoever runs the platform (a DLQ
   filled, a consumer fell behind), room alerts for the people running the show (conversion,
   sentiment, viewers, edge load); different audiences subscribe, and neither should mute the other.
@@ -14,8 +17,9 @@
   ``detail.po_id``: delivery is at least once (target retries for 24 h, then the channel's DLQ;
   a message not consumed after 5 receives goes to the same DLQ).
 * ``stock.low`` / ``stock.out`` (``source = livebase.inventory``) → the **replenish-signals**
-  queue, which a bridge consumes (locally ``livebase_local.runner.prefect_bridge``) to emit the
-  Prefect event ``flows.triggers`` expects. When the market names a Prefect API
+  queue, which the bridge consumes (``flows.signal_bridge``: run by ``./livebase up`` locally,
+  beside the Prefect worker in the cloud) to emit the Prefect event ``flows.triggers`` expects.
+  When the market names a Prefect API
   (``prefect: {api_url, api_key_secret_name}``), a second rule also POSTs the Prefect event
   itself to ``<api_url>/events`` through an EventBridge connection (API-key header from Secrets
   Manager in the market's region) and API destination: ``livebase.<detail-type>`` with the
@@ -51,6 +55,8 @@ MAX_RECEIVES = 5
 # Prefect's side (flows/triggers.py: PREFECT_STOCK_LOW, MARKET_RESOURCE_PREFIX); tests/infra checks they agree.
 PREFECT_EVENT_PREFIX = "livebase."
 PREFECT_MARKET_RESOURCE_PREFIX = "livebase.market."
+PREFECT_ROOM_ALERT = "livebase.room.alert"  # flows/room_alerts.py: PREFECT_ROOM_ALERT, ROOM_RESOURCE_PREFIX
+PREFECT_ROOM_RESOURCE_PREFIX = "livebase.room."
 
 
 class SignalChannel(Construct):
@@ -96,6 +102,7 @@ class MarketSignals(Construct):
         )
         self.suppliers = SignalChannel(self, "SupplierOrders", key=key)
         self.replenish = SignalChannel(self, "ReplenishSignals", key=key)
+        self.room_signals = SignalChannel(self, "RoomAlertSignals", key=key)
 
         self.room_alerts = events.Rule(
             self,
@@ -112,6 +119,7 @@ class MarketSignals(Construct):
                 max_event_age=TARGET_MAX_EVENT_AGE,
             )
         )
+        self.room_alerts.add_target(self.room_signals.target())
         self.purchase_orders = events.Rule(
             self,
             "PurchaseOrdersToSuppliers",
@@ -128,11 +136,13 @@ class MarketSignals(Construct):
             description="stock.low / stock.out to the replenish-signals queue (the Prefect bridge)",
         )
         self.stock_signals.add_target(self.replenish.target())
-        self.prefect_rule: events.Rule | None = None
+        self.prefect_rules: list[events.Rule] = []
         if market.prefect is not None:
-            self.prefect_rule = self._prefect_api(market, bus)
+            self.prefect_rules = self._prefect_api(market, bus)
 
-    def _prefect_api(self, market: Market, bus: events.IEventBus) -> events.Rule:
+    def _prefect_api(self, market: Market, bus: events.IEventBus) -> list[events.Rule]:
+        """Stock signals and room alerts POSTed as Prefect events, in the shapes of ``flows.triggers``
+        and ``flows.room_alerts``; what the API refuses for a day lands in the channel's DLQ."""
         assert market.prefect is not None
         connection = events.Connection(
             self,
@@ -151,7 +161,7 @@ class MarketSignals(Construct):
             description=f"Prefect events endpoint of market {market.id}",
         )
         market_id = events.EventField.from_path("$.detail.market")
-        prefect_event = events.RuleTargetInput.from_object(
+        stock_event = events.RuleTargetInput.from_object(
             [
                 {
                     "id": events.EventField.event_id,
@@ -172,20 +182,50 @@ class MarketSignals(Construct):
                 }
             ]
         )
-        rule = events.Rule(
-            self,
-            "StockSignalsToPrefectApi",
-            event_bus=bus,
-            event_pattern=STOCK_SIGNAL_PATTERN,
-            description="stock.low / stock.out as Prefect events, POSTed to the market's Prefect API",
+        room_id, kind = events.EventField.from_path("$.detail.room_id"), events.EventField.from_path("$.detail.kind")
+        room_event = events.RuleTargetInput.from_object(
+            [
+                {
+                    "id": events.EventField.event_id,
+                    "occurred": events.EventField.time,
+                    "event": PREFECT_ROOM_ALERT,
+                    "resource": {
+                        "prefect.resource.id": f"{PREFECT_ROOM_RESOURCE_PREFIX}{market_id}.{room_id}",
+                        "prefect.resource.name": f"room {room_id} ({market_id})",
+                        "livebase.market": market_id,
+                        "livebase.room": room_id,
+                        "livebase.alert.kind": kind,
+                    },
+                    "related": [
+                        {
+                            "prefect.resource.id": f"{PREFECT_MARKET_RESOURCE_PREFIX}{market_id}",
+                            "prefect.resource.role": "market",
+                        }
+                    ],
+                    "payload": events.EventField.from_path("$.detail"),  # the alert's numbers, no viewer
+                }
+            ]
         )
-        rule.add_target(
-            targets.ApiDestination(
-                destination,
-                event=prefect_event,
-                dead_letter_queue=self.replenish.dlq,
-                retry_attempts=TARGET_RETRY_ATTEMPTS,
-                max_event_age=TARGET_MAX_EVENT_AGE,
+        rules = []
+        for name, pattern, body, dlq, what in (
+            ("StockSignalsToPrefectApi", STOCK_SIGNAL_PATTERN, stock_event, self.replenish.dlq, "stock signals"),
+            ("RoomAlertsToPrefectApi", ROOM_ALERT_PATTERN, room_event, self.room_signals.dlq, "room alerts"),
+        ):
+            rule = events.Rule(
+                self,
+                name,
+                event_bus=bus,
+                event_pattern=pattern,
+                description=f"{what} as Prefect events, POSTed to the market's Prefect API",
             )
-        )
-        return rule
+            rule.add_target(
+                targets.ApiDestination(
+                    destination,
+                    event=body,
+                    dead_letter_queue=dlq,
+                    retry_attempts=TARGET_RETRY_ATTEMPTS,
+                    max_event_age=TARGET_MAX_EVENT_AGE,
+                )
+            )
+            rules.append(rule)
+        return rules

@@ -12,7 +12,6 @@ from types import FrameType
 from livebase.markets.config import load_markets, selling_markets
 from livebase_local.commands.prefect_server import LocalPrefectServer
 from livebase_local.platform import STATE_DIR, LocalPlatform
-from livebase_local.runner.prefect_bridge import StockSignalBridge
 
 
 def _stop_on_term(signum: int, frame: FrameType | None) -> None:
@@ -73,13 +72,15 @@ def run_up(market_ids: list[str] | None) -> int:
         stop = threading.Event()
         runner = threading.Thread(target=platform.run_forever, args=(stop,), name="event-source", daemon=True)
         runner.start()
-        bridge = StockSignalBridge({m: rt.resources for m, rt in platform.runtimes.items()})
-        threading.Thread(target=bridge.run_forever, args=(stop,), name="stock-low-bridge", daemon=True).start()
+        from flows.signal_bridge import SignalBridge
+
+        bridge = SignalBridge({m: rt.resources for m, rt in platform.runtimes.items()})
+        threading.Thread(target=bridge.run_forever, args=(stop,), name="signal-bridge", daemon=True).start()
         print(f"local AWS:      {platform.endpoint_url} (markets: {', '.join(chosen)})")
         print(f"Prefect UI:     {prefect_server.ui_url} (limits: order-to-replenish:<market>, 1 run each)")
         print(f"handler logs:   {STATE_DIR / 'logs'}")
         print("event-source runner: polling every market's stream; stock.low events trigger")
-        print("order-to-replenish for their market. Ctrl-C stops everything.")
+        print("order-to-replenish for their market, room alerts the room-alert flow. Ctrl-C stops everything.")
         try:
             with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
                 threading.Thread(target=apply_room_alert_automation_when_served, args=(prefect_server.api_url, stop),

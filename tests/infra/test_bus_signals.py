@@ -34,11 +34,15 @@ RULES = {  # rule (construct id prefix) -> its pattern
     "SignalsPurchaseOrdersToSuppliers": {"source": [PO_EVENT_SOURCE], "detail-type": [PO_CREATED]},
     "SignalsStockSignalsToReplenish": {"source": [STOCK_EVENT_SOURCE], "detail-type": [STOCK_LOW, STOCK_OUT]},
 }
-TARGETS = {  # rule -> (target resource, its DLQ), as construct id prefixes
-    "SignalsRoomAlertsToOps": ("SignalsOpsTopic", "SignalsOpsAlertsDlq"),
-    "SignalsPurchaseOrdersToSuppliers": ("SignalsSupplierOrdersQueue", "SignalsSupplierOrdersDlq"),
-    "SignalsStockSignalsToReplenish": ("SignalsReplenishSignalsQueue", "SignalsReplenishSignalsDlq"),
+TARGETS = {  # rule -> its targets: (target resource, its DLQ), as construct id prefixes
+    "SignalsRoomAlertsToOps": [
+        ("SignalsOpsTopic", "SignalsOpsAlertsDlq"),
+        ("SignalsRoomAlertSignalsQueue", "SignalsRoomAlertSignalsDlq"),  # → the Prefect bridge
+    ],
+    "SignalsPurchaseOrdersToSuppliers": [("SignalsSupplierOrdersQueue", "SignalsSupplierOrdersDlq")],
+    "SignalsStockSignalsToReplenish": [("SignalsReplenishSignalsQueue", "SignalsReplenishSignalsDlq")],
 }
+SIGNAL_QUEUES = ("SignalsSupplierOrders", "SignalsReplenishSignals", "SignalsRoomAlertSignals")
 CONFIGURED = "sea"
 OPS_EMAIL = "live-ops@example.com"
 OPS_WEBHOOK = "https://chat.example.com/hooks/live-ops"
@@ -82,7 +86,6 @@ def test_each_rule_on_the_market_bus_with_its_pattern_target_dlq_and_retries(
     raw = synthesised.raw(market_id)
     template = synthesised.template(market_id)
     bus = Capture()
-    target, dlq = TARGETS[rule]
     rule_props = raw["Resources"][logical_id(raw, rule)]["Properties"]
     assert rule_props["EventPattern"] == RULES[rule]
     template.has_resource_properties(
@@ -98,11 +101,13 @@ def test_each_rule_on_the_market_bus_with_its_pattern_target_dlq_and_retries(
                         "RetryPolicy": RETRIES,
                     }
                 )
+                for target, dlq in TARGETS[rule]
             ],
         },
     )
     assert raw["Resources"][bus.as_object()["Ref"]]["Properties"]["Name"] == f"livebase-{market_id}"
-    assert "InputTransformer" not in rule_props["Targets"][0]  # the event as delivered: the documented contract
+    for target in rule_props["Targets"]:
+        assert "InputTransformer" not in target  # the event as delivered: the documented contract
 
 
 @pytest.mark.parametrize("market_id", SELLING)
@@ -137,7 +142,7 @@ def test_ops_topic_and_signal_queues_encrypted_with_the_market_key_tls_only(synt
             ),
         },
     )
-    for prefix in ("SignalsSupplierOrders", "SignalsReplenishSignals"):
+    for prefix in SIGNAL_QUEUES:
         queue = raw["Resources"][logical_id(raw, f"{prefix}Queue")]["Properties"]
         dlq = logical_id(raw, f"{prefix}Dlq")
         assert queue["KmsMasterKeyId"] == key
@@ -160,6 +165,7 @@ def test_signal_queues_are_outputs_and_their_dlqs_alarmed(synthesised, market_id
     for field, prefix in (
         ("replenish_signals_queue_url", "SignalsReplenishSignalsQueue"),
         ("supplier_orders_queue_url", "SignalsSupplierOrdersQueue"),
+        ("room_alert_signals_queue_url", "SignalsRoomAlertSignalsQueue"),
     ):
         assert outputs[OUTPUTS[field][0]]["Value"] == {"Ref": logical_id(raw, prefix)}
     alarmed = {
@@ -168,7 +174,7 @@ def test_signal_queues_are_outputs_and_their_dlqs_alarmed(synthesised, market_id
         if a["Type"] == "AWS::CloudWatch::Alarm"
         and a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
     }
-    for dlq in ("SignalsOpsAlertsDlq", "SignalsSupplierOrdersDlq", "SignalsReplenishSignalsDlq"):
+    for dlq in ("SignalsOpsAlertsDlq", *(f"{queue}Dlq" for queue in SIGNAL_QUEUES)):
         assert any(logical_id(raw, dlq) in dims for dims in alarmed), dlq
 
 
@@ -249,6 +255,40 @@ def test_configured_market_posts_stock_signals_to_its_prefect_api(configured) ->
     assert queue_rule["Targets"][0]["Arn"] == arn_of(raw, "SignalsReplenishSignalsQueue")
     report = json.loads((outdir / "validation-report.json").read_text())
     assert [v for plugin in report["pluginReports"] for v in plugin.get("violations", [])] == []
+
+
+def test_configured_market_posts_room_alerts_to_its_prefect_api(configured) -> None:
+    """The room-alert rule's body is what ``flows.room_alerts.forward_room_alert`` emits locally,
+    so the ``livebase-room-alert`` automation matches it the same in the cloud."""
+    from flows.room_alerts import PREFECT_ROOM_ALERT, room_alert_resource
+
+    template, raw, _ = configured
+    [destination] = [k for k, v in raw["Resources"].items() if v["Type"] == "AWS::Events::ApiDestination"]
+    input_template, paths = Capture(), Capture()
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": RULES["SignalsRoomAlertsToOps"],
+            "Targets": [
+                Match.object_like(
+                    {
+                        "Arn": {"Fn::GetAtt": [destination, "Arn"]},
+                        "DeadLetterConfig": {"Arn": arn_of(raw, "SignalsRoomAlertSignalsDlq")},
+                        "RetryPolicy": RETRIES,
+                        "InputTransformer": {"InputPathsMap": paths, "InputTemplate": input_template},
+                    }
+                )
+            ],
+        },
+    )
+    detail = {"market": CONFIGURED, "room_id": "sea-room-2", "kind": "viewer_drop", "current_viewers": 500}
+    delivered = {"id": "e-1", "time": "2026-12-03T12:00:00Z", "detail-type": "Room viewer drop", "detail": detail}
+    [event] = json.loads(render(input_template.as_string(), paths.as_object(), delivered))
+    assert event["event"] == PREFECT_ROOM_ALERT
+    assert event["resource"] == room_alert_resource(CONFIGURED, "sea-room-2", "viewer_drop")
+    market = {"prefect.resource.id": f"livebase.market.{CONFIGURED}", "prefect.resource.role": "market"}
+    assert event["related"] == [market]
+    assert event["payload"] == detail  # the alert's numbers, as the local bridge sends them
 
 
 def render(template: str, paths: Mapping[str, str], event: dict[str, Any]) -> str:

@@ -10,11 +10,11 @@ from typing import Any
 import boto3
 import pytest
 
+from flows.signal_bridge import SignalBridge
 from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
 from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE, AlertKind
 from livebase.markets.resources import MarketResources
 from livebase.replenishment.purchase_orders import PO_CREATED, PO_EVENT_SOURCE
-from livebase_local.runner.prefect_bridge import StockSignalBridge
 from tests.integration.conftest import LocalAwsStack
 from tests.integration.pipeline import drain_queue
 
@@ -68,8 +68,10 @@ def test_the_stack_rules_are_on_the_bus_with_their_targets(resources: MarketReso
         assert target["Arn"] == arn
         assert target["RetryPolicy"]["MaximumRetryAttempts"] == 185 and "DeadLetterConfig" in target
     alerts = {"source": [EVENT_SOURCE], "detail-type": list(DETAIL_TYPES.values())}
-    [target] = targets_of("SignalsRoomAlertsToOps", alerts)
-    assert target["Arn"] == stack_resource(resources, "SignalsOpsTopic", "AWS::SNS::Topic")
+    room_queue = sqs.get_queue_attributes(QueueUrl=resources.room_alert_signals_queue_url, AttributeNames=["QueueArn"])
+    assert sorted(t["Arn"] for t in targets_of("SignalsRoomAlertsToOps", alerts)) == sorted(
+        [stack_resource(resources, "SignalsOpsTopic", "AWS::SNS::Topic"), room_queue["Attributes"]["QueueArn"]]
+    )
 
 
 def test_purchase_order_and_stock_signals_reach_their_queues(resources: MarketResources) -> None:
@@ -104,12 +106,35 @@ def test_the_local_bridge_forwards_from_the_stacks_queue(
     monkeypatch.setattr(flows.triggers, "forward_stock_signal", lambda event: real(event, emit=record(forwarded)))
     sku = f"SKU-BRIDGE-{uuid.uuid4().hex[:8]}"
     put(resources, STOCK_EVENT_SOURCE, STOCK_LOW, {"sku": sku, "market": MARKET, "warehouse": "SG1", "remaining": 2})
-    bridge = StockSignalBridge({MARKET: resources})
+    bridge = SignalBridge({MARKET: resources})
     while bridge.poll_once():
         pass
     assert [f["resource"]["livebase.sku"] for f in forwarded if f["resource"]["livebase.sku"] == sku] == [sku]
     assert forwarded[-1]["event"] == flows.triggers.PREFECT_STOCK_LOW
     assert drain_queue(resources.replenish_signals_queue_url, resources.region) == []  # deleted once forwarded
+
+
+def test_a_room_alert_reaches_prefect_through_the_stacks_queue(
+    resources: MarketResources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rule → room-alert-signals queue → bridge → ``livebase.room.alert`` (what the automation expects)."""
+    import flows.room_alerts
+
+    forwarded: list[dict[str, Any]] = []
+    real = flows.room_alerts.forward_room_alert
+    monkeypatch.setattr(flows.room_alerts, "forward_room_alert", lambda event: real(event, emit=record(forwarded)))
+    room = f"room-{uuid.uuid4().hex[:8]}"
+    detail = {"kind": "viewer_drop", "market": MARKET, "room_id": room, "current_viewers": 120}
+    put(resources, EVENT_SOURCE, DETAIL_TYPES[AlertKind.VIEWER_DROP], detail)
+    bridge = SignalBridge({MARKET: resources})
+    while bridge.poll_once():
+        pass
+    ours = [f for f in forwarded if f["resource"]["livebase.room"] == room]
+    assert [(f["event"], f["resource"]["livebase.alert.kind"], f["payload"]) for f in ours] == [
+        (flows.room_alerts.PREFECT_ROOM_ALERT, "viewer_drop", detail)
+    ]
+    assert bridge.forwarded.get("room_alert_signals_queue_url", 0) >= 1
+    assert drain_queue(resources.room_alert_signals_queue_url, resources.region) == []
 
 
 def record(into: list[dict[str, Any]]) -> Any:

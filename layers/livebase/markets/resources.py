@@ -30,6 +30,7 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "orders_function_name": ("OrdersFunctionName", "ORDERS_FUNCTION_NAME"),
     # Bus signals (infra_cdk/components/signals.py): what the Prefect bridge and the supplier gateway consume.
     "replenish_signals_queue_url": ("ReplenishSignalsQueueUrl", "REPLENISH_SIGNALS_QUEUE_URL"),
+    "room_alert_signals_queue_url": ("RoomAlertSignalsQueueUrl", "ROOM_ALERT_SIGNALS_QUEUE_URL"),
     "supplier_orders_queue_url": ("SupplierOrdersQueueUrl", "SUPPLIER_ORDERS_QUEUE_URL"),
     # Supply chain (infra_cdk/components/supply_chain.py): where suppliers / the WMS send receipts and
     # shipment updates, and the DLQs their consumers quarantine refused messages on.
@@ -59,6 +60,7 @@ class MarketResources:
     orders_dlq_url: str
     orders_function_name: str
     replenish_signals_queue_url: str
+    room_alert_signals_queue_url: str
     supplier_orders_queue_url: str
     goods_receipts_queue_url: str
     goods_receipts_dlq_url: str
