@@ -171,6 +171,20 @@ class PrefectApi(BaseModel):
         return value
 
 
+class Retention(BaseModel):
+    """Days each store of personal data keeps it: DynamoDB TTL written by the stores, S3 lifecycle
+    rules on the data-lake prefixes (``livebase.privacy.retention``). Minimisation: nothing personal
+    is kept for ever."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    orders_days: Annotated[int, Field(ge=30, le=3650)] = 730  # the order item (pseudonymous buyer)
+    consent_days: Annotated[int, Field(ge=30, le=3650)] = 730  # a consent record after its last change
+    quarantine_days: Annotated[int, Field(ge=1, le=365)] = 30  # quarantined records (may name a viewer)
+    recall_days: Annotated[int, Field(ge=1, le=365)] = 90  # recall / segment lists (recall/<market>/)
+    receipts_days: Annotated[int, Field(ge=30, le=3650)] = 1095  # erasure receipts (no personal data)
+
+
 class Market(BaseModel):
     """One market: where its data lives and how it sells."""
 
@@ -189,6 +203,7 @@ class Market(BaseModel):
     edge_locations: Annotated[tuple[str, ...], Field(min_length=1)]
     ops_contacts: OpsContacts = OpsContacts()
     prefect: PrefectApi | None = None
+    retention: Retention = Retention()
 
     @property
     def stack_name(self) -> str:
