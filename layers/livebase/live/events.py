@@ -146,6 +146,9 @@ class OrderPlaced(LiveEvent):
     order_id: OrderId
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     lines: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=50)]
+    # Attribution (optional; absent: placed in the room): how the buyer came, for livebase.lifecycle.
+    channel: Literal["room", "share_link", "campaign"] | None = None
+    campaign: Annotated[Code, Field(max_length=32)] | None = None
 
     @property
     def total(self) -> Decimal:

@@ -93,6 +93,8 @@ class OrderRecord(Model):
     wms_picked_at = IsoDateTimeAttribute(null=True)
     wms_shipped_at = IsoDateTimeAttribute(null=True)
     carrier = UnicodeAttribute(null=True)  # the carrier's code, never an address or a tracking URL
+    channel = UnicodeAttribute(null=True)  # attribution: room / share_link / campaign (absent: room)
+    campaign = UnicodeAttribute(null=True)
 
 
 @cache
@@ -118,6 +120,8 @@ def order_record(model: type[OrderRecord], order: OrderPlaced, status: str = PLA
             for line in order.lines
         ],
         status=status,
+        channel=order.channel,
+        campaign=order.campaign,
     )
 
 
@@ -140,6 +144,7 @@ class OrderStore:
 
     # What each reader needs, no more (a scan pays for what it returns).
     SALES_ATTRIBUTES = ("placed_at", "status", "lines")
+    LIFECYCLE_ATTRIBUTES = ("viewer_id", "placed_at", "total", "status", "channel", "campaign")
     HANDOFF_ATTRIBUTES = ("order_id", "market", "placed_at", "lines", "status", "wms_status", "wms_claimed_at")
 
     def __init__(self, table_name: str, region: str) -> None:
@@ -198,6 +203,20 @@ class OrderStore:
         )
         with _transient_causes():
             return list(model.scan(condition, attributes_to_get=list(self.SALES_ATTRIBUTES)))
+
+    # ---- regional processing ---------------------------------------------------------------------
+    def lifecycle_rows(self, segment: int = 0, total_segments: int = 1) -> list[dict[str, Any]]:
+        """One segment of a parallel scan, projected on ``LIFECYCLE_ATTRIBUTES``, as plain dicts for
+        ``livebase.lifecycle`` (a flow reads the segments in parallel tasks)."""
+        with _transient_causes():
+            found = self.model.scan(
+                segment=segment, total_segments=total_segments, attributes_to_get=list(self.LIFECYCLE_ATTRIBUTES)
+            )
+            return [
+                {"viewer_id": o.viewer_id, "placed_at": o.placed_at, "total": o.total, "status": o.status,
+                 "channel": o.channel, "campaign": o.campaign}
+                for o in found
+            ]  # fmt: skip
 
     # ---- the WMS hand-off ------------------------------------------------------------------------
     def due_for_wms(self, now: datetime, stale_after: timedelta) -> list[OrderRecord]:
