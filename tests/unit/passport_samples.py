@@ -13,7 +13,7 @@ SUPPLIER = "sup-shenzhen-01"
 def batch_events(batch: str = BATCH, supplier: str = SUPPLIER) -> list[SupplyEvent]:
     start = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
     common = {"batch_id": batch, "supplier_id": supplier}
-    raw = [
+    raw: list[dict[str, object]] = [
         {"kind": "origin", "country": "CN", "site": "Shenzhen plant 3", "producer": "Lumen Audio Co",
          "product": "Wireless earbuds X2"},
         {"kind": "qc_certificate", "certificate_id": "QC-2026-7781", "issuer": "SGS Shenzhen", "result": "pass",
