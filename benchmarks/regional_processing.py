@@ -35,6 +35,8 @@ from livebase.lifecycle.stages import recall_list
 AS_OF = date(2026, 11, 30)
 RATE = DatedRate("EUR", "USD", Decimal("1.057"), date(2026, 11, 27), "benchmark")
 
+CAMPAIGNS = np.array(["bf-2026", "xmas-2026", None], dtype=object)
+
 
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
@@ -55,7 +57,7 @@ def simulate(viewers: int, orders: int, seed: int = 18) -> pd.DataFrame:
         "total": rng.gamma(2.0, 18.0, orders).round(2),
         "status": rng.choice(["placed", "rejected", "cancelled", "refunded"], orders, p=[0.92, 0.03, 0.03, 0.02]),
         "channel": rng.choice(["room", "share_link", "campaign"], orders, p=[0.6, 0.28, 0.12]),
-        "campaign": pd.Categorical(rng.choice(np.array(["bf-2026", "xmas-2026", None], dtype=object), orders, p=[0.05, 0.05, 0.9])),
+        "campaign": pd.Categorical(rng.choice(CAMPAIGNS, orders, p=[0.05, 0.05, 0.9])),
     })  # fmt: skip
 
 
