@@ -8,6 +8,7 @@ from flows.demand_forecasting import demand_forecasting
 from flows.forecast_scaleout import forecast_scaleout
 from flows.order_to_replenish import order_to_replenish
 from flows.room_alerts import room_alert
+from flows.session_experiments import experiment_analysis
 from flows.triggers import stock_low_trigger
 
 # The same flows, per market and on work pools (process locally, ECS in the cloud): prefect.yaml,
@@ -49,5 +50,14 @@ def deployments() -> list[Any]:
                 "the numbers behind it, as the room-alert-<market> artifact."
             ),
             tags=["livebase", "rooms"],
+        ),
+        experiment_analysis.to_deployment(
+            name="experiment-analysis",
+            description=(
+                "On demand, for an A/B experiment on a session (line-up order, host style): each arm's "
+                "viewer conversion from its room's metrics, B - A with its interval, a z-test, the sample "
+                "per arm the MDE needs, and the verdict (no winner while underpowered), as a table artifact."
+            ),
+            tags=["livebase", "sessions", "experiments"],
         ),
     ]

@@ -65,6 +65,11 @@ FLOWS = (
         "On livebase.room.alert: the alert and its numbers shown to ops (artifact room-alert-<market>).",
         ("livebase", "rooms"), market_parameter="market", ecs_size=(256, 512),
     ),
+    FlowSpec(
+        "experiment-analysis", "flows/session_experiments.py:experiment_analysis",
+        "On demand: an A/B experiment's arms compared (conversion, CI, z-test, sample needed, verdict).",
+        ("livebase", "sessions", "experiments"), market_parameter="market", ecs_size=(256, 512),
+    ),
 )  # fmt: skip
 
 

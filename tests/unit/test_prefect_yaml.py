@@ -46,7 +46,8 @@ def test_every_entrypoint_imports_as_its_flow_and_its_parameters_fit_the_schema(
     names = {spec.entrypoint: spec.name for spec in FLOWS}
     flows: dict[str, Any] = {entry: load_flow_from_entrypoint(entry) for entry in names}
     assert {flow.name for flow in flows.values()} == {"order-to-replenish", "demand-forecasting",
-                                                      "forecast-scaleout", "room-alert"}  # fmt: skip
+                                                      "forecast-scaleout", "room-alert",
+                                                      "experiment-analysis"}  # fmt: skip
     for deployment in config["deployments"]:
         flow = flows[deployment["entrypoint"]]
         assert flow.name == names[deployment["entrypoint"]]
@@ -54,6 +55,8 @@ def test_every_entrypoint_imports_as_its_flow_and_its_parameters_fit_the_schema(
             parameters = {k: SAMPLE_VALUES.get(k, v) for k, v in deployment["parameters"].items()}
             if flow.name == "room-alert":
                 parameters |= {"room_id": "r1", "kind": "viewer_drop", "evidence": {}}
+            if flow.name == "experiment-analysis":
+                parameters |= {"experiment_id": "lineup-1"}
             flow.validate_parameters(parameters)  # raises on a bad market or missing parameter
 
 
