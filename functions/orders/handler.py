@@ -51,7 +51,7 @@ session = boto3.Session(region_name=resources.region)
 events_client = session.client("events")
 intake = OrderIntake(
     inventory=InventoryStore(session.client("dynamodb", config=retry_config()), resources.inventory_table),
-    orders=OrderStore(resources.orders_table, resources.region),
+    orders=OrderStore(resources.orders_table, resources.region, retention_days=market.retention.orders_days),
     market=market,
     bus_name=resources.event_bus_name,
     put_events=partial(put_all, events_client),

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra_cdk.nag import acknowledge
+from livebase.privacy.retention import LakeRule
 
 
 class DataLake(Construct):
-    """Buckets stay in the market's Region; nothing here replicates anywhere."""
+    """Buckets stay in the market's Region; nothing here replicates anywhere.
 
-    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
+    ``expiry``: the market's retention per personal prefix (``livebase.privacy.retention``). The
+    bucket is versioned, so each rule also removes the expired object's older versions a day
+    after they stop being current: expired personal data is gone, not merely hidden.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey, expiry: Sequence[LakeRule] = ()) -> None:
         super().__init__(scope, construct_id)
         self.log_bucket = s3.Bucket(
             self,
@@ -44,6 +52,15 @@ class DataLake(Construct):
             server_access_logs_bucket=self.log_bucket,
             server_access_logs_prefix="s3/data-lake/",
             lifecycle_rules=[
-                s3.LifecycleRule(id="expire-old-versions", noncurrent_version_expiration=Duration.days(90))
+                *(
+                    s3.LifecycleRule(
+                        id=rule.rule_id,
+                        prefix=rule.prefix,
+                        expiration=Duration.days(rule.days),
+                        noncurrent_version_expiration=Duration.days(1),
+                    )
+                    for rule in expiry
+                ),
+                s3.LifecycleRule(id="expire-old-versions", noncurrent_version_expiration=Duration.days(90)),
             ],
         )

@@ -11,22 +11,32 @@ _S = dynamodb.AttributeType.STRING
 
 class MarketTables(Construct):
     """Orders, idempotency records (powertools layout), room metrics, inventory, purchase orders,
-    and the latest nightly demand forecast per SKU (``livebase.stores.forecasts``)."""
+    the latest nightly demand forecast per SKU (``livebase.stores.forecasts``) and consent."""
 
     def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         self._key = key
-        self.orders = self._table("Orders", "order_id")
+        self.orders = self._table("Orders", "order_id", ttl="expires_at")  # OrderStore writes it (retention)
         # powertools idempotency: partition key "id", TTL attribute "expiration".
         self.idempotency = self._table("Idempotency", "id", ttl="expiration")
         self.room_metrics = self._table("RoomMetrics", "pk", sort_key="sk", ttl="expires_at")
         self.inventory = self._table("Inventory", "sku", sort_key="warehouse")
         self.purchase_orders = self._table("PurchaseOrders", "po_id")
         self.forecasts = self._table("Forecasts", "sku", ttl="expires_at")
+        # Consent per viewer and purpose (livebase.stores.consent): personal, so it expires by retention.
+        self.consent = self._table("Consent", "viewer_key", sort_key="purpose", ttl="expires_at")
 
     @property
     def all(self) -> list[dynamodb.Table]:
-        return [self.orders, self.idempotency, self.room_metrics, self.inventory, self.purchase_orders, self.forecasts]
+        return [
+            *(self.orders, self.idempotency, self.room_metrics, self.inventory, self.purchase_orders),
+            *(self.forecasts, self.consent),
+        ]
+
+    @property
+    def personal(self) -> list[dynamodb.Table]:
+        """Tables whose items name a viewer (pseudonymous id or its digest): each has a TTL (retention)."""
+        return [self.orders, self.idempotency, self.room_metrics, self.consent]
 
     @property
     def ingest_uses(self) -> list[dynamodb.Table]:

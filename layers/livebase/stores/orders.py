@@ -11,7 +11,8 @@ Attributes (all declared on :class:`OrderRecord`): the order as placed (``event_
 ``lines``), its ``status`` (``placed``, ``rejected``, ``cancelled``, ``refunded``) and the
 WMS hand-off's ``wms_status`` (``sending`` → ``sent``, then the WMS's own ``picked`` →
 ``shipped``: :mod:`livebase.commerce.fulfilment`), ``wms_claimed_at``, ``wms_sent_at``,
-``wms_picked_at``, ``wms_shipped_at`` and the ``carrier`` code.
+``wms_picked_at``, ``wms_shipped_at`` and the ``carrier`` code, and ``expires_at`` (the
+table's TTL: placed time plus the market's ``retention.orders_days``; an order names a buyer).
 The hand-off timestamps keep the ISO text they had before this store (``datetime.isoformat``),
 so a claim written by the earlier code still reads and can be taken over.
 
@@ -32,6 +33,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
@@ -93,6 +95,7 @@ class OrderRecord(Model):
     wms_picked_at = IsoDateTimeAttribute(null=True)
     wms_shipped_at = IsoDateTimeAttribute(null=True)
     carrier = UnicodeAttribute(null=True)  # the carrier's code, never an address or a tracking URL
+    expires_at = TTLAttribute(null=True)  # retention (DynamoDB TTL)
     channel = UnicodeAttribute(null=True)  # attribution: room / share_link / campaign (absent: room)
     campaign = UnicodeAttribute(null=True)
 
@@ -104,7 +107,13 @@ def order_model(table_name: str, region: str) -> type[OrderRecord]:
     return type(f"OrderRecord_{region.replace('-', '_')}", (OrderRecord,), {"Meta": meta})
 
 
-def order_record(model: type[OrderRecord], order: OrderPlaced, status: str = PLACED) -> OrderRecord:
+DEFAULT_RETENTION_DAYS = 730  # when no market config says (market config: retention.orders_days)
+ERASED_VIEWER = "erased"  # viewer_id of an order whose buyer was erased: the sale stays, the person goes
+
+
+def order_record(
+    model: type[OrderRecord], order: OrderPlaced, status: str = PLACED, retention_days: int = DEFAULT_RETENTION_DAYS
+) -> OrderRecord:
     return model(
         order.order_id,
         event_id=order.event_id,
@@ -122,6 +131,7 @@ def order_record(model: type[OrderRecord], order: OrderPlaced, status: str = PLA
         status=status,
         channel=order.channel,
         campaign=order.campaign,
+        expires_at=order.ts + timedelta(days=retention_days),
     )
 
 
@@ -147,18 +157,19 @@ class OrderStore:
     LIFECYCLE_ATTRIBUTES = ("viewer_id", "placed_at", "total", "status", "channel", "campaign")
     HANDOFF_ATTRIBUTES = ("order_id", "market", "placed_at", "lines", "status", "wms_status", "wms_claimed_at")
 
-    def __init__(self, table_name: str, region: str) -> None:
+    def __init__(self, table_name: str, region: str, *, retention_days: int = DEFAULT_RETENTION_DAYS) -> None:
         self.model = order_model(table_name, region)
+        self.retention_days = retention_days
 
     @classmethod
-    def for_market(cls, resources: MarketResources) -> OrderStore:
+    def for_market(cls, resources: MarketResources, *, retention_days: int = DEFAULT_RETENTION_DAYS) -> OrderStore:
         """The store of the market's table, in the market's own region."""
-        return cls(resources.orders_table, resources.region)
+        return cls(resources.orders_table, resources.region, retention_days=retention_days)
 
     # ---- the orders consumer ---------------------------------------------------------------------
     def save(self, order: OrderPlaced, status: str) -> OrderRecord:
         """Store the order with its status (overwrites: the same order gives the same item)."""
-        record = order_record(self.model, order, status)
+        record = order_record(self.model, order, status, self.retention_days)
         with _transient_causes():
             record.save()
         return record
@@ -217,6 +228,18 @@ class OrderStore:
                  "channel": o.channel, "campaign": o.campaign}
                 for o in found
             ]  # fmt: skip
+
+    # ---- erasure ---------------------------------------------------------------------------------
+    def erase_viewer(self, viewer_id: str) -> list[str]:
+        """Unlink the viewer from every order (``viewer_id`` becomes :data:`ERASED_VIEWER`); the
+        order ids changed. The sale stays in the books, nothing links it to the person. One scan:
+        erasures are rare, a per-viewer index would cost on every order written."""
+        model = self.model
+        with _transient_causes():
+            found = [o.order_id for o in model.scan(model.viewer_id == viewer_id, attributes_to_get=["order_id"])]
+            for order_id in found:
+                model(order_id).update(actions=[model.viewer_id.set(ERASED_VIEWER)], condition=model.order_id.exists())
+        return found
 
     # ---- the WMS hand-off ------------------------------------------------------------------------
     def due_for_wms(self, now: datetime, stale_after: timedelta) -> list[OrderRecord]:
