@@ -125,3 +125,12 @@ def test_bad_orders_are_refused_naming_the_column(row: dict[str, Any], column: s
 def test_stage_rules_refuse_an_impossible_order() -> None:
     with pytest.raises(ValueError, match="dormant_after"):
         StageRules(dormant_after=90, churned_after=30)
+
+
+def test_an_erased_viewers_orders_count_in_totals_but_never_as_a_viewer() -> None:
+    frame = orders_frame([order(1, 3, 10), order(2, 4, 20), {**order(0, 5, 30), "viewer_id": "erased"}])
+    result = analyse(frame, AS_OF.date())
+    assert result.gmv == pytest.approx(60) and result.orders_placed == 3
+    assert result.buyers == 2 and "erased" not in result.staged.index
+    assert result.attribution.set_index("key").loc["room", "viewers"] == 2
+    assert result.cohorts["size"].max() == 2

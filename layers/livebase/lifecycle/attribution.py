@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from livebase.lifecycle.frame import placed
+from livebase.lifecycle.frame import ERASED, placed
 
 
 def _grouped(sales: pd.DataFrame, column: str) -> pd.DataFrame:
     grouped = sales.groupby(column, observed=True)
-    table = pd.DataFrame(
-        {"orders": grouped.size(), "gmv": grouped["total"].sum(), "viewers": grouped["viewer_id"].nunique()}
-    )
+    known = sales[sales["viewer_id"] != ERASED].groupby(column, observed=True)["viewer_id"].nunique()
+    table = pd.DataFrame({"orders": grouped.size(), "gmv": grouped["total"].sum()})
+    table["viewers"] = known.reindex(table.index, fill_value=0).astype("int64")
     table.index = table.index.astype(str)
     return table.rename_axis("key").reset_index()
 

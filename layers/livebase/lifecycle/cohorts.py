@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from livebase.lifecycle.frame import placed
+from livebase.lifecycle.frame import identified, placed
 
 
 def _month_index(times: pd.Series) -> np.ndarray:
@@ -18,7 +18,7 @@ def _month_index(times: pd.Series) -> np.ndarray:
 def cohort_retention(frame: pd.DataFrame, max_offset: int = 12) -> pd.DataFrame:
     """Long table: ``cohort`` (YYYY-MM), ``offset`` (months), ``viewers`` active, cohort ``size``,
     ``retention`` (viewers / size). Offsets beyond ``max_offset`` are left out."""
-    sales = placed(frame)
+    sales = identified(placed(frame))
     if sales.empty:
         return pd.DataFrame(columns=["cohort", "offset", "viewers", "size", "retention"])
     viewer_codes = sales["viewer_id"].cat.codes.to_numpy()

@@ -15,6 +15,7 @@ import pandas as pd
 
 PLACED = "placed"  # the order statuses of livebase.stores.orders (no import: this package has no I/O)
 ATTEMPTED = ("placed", "rejected", "cancelled", "refunded")
+ERASED = "erased"  # livebase.stores.orders.ERASED_VIEWER: the sale stays, the person is gone
 CHANNELS = ("room", "share_link", "campaign")  # livebase.live.events.OrderPlaced.channel; absent = room
 COLUMNS = ("viewer_id", "placed_at", "total", "status", "channel", "campaign")
 
@@ -71,9 +72,14 @@ def placed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["status"] == PLACED]
 
 
+def identified(frame: pd.DataFrame) -> pd.DataFrame:
+    """Orders whose buyer is known: an erased viewer's orders count in totals, never per viewer."""
+    return frame[frame["viewer_id"] != ERASED]
+
+
 def viewer_summary(frame: pd.DataFrame) -> pd.DataFrame:
     """Per viewer of placed orders: first and last order time, order count, spend (index: viewer)."""
-    sales = placed(frame)
+    sales = identified(placed(frame))
     grouped = sales.groupby("viewer_id", observed=True)
     summary = pd.DataFrame(
         {
