@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 CDK_JSON_ENV = "LIVEBASE_CDK_JSON"
 
@@ -200,6 +200,9 @@ class Market(BaseModel):
     cultural_rules: CulturalRules = CulturalRules()
     alerts: AlertThresholds = AlertThresholds()
     medialive: bool = False
+    # Where the host's video is served when the home Region offers neither IVS nor MediaLive: a
+    # media-only stack there (infra_cdk/media_stack.py), no viewer data. None: video at home.
+    media_region: str | None = None
     edge_locations: Annotated[tuple[str, ...], Field(min_length=1)]
     ops_contacts: OpsContacts = OpsContacts()
     prefect: PrefectApi | None = None
@@ -222,6 +225,17 @@ class Market(BaseModel):
     def _known_region(cls, value: str) -> str:
         if value not in AWS_REGIONS:
             raise ValueError(f"unknown AWS region {value!r}")
+        return value
+
+    @field_validator("media_region")
+    @classmethod
+    def _known_media_region(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if value not in AWS_REGIONS:
+            raise ValueError(f"unknown AWS region {value!r}")
+        if value == info.data.get("region"):
+            raise ValueError(f"is the market's own region {value!r}: leave it out to serve video at home")
         return value
 
     @field_validator("currency")
