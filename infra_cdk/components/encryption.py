@@ -7,6 +7,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from infra_cdk.nag import acknowledge
+
 
 class MarketKey(Construct):
     """One customer-managed key per market, used by every store, queue and topic of the stack."""
@@ -38,6 +40,26 @@ class MarketKey(Construct):
                 conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
             )
         )
+
+    def add_pseudonym_key(self, market_id: str) -> kms.Key:
+        """The market's HMAC key for viewer pseudonyms (``livebase.privacy.pseudonyms``): GenerateMac
+        only, single-Region, so the keyed hash can be computed in this market's region and nowhere else."""
+        self.pseudonym_key = kms.Key(
+            self,
+            "PseudonymKey",
+            alias=f"alias/livebase-{market_id}-pseudonyms",
+            description=f"Livebase {market_id}: keyed hash of viewer ids (HMAC, never leaves KMS)",
+            key_spec=kms.KeySpec.HMAC_256,
+            key_usage=kms.KeyUsage.GENERATE_VERIFY_MAC,
+            multi_region=False,
+        )
+        acknowledge(
+            self.pseudonym_key,
+            "AwsSolutions-KMS5",
+            "HMAC keys cannot rotate automatically, and rotating this one on purpose would change every "
+            "viewer's pseudonym and break each viewer's history; its material never leaves KMS.",
+        )
+        return self.pseudonym_key
 
     def allow_alarm_notifications(self) -> None:
         """CloudWatch alarms publish to the KMS-encrypted alarm topic only if the key lets them."""

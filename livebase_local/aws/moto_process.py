@@ -12,7 +12,8 @@ It also patches moto 5.2.5 where its cost per call grew with the data stored
 :func:`patch_sqs_send`), grew with an item's attributes (:func:`patch_dynamodb_item_size`), or
 went into generic machinery on every request (:func:`patch_backend_lookup`,
 :func:`patch_kinesis_responses`): same answers, less work. It also makes one delivery moto lacks
-(EventBridge → SNS and → Lambda targets: :mod:`livebase_local.aws.moto_delivery`).
+(EventBridge → SNS and → Lambda targets: :mod:`livebase_local.aws.moto_delivery`) and keeps a
+stack's HMAC KMS key an HMAC key (:mod:`livebase_local.aws.moto_kms`).
 """
 
 from __future__ import annotations
@@ -328,6 +329,7 @@ def serve(host: str, port: int) -> None:
     from moto.server import ThreadedMotoServer
 
     from livebase_local.aws.moto_delivery import patch_events_targets
+    from livebase_local.aws.moto_kms import patch_kms_key_spec
     from livebase_local.gc_tuning import keep_collections_short
 
     patch_kinesis_shards()
@@ -338,6 +340,7 @@ def serve(host: str, port: int) -> None:
     patch_sqs_send()
     patch_backend_lookup()
     patch_events_targets()  # deliveries moto lacks, not costs: livebase_local.aws.moto_delivery
+    patch_kms_key_spec()  # a stack's HMAC key stays an HMAC key: livebase_local.aws.moto_kms
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request otherwise
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from livebase.markets.config import Market
-from livebase.markets.residency import pseudonymise
+from livebase_local.simulator.pseudonyms import simulated_pseudonyms
 from livebase_local.simulator.records import recent_day
 
 CATALOGUE = {
@@ -32,7 +32,7 @@ def seeded_orders(market: Market, count: int, seed: int, start: datetime | None 
     """``count`` valid orders (one delivered twice) and one of each malformed record, shuffled."""
     rng = random.Random(f"{seed}:{market.id}")
     clock = start or datetime.combine(recent_day(), time(11), UTC)  # within the admission window
-    secret = f"demo-secret-{market.id}".encode()
+    pseudonymise = simulated_pseudonyms(seed, market.id)
     records: list[bytes] = []
     for number in range(count):
         skus = rng.sample(sorted(CATALOGUE), k=rng.randint(1, 3))
@@ -44,7 +44,7 @@ def seeded_orders(market: Market, count: int, seed: int, start: datetime | None 
             "room_id": f"room-{market.id}-{rng.randint(1, 3)}",
             "session_id": f"sess-{clock:%Y%m%d}",
             "ts": (clock + timedelta(seconds=7 * number)).isoformat(),
-            "viewer_id": pseudonymise(f"viewer-{rng.randint(1, count)}", secret),
+            "viewer_id": pseudonymise(f"viewer-{rng.randint(1, count)}"),
             "order_id": f"ord-{market.id}-{seed}-{number:06d}",
             "currency": market.currency,
             "lines": [{"sku": sku, "quantity": rng.randint(1, 3), "unit_price": str(CATALOGUE[sku])} for sku in skus],

@@ -20,8 +20,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from livebase.markets.config import Market
-from livebase.markets.residency import pseudonymise
 from livebase_local.simulator.phrases import phrases
+from livebase_local.simulator.pseudonyms import simulated_pseudonyms
 
 DEFAULT_DAY = date(2026, 11, 11)
 # Typical ticket of a live-commerce item in each currency (prices draw around it).
@@ -105,7 +105,7 @@ class RoomDay:
         self.end = self.start + hours * 3600
         self.room_id = f"{market.id}-room-{index + 1}"
         self.session_id = f"{self.room_id}-{options.day:%Y%m%d}"
-        self.secret = f"livebase-sim-{market.id}".encode()
+        self.pseudonymise = simulated_pseudonyms(seed, market.id)  # no secret: livebase_local.simulator.pseudonyms
         self.peak_rate = 120.0 * options.scale  # arrivals per minute at the diurnal peak
         self.edges = market.edge_locations
         self.edge_weights = [1.0 / (i + 1) for i in range(len(self.edges))]
@@ -115,7 +115,7 @@ class RoomDay:
             self.degraded = (self.edges[1], self.start + 0.65 * (self.end - self.start), 15 * 60.0)
         self.segments = self._lineup(index)
         self.seg_starts = [s.start for s in self.segments]
-        self.host = pseudonymise(f"host-{self.room_id}", self.secret)
+        self.host = self.pseudonymise(f"host-{self.room_id}")
         self.intervals: list[tuple[str, float, float]] = []
         self.count = 0
 
@@ -204,7 +204,7 @@ class RoomDay:
     def viewer(self, t0: float) -> None:
         rng = self.rng
         self.count += 1
-        vid = pseudonymise(f"{self.room_id}-viewer-{self.seed}-{self.count}", self.secret)
+        vid = self.pseudonymise(f"{self.room_id}-viewer-{self.seed}-{self.count}")
         edge = rng.choices(self.edges, self.edge_weights)[0]
         leave = min(self.end, t0 + rng.lognormvariate(math.log(360), 1.0))
         trouble = None
@@ -296,7 +296,7 @@ class RoomDay:
         for i, edge in enumerate(self.edges):
             # Sized so prime time runs near 40% CPU and a flash-sale crowd near 65%.
             capacity = max(5.0, 2.0 * self.peak_rate * 10 * self.edge_weights[i] / total_weight)
-            agent = pseudonymise(f"edge-agent-{edge}", self.secret)
+            agent = self.pseudonymise(f"edge-agent-{edge}")
             served = 0
             for k in range(ticks):
                 served += deltas[edge][k]

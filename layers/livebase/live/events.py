@@ -41,7 +41,7 @@ def _no_contact_details(value: str) -> str:
 
 
 UtcTimestamp = Annotated[datetime, AfterValidator(_utc)]
-# Pseudonymous viewer id: "v_" + hex of a keyed hash (see livebase.markets.residency.pseudonymise).
+# Pseudonymous viewer id: "v_" + hex of a keyed hash (livebase.privacy.pseudonyms: the market's HMAC KMS key).
 ViewerId = Annotated[str, Field(pattern=r"^v_[0-9a-f]{16,64}$")]
 Sku = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
 Money = Annotated[Decimal, Field(ge=0, le=10**9, max_digits=14, decimal_places=4, allow_inf_nan=False)]

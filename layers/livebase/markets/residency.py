@@ -1,17 +1,11 @@
-"""Data-residency policy: what may leave a market's region, and how viewer ids are pseudonymised."""
+"""Data-residency policy: what may leave a market's region.
+
+Viewer ids are pseudonymised in-region by the market's HMAC KMS key: ``livebase.privacy.pseudonyms``.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from livebase.markets.config import Market, ResidencyMode
-
-
-def pseudonymise(raw_viewer_id: str, market_secret: bytes) -> str:
-    """Keyed hash of a raw viewer id: stable per market, not reversible without the market's key."""
-    digest = hmac.new(market_secret, raw_viewer_id.encode("utf-8"), hashlib.sha256).hexdigest()
-    return f"v_{digest[:32]}"
 
 
 def may_hold_personal_data(market: Market) -> bool:
