@@ -17,12 +17,12 @@ from livebase.stores.orders import WMS_SHIPPED, OrderStore
 from livebase.stores.purchase_orders import PurchaseOrderStore
 from livebase.stores.room_metrics import RoomStore
 from livebase_local.commands.prefect_server import LocalPrefectServer
-from livebase_local.commands.receive import parse_receipt
 from livebase_local.platform import STATE_DIR, LocalPlatform
 from livebase_local.runner.recorded_cues import recorded_cues
 from livebase_local.simulator.demo_orders import OPENING_STOCK, seeded_orders
 from livebase_local.simulator.records import SimRecord, generate_day, recent_day, send_to_kinesis
 from livebase_local.simulator.stock import seed_stock
+from livebase_local.simulator.supplier import deliver_purchase_orders
 from livebase_local.simulator.wms import acknowledge_pick_packs
 
 LIVE_ROOM = 2  # the prime-time room of the simulated day
@@ -66,35 +66,25 @@ def room_summary(resources: MarketResources, room: str) -> str:
 
 def supply_chain(resources: MarketResources, purchase_orders: list[dict[str, Any]], drain: Callable[[], Any]) -> str:
     """The rest of the loop, through the stack's queues as in the cloud: the simulated warehouse
-    picks and ships what was handed to it (its updates on the shipment-updates queue), and every
-    purchase order the run wrote arrives in full (one goods receipt each on the goods-receipts
-    queue); the runner's ``fulfilment`` and ``receiving`` functions apply them; the outcome is
-    read back from the stores."""
+    picks and ships what was handed to it (its updates on the shipment-updates queue), and the
+    simulated supplier delivers in full every purchase order announced on the supplier-orders
+    queue (one goods receipt each on the goods-receipts queue); the runner's ``fulfilment`` and
+    ``receiving`` functions apply them; the outcome is read back from the stores."""
     acknowledge_pick_packs(resources)
-    store = PurchaseOrderStore.for_market(resources)
-    sqs = boto3.client("sqs", region_name=resources.region)
-    sent: list[str] = []
-    for written in purchase_orders:
-        po = store.get(str(written["po_id"]))
-        if po is None or po["status"] != "open":
-            continue
-        received = po.get("received", {})
-        lines = [f"{line['sku']}={line['quantity'] - received.get(line['sku'], 0)}" for line in po["lines"]]
-        receipt = parse_receipt(po["po_id"], [line for line in lines if not line.endswith("=0")], f"RCV-{po['po_id']}")
-        sqs.send_message(QueueUrl=resources.goods_receipts_queue_url, MessageBody=receipt.model_dump_json())
-        sent.append(po["po_id"])
+    delivered = deliver_purchase_orders(resources)
     drain()
     handed = OrderStore.for_market(resources).handed_off()
     picked = sum(order.wms_picked_at is not None for order in handed)
     shipped = sum(order.wms_status == WMS_SHIPPED for order in handed)
+    store = PurchaseOrderStore.for_market(resources)
     booked = closed = 0
-    for po_id in sent:
+    for po_id in dict.fromkeys(delivered.po_ids):
         po = store.get(po_id)
-        booked += po is not None and f"RCV-{po_id}" in po.get("receipts", [])
+        booked += po is not None and bool(po.get("receipts"))
         closed += po is not None and po["status"] != "open"
     return (
         f"warehouse: {picked} picked, {shipped} shipped; purchase orders: {len(purchase_orders)} written, "
-        f"{booked} received in full ({closed} closed)"
+        f"{delivered.orders} sent to suppliers, {booked} received in full ({closed} closed)"
     )
 
 
