@@ -7,6 +7,7 @@ from typing import Any
 from flows.demand_forecasting import demand_forecasting
 from flows.forecast_scaleout import forecast_scaleout
 from flows.order_to_replenish import order_to_replenish
+from flows.regional_processing import regional_processing
 from flows.room_alerts import room_alert
 from flows.session_experiments import experiment_analysis
 from flows.triggers import stock_low_trigger
@@ -59,5 +60,16 @@ def deployments() -> list[Any]:
                 "per arm the MDE needs, and the verdict (no winner while underpowered), as a table artifact."
             ),
             tags=["livebase", "sessions", "experiments"],
+        ),
+        regional_processing.to_deployment(
+            name="regional-processing",
+            cron="30 3 * * *",
+            description=(
+                "Nightly, per market in its own region: RFM segments, lifecycle stages, repeat rate, channel "
+                "attribution and cohort retention; the recall list (dormant + marketing consent) kept in-region; "
+                "aggregates only (cells below k suppressed, GMV at dated rates) through the residency guard to "
+                "hq; the hq roll-up."
+            ),
+            tags=["livebase", "privacy", "lifecycle"],
         ),
     ]

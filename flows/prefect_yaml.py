@@ -70,6 +70,11 @@ FLOWS = (
         "On demand: an A/B experiment's arms compared (conversion, CI, z-test, sample needed, verdict).",
         ("livebase", "sessions", "experiments"), market_parameter="market", ecs_size=(256, 512),
     ),
+    FlowSpec(
+        "regional-processing", "flows/regional_processing.py:regional_processing",
+        "Nightly, in the market's region: lifecycle, recall list in-region, aggregates only (k) to hq, roll-up.",
+        ("livebase", "privacy", "lifecycle"), cron="30 3 * * *", ecs_size=(2048, 8192),
+    ),
 )  # fmt: skip
 
 

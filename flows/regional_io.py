@@ -1,0 +1,112 @@
+"""What the regional-processing flow reads and writes, each in the region it belongs to.
+
+Reads: a market's orders (a segment of a parallel scan), its marketing consent, hq's bucket name.
+Writes: the recall list in the market's own data lake (``recall/<market>/``), the export in hq's
+bucket (``aggregates/<market>/``) only after the residency guard let it pass, and a refused export
+in the market's own quarantine (``quarantine/<market>/regional-processing/``), never lost.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import boto3
+import pandas as pd
+
+from livebase.aggregates.export import MarketExport
+from livebase.aggregates.screen import personal_data_in
+from livebase.lifecycle.frame import orders_frame
+from livebase.live.quarantine import QUARANTINE_PREFIX
+from livebase.markets.config import Market
+from livebase.markets.residency import ResidencyViolation, may_send
+from livebase.markets.resources import MarketResources
+from livebase.privacy.consent import Purpose
+from livebase.stores.orders import OrderStore
+
+RECALL_PREFIX = "recall"  # erasure (livebase.privacy) removes a viewer from every list under it
+EXPORT_PREFIX = "aggregates"
+CONSUMER = "regional-processing"
+
+
+def read_orders_segment(resources: MarketResources, segment: int, total_segments: int) -> pd.DataFrame:
+    """One segment of the market's orders as a validated lifecycle frame (read in its region)."""
+    return orders_frame(OrderStore.for_market(resources).lifecycle_rows(segment, total_segments))
+
+
+def marketing_consent(resources: MarketResources) -> set[str]:
+    """Viewer keys whose latest consent grants marketing: read once per run, so a withdrawal
+    takes effect on the next run."""
+    from livebase.stores.consent import ConsentStore
+
+    return ConsentStore.for_market(resources).granted_keys(Purpose.MARKETING)
+
+
+def recall_key(market: str, as_of: date) -> str:
+    return f"{RECALL_PREFIX}/{market}/{as_of.isoformat()}.json"
+
+
+def write_recall_list(resources: MarketResources, as_of: date, viewers: list[str]) -> str:
+    """The dormant, consenting viewers, in the market's own data lake (KMS by bucket default)."""
+    key = recall_key(resources.market, as_of)
+    body = json.dumps({"market": resources.market, "as_of": as_of.isoformat(), "viewers": viewers})
+    s3 = boto3.client("s3", region_name=resources.region)
+    s3.put_object(Bucket=resources.data_lake_bucket, Key=key, Body=body.encode(), ContentType="application/json")
+    return key
+
+
+def hq_bucket(hq: Market, cloudformation: Any | None = None) -> str:
+    """hq's data-lake bucket, from its stack's outputs in hq's region."""
+    client = cloudformation or boto3.client("cloudformation", region_name=hq.region)
+    try:
+        stacks = client.describe_stacks(StackName=hq.stack_name)["Stacks"]
+    except client.exceptions.ClientError as error:
+        raise LookupError(f"hq stack {hq.stack_name} not found in {hq.region}: is it deployed?") from error
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    if "DataLakeBucketName" not in outputs:
+        raise LookupError(f"hq stack {hq.stack_name} has no DataLakeBucketName output")
+    return outputs["DataLakeBucketName"]
+
+
+def quarantine_refused(resources: MarketResources, key_name: str, reasons: list[str], document: str) -> str:
+    """Keep a refused outgoing document in the market's own region, with why (nothing lost)."""
+    key = f"{QUARANTINE_PREFIX}/{resources.market}/{CONSUMER}/{key_name}"
+    body = json.dumps({"condition": "ResidencyRefused", "reasons": reasons, "document": document})
+    boto3.client("s3", region_name=resources.region).put_object(
+        Bucket=resources.data_lake_bucket, Key=key, Body=body.encode(), ContentType="application/json"
+    )
+    return key
+
+
+def send_to_hq(source: Market, resources: MarketResources, hq: Market, bucket: str, document: str, key: str) -> str:
+    """Put ``document`` at ``key`` in hq's bucket if the residency guard allows it; else quarantine
+    it in the source market and raise :class:`ResidencyViolation` naming what looked personal."""
+    reasons = personal_data_in(document)
+    if not may_send(source, hq, personal=bool(reasons)):
+        kept = quarantine_refused(resources, key.replace("/", "_"), reasons, document)
+        raise ResidencyViolation(
+            f"export of {source.id!r} to {hq.id!r} refused ({'; '.join(reasons)}); kept in-region at {kept}"
+        )
+    s3 = boto3.client("s3", region_name=hq.region)
+    s3.put_object(Bucket=bucket, Key=key, Body=document.encode(), ContentType="application/json")
+    return key
+
+
+def send_export(source: Market, resources: MarketResources, hq: Market, bucket: str, export: MarketExport) -> str:
+    """The validated export (schema: no viewer field, no cell below k) through :func:`send_to_hq`."""
+    document = MarketExport.model_validate(export.model_dump()).model_dump_json()
+    return send_to_hq(source, resources, hq, bucket, document, export.object_key())
+
+
+def read_exports(hq: Market, bucket: str, as_of: date) -> list[MarketExport]:
+    """Every market's export for ``as_of`` that has arrived in hq's bucket (read in hq's region)."""
+    s3 = boto3.client("s3", region_name=hq.region)
+    exports = []
+    paginator = s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=f"{EXPORT_PREFIX}/"):
+        for item in page.get("Contents", []):
+            if item["Key"].endswith(f"/{as_of.isoformat()}.json"):
+                body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+                exports.append(MarketExport.model_validate_json(body))
+    return exports
