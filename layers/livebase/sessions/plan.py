@@ -165,7 +165,7 @@ def plan_market(
         if len(chosen) < wanted:
             plan.unfilled.append({
                 "day": day.isoformat(), "wanted": wanted, "planned": len(chosen),
-                "reason": "no host free" if candidates else "no window in the allowed hours",
+                "reason": "no host free" if refusals else "no more non-overlapping windows in the allowed hours",
                 "refusals": dict(sorted(refusals.items())),
             })  # fmt: skip
         shown: set[str] = set()
