@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.business_case import business_case
 from flows.demand_forecasting import demand_forecasting
 from flows.forecast_scaleout import forecast_scaleout
 from flows.order_to_replenish import order_to_replenish
@@ -71,5 +72,13 @@ def deployments() -> list[Any]:
                 "hq; the hq roll-up."
             ),
             tags=["livebase", "privacy", "lifecycle"],
+        ),
+        business_case.to_deployment(
+            name="business-case",
+            description=(
+                "On demand: the seed report's chapter 4 finance model on this platform's measured figures: "
+                "cash flow, NPV/IRR, break-even and why not, tornado, scenarios, Monte Carlo, HTML report."
+            ),
+            tags=["livebase", "finance"],
         ),
     ]

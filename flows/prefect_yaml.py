@@ -75,6 +75,12 @@ FLOWS = (
         "Nightly, in the market's region: lifecycle, recall list in-region, aggregates only (k) to hq, roll-up.",
         ("livebase", "privacy", "lifecycle"), cron="30 3 * * *", ecs_size=(2048, 8192),
     ),
+    FlowSpec(
+        "business-case", "flows/business_case.py:business_case",
+        "On demand: the seed report's finance model on measured figures (NPV, IRR, break-even, tornado, "
+        "Monte Carlo), with a one-page HTML report.",
+        ("livebase", "finance"), ecs_size=(1024, 2048),
+    ),
 )  # fmt: skip
 
 
