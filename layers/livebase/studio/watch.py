@@ -1,0 +1,67 @@
+"""One telemetry batch applied to the devices it names: windows merged, each new sample judged,
+incidents advanced, their signals put on the market bus, the devices written back.
+
+Redelivery-safe: samples merge by timestamp (a sample already in a window is not judged again)
+and incident ids come from the data, so a retried batch sends the same ``device.failover``,
+which the failover function takes once per incident. Signals go out before the devices are
+written: a failed write retries the batch and repeats a signal (taken once downstream) rather
+than losing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from livebase.stores.studio_devices import DeviceRecord, StudioDeviceStore, device_key
+from livebase.studio.incidents import DEVICE_FAILOVER, Signal, advance
+from livebase.studio.predictor import PredictorSettings, predict
+from livebase.studio.telemetry import Telemetry
+
+
+@dataclass
+class WatchOutcome:
+    samples: int = 0  # new samples judged (redelivered ones excluded)
+    devices: int = 0
+    signals: list[Signal] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> int:
+        return sum(s.detail_type != DEVICE_FAILOVER for s in self.signals)
+
+    @property
+    def failovers(self) -> int:
+        return sum(s.detail_type == DEVICE_FAILOVER for s in self.signals)
+
+
+@dataclass(frozen=True)
+class DeviceWatch:
+    store: StudioDeviceStore
+    put: Callable[[Sequence[dict[str, Any]]], None]  # PutEvents entries to the market's bus
+    bus_name: str
+    settings: PredictorSettings = field(default_factory=PredictorSettings)
+
+    def apply(self, samples: Sequence[Telemetry]) -> WatchOutcome:
+        outcome = WatchOutcome()
+        grouped: dict[str, list[Telemetry]] = {}
+        for sample in samples:
+            grouped.setdefault(device_key(sample.room_id, sample.device_id), []).append(sample)
+        records = self.store.read(list(grouped))
+        changed: list[DeviceRecord] = []
+        for key, fresh in grouped.items():
+            record = records[key]
+            new = record.merge(fresh)
+            for sample in new:
+                upto = [s for s in record.window if s.ts <= sample.ts]
+                record.state, signals = advance(record.state, sample, predict(upto, self.settings))
+                outcome.signals += signals
+            outcome.samples += len(new)
+            if new:
+                changed.append(record)
+        if outcome.signals:
+            self.put([s.entry(self.bus_name) for s in outcome.signals])
+        for record in changed:
+            self.store.write(record)
+        outcome.devices = len(changed)
+        return outcome
