@@ -20,6 +20,7 @@ from infra_cdk.components.messaging import MarketMessaging, market_bus
 from infra_cdk.components.monitoring import MarketAlarms
 from infra_cdk.components.room_cues import RoomCues
 from infra_cdk.components.signals import MarketSignals
+from infra_cdk.components.studio import Studio
 from infra_cdk.components.supply_chain import SupplyChain
 from infra_cdk.components.tables import MarketTables
 from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_grant_read, acknowledge_key_grants
@@ -135,6 +136,12 @@ class MarketStack(Stack):
             self, "RoomCues", market_id=market.id, bus=messaging.bus, key=key, layers=live.layers, video=video,
             idempotency_table=tables.idempotency, environment={OUTPUTS[f][1]: v for f, v in names.items()},
         )  # fmt: skip
+        studio = Studio(
+            self, "Studio", market_id=market.id, key=key, layers=live.layers, bus=messaging.bus,
+            ops_topic=signals.ops_topic, ops_dlq=signals.ops_dlq, idempotency_table=tables.idempotency,
+            bucket=self.data_lake.bucket, video=video,
+            environment={OUTPUTS[f][1]: v for f, v in names.items()},
+        )  # fmt: skip
         ReplayDistribution(
             self,
             "Edge",
@@ -156,6 +163,7 @@ class MarketStack(Stack):
                 "ReplenishSignalsDlq": signals.replenish.dlq,
                 "RoomAlertSignalsDlq": signals.room_signals.dlq,
                 "RoomCuesDlq": room_cues.dlq,
+                **studio.dead_letter_queues,
                 **supply.dead_letter_queues,
             },
             stream_consumers={"Ingest": ingest.function, "Orders": orders.function},
