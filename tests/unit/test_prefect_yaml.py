@@ -47,7 +47,8 @@ def test_every_entrypoint_imports_as_its_flow_and_its_parameters_fit_the_schema(
     flows: dict[str, Any] = {entry: load_flow_from_entrypoint(entry) for entry in names}
     assert {flow.name for flow in flows.values()} == {"order-to-replenish", "demand-forecasting",
                                                       "forecast-scaleout", "room-alert",
-                                                      "experiment-analysis", "regional-processing"}  # fmt: skip
+                                                      "experiment-analysis", "regional-processing",
+                                                      "business-case"}  # fmt: skip
     for deployment in config["deployments"]:
         flow = flows[deployment["entrypoint"]]
         assert flow.name == names[deployment["entrypoint"]]
