@@ -18,6 +18,7 @@ from infra_cdk.components.live_ingest import LiveIngest, ingest_function_name, o
 from infra_cdk.components.live_video import LiveVideo
 from infra_cdk.components.messaging import MarketMessaging, market_bus
 from infra_cdk.components.monitoring import MarketAlarms
+from infra_cdk.components.passport import Passport
 from infra_cdk.components.room_cues import RoomCues
 from infra_cdk.components.signals import MarketSignals
 from infra_cdk.components.studio import Studio
@@ -87,6 +88,10 @@ class MarketStack(Stack):
             "shipment_updates_queue_url": supply.fulfilment.queue.queue_url,
             "shipment_updates_dlq_url": supply.fulfilment.dlq.queue_url,
         }
+        passport = Passport(
+            self, "Passport", market=market, key=key, layers=live.layers, log_bucket=self.data_lake.log_bucket
+        )  # fmt: skip
+        names.update(passport.names)  # the product passport's outputs (issue 19)
         for consumer in (*live.consumers, *supply.consumers):
             for field, (_, variable) in OUTPUTS.items():
                 consumer.function.add_environment(variable, names[field])
@@ -165,6 +170,7 @@ class MarketStack(Stack):
                 "RoomCuesDlq": room_cues.dlq,
                 **studio.dead_letter_queues,
                 **supply.dead_letter_queues,
+                **passport.dead_letter_queues,
             },
             stream_consumers={"Ingest": ingest.function, "Orders": orders.function},
         )

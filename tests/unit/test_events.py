@@ -78,11 +78,16 @@ def test_every_sample_kinesis_event_decodes_to_a_valid_event() -> None:
 
 
 def test_every_sample_event_file_is_one_a_test_loads() -> None:
-    """kinesis_* above, sqs_* in test_queue_handlers.py, eventbridge_* in test_room_cues.py; each file
+    """kinesis_* above, sqs_* in test_queue_handlers.py, eventbridge_* in test_room_cues.py, apigateway_* in
+    test_passport_handlers.py; each file
     is Lambda's shape for its source (an EventBridge target gets the event itself, no Records)."""
     sources = {"kinesis": "aws:kinesis", "sqs": "aws:sqs"}
     for path in sorted(EVENTS_DIR.glob("*.json")):
         prefix = path.stem.split("_", 1)[0]
+        if prefix == "apigateway":  # REST API proxy events: tests/unit/test_passport_handlers.py
+            event = json.loads(path.read_text())
+            assert {"resource", "path", "httpMethod", "pathParameters", "requestContext"} <= set(event), path.name
+            continue
         if prefix == "eventbridge":
             event = json.loads(path.read_text())
             assert {"id", "source", "detail-type", "time", "detail"} <= set(event), path.name

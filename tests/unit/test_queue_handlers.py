@@ -87,9 +87,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_every_sample_sqs_event_has_lambdas_shape_and_a_contract_body() -> None:
     from livebase.commerce.fulfilment import ShipmentUpdate
+    from livebase.passport.signing import SignedEnvelope  # its handler: test_passport_handlers.py
     from livebase.replenishment.receiving import GoodsReceipt
 
     contracts: dict[str, type[BaseModel]] = {"sqs_goods_receipt": GoodsReceipt, "sqs_shipment_update": ShipmentUpdate}
+    contracts["sqs_passport_supply_event"] = SignedEnvelope
     samples = sorted(EVENTS_DIR.glob("sqs_*.json"))
     assert {p.stem for p in samples} == set(contracts)
     for path in samples:

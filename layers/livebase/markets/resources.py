@@ -38,6 +38,14 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "goods_receipts_dlq_url": ("GoodsReceiptsDlqUrl", "GOODS_RECEIPTS_DLQ_URL"),
     "shipment_updates_queue_url": ("ShipmentUpdatesQueueUrl", "SHIPMENT_UPDATES_QUEUE_URL"),
     "shipment_updates_dlq_url": ("ShipmentUpdatesDlqUrl", "SHIPMENT_UPDATES_DLQ_URL"),
+    # Product passport (infra_cdk/components/passport.py): the ledger, the locked daily anchors, the signed
+    # supplier intake (queue, its DLQ, the supplier keys' secret) and the public verification API's stage URL.
+    "passport_ledger_table": ("PassportLedgerTableName", "PASSPORT_LEDGER_TABLE"),
+    "passport_anchor_bucket": ("PassportAnchorBucketName", "PASSPORT_ANCHOR_BUCKET"),
+    "passport_intake_queue_url": ("PassportIntakeQueueUrl", "PASSPORT_INTAKE_QUEUE_URL"),
+    "passport_intake_dlq_url": ("PassportIntakeDlqUrl", "PASSPORT_INTAKE_DLQ_URL"),
+    "passport_supplier_keys_secret": ("PassportSupplierKeysSecretName", "PASSPORT_SUPPLIER_KEYS_SECRET"),
+    "passport_api_url": ("PassportApiUrl", "PASSPORT_API_URL"),
 }
 
 
@@ -66,6 +74,12 @@ class MarketResources:
     goods_receipts_dlq_url: str
     shipment_updates_queue_url: str
     shipment_updates_dlq_url: str
+    passport_ledger_table: str
+    passport_anchor_bucket: str
+    passport_intake_queue_url: str
+    passport_intake_dlq_url: str
+    passport_supplier_keys_secret: str
+    passport_api_url: str
 
     @classmethod
     def from_outputs(cls, market: str, region: str, outputs: Mapping[str, str]) -> MarketResources:

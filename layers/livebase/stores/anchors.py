@@ -18,6 +18,7 @@ from livebase.passport.canonical import canonical_json
 from livebase.passport.merkle import DayHead
 
 PREFIX = "passport-anchors"
+RETENTION_DAYS = 3 * 365  # how long a day anchor stays locked (compliance mode: no one can shorten it)
 ALGORITHM = "sha256-rfc6962"  # livebase.passport.merkle
 
 

@@ -1,0 +1,99 @@
+"""Passport intake Lambda: signed supply events from the market's ``passport-intake`` queue → ledger.
+
+Each SQS message is one :class:`~livebase.passport.signing.SignedEnvelope` (JSON): the supplier
+id, an HMAC-SHA256 over the canonical JSON of the event, and the event. The supplier's key comes
+from the market's supplier-keys secret (cached five minutes, so a new supplier's key is picked
+up without a deploy). An unsigned event, an unknown supplier, a bad signature or an event the
+schema refuses goes to the queue's DLQ with the reason and is acknowledged
+(``livebase.queue_batches``); an admitted event is appended to its batch's chain once per event
+id (a redelivery is recognised by the ledger's event mark: idempotent by construction, no
+separate idempotency record). Only transient failures are batch item failures.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.batch import process_partial_response
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Json
+
+from livebase.aws import retry_config
+from livebase.live.quarantine import REFUSED, QueueQuarantine
+from livebase.markets.resources import MarketResources
+from livebase.passport.signing import SignedEnvelope, admit, supplier_keys
+from livebase.queue_batches import QuarantiningSqsProcessor, guarded
+from livebase.stores.ledger import LedgerStore
+
+KEYS_MAX_AGE = 300  # seconds a fetched supplier-keys secret is reused
+
+# Cold start: everything market-specific is read once, from the stack's environment.
+resources = MarketResources.from_environment()
+session = boto3.Session(region_name=resources.region)
+ledger = LedgerStore(session.client("dynamodb", config=retry_config()), resources.passport_ledger_table)
+secrets = parameters.SecretsProvider(boto3_client=session.client("secretsmanager"))
+quarantine = QueueQuarantine(
+    session.client("sqs"), queue_url=resources.passport_intake_dlq_url, consumer="passport_intake"
+)
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+class SignedEventMessage(SqsRecordModel):
+    body: Json[SignedEnvelope]  # type: ignore[assignment]
+
+
+processor = QuarantiningSqsProcessor(model=SignedEventMessage)
+
+
+def keys() -> dict[str, bytes]:
+    value = secrets.get(resources.passport_supplier_keys_secret, transform="json", max_age=KEYS_MAX_AGE)
+    return supplier_keys(value if isinstance(value, dict) else {})
+
+
+def take(record: SignedEventMessage, outcomes: Counter[str]) -> None:
+    envelope = record.body
+    admission = admit(envelope, keys())
+    if admission.event is None:
+        outcomes["refused"] += 1
+        logger.warning("supply event refused", supplier_id=envelope.supplier_id, reason=admission.reason)
+        processor.quarantine(admission.reason, REFUSED)
+        return
+    appended = ledger.append(admission.event, datetime.now(UTC))
+    outcomes["duplicate" if appended.duplicate else "appended"] += 1
+    logger.info(
+        "supply event", batch_id=admission.event.batch_id, event_id=admission.event.event_id,
+        kind=admission.event.kind, seq=appended.entry.seq if appended.entry else None, duplicate=appended.duplicate,
+    )  # fmt: skip
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    outcomes: Counter[str] = Counter()
+    record_handler = guarded(processor, partial(take, outcomes=outcomes), "a supply event")
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    quarantine.put(processor.quarantined)
+    failures = len(response.get("batchItemFailures", []))
+    metrics.add_dimension(name="market", value=resources.market)
+    metrics.add_metric(name="SupplyEventsAppended", unit=MetricUnit.Count, value=outcomes["appended"])
+    metrics.add_metric(name="SupplyEventsQuarantined", unit=MetricUnit.Count, value=len(processor.quarantined))
+    metrics.add_metric(name="SupplyEventsFailed", unit=MetricUnit.Count, value=failures)
+    logger.info(
+        "batch done", messages=len(event.get("Records", [])), outcomes=dict(outcomes),
+        quarantined=len(processor.quarantined), failed=failures,
+    )  # fmt: skip
+    return dict(response)

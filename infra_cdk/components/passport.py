@@ -1,0 +1,200 @@
+"""The product passport of a selling market (issue 19): ledger, locked anchors, signed intake, public API.
+
+* ``Ledger``: DynamoDB (on demand, PITR, the market key), ``livebase.stores.ledger``.
+* ``Anchors``: a bucket of its own with S3 Object Lock (compliance mode, default retention
+  ``RETENTION_DAYS``), versioned, SSE-KMS with the market key, private, SSL only, access-logged:
+  the daily Merkle roots (``flows/passport_anchoring.py``) nobody can rewrite.
+* ``Intake``: the ``passport-intake`` queue (its own DLQ) → ``passport_intake``; suppliers sign
+  each event (HMAC-SHA256) with their key, held in one secret of the market
+  (``{"<supplier_id>": "<hex key>"}``, the market key, never replicated).
+* ``Api``: a REST API, ``GET /passport/{batch}`` → ``passport``. Deliberately public and
+  read-only (a viewer scans the QR label during a live show): no authorizer, only supply events
+  and hashes in it, throttled at the stage and by a usage plan, access logs without caller IPs.
+
+Grants only: intake reads/writes the ledger and reads the secret; the API function reads the
+ledger and the anchor objects. ``names`` are the stack outputs (``livebase.markets.resources``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra_cdk.components.functions import market_function
+from infra_cdk.components.supply_chain import QueueConsumer
+from infra_cdk.nag import acknowledge, acknowledge_grant_read, acknowledge_key_grants
+from livebase.markets.config import Market
+from livebase.markets.resources import OUTPUTS
+from livebase.stores.anchors import PREFIX, RETENTION_DAYS
+
+STAGE = "v1"
+RATE_LIMIT = 20  # requests per second, steady, for the whole stage
+BURST_LIMIT = 40
+DAILY_QUOTA = 200_000
+
+
+def supplier_keys_secret_name(market_id: str) -> str:
+    return f"livebase/{market_id}/passport/supplier-keys"
+
+
+class Passport(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        market: Market,
+        key: kms.IKey,
+        layers: Sequence[lambda_.ILayerVersion],
+        log_bucket: s3.IBucket,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.ledger = dynamodb.Table(
+            self, "Ledger",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED, encryption_key=key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )  # fmt: skip
+        self.anchors = s3.Bucket(
+            self, "Anchors",
+            object_lock_enabled=True,
+            object_lock_default_retention=s3.ObjectLockRetention.compliance(Duration.days(RETENTION_DAYS)),
+            versioned=True, encryption=s3.BucketEncryption.KMS, encryption_key=key, bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
+            server_access_logs_bucket=log_bucket, server_access_logs_prefix="s3/passport-anchors/",
+            removal_policy=RemovalPolicy.RETAIN,
+        )  # fmt: skip
+        secret_name = supplier_keys_secret_name(market.id)
+        self.supplier_keys = secretsmanager.Secret(
+            self, "SupplierKeys", secret_name=secret_name, encryption_key=key,
+            description=f"Passport supplier signing keys of market {market.id}: {{supplier_id: hex key}}",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template="{}", generate_string_key="_unused", exclude_punctuation=True
+            ),
+        )  # fmt: skip
+        acknowledge(
+            self.supplier_keys, "AwsSolutions-SMG4",
+            "Supplier keys are shared with each supplier out of band; rotation is per supplier (add the new "
+            "key, the supplier switches, remove the old), which a rotation Lambda cannot do alone.",
+        )  # fmt: skip
+        self.intake = QueueConsumer(
+            self, "Intake", market_id=market.id, function="passport_intake", key=key, layers=layers
+        )
+        self.ledger.grant_read_write_data(self.intake.function)
+        self.supplier_keys.grant_read(self.intake.function)
+        api_parts = market_function(self, market_id=market.id, function="passport", key=key, layers=layers,
+                                    timeout=Duration.seconds(10))  # fmt: skip
+        self.function, self.role = api_parts.function, api_parts.role
+        self.ledger.grant_read_data(self.function)
+        self.anchors.grant_read(self.function, f"{PREFIX}/*")
+        self.api, api_url = self._api(market.id, key)
+        self.names = {
+            "passport_ledger_table": self.ledger.table_name,
+            "passport_anchor_bucket": self.anchors.bucket_name,
+            "passport_intake_queue_url": self.intake.queue.queue_url,
+            "passport_intake_dlq_url": self.intake.dlq.queue_url,
+            "passport_supplier_keys_secret": secret_name,
+            "passport_api_url": api_url,
+        }
+        for function in (self.intake.function, self.function):
+            function.add_environment("MARKET_CONFIG", market.handler_config_json())
+            for field, value in self.names.items():
+                function.add_environment(OUTPUTS[field][1], value)
+        self._acknowledge_roles()
+
+    def _api(self, market_id: str, key: kms.IKey) -> tuple[apigw.RestApi, str]:
+        access_logs = logs.LogGroup(
+            self, "ApiAccessLogs", retention=logs.RetentionDays.ONE_MONTH, encryption_key=key,
+            removal_policy=RemovalPolicy.DESTROY,
+        )  # fmt: skip
+        fields = apigw.AccessLogField
+        log_format = json.dumps({  # no caller IP or user agent: nothing personal in the logs
+            "requestId": fields.context_request_id(), "time": fields.context_request_time(),
+            "method": fields.context_http_method(), "resource": fields.context_resource_path(),
+            "status": fields.context_status(), "latencyMs": fields.context_response_latency(),
+            "error": fields.context_error_message(),
+        })  # fmt: skip
+        api = apigw.RestApi(
+            self, "Api", rest_api_name=f"livebase-{market_id}-passport",
+            description="Public, read-only product passport verification (GET /passport/{batch})",
+            endpoint_types=[apigw.EndpointType.REGIONAL], cloud_watch_role=False,
+            deploy_options=apigw.StageOptions(
+                stage_name=STAGE, throttling_rate_limit=RATE_LIMIT, throttling_burst_limit=BURST_LIMIT,
+                tracing_enabled=True, access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.custom(log_format),
+            ),
+        )  # fmt: skip
+        batch = api.root.add_resource("passport").add_resource("{batch}")
+        method = batch.add_method(
+            "GET", apigw.LambdaIntegration(self.function),
+            request_parameters={"method.request.path.batch": True},
+            request_validator_options=apigw.RequestValidatorOptions(
+                validate_request_parameters=True, validate_request_body=True  # a GET: no body model, nothing to refuse
+            ),
+        )  # fmt: skip
+        plan = api.add_usage_plan(
+            "UsagePlan", name=f"livebase-{market_id}-passport-public",
+            throttle=apigw.ThrottleSettings(rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT),
+            quota=apigw.QuotaSettings(limit=DAILY_QUOTA, period=apigw.Period.DAY),
+        )  # fmt: skip
+        plan.add_api_stage(stage=api.deployment_stage)
+        public = (
+            "Deliberately public: anyone scanning a product's QR label reads its passport; it is read-only "
+            "and holds no personal data (supply events and hashes only), throttled at stage and usage plan."
+        )
+        for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+            acknowledge(method, rule, public)
+        acknowledge(
+            api.deployment_stage, "AwsSolutions-APIG3",
+            "Public read-only endpoint throttled at the stage and by a usage plan; a WAF web ACL is an "
+            "account-level choice per market, added when the market's traffic calls for it.",
+        )  # fmt: skip
+        acknowledge(
+            api.deployment_stage, "AwsSolutions-APIG6",
+            "Access logs (JSON, no caller IPs) cover every request; execution logging needs the account-wide "
+            "API Gateway CloudWatch role, a singleton per account and Region outside this stack.",
+        )  # fmt: skip
+        stack = Stack.of(self)
+        # Built from the API id, not api.url: that names the Stage, which moto's CloudFormation does not model.
+        return api, f"https://{api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{STAGE}/"
+
+    def _acknowledge_roles(self) -> None:
+        for role, function in ((self.intake.role, self.intake.function), (self.role, self.function)):
+            policy = role.node.find_child("DefaultPolicy")
+            acknowledge_key_grants(policy)
+            acknowledge(
+                policy, "AwsSolutions-IAM5[Resource::*]",
+                "X-Ray PutTraceSegments/PutTelemetryRecords (tracing active) support no resource-level "
+                "scoping; every other statement names its resource.",
+            )  # fmt: skip
+            acknowledge(
+                function, "AwsSolutions-L1",
+                "Pinned to python3.12 on purpose: the AWS-managed Powertools v3 layer used here is the "
+                "python312 build.",
+            )  # fmt: skip
+        acknowledge_grant_read(self.role.node.find_child("DefaultPolicy"), "the passport API")
+        acknowledge(
+            self.role.node.find_child("DefaultPolicy"),
+            f"AwsSolutions-IAM5[Resource::<{Stack.of(self).get_logical_id(self.anchors.node.default_child)}.Arn>/{PREFIX}/*]",  # type: ignore[arg-type]
+            "The passport API reads the day anchors under this prefix of the anchor bucket; one object per day.",
+        )
+
+    @property
+    def dead_letter_queues(self) -> dict[str, sqs.IQueue]:
+        return {"PassportIntakeDlq": self.intake.dlq}
