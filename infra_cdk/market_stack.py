@@ -29,6 +29,7 @@ from infra_cdk.residency_aspect import ResidencyAspect
 from livebase.live.quarantine import QUARANTINE_PREFIX
 from livebase.markets.config import Market
 from livebase.markets.resources import OUTPUTS
+from livebase.privacy.retention import lake_rules
 
 
 class MarketStack(Stack):
@@ -43,7 +44,7 @@ class MarketStack(Stack):
             Tags.of(self).add(key, value)
         Aspects.of(self).add(ResidencyAspect(market))
         self.key = MarketKey(self, "Encryption", market_id=market.id)
-        self.data_lake = DataLake(self, "DataLake", key=self.key.key)
+        self.data_lake = DataLake(self, "DataLake", key=self.key.key, expiry=lake_rules(market))
         if market.holds_personal_data:
             self.names = self._selling_market()
         else:
@@ -73,6 +74,8 @@ class MarketStack(Stack):
             "inventory_table": tables.inventory.table_name,
             "purchase_orders_table": tables.purchase_orders.table_name,
             "forecasts_table": tables.forecasts.table_name,
+            "consent_table": tables.consent.table_name,
+            "pseudonym_key_id": self.key.add_pseudonym_key(market.id).key_id,
             "data_lake_bucket": self.data_lake.bucket.bucket_name,
             "event_bus_name": messaging.bus.event_bus_name,
             "ingest_dlq_url": ingest.dlq.queue_url,

@@ -21,6 +21,8 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "inventory_table": ("InventoryTableName", "INVENTORY_TABLE"),
     "purchase_orders_table": ("PurchaseOrdersTableName", "PURCHASE_ORDERS_TABLE"),
     "forecasts_table": ("ForecastsTableName", "FORECASTS_TABLE"),
+    "consent_table": ("ConsentTableName", "CONSENT_TABLE"),  # livebase.stores.consent
+    "pseudonym_key_id": ("PseudonymKeyId", "PSEUDONYM_KEY_ID"),  # livebase.privacy.pseudonyms (HMAC key)
     "data_lake_bucket": ("DataLakeBucketName", "DATA_LAKE_BUCKET"),
     "event_bus_name": ("EventBusName", "EVENT_BUS_NAME"),
     "ingest_dlq_url": ("IngestDlqUrl", "INGEST_DLQ_URL"),
@@ -60,6 +62,8 @@ class MarketResources:
     inventory_table: str
     purchase_orders_table: str
     forecasts_table: str
+    consent_table: str
+    pseudonym_key_id: str
     data_lake_bucket: str
     event_bus_name: str
     ingest_dlq_url: str

@@ -12,11 +12,14 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+import boto3
 from botocore.exceptions import ClientError
 
+from livebase.aws import retry_config
+from livebase.markets.resources import MarketResources
 from livebase.privacy.consent import ConsentRecord, Purpose, parse_purpose
 
-DEFAULT_RETENTION_DAYS = 730  # when the market config names none (config: retention_days.consent)
+DEFAULT_RETENTION_DAYS = 730  # when the market config names none (market config: retention.consent_days)
 ATTRIBUTES = ("viewer_key", "purpose", "granted", "recorded_at", "expires_at")
 
 
@@ -27,6 +30,12 @@ class ConsentStore:
         self.client = client
         self.table = table_name
         self.retention_days = retention_days
+
+    @classmethod
+    def for_market(cls, resources: MarketResources, *, retention_days: int = DEFAULT_RETENTION_DAYS) -> ConsentStore:
+        """The store of the market's table, with a client of the market's own region."""
+        client = boto3.client("dynamodb", region_name=resources.region, config=retry_config())
+        return cls(client, resources.consent_table, retention_days=retention_days)
 
     def record(self, viewer_key: str, purpose: Purpose, granted: bool, at: datetime) -> bool:
         """Keep the viewer's statement; False when a later one is already held (nothing changed)."""

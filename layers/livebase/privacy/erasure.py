@@ -1,0 +1,126 @@
+"""Erasure of one viewer: what counts as mentioning them, and the receipt saying what went where.
+
+Pure: the I/O is ``livebase.stores.erasure.ViewerErasure``. A viewer is named by their
+pseudonymous id (``viewer_key``: what every store holds). The receipt never names them: it
+carries a SHA-256 digest of the key (enough to answer "was X erased?" for whoever already holds
+X, useless to anyone else), and per store what was removed and where.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from livebase.privacy.pseudonyms import is_pseudonym
+from livebase.privacy.retention import RECEIPTS_PREFIX
+
+
+class ErasureError(ValueError):
+    """An erasure request that cannot be carried out as given (the message names the field)."""
+
+
+def subject_digest(viewer_key: str) -> str:
+    return hashlib.sha256(viewer_key.encode("utf-8")).hexdigest()
+
+
+def check_viewer_key(viewer_key: str) -> str:
+    if not is_pseudonym(viewer_key):
+        raise ErasureError("viewer: not a pseudonymous id (v_ + hex); pseudonymise a raw id in-region first")
+    return viewer_key
+
+
+def mentions(body: bytes, viewer_key: str) -> bool:
+    """Whether a stored object names the viewer, in its text or in a base64 record it carries
+    (quarantined records keep the Kinesis data as received, base64: ``data``)."""
+    needle = viewer_key.encode("utf-8")
+    if needle in body:
+        return True
+    for line in body.splitlines():
+        try:
+            document = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(document, dict) and isinstance(document.get("data"), str):
+            try:
+                if needle in base64.b64decode(document["data"], validate=True):
+                    return True
+            except (binascii.Error, ValueError):
+                continue
+    return False
+
+
+def without_viewer(document: Any, viewer_key: str) -> Any:
+    """A JSON document with every list entry equal to (or a record naming) the viewer left out."""
+    if isinstance(document, list):
+        return [without_viewer(v, viewer_key) for v in document if not _names(v, viewer_key)]
+    if isinstance(document, dict):
+        return {k: without_viewer(v, viewer_key) for k, v in document.items()}
+    return document
+
+
+def _names(value: Any, viewer_key: str) -> bool:
+    if isinstance(value, str):
+        return value == viewer_key
+    if isinstance(value, dict):
+        return any(v == viewer_key for v in value.values())
+    return False
+
+
+@dataclass
+class ErasureReceipt:
+    """What one erasure removed, per store: ``removed[store]`` lists where (keys, ids, objects)."""
+
+    market: str
+    request_id: str
+    subject: str  # subject_digest(viewer_key)
+    requested_at: datetime
+    removed: dict[str, list[str]] = field(default_factory=dict)
+    remaining: dict[str, int] = field(default_factory=dict)  # the scan after: every count should be 0
+    not_erasable: dict[str, str] = field(default_factory=dict)  # what only expires, and when
+
+    @property
+    def key(self) -> str:
+        return receipt_key(self.market, self.request_id)
+
+    @property
+    def complete(self) -> bool:
+        return not any(self.remaining.values())
+
+    def counts(self) -> dict[str, int]:
+        return {store: len(where) for store, where in self.removed.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "market": self.market,
+            "request_id": self.request_id,
+            "subject_sha256": self.subject,
+            "requested_at": self.requested_at.astimezone(UTC).isoformat(),
+            "removed": self.removed,
+            "counts": self.counts(),
+            "remaining": self.remaining,
+            "complete": self.complete,
+            "not_erasable": self.not_erasable,
+        }
+
+
+def receipt_key(market: str, request_id: str) -> str:
+    return f"{RECEIPTS_PREFIX}/{market}/{request_id}.json"
+
+
+def request_id(market: str, viewer_key: str, at: datetime) -> str:
+    """Stable per (market, viewer, second): a retried request writes the same receipt."""
+    stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{subject_digest(f'{market}:{viewer_key}')[:12]}"
+
+
+def summary(receipt: Mapping[str, Any]) -> str:
+    counts = ", ".join(f"{store} {n}" for store, n in receipt["counts"].items())
+    state = "complete" if receipt["complete"] else f"INCOMPLETE (remaining: {receipt['remaining']})"
+    key = receipt_key(receipt["market"], receipt["request_id"])
+    return f"erased in {receipt['market']}: {counts}; {state}; receipt {key}"

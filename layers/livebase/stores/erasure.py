@@ -1,0 +1,232 @@
+"""Erase one viewer from every store of their market, then scan again and write the receipt.
+
+Stores (all in the market's region, clients of that region only):
+- Orders: unlinked (``OrderStore.erase_viewer``: the sale stays, ``viewer_id`` becomes ``erased``);
+- Idempotency: the records of those orders (powertools key ``order_placed#md5(order id)``) and any
+  record whose stored data names the viewer;
+- Consent: every purpose's record;
+- RoomMetrics: the viewer's 64-bit digest dropped from the viewers / buyers sets of every total
+  (conditional on the item read, retried when ingest wrote in between);
+- the data lake: every version of every quarantined record naming them (``quarantine/<market>/``)
+  deleted; recall lists (``recall/<market>/``) rewritten without them and their older versions
+  deleted.
+Then every store is scanned again (``remaining``, which must be all zero) and the receipt goes to
+``erasure/<market>/<request id>.json`` in the same lake. What cannot be erased in place (the
+stream's records, DLQ messages) is named in the receipt with when it expires.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from livebase.aws import retry_config
+from livebase.live.quarantine import QUARANTINE_PREFIX
+from livebase.live.room_metrics import pack_hashes, unpack_hashes, viewer_hash
+from livebase.markets.config import Market
+from livebase.markets.resources import MarketResources
+from livebase.privacy.erasure import (
+    ErasureReceipt,
+    check_viewer_key,
+    mentions,
+    request_id,
+    subject_digest,
+    without_viewer,
+)
+from livebase.privacy.retention import RECALL_PREFIX
+from livebase.stores.consent import ConsentStore
+from livebase.stores.orders import OrderStore
+
+ORDER_IDEMPOTENCY_PREFIX = "order_placed"  # functions/orders/handler.py: key_prefix of accept_order
+ROOM_SET_ATTRIBUTES = ("viewers", "buyers")
+ATTEMPTS = 5  # conditional rewrites of one room total before giving up (reported as remaining)
+
+
+def idempotency_id(prefix: str, value: Any) -> str:
+    """The powertools idempotency key of ``value`` (its default md5 over sorted JSON)."""
+    return f"{prefix}#{hashlib.md5(json.dumps(value, sort_keys=True).encode()).hexdigest()}"
+
+
+class ViewerErasure:
+    """Erasure in one market (``resources``: its stack's names; ``session``: a boto3 session)."""
+
+    def __init__(self, market: Market, resources: MarketResources, session: Any | None = None) -> None:
+        if market.id != resources.market:
+            raise ValueError(f"market: config {market.id!r} and resources {resources.market!r} disagree")
+        session = session or boto3.Session(region_name=resources.region)
+        self.market, self.resources = market, resources
+        self.dynamodb = session.client("dynamodb", region_name=resources.region, config=retry_config())
+        self.s3 = session.client("s3", region_name=resources.region, config=retry_config())
+        self.orders = OrderStore.for_market(resources, retention_days=market.retention.orders_days)
+        self.consent = ConsentStore(self.dynamodb, resources.consent_table)
+        self.prefixes = {
+            "quarantine": f"{QUARANTINE_PREFIX}/{market.id}/",
+            "recall_lists": f"{RECALL_PREFIX}/{market.id}/",
+        }
+
+    # ---- the request -----------------------------------------------------------------------------
+    def erase(self, viewer_key: str, now: datetime | None = None) -> ErasureReceipt:
+        """Remove the viewer everywhere, scan again, write the receipt to the lake; the receipt."""
+        viewer_key = check_viewer_key(viewer_key)
+        at = now or datetime.now(UTC)
+        receipt = ErasureReceipt(
+            self.market.id, request_id(self.market.id, viewer_key, at), subject_digest(viewer_key), at
+        )
+        order_ids = self.orders.erase_viewer(viewer_key)
+        receipt.removed["orders"] = [f"{self.resources.orders_table}/{o}" for o in order_ids]
+        receipt.removed["idempotency"] = self._erase_idempotency(viewer_key, order_ids)
+        receipt.removed["consent"] = [
+            f"{self.resources.consent_table}/{r.purpose.value}" for r in self.consent.records_of(viewer_key)
+        ]
+        self.consent.erase(viewer_key)
+        receipt.removed["room_metrics"] = self._erase_room_sets(viewer_key)
+        receipt.removed["quarantine"] = self._erase_objects(self.prefixes["quarantine"], viewer_key, rewrite=False)
+        receipt.removed["recall_lists"] = self._erase_objects(self.prefixes["recall_lists"], viewer_key, rewrite=True)
+        receipt.remaining = self.find(viewer_key)
+        receipt.not_erasable = {
+            "live_event_stream": "records expire with the stream's retention (24 hours)",
+            "dead_letter_queues": "messages expire with the queues' retention (14 days); replay skips erased viewers' "
+            "records only after their quarantine object is gone",
+        }
+        body = json.dumps(receipt.to_json(), indent=2).encode("utf-8")
+        self.s3.put_object(
+            Bucket=self.resources.data_lake_bucket, Key=receipt.key, Body=body, ContentType="application/json"
+        )
+        return receipt
+
+    def find(self, viewer_key: str) -> dict[str, int]:
+        """What every store still holds about the viewer (a count per store): the proof after."""
+        hashed = viewer_hash(viewer_key)
+        return {
+            "orders": sum(1 for o in self.orders.all_orders() if o.viewer_id == viewer_key),
+            "idempotency": len(self._idempotency_naming(viewer_key)),
+            "consent": len(self.consent.records_of(viewer_key)),
+            "room_metrics": sum(1 for _ in self._room_items_with(hashed)),
+            "quarantine": len(self._versions_naming(self.prefixes["quarantine"], viewer_key)),
+            "recall_lists": len(self._versions_naming(self.prefixes["recall_lists"], viewer_key)),
+        }
+
+    # ---- DynamoDB --------------------------------------------------------------------------------
+    def _idempotency_naming(self, viewer_key: str) -> list[dict[str, Any]]:
+        return list(
+            self._scan(
+                self.resources.idempotency_table,
+                FilterExpression="contains(#d, :v)",
+                ExpressionAttributeNames={"#d": "data"},
+                ExpressionAttributeValues={":v": {"S": viewer_key}},
+                ProjectionExpression="id",
+            )
+        )
+
+    def _erase_idempotency(self, viewer_key: str, order_ids: list[str]) -> list[str]:
+        ids = {idempotency_id(ORDER_IDEMPOTENCY_PREFIX, order_id) for order_id in order_ids}
+        ids |= {item["id"]["S"] for item in self._idempotency_naming(viewer_key)}
+        removed = []
+        for key in sorted(ids):
+            reply = self.dynamodb.delete_item(
+                TableName=self.resources.idempotency_table, Key={"id": {"S": key}}, ReturnValues="ALL_OLD"
+            )
+            if "Attributes" in reply:
+                removed.append(f"{self.resources.idempotency_table}/{key}")
+        return removed
+
+    def _room_items_with(self, hashed: int) -> Iterator[dict[str, Any]]:
+        for item in self._scan(
+            self.resources.room_metrics_table,
+            FilterExpression="attribute_exists(viewers) OR attribute_exists(buyers)",
+            ProjectionExpression="pk, sk, viewers, buyers, last_seq_key",
+        ):
+            if any(a in item and hashed in unpack_hashes(item[a]["B"]) for a in ROOM_SET_ATTRIBUTES):
+                yield item
+
+    def _erase_room_sets(self, viewer_key: str) -> list[str]:
+        hashed = viewer_hash(viewer_key)
+        removed = []
+        for item in self._room_items_with(hashed):
+            for _ in range(ATTEMPTS):
+                if self._drop_hash(item, hashed):
+                    removed.append(f"{self.resources.room_metrics_table}/{item['pk']['S']}/{item['sk']['S']}")
+                    break
+                fresh = self.dynamodb.get_item(
+                    TableName=self.resources.room_metrics_table,
+                    Key={"pk": item["pk"], "sk": item["sk"]},
+                    ConsistentRead=True,
+                ).get("Item")
+                if fresh is None:
+                    break
+                item = fresh
+        return removed
+
+    def _drop_hash(self, item: dict[str, Any], hashed: int) -> bool:
+        sets, removes, values = [], [], {}
+        for name in ROOM_SET_ATTRIBUTES:
+            if name not in item:
+                continue
+            kept = set(unpack_hashes(item[name]["B"])) - {hashed}
+            if kept:
+                sets.append(f"{name} = :{name}")
+                values[f":{name}"] = {"B": pack_hashes(kept)}
+            else:
+                removes.append(name)
+        expression = " ".join(part for part in (
+            f"SET {', '.join(sets)}" if sets else "", f"REMOVE {', '.join(removes)}" if removes else "",
+        ) if part)  # fmt: skip
+        condition = "last_seq_key = :seen" if "last_seq_key" in item else "attribute_not_exists(last_seq_key)"
+        if "last_seq_key" in item:
+            values[":seen"] = item["last_seq_key"]
+        try:
+            self.dynamodb.update_item(
+                TableName=self.resources.room_metrics_table,
+                Key={"pk": item["pk"], "sk": item["sk"]},
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                **({"ExpressionAttributeValues": values} if values else {}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def _scan(self, table: str, **request: Any) -> Iterator[dict[str, Any]]:
+        for page in self.dynamodb.get_paginator("scan").paginate(TableName=table, **request):
+            yield from page.get("Items", [])
+
+    # ---- the data lake (versioned: every version that names the viewer goes) ----------------------
+    def _versions(self, prefix: str) -> Iterator[dict[str, Any]]:
+        paginator = self.s3.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self.resources.data_lake_bucket, Prefix=prefix):
+            yield from page.get("Versions", [])
+
+    def _body(self, key: str, version_id: str) -> bytes:
+        reply = self.s3.get_object(Bucket=self.resources.data_lake_bucket, Key=key, VersionId=version_id)
+        return bytes(reply["Body"].read())
+
+    def _versions_naming(self, prefix: str, viewer_key: str) -> list[dict[str, Any]]:
+        return [v for v in self._versions(prefix) if mentions(self._body(v["Key"], v["VersionId"]), viewer_key)]
+
+    def _erase_objects(self, prefix: str, viewer_key: str, *, rewrite: bool) -> list[str]:
+        """Delete every version naming the viewer; with ``rewrite``, first put the latest back without them."""
+        naming = self._versions_naming(prefix, viewer_key)
+        bucket = self.resources.data_lake_bucket
+        if rewrite:
+            for version in naming:
+                if version.get("IsLatest"):
+                    document = json.loads(self._body(version["Key"], version["VersionId"]))
+                    body = json.dumps(without_viewer(document, viewer_key)).encode("utf-8")
+                    self.s3.put_object(Bucket=bucket, Key=version["Key"], Body=body, ContentType="application/json")
+        for version in naming:
+            self.s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
+        if not rewrite:  # a quarantined record of the viewer goes whole: drop what hides its key too
+            keys = {v["Key"] for v in naming}
+            for page in self.s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+                for marker in page.get("DeleteMarkers", []):
+                    if marker["Key"] in keys:
+                        self.s3.delete_object(Bucket=bucket, Key=marker["Key"], VersionId=marker["VersionId"])
+        return sorted({f"s3://{bucket}/{v['Key']}" for v in naming})
