@@ -26,6 +26,8 @@ from livebase.markets.resources import MarketResources
 from livebase.stores.orders import order_model, order_record
 from tests.unit.test_room_metrics import SHARD, mixed_stream, numbered
 
+pytestmark = pytest.mark.slow  # the whole flow under the harness (~9 s)
+
 REGION = "ap-southeast-1"
 
 
