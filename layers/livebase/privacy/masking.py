@@ -1,0 +1,78 @@
+"""Nothing personal in logs: a Powertools log formatter that masks personal fields and values.
+
+Every handler that may see viewer data logs through :func:`masked_logger`. Before a line is
+written, fields that name a person (``PERSONAL_FIELDS``, at any depth) are erased with
+Powertools data masking (``aws_lambda_powertools.utilities.data_masking``), and any pseudonymous
+id, e-mail address or phone number left in free text (an exception message, say) is replaced.
+Masking only runs when a line holds something to mask: the field walk and the patterns cost
+microseconds, data masking's JSONPath milliseconds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.utilities.data_masking import DataMasking
+
+PERSONAL_FIELDS = frozenset({
+    "viewer_id", "viewer", "viewer_key", "viewers", "host_id", "buyer", "email", "phone", "address",
+})  # fmt: skip
+MASK = "*****"
+_OWN_KEYS = frozenset({"level", "location", "timestamp", "service", "xray_trace_id", "sampling_rate"})  # Powertools'
+_PERSONAL_TEXT = re.compile(
+    r"v_[0-9a-f]{16,64}"  # a pseudonymous viewer id
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"  # an e-mail address
+    r"|\+\d[\d ()-]{7,}\d"  # a phone number in international form
+)
+_masking = DataMasking(raise_on_missing_field=False)
+
+
+def _personal_keys(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key in PERSONAL_FIELDS:
+                yield key
+            yield from _personal_keys(inner)
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            yield from _personal_keys(inner)
+
+
+def mask_text(text: str) -> str:
+    return _PERSONAL_TEXT.sub(MASK, text)
+
+
+def mask_personal(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with personal fields erased (data masking) and personal values in text replaced."""
+    present = sorted(set(_personal_keys(document)))
+    if present:
+        document = _masking.erase(document, fields=[f"$..{key}" for key in present])
+    return {key: value if key in _OWN_KEYS else _mask_values(value) for key, value in document.items()}
+
+
+def _mask_values(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: _mask_values(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask_values(v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return mask_text(str(value))  # an exception, a date, any object: logged as its text
+
+
+class PersonalDataFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON log formatter, masking personal data first."""
+
+    def serialize(self, log: dict[str, Any]) -> str:
+        return super().serialize(mask_personal(log))
+
+
+def masked_logger(**kwargs: Any) -> Logger:
+    """A Powertools ``Logger`` whose every line goes through :class:`PersonalDataFormatter`."""
+    return Logger(logger_formatter=PersonalDataFormatter(), **kwargs)
