@@ -25,6 +25,7 @@ from livebase.markets.resources import MarketResources
 from livebase_local.aws import api_resources
 from livebase_local.aws.assembly import StackArtifact, fill_placeholders, read_assembly
 from livebase_local.aws.cfn_eval import Scope, Unresolvable, evaluate, stack_resource_values
+from livebase_local.aws.object_lock import apply_object_lock
 from livebase_local.aws.template_transform import Transform, transform_for_moto
 from livebase_local.runner.mappings import (
     EventSourceConfig,
@@ -309,6 +310,7 @@ def deploy_stack(artifact: StackArtifact, *, timeout: float = 120.0, lenient: bo
     cloudformation = clients("cloudformation")
     physical, kinds = _physical_ids(cloudformation, artifact.stack_name)
     ensure_streams(clients("kinesis"), transform.template, physical)
+    apply_object_lock(clients("s3"), template, physical)  # moto's CloudFormation ignores Object Lock
     scope.values.update(stack_resource_values(template, physical, scope))
     late_ids = [i for i in ordered if i not in early]
     late, late_skipped = api_resources.create_all(clients, template, late_ids, scope, skip_unavailable=lenient)
