@@ -69,8 +69,8 @@ def _mask_values(value: Any) -> Any:
 class PersonalDataFormatter(LambdaPowertoolsFormatter):
     """Powertools' JSON log formatter, masking personal data first."""
 
-    def serialize(self, log: dict[str, Any]) -> str:
-        return super().serialize(mask_personal(log))
+    def serialize(self, log: Any) -> str:
+        return super().serialize(mask_personal(dict(log)))
 
 
 def masked_logger(**kwargs: Any) -> Logger:
