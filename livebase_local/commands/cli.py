@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     receive.add_argument("--receipt-id", help="the warehouse's id for this delivery (default: a new one)")
     receive.add_argument("--aws", action="store_true", help="use the real AWS account of your credentials")
 
+    case = commands.add_parser("business-case", help="the finance model's headline and feasibility (no AWS)")
+    case.add_argument("--market", default=None, help="a market's plan (default: the whole base)")
+    case.add_argument("--brand-carries", default="", help="variable costs the brand pays, e.g. logistics,payment_fees")
+    case.add_argument("--discount-rate", type=float, default=None, help="default: the plan's (20 %%)")
+    case.add_argument("--file", default=None, help="a business case YAML (default: the packaged one)")
+    case.add_argument("--draws", type=int, default=5000, help="Monte Carlo draws")
+
     commands.add_parser("setup", help="only set up (Python packages, CDK CLI)")
     commands.add_parser("help", help="this help")
     return parser
@@ -146,5 +153,13 @@ def _run(argv: Sequence[str] | None) -> int:
         outcome = receive(resources, receipt)
         print(receipt_line(receipt, outcome))
         return 1 if outcome.status.value == "refused" else 0
+    if args.command == "business-case":
+        from pathlib import Path
+
+        from livebase_local.commands.business_case import run_business_case
+
+        carried = [item for item in args.brand_carries.split(",") if item]
+        path = Path(args.file) if args.file else None
+        return run_business_case(args.market, carried, args.discount_rate, path, args.draws)
     parser.error(f"unknown command {args.command}")
     return 2

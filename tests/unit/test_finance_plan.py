@@ -73,3 +73,18 @@ def test_the_cash_flow_has_the_three_phases_and_the_planned_gmv_per_year() -> No
     assert flow.capex[0, :6].sum() == pytest.approx(400 + 500) and flow.capex[0, 6:].sum() == 0
     entry = flow.strategic[0] - (300 + 125) / 12
     assert entry[18:24].sum() == pytest.approx(2 * 150) and entry[24:].sum() == pytest.approx(0)
+
+
+def test_an_unknown_variable_cost_item_is_refused_naming_it() -> None:
+    with pytest.raises(PlanError, match=r"carried_by: unknown variable cost items \['rent'\]"):
+        load_plan().carried_by.moving(("rent",))
+
+
+def test_the_cli_prints_the_headline_and_refuses_a_bad_item(capsys: pytest.CaptureFixture[str]) -> None:
+    from livebase_local.commands.business_case import run_business_case
+
+    assert run_business_case(None, [], None, None, draws=200) == 0
+    out = capsys.readouterr().out
+    assert "cannot break even at any GMV" in out and "DOES NOT HOLD" in out
+    assert run_business_case("eu", ["rent"], None, None, draws=200) == 2
+    assert "unknown variable cost items ['rent']" in capsys.readouterr().err

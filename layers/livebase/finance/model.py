@@ -37,6 +37,10 @@ class Carriers(BaseModel):
         return carrier
 
     def moving(self, items: tuple[str, ...]) -> Carriers:
+        """These items paid by the brand instead; an unknown item is refused, naming it."""
+        unknown = sorted(set(items) - set(VARIABLE_ITEMS))
+        if unknown:
+            raise PlanError(f"carried_by: unknown variable cost items {unknown}; known: {', '.join(VARIABLE_ITEMS)}")
         return self.model_copy(update=dict.fromkeys(items, "brand"))
 
 
