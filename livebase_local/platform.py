@@ -24,7 +24,7 @@ from livebase_local.aws.deploy import MarketDeployment, deploy_assembly
 from livebase_local.aws.env import apply_local_environment, restore_environment
 from livebase_local.aws.moto_server import LocalAws, LocalAwsError, is_moto
 from livebase_local.runner.bus_targets import BusTargets
-from livebase_local.runner.functions import Handler, function_folder, load_handler
+from livebase_local.runner.functions import Handler, function_environment, function_folder, load_handler
 from livebase_local.runner.kinesis_source import KinesisEventSource
 from livebase_local.runner.sources import Counters, EventSource, EventSources
 from livebase_local.runner.sqs_source import SqsEventSource
@@ -65,10 +65,25 @@ def synthesise(out: str | Path) -> Path:
 
 
 def per_shard_handler(
-    resources: MarketResources, log_dir: Path | None, function: str = "ingest"
+    resources: MarketResources,
+    log_dir: Path | None,
+    function: str = "ingest",
+    environment: dict[str, str] | None = None,
 ) -> Callable[[str], Handler]:
     """A fresh handler instance per shard (one container per concurrent invocation)."""
-    return lambda shard_id: load_handler(function, resources, log_dir=log_dir, container=shard_id.replace("-", "_"))[1]
+    return lambda shard_id: load_handler(
+        function, resources, log_dir=log_dir, container=shard_id.replace("-", "_"), environment=environment
+    )[1]
+
+
+def own_environment(function_name: str, resources: MarketResources) -> dict[str, str]:
+    """The function's own variables beyond those every handler gets (e.g. the studio consumer's
+    table), from moto's copy of the function, which CloudFormation created with them resolved."""
+    import boto3
+
+    config = boto3.client("lambda", region_name=resources.region).get_function_configuration(FunctionName=function_name)
+    common = function_environment(resources, function_folder(function_name, resources.market))
+    return {k: v for k, v in config.get("Environment", {}).get("Variables", {}).items() if k not in common}
 
 
 def stream_consumers(
@@ -82,9 +97,10 @@ def stream_consumers(
     sources, handlers = [], {}
     for config in deployment.event_sources:
         folder = function_folder(config.function_name, resources.market)
+        own = own_environment(config.function_name, resources)
         if folder not in handlers:
-            handlers[folder] = load_handler(folder, resources, log_dir=log_dir)[1]
-        factory = per_shard_handler(resources, log_dir, folder) if per_shard else None
+            handlers[folder] = load_handler(folder, resources, log_dir=log_dir, environment=own)[1]
+        factory = per_shard_handler(resources, log_dir, folder, own) if per_shard else None
         sources.append(KinesisEventSource(config, handlers[folder], handler_factory=factory))
     return sources, handlers
 

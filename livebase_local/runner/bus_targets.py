@@ -9,7 +9,8 @@ stack resolved from the template), its retries (``EventInvokeConfig.MaximumRetry
 template, Lambda's default 2 without one) and maximum event age (the target's retry policy), and
 then its dead-letter queue (the target's ``DeadLetterConfig``), with a record in the shape of
 Lambda's on-failure destination. Handlers with a local stand-in for a call moto lacks get it here
-(:data:`LOCAL_ADAPTERS`: room cues are recorded, :mod:`livebase_local.runner.recorded_cues`).
+(:data:`LOCAL_ADAPTERS`: room cues are recorded, :mod:`livebase_local.runner.recorded_cues`, and so are
+room failovers, :mod:`livebase_local.runner.recorded_switches`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from livebase_local.aws.moto_delivery import invoke_queue_name
 from livebase_local.aws.template_transform import PENDING_PREFIX
 from livebase_local.runner.functions import Handler, function_folder, load_handler
 from livebase_local.runner.recorded_cues import RecordedCues
+from livebase_local.runner.recorded_switches import RecordedSwitches
 
 log = logging.getLogger(__name__)
 LAMBDA_DEFAULT_ASYNC_RETRIES = 2
@@ -45,7 +47,15 @@ def _record_cues(module: ModuleType, resources: MarketResources) -> None:
     module.channel = RecordedCues(module.channel, s3, resources.data_lake_bucket, resources.market)  # type: ignore[attr-defined]
 
 
-LOCAL_ADAPTERS: dict[str, Callable[[ModuleType, MarketResources], None]] = {"room_cue": _record_cues}
+def _record_switches(module: ModuleType, resources: MarketResources) -> None:
+    s3 = boto3.client("s3", region_name=resources.region)
+    module.switch = RecordedSwitches(module.switch, s3, resources.data_lake_bucket, resources.market)  # type: ignore[attr-defined]
+
+
+LOCAL_ADAPTERS: dict[str, Callable[[ModuleType, MarketResources], None]] = {
+    "room_cue": _record_cues,
+    "studio_failover": _record_switches,  # device.failover: the switch calls recorded
+}
 
 
 @dataclass
