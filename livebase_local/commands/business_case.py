@@ -29,6 +29,12 @@ def headline(plan: Plan, discount_rate: float | None = None) -> str:
     )
 
 
+def demo_line() -> str:
+    """The demo's closing line: the whole base's headline and where the full case lives."""
+    plan = load_plan()
+    return f"business case: {headline(plan)} (`./livebase business-case` says why; deployment business-case)"
+
+
 def run_business_case(
     market: str | None, brand_carries: list[str], discount_rate: float | None, path: Path | None, draws: int
 ) -> int:

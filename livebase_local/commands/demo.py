@@ -155,6 +155,9 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
             services = [t.environment.get("CUE_SERVICE", "none") for t in platform.bus_targets.targets(market_id)]
             print(f"        {room_cue_summary(resources, services[0] if services else 'none')}")
             print(f"        {supply_chain(resources, summary.purchase_orders, platform.drain)}")
+        from livebase_local.commands.business_case import demo_line
+
+        print(f"\n{demo_line()}")
         print(f"\ndone in {time.monotonic() - started:.0f}s. Where to look:")
         print(f"  handler logs (powertools JSON + EMF metrics): {STATE_DIR / 'logs'}")
         print(f"  synthesised templates: {STATE_DIR / 'cdk.out'}")
