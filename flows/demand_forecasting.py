@@ -33,13 +33,17 @@ from prefect.task_runners import ProcessPoolTaskRunner
 from pydantic import BaseModel, Field
 
 from flows import replenishment_io as rio
+from flows import session_io
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from livebase.forecasting import forecast_batch
 from livebase.forecasting.backtest import backtest
 from livebase.forecasting.result import DEFAULT_LEVEL
+from livebase.forecasting.yearly import yearly_factors
 from livebase.markets.festivals import market_festival_frame
 from livebase.markets.resources import MarketResources
 from livebase.replenishment.history import daily_units, history_window
+from livebase.sessions.regressors import COLUMNS as PLAN_COLUMNS
+from livebase.sessions.regressors import plan_regressors, regressor_rows
 from livebase.stores.forecasts import ForecastStore, StoredForecast, from_rows
 
 FORECAST_CHUNK = 250
@@ -91,11 +95,66 @@ def read_market_history(resources: MarketResources, history_days: int, as_of: da
     return read_daily_units(resources, start, end)
 
 
+PlanRegressors = dict[str, dict[date, dict[str, float]]]
+
+
+def read_plan_regressors(resources: MarketResources, first: date, last: date) -> PlanRegressors:
+    """The market's stored session plans over [first, last] as per-SKU regressors (its own bucket)."""
+    return plan_regressors(session_io.read_plans(resources, first, last))
+
+
+@task
+def read_market_plans(resources: MarketResources, first: date, last: date) -> PlanRegressors:
+    return read_plan_regressors(resources, first, last)
+
+
+def _with_plan(
+    frame: pd.DataFrame,
+    future: pd.DataFrame | None,
+    plan: PlanRegressors,
+    skus: list[str],
+    start: date,
+    days: int,
+    horizon: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add the session / presale columns (zeros where nothing was planned) to history and horizon."""
+    planned = pd.DataFrame(regressor_rows(plan, skus, start, days + horizon))
+    planned["ds"] = pd.to_datetime(planned["ds"])
+    ahead = planned[planned["ds"] >= pd.Timestamp(start + timedelta(days=days))]
+    frame = frame.merge(planned, on=["id", "ds"], how="left")
+    return frame, ahead if future is None else future.merge(ahead, on=["id", "ds"], how="left")
+
+
+def _deseasonalise_yearly(
+    frame: pd.DataFrame, series: dict[str, list[int]], start: date, horizon: int
+) -> dict[str, np.ndarray]:
+    """Divide each long-enough series by its yearly factors (in place); the factors per SKU."""
+    factors: dict[str, np.ndarray] = {}
+    frame["y"] = frame["y"].astype(float)
+    for sku, units in series.items():
+        found = yearly_factors(np.asarray(units, dtype=float), pd.Timestamp(start), horizon)
+        if found is not None:
+            factors[sku] = found
+            rows = frame["id"] == sku
+            frame.loc[rows, "y"] = frame.loc[rows, "y"].to_numpy() / found[: len(units)]
+    return factors
+
+
 @task
 def forecast_chunk(
-    market_id: str, series: dict[str, list[int]], start: date, horizon: int, festivals: bool
+    market_id: str,
+    series: dict[str, list[int]],
+    start: date,
+    horizon: int,
+    festivals: bool,
+    plan: PlanRegressors | None = None,
+    yearly: bool = False,
 ) -> list[dict[str, Any]]:
-    """Forecast one chunk of SKUs; a SKU that cannot be forecast comes back with its reason."""
+    """Forecast one chunk of SKUs; a SKU that cannot be forecast comes back with its reason.
+
+    ``plan``: the session plans' regressors of these SKUs (shown in a session, on presale), used
+    when any of them was planned; ``yearly``: a yearly pattern for series with two years of history.
+    """
     frame = _long_frame(series, start)
     days = max((len(v) for v in series.values()), default=0)
     columns: list[str] = []
@@ -106,6 +165,10 @@ def forecast_chunk(
         frame = frame.merge(regressors, on="ds", how="left")
         tail = regressors[regressors["ds"] >= pd.Timestamp(start + timedelta(days=days))]
         future = pd.concat([tail.assign(id=sku) for sku in series], ignore_index=True)
+    if plan and series:
+        frame, future = _with_plan(frame, future, plan, list(series), start, days, horizon)
+        columns += list(PLAN_COLUMNS)
+    factors = _deseasonalise_yearly(frame, series, start, horizon) if yearly else {}
     out = forecast_batch(
         frame,
         horizon,
@@ -115,6 +178,12 @@ def forecast_chunk(
         errors="report",
         exog_models=("regression",),
     )
+    for sku, found in factors.items():
+        rows = (out["id"] == sku) & out["error"].isna()
+        scale = found[len(series[sku]) + out.loc[rows, "step"].to_numpy() - 1]
+        for column in ("mean", "lower", "upper", "sigma"):
+            out.loc[rows, column] = out.loc[rows, column].to_numpy() * scale
+        out.loc[rows, "model"] = out.loc[rows, "model"] + " x yearly pattern (3 harmonics)"
     out["ds"] = out["ds"].dt.strftime("%Y-%m-%d")
     return [
         {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
@@ -179,6 +248,8 @@ def demand_forecasting(
     horizon_days: Annotated[int, Field(ge=1, le=90, description="days forecast")] = 28,
     chunk_size: Annotated[int, Field(ge=1, le=5000, description="SKUs per task")] = FORECAST_CHUNK,
     festivals: Annotated[bool, Field(description="use the market's festival regressors")] = True,
+    session_plans: Annotated[bool, Field(description="the session plans' line-ups and presales as regressors")] = True,
+    yearly: Annotated[bool, Field(description="a yearly pattern for series with two years of history")] = True,
     backtest_skus: Annotated[int, Field(ge=1, le=500, description="busiest SKUs backtested")] = 50,
     plotted_skus: Annotated[int, Field(ge=1, le=12, description="SKUs in the plot")] = 4,
     as_of: Annotated[date | None, Field(description="run date (UTC); default today")] = None,
@@ -194,7 +265,17 @@ def demand_forecasting(
     for market_id, series in zip(selected, histories, strict=True):
         skus = sorted(series)
         chunks = [{s: series[s] for s in skus[i : i + chunk_size]} for i in range(0, len(skus), chunk_size)]
-        futures = [forecast_chunk.submit(market_id, c, start, horizon_days, festivals) for c in chunks]
+        plan = (
+            read_market_plans(resources[market_id], start, run_date + timedelta(days=horizon_days))
+            if session_plans
+            else {}
+        )
+        futures = [
+            forecast_chunk.submit(
+                market_id, c, start, horizon_days, festivals, {s: plan[s] for s in c if s in plan} or None, yearly
+            )
+            for c in chunks
+        ]
         accuracy_future = backtest_market.submit(market_id, series, start, horizon_days, backtest_skus)
         rows = [row for f in futures for row in f.result()]
         accuracy = accuracy_future.result()

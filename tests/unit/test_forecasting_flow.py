@@ -53,7 +53,14 @@ def market_io(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setattr(flow_module, "read_daily_units", read)
     monkeypatch.setattr(flow_module, "write_forecast_csv", write)
     monkeypatch.setattr(flow_module, "write_forecast_items", write_items)
-    return {"written": written, "reads": reads, "stored": stored}
+    plans: list[tuple[str, date, date]] = []
+
+    def read_plans(resources: MarketResources, first: date, last: date) -> dict[str, Any]:
+        plans.append((resources.market, first, last))  # no session plan stored yet
+        return {}
+
+    monkeypatch.setattr(flow_module, "read_plan_regressors", read_plans)
+    return {"written": written, "reads": reads, "stored": stored, "plans": plans}
 
 
 def test_forecast_chunk_with_festival_regressors() -> None:
