@@ -80,3 +80,10 @@ def test_monte_carlo_is_seeded_and_bounded_by_the_scenarios() -> None:
     low, _, high = (s.metrics.npv for s in scenarios(plan, 0.2))
     assert low - 1e-6 <= first.npv.min() and first.npv.max() <= high + 1e-6
     assert first.p_positive == pytest.approx(float((first.npv > 0).mean()))
+
+
+def test_a_plan_without_gmv_says_so_rather_than_quoting_an_infinite_rate() -> None:
+    found = assess(load_plan().with_base(gmv_first_year=0.0))
+    assert not found.reached_in_horizon
+    assert "no GMV in its final year" in " ".join(found.explanation)
+    assert "inf" not in " ".join(found.explanation)

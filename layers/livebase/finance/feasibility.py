@@ -92,7 +92,11 @@ def assess(plan: Plan) -> Feasibility:
             f"{plan.name}: breaks even at {needed or 0:,.0f}萬 GMV a year (contribution margin {_pct(margin)}); "
             f"the plan's final-year GMV is {final_gmv:,.0f}萬."
         )
-    if margin <= 0 or (needed is not None and needed > final_gmv):
+    if final_gmv <= 0:
+        lines.append(
+            "The plan has no GMV in its final year: no rate change can make it break even; the GMV must come first."
+        )
+    elif margin <= 0 or (needed is not None and needed > final_gmv):
         lines.append(
             f"It would break even at the final-year GMV with a commission of {_pct(required_commission)} "
             f"(planned {_pct(plan.commission_rate.base)}), or with the base's variable costs at or below "
