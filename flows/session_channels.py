@@ -1,7 +1,7 @@
 """The rooms of planned sessions, in the market's own region, through boto3 (IVS and MediaLive).
 
-One channel per planned session and service, found again by its deterministic name
-(``lb-<session id>``) and tagged with the session, so running the plan twice creates nothing
+One channel per planned session (per arm room when it runs an experiment) and service, found
+again by its deterministic name (``lb-<room>``) and tagged with the session, so running the plan twice creates nothing
 twice. :meth:`SessionChannels.reconcile` moves each session's channels to where the clock says
 they should be: created when planned; started ``LEAD`` before the window; stopped ``TAIL`` after
 it; deleted ``KEEP`` after it (inputs too). Every call is a no-op when the channel is already
@@ -48,7 +48,7 @@ _MINIMAL_ENCODER = {
 class ChannelAction:
     """What one reconcile step did to one channel (no secret in it)."""
 
-    session_id: str
+    session_id: str  # the session's room (an experiment arm's room: ``<session>-A`` / ``-B``)
     service: str
     action: str  # created | exists | started | stopped | deleted | none
     state: str
@@ -94,8 +94,8 @@ class SessionChannels:
         found = [c for c in self.ivs.list_channels(filterByName=name)["channels"] if c["name"] == name]
         return found[0] if found else None
 
-    def _ivs(self, session: Mapping[str, Any], wanted: str) -> ChannelAction:
-        sid, name = str(session["session_id"]), channel_name(str(session["session_id"]))
+    def _ivs(self, session: Mapping[str, Any], room: str, wanted: str) -> ChannelAction:
+        sid, name = room, channel_name(room)
         channel = self._ivs_channel(name)
         if wanted == "cleaned":
             if channel is None:
@@ -154,7 +154,7 @@ class SessionChannels:
         studio = self._live_input(f"livebase-{self.market_id}-studio")
         request: dict[str, Any] = {
             "Name": f"{name}-in", "Type": "RTMP_PUSH", "Tags": self._tags(session),
-            "Destinations": [{"StreamName": f"livebase/{session['session_id']}"}],
+            "Destinations": [{"StreamName": f"livebase/{name.removeprefix('lb-')}"}],
         }  # fmt: skip
         if studio and studio.get("SecurityGroups"):
             request["InputSecurityGroups"] = list(studio["SecurityGroups"])
@@ -174,8 +174,8 @@ class SessionChannels:
             note = "no stack channel to copy: minimal encoder settings"
         return self.medialive.create_channel(**channel)["Channel"], note
 
-    def _medialive(self, session: Mapping[str, Any], wanted: str) -> ChannelAction:
-        sid, name = str(session["session_id"]), channel_name(str(session["session_id"]))
+    def _medialive(self, session: Mapping[str, Any], room: str, wanted: str) -> ChannelAction:
+        sid, name = room, channel_name(room)
         channel = self._live_channel(name)
         if channel is None and wanted in ("stopped", "cleaned"):
             leftover = self._live_input(f"{name}-in")
@@ -208,9 +208,11 @@ class SessionChannels:
         actions: list[ChannelAction] = []
         for session in sessions:
             wanted = phase(datetime.fromisoformat(session["start"]), datetime.fromisoformat(session["end"]), now)
-            for service in session.get("video", ()):
-                if service == "ivs":
-                    actions.append(self._ivs(session, wanted))
-                elif service == "medialive":
-                    actions.append(self._medialive(session, wanted))
+            split = session.get("split") or {}
+            for room in split.get("rooms") or (str(session["session_id"]),):  # one room per experiment arm
+                for service in session.get("video", ()):
+                    if service == "ivs":
+                        actions.append(self._ivs(session, room, wanted))
+                    elif service == "medialive":
+                        actions.append(self._medialive(session, room, wanted))
         return actions

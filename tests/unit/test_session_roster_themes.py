@@ -12,7 +12,7 @@ from livebase.markets.config import load_markets
 from livebase.markets.festivals import festival_days
 from livebase.sessions.languages import language_tracks, serving_region
 from livebase.sessions.roster import Bookings, Host, RosterError, parse_roster, pick_host
-from livebase.sessions.split import assign_variant
+from livebase.sessions.split import assign_variant, experiment_split
 from livebase.sessions.themes import sunset, theme_for
 
 MARKETS = load_markets()
@@ -131,12 +131,13 @@ def test_tracks_name_the_services_and_where_they_run() -> None:
     assert serving_region("ivs", "me-central-1") == "ap-south-1"
 
 
-def test_the_split_is_stable_keyed_and_near_the_share() -> None:
+def test_the_plan_split_names_arm_rooms_hosts_and_the_order_of_b() -> None:
+    split = experiment_split("lineup_order", "eu-20261204-1", "eu-lena", "eu-jonas", ("A", "B", "C"))
+    assert split.rooms == ("eu-20261204-1-A", "eu-20261204-1-B") and split.hosts == ("eu-lena", "eu-jonas")
+    assert split.lineup_b == ("B", "C", "A") and "assign_variant" in split.rule
     viewers = [f"v_{n:020x}" for n in range(4000)]
-    first = [assign_variant("exp-1", v) for v in viewers]
-    assert first == [assign_variant("exp-1", v) for v in viewers]
-    assert 0.46 < sum(first) / len(first) < 0.54
-    assert first != [assign_variant("exp-2", v) for v in viewers]
-    assert 0.17 < sum(assign_variant("exp-1", v, 0.2) for v in viewers) / len(viewers) < 0.23
-    with pytest.raises(ValueError, match="share_b"):
-        assign_variant("exp-1", "v_1", 1.0)
+    arms = [assign_variant(v, split.experiment_id, split.share_b) for v in viewers]
+    assert arms == [assign_variant(v, split.experiment_id, split.share_b) for v in viewers]
+    assert 0.46 < arms.count("B") / len(arms) < 0.54
+    with pytest.raises(ValueError, match="none"):
+        experiment_split("none", "s", "a", "b", ())

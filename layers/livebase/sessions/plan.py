@@ -21,7 +21,7 @@ from livebase.sessions.languages import IVS, MEDIALIVE, Track, language_tracks, 
 from livebase.sessions.lineup import LineupItem, Objective, Product, StockLedger, build_lineup, rank_products
 from livebase.sessions.roster import Bookings, Host, host_language, pick_host
 from livebase.sessions.rules import Rejection, rejection
-from livebase.sessions.split import ExperimentKind, Split
+from livebase.sessions.split import ExperimentKind, Split, experiment_split
 from livebase.sessions.themes import theme_for
 from livebase.sessions.timing import Engagement, Window, windows_on
 
@@ -107,13 +107,6 @@ def video_services(market: Market) -> tuple[tuple[str, ...], str]:
     )
 
 
-def _experiment(kind: ExperimentKind, session_id: str) -> Split | None:
-    if kind == "none":
-        return None
-    variants = ("planned-order", "best-last") if kind == "lineup_order" else ("host-style-a", "host-style-b")
-    return Split(f"{session_id}-{kind}", kind, variants, 0.5)
-
-
 def plan_market(
     request: PlanRequest,
     engagement: Engagement,
@@ -149,19 +142,25 @@ def plan_market(
             end_next_day=bool(theme and theme.past_midnight),
             not_before=theme.not_before if theme else None,
         )  # fmt: skip
-        chosen: list[tuple[Window, Host]] = []
+        chosen: list[tuple[Window, Host, Host | None]] = []
         refusals: dict[str, str] = {}
         for window in sorted(candidates, key=lambda w: (-w.expected_orders, w.start)):
             if len(chosen) >= wanted:
                 break
-            if any(window.overlaps(other, SESSION_GAP) for other, _ in chosen):
+            if any(window.overlaps(other, SESSION_GAP) for other, _, _ in chosen):
                 continue
             host, why = pick_host(hosts, bookings, market.id, market.languages, window.start, window.end, zone)
             refusals.update(why)
             if host is None:
                 continue
             bookings.book(host, window.start, window.end, f"{market.id}-{day:%Y%m%d}")
-            chosen.append((window, host))
+            second = None
+            if request.experiment != "none":  # arm B streams at the same time: a second host
+                others = [h for h in hosts if h.id != host.id]
+                second, _ = pick_host(others, bookings, market.id, market.languages, window.start, window.end, zone)
+                if second is not None:
+                    bookings.book(second, window.start, window.end, f"{market.id}-{day:%Y%m%d}-B")
+            chosen.append((window, host, second))
         if len(chosen) < wanted:
             plan.unfilled.append({
                 "day": day.isoformat(), "wanted": wanted, "planned": len(chosen),
@@ -169,7 +168,7 @@ def plan_market(
                 "refusals": dict(sorted(refusals.items())),
             })  # fmt: skip
         shown: set[str] = set()
-        for rank, (window, host) in enumerate(sorted(chosen, key=lambda c: c[0].start), start=1):
+        for rank, (window, host, second) in enumerate(sorted(chosen, key=lambda c: c[0].start), start=1):
             session_id = f"{market.id}-{day:%Y%m%d}-{rank}"
             minutes = (window.end - window.start).total_seconds() / 60
             lineup = build_lineup(
@@ -186,7 +185,19 @@ def plan_market(
                 tracks=tuple(language_tracks(language, market.languages, market.region)),
                 video=video, lineup=tuple(lineup), expected_viewer_minutes=round(window.viewer_minutes, 1),
                 expected_value=round(sum(i.expected_value for i in lineup), 2),
-                split=_experiment(request.experiment, session_id),
+                split=(
+                    experiment_split(request.experiment, session_id, host.id, second.id,
+                                     tuple(i.sku for i in lineup))
+                    if request.experiment != "none" and second is not None else None
+                ),
             ))  # fmt: skip
+            if request.experiment != "none" and second is None:
+                plan.unfilled.append(
+                    {
+                        "day": day.isoformat(),
+                        "session": session_id,
+                        "reason": f"experiment {request.experiment} dropped: no second host free",
+                    }
+                )
     plan.out_of_stock = sorted(out_of_stock)
     return plan
