@@ -8,6 +8,7 @@ from flows.business_case import business_case
 from flows.demand_forecasting import demand_forecasting
 from flows.forecast_scaleout import forecast_scaleout
 from flows.order_to_replenish import order_to_replenish
+from flows.passport_anchoring import passport_anchoring
 from flows.regional_processing import regional_processing
 from flows.room_alerts import room_alert
 from flows.session_experiments import experiment_analysis
@@ -80,5 +81,14 @@ def deployments() -> list[Any]:
                 "cash flow, NPV/IRR, break-even and why not, tornado, scenarios, Monte Carlo, HTML report."
             ),
             tags=["livebase", "finance"],
+        ),
+        passport_anchoring.to_deployment(
+            name="passport-anchoring",
+            cron="15 0 * * *",
+            description=(
+                "Daily, per market in its own region: the Merkle root of yesterday's passport chain heads as an "
+                "Object Lock (compliance) anchor object; broken chains are left out and fail the run."
+            ),
+            tags=["livebase", "passport"],
         ),
     ]

@@ -81,6 +81,11 @@ FLOWS = (
         "Monte Carlo), with a one-page HTML report.",
         ("livebase", "finance"), ecs_size=(1024, 2048),
     ),
+    FlowSpec(
+        "passport-anchoring", "flows/passport_anchoring.py:passport_anchoring",
+        "Daily: the Merkle root of yesterday's passport chain heads, locked (Object Lock) in the market's region.",
+        ("livebase", "passport"), cron="15 0 * * *", ecs_size=(256, 512),
+    ),
 )  # fmt: skip
 
 
