@@ -129,3 +129,16 @@ def test_hq_rollup_sums_markets_and_keeps_blanks_blank() -> None:
     assert rows["all"].orders == rows["eu"].orders and rows["all"].gmv_hq == rows["eu"].gmv_hq
     assert "1 EUR = 1.057000 USD (2026-11-27)" in rows["eu"].line()
     json.dumps([r.line() for r in rows.values()])
+
+
+def test_the_screen_finds_personal_strings_but_not_long_figures() -> None:
+    from livebase.aggregates.screen import personal_data_in
+
+    export = export_of(orders(500, 4000))
+    assert personal_data_in(export.model_dump_json()) == []  # floats like 0.7142857142857143 are figures
+    assert "a pseudonymous viewer id" in personal_data_in('{"note": "v_00112233445566778899aabb"}')
+    assert personal_data_in('{"viewer_id": 1}') == ["a field named 'viewer_id'"]
+    assert personal_data_in('{"k": "call +49 30 1234 5678"}') == [
+        "something shaped like an email address or phone number"
+    ]
+    assert personal_data_in("not json: a@b.de") == ["something shaped like an email address or phone number"]
