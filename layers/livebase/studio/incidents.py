@@ -53,6 +53,7 @@ class Signal:
 
 def _detail(sample: Telemetry, state: DeviceState, prediction: Prediction) -> dict[str, Any]:
     opened = datetime.fromisoformat(state.opened_at)
+    eta = prediction.seconds_to_failure
     return {
         "market": sample.market,
         "room_id": sample.room_id,
@@ -61,7 +62,7 @@ def _detail(sample: Telemetry, state: DeviceState, prediction: Prediction) -> di
         "incident_id": state.incident_id,
         "ts": sample.ts.isoformat(),
         "reason": prediction.reason,
-        "predicted_seconds_to_failure": prediction.seconds_to_failure,
+        "predicted_seconds_to_failure": None if eta is None else round(eta, 1),
         "opened_at": state.opened_at,
         "seconds_since_opened": (sample.ts - opened).total_seconds(),
         "evidence": prediction.evidence(),
