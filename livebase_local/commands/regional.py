@@ -1,0 +1,35 @@
+"""The demo's regional-processing step: hq deployed beside the selling markets, the flow run once,
+the hq roll-up printed (a few seconds on the demo's orders).
+
+The demo's platform deploys the selling markets only; hq (aggregates only, its own region) is
+deployed here from the same assembly, then ``regional-processing`` runs for the demo's markets
+against the Prefect server the demo started.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from livebase.markets.config import load_markets
+from livebase_local.aws.deploy import deploy_assembly
+
+
+def hq_rollup_lines(assembly: Path, market_ids: list[str]) -> list[str]:
+    """Deploy hq into the running local AWS, run the flow for ``market_ids``; the roll-up's lines."""
+    from flows.regional_processing import regional_processing
+
+    hq = next(m for m in load_markets().values() if not m.holds_personal_data)
+    deploy_assembly(assembly, [hq.id])
+    result = regional_processing(markets=market_ids)
+    recalled = ", ".join(f"{o.market} {o.recalled}" for o in result.markets)
+    return [
+        *result.lines,
+        f"recall lists (dormant viewers with marketing consent, kept in each market's region): {recalled}",
+    ]
+
+
+def print_hq_rollup(assembly: Path, market_ids: list[str]) -> None:
+    lines = hq_rollup_lines(assembly, market_ids)
+    print("\nhq roll-up (regional-processing: aggregates only, cells behind < k viewers suppressed):")
+    for line in lines:
+        print(f"  {line}")
