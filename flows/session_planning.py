@@ -1,0 +1,206 @@
+"""Session planning: when to go live, what to show in which order, for whom, by whom; and the rooms.
+
+``session-planning`` (per run: one market, a range of local days): reads the market's room
+history, stock, open POs, catalogue and sales in its own region (``flows/session_io.py``), plans
+with ``livebase.sessions.plan`` against the host roster (``flows/session_hosts.yaml``), writes the
+plan JSON to the market's bucket, publishes a plan table, a rejected-items table and a timeline
+plot, and provisions each session's channels (``flows/session_channels.py``).
+``session-channels`` (every 5 minutes): brings the channels of the stored plans of the last and
+coming days where the clock says (started before a window, stopped after, cleaned up later).
+The plan's line-ups and presales feed ``demand-forecasting`` as regressors.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from pydantic import BaseModel, Field
+
+from flows import session_io
+from flows.markets import MARKETS, MarketId, resolve_market_resources
+from flows.session_channels import ChannelAction, SessionChannels
+from livebase.markets.resources import MarketResources
+from livebase.sessions.plan import PlanRequest, plan_market
+from livebase.sessions.split import ExperimentKind
+
+TABLE_ROWS = 200  # rows of the plan table artifact (the JSON holds every session)
+
+
+class SessionPlanSummary(BaseModel):
+    market: str
+    first_day: date
+    last_day: date
+    sessions: int
+    presale_slots: int
+    rejected: int
+    out_of_stock: int
+    unfilled_days: int
+    engagement: str
+    object_key: str | None
+    channels: list[dict[str, Any]]
+    first_lines: list[str]
+
+
+def session_lines(plan: dict[str, Any], count: int = 5) -> list[str]:
+    """The plan's first sessions, one line each, as the demo and the run log print them."""
+    lines = []
+    for session in plan["sessions"][:count]:
+        items = ", ".join(f"{i['sku']}{'*' if i['kind'] == 'presale' else ''}" for i in session["lineup"][:3])
+        tracks = "+".join(f"{t['language']}:{t['kind'][:3]}" for t in session["tracks"])
+        lines.append(
+            f"{session['session_id']} {session['local_start'][:16]}..{session['local_end'][11:16]} "
+            f"{session['theme'] or 'regular'} host {session['host']} [{tracks}] "
+            f"video {'+'.join(session['video']) or 'none'}; {len(session['lineup'])} items ({items}...)"
+        )
+    return lines
+
+
+def plan_table(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "session": s["session_id"], "theme": s["theme"] or "", "local start": s["local_start"][:16],
+            "local end": s["local_end"][:16], "host": s["host"], "language": s["host_language"],
+            "tracks": ", ".join(f"{t['language']} {t['kind']}" for t in s["tracks"][1:]),
+            "video": "+".join(s["video"]) or "none", "items": len(s["lineup"]),
+            "presales": sum(1 for i in s["lineup"] if i["kind"] == "presale"),
+            "expected value": s["expected_value"], "first items": ", ".join(i["sku"] for i in s["lineup"][:4]),
+            "split": f"{s['split']['variants'][0]} / {s['split']['variants'][1]}" if s["split"] else "",
+        }
+        for s in plan["sessions"][:TABLE_ROWS]
+    ]  # fmt: skip
+
+
+def timeline_png(plan: dict[str, Any]) -> bytes:
+    """Sessions per local day against the local clock, one colour per host."""
+    from matplotlib.figure import Figure  # no pyplot: no global state, safe in task threads
+
+    zone = ZoneInfo(plan["zone"])
+    days = sorted({s["local_start"][:10] for s in plan["sessions"]}) or [plan["first_day"]]
+    hosts = sorted({s["host"] for s in plan["sessions"]})
+    colours = {h: f"C{i % 10}" for i, h in enumerate(hosts)}
+    figure = Figure(figsize=(8, 0.45 * len(days) + 1.4), dpi=72)
+    axis = figure.subplots()
+    for session in plan["sessions"]:
+        start = datetime.fromisoformat(session["start"]).astimezone(zone)
+        hours = (datetime.fromisoformat(session["end"]) - datetime.fromisoformat(session["start"])).total_seconds()
+        row = days.index(session["local_start"][:10])
+        axis.broken_barh([(start.hour + start.minute / 60, hours / 3600)], (row - 0.35, 0.7),
+                         color=colours[session["host"]])  # fmt: skip
+        axis.text(start.hour + start.minute / 60 + 0.05, row, session["theme"] or "", fontsize=6, va="center")
+    axis.set_yticks(range(len(days)), days, fontsize=7)
+    axis.set_xlim(0, 26)
+    axis.set_xlabel(f"local time ({plan['zone']})")
+    axis.invert_yaxis()
+    for host, colour in colours.items():
+        axis.plot([], [], color=colour, linewidth=6, label=host)
+    if hosts:
+        axis.legend(fontsize=6, loc="upper left", ncol=min(len(hosts), 4))
+    axis.set_title(f"{plan['market']}: planned sessions", fontsize=9)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+@task(name="plan-market-sessions")
+def plan_sessions_task(
+    resources: MarketResources, request: PlanRequest, history_days: int, now: datetime
+) -> tuple[dict[str, Any], int]:
+    """One coarse task per market: read its inputs in its region and plan (no per-SKU tasks)."""
+    market = MARKETS[resources.market]
+    inputs = session_io.read_planning_inputs(market, resources, history_days, now)
+    plan = plan_market(request, inputs.engagement, inputs.products, session_io.read_roster())
+    return plan.to_json(), inputs.unpriced
+
+
+@task(name="provision-session-channels")
+def provision_channels(
+    resources: MarketResources, sessions: list[dict[str, Any]], now: datetime
+) -> list[ChannelAction]:
+    return SessionChannels(resources.market, resources.region).reconcile(sessions, now)
+
+
+def _default_start(market_id: str, now: datetime) -> date:
+    return (now.astimezone(ZoneInfo(MARKETS[market_id].time_zone)) + timedelta(days=1)).date()
+
+
+@flow(name="session-planning", log_prints=True)
+def session_planning(
+    market: MarketId = "sea",
+    start: Annotated[date | None, Field(description="first local day planned; default tomorrow")] = None,
+    days: Annotated[int, Field(ge=1, le=31, description="local days planned from start")] = 1,
+    sessions_per_day: Annotated[int, Field(ge=1, le=8, description="sessions per day (+1 on festival days)")] = 2,
+    objective: Annotated[Literal["gmv", "margin"], Field(description="what the line-up maximises")] = "gmv",
+    duration_minutes: Annotated[int, Field(ge=30, le=240, description="length of each session")] = 120,
+    slot_minutes: Annotated[int, Field(ge=3, le=60, description="minutes per product")] = 10,
+    promise_days: Annotated[int, Field(ge=1, le=30, description="delivery promise for presales")] = 7,
+    experiment: Annotated[ExperimentKind, Field(description="A/B split of each session's audience")] = "none",
+    history_days: Annotated[int, Field(ge=1, le=35, description="days of room history and sales read")] = 28,
+    provision: Annotated[bool, Field(description="create the sessions' channels now")] = True,
+    now: Annotated[datetime | None, Field(description="the clock (UTC); default now")] = None,
+    dry_run: Annotated[bool, Field(description="plan and report only; write and provision nothing")] = False,
+) -> SessionPlanSummary:
+    """Plan a market's livestream sessions over ``days`` local days from ``start``."""
+    clock = (now or datetime.now(UTC)).astimezone(UTC)
+    first = start or _default_start(market, clock)
+    resources = resolve_market_resources(market)
+    request = PlanRequest(
+        MARKETS[market], first, days, sessions_per_day, objective, timedelta(minutes=duration_minutes),
+        slot_minutes, promise_days, experiment,
+    )  # fmt: skip
+    plan, unpriced = plan_sessions_task(resources, request, history_days, clock)
+    key = None if dry_run else session_io.write_plan(resources, plan)
+    actions = [] if dry_run or not provision else provision_channels(resources, plan["sessions"], clock)
+    create_table_artifact(
+        key=f"session-plan-{market}", table=plan_table(plan) or [{"market": market, "note": "no sessions planned"}],
+        description=f"Planned sessions of {market}, {plan['first_day']}..{plan['last_day']} ({plan['engagement']})",
+    )  # fmt: skip
+    create_table_artifact(
+        key=f"session-plan-rejected-{market}",
+        table=plan["rejected"] or [{"sku": "", "rule": "", "reason": "nothing rejected"}],
+        description=f"Items {market}'s cultural rules keep out of every session, with the rule",
+    )
+    png = base64.b64encode(timeline_png(plan)).decode("ascii")
+    create_markdown_artifact(
+        key=f"session-plan-timeline-{market}",
+        markdown=f"### {market}: planned sessions\n\n![timeline](data:image/png;base64,{png})\n\n{plan['video_note']}",
+        description=f"Timeline of {market}'s planned sessions in local time, by host",
+    )
+    lines = session_lines(plan)
+    for line in lines:
+        print(line)
+    presales = sum(1 for s in plan["sessions"] for i in s["lineup"] if i["kind"] == "presale")
+    print(
+        f"{market}: {len(plan['sessions'])} sessions, {presales} presale slots, {len(plan['rejected'])} rejected, "
+        f"{len(plan['out_of_stock'])} out of stock, {unpriced} unpriced -> {key or 'not written'}"
+    )
+    return SessionPlanSummary(
+        market=market, first_day=first, last_day=date.fromisoformat(plan["last_day"]),
+        sessions=len(plan["sessions"]), presale_slots=presales, rejected=len(plan["rejected"]),
+        out_of_stock=len(plan["out_of_stock"]), unfilled_days=len(plan["unfilled"]), engagement=plan["engagement"],
+        object_key=key, channels=[a.__dict__ for a in actions], first_lines=lines,
+    )  # fmt: skip
+
+
+@flow(name="session-channels", log_prints=True)
+def session_channels(
+    market: MarketId = "sea",
+    now: Annotated[datetime | None, Field(description="the clock (UTC); default now")] = None,
+) -> list[dict[str, Any]]:
+    """Channels of the stored plans of yesterday..tomorrow where the clock says they should be."""
+    clock = (now or datetime.now(UTC)).astimezone(UTC)
+    resources = resolve_market_resources(market)
+    today = clock.date()
+    plans = session_io.read_plans(resources, today - timedelta(days=1), today + timedelta(days=1))
+    sessions = list({s["session_id"]: s for p in plans for s in p["sessions"]}.values())  # newest plan last wins
+    actions = provision_channels(resources, sessions, clock)
+    changed = [a for a in actions if a.action not in ("exists", "none")]
+    degraded = sum(a.degraded for a in actions)
+    print(f"{market}: {len(sessions)} sessions, {len(changed)} channel changes, {degraded} degraded")
+    return [a.__dict__ for a in actions]
