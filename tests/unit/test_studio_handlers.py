@@ -136,6 +136,16 @@ def test_telemetry_batches_warn_then_fail_over_once_and_redelivery_sends_nothing
     assert (again["warnings"], again["failovers"]) == (0, 0) and studio.take(studio.observed) == []
 
 
+def test_one_batch_of_the_whole_series_is_judged_as_if_sent_sample_by_sample(aws: None) -> None:
+    studio = Studio()
+    camera = degrading_camera("sea", "sea-studio-1", start=datetime(2026, 12, 3, 12, 0, tzinfo=UTC))
+    reply = studio.consumer()(kinesis_event(camera), CONTEXT)
+    assert (reply["warnings"], reply["failovers"]) == (1, 1)
+    warning, failover = (s["detail"] for s in studio.take(studio.observed))
+    assert warning == sample("eventbridge_device_warning")["detail"]
+    assert failover == sample("eventbridge_device_failover")["detail"]
+
+
 def test_a_record_that_is_no_telemetry_is_quarantined_with_the_field_named(aws: None) -> None:
     studio = Studio()
     handler = studio.consumer()

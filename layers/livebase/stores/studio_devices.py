@@ -43,7 +43,8 @@ class DeviceRecord:
         """Add samples (one per timestamp; the newest copy wins), keep the last ``WINDOW_SAMPLES``;
         returns the samples that were new, oldest first."""
         by_ts = {s.ts: s for s in self.window}
-        fresh = [s for s in samples if s.ts not in by_ts]
+        floor = self.window[0].ts if len(self.window) >= WINDOW_SAMPLES else None  # older ones were judged
+        fresh = list({s.ts: s for s in samples if s.ts not in by_ts and (floor is None or s.ts > floor)}.values())
         for sample in fresh:
             by_ts[sample.ts] = sample
         self.window = [by_ts[ts] for ts in sorted(by_ts)][-WINDOW_SAMPLES:]

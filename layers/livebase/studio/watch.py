@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from livebase.stores.studio_devices import DeviceRecord, StudioDeviceStore, device_key
+from livebase.stores.studio_devices import WINDOW_SAMPLES, DeviceRecord, StudioDeviceStore, device_key
 from livebase.studio.incidents import DEVICE_FAILOVER, Signal, advance
 from livebase.studio.predictor import PredictorSettings, predict
 from livebase.studio.telemetry import Telemetry
@@ -51,9 +51,11 @@ class DeviceWatch:
         changed: list[DeviceRecord] = []
         for key, fresh in grouped.items():
             record = records[key]
-            new = record.merge(fresh)
+            known = {s.ts: s for s in record.window}
+            history = sorted({**{s.ts: s for s in fresh}, **known}.values(), key=lambda s: s.ts)
+            new = record.merge(fresh)  # the stored window keeps the last WINDOW_SAMPLES only
             for sample in new:
-                upto = [s for s in record.window if s.ts <= sample.ts]
+                upto = [s for s in history if s.ts <= sample.ts][-WINDOW_SAMPLES:]  # as if sent one by one
                 record.state, signals = advance(record.state, sample, predict(upto, self.settings))
                 outcome.signals += signals
             outcome.samples += len(new)
