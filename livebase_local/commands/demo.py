@@ -16,6 +16,7 @@ from livebase.markets.resources import MarketResources
 from livebase.stores.orders import WMS_SHIPPED, OrderStore
 from livebase.stores.purchase_orders import PurchaseOrderStore
 from livebase.stores.room_metrics import RoomStore
+from livebase_local.commands.demo_studio import studio_demo
 from livebase_local.commands.prefect_server import LocalPrefectServer
 from livebase_local.platform import STATE_DIR, LocalPlatform
 from livebase_local.runner.recorded_cues import recorded_cues
@@ -152,9 +153,11 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
                 print(f"        ... and {len(reasons) - 4} more on the DLQ")
             if market_id in rooms:
                 print(f"        live room {room_summary(resources, rooms[market_id])}")
-            services = [t.environment.get("CUE_SERVICE", "none") for t in platform.bus_targets.targets(market_id)]
+            services = [t.environment["CUE_SERVICE"] for t in platform.bus_targets.targets(market_id)
+                        if "CUE_SERVICE" in t.environment]  # fmt: skip
             print(f"        {room_cue_summary(resources, services[0] if services else 'none')}")
             print(f"        {supply_chain(resources, summary.purchase_orders, platform.drain)}")
+            print(studio_demo(platform, market_id))  # issue 19: a camera fails over
         from livebase_local.commands.business_case import demo_line
 
         print(f"\n{demo_line()}")
