@@ -12,6 +12,7 @@ from flows.passport_anchoring import passport_anchoring
 from flows.regional_processing import regional_processing
 from flows.room_alerts import room_alert
 from flows.session_experiments import experiment_analysis
+from flows.session_planning import session_channels, session_planning
 from flows.triggers import stock_low_trigger
 
 # The same flows, per market and on work pools (process locally, ECS in the cloud): prefect.yaml,
@@ -53,6 +54,21 @@ def deployments() -> list[Any]:
                 "the numbers behind it, as the room-alert-<market> artifact."
             ),
             tags=["livebase", "rooms"],
+        ),
+        session_planning.to_deployment(
+            name="session-planning",
+            cron="0 6 * * *",
+            description=(
+                "Daily: tomorrow's livestream sessions of a market (when, line-up and presales, language "
+                "tracks, host), the plan JSON in its bucket, table and timeline artifacts, channels provisioned."
+            ),
+            tags=["livebase", "sessions"],
+        ),
+        session_channels.to_deployment(
+            name="session-channels",
+            cron="*/5 * * * *",
+            description="Every 5 minutes: planned sessions' channels started before, stopped after, cleaned up.",
+            tags=["livebase", "sessions"],
         ),
         experiment_analysis.to_deployment(
             name="experiment-analysis",

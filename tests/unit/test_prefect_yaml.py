@@ -48,7 +48,8 @@ def test_every_entrypoint_imports_as_its_flow_and_its_parameters_fit_the_schema(
     assert {flow.name for flow in flows.values()} == {"order-to-replenish", "demand-forecasting",
                                                       "forecast-scaleout", "room-alert",
                                                       "experiment-analysis", "regional-processing",
-                                                      "business-case", "passport-anchoring"}  # fmt: skip
+                                                      "business-case", "passport-anchoring", "session-planning",
+                                                      "session-channels"}  # fmt: skip
     for deployment in config["deployments"]:
         flow = flows[deployment["entrypoint"]]
         assert flow.name == names[deployment["entrypoint"]]
