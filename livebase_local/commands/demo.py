@@ -132,6 +132,9 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
             from flows.order_to_replenish import order_to_replenish
 
             summaries = {s.market: s for s in order_to_replenish(markets=market_ids)}
+            from livebase_local.commands.regional import print_hq_rollup
+
+            print_hq_rollup(STATE_DIR / "cdk.out", market_ids)  # issue 18: lifecycle in-region, aggregates to hq
             from prefect.logging.handlers import APILogHandler
 
             APILogHandler().flush()  # the run's logs reach the server before it stops
