@@ -29,7 +29,9 @@ class RollupRow:
 
     def line(self) -> str:
         def show(value: object, fmt: str = "{}") -> str:
-            return "suppressed" if value is None else fmt.format(value)
+            if value is None:  # a market's blank is a suppressed cell; the total's, a rate not summed
+                return "per market" if self.market == "all" else "suppressed"
+            return fmt.format(value)
 
         segments = ", ".join(f"{name} {size}" for name, size in self.segments.items()) or "none above k"
         return (
