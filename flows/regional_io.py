@@ -23,9 +23,9 @@ from livebase.markets.config import Market
 from livebase.markets.residency import ResidencyViolation, may_send
 from livebase.markets.resources import MarketResources
 from livebase.privacy.consent import Purpose
+from livebase.privacy.retention import RECALL_PREFIX  # expired by retention, rewritten by erasure
 from livebase.stores.orders import OrderStore
 
-RECALL_PREFIX = "recall"  # erasure (livebase.privacy) removes a viewer from every list under it
 EXPORT_PREFIX = "aggregates"
 CONSUMER = "regional-processing"
 
