@@ -16,6 +16,7 @@ from typing import Any
 import aws_cdk as cdk
 
 from infra_cdk.market_stack import MarketStack
+from infra_cdk.media_stack import MediaStack, media_stack_name
 from infra_cdk.nag import enable_checks
 from livebase.markets.config import (
     Market,
@@ -62,13 +63,22 @@ def build_app(outdir: str | None = None, markets: MarketsArg = None) -> cdk.App:
     table = _market_table(app, markets)
     account = os.environ.get("CDK_DEFAULT_ACCOUNT") or DEFAULT_ACCOUNT
     for market in table.values():
-        MarketStack(
+        stack = MarketStack(
             app,
             market.stack_name,
             market=market,
             env=cdk.Environment(account=account, region=market.region),
             description=f"Livebase {market.name} ({market.id}): residency {market.residency.value}",
         )
+        if market.media_region and market.holds_personal_data:  # video served from another Region
+            media = MediaStack(
+                app,
+                media_stack_name(market),
+                market=market,
+                env=cdk.Environment(account=account, region=market.media_region),
+                description=f"Livebase {market.name} ({market.id}): host video only, no data store",
+            )
+            stack.add_stack_dependency(media, "the room-cue function reads the channel the media stack names")
     enable_checks(app)
     return app
 

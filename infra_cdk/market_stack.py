@@ -139,6 +139,7 @@ class MarketStack(Stack):
             market_id=market.id,
             medialive=market.medialive,
             replay_bucket=self.data_lake.bucket,
+            media_region=market.media_region,  # set: the channel is in the media stack there
         )
         room_cues = RoomCues(
             self, "RoomCues", market_id=market.id, bus=messaging.bus, key=key, layers=live.layers, video=video,

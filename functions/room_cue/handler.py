@@ -22,13 +22,17 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from livebase.live.room_cues import NONE, NotACue, cue_channel, cue_from_event
+from livebase.live.room_cues import NONE, NotACue, channel_setting, cue_channel, cue_from_event
 from livebase.markets.resources import MarketResources
 
-# Cold start: the market's names and its channel, from the stack's environment.
+# Cold start: the market's names and its channel, from the stack's environment. A market whose video
+# is served from its media stack (CUE_REGION, CUE_CHANNEL_PARAMETER) reads the channel there, once.
 resources = MarketResources.from_environment()
 session = boto3.Session(region_name=resources.region)
-channel = cue_channel(os.environ["CUE_SERVICE"], os.environ.get("CUE_CHANNEL", ""), session)
+video = boto3.Session(region_name=os.environ.get("CUE_REGION") or resources.region)
+parameter = os.environ.get("CUE_CHANNEL_PARAMETER", "")
+setting = channel_setting(os.environ.get("CUE_CHANNEL", ""), parameter, video.client("ssm") if parameter else None)
+channel = cue_channel(os.environ["CUE_SERVICE"], setting, video)
 
 logger = Logger()
 tracer = Tracer()

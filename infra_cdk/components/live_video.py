@@ -1,12 +1,15 @@
 """The market's live room video: an IVS channel; MediaLive only where the market config asks.
 
 MediaLive (broadcast-grade studio feeds) records an HLS rendition into the data lake's
-``replays/`` prefix, which the edge distribution serves.
+``replays/`` prefix, which the edge distribution serves. A market with ``media_region`` (its home
+Region offers neither) has no channel here: it is in its media stack (``infra_cdk/media_stack.py``),
+and :class:`RemoteChannel` is what this stack knows of it (names only, no cross-Region token).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import Annotations, CfnParameter, Stack, aws_medialive
@@ -16,6 +19,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra_cdk.nag import acknowledge_grant_put
+from livebase.studio.failover import BACKUP_ATTACHMENT
 
 # Commercial Regions whose CloudFormation registry has the resource types (cfn-lint 1.58 region
 # schemas, the same data CDK's built-in template validation warns from). tests/infra checks both.
@@ -26,6 +30,32 @@ MEDIALIVE_REGIONS = frozenset(
     {"us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1", "ap-northeast-2", "ap-south-1",
      "ap-southeast-1", "ap-southeast-2", "sa-east-1"}
 )  # fmt: skip
+
+MARKET_TAG = "livebase:market"
+
+
+def cue_channel_parameter(market_id: str) -> str:
+    """The SSM parameter (in the media Region) naming the channel the room-cue function puts cues on."""
+    return f"/livebase/{market_id}/media/cue-channel"
+
+
+@dataclass(frozen=True)
+class RemoteChannel:
+    """The home stack's view of its IVS channel in the media stack, in another Region."""
+
+    market_id: str
+    region: str
+
+    @property
+    def parameter_name(self) -> str:
+        return cue_channel_parameter(self.market_id)
+
+    def parameter_arn(self, account: str) -> str:
+        return f"arn:aws:ssm:{self.region}:{account}:parameter{self.parameter_name}"
+
+    def channels_arn(self, account: str) -> str:
+        """Every IVS channel of the account in the media Region; grants narrow it by the market tag."""
+        return f"arn:aws:ivs:{self.region}:{account}:channel/*"
 
 
 class LiveVideo(Construct):
@@ -39,10 +69,16 @@ class LiveVideo(Construct):
         market_id: str,
         medialive: bool,
         replay_bucket: s3.IBucket,
+        media_region: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         region = Stack.of(self).region
         self.channel: ivs.CfnChannel | None = None
+        self.medialive_channel: aws_medialive.CfnChannel | None = None
+        self.remote = RemoteChannel(market_id, media_region) if media_region else None
+        if self.remote is not None:  # served from the media stack; nothing of it here
+            Annotations.of(self).add_info(f"live video of {market_id!r}: served from its media stack in {media_region}")
+            return
         if region in IVS_REGIONS:
             self.channel = ivs.CfnChannel(
                 self, "Channel", name=f"livebase-{market_id}-live", latency_mode="LOW", type="STANDARD"
@@ -53,7 +89,6 @@ class LiveVideo(Construct):
                 f"Amazon IVS is not offered in {region}: market {market_id!r} gets no IVS channel. "
                 "Keep video in-Region with MediaLive (medialive: true) or decide where it may run.",
             )
-        self.medialive_channel: aws_medialive.CfnChannel | None = None
         if medialive and region not in MEDIALIVE_REGIONS:
             Annotations.of(self).add_error(f"market {market_id!r} asks for MediaLive, which {region} does not offer")
         elif medialive:
@@ -78,6 +113,16 @@ class LiveVideo(Construct):
             input_security_groups=[security_group.ref],
             destinations=[{"stream_name": f"livebase/{market_id}"}],
         )
+        # The studio's backup encoder pushes here; a device.failover of the primary switches the channel to it
+        # (livebase.studio.failover: an immediate input switch to the "studio-backup" attachment).
+        backup_input = aws_medialive.CfnInput(
+            self,
+            "StudioBackupInput",
+            name=f"livebase-{market_id}-studio-backup",
+            type="RTMP_PUSH",
+            input_security_groups=[security_group.ref],
+            destinations=[{"stream_name": f"livebase/{market_id}-backup"}],
+        )
         role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("medialive.amazonaws.com"))
         bucket.grant_put(role, "replays/live/*")
         acknowledge_grant_put(role.node.find_child("DefaultPolicy"), bucket, "replays/live/*", "MediaLive")
@@ -94,7 +139,12 @@ class LiveVideo(Construct):
                         "input_id": studio_input.ref,
                         "input_attachment_name": "studio",
                         "input_settings": {"audio_selectors": [{"name": "default"}]},
-                    }
+                    },
+                    {
+                        "input_id": backup_input.ref,
+                        "input_attachment_name": BACKUP_ATTACHMENT,
+                        "input_settings": {"audio_selectors": [{"name": "default"}]},
+                    },
                 ]
             ),
             destinations=[

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -27,7 +27,7 @@ from aws_cdk import aws_lambda_destinations as destinations
 from constructs import Construct
 
 from infra_cdk.components.functions import market_function
-from infra_cdk.components.live_video import LiveVideo
+from infra_cdk.components.live_video import MARKET_TAG, LiveVideo
 from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
 from infra_cdk.nag import acknowledge, acknowledge_key_grants
 from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
@@ -43,9 +43,12 @@ CUE_RETRY_ATTEMPTS = 8
 CUE_MAX_EVENT_AGE = Duration.minutes(5)  # "only 3 left" an hour late would mislead the room
 
 
-def cue_target(video: LiveVideo) -> tuple[str, str, str]:
+def cue_target(video: LiveVideo, account: str = "") -> tuple[str, str, str]:
     """(service, channel setting, channel ARN) of the market's live channel: IVS first (the
-    players' channel), then MediaLive (its schedule takes the channel id)."""
+    players' channel), then MediaLive (its schedule takes the channel id). A channel in the
+    market's media stack (another Region) is read at cold start: no setting, the ARN a pattern."""
+    if video.remote is not None:  # IVS in the media stack
+        return IVS, "", video.remote.channels_arn(account)
     if video.channel is not None:
         return IVS, video.channel.attr_arn, video.channel.attr_arn
     if video.medialive_channel is not None:
@@ -81,8 +84,13 @@ class RoomCues(Construct):
             self, market_id=market_id, function=ROOM_CUE_FUNCTION, key=key, layers=layers, timeout=Duration.seconds(10)
         )
         self.function, self.role = parts.function, parts.role
-        self.service, channel, channel_arn = cue_target(video)
-        for variable, value in {**environment, "CUE_SERVICE": self.service, "CUE_CHANNEL": channel}.items():
+        account = Stack.of(self).account
+        self.service, channel, channel_arn = cue_target(video, account)
+        settings = {**environment, "CUE_SERVICE": self.service, "CUE_CHANNEL": channel}
+        remote = video.remote
+        if remote is not None:  # the channel lives in the media Region: named there
+            settings |= {"CUE_REGION": remote.region, "CUE_CHANNEL_PARAMETER": remote.parameter_name}
+        for variable, value in settings.items():
             self.function.add_environment(variable, value)
         self.function.configure_async_invoke(
             retry_attempts=2, max_event_age=CUE_MAX_EVENT_AGE, on_failure=destinations.SqsDestination(self.dlq)
@@ -91,12 +99,24 @@ class RoomCues(Construct):
         # Least privilege: the one call on the one channel (a policy of its own, named by the channel).
         if self.service != NONE:
             action = "ivs:PutMetadata" if self.service == IVS else "medialive:BatchUpdateSchedule"
-            iam.Policy(
-                self,
-                "CuePolicy",
-                roles=[self.role],
-                statements=[iam.PolicyStatement(actions=[action], resources=[channel_arn])],
-            )
+            statements = [iam.PolicyStatement(actions=[action], resources=[channel_arn])]
+            if remote is not None:
+                statements = [
+                    iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[remote.parameter_arn(account)]),
+                    iam.PolicyStatement(  # only the market's own channel there: by its tag
+                        actions=[action],
+                        resources=[channel_arn],
+                        conditions={"StringEquals": {f"aws:ResourceTag/{MARKET_TAG}": market_id}},
+                    ),
+                ]
+            policy = iam.Policy(self, "CuePolicy", roles=[self.role], statements=statements)
+            if remote is not None:
+                acknowledge(
+                    policy,
+                    f"AwsSolutions-IAM5[Resource::{channel_arn}]",
+                    "The channel is in the market's media stack (another Region) and its ARN is read at cold "
+                    "start; the statement is limited to channels tagged with this market (one: its own).",
+                )
         self.rule = events.Rule(
             self,
             "StockSignalsToRoom",

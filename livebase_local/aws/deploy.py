@@ -37,6 +37,7 @@ from livebase_local.runner.mappings import (
 )
 
 STACK_PREFIX = "Livebase-"
+MEDIA_SUFFIX = "-media"  # a market's media-only stack (infra_cdk/media_stack.py), in its media Region
 TEMPLATE_TAG = "livebase:template-sha256"
 BOOTSTRAP_VERSION = "30"  # any version >= 6 satisfies the CheckBootstrapVersion rule
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
@@ -64,6 +65,7 @@ class MarketDeployment:
     queue_sources: list[SqsSourceConfig] = field(default_factory=list)  # SQS mappings, for the runner
     unresolved_outputs: list[str] = field(default_factory=list)
     skipped_api_resources: dict[str, str] = field(default_factory=dict)  # logical id -> why
+    media: MarketDeployment | None = None  # the market's media stack, deployed before it (mena)
 
     def resources(self) -> MarketResources:
         return MarketResources.from_outputs(self.market, self.region, self.outputs)
@@ -71,6 +73,11 @@ class MarketDeployment:
 
 def market_of(stack_name: str) -> str:
     return stack_name.removeprefix(STACK_PREFIX)
+
+
+def home_market(stack_name: str) -> str:
+    """The market a stack serves: its own, or the one whose media stack it is (market ids have no dash)."""
+    return market_of(stack_name).removesuffix(MEDIA_SUFFIX)
 
 
 def moto_resource_types() -> set[str]:
@@ -348,11 +355,28 @@ def deploy_stack(artifact: StackArtifact, *, timeout: float = 120.0, lenient: bo
 def deploy_assembly(
     cdk_out: Path | str, markets: Iterable[str] | None = None, *, timeout: float = 120.0, lenient: bool = True
 ) -> dict[str, MarketDeployment]:
-    """Deploy the assembly's market stacks (all, or those of ``markets``); keyed by market id."""
+    """Deploy the assembly's market stacks (all, or those of ``markets``); keyed by market id.
+
+    A market's media stack (``Livebase-<market>-media``) is deployed first, in its own Region, and
+    kept on the market's deployment (``media``): the market's room-cue function reads its channel.
+    """
     wanted = set(markets) if markets is not None else None
-    stacks = [a for a in read_assembly(cdk_out) if wanted is None or market_of(a.stack_name) in wanted]
+    stacks = [a for a in read_assembly(cdk_out) if wanted is None or home_market(a.stack_name) in wanted]
     if wanted is not None:
         missing = wanted - {market_of(a.stack_name) for a in stacks}
         if missing:
             raise DeployError(f"the assembly in {cdk_out} has no stack for markets {sorted(missing)}")
-    return {market_of(a.stack_name): deploy_stack(a, timeout=timeout, lenient=lenient) for a in stacks}
+    media = {
+        home_market(a.stack_name): deploy_stack(a, timeout=timeout, lenient=lenient)
+        for a in stacks
+        if a.stack_name.endswith(MEDIA_SUFFIX)
+    }
+    deployed = {
+        market_of(a.stack_name): deploy_stack(a, timeout=timeout, lenient=lenient)
+        for a in stacks
+        if not a.stack_name.endswith(MEDIA_SUFFIX)
+    }
+    for market, deployment in media.items():
+        if market in deployed:
+            deployed[market].media = deployment
+    return deployed

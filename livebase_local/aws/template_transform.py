@@ -24,7 +24,8 @@ is written down rather than discovered:
   the local runner resolves those variables from the original template once the resource exists.
 * moto quirks are worked around where the template is right and moto is not: KMS key tags are
   passed in KMS's API shape (``TagKey``/``TagValue``), since moto's CloudFormation hands the
-  CloudFormation ``Key``/``Value`` list to the KMS API unchanged and fails the stack; a ``Ref``
+  CloudFormation ``Key``/``Value`` list to the KMS API unchanged and fails the stack; SSM parameter
+  tags (a map in CloudFormation) are passed as SSM's ``Key``/``Value`` list, which moto expects; a ``Ref``
   to an ``AWS::Events::EventBus`` is replaced by the bus's ``Name`` (moto's bus model has no
   physical id, so the Ref would yield a Python object's repr). An ``ON_DEMAND`` Kinesis stream
   gets ``ShardCount: 4``: AWS starts an on-demand stream with 4 shards, moto's CloudFormation
@@ -220,6 +221,8 @@ def _moto_quirks(resources: dict[str, Any]) -> None:
         props = body.get("Properties", {})
         if body.get("Type") == "AWS::KMS::Key" and isinstance(props.get("Tags"), list):
             props["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in props["Tags"]]
+        if body.get("Type") == "AWS::SSM::Parameter" and isinstance(props.get("Tags"), dict):
+            props["Tags"] = [{"Key": k, "Value": v} for k, v in props["Tags"].items()]  # moto wants SSM's list
         on_demand = props.get("StreamModeDetails", {}).get("StreamMode") == "ON_DEMAND"
         if body.get("Type") == "AWS::Kinesis::Stream" and on_demand and "ShardCount" not in props:
             props["ShardCount"] = ON_DEMAND_INITIAL_SHARDS

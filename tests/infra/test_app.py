@@ -129,5 +129,5 @@ def test_cdk_cli_synth_offline(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     templates = sorted(p.name for p in (tmp_path / "cdk.out").glob("*.template.json"))
-    assert templates == sorted(f"Livebase-{m}.template.json" for m in ("sea", "mena", "eu", "na", "hq"))
+    assert templates == sorted(f"Livebase-{m}.template.json" for m in ("sea", "mena", "mena-media", "eu", "na", "hq"))
     print(f"cdk synth --quiet: {time.monotonic() - started:.1f}s")

@@ -183,6 +183,16 @@ class NoVideo:
         return {}
 
 
+def channel_setting(channel: str, parameter: str, ssm: Any | None) -> str:
+    """The channel a cue goes to: ``CUE_CHANNEL`` when the market's stack holds it, else the value of
+    the SSM parameter ``CUE_CHANNEL_PARAMETER`` its media stack writes in the media Region (mena)."""
+    if channel or not parameter:
+        return channel
+    if ssm is None:
+        raise ValueError("CUE_CHANNEL_PARAMETER is set but no SSM client was given to read it")
+    return str(ssm.get_parameter(Name=parameter)["Parameter"]["Value"])
+
+
 def cue_channel(service: str, channel: str, session: Any) -> CueChannel:
     """The market's channel adapter, from the function's ``CUE_SERVICE`` / ``CUE_CHANNEL`` settings."""
     if service == IVS:
