@@ -13,6 +13,7 @@ from constructs import Construct
 
 from infra_cdk.components.data_lake import DataLake
 from infra_cdk.components.edge import ReplayDistribution
+from infra_cdk.components.erasure_api import ErasureApi
 from infra_cdk.components.encryption import MarketKey
 from infra_cdk.components.live_ingest import LiveIngest, ingest_function_name, orders_function_name
 from infra_cdk.components.live_video import LiveVideo
@@ -144,6 +145,10 @@ class MarketStack(Stack):
         room_cues = RoomCues(
             self, "RoomCues", market_id=market.id, bus=messaging.bus, key=key, layers=live.layers, video=video,
             idempotency_table=tables.idempotency, environment={OUTPUTS[f][1]: v for f, v in names.items()},
+        )  # fmt: skip
+        ErasureApi(  # issue 18: POST /erasures (IAM) removes one viewer from every store of the market
+            self, "Erasure", market=market, key=key, pseudonym_key=self.key.pseudonym_key, layers=live.layers,
+            tables=tables.personal, lake=self.data_lake.bucket, environment={OUTPUTS[f][1]: v for f, v in names.items()},
         )  # fmt: skip
         studio = Studio(
             self, "Studio", market_id=market.id, key=key, layers=live.layers, bus=messaging.bus,

@@ -6,6 +6,7 @@ synth    synthesise the CDK app into cdk.out (same as `npx cdk synth`)
 replay   re-drive a market's dead letters (ingest: back on the stream; orders: to its function)
 simulate generate a seeded live day for a market; write it to a file or send it to the stream
 receive  book a goods receipt against a purchase order (SKU=QTY ...), as the warehouse would
+erase    remove one viewer's personal data from every store of a market; a receipt in its data lake
 """
 
 from __future__ import annotations
@@ -68,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     case.add_argument("--discount-rate", type=float, default=None, help="default: the plan's (20 %%)")
     case.add_argument("--file", default=None, help="a business case YAML (default: the packaged one)")
     case.add_argument("--draws", type=int, default=5000, help="Monte Carlo draws")
+
+    erase = commands.add_parser("erase", help="remove a viewer's personal data from every store of a market")
+    erase.add_argument("market", type=lambda v: _market_list(v)[0])
+    erase.add_argument("viewer", help="the pseudonymous id (v_...) or the raw account id (pseudonymised in-region)")
+    erase.add_argument("--aws", action="store_true", help="use the real AWS account of your credentials")
 
     commands.add_parser("setup", help="only set up (Python packages, CDK CLI)")
     commands.add_parser("help", help="this help")
@@ -161,5 +167,18 @@ def _run(argv: Sequence[str] | None) -> int:
         carried = [item for item in args.brand_carries.split(",") if item]
         path = Path(args.file) if args.file else None
         return run_business_case(args.market, carried, args.discount_rate, path, args.draws)
+    if args.command == "erase":
+        from livebase.privacy.erasure import ErasureError
+        from livebase_local.commands.erase import erase, erasure_line
+        from livebase_local.platform import market_resources
+
+        resources = market_resources([args.market], real_aws=args.aws)[args.market]
+        try:
+            erased = erase(resources, args.viewer)
+        except ErasureError as error:
+            print(f"livebase: {error}", file=sys.stderr)
+            return 2
+        print(erasure_line(erased))
+        return 0 if erased.complete else 1
     parser.error(f"unknown command {args.command}")
     return 2

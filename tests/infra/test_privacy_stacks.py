@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -96,3 +97,28 @@ def test_each_selling_market_has_its_own_single_region_hmac_pseudonym_key(
     (hmac_key,) = [k for k in keys if k.get("KeySpec") == "HMAC_256"]
     assert hmac_key["KeyUsage"] == "GENERATE_VERIFY_MAC" and hmac_key.get("MultiRegion", False) is False
     assert "PseudonymKeyId" in synthesised.raw(market_id)["Outputs"]
+
+
+@pytest.mark.parametrize("market_id", SELLING)
+def test_the_erasure_api_is_iam_authorised_and_its_function_reaches_only_what_erasure_touches(
+    synthesised: Synthesised, market_id: str
+) -> None:
+    raw = synthesised.raw(market_id)
+    methods = [r["Properties"] for r in _resources(synthesised, market_id, "AWS::ApiGateway::Method").values()]
+    erasure = [m for m in methods if m["HttpMethod"] == "POST" and "RequestModels" in m]
+    assert erasure and all(m["AuthorizationType"] == "AWS_IAM" for m in erasure)
+    (function,) = [r["Properties"] for r in _resources(synthesised, market_id, "AWS::Lambda::Function").values()
+                   if r["Properties"].get("FunctionName") == f"livebase-{market_id}-erasure"]  # fmt: skip
+    env = function["Environment"]["Variables"]
+    assert {"CONSENT_TABLE", "PSEUDONYM_KEY_ID", "ORDERS_TABLE", "DATA_LAKE_BUCKET", "MARKET_CONFIG"} <= set(env)
+    policies = [r["Properties"] for k, r in _resources(synthesised, market_id, "AWS::IAM::Policy").items()
+                if k.startswith("ErasureRole")]  # fmt: skip
+    text = json.dumps(policies)
+    assert "kms:GenerateMac" in text and "s3:PutObject" in text
+    assert f"quarantine/{market_id}/*" in text and f"erasure/{market_id}/*" in text and '"s3:*"' not in text
+    tables = {ref["Fn::GetAtt"][0] for p in policies for s in p["PolicyDocument"]["Statement"]
+              for ref in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+              if isinstance(ref, dict) and "Fn::GetAtt" in ref
+              and ref["Fn::GetAtt"][0].startswith("Tables")}  # fmt: skip
+    assert {t.removeprefix("Tables").rstrip("0123456789ABCDEF") for t in tables} == set(PERSONAL_TABLES)
+    assert "ErasureApiUrl" in raw["Outputs"]

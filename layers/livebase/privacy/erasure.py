@@ -12,7 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +33,13 @@ def check_viewer_key(viewer_key: str) -> str:
     if not is_pseudonym(viewer_key):
         raise ErasureError("viewer: not a pseudonymous id (v_ + hex); pseudonymise a raw id in-region first")
     return viewer_key
+
+
+def viewer_key_of(viewer: str, pseudonymise: Callable[[str], str]) -> str:
+    """The pseudonymous key of ``viewer``: as given when it is one, else the in-region keyed hash of the raw id."""
+    if not viewer:
+        raise ErasureError("viewer: empty")
+    return viewer if is_pseudonym(viewer) else pseudonymise(viewer)
 
 
 def mentions(body: bytes, viewer_key: str) -> bool:

@@ -1,0 +1,144 @@
+"""The market's erasure API: ``POST /erasures`` (AWS_IAM) -> the erasure Lambda, in the market's region.
+
+The function (``functions/erasure``) reaches exactly what an erasure touches: read/write on the
+tables that name viewers, read and delete of the data-lake prefixes that may hold them, put of
+the rewritten recall lists and of the receipts, and ``kms:GenerateMac`` on the market's HMAC key
+(a raw id is pseudonymised in-region). IAM authorisation: only principals granted
+``execute-api:Invoke`` on the method (the privacy team's role) can call it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra_cdk.components.functions import market_function
+from infra_cdk.nag import acknowledge, acknowledge_key_grants, arn_ref
+from livebase.live.quarantine import QUARANTINE_PREFIX
+from livebase.markets.config import Market
+from livebase.privacy.retention import RECALL_PREFIX, RECEIPTS_PREFIX
+
+STAGE = "v1"
+
+
+class ErasureApi(Construct):
+    """The function, its grants and the IAM-authorised REST API in front of it."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        market: Market,
+        key: kms.IKey,
+        pseudonym_key: kms.IKey,
+        layers: Sequence[lambda_.ILayerVersion],
+        tables: Sequence[dynamodb.ITable],
+        lake: s3.IBucket,
+        environment: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        parts = market_function(self, market_id=market.id, function="erasure", key=key, layers=layers,
+                                timeout=Duration.minutes(5))  # fmt: skip
+        self.function, self.role = parts.function, parts.role
+        for variable, value in environment.items():
+            self.function.add_environment(variable, value)
+        self.function.add_environment("MARKET_CONFIG", market.handler_config_json())
+        for table in tables:
+            table.grant_read_write_data(self.function)
+        for prefix in (QUARANTINE_PREFIX, RECALL_PREFIX):
+            lake.grant_read(self.function, f"{prefix}/{market.id}/*")
+            lake.grant_delete(self.function, f"{prefix}/{market.id}/*")
+        lake.grant_put(self.function, f"{RECALL_PREFIX}/{market.id}/*")
+        lake.grant_put(self.function, f"{RECEIPTS_PREFIX}/{market.id}/*")
+        pseudonym_key.grant(self.function, "kms:GenerateMac")
+        self.api = self._api(market.id, key)
+        stack = Stack.of(self)
+        self.url = f"https://{self.api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{STAGE}/erasures"
+        CfnOutput(self, "ErasureApiUrl", key="ErasureApiUrl", value=self.url)
+        self._acknowledge(market.id, lake)
+
+    def _api(self, market_id: str, key: kms.IKey) -> apigw.RestApi:
+        access_logs = logs.LogGroup(
+            self, "ApiAccessLogs", retention=logs.RetentionDays.ONE_MONTH, encryption_key=key,
+            removal_policy=RemovalPolicy.DESTROY,
+        )  # fmt: skip
+        fields = apigw.AccessLogField
+        log_format = json.dumps({  # the caller's IAM identity, never a body (it names the viewer)
+            "requestId": fields.context_request_id(), "time": fields.context_request_time(),
+            "method": fields.context_http_method(), "resource": fields.context_resource_path(),
+            "status": fields.context_status(), "caller": fields.context_identity_user_arn(),
+            "error": fields.context_error_message(),
+        })  # fmt: skip
+        api = apigw.RestApi(
+            self, "Api", rest_api_name=f"livebase-{market_id}-erasure",
+            description="Erase one viewer's personal data from this market (IAM-authorised)",
+            endpoint_types=[apigw.EndpointType.REGIONAL], cloud_watch_role=False,
+            deploy_options=apigw.StageOptions(
+                stage_name=STAGE, throttling_rate_limit=5, throttling_burst_limit=10, tracing_enabled=True,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.custom(log_format),
+            ),
+        )  # fmt: skip
+        model = api.add_model(
+            "ErasureRequest", content_type="application/json", model_name="ErasureRequest",
+            schema=apigw.JsonSchema(
+                schema=apigw.JsonSchemaVersion.DRAFT4, type=apigw.JsonSchemaType.OBJECT, required=["viewer"],
+                properties={"viewer": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, min_length=1, max_length=256)},
+            ),
+        )  # fmt: skip
+        api.root.add_resource("erasures").add_method(
+            "POST", apigw.LambdaIntegration(self.function), authorization_type=apigw.AuthorizationType.IAM,
+            request_models={"application/json": model},
+            request_validator_options=apigw.RequestValidatorOptions(
+                validate_request_body=True, validate_request_parameters=True
+            ),
+        )  # fmt: skip
+        acknowledge(
+            api.deployment_stage, "AwsSolutions-APIG3",
+            "IAM-authorised, throttled to a few requests per second; only the privacy team's role may invoke it, "
+            "so a WAF web ACL adds nothing the signature check does not already refuse.",
+        )  # fmt: skip
+        acknowledge(
+            api.deployment_stage, "AwsSolutions-APIG6",
+            "Access logs (JSON, caller's IAM ARN, no body) cover every request; execution logging needs the "
+            "account-wide API Gateway CloudWatch role, a singleton per account and Region outside this stack.",
+        )  # fmt: skip
+        for method in api.methods:
+            acknowledge(method, "AwsSolutions-COG4", "AWS_IAM authorisation (SigV4) instead of a Cognito user pool.")
+        return api
+
+    def _acknowledge(self, market_id: str, lake: s3.IBucket) -> None:
+        policy = self.role.node.find_child("DefaultPolicy")
+        acknowledge_key_grants(policy)
+        reasons = {
+            "AwsSolutions-IAM5[Resource::*]": "X-Ray PutTraceSegments/PutTelemetryRecords (tracing active) support "
+            "no resource-level scoping; every other statement names its resource.",
+            "AwsSolutions-IAM5[Action::s3:GetObject*]": "From bucket.grant_read: reads every version of the "
+            "quarantined records and recall lists of this market (only these prefixes) to find the viewer.",
+            "AwsSolutions-IAM5[Action::s3:GetBucket*]": "From bucket.grant_read on the market's own bucket.",
+            "AwsSolutions-IAM5[Action::s3:List*]": "From bucket.grant_read: lists the object versions under the "
+            "two prefixes it searches.",
+            "AwsSolutions-IAM5[Action::s3:DeleteObject*]": "From bucket.grant_delete: deletes the versions that "
+            "name the viewer (a versioned bucket keeps them otherwise), under the two prefixes only.",
+            "AwsSolutions-IAM5[Action::s3:Abort*]": "From bucket.grant_put: abort its own multipart uploads.",
+        }
+        for prefix in (QUARANTINE_PREFIX, RECALL_PREFIX, RECEIPTS_PREFIX):
+            reasons[f"AwsSolutions-IAM5[Resource::{arn_ref(lake)}/{prefix}/{market_id}/*]"] = (
+                f"Objects under {prefix}/{market_id}/ of the market's own bucket; keys per record / day / request."
+            )
+        for rule, reason in reasons.items():
+            acknowledge(policy, rule, reason)
+        acknowledge(
+            self.function, "AwsSolutions-L1",
+            "Pinned to python3.12 on purpose: the AWS-managed Powertools v3 layer used here is the python312 build.",
+        )  # fmt: skip
