@@ -39,7 +39,7 @@ def test_telemetry_stream_is_its_own_encrypted_with_the_market_key(synthesised: 
     raw = synthesised.raw(market_id)
     stream = _one(raw, "AWS::Kinesis::Stream", "StudioTelemetry")
     props = raw["Resources"][stream]["Properties"]
-    key = _one(raw, "AWS::KMS::Key", "Encryption")
+    key = _one(raw, "AWS::KMS::Key", "EncryptionKey")
     assert props["StreamEncryption"] == {"EncryptionType": "KMS", "KeyId": {"Fn::GetAtt": [key, "Arn"]}}
     assert props["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"} and props["RetentionPeriodHours"] == 24
     assert stream != _one(raw, "AWS::Kinesis::Stream", "LiveIngestLiveEvents")
