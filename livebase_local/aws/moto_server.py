@@ -93,6 +93,9 @@ class _MotoProcess:
                 stdin=subprocess.PIPE,  # closing it (or our death) stops the server
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # Not in our process group: a Ctrl-C or a group SIGTERM reaches only us, and we stop
+                # the servers last, after what still talks to them (no tracebacks from dying clients).
+                start_new_session=True,
             )
         finally:
             log.close()

@@ -18,6 +18,16 @@ class PrefectServerError(RuntimeError):
     pass
 
 
+def _exit_with_parent() -> None:
+    """In the child, before exec: SIGTERM it when the process that started it dies (Linux), so a
+    killed ``up`` leaves no server behind; elsewhere a no-op."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def api_healthy(api_url: str, timeout: float = 1.0) -> bool:
     try:
         with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as reply:
@@ -48,6 +58,9 @@ class LocalPrefectServer:
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
              "--port", str(self.port), "--analytics-off"],
             env=env, stdout=log, stderr=subprocess.STDOUT,
+            # Its own session: Ctrl-C and a group SIGTERM reach only `up`, which stops the flows'
+            # runner while this server still answers, then stops it.
+            start_new_session=True, preexec_fn=_exit_with_parent,
         )  # fmt: skip
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -64,9 +77,10 @@ class LocalPrefectServer:
         if process is not None and process.poll() is None:
             process.terminate()
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=3)  # uvicorn's graceful stop; a stuck one is not worth waiting for
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait(timeout=5)
 
     def __enter__(self) -> LocalPrefectServer:
         return self.start()

@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 from types import FrameType
+from typing import Any
 
 from livebase.markets.config import load_markets, selling_markets
 from livebase_local.commands.prefect_server import LocalPrefectServer
@@ -16,6 +17,13 @@ from livebase_local.platform import STATE_DIR, LocalPlatform
 
 def _stop_on_term(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # SIGTERM (a supervisor, `kill`) shuts down like Ctrl-C
+
+
+# How `up` stops (Ctrl-C, or SIGTERM to it or its process group), in order and within seconds: the
+# servers it started are in sessions of their own, so the signal reaches only this process; the
+# flows' runner stops first while the Prefect server still answers (its schedules are left as they
+# are: pausing them at shutdown cost a minute of retries when the server had already gone), then the
+# event-source and bridge threads are told to stop, then the Prefect server and last the local AWS.
 
 
 def apply_prefect_setup(markets: list[str]) -> None:
@@ -57,6 +65,15 @@ def apply_room_alert_automation_when_served(api_url: str, stop: threading.Event,
         print("automation:   livebase-room-alert NOT applied: room-alert/room-alert was not served")
 
 
+def for_markets(served: list[Any], chosen: list[str]) -> list[Any]:
+    """Deployments whose flow takes ``markets`` default to the markets `up` runs (the others have
+    no stack here: an hourly run over every market failed on the absent ones)."""
+    for deployment in served:
+        if "markets" in deployment._parameter_openapi_schema.properties:
+            deployment.parameters.setdefault("markets", chosen)
+    return served
+
+
 def run_up(market_ids: list[str] | None) -> int:
     signal.signal(signal.SIGTERM, _stop_on_term)
     chosen = market_ids or [m.id for m in selling_markets(load_markets())]
@@ -85,11 +102,11 @@ def run_up(market_ids: list[str] | None) -> int:
             with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
                 threading.Thread(target=apply_room_alert_automation_when_served, args=(prefect_server.api_url, stop),
                                  name="automation", daemon=True).start()  # fmt: skip
-                serve(*deployments())
+                serve(*for_markets(deployments(), chosen), pause_on_shutdown=False)
         except KeyboardInterrupt:
             pass
         finally:
             stop.set()
-            runner.join(timeout=15)
+            runner.join(timeout=3)
     print("stopped.")
     return 0
