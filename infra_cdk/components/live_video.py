@@ -1,12 +1,15 @@
 """The market's live room video: an IVS channel; MediaLive only where the market config asks.
 
 MediaLive (broadcast-grade studio feeds) records an HLS rendition into the data lake's
-``replays/`` prefix, which the edge distribution serves.
+``replays/`` prefix, which the edge distribution serves. A market with ``media_region`` (its home
+Region offers neither) has no channel here: it is in its media stack (``infra_cdk/media_stack.py``),
+and :class:`RemoteChannel` is what this stack knows of it (names only, no cross-Region token).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import Annotations, CfnParameter, Stack, aws_medialive
@@ -28,6 +31,32 @@ MEDIALIVE_REGIONS = frozenset(
      "ap-southeast-1", "ap-southeast-2", "sa-east-1"}
 )  # fmt: skip
 
+MARKET_TAG = "livebase:market"
+
+
+def cue_channel_parameter(market_id: str) -> str:
+    """The SSM parameter (in the media Region) naming the channel the room-cue function puts cues on."""
+    return f"/livebase/{market_id}/media/cue-channel"
+
+
+@dataclass(frozen=True)
+class RemoteChannel:
+    """The home stack's view of its IVS channel in the media stack, in another Region."""
+
+    market_id: str
+    region: str
+
+    @property
+    def parameter_name(self) -> str:
+        return cue_channel_parameter(self.market_id)
+
+    def parameter_arn(self, account: str) -> str:
+        return f"arn:aws:ssm:{self.region}:{account}:parameter{self.parameter_name}"
+
+    def channels_arn(self, account: str) -> str:
+        """Every IVS channel of the account in the media Region; grants narrow it by the market tag."""
+        return f"arn:aws:ivs:{self.region}:{account}:channel/*"
+
 
 class LiveVideo(Construct):
     """IVS channel (low latency, standard); optional MediaLive input + channel."""
@@ -40,10 +69,16 @@ class LiveVideo(Construct):
         market_id: str,
         medialive: bool,
         replay_bucket: s3.IBucket,
+        media_region: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         region = Stack.of(self).region
         self.channel: ivs.CfnChannel | None = None
+        self.medialive_channel: aws_medialive.CfnChannel | None = None
+        self.remote = RemoteChannel(market_id, media_region) if media_region else None
+        if self.remote is not None:  # served from the media stack; nothing of it here
+            Annotations.of(self).add_info(f"live video of {market_id!r}: served from its media stack in {media_region}")
+            return
         if region in IVS_REGIONS:
             self.channel = ivs.CfnChannel(
                 self, "Channel", name=f"livebase-{market_id}-live", latency_mode="LOW", type="STANDARD"
@@ -54,7 +89,6 @@ class LiveVideo(Construct):
                 f"Amazon IVS is not offered in {region}: market {market_id!r} gets no IVS channel. "
                 "Keep video in-Region with MediaLive (medialive: true) or decide where it may run.",
             )
-        self.medialive_channel: aws_medialive.CfnChannel | None = None
         if medialive and region not in MEDIALIVE_REGIONS:
             Annotations.of(self).add_error(f"market {market_id!r} asks for MediaLive, which {region} does not offer")
         elif medialive:
