@@ -1,8 +1,13 @@
-"""Synth-time residency guard: a ``strict`` market's stack may hold nothing that leaves its Region.
+"""Synth-time residency guard: a market's stack may hold nothing that takes its data out of its Region.
 
+Every market that holds personal data is policed, ``strict`` and ``standard`` alike (a standard
+market may not send personal data to hq either); only the aggregates-only market (hq) is not.
 Fails synth (error annotations) on DynamoDB global-table replicas, S3 replication, multi-Region
-KMS keys and any stack not pinned to the market's Region. Pair it with account guardrails (SCPs):
-this catches mistakes in code, not people with console access.
+KMS keys, cross-Region references (CDK's ``cross_region_references`` export writer / reader),
+stack exports (``CfnOutput(export_name=...)``: other stacks would import the market's names;
+tools read outputs instead) and any stack not pinned to the market's Region. Pair it with
+account guardrails (SCPs): this catches mistakes in code, not people with console access.
+The run-time half is ``livebase.privacy.guard``.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import jsii
-from aws_cdk import Annotations, CfnResource, IAspect, Stack, Token
+from aws_cdk import Annotations, CfnOutput, CfnResource, IAspect, Stack, Token
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -20,6 +25,8 @@ from livebase.markets.config import Market, ResidencyMode
 
 # CDK's dynamodb.Table(replication_regions=...) creates replicas through this custom resource.
 TABLE_REPLICA_RESOURCE = "Custom::DynamoDBReplica"
+# Stack(cross_region_references=True) passes values between Regions through these custom resources.
+CROSS_REGION_RESOURCES = ("Custom::CrossRegionExportWriter", "Custom::CrossRegionExportReader")
 
 
 @jsii.implements(IAspect)
@@ -30,12 +37,12 @@ class ResidencyAspect:
         self.market = market
 
     def visit(self, node: IConstruct) -> None:
-        if self.market.residency is not ResidencyMode.STRICT:
-            return
+        if self.market.residency is ResidencyMode.AGGREGATES_ONLY:
+            return  # holds nothing personal
         problem = self._problem(node)
         if problem:
             Annotations.of(node).add_error(
-                f"residency: market {self.market.id!r} is strict (personal data stays in "
+                f"residency: market {self.market.id!r} is {self.market.residency.value} (personal data stays in "
                 f"{self.market.region}); {problem}"
             )
 
@@ -58,6 +65,10 @@ class ResidencyAspect:
             return "multi-Region KMS keys copy key material to other Regions"
         if isinstance(node, kms.CfnReplicaKey):
             return "KMS replica keys live in other Regions"
+        if isinstance(node, CfnResource) and node.cfn_resource_type in CROSS_REGION_RESOURCES:
+            return f"cross-Region reference ({node.cfn_resource_type}) is not allowed"
+        if isinstance(node, CfnOutput) and node.export_name is not None:
+            return f"stack export {node.export_name!r}: other stacks would import this market's names"
         return None
 
 

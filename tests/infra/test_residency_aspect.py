@@ -1,4 +1,5 @@
-"""The residency aspect refuses cross-Region constructs in strict markets, and only there."""
+"""The residency aspect refuses cross-Region constructs in every market holding personal data (strict and
+standard), and not in the aggregates-only hq."""
 
 from __future__ import annotations
 
@@ -39,6 +40,10 @@ def _add_offenders(stack: cdk.Stack, other_region: str) -> None:
         rules=[{"destination": {"bucket": "arn:aws:s3:::elsewhere"}, "status": "Enabled"}],
     )
     kms.Key(stack, "MultiRegionKey", multi_region=True)
+    cdk.CfnResource(
+        stack, "CrossRegionRef", type="Custom::CrossRegionExportWriter", properties={"Region": other_region}
+    )
+    cdk.CfnOutput(stack, "ExportedName", value="orders", export_name=f"{stack.stack_name}-orders")
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +60,9 @@ def assembly(tmp_path_factory: pytest.TempPathFactory) -> cdk.cx_api.CloudAssemb
     cdk.Aspects.of(wrong).add(ResidencyAspect(STRICT))
     unpinned = cdk.Stack(app, "StrictUnpinned")
     cdk.Aspects.of(unpinned).add(ResidencyAspect(STRICT))
+    hq = cdk.Stack(app, "HqWithOffenders", env=cdk.Environment(region=MARKETS["hq"].region))
+    _add_offenders(hq, "us-east-1")
+    cdk.Aspects.of(hq).add(ResidencyAspect(MARKETS["hq"]))
     return app.synth()
 
 
@@ -70,6 +78,8 @@ def test_strict_market_stack_fails_on_every_offender(assembly) -> None:
         "/StrictWithOffenders/ReplicatedTable/Replicaus-east-1/Default": "replica (replication_regions)",
         "/StrictWithOffenders/ReplicatedBucket": "S3 bucket replication",
         "/StrictWithOffenders/MultiRegionKey/Resource": "multi-Region KMS keys",
+        "/StrictWithOffenders/CrossRegionRef": "cross-Region reference",
+        "/StrictWithOffenders/ExportedName": "stack export",
     }
     for path, fragment in expected.items():
         assert fragment in errors.get(path, ""), (path, errors)
@@ -85,5 +95,7 @@ def test_stack_outside_the_market_region_fails(assembly) -> None:
     assert "is not pinned to a Region" in next(iter(_errors(assembly, "StrictUnpinned").values()))
 
 
-def test_standard_market_is_not_policed_by_the_aspect(assembly) -> None:
-    assert _errors(assembly, "StandardWithOffenders") == {}
+def test_standard_market_is_policed_too_and_hq_is_not(assembly) -> None:
+    errors = _errors(assembly, "StandardWithOffenders")
+    assert len(errors) == 6 and all("market 'sea' is standard" in text for text in errors.values())
+    assert _errors(assembly, "HqWithOffenders") == {}  # aggregates only: nothing personal to keep in
