@@ -3,14 +3,15 @@ whose session effect is known.
 
 Simulator (seeded): ``--skus`` daily series over two years and a 28-day horizon. Each SKU has
 a level (lognormal), a weekly pattern (weekends +30 %), a yearly pattern (+-35 %, peak in
-November) and negative-binomial noise. Every day the market runs 3 sessions featuring 12 SKUs
-each; a featured SKU sells ``EFFECT`` x its usual rate that day (the known session effect);
-one featured SKU in ten is sold on presale (demand booked that day as well). The plan JSON the
+November) and negative-binomial noise. Every day the market runs 3 sessions featuring
+``skus // 12`` SKUs each (up to 12: about a quarter of the SKUs a day); a featured SKU sells
+``EFFECT`` x its usual rate that day (the known session effect); one featured SKU in ten is
+sold on presale (demand booked that day as well). The plan JSON the
 planner writes is built for the same schedule, and ``demand-forecasting``'s chunk forecast runs
 on the history with and without the plan's regressors (and with the yearly pattern), scored on
 the horizon: MAE overall and on the featured SKU-days, and the ratio with / without the plan.
 
-Run:  .venv/bin/python benchmarks/session_forecast.py [--skus 40] [--seed 5]
+Run:  .venv/bin/python benchmarks/session_forecast.py [--skus 60] [--seed 5]
 """
 
 from __future__ import annotations
@@ -42,13 +43,14 @@ def simulate(skus: int, seed: int) -> tuple[dict[str, list[int]], np.ndarray, np
     rate = level[:, None] * weekly[None, :] * yearly[None, :]
     featured = np.zeros((skus, days), dtype=bool)
     sessions = []
+    per_session = max(1, min(12, skus // 12))
     for d in t:
-        chosen = rng.choice(skus, 36, replace=False)
+        chosen = rng.choice(skus, 3 * per_session, replace=False)
         featured[chosen, d] = True
         for s in range(3):
             lineup = [
                 {"sku": f"SKU-{i:04d}", "kind": "presale" if rng.random() < 0.1 else "spot", "minutes": 10}
-                for i in chosen[s * 12 : (s + 1) * 12]
+                for i in chosen[s * per_session : (s + 1) * per_session]
             ]
             start = datetime.combine(START + timedelta(days=int(d)), datetime.min.time(), tzinfo=UTC)
             sessions.append({"start": (start + timedelta(hours=11 + 2 * s)).isoformat(), "lineup": lineup})
@@ -70,7 +72,7 @@ def score(rows: list[dict[str, Any]], actual: np.ndarray, featured: np.ndarray) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--skus", type=int, default=40)
+    parser.add_argument("--skus", type=int, default=60)
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
     series, actual, featured, plans = simulate(args.skus, args.seed)

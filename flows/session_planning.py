@@ -121,9 +121,10 @@ def plan_sessions_task(
 
 @task(name="provision-session-channels")
 def provision_channels(
-    resources: MarketResources, sessions: list[dict[str, Any]], now: datetime
+    resources: MarketResources, sessions: list[dict[str, Any]], now: datetime, region: str = ""
 ) -> list[ChannelAction]:
-    return SessionChannels(resources.market, resources.region).reconcile(sessions, now)
+    """``region``: where the channels are (the plan's ``video_region``; mena's media-only region)."""
+    return SessionChannels(resources.market, region or resources.region).reconcile(sessions, now)
 
 
 def _default_start(market_id: str, now: datetime) -> date:
@@ -156,7 +157,11 @@ def session_planning(
     )  # fmt: skip
     plan, unpriced = plan_sessions_task(resources, request, history_days, clock)
     key = None if dry_run else session_io.write_plan(resources, plan)
-    actions = [] if dry_run or not provision else provision_channels(resources, plan["sessions"], clock)
+    actions = (
+        []
+        if dry_run or not provision
+        else provision_channels(resources, plan["sessions"], clock, plan.get("video_region", ""))
+    )
     create_table_artifact(
         key=f"session-plan-{market}", table=plan_table(plan) or [{"market": market, "note": "no sessions planned"}],
         description=f"Planned sessions of {market}, {plan['first_day']}..{plan['last_day']} ({plan['engagement']})",
@@ -199,7 +204,8 @@ def session_channels(
     today = clock.date()
     plans = session_io.read_plans(resources, today - timedelta(days=1), today + timedelta(days=1))
     sessions = list({s["session_id"]: s for p in plans for s in p["sessions"]}.values())  # newest plan last wins
-    actions = provision_channels(resources, sessions, clock)
+    region = next((p["video_region"] for p in plans if p.get("video_region")), "")
+    actions = provision_channels(resources, sessions, clock, region)
     changed = [a for a in actions if a.action not in ("exists", "none")]
     degraded = sum(a.degraded for a in actions)
     print(f"{market}: {len(sessions)} sessions, {len(changed)} channel changes, {degraded} degraded")

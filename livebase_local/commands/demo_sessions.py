@@ -27,7 +27,7 @@ def sessions_demo(market: Market, resources: MarketResources, lines: int = 3) ->
     plan = plan_market(PlanRequest(market, tomorrow, 1, 2), inputs.engagement, inputs.products,
                        session_io.read_roster()).to_json()  # fmt: skip
     key = session_io.write_plan(resources, plan)
-    actions = SessionChannels(market.id, market.region).reconcile(plan["sessions"], now)
+    actions = SessionChannels(market.id, plan["video_region"] or market.region).reconcile(plan["sessions"], now)
     created = sum(1 for a in actions if a.action == "created")
     head = (
         f"        session plan {tomorrow}: {len(plan['sessions'])} sessions ({plan['engagement']}), "

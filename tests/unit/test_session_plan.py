@@ -72,7 +72,9 @@ def test_mena_ramadan_week_plan_respects_rules_hosts_and_iftar() -> None:
     for host in ("host-a", "host-b"):
         mine = sorted((s.start, s.end) for s in plan.sessions if s.host == host)
         assert all(later[0] >= earlier[1] + timedelta(minutes=60) for earlier, later in pairwise(mine))
-    assert plan.video_note and all(s.video == () for s in plan.sessions)  # no in-region video in me-central-1
+    # no IVS or MediaLive in me-central-1: channels in mena's media-only region
+    assert plan.video_region == "ap-south-1" and "media-only" in plan.video_note
+    assert all(s.video == ("ivs",) for s in plan.sessions)
     first = plan.sessions[0]
     assert first.split is not None and first.split.rooms == (f"{first.session_id}-A", f"{first.session_id}-B")
     assert set(first.split.hosts) == {"host-a", "host-b"} and first.split.lineup_b[-1] == first.lineup[0].sku

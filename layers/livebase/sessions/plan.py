@@ -82,28 +82,42 @@ class MarketPlan:
     out_of_stock: list[str] = field(default_factory=list)
     unfilled: list[dict[str, Any]] = field(default_factory=list)
     video_note: str = ""
+    video_region: str = ""  # where the sessions' channels are provisioned
 
     def to_json(self) -> dict[str, Any]:
         return {
             "market": self.market, "region": self.region, "zone": self.zone, "objective": self.objective,
             "first_day": self.first_day.isoformat(), "last_day": self.last_day.isoformat(),
-            "engagement": self.engagement, "video_note": self.video_note,
+            "engagement": self.engagement, "video_note": self.video_note, "video_region": self.video_region,
             "sessions": [s.to_json() for s in self.sessions],
             "rejected": [asdict(r) for r in self.rejected], "out_of_stock": self.out_of_stock,
             "unfilled": self.unfilled,
         }  # fmt: skip
 
 
-def video_services(market: Market) -> tuple[tuple[str, ...], str]:
-    """What carries the market's rooms in its own region, and a note when nothing does."""
+def video_services(market: Market) -> tuple[tuple[str, ...], str, str]:
+    """What carries the market's rooms, the region its channels are in, and a note when not at home."""
     services = tuple(
         s for s, wanted in ((IVS, True), (MEDIALIVE, market.medialive)) if wanted and offered(s, market.region)
     )
     if services:
-        return services, ""
-    return (), (
-        f"no IVS or MediaLive in {market.region}: video comes from the market's media-only stack "
-        "in the nearest region that offers it (no viewer data there); nothing is provisioned in-region"
+        return services, market.region, ""
+    if market.media_region and offered(IVS, market.media_region):
+        return (
+            (IVS,),
+            market.media_region,
+            (
+                f"no IVS or MediaLive in {market.region}: session channels are in the media-only region "
+                f"{market.media_region} (video of the host only; chat, orders and metrics stay in {market.region})"
+            ),
+        )
+    return (
+        (),
+        market.region,
+        (
+            f"no IVS or MediaLive in {market.region}: video comes from the market's media-only stack "
+            "in the nearest region that offers it (no viewer data there); nothing is provisioned in-region"
+        ),
     )
 
 
@@ -124,10 +138,11 @@ def plan_market(
     eligible = [p for p in catalogue if p.sku not in refused]
     ledger = StockLedger({p.sku: p for p in eligible})
     ranked = rank_products(eligible, request.objective)
-    video, video_note = video_services(market)
+    video, video_region, video_note = video_services(market)
     plan = MarketPlan(
         market.id, market.region, market.time_zone, request.objective, request.start,
         request.start + timedelta(days=request.days - 1), engagement.source(), rejected=rejected, video_note=video_note,
+        video_region=video_region,
     )  # fmt: skip
     out_of_stock: set[str] = set()
     slots = max(1, int(request.duration.total_seconds() // 60) // request.slot_minutes)
