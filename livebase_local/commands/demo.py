@@ -16,6 +16,7 @@ from livebase.markets.resources import MarketResources
 from livebase.stores.orders import WMS_SHIPPED, OrderStore
 from livebase.stores.purchase_orders import PurchaseOrderStore
 from livebase.stores.room_metrics import RoomStore
+from livebase_local.commands.demo_passport import passport_demo
 from livebase_local.commands.demo_studio import studio_demo
 from livebase_local.commands.prefect_server import LocalPrefectServer
 from livebase_local.platform import STATE_DIR, LocalPlatform
@@ -161,6 +162,7 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
             print(f"        {room_cue_summary(resources, services[0] if services else 'none')}")
             print(f"        {supply_chain(resources, summary.purchase_orders, platform.drain)}")
             print(studio_demo(platform, market_id))  # issue 19: a camera fails over
+            print(passport_demo(resources, platform.drain, STATE_DIR / "passport"))
         from livebase_local.commands.business_case import demo_line
 
         print(f"\n{demo_line()}")

@@ -109,8 +109,12 @@ def write_label(resources: MarketResources, batch: str, out_dir: Path) -> Path:
     return svg
 
 
-def passport_demo(resources: MarketResources, drain: Callable[[], Any], out_dir: Path) -> list[str]:
-    """Run the passport path once for one market; the report lines."""
+def passport_demo(resources: MarketResources, drain: Callable[[], Any], out_dir: Path, indent: str = " " * 8) -> str:
+    """Run the passport path once for one market; the report (lines under ``indent``)."""
+    return "\n".join(indent + line for line in _passport_lines(resources, drain, out_dir))
+
+
+def _passport_lines(resources: MarketResources, drain: Callable[[], Any], out_dir: Path) -> list[str]:
     from flows.passport_anchoring import anchor_market_day
 
     now = datetime.now(UTC)
