@@ -3,11 +3,13 @@
 moto 5.2.5 creates every ``AWS::KMS::Key`` of a stack as a symmetric encryption key, whatever
 the template says, so the market's HMAC pseudonym key (``GenerateMac``) would refuse every call
 locally. This passes the template's ``KeySpec``, ``KeyUsage`` and ``MultiRegion`` through to
-moto's own ``create_key`` (which supports HMAC keys); everything else stays moto's.
+moto's own ``create_key`` (which supports HMAC keys), and the key policy as JSON text, as moto's
+own policy check reads it (given the template's object, every call on the key was a 500).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -18,8 +20,11 @@ def patch_kms_key_spec() -> None:
         cls: type[Key], resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
     ) -> Key:
         properties = cloudformation_json["Properties"]
+        policy = properties["KeyPolicy"]
+        if isinstance(policy, dict):  # moto's policy check reads it as JSON text (a dict made every call a 500)
+            policy = json.dumps(policy)
         key = kms_backends[account_id][region_name].create_key(
-            policy=properties["KeyPolicy"],
+            policy=policy,
             key_usage=properties.get("KeyUsage", "ENCRYPT_DECRYPT"),
             key_spec=properties.get("KeySpec", "SYMMETRIC_DEFAULT"),
             description=properties.get("Description"),
