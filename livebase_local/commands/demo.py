@@ -162,6 +162,9 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
             print(f"        {room_cue_summary(resources, services[0] if services else 'none')}")
             print(f"        {supply_chain(resources, summary.purchase_orders, platform.drain)}")
             print(studio_demo(platform, market_id))  # issue 19: a camera fails over
+            from livebase_local.commands.demo_sessions import sessions_demo  # imports Prefect: after its URL is set
+
+            print(sessions_demo(markets[market_id], resources))  # issue 17: tomorrow's sessions, channels ready
             print(passport_demo(resources, platform.drain, STATE_DIR / "passport"))
         from livebase_local.commands.business_case import demo_line
 
