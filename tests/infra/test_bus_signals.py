@@ -114,7 +114,9 @@ def test_each_rule_on_the_market_bus_with_its_pattern_target_dlq_and_retries(
 def test_ops_topic_and_signal_queues_encrypted_with_the_market_key_tls_only(synthesised, market_id: str) -> None:
     raw = synthesised.raw(market_id)
     template = synthesised.template(market_id)
-    [key_id] = [k for k, v in raw["Resources"].items() if v["Type"] == "AWS::KMS::Key"]
+    [key_id] = [  # the market's data key (its HMAC pseudonym key is another)
+        k for k, v in raw["Resources"].items() if v["Type"] == "AWS::KMS::Key" and "Pseudonym" not in k
+    ]
     key = {"Fn::GetAtt": [key_id, "Arn"]}
     topic = logical_id(raw, "SignalsOpsTopic")
     assert raw["Resources"][topic]["Properties"]["KmsMasterKeyId"] == key
