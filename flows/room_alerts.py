@@ -26,7 +26,7 @@ from pydantic import Field
 
 from flows.markets import MarketId
 from flows.triggers import bus_event
-from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE, AlertKind
+from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE, EVIDENCE_FIELDS, AlertKind
 
 PREFECT_ROOM_ALERT = "livebase.room.alert"
 ROOM_RESOURCE_PREFIX = "livebase.room."
@@ -70,8 +70,14 @@ def forward_room_alert(event: Mapping[str, Any], emit: Emitter = emit_event) -> 
         event=PREFECT_ROOM_ALERT,
         resource=room_alert_resource(str(market), str(room_id), str(kind)),
         related=[{"prefect.resource.id": f"livebase.market.{market}", "prefect.resource.role": "market"}],
-        payload=dict(detail),  # the alert's numbers, as the stack's API-destination rule sends them
+        payload=alert_evidence(detail),
     )
+
+
+def alert_evidence(detail: Mapping[str, Any]) -> dict[str, Any]:
+    """The alert's own fields only (``livebase.live.alerts.EVIDENCE_FIELDS``): numbers, the room,
+    the minute; anything else on the event (a viewer id put there by mistake) stays behind."""
+    return {key: value for key, value in detail.items() if key in EVIDENCE_FIELDS}
 
 
 @flow(name="room-alert", log_prints=True)

@@ -123,11 +123,15 @@ class _MotoProcess:
             return ""
         return " | ".join(self.log_path.read_text(errors="replace").strip().splitlines()[-lines:])
 
+    def begin_stop(self) -> None:
+        """Ask the server to stop (close its stdin) without waiting for it."""
+        if self.process is not None and self.process.stdin is not None and not self.process.stdin.closed:
+            self.process.stdin.close()
+
     def stop(self) -> None:
+        self.begin_stop()
         process, self.process = self.process, None
         if process is not None:
-            if process.stdin is not None:
-                process.stdin.close()
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -207,6 +211,8 @@ class LocalAws:
     def stop(self) -> None:
         """Stop the servers if we started them; attached servers keep running."""
         servers, self._servers = self._servers, []
+        for server in servers:
+            server.begin_stop()  # both at once, then wait for each
         for server in servers:
             server.stop()
         self.owned = False

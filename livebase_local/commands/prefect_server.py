@@ -72,10 +72,15 @@ class LocalPrefectServer:
         self.stop()
         raise PrefectServerError(f"prefect server did not answer within {timeout:.0f}s")
 
+    def begin_stop(self) -> None:
+        """SIGTERM the server without waiting, so other parts can stop meanwhile."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+
     def stop(self) -> None:
+        self.begin_stop()
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
-            process.terminate()
             try:
                 process.wait(timeout=3)  # uvicorn's graceful stop; a stuck one is not worth waiting for
             except subprocess.TimeoutExpired:

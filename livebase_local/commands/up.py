@@ -107,6 +107,7 @@ def run_up(market_ids: list[str] | None) -> int:
             pass
         finally:
             stop.set()
+            prefect_server.begin_stop()  # while the threads finish their last poll
             runner.join(timeout=3)
     print("stopped.")
     return 0

@@ -185,12 +185,6 @@ def test_the_stock_signal_bridge_forwards_only_the_signal_fields_to_prefect(tag:
     assert emitted and not leaked(tag, json.dumps(emitted, default=str))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding (issue 18): flows.room_alerts.forward_room_alert sends the alert's whole detail to Prefect "
-    "(payload=dict(detail)) and the room-alert flow renders it into an artifact; a viewer id or contact data in "
-    "an alert's detail would leave the region. Fix: forward only the alert's known numeric fields.",
-)
 def test_the_room_alert_bridge_forwards_nothing_personal_to_prefect(tag: str) -> None:
     from flows.room_alerts import forward_room_alert
     from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE, AlertKind

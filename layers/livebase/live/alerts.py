@@ -155,6 +155,14 @@ class EdgeOverload(Alert):
         return f"{self.kind}:{self.room_id}:{self.edge_location}"
 
 
+# Every field an alert's detail may carry (``kind`` and each alert's evidence): what forwarding to
+# Prefect keeps, so a stray field (a viewer id put on the bus by mistake) never leaves the region.
+EVIDENCE_FIELDS = frozenset(
+    {"kind"}
+    | {f.name for cls in (ConversionDrop, SentimentSpike, ViewerDrop, EdgeOverload) for f in dataclasses.fields(cls)}
+)
+
+
 def _dispersion(pairs: Sequence[tuple[int, int]], rate: float) -> float:
     """Pearson chi^2 / df of (trials, successes) per minute around ``rate``; at least 1."""
     used = [(n, x) for n, x in pairs if n > 0]
