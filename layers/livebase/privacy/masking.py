@@ -16,7 +16,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
-from aws_lambda_powertools.utilities.data_masking import DataMasking
 
 PERSONAL_FIELDS = frozenset({
     "viewer_id", "viewer", "viewer_key", "viewers", "host_id", "buyer", "email", "phone", "address",
@@ -28,7 +27,26 @@ _PERSONAL_TEXT = re.compile(
     r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"  # an e-mail address
     r"|\+\d[\d ()-]{7,}\d"  # a phone number in international form
 )
-_masking = DataMasking(raise_on_missing_field=False)
+
+
+def _erase_fields(document: dict[str, Any], present: list[str]) -> dict[str, Any]:
+    """Powertools data masking when its JSONPath dependency (jsonpath-ng) is there, else the same walk by hand."""
+    try:
+        from aws_lambda_powertools.utilities.data_masking import DataMasking
+    except ImportError:  # the managed Powertools layer may ship without jsonpath-ng
+        return _erase_by_hand(document)
+    erased: dict[str, Any] = DataMasking(raise_on_missing_field=False).erase(
+        document, fields=[f"$..{k}" for k in present]
+    )
+    return erased
+
+
+def _erase_by_hand(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: MASK if k in PERSONAL_FIELDS else _erase_by_hand(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_erase_by_hand(v) for v in value]
+    return value
 
 
 def _personal_keys(value: Any) -> Iterator[str]:
@@ -50,7 +68,7 @@ def mask_personal(document: dict[str, Any]) -> dict[str, Any]:
     """The document with personal fields erased (data masking) and personal values in text replaced."""
     present = sorted(set(_personal_keys(document)))
     if present:
-        document = _masking.erase(document, fields=[f"$..{key}" for key in present])
+        document = _erase_fields(document, present)
     return {key: value if key in _OWN_KEYS else _mask_values(value) for key, value in document.items()}
 
 
