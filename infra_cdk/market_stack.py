@@ -13,8 +13,8 @@ from constructs import Construct
 
 from infra_cdk.components.data_lake import DataLake
 from infra_cdk.components.edge import ReplayDistribution
-from infra_cdk.components.erasure_api import ErasureApi
 from infra_cdk.components.encryption import MarketKey
+from infra_cdk.components.erasure_api import ErasureApi
 from infra_cdk.components.live_ingest import LiveIngest, ingest_function_name, orders_function_name
 from infra_cdk.components.live_video import LiveVideo
 from infra_cdk.components.messaging import MarketMessaging, market_bus

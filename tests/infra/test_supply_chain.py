@@ -75,7 +75,7 @@ def test_queue_with_its_own_dlq_encrypted_and_ssl_only(synthesised, market_id: s
             "VisibilityTimeout": 360,  # six times the function's timeout
         },
     )
-    assert key.as_object() == {"Fn::GetAtt": [_one(raw, "AWS::KMS::Key", "Encryption"), "Arn"]}
+    assert key.as_object() == {"Fn::GetAtt": [_one(raw, "AWS::KMS::Key", "EncryptionKey"), "Arn"]}
     assert raw["Resources"][dlq_id]["Properties"]["KmsMasterKeyId"] == key.as_object()
     assert raw["Resources"][dlq_id]["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
     for queue in (queue_id, dlq_id):
