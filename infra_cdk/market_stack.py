@@ -148,7 +148,8 @@ class MarketStack(Stack):
         )  # fmt: skip
         ErasureApi(  # issue 18: POST /erasures (IAM) removes one viewer from every store of the market
             self, "Erasure", market=market, key=key, pseudonym_key=self.key.pseudonym_key, layers=live.layers,
-            tables=tables.personal, lake=self.data_lake.bucket, environment={OUTPUTS[f][1]: v for f, v in names.items()},
+            tables=tables.personal, lake=self.data_lake.bucket,
+            environment={OUTPUTS[f][1]: v for f, v in names.items()},
         )  # fmt: skip
         studio = Studio(
             self, "Studio", market_id=market.id, key=key, layers=live.layers, bus=messaging.bus,
