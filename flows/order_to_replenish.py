@@ -87,7 +87,7 @@ class MarketState(BaseModel):
 @task(name="summarise-market-orders", retries=2, retry_delay_seconds=5)
 def summarise_market_orders(resources: MarketResources) -> MarketDemand:
     orders = OrderStore.for_market(resources).all_orders()
-    currency = orders[0].currency if orders else ""
+    currency = MARKETS[resources.market].currency  # the market's settlement currency, not the first order's
     return MarketDemand(
         market=resources.market,
         orders=len(orders),

@@ -15,7 +15,7 @@ from livebase.live.room_cues import IVS, IvsCues, channel_setting, cue_channel
 def test_the_channel_is_read_from_the_media_regions_parameter() -> None:
     video = boto3.Session(region_name="ap-south-1")
     arn = video.client("ivs").create_channel(name="livebase-mena-live", latencyMode="LOW")["channel"]["arn"]
-    video.client("ssm").put_parameter(Name=cue_channel_parameter("mena"), Value=arn, Type="String")
+    video.client("ssm").put_parameter(Name=cue_channel_parameter("mena"), Value=arn, Type="String", Overwrite=True)
 
     setting = channel_setting("", cue_channel_parameter("mena"), video.client("ssm"))
     channel = cue_channel(IVS, setting, video)
