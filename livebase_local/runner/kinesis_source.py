@@ -37,6 +37,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from livebase_local.runner.checkpoints import CheckpointStore, ShardCheckpoint, pending_end, split_into_batches
 from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event, on_failure_record
 from livebase_local.runner.mappings import EventSourceConfig
 from livebase_local.runner.record_filters import RecordFilter
@@ -62,10 +63,14 @@ class _Shard:
     buffer: deque[Record] = field(default_factory=deque)
     batches: deque[_Batch] = field(default_factory=deque)  # bisected halves waiting their turn
     closed: bool = False
+    settled: str | None = None  # last sequence number up to which every record is settled
+    replay: tuple[tuple[str, str], ...] = ()  # batches in flight at the last stop, to rebuild first
+    replay_records: list[Record] = field(default_factory=list)
+    saved: ShardCheckpoint | None = None
 
     @property
     def idle(self) -> bool:
-        return not self.buffer and not self.batches
+        return not self.buffer and not self.batches and not self.replay
 
 
 @dataclass
@@ -87,6 +92,7 @@ class KinesisEventSource:
         sqs: Any | None = None,
         context_factory: Callable[[EventSourceConfig], Any] = LambdaContext,
         handler_factory: Callable[[str], Handler] | None = None,
+        checkpoints: CheckpointStore | None = None,
     ) -> None:
         self.config = config
         self.record_filter = RecordFilter(config.filter_patterns)
@@ -96,6 +102,7 @@ class KinesisEventSource:
         self.kinesis = kinesis or boto3.client("kinesis", region_name=config.region)
         self.sqs = sqs or boto3.client("sqs", region_name=config.region)
         self.context_factory = context_factory
+        self.checkpoints = checkpoints  # None: in memory only (a restart starts from starting_position)
         self.counters = Counters()
         self.last_errors: deque[str] = deque(maxlen=20)
         self._shards: dict[str, _Shard] = {}
@@ -110,7 +117,32 @@ class KinesisEventSource:
         paginator = self.kinesis.get_paginator("list_shards")
         for page in paginator.paginate(StreamName=self.config.stream_name):
             for shard in page["Shards"]:
-                self._shards.setdefault(shard["ShardId"], _Shard(shard["ShardId"]))
+                if shard["ShardId"] not in self._shards:
+                    self._shards[shard["ShardId"]] = self._resumed(shard["ShardId"])
+
+    def _resumed(self, shard_id: str) -> _Shard:
+        """A shard where the stored checkpoint left it: read after ``sequence``, pending batches first."""
+        if self.checkpoints is None:
+            return _Shard(shard_id)
+        stored = self.checkpoints.load(self.config.function_name, shard_id)
+        shard = _Shard(shard_id, last_read=stored.sequence, settled=stored.sequence, replay=stored.pending)
+        shard.saved = stored
+        return shard
+
+    def _save(self, shard: _Shard) -> None:
+        """Persist the shard's checkpoint when it changed (see :mod:`livebase_local.runner.checkpoints`)."""
+        if self.checkpoints is None or shard.replay:
+            return
+        done = shard.last_read if not shard.buffer and not shard.batches else shard.settled
+        pending = tuple((b.records[0]["SequenceNumber"], b.records[-1]["SequenceNumber"]) for b in shard.batches)
+        checkpoint = ShardCheckpoint(done, pending)
+        if checkpoint != shard.saved:
+            self.checkpoints.save(self.config.function_name, shard.shard_id, checkpoint)
+            shard.saved = checkpoint
+
+    def _settle(self, shard: _Shard, records: Sequence[Record]) -> None:
+        if records:
+            shard.settled = records[-1]["SequenceNumber"]
 
     def _iterator(self, shard: _Shard) -> str | None:
         request: dict[str, Any] = {"StreamName": self.config.stream_name, "ShardId": shard.shard_id}
@@ -140,8 +172,16 @@ class KinesisEventSource:
         kept = [record for record in records if self._keeps(record)]
         shard.iterator = reply.get("NextShardIterator")
         shard.closed = shard.iterator is None
-        if records:
+        if records and shard.replay:  # after a restart: the interrupted batches again, exactly
+            shard.replay_records.extend(kept)
+            if int(records[-1]["SequenceNumber"]) >= pending_end(shard.replay):
+                batches, rest = split_into_batches(shard.replay_records, shard.replay)  # type: ignore[arg-type]
+                shard.batches.extend(_Batch(list(batch)) for batch in batches)
+                shard.buffer.extend(rest)
+                shard.replay, shard.replay_records = (), []
+        elif records:
             shard.buffer.extend(kept)
+        if records:
             shard.last_read = records[-1]["SequenceNumber"]
             with self._lock:
                 self.counters.seen += len(records)
@@ -229,10 +269,19 @@ class KinesisEventSource:
         return count
 
     def _process_batch(self, shard: _Shard) -> int:
-        """Run the shard's next batch once; returns records settled (succeeded or sent to the DLQ)."""
+        """Run the shard's next batch once; returns records settled (succeeded or sent to the DLQ).
+
+        The checkpoint is saved with the batch pending before it runs and again after.
+        """
         if not shard.batches:
             size = min(self.config.batch_size, len(shard.buffer))
             shard.batches.append(_Batch([shard.buffer.popleft() for _ in range(size)]))
+        self._save(shard)
+        settled = self._run_batch(shard)
+        self._save(shard)
+        return settled
+
+    def _run_batch(self, shard: _Shard) -> int:
         batch = shard.batches[0]
         expired = self._expired(batch.records)
         if expired:
@@ -244,6 +293,7 @@ class KinesisEventSource:
                 attempts=batch.attempts,
                 reason=f"older than {self.config.maximum_record_age_seconds} s",
             )
+            self._settle(shard, old)
             if not batch.records:
                 shard.batches.popleft()
             return expired
@@ -252,11 +302,13 @@ class KinesisEventSource:
             shard.batches.popleft()
             with self._lock:
                 self.counters.succeeded += len(batch.records)
+            self._settle(shard, batch.records)
             return len(batch.records)
         done, retry = batch.records[: outcome.failed_from], batch.records[outcome.failed_from :]
         with self._lock:
             self.counters.succeeded += len(done)
             self.counters.failed += len(retry)
+        self._settle(shard, done)
         batch.records, batch.attempts = retry, batch.attempts + 1
         retries_left = self.config.maximum_retry_attempts < 0 or batch.attempts <= self.config.maximum_retry_attempts
         if outcome.raised and self.config.bisect_batch_on_error and len(retry) > 1:
@@ -273,6 +325,7 @@ class KinesisEventSource:
                 attempts=batch.attempts,
                 reason=outcome.reason,
             )
+            self._settle(shard, retry)
             return len(done) + len(retry)
         self.last_errors.append(f"{shard.shard_id}: retrying {len(retry)} record(s): {outcome.reason}")
         return len(done)
@@ -280,8 +333,10 @@ class KinesisEventSource:
     def _step(self, shard: _Shard) -> int:
         """Fetch for one shard and run at most one batch; returns records fetched plus settled."""
         progress = self._fill(shard)
-        if not shard.idle:
+        if shard.batches or shard.buffer:
             progress += self._process_batch(shard) or 1  # a retry is progress too
+        else:
+            self._save(shard)  # read to the end (or only filtered records): the checkpoint moves on
         return progress
 
     def poll_once(self) -> int:
