@@ -19,7 +19,9 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+
+from livebase.markets.deployment import EdgeSettings, FunctionSettings
 
 CDK_JSON_ENV = "LIVEBASE_CDK_JSON"
 
@@ -207,6 +209,8 @@ class Market(BaseModel):
     ops_contacts: OpsContacts = OpsContacts()
     prefect: PrefectApi | None = None
     retention: Retention = Retention()
+    functions: FunctionSettings = FunctionSettings()  # reserved concurrency, VPC (livebase.markets.deployment)
+    edge: EdgeSettings = EdgeSettings()  # replay domain, certificate, CloudFront web ACL
 
     @property
     def stack_name(self) -> str:
@@ -217,8 +221,18 @@ class Market(BaseModel):
         return self.residency is not ResidencyMode.AGGREGATES_ONLY
 
     def handler_config_json(self) -> str:
-        """The config a stream handler reads (``MARKET_CONFIG``): not who is told, nor where Prefect is."""
-        return self.model_dump_json(exclude={"ops_contacts", "prefect"})
+        """The config a stream handler reads (``MARKET_CONFIG``): not who is told, nor where Prefect is,
+        nor how the stack is deployed."""
+        return self.model_dump_json(exclude={"ops_contacts", "prefect", "functions", "edge"})
+
+    @model_validator(mode="after")
+    def _edge_residency(self) -> Market:
+        if self.edge.web_acl_arn and self.residency is ResidencyMode.STRICT:
+            raise ValueError(
+                "edge.web_acl_arn: a CloudFront web ACL lives in us-east-1 and keeps sampled requests "
+                "(viewer IPs) there; strict residency refuses it (README: Infrastructure security)"
+            )
+        return self
 
     @field_validator("region")
     @classmethod
