@@ -2,6 +2,12 @@
 
 Written at L1 because the L2 S3 origin grants CloudFront ``GetObject`` on the whole bucket; here
 the bucket policy names ``replays/*`` and this one distribution.
+
+Viewers: TLS 1.2 or later. With the market's ``edge.domain_name`` and ``edge.certificate_arn``
+(ACM, us-east-1) the distribution answers on that name with SNI and the ``TLSv1.2_2021`` policy;
+without them, on ``*.cloudfront.net`` with CloudFront's default certificate, whose policy
+CloudFront sets itself (README: what it allows). ``edge.web_acl_arn`` attaches a CloudFront web
+ACL by ARN (it must live in us-east-1; strict markets refuse it, see ``livebase.markets.deployment``).
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra_cdk.components.functions import market_of
 from infra_cdk.nag import acknowledge
+from infra_cdk.scanners import skip_checkov
 
 REPLAYS_PREFIX = "replays"
 
@@ -32,6 +40,7 @@ class ReplayDistribution(Construct):
         log_bucket: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
+        edge = market_of(self).edge
         oac = cloudfront.S3OriginAccessControl(self, "OriginAccess", description=f"livebase {market_id} replays")
         self.distribution = cloudfront.CfnDistribution(
             self,
@@ -58,9 +67,9 @@ class ReplayDistribution(Construct):
                     compress=True,
                     cache_policy_id=cloudfront.CachePolicy.CACHING_OPTIMIZED.cache_policy_id,
                 ),
-                viewer_certificate=cloudfront.CfnDistribution.ViewerCertificateProperty(
-                    cloud_front_default_certificate=True, minimum_protocol_version="TLSv1.2_2021"
-                ),
+                aliases=[edge.domain_name] if edge.domain_name else None,
+                viewer_certificate=_viewer_certificate(edge.certificate_arn),
+                web_acl_id=edge.web_acl_arn,
                 logging=cloudfront.CfnDistribution.LoggingProperty(
                     bucket=log_bucket.bucket_regional_domain_name, prefix="cloudfront/", include_cookies=False
                 ),
@@ -87,21 +96,39 @@ class ReplayDistribution(Construct):
                 },
             )
         )
-        acknowledge(
-            self.distribution,
-            "AwsSolutions-CFR4",
-            "No custom domain yet: with the default *.cloudfront.net certificate CloudFront applies its own "
-            "policy; TLSv1.2_2021 is set and takes effect once a market certificate is attached.",
-        )
+        self._acknowledge(edge.certificate_arn, edge.web_acl_arn)
+
+    def _acknowledge(self, certificate_arn: str | None, web_acl_arn: str | None) -> None:
+        if certificate_arn is None:
+            default_certificate = (
+                "No custom domain in the market config (edge.domain_name, edge.certificate_arn): on the default "
+                "*.cloudfront.net certificate CloudFront applies its own policy (TLSv1 and later may negotiate; "
+                "README); TLSv1.2_2021 is set and takes effect once a market certificate is attached."
+            )
+            acknowledge(self.distribution, "AwsSolutions-CFR4", default_certificate)
+            skip_checkov(self.distribution, "CKV_AWS_174", default_certificate)
         acknowledge(
             self.distribution,
             "AwsSolutions-CFR1",
             "Replays are public marketing content also watched by the diaspora abroad; the market config has "
             "no country list to restrict to (edge locations are airports), so no geo restriction.",
         )
-        acknowledge(
-            self.distribution,
-            "AwsSolutions-CFR2",
-            "GET/HEAD of static replay segments from a private S3 origin through OAC; no dynamic "
-            "origin for a WAF to shield. Add a web ACL if paid or personalised content is ever served here.",
+        if web_acl_arn is None:
+            no_web_acl = (
+                "GET/HEAD of static replay segments from a private S3 origin through OAC; no dynamic origin for a "
+                "WAF to shield. A CloudFront web ACL lives in us-east-1 (sampled requests there): a standard "
+                "market may attach one by ARN (edge.web_acl_arn), a strict one may not (README)."
+            )
+            acknowledge(self.distribution, "AwsSolutions-CFR2", no_web_acl)
+            skip_checkov(self.distribution, "CKV_AWS_68", no_web_acl)
+
+
+def _viewer_certificate(certificate_arn: str | None) -> cloudfront.CfnDistribution.ViewerCertificateProperty:
+    """TLS 1.2+ for viewers: the market's certificate by SNI, or CloudFront's default one."""
+    if certificate_arn is None:
+        return cloudfront.CfnDistribution.ViewerCertificateProperty(
+            cloud_front_default_certificate=True, minimum_protocol_version="TLSv1.2_2021"
         )
+    return cloudfront.CfnDistribution.ViewerCertificateProperty(
+        acm_certificate_arn=certificate_arn, ssl_support_method="sni-only", minimum_protocol_version="TLSv1.2_2021"
+    )

@@ -9,25 +9,24 @@ the rewritten recall lists and of the receipts, and ``kms:GenerateMac`` on the m
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra_cdk.components.functions import market_function
+from infra_cdk.components.rest_api import MarketRestApi, add_validated_method, market_rest_api
 from infra_cdk.nag import acknowledge, acknowledge_key_grants, arn_ref
 from livebase.live.quarantine import QUARANTINE_PREFIX
 from livebase.markets.config import Market
 from livebase.privacy.retention import RECALL_PREFIX, RECEIPTS_PREFIX
 
-STAGE = "v1"
+RATE_LIMIT, BURST_LIMIT = 5, 10  # a person at the privacy team's console, a few requests a second
 
 
 class ErasureApi(Construct):
@@ -61,61 +60,36 @@ class ErasureApi(Construct):
         lake.grant_put(self.function, f"{RECALL_PREFIX}/{market.id}/*")
         lake.grant_put(self.function, f"{RECEIPTS_PREFIX}/{market.id}/*")
         pseudonym_key.grant(self.function, "kms:GenerateMac")
-        self.api = self._api(market.id, key)
-        stack = Stack.of(self)
-        self.url = f"https://{self.api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{STAGE}/erasures"
+        rest = self._api(market.id, key)
+        self.api, self.url = rest.api, f"{rest.url}erasures"
         CfnOutput(self, "ErasureApiUrl", key="ErasureApiUrl", value=self.url)
         self._acknowledge(market.id, lake)
 
-    def _api(self, market_id: str, key: kms.IKey) -> apigw.RestApi:
-        access_logs = logs.LogGroup(
-            self, "ApiAccessLogs", retention=logs.RetentionDays.ONE_MONTH, encryption_key=key,
-            removal_policy=RemovalPolicy.DESTROY,
-        )  # fmt: skip
+    def _api(self, market_id: str, key: kms.IKey) -> MarketRestApi:
         fields = apigw.AccessLogField
-        log_format = json.dumps({  # the caller's IAM identity, never a body (it names the viewer)
-            "requestId": fields.context_request_id(), "time": fields.context_request_time(),
-            "method": fields.context_http_method(), "resource": fields.context_resource_path(),
-            "status": fields.context_status(), "caller": fields.context_identity_user_arn(),
-            "error": fields.context_error_message(),
-        })  # fmt: skip
-        api = apigw.RestApi(
-            self, "Api", rest_api_name=f"livebase-{market_id}-erasure",
+        parts = market_rest_api(
+            self, name=f"livebase-{market_id}-erasure", key=key, rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT,
             description="Erase one viewer's personal data from this market (IAM-authorised)",
-            endpoint_types=[apigw.EndpointType.REGIONAL], cloud_watch_role=False,
-            deploy_options=apigw.StageOptions(
-                stage_name=STAGE, throttling_rate_limit=5, throttling_burst_limit=10, tracing_enabled=True,
-                access_log_destination=apigw.LogGroupLogDestination(access_logs),
-                access_log_format=apigw.AccessLogFormat.custom(log_format),
-            ),
+            log_fields={  # the caller's IAM identity, never a body (it names the viewer)
+                "requestId": fields.context_request_id(), "time": fields.context_request_time(),
+                "method": fields.context_http_method(), "resource": fields.context_resource_path(),
+                "status": fields.context_status(), "caller": fields.context_identity_user_arn(),
+                "error": fields.context_error_message(),
+            },
         )  # fmt: skip
-        model = api.add_model(
+        model = parts.api.add_model(
             "ErasureRequest", content_type="application/json", model_name="ErasureRequest",
             schema=apigw.JsonSchema(
                 schema=apigw.JsonSchemaVersion.DRAFT4, type=apigw.JsonSchemaType.OBJECT, required=["viewer"],
                 properties={"viewer": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, min_length=1, max_length=256)},
             ),
         )  # fmt: skip
-        api.root.add_resource("erasures").add_method(
-            "POST", apigw.LambdaIntegration(self.function), authorization_type=apigw.AuthorizationType.IAM,
-            request_models={"application/json": model},
-            request_validator_options=apigw.RequestValidatorOptions(
-                validate_request_body=True, validate_request_parameters=True
-            ),
+        method = add_validated_method(
+            parts.api.root.add_resource("erasures"), "POST", self.function,
+            authorization_type=apigw.AuthorizationType.IAM, request_models={"application/json": model},
         )  # fmt: skip
-        acknowledge(
-            api.deployment_stage, "AwsSolutions-APIG3",
-            "IAM-authorised, throttled to a few requests per second; only the privacy team's role may invoke it, "
-            "so a WAF web ACL adds nothing the signature check does not already refuse.",
-        )  # fmt: skip
-        acknowledge(
-            api.deployment_stage, "AwsSolutions-APIG6",
-            "Access logs (JSON, caller's IAM ARN, no body) cover every request; execution logging needs the "
-            "account-wide API Gateway CloudWatch role, a singleton per account and Region outside this stack.",
-        )  # fmt: skip
-        for method in api.methods:
-            acknowledge(method, "AwsSolutions-COG4", "AWS_IAM authorisation (SigV4) instead of a Cognito user pool.")
-        return api
+        acknowledge(method, "AwsSolutions-COG4", "AWS_IAM authorisation (SigV4) instead of a Cognito user pool.")
+        return parts
 
     def _acknowledge(self, market_id: str, lake: s3.IBucket) -> None:
         policy = self.role.node.find_child("DefaultPolicy")

@@ -4,6 +4,12 @@ Each role has no managed policy (it writes to an explicit, KMS-encrypted log gro
 statement names the resource it is for; permissions come only from grant methods. The parts are
 created directly in the caller's scope (ids ``Logs``, ``Role``, ``Function``), so the stream
 consumers kept their logical ids when this moved out of ``live_ingest``.
+
+The security settings every function shares are set here, from the market of the enclosing
+``MarketStack`` (``market.functions``): reserved concurrency, environment variables encrypted
+with the market key, log retention, and the market VPC when the market asks for one. A function
+invoked asynchronously (an EventBridge target) gets its on-failure destination from its
+component (``configure_async_invoke``); ``tests/infra/test_functions.py`` checks every one has.
 """
 
 from __future__ import annotations
@@ -11,14 +17,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra_cdk.components.network import OUTSIDE_VPC, MarketNetwork, market_network
 from infra_cdk.layer_staging import FUNCTIONS_DIR
+from infra_cdk.scanners import ignore_cfn_lint, skip_checkov
+from livebase.markets.config import Market
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.X86_64
@@ -47,6 +56,8 @@ def market_function(
     timeout: Duration | None = None,
 ) -> MarketFunction:
     """``functions/<function>/handler.py`` as ``livebase-<market>-<function>`` (see the module docstring)."""
+    market = market_of(scope)
+    network = _network(scope, market, function, key)
     name = function_name(market_id, function)
     log_group = logs.LogGroup(
         scope,
@@ -63,6 +74,7 @@ def market_function(
         description=f"{function} Lambda of market {market_id}: grants only",
     )
     log_group.grant_write(role)
+    key.grant_decrypt(role)  # the environment is encrypted with the market key; Lambda decrypts as the role
     lambda_function = lambda_.Function(
         scope,
         "Function",
@@ -77,10 +89,54 @@ def market_function(
         layers=list(layers),
         role=role,
         log_group=log_group,
+        reserved_concurrent_executions=market.functions.reserved_for(function),
+        environment_encryption=key,
+        vpc=network.vpc if network else None,
+        vpc_subnets=network.subnets if network else None,
+        security_groups=[network.functions_group] if network else None,
         environment={
             "MARKET": market_id,
             "POWERTOOLS_SERVICE_NAME": function,
             "POWERTOOLS_METRICS_NAMESPACE": "Livebase",
         },
     )
+    _suppress(lambda_function, market, function)
     return MarketFunction(lambda_function, role, log_group)
+
+
+def market_of(scope: Construct) -> Market:
+    """The market of the enclosing stack: every function is built inside a ``MarketStack``."""
+    market = getattr(Stack.of(scope), "market", None)
+    if not isinstance(market, Market):
+        raise TypeError(f"{scope.node.path}: market functions are built inside a MarketStack (no market here)")
+    return market
+
+
+def _network(scope: Construct, market: Market, function: str, key: kms.IKey) -> MarketNetwork | None:
+    """The market VPC for this function, when the market runs its functions in one."""
+    if not market.functions.vpc or function in OUTSIDE_VPC:
+        return None
+    return market_network(scope, key)
+
+
+def _suppress(lambda_function: lambda_.Function, market: Market, function: str) -> None:
+    """The scanner findings every function shares, each with its reason."""
+    skip_checkov(
+        lambda_function, "CKV_AWS_116",
+        "A Lambda DLQ only catches asynchronous invocations. Stream, queue and API functions are invoked "
+        "synchronously (failures: the mapping's on-failure DLQ, the queue's redrive DLQ, the caller); "
+        "EventBridge targets have an on-failure destination (EventInvokeConfig -> KMS SQS, alarmed), which "
+        "checkov does not read. tests/infra/test_functions.py asserts both.",
+    )  # fmt: skip
+    if not market.functions.vpc:
+        skip_checkov(
+            lambda_function, "CKV_AWS_117",
+            f"Market option functions.vpc is off for {market.id}: the function calls only AWS APIs (TLS, SigV4, "
+            "IAM least privilege) and listens on nothing; the VPC with endpoints costs per AZ-hour (README).",
+        )  # fmt: skip
+    elif function in OUTSIDE_VPC:
+        skip_checkov(lambda_function, "CKV_AWS_117", OUTSIDE_VPC[function])
+    ignore_cfn_lint(
+        lambda_function, "W3005",
+        "CDK's Function adds DependsOn on its role beside the GetAtt Role.Arn; redundant, harmless, CDK's own.",
+    )  # fmt: skip

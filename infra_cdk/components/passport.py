@@ -17,7 +17,6 @@ ledger and the anchor objects. ``names`` are the stack outputs (``livebase.marke
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from aws_cdk import Duration, RemovalPolicy, Stack
@@ -25,20 +24,20 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra_cdk.components.functions import market_function
+from infra_cdk.components.rest_api import add_validated_method, market_rest_api
 from infra_cdk.components.supply_chain import QueueConsumer
 from infra_cdk.nag import acknowledge, acknowledge_grant_read, acknowledge_key_grants
+from infra_cdk.scanners import skip_checkov
 from livebase.markets.config import Market
 from livebase.markets.resources import OUTPUTS
 from livebase.stores.anchors import PREFIX, RETENTION_DAYS
 
-STAGE = "v1"
 RATE_LIMIT = 20  # requests per second, steady, for the whole stage
 BURST_LIMIT = 40
 DAILY_QUOTA = 200_000
@@ -119,34 +118,21 @@ class Passport(Construct):
         self._acknowledge_roles()
 
     def _api(self, market_id: str, key: kms.IKey) -> tuple[apigw.RestApi, str]:
-        access_logs = logs.LogGroup(
-            self, "ApiAccessLogs", retention=logs.RetentionDays.ONE_MONTH, encryption_key=key,
-            removal_policy=RemovalPolicy.DESTROY,
-        )  # fmt: skip
         fields = apigw.AccessLogField
-        log_format = json.dumps({  # no caller IP or user agent: nothing personal in the logs
-            "requestId": fields.context_request_id(), "time": fields.context_request_time(),
-            "method": fields.context_http_method(), "resource": fields.context_resource_path(),
-            "status": fields.context_status(), "latencyMs": fields.context_response_latency(),
-            "error": fields.context_error_message(),
-        })  # fmt: skip
-        api = apigw.RestApi(
-            self, "Api", rest_api_name=f"livebase-{market_id}-passport",
+        parts = market_rest_api(
+            self, name=f"livebase-{market_id}-passport", key=key, rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT,
             description="Public, read-only product passport verification (GET /passport/{batch})",
-            endpoint_types=[apigw.EndpointType.REGIONAL], cloud_watch_role=False,
-            deploy_options=apigw.StageOptions(
-                stage_name=STAGE, throttling_rate_limit=RATE_LIMIT, throttling_burst_limit=BURST_LIMIT,
-                tracing_enabled=True, access_log_destination=apigw.LogGroupLogDestination(access_logs),
-                access_log_format=apigw.AccessLogFormat.custom(log_format),
-            ),
+            log_fields={  # no caller IP or user agent: nothing personal in the logs
+                "requestId": fields.context_request_id(), "time": fields.context_request_time(),
+                "method": fields.context_http_method(), "resource": fields.context_resource_path(),
+                "status": fields.context_status(), "latencyMs": fields.context_response_latency(),
+                "error": fields.context_error_message(),
+            },
         )  # fmt: skip
-        batch = api.root.add_resource("passport").add_resource("{batch}")
-        method = batch.add_method(
-            "GET", apigw.LambdaIntegration(self.function),
-            request_parameters={"method.request.path.batch": True},
-            request_validator_options=apigw.RequestValidatorOptions(
-                validate_request_parameters=True, validate_request_body=True  # a GET: no body model, nothing to refuse
-            ),
+        api = parts.api
+        method = add_validated_method(
+            api.root.add_resource("passport").add_resource("{batch}"), "GET", self.function,
+            authorization_type=apigw.AuthorizationType.NONE, request_parameters={"method.request.path.batch": True},
         )  # fmt: skip
         plan = api.add_usage_plan(
             "UsagePlan", name=f"livebase-{market_id}-passport-public",
@@ -156,23 +142,13 @@ class Passport(Construct):
         plan.add_api_stage(stage=api.deployment_stage)
         public = (
             "Deliberately public: anyone scanning a product's QR label reads its passport; it is read-only "
-            "and holds no personal data (supply events and hashes only), throttled at stage and usage plan."
+            "and holds no personal data (supply events and hashes only), throttled at stage and usage plan, "
+            "behind the stack's regional web ACL."
         )
         for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
             acknowledge(method, rule, public)
-        acknowledge(
-            api.deployment_stage, "AwsSolutions-APIG3",
-            "Public read-only endpoint throttled at the stage and by a usage plan; a WAF web ACL is an "
-            "account-level choice per market, added when the market's traffic calls for it.",
-        )  # fmt: skip
-        acknowledge(
-            api.deployment_stage, "AwsSolutions-APIG6",
-            "Access logs (JSON, no caller IPs) cover every request; execution logging needs the account-wide "
-            "API Gateway CloudWatch role, a singleton per account and Region outside this stack.",
-        )  # fmt: skip
-        stack = Stack.of(self)
-        # Built from the API id, not api.url: that names the Stage, which moto's CloudFormation does not model.
-        return api, f"https://{api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{STAGE}/"
+        skip_checkov(method, "CKV_AWS_59", public)
+        return api, parts.url
 
     def _acknowledge_roles(self) -> None:
         for role, function in ((self.intake.role, self.intake.function), (self.role, self.function)):

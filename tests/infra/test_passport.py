@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from infra_cdk.components.passport import BURST_LIMIT, RATE_LIMIT, STAGE, supplier_keys_secret_name
+from infra_cdk.components.passport import BURST_LIMIT, RATE_LIMIT, supplier_keys_secret_name
+from infra_cdk.components.rest_api import STAGE
 from livebase.markets.config import load_markets, selling_markets
 from livebase.stores.anchors import RETENTION_DAYS
 

@@ -1,0 +1,157 @@
+"""The one way a market builds a REST API (erasure, passport): throttled, access-logged, validated, WAF'd.
+
+* Stage ``v1``: throttling (rate and burst from the caller), X-Ray, JSON access logs into a
+  KMS-encrypted log group with only the fields the caller names (never a body, never a caller IP
+  unless asked), Regional endpoint, no account-wide CloudWatch role.
+* Every method validates its parameters and body (:func:`add_validated_method`).
+* A REGIONAL WAFv2 web ACL, one per stack (:func:`regional_web_acl`), associated with the stage:
+  in the market's Region, so residency holds (sampled requests stay there). AWS managed rules
+  (common, known bad inputs, IP reputation) and a per-IP rate limit.
+
+The parts are created in the caller's scope (ids ``ApiAccessLogs``, ``Api``, ``WebAcl``), so the
+APIs kept their logical ids when this moved out of ``erasure_api`` and ``passport``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from infra_cdk.nag import acknowledge
+from infra_cdk.scanners import skip_checkov
+
+STAGE = "v1"
+WEB_ACL_ID = "ApiWebAcl"
+RATE_LIMIT_PER_IP = 600  # requests per 5 minutes from one address, across the stack's APIs
+MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",  # includes Log4JRCE
+    "AWSManagedRulesAmazonIpReputationList",
+)
+
+
+@dataclass(frozen=True)
+class MarketRestApi:
+    api: apigw.RestApi
+    url: str  # the stage's base URL, built from the API id (moto does not model the Stage)
+
+
+def market_rest_api(
+    scope: Construct,
+    *,
+    name: str,
+    description: str,
+    key: kms.IKey,
+    rate_limit: float,
+    burst_limit: int,
+    log_fields: Mapping[str, str],
+) -> MarketRestApi:
+    """The REST API, its stage and access logs, and the stack's web ACL on it (module docstring)."""
+    access_logs = logs.LogGroup(
+        scope, "ApiAccessLogs", retention=logs.RetentionDays.ONE_MONTH, encryption_key=key,
+        removal_policy=RemovalPolicy.DESTROY,
+    )  # fmt: skip
+    api = apigw.RestApi(
+        scope, "Api", rest_api_name=name, description=description,
+        endpoint_types=[apigw.EndpointType.REGIONAL], cloud_watch_role=False,
+        deploy_options=apigw.StageOptions(
+            stage_name=STAGE, throttling_rate_limit=rate_limit, throttling_burst_limit=burst_limit,
+            tracing_enabled=True, access_log_destination=apigw.LogGroupLogDestination(access_logs),
+            access_log_format=apigw.AccessLogFormat.custom(json.dumps(dict(log_fields))),
+        ),
+    )  # fmt: skip
+    acl = regional_web_acl(scope)
+    wafv2.CfnWebACLAssociation(
+        scope, "WebAclAssociation", resource_arn=api.deployment_stage.stage_arn, web_acl_arn=acl.attr_arn
+    )
+    acknowledge(
+        api.deployment_stage, "AwsSolutions-APIG6",
+        "Access logs (JSON, named fields only, no body) cover every request; execution logging needs the "
+        "account-wide API Gateway CloudWatch role, a singleton per account and Region outside this stack.",
+    )  # fmt: skip
+    skip_checkov(
+        api.deployment_stage, "CKV_AWS_120",
+        "No stage cache: erasure is a POST (never cacheable) and a passport answer must show a new supply event "
+        "at once; the response's Cache-Control lets clients cache, and a cache cluster bills per hour.",
+    )  # fmt: skip
+    stack = Stack.of(scope)
+    return MarketRestApi(api, f"https://{api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{STAGE}/")
+
+
+def add_validated_method(
+    resource: apigw.IResource,
+    http_method: str,
+    function: lambda_.IFunction,
+    *,
+    authorization_type: apigw.AuthorizationType,
+    request_models: Mapping[str, apigw.IModel] | None = None,
+    request_parameters: Mapping[str, bool] | None = None,
+) -> apigw.Method:
+    """A Lambda-proxy method whose parameters and body API Gateway validates before the function runs."""
+    return resource.add_method(
+        http_method,
+        apigw.LambdaIntegration(function),
+        authorization_type=authorization_type,
+        request_models=dict(request_models) if request_models else None,
+        request_parameters=dict(request_parameters) if request_parameters else None,
+        request_validator_options=apigw.RequestValidatorOptions(
+            validate_request_body=True, validate_request_parameters=True
+        ),
+    )
+
+
+def regional_web_acl(scope: Construct) -> wafv2.CfnWebACL:
+    """The stack's REGIONAL web ACL (created on first use; every REST API of the stack shares it)."""
+    stack = Stack.of(scope)
+    existing = stack.node.try_find_child(WEB_ACL_ID)
+    if isinstance(existing, wafv2.CfnWebACL):
+        return existing
+    metric = f"{stack.stack_name}-api".replace("_", "-")
+
+    def visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+        return wafv2.CfnWebACL.VisibilityConfigProperty(
+            cloud_watch_metrics_enabled=True, metric_name=f"{metric}-{name}", sampled_requests_enabled=True
+        )
+
+    rules = [
+        wafv2.CfnWebACL.RuleProperty(
+            name=group,
+            priority=index,
+            statement=wafv2.CfnWebACL.StatementProperty(
+                managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                    vendor_name="AWS", name=group
+                )
+            ),
+            override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+            visibility_config=visibility(group),
+        )
+        for index, group in enumerate(MANAGED_RULE_GROUPS)
+    ]
+    rules.append(
+        wafv2.CfnWebACL.RuleProperty(
+            name="RatePerIp",
+            priority=len(rules),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                    limit=RATE_LIMIT_PER_IP, aggregate_key_type="IP"
+                )
+            ),
+            action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+            visibility_config=visibility("RatePerIp"),
+        )
+    )
+    return wafv2.CfnWebACL(
+        stack, WEB_ACL_ID, scope="REGIONAL",
+        default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+        description="Livebase REST APIs of this market: AWS managed rules and a per-IP rate limit, in-Region",
+        visibility_config=visibility("all"), rules=rules,
+    )  # fmt: skip
