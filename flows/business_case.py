@@ -22,10 +22,10 @@ from typing import Annotated, Literal
 
 import boto3
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 
+from flows.artifacts import CROSS_MARKET, publish_markdown, publish_table
 from flows.business_case_report import (
     PlanResult,
     SummaryRow,
@@ -164,15 +164,20 @@ def publish_artifacts(
     settings: str,
 ) -> None:
     """The summary, provenance and cost tables, the three charts and the feasibility note."""
-    create_table_artifact(
-        key="business-case-summary", table=[r.model_dump() for r in rows], description=f"Business case at {settings}"
+    publish_table(
+        CROSS_MARKET,
+        key="business-case-summary",
+        table=[r.model_dump() for r in rows],
+        description=f"Business case at {settings}",
     )
-    create_table_artifact(
+    publish_table(
+        CROSS_MARKET,
         key="business-case-measured",
         table=measured_rows(figures),
         description="Measured figures per market: measured, estimated or assumed",
     )
-    create_table_artifact(
+    publish_table(
+        CROSS_MARKET,
         key="business-case-aws-cost",
         table=cost_rows(estimates),
         description="AWS cost per month from usage, priced from livebase/finance/aws_prices.yaml",
@@ -187,8 +192,8 @@ def publish_artifacts(
         "distribution": ("business-case-npv-distribution", "NPV distribution", "Triangular draws over the ranges."),
     }
     for chart, (key, title, caption) in captions.items():
-        create_markdown_artifact(key=key, markdown=image_markdown(charts[chart], title, caption))
-    create_markdown_artifact(key="business-case-feasibility", markdown=feasibility_markdown(results, checks()))
+        publish_markdown(CROSS_MARKET, key=key, markdown=image_markdown(charts[chart], title, caption))
+    publish_markdown(CROSS_MARKET, key="business-case-feasibility", markdown=feasibility_markdown(results, checks()))
 
 
 @flow(name="business-case", log_prints=True)

@@ -28,12 +28,12 @@ import boto3
 import numpy as np
 import pandas as pd
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import ProcessPoolTaskRunner
 from pydantic import BaseModel, Field
 
 from flows import replenishment_io as rio
 from flows import session_io
+from flows.artifacts import CROSS_MARKET, publish_markdown, publish_table
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from livebase.forecasting import forecast_batch
 from livebase.forecasting.backtest import backtest
@@ -291,7 +291,8 @@ def demand_forecasting(
             )
         )
         if series:
-            create_markdown_artifact(
+            publish_markdown(
+                market_id,
                 key=f"demand-forecast-plot-{market_id}",
                 markdown=_plot_markdown(market_id, series, start, rows, plotted_skus),
                 description=f"History, forecast and interval for the top SKUs of {market_id}",
@@ -300,7 +301,8 @@ def demand_forecasting(
             f"{market_id}: {len(series)} SKUs forecast ({failed} failed) -> {key or 'not written'}; "
             f"{stored} stored in the Forecasts table"
         )
-    create_table_artifact(
+    publish_table(
+        CROSS_MARKET,
         key="demand-forecast-accuracy",
         table=[row for s in summaries for row in s.accuracy] or [{"market": m, "note": "no SKUs"} for m in selected],
         description="Rolling-origin backtest per market: sMAPE and MASE vs seasonal naive (busiest SKUs)",

@@ -64,7 +64,9 @@ def submit_forecast_job(
     With ``forecasts_table`` (the market stack's ``ForecastsTableName``) the job also writes the
     latest forecast per SKU there, as the nightly flow does; ``scale.role_arn`` then needs
     ``dynamodb:BatchGetItem`` and ``BatchWriteItem`` on that table (each write carries the
-    replaced item's past forward) and use of the market key.
+    replaced item's past forward) and use of the market key; and ``s3:PutObject`` on
+    ``quarantine/<market>/forecast-job/*``, where the job keeps an input file the residency guard
+    refused (``flows.demand_forecasting_job``).
     """
     session = session or boto3.Session(region_name=market.region)
     if session.region_name != market.region:
@@ -85,6 +87,8 @@ def submit_forecast_job(
                 "/opt/ml/processing/output",
                 "--run-date",
                 run_date,
+                "--quarantine-bucket",  # a refused input file is kept here (the residency guard)
+                bucket,
                 *(["--forecasts-table", forecasts_table] if forecasts_table else []),
             ],
         ),

@@ -22,12 +22,12 @@ from typing import Annotated
 
 import boto3
 from prefect import State, flow, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 
 import livebase.replenishment.purchase_orders as po
 from flows import replenishment_io as io
+from flows.artifacts import CROSS_MARKET, publish_markdown, publish_table
 from flows.market_limits import DEFAULT_WAIT_SECONDS, market_slots
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from flows.replenishment_report import (
@@ -40,6 +40,7 @@ from flows.replenishment_report import (
 from livebase.commerce.orders import market_warehouse, revenue, units_per_sku
 from livebase.commerce.wms_handoff import hand_off_orders
 from livebase.markets.resources import MarketResources
+from livebase.privacy.refused import RefusedDocuments
 from livebase.replenishment import Decision, allocate
 from livebase.replenishment.catalogue import Catalogue, CatalogueError
 from livebase.replenishment.history import abc_classes, daily_units, history_window, revenue_per_sku
@@ -151,7 +152,10 @@ def place_purchase_orders(
     documents = po.build_purchase_orders(decisions, resources.market, currency, run_date, run_id)
     results = po.write_purchase_orders(store, documents)
     events = boto3.client("events", region_name=resources.region)
-    announced = set(po.announce_pending(store, events, resources.event_bus_name, store.open_orders(resources.market)))
+    keep = RefusedDocuments.of_market(resources, "order-to-replenish").keep
+    pending = store.open_orders(resources.market)
+    market = MARKETS[resources.market]
+    announced = set(po.announce_pending(store, events, resources.event_bus_name, pending, source=market, keep=keep))
     return [
         {"po_id": r.po_id, "supplier": r.supplier, "lines": r.lines, "units": r.units,
          "total_cost": r.total_cost, "created": r.created, "announced_now": r.po_id in announced}
@@ -167,7 +171,8 @@ def hand_off_to_wms(resources: MarketResources) -> int:
 
 
 def publish_market_report(state: MarketState, decisions: list[Decision], rows: list[DecisionRow], top: int) -> None:
-    create_table_artifact(
+    publish_table(
+        state.market,
         key=f"order-to-replenish-decisions-{state.market}",
         table=[row.model_dump() for row in rows] or [{"market": state.market, "sku": "-", "order_qty": 0}],
         description=f"Replenishment decisions for {state.market}. Catalogue: {state.catalogue.source}",
@@ -175,7 +180,8 @@ def publish_market_report(state: MarketState, decisions: list[Decision], rows: l
     positions = inventory_positions(state.skus)
     chosen = top_skus(decisions, top)
     png = trajectory_png(chosen, positions, f"{state.market}: projected stock vs reorder point")
-    create_markdown_artifact(
+    publish_markdown(
+        state.market,
         key=f"order-to-replenish-plot-{state.market}",
         markdown=plot_markdown(png, state.market, state.catalogue.source, [d.sku for d in chosen]),
         description=f"Projected stock trajectory vs reorder point, top SKUs of {state.market}",
@@ -248,7 +254,8 @@ def _publish_units_table(summaries: list[MarketDemand], selected: list[str]) -> 
         for s in summaries
         for sku, units in s.units_per_sku.items()
     ]
-    create_table_artifact(
+    publish_table(
+        CROSS_MARKET,
         key="order-to-replenish-units",
         table=rows or [{"market": m, "sku": "-", "units": 0, "market_orders": 0} for m in selected],
         description="Units sold per SKU and market (from each market's orders table, in its own region)",

@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import boto3
 from prefect import flow, task
-from prefect.artifacts import create_table_artifact
 
+from flows.artifacts import CROSS_MARKET, publish_table
 from flows.markets import SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from livebase.aws import retry_config
 from livebase.markets.resources import MarketResources
@@ -51,7 +51,7 @@ def passport_anchoring(markets: MarketSelection | None = None, day: date | None 
          "refused": ", ".join(f"{b} ({'/'.join(k)})" for b, k in r.refused.items()) or "-"}
         for r in results
     ]  # fmt: skip
-    create_table_artifact(key="passport-anchors", table=rows, description=f"Passport anchors of {the_day}")
+    publish_table(CROSS_MARKET, key="passport-anchors", table=rows, description=f"Passport anchors of {the_day}")
     for r in results:
         print(f"{r.market} {r.day}: {len(r.heads)} chains anchored, root {r.root[:16]}..., {len(r.refused)} refused")
     broken = {f"{r.market}/{b}": k for r in results for b, k in r.refused.items()}

@@ -16,13 +16,13 @@ import boto3
 import pandas as pd
 
 from livebase.aggregates.export import MarketExport
-from livebase.aggregates.screen import personal_data_in
 from livebase.lifecycle.frame import orders_frame
 from livebase.live.quarantine import QUARANTINE_PREFIX
 from livebase.markets.config import Market
-from livebase.markets.residency import ResidencyViolation, may_send
 from livebase.markets.resources import MarketResources
 from livebase.privacy.consent import Purpose
+from livebase.privacy.guard import send_guarded
+from livebase.privacy.refused import RESIDENCY_REFUSED
 from livebase.privacy.retention import RECALL_PREFIX  # expired by retention, rewritten by erasure
 from livebase.stores.orders import OrderStore
 
@@ -72,7 +72,7 @@ def hq_bucket(hq: Market, cloudformation: Any | None = None) -> str:
 def quarantine_refused(resources: MarketResources, key_name: str, reasons: list[str], document: str) -> str:
     """Keep a refused outgoing document in the market's own region, with why (nothing lost)."""
     key = f"{QUARANTINE_PREFIX}/{resources.market}/{CONSUMER}/{key_name}"
-    body = json.dumps({"condition": "ResidencyRefused", "reasons": reasons, "document": document})
+    body = json.dumps({"condition": RESIDENCY_REFUSED, "reasons": reasons, "document": document})
     boto3.client("s3", region_name=resources.region).put_object(
         Bucket=resources.data_lake_bucket, Key=key, Body=body.encode(), ContentType="application/json"
     )
@@ -82,15 +82,16 @@ def quarantine_refused(resources: MarketResources, key_name: str, reasons: list[
 def send_to_hq(source: Market, resources: MarketResources, hq: Market, bucket: str, document: str, key: str) -> str:
     """Put ``document`` at ``key`` in hq's bucket if the residency guard allows it; else quarantine
     it in the source market and raise :class:`ResidencyViolation` naming what looked personal."""
-    reasons = personal_data_in(document)
-    if not may_send(source, hq, personal=bool(reasons)):
-        kept = quarantine_refused(resources, key.replace("/", "_"), reasons, document)
-        raise ResidencyViolation(
-            f"export of {source.id!r} to {hq.id!r} refused ({'; '.join(reasons)}); kept in-region at {kept}"
-        )
-    s3 = boto3.client("s3", region_name=hq.region)
-    s3.put_object(Bucket=bucket, Key=key, Body=document.encode(), ContentType="application/json")
-    return key
+
+    def put(text: str) -> str:
+        s3 = boto3.client("s3", region_name=hq.region)
+        s3.put_object(Bucket=bucket, Key=key, Body=text.encode(), ContentType="application/json")
+        return key
+
+    def keep(text: str, reasons: list[str]) -> str:
+        return quarantine_refused(resources, key.replace("/", "_"), reasons, text)
+
+    return send_guarded(source, hq, document, put, keep, what="export")
 
 
 def send_export(source: Market, resources: MarketResources, hq: Market, bucket: str, export: MarketExport) -> str:

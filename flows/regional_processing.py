@@ -19,10 +19,10 @@ from typing import Annotated
 
 import pandas as pd
 from prefect import State, flow, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from pydantic import BaseModel, Field
 
 from flows import regional_io as io
+from flows.artifacts import CROSS_MARKET, publish_markdown, publish_table
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from flows.regional_report import aggregate_rows, cohort_markdown, rollup_rows
 from livebase.aggregates.export import DEFAULT_K, MIN_K, MarketExport, market_export
@@ -113,13 +113,15 @@ def read_rollup(bucket: str, as_of: date) -> list[RollupRow]:
 
 
 def publish(export: MarketExport) -> None:
-    create_table_artifact(
+    publish_table(
+        export.market,
         key=f"regional-processing-aggregates-{export.market}",
         table=aggregate_rows(export) or [{"market": export.market, "dimension": "-", "value": 0}],
         description=f"Aggregates {export.market} sent to hq for {export.as_of} (k={export.k}, "
         f"{export.suppressed_cells} cells suppressed)",
     )
-    create_markdown_artifact(
+    publish_markdown(
+        export.market,
         key=f"regional-processing-cohorts-{export.market}",
         markdown=cohort_markdown(export),
         description=f"Cohort retention of {export.market} (from its export)",
@@ -159,7 +161,8 @@ def regional_processing(
         outcomes.append(outcome)
     rollup = read_rollup(bucket, run_date)
     table = rollup_rows(rollup)
-    create_table_artifact(
+    publish_table(
+        CROSS_MARKET,
         key="regional-processing-hq-rollup",
         table=table or [{"market": "-", "as_of": run_date.isoformat()}],
         description=f"hq roll-up for {run_date}: GMV in {hq_market().currency}, orders, conversion, segments "

@@ -6,7 +6,8 @@ one of ``livebase.live.alerts.DETAIL_TYPES``) into the Prefect event ``livebase.
 targets the market's room-alert-signals queue, which :mod:`flows.signal_bridge` drains through it
 (locally and beside a cloud worker); a market with a Prefect API gets a rule POSTing the same
 shape to Prefect's ``/events`` (``infra_cdk/components/signals.py``). Only the alert's own
-fields cross: market, room, kind, minute and aggregate numbers; never a viewer.
+fields cross: market, room, kind, minute and aggregate numbers; never a viewer (and the event is
+emitted through the residency guard, ``flows.triggers.emit_guarded``).
 
 The automation that reacts to it is ``flows/automations/room-alert.yaml`` (documented there);
 :func:`apply_room_alert_automation` creates or updates it by name, as ``./livebase up`` does.
@@ -20,13 +21,14 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from prefect import flow
-from prefect.artifacts import create_markdown_artifact
 from prefect.events import emit_event
 from pydantic import Field
 
+from flows.artifacts import publish_markdown
 from flows.markets import MarketId
-from flows.triggers import bus_event
+from flows.triggers import bus_event, emit_guarded
 from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE, EVIDENCE_FIELDS, AlertKind
+from livebase.privacy.guard import Keeper
 
 PREFECT_ROOM_ALERT = "livebase.room.alert"
 ROOM_RESOURCE_PREFIX = "livebase.room."
@@ -54,7 +56,7 @@ def room_alert_resource(market: str, room_id: str, kind: str) -> dict[str, str]:
     }
 
 
-def forward_room_alert(event: Mapping[str, Any], emit: Emitter = emit_event) -> Any | None:
+def forward_room_alert(event: Mapping[str, Any], emit: Emitter = emit_event, keep: Keeper | None = None) -> Any | None:
     """Emit ``livebase.room.alert`` for a room alert from a market bus; ignore anything else.
 
     Takes either shape: a delivered event (``source`` / ``detail-type`` / ``detail``) or a
@@ -66,7 +68,10 @@ def forward_room_alert(event: Mapping[str, Any], emit: Emitter = emit_event) -> 
     market, room_id, kind = detail.get("market"), detail.get("room_id"), detail.get("kind")
     if not market or not room_id or kind not in set(AlertKind):
         raise ValueError(f"room alert lacks market, room_id or a known kind: {sorted(detail)}")
-    return emit(
+    return emit_guarded(
+        str(market),
+        emit,
+        keep,
         event=PREFECT_ROOM_ALERT,
         resource=room_alert_resource(str(market), str(room_id), str(kind)),
         related=[{"prefect.resource.id": f"livebase.market.{market}", "prefect.resource.role": "market"}],
@@ -93,7 +98,7 @@ def room_alert(
         f"## {DETAIL_TYPES[AlertKind(kind)]}: room `{room_id}` ({market})\n\n"
         f"**Check:** {WHAT_TO_CHECK[AlertKind(kind)]}\n\n| field | value |\n|---|---|\n{rows}\n"
     )
-    create_markdown_artifact(key=f"room-alert-{market}", markdown=markdown, description=f"{kind} in {room_id}")
+    publish_markdown(market, f"room-alert-{market}", markdown, description=f"{kind} in {room_id}")
     print(f"{market}: {kind} in room {room_id} at {evidence.get('minute', '?')}")
     return markdown
 

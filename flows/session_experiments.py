@@ -17,9 +17,9 @@ from typing import Annotated
 
 import boto3
 from prefect import flow, task
-from prefect.artifacts import create_table_artifact
 from pydantic import Field
 
+from flows.artifacts import publish_table
 from flows.markets import MarketId, resolve_market_resources
 from livebase.aws import retry_config
 from livebase.markets.resources import MarketResources
@@ -65,7 +65,8 @@ def experiment_analysis(
         raise ValueError(f"room_b: both arms are room {rooms[0]!r}; an experiment compares two rooms")
     a, b = read_arm_audiences(resources, *rooms)
     result = analyse(a, b, alpha=alpha, power=power, mde=mde, share=share)
-    create_table_artifact(
+    publish_table(
+        market,
         key=artifact_key(market, experiment_id),
         table=[{"market": market, "experiment": experiment_id, "room_a": rooms[0], "room_b": rooms[1], **result.row()}],
         description=f"{experiment_id} ({market}): {result.verdict}",

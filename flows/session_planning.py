@@ -19,10 +19,10 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from pydantic import BaseModel, Field
 
 from flows import session_io
+from flows.artifacts import publish_markdown, publish_table
 from flows.markets import MARKETS, MarketId, resolve_market_resources
 from flows.session_channels import ChannelAction, SessionChannels
 from livebase.markets.resources import MarketResources
@@ -162,17 +162,19 @@ def session_planning(
         if dry_run or not provision
         else provision_channels(resources, plan["sessions"], clock, plan.get("video_region", ""))
     )
-    create_table_artifact(
+    publish_table(market,
         key=f"session-plan-{market}", table=plan_table(plan) or [{"market": market, "note": "no sessions planned"}],
         description=f"Planned sessions of {market}, {plan['first_day']}..{plan['last_day']} ({plan['engagement']})",
     )  # fmt: skip
-    create_table_artifact(
+    publish_table(
+        market,
         key=f"session-plan-rejected-{market}",
         table=plan["rejected"] or [{"sku": "", "rule": "", "reason": "nothing rejected"}],
         description=f"Items {market}'s cultural rules keep out of every session, with the rule",
     )
     png = base64.b64encode(timeline_png(plan)).decode("ascii")
-    create_markdown_artifact(
+    publish_markdown(
+        market,
         key=f"session-plan-timeline-{market}",
         markdown=f"### {market}: planned sessions\n\n![timeline](data:image/png;base64,{png})\n\n{plan['video_note']}",
         description=f"Timeline of {market}'s planned sessions in local time, by host",

@@ -5,7 +5,9 @@ The stack defines the wiring (``infra_cdk/components/signals.py``): rules on the
 room-alert-signals queue, the same in the cloud and in the local AWS. This poller hands each
 message (the event as delivered) to its forwarder (:func:`flows.triggers.forward_stock_signal`,
 :func:`flows.room_alerts.forward_room_alert`) and deletes it once forwarded; a message it cannot
-forward stays for a retry and, after 5 receives, goes to the queue's DLQ (alarmed).
+forward stays for a retry and, after 5 receives, goes to the queue's DLQ (alarmed). One the
+residency guard refuses (personal data on its way to Prefect) is kept in the market's own
+quarantine (``quarantine/<market>/signal-bridge/residency/``) by the forwarder, then deleted.
 
 Who runs it: ``./livebase up`` locally; in the cloud, a market whose Prefect API EventBridge can
 reach names it in its config and the stack POSTs the events itself, and one whose API it cannot
@@ -31,10 +33,13 @@ from typing import Any
 import boto3
 
 from livebase.aws import retry_config
+from livebase.markets.residency import ResidencyViolation
 from livebase.markets.resources import MarketResources
+from livebase.privacy.refused import RefusedDocuments
 
 log = logging.getLogger(__name__)
-Forwarder = Callable[[Mapping[str, Any]], Any]
+Forwarder = Callable[..., Any]  # (event, keep=...) -> the Prefect event, or None when not ours
+CONSUMER = "signal-bridge"
 
 
 def forwarders() -> dict[str, Forwarder]:
@@ -52,6 +57,7 @@ class _SignalQueue:
     url: str
     sqs: Any
     forward: Forwarder
+    refused: RefusedDocuments
 
 
 @dataclass
@@ -61,14 +67,16 @@ class SignalBridge:
     markets: Mapping[str, MarketResources]
     wait_seconds: int = 0  # 0: return at once (tests, `up`'s loop); 20: long polling (the CLI)
     forwarded: dict[str, int] = field(default_factory=dict)
+    refused: dict[str, int] = field(default_factory=dict)  # kept in the market's quarantine, deleted
     queues: list[_SignalQueue] = field(init=False)
 
     def __post_init__(self) -> None:
         self.queues = []
         for market_id, resources in self.markets.items():
             sqs = boto3.client("sqs", region_name=resources.region, config=retry_config())
+            refused = RefusedDocuments.of_market(resources, CONSUMER)
             for name, forward in forwarders().items():
-                self.queues.append(_SignalQueue(market_id, name, getattr(resources, name), sqs, forward))
+                self.queues.append(_SignalQueue(market_id, name, getattr(resources, name), sqs, forward, refused))
 
     def poll_once(self) -> int:
         """One receive per queue; returns how many messages were forwarded (and deleted)."""
@@ -79,8 +87,11 @@ class SignalBridge:
             )
             for message in reply.get("Messages", []):
                 try:
-                    if queue.forward(json.loads(message["Body"])) is not None:
+                    if queue.forward(json.loads(message["Body"]), keep=queue.refused.keep) is not None:
                         self.forwarded[queue.name] = self.forwarded.get(queue.name, 0) + 1
+                except ResidencyViolation as refused:  # kept in the market's quarantine: not retried
+                    log.warning("signal bridge: %s", refused)
+                    self.refused[queue.name] = self.refused.get(queue.name, 0) + 1
                 except Exception:  # a bad message must not stop the bridge; it stays for a retry, then its DLQ
                     log.exception("could not forward a message of %s (market %s)", queue.name, queue.market)
                     continue

@@ -7,7 +7,8 @@ The stack's rule on each market bus (``source = livebase.inventory``, ``detail-t
 locally; in the cloud it runs beside the worker). A market whose config names its Prefect API also
 gets a rule targeting an EventBridge API destination that POSTs the same event shape to Prefect's
 ``/events`` (``infra_cdk/components/signals.py``). Only business facts cross: SKU, market,
-remaining units; no order or viewer.
+remaining units; no order or viewer. Every forwarder emits through :func:`emit_guarded`, the
+residency guard (Prefect is off-region, aggregates only).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from typing import Any
 
 from prefect.events import DeploymentEventTrigger, emit_event
 
+from flows.markets import MARKETS
 from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
+from livebase.privacy.guard import OFF_REGION, Keeper, audience, send_guarded
 
 PREFECT_STOCK_LOW = "livebase.stock.low"
 PREFECT_STOCK_OUT = "livebase.stock.out"  # an order that sells the last units skips "low"
@@ -46,7 +49,16 @@ def bus_event(event: Mapping[str, Any]) -> tuple[Any, Any, dict[str, Any]]:
     return event.get("source", event.get("Source")), event.get("detail-type", event.get("DetailType")), detail
 
 
-def forward_stock_signal(event: Mapping[str, Any], emit: Emitter = emit_event) -> Any | None:
+def emit_guarded(market: str, emit: Emitter, keep: Keeper | None, **event: Any) -> Any:
+    """``emit(**event)`` through the residency guard: a Prefect event carrying personal data is
+    refused (``ResidencyViolation``) and kept by ``keep`` in the market's own quarantine."""
+    source = MARKETS.get(market) or audience(market, "an unknown market")
+    return send_guarded(source, OFF_REGION, event, lambda e: emit(**e), keep, what="prefect event")
+
+
+def forward_stock_signal(
+    event: Mapping[str, Any], emit: Emitter = emit_event, keep: Keeper | None = None
+) -> Any | None:
     """Emit ``livebase.stock.low`` / ``.out`` for a ``stock.low`` / ``stock.out`` EventBridge event;
     ignore anything else (an order that takes stock from OK to none raises only ``stock.out``).
 
@@ -59,7 +71,10 @@ def forward_stock_signal(event: Mapping[str, Any], emit: Emitter = emit_event) -
     market, sku = detail.get("market"), detail.get("sku")
     if not market or not sku:
         raise ValueError(f"{kind} event lacks market or sku: {sorted(detail)}")
-    return emit(
+    return emit_guarded(
+        str(market),
+        emit,
+        keep,
         event=PREFECT_STOCK_EVENTS[str(kind)],
         resource=stock_low_resource(str(market), str(sku)),
         payload={

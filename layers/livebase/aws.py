@@ -7,7 +7,10 @@ fault of that record and it is quarantined, so the rest of the batch goes on.
 
 Bus puts: all entries, or an error. An error fails the record (or batch) that produced the
 entries, so Kinesis redelivers it; senders keep their entries idempotent (alert marks,
-idempotent order handling) for that.
+idempotent order handling) for that. A bus fans out beyond the market (ops topic, suppliers,
+Prefect), so every put is screened by the residency guard first: an entry carrying personal data
+is refused (``ResidencyViolation``, not transient: the producing record is quarantined) and kept
+by ``keep`` in the market's own quarantine; no entry of that put is sent.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+from livebase.markets.config import Market
+from livebase.privacy.guard import BUS_TARGETS, Keeper, audience, refuse_any
 
 TRANSIENT_CODES = frozenset({
     "ProvisionedThroughputExceededException", "ThrottlingException", "Throttling", "ThrottledException",
@@ -77,10 +83,28 @@ class BusPutFailed(TransientError):
     """EventBridge refused entries (throttled, or an internal failure): the record is redelivered."""
 
 
-def put_all(client: Any, entries: Sequence[Mapping[str, Any]]) -> None:
-    """PutEvents in calls of ten; raises if EventBridge refuses any entry (with the error codes)."""
+def put_all(
+    client: Any,
+    entries: Sequence[Mapping[str, Any]],
+    *,
+    source: Market | None = None,
+    keep: Keeper | None = None,
+) -> None:
+    """PutEvents in calls of ten; raises if EventBridge refuses any entry (with the error codes), or
+    the residency guard any entry (``source``: the market, for the error; ``keep``: where refused
+    entries are kept, ``livebase.privacy.refused``)."""
+    guard_bus_entries(entries, source=source, keep=keep)
     for start in range(0, len(entries), PUT_EVENTS_LIMIT):
         response = client.put_events(Entries=list(entries[start : start + PUT_EVENTS_LIMIT]))
         if response.get("FailedEntryCount"):
             codes = {e.get("ErrorCode") for e in response["Entries"] if e.get("ErrorCode")}
             raise BusPutFailed(f"EventBridge refused {response['FailedEntryCount']} entries: {codes}")
+
+
+def guard_bus_entries(
+    entries: Sequence[Mapping[str, Any]], *, source: Market | None = None, keep: Keeper | None = None
+) -> None:
+    """The residency guard on bus entries (the one guard, ``livebase.privacy.guard``): raises
+    ``ResidencyViolation`` before any is put when one carries personal data."""
+    origin = source or audience("unnamed", "the sending market")
+    refuse_any(origin, BUS_TARGETS, entries, keep, what="bus entry")

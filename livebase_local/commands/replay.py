@@ -14,6 +14,12 @@ The stream has two consumers (ingest, orders), each with its own DLQ.
 
 Each message is deleted only after its records were re-driven (and, for orders, handled without
 a failure), so a crash mid-replay loses nothing.
+
+Records go back into the market's own stack unless ``into`` names another; every re-drive passes
+the residency guard first (``livebase.privacy.guard``), so a replay pointed at another market's
+stream (another region, or hq) refuses records carrying personal data: they are kept in the source
+market's quarantine (``quarantine/<market>/replay/residency/``), their message stays on the DLQ,
+and the replay stops with a ``ResidencyViolation``.
 """
 
 from __future__ import annotations
@@ -27,7 +33,10 @@ from typing import Any
 import boto3
 
 from livebase.live.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, record_data
+from livebase.markets.config import load_markets
 from livebase.markets.resources import MarketResources
+from livebase.privacy.guard import Keeper, refuse_any
+from livebase.privacy.refused import RefusedDocuments
 from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event
 from livebase_local.runner.mappings import EventSourceConfig
 
@@ -104,13 +113,29 @@ def _messages(sqs: Any, queue_url: str, limit: int) -> Iterator[dict[str, Any]]:
             yield message
 
 
+def guard_replay(
+    resources: MarketResources, into: MarketResources, records: list[bytes], keep: Keeper, what: str
+) -> None:
+    """The residency guard on records about to be re-driven from ``resources``' DLQ into ``into``'s stack."""
+    markets = load_markets()
+    texts = [data.decode("utf-8", "replace") for data in records]
+    refuse_any(markets[resources.market], markets[into.market], texts, keep, what=what)
+
+
 def replay_dead_letters(
-    resources: MarketResources, invoke_orders: OrdersInvoker | None = None, max_messages: int = 10_000
+    resources: MarketResources,
+    invoke_orders: OrdersInvoker | None = None,
+    max_messages: int = 10_000,
+    into: MarketResources | None = None,
 ) -> ReplayReport:
-    """Both DLQs of the market; ``invoke_orders`` defaults to invoking the deployed orders function."""
+    """Both DLQs of the market; ``invoke_orders`` defaults to invoking the deployed orders function
+    (of ``into``, which defaults to the market's own stack)."""
     session = boto3.Session(region_name=resources.region)
     sqs, kinesis, s3 = session.client("sqs"), session.client("kinesis"), session.client("s3")
     bucket = resources.data_lake_bucket
+    target = into or resources
+    out = boto3.Session(region_name=target.region).client("kinesis") if into else kinesis
+    keep = RefusedDocuments.of_market(resources, "replay", s3).keep
     report = ReplayReport()
     for message in _messages(sqs, resources.ingest_dlq_url, max_messages):
         try:
@@ -118,10 +143,11 @@ def replay_dead_letters(
         except (ValueError, KeyError):
             report.unreadable_messages += 1  # left on the queue for a person to read
             continue
+        guard_replay(resources, target, [data for _, data in records], keep, "replay record")
         for start in range(0, len(records), 500):
             chunk = records[start : start + 500]
-            response = kinesis.put_records(
-                StreamName=resources.stream_name,
+            response = out.put_records(
+                StreamName=target.stream_name,
                 Records=[{"PartitionKey": key, "Data": data} for key, data in chunk],
             )
             if response["FailedRecordCount"]:
@@ -129,7 +155,7 @@ def replay_dead_letters(
         sqs.delete_message(QueueUrl=resources.ingest_dlq_url, ReceiptHandle=message["ReceiptHandle"])
         report.messages += 1
         report.records_put += len(records)
-    invoke = invoke_orders or deployed_orders_function(resources)
+    invoke = invoke_orders or deployed_orders_function(target)
     for message in _messages(sqs, resources.orders_dlq_url, max_messages):
         try:
             body = json.loads(message["Body"])
@@ -137,7 +163,8 @@ def replay_dead_letters(
         except (ValueError, KeyError):
             report.unreadable_messages += 1
             continue
-        event = kinesis_event(batch, shard_id, orders_config(resources, body.get("KinesisBatchInfo", {})))
+        guard_replay(resources, target, [bytes(r["Data"]) for r in batch], keep, "replayed order record")
+        event = kinesis_event(batch, shard_id, orders_config(target, body.get("KinesisBatchInfo", {})))
         if batch and invoke(event)["batchItemFailures"]:
             report.order_messages_kept += 1  # still failing: stays on the DLQ (visible again in a minute)
             continue

@@ -89,7 +89,7 @@ def test_the_automation_file_runs_room_alert_for_each_room_and_kind() -> None:
 
 def test_the_flow_shows_the_alert_with_its_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
     published: list[dict[str, Any]] = []
-    monkeypatch.setattr("flows.room_alerts.create_markdown_artifact", lambda **kw: published.append(kw))
+    monkeypatch.setattr("flows.artifacts.create_markdown_artifact", lambda **kw: published.append(kw))
     evidence = json.loads(to_eventbridge_entry(ALERT, "bus")["Detail"])
     markdown = room_alert.fn(market="sea", room_id="room-7", kind="viewer_drop", evidence=evidence)
     assert "Room viewer drop" in markdown and "| current_viewers | 500 |" in markdown

@@ -17,6 +17,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from livebase.aws import guard_bus_entries
+from livebase.markets.config import Market
+from livebase.privacy.guard import Keeper
 from livebase.replenishment.policy import Decision
 from livebase.stores.purchase_orders import OPEN, PurchaseOrderItem, PurchaseOrderLine, PurchaseOrderStore
 
@@ -97,17 +100,27 @@ def po_event(document: PurchaseOrderItem, bus_name: str) -> dict[str, Any]:
 
 
 def announce_pending(
-    store: PurchaseOrderStore, events: Any, bus_name: str, open_orders: Sequence[PurchaseOrderItem]
+    store: PurchaseOrderStore,
+    events: Any,
+    bus_name: str,
+    open_orders: Sequence[PurchaseOrderItem],
+    *,
+    source: Market | None = None,
+    keep: Keeper | None = None,
 ) -> list[str]:
     """Publish ``PurchaseOrderCreated`` for every open PO not yet announced; returns their ids.
 
-    ``events``: an EventBridge client. Each PO is marked right after its entry was accepted.
+    ``events``: an EventBridge client. Each PO is marked right after its entry was accepted. The
+    entries pass the residency guard first (``livebase.aws.guard_bus_entries``; ``keep`` holds a
+    refused one in the market's quarantine).
     """
     pending = [po for po in open_orders if not po.get("announced")]
     announced: list[str] = []
     for start in range(0, len(pending), PUT_EVENTS_BATCH):
         batch = pending[start : start + PUT_EVENTS_BATCH]
-        response = events.put_events(Entries=[po_event(po, bus_name) for po in batch])
+        entries = [po_event(po, bus_name) for po in batch]
+        guard_bus_entries(entries, source=source, keep=keep)  # the supplier channel: business facts only
+        response = events.put_events(Entries=entries)
         failures = []
         for po, entry in zip(batch, response["Entries"], strict=True):
             if "ErrorCode" in entry:
