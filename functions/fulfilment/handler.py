@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from functools import partial
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
@@ -26,7 +24,8 @@ from livebase.commerce.fulfilment import ShipmentUpdate, UpdateOutcome, apply_up
 from livebase.live.quarantine import QueueQuarantine
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
-from livebase.queue_batches import QuarantiningSqsProcessor, guarded
+from livebase.privacy.masking import masked_logger
+from livebase.queue_batches import QuarantiningSqsProcessor, QueueBatch
 from livebase.stores.orders import OrderStore
 
 # Cold start: everything market-specific is read once, from the stack's environment.
@@ -36,7 +35,7 @@ session = boto3.Session(region_name=resources.region)
 orders = OrderStore(resources.orders_table, resources.region)
 quarantine = QueueQuarantine(session.client("sqs"), queue_url=resources.shipment_updates_dlq_url, consumer="fulfilment")
 
-logger = Logger()
+logger = masked_logger()  # nothing personal in a log line
 tracer = Tracer()
 metrics = Metrics()
 
@@ -46,6 +45,7 @@ class ShipmentUpdateMessage(SqsRecordModel):
 
 
 processor = QuarantiningSqsProcessor(model=ShipmentUpdateMessage)
+batches = QueueBatch(processor, quarantine, logger, metrics, market.id, "ShipmentUpdates")
 
 
 def apply(record: ShipmentUpdateMessage, outcomes: Counter[str]) -> None:
@@ -60,20 +60,7 @@ def apply(record: ShipmentUpdateMessage, outcomes: Counter[str]) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    outcomes: Counter[str] = Counter()
-    record_handler = guarded(processor, partial(apply, outcomes=outcomes), "a shipment update")
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-    quarantine.put(processor.quarantined)
-    failures = len(response.get("batchItemFailures", []))
+    response, outcomes = batches.run(event, context, apply, "a shipment update")
     applied = sum(n for key, n in outcomes.items() if key.startswith(UpdateOutcome.APPLIED.value))
-    metrics.add_dimension(name="market", value=market.id)
     metrics.add_metric(name="ShipmentUpdatesApplied", unit=MetricUnit.Count, value=applied)
-    metrics.add_metric(name="ShipmentUpdatesQuarantined", unit=MetricUnit.Count, value=len(processor.quarantined))
-    metrics.add_metric(name="ShipmentUpdatesFailed", unit=MetricUnit.Count, value=failures)
-    logger.info(
-        "batch done", messages=len(event.get("Records", [])), outcomes=dict(outcomes),
-        quarantined=len(processor.quarantined), failed=failures,
-    )  # fmt: skip
-    return dict(response)
+    return response

@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
@@ -31,6 +31,8 @@ from livebase.live.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, Quara
 from livebase.live.room_metrics import BatchAggregator
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
+from livebase.privacy.masking import masked_logger
+from livebase.privacy.refused import RefusedDocuments
 from livebase.stores.room_metrics import RoomStore
 
 # Cold start: everything market-specific is read once, from the stack's environment.
@@ -40,9 +42,12 @@ session = boto3.Session(region_name=resources.region)
 events_client = session.client("events")
 quarantine_store = Quarantine.of_consumer(session, resources, "ingest")
 rooms = RoomStore(session.resource("dynamodb", config=retry_config()).Table(resources.room_metrics_table))
-judge = RoomJudge(rooms, market, lambda entries: put_all(events_client, entries), resources.event_bus_name)
+refused = RefusedDocuments.of_market(resources, "ingest", session.client("s3"))  # the residency guard's keep
+judge = RoomJudge(
+    rooms, market, partial(put_all, events_client, source=market, keep=refused.keep), resources.event_bus_name
+)
 
-logger = Logger()
+logger = masked_logger()  # nothing personal in a log line
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.KinesisDataStreams)

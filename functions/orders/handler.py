@@ -23,7 +23,7 @@ from functools import partial
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
@@ -42,6 +42,8 @@ from livebase.live.events import ORDER_EVENT_TYPES, OrderCancelled, OrderPlaced,
 from livebase.live.quarantine import PROCESSING_FAILED, Quarantine, QuarantinedRecord
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
+from livebase.privacy.masking import masked_logger
+from livebase.privacy.refused import RefusedDocuments
 from livebase.stores.orders import OrderStore
 
 # Cold start: everything market-specific is read once, from the stack's environment.
@@ -49,16 +51,17 @@ resources = MarketResources.from_environment()
 market = Market.model_validate_json(os.environ["MARKET_CONFIG"])
 session = boto3.Session(region_name=resources.region)
 events_client = session.client("events")
+refused = RefusedDocuments.of_market(resources, "orders", session.client("s3"))  # the residency guard's keep
 intake = OrderIntake(
     inventory=InventoryStore(session.client("dynamodb", config=retry_config()), resources.inventory_table),
     orders=OrderStore(resources.orders_table, resources.region, retention_days=market.retention.orders_days),
     market=market,
     bus_name=resources.event_bus_name,
-    put_events=partial(put_all, events_client),
+    put_events=partial(put_all, events_client, source=market, keep=refused.keep),
 )
 quarantine_store = Quarantine.of_consumer(session, resources, "orders")
 
-logger = Logger()
+logger = masked_logger()  # nothing personal in a log line
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.KinesisDataStreams)

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
@@ -30,7 +28,8 @@ from livebase.aws import retry_config
 from livebase.live.quarantine import REFUSED, QueueQuarantine
 from livebase.markets.resources import MarketResources
 from livebase.passport.signing import SignedEnvelope, admit, supplier_keys
-from livebase.queue_batches import QuarantiningSqsProcessor, guarded
+from livebase.privacy.masking import masked_logger
+from livebase.queue_batches import QuarantiningSqsProcessor, QueueBatch
 from livebase.stores.ledger import LedgerStore
 
 KEYS_MAX_AGE = 300  # seconds a fetched supplier-keys secret is reused
@@ -44,7 +43,7 @@ quarantine = QueueQuarantine(
     session.client("sqs"), queue_url=resources.passport_intake_dlq_url, consumer="passport_intake"
 )
 
-logger = Logger()
+logger = masked_logger()  # nothing personal in a log line
 tracer = Tracer()
 metrics = Metrics()
 
@@ -54,6 +53,7 @@ class SignedEventMessage(SqsRecordModel):
 
 
 processor = QuarantiningSqsProcessor(model=SignedEventMessage)
+batches = QueueBatch(processor, quarantine, logger, metrics, resources.market, "SupplyEvents")
 
 
 def keys() -> dict[str, bytes]:
@@ -81,19 +81,6 @@ def take(record: SignedEventMessage, outcomes: Counter[str]) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    outcomes: Counter[str] = Counter()
-    record_handler = guarded(processor, partial(take, outcomes=outcomes), "a supply event")
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-    quarantine.put(processor.quarantined)
-    failures = len(response.get("batchItemFailures", []))
-    metrics.add_dimension(name="market", value=resources.market)
+    response, outcomes = batches.run(event, context, take, "a supply event")
     metrics.add_metric(name="SupplyEventsAppended", unit=MetricUnit.Count, value=outcomes["appended"])
-    metrics.add_metric(name="SupplyEventsQuarantined", unit=MetricUnit.Count, value=len(processor.quarantined))
-    metrics.add_metric(name="SupplyEventsFailed", unit=MetricUnit.Count, value=failures)
-    logger.info(
-        "batch done", messages=len(event.get("Records", [])), outcomes=dict(outcomes),
-        quarantined=len(processor.quarantined), failed=failures,
-    )  # fmt: skip
-    return dict(response)
+    return response

@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from livebase.live.room_cues import NONE, NotACue, channel_setting, cue_channel, cue_from_event
 from livebase.markets.resources import MarketResources
+from livebase.privacy.masking import masked_logger
 
 # Cold start: the market's names and its channel, from the stack's environment. A market whose video
 # is served from its media stack (CUE_REGION, CUE_CHANNEL_PARAMETER) reads the channel there, once.
@@ -34,7 +35,7 @@ parameter = os.environ.get("CUE_CHANNEL_PARAMETER", "")
 setting = channel_setting(os.environ.get("CUE_CHANNEL", ""), parameter, video.client("ssm") if parameter else None)
 channel = cue_channel(os.environ["CUE_SERVICE"], setting, video)
 
-logger = Logger()
+logger = masked_logger()  # nothing personal in a log line
 tracer = Tracer()
 metrics = Metrics()
 idempotency = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=24 * 3600)

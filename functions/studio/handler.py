@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
@@ -25,6 +25,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from livebase.aws import put_all, retry_config
 from livebase.live.quarantine import Quarantine, QuarantinedRecord
 from livebase.markets.resources import MarketResources
+from livebase.privacy.masking import masked_logger
+from livebase.privacy.refused import RefusedDocuments
 from livebase.stores.studio_devices import StudioDeviceStore
 from livebase.studio.telemetry import Telemetry, TelemetryRefused, parse_telemetry
 from livebase.studio.watch import DeviceWatch
@@ -34,13 +36,15 @@ resources = MarketResources.from_environment()
 session = boto3.Session(region_name=resources.region)
 events_client = session.client("events")
 table = session.resource("dynamodb", config=retry_config()).Table(os.environ["STUDIO_DEVICES_TABLE"])
-watch = DeviceWatch(StudioDeviceStore(table), lambda entries: put_all(events_client, entries), resources.event_bus_name)
+refused = RefusedDocuments.of_market(resources, "studio", session.client("s3"))  # the residency guard's keep
+put_events = partial(put_all, events_client, keep=refused.keep)
+watch = DeviceWatch(StudioDeviceStore(table), put_events, resources.event_bus_name)
 quarantine_store = Quarantine(
     session.client("s3"), session.client("sqs"), bucket=resources.data_lake_bucket,
     queue_url=os.environ["STUDIO_DLQ_URL"], market=resources.market, consumer="studio",
 )  # fmt: skip
 
-logger = Logger()
+logger = masked_logger()  # nothing personal in a log line
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.KinesisDataStreams)

@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from livebase.markets.resources import MarketResources
+from livebase.privacy.masking import masked_logger
 from livebase.studio.failover import NotAFailover, RoomSwitch, failover_from_event
 
 # Cold start: the market's names, and its MediaLive channel where it has one.
@@ -40,7 +41,7 @@ def iot_data() -> Any:
 
 switch = RoomSwitch(iot_data, session.client("medialive") if medialive_channel else None, medialive_channel)
 
-logger = Logger()
+logger = masked_logger()  # nothing personal in a log line
 tracer = Tracer()
 metrics = Metrics()
 idempotency = IdempotencyConfig(event_key_jmespath="detail.incident_id", expires_after_seconds=24 * 3600)

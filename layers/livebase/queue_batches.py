@@ -13,22 +13,28 @@ to the DLQ. Retrying only helps a failure a later delivery may not meet (``is_tr
 
 Powertools' ``BatchProcessor`` with a model (``SqsRecordModel`` whose ``body`` is ``Json[...]``)
 reports a refused model as a failure; :class:`QuarantiningSqsProcessor` sets it aside instead.
+:class:`QueueBatch` is the rest every SQS handler shares: run the batch, send what was set aside
+to the DLQ, count and log it.
 """
 
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.base import SuccessResponse
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import ValidationError
 
 from livebase.aws import is_transient
 from livebase.live.admission import describe_error
-from livebase.live.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, QuarantinedMessage
+from livebase.live.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, QuarantinedMessage, QueueQuarantine
 
 
 class QuarantiningSqsProcessor(BatchProcessor):
@@ -79,3 +85,40 @@ def guarded(processor: QuarantiningSqsProcessor, handle: Callable[[Any], None], 
             processor.quarantine(f"unexpected {type(error).__name__} handling {what}", PROCESSING_FAILED)
 
     return record_handler
+
+
+@dataclass(frozen=True)
+class QueueBatch:
+    """One SQS consumer's batch handling: the processor, its DLQ, the handler's logger and metrics.
+
+    ``metric_prefix`` names the metrics (``<prefix>Quarantined``, ``<prefix>Failed``); the handler
+    adds its own count of what it applied from the returned outcomes.
+    """
+
+    processor: QuarantiningSqsProcessor
+    quarantine: QueueQuarantine
+    logger: Any  # powertools Logger (the masked one: livebase.privacy.masking)
+    metrics: Any  # powertools Metrics
+    market: str
+    metric_prefix: str
+
+    def run(
+        self, event: dict[str, Any], context: Any, handle: Callable[..., None], what: str
+    ) -> tuple[dict[str, Any], Counter[str]]:
+        """``handle(record, outcomes=...)`` per message (see :func:`guarded`); (response, outcomes)."""
+        outcomes: Counter[str] = Counter()
+        record_handler = guarded(self.processor, partial(handle, outcomes=outcomes), what)
+        response = process_partial_response(
+            event=event, record_handler=record_handler, processor=self.processor, context=context
+        )
+        quarantined = len(self.processor.quarantined)
+        self.quarantine.put(self.processor.quarantined)
+        failures = len(response.get("batchItemFailures", []))
+        self.metrics.add_dimension(name="market", value=self.market)
+        self.metrics.add_metric(name=f"{self.metric_prefix}Quarantined", unit=MetricUnit.Count, value=quarantined)
+        self.metrics.add_metric(name=f"{self.metric_prefix}Failed", unit=MetricUnit.Count, value=failures)
+        self.logger.info(
+            "batch done", messages=len(event.get("Records", [])), outcomes=dict(outcomes),
+            quarantined=quarantined, failed=failures,
+        )  # fmt: skip
+        return dict(response), outcomes

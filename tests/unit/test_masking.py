@@ -36,3 +36,20 @@ def test_the_logger_writes_no_personal_data() -> None:
     lines = [json.loads(line) for line in text.splitlines()]
     assert lines[0]["viewer_id"] == MASK and lines[0]["market"] == "eu"
     assert MASK in lines[1]["exception"]
+
+
+def test_every_handler_that_may_see_viewer_data_logs_through_the_masked_logger() -> None:
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "functions"
+    names = ("ingest", "orders", "room_cue", "fulfilment", "receiving", "passport_intake", "studio", "studio_failover")
+    for name in (*names, "erasure"):
+        tree = ast.parse((root / name / "handler.py").read_text())
+        loggers = [
+            node.value.func.id
+            for node in tree.body
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "logger" for t in node.targets)
+            and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
+        ]  # fmt: skip
+        assert loggers == ["masked_logger"], f"functions/{name}: logger is {loggers}"
