@@ -6,7 +6,8 @@ in the market's region, with the market's HMAC key (``GenerateMac``); then
 writes the receipt to the data lake. The response is the receipt (counts, where, the scan after):
 it never names the viewer, and neither does any log line (``livebase.privacy.masking``).
 Only callers with ``execute-api:Invoke`` on this method get here (AWS_IAM authorisation): the
-privacy team's role, not the public.
+privacy team's role, not the public. A request without the signed caller API Gateway adds (a
+misconfigured method, a direct invoke) is refused with 403 before the body is read.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import BadRequestError
+from aws_lambda_powertools.event_handler.exceptions import BadRequestError, ForbiddenError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -46,6 +47,9 @@ app = APIGatewayRestResolver()
 @app.post("/erasures")
 @tracer.capture_method(capture_response=False)
 def post_erasure() -> Response[dict[str, Any]]:
+    identity = (app.current_event.raw_event.get("requestContext") or {}).get("identity") or {}
+    if not identity.get("userArn"):  # defence in depth behind AWS_IAM: API Gateway sets it for signed calls
+        raise ForbiddenError("caller: an IAM-signed request is required (AWS_IAM authorisation); none was seen")
     try:
         body = app.current_event.json_body if app.current_event.body else None
     except ValueError:
