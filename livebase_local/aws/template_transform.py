@@ -13,6 +13,13 @@ is written down rather than discovered:
   ``GetAtt`` on them fails the whole stack. That covers ``AWS::IVS::*``, ``AWS::MediaLive::*``,
   ``AWS::CloudFront::*``, ``AWS::S3::BucketPolicy``, queue/topic policies, alarms and
   ``AWS::CDK::Metadata``; custom resources are dropped too (their provider is a Lambda invoke).
+  Security parts moto has no model for are dropped the same way and listed in the report: the
+  REST APIs' ``AWS::WAFv2::WebACL`` and ``AWS::WAFv2::WebACLAssociation`` (locally the API's
+  function is invoked in-process, so nothing would pass through a web ACL) and
+  ``AWS::Lambda::EventInvokeConfig`` (the local bus-target runner applies its retries and
+  on-failure destination from the original template). A function's reserved concurrency, its
+  environment's KMS key and a VPC with endpoints (market option ``functions.vpc``) are kept;
+  moto stores them without enforcing them.
 * IVS channels, CloudFront distributions and MediaLive inputs/channels are created through their
   service APIs (:mod:`livebase_local.aws.api_resources`); references to them are replaced by the
   real ids/ARNs so functions and outputs still see them.
@@ -62,6 +69,8 @@ ALWAYS_DROPPED_PREFIXES = (
     # dropped) and moto refuses a deployment without methods; locally the API's function is invoked
     # in-process with API Gateway's event (livebase_local.commands.demo_passport).
     "AWS::ApiGateway::Deployment",
+    # Web ACLs guard requests that never reach API Gateway locally (functions invoked in-process).
+    "AWS::WAFv2::",
 )
 
 
