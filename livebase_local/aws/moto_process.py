@@ -324,8 +324,13 @@ def patch_backend_lookup() -> None:
     DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
 
 
-def serve(host: str, port: int) -> None:
-    """Run moto on ``host:port`` until standard input closes."""
+def serve(host: str, port: int, kinesis_journal: str | None = None) -> None:
+    """Run moto on ``host:port`` until standard input closes.
+
+    ``kinesis_journal``: replay that file's streams and records, then journal to it
+    (:mod:`livebase_local.aws.kinesis_journal`: a Kinesis that survives its process). With
+    ``LIVEBASE_FAULTS`` set, the soak schedule's faults are answered (:mod:`livebase_local.aws.moto_faults`).
+    """
     from moto.server import ThreadedMotoServer
 
     from livebase_local.aws.moto_delivery import patch_events_targets
@@ -341,6 +346,17 @@ def serve(host: str, port: int) -> None:
     patch_backend_lookup()
     patch_events_targets()  # deliveries moto lacks, not costs: livebase_local.aws.moto_delivery
     patch_kms_key_spec()  # a stack's HMAC key stays an HMAC key: livebase_local.aws.moto_kms
+    if kinesis_journal:
+        from pathlib import Path
+
+        from livebase_local.aws.kinesis_journal import install as journal_kinesis
+
+        journal_kinesis(Path(kinesis_journal))
+    switch = _fault_switch()
+    if switch is not None:
+        from livebase_local.aws.moto_faults import install as answer_faults
+
+        answer_faults(switch)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request otherwise
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
@@ -354,12 +370,20 @@ def serve(host: str, port: int) -> None:
         server.stop()
 
 
+def _fault_switch() -> Any:
+    from livebase_local.faults import FaultSwitch
+
+    switch = FaultSwitch.from_environment()
+    return switch if switch.path is not None else None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="moto server for livebase (exits when stdin closes)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--kinesis-journal", help="durable Kinesis: replay this journal, then append to it")
     args = parser.parse_args(argv)
-    serve(args.host, args.port)
+    serve(args.host, args.port, args.kinesis_journal)
 
 
 if __name__ == "__main__":

@@ -79,17 +79,18 @@ def is_moto(port: int, timeout: float = 2.0) -> bool:
 class _MotoProcess:
     """One moto server process on ``port``: started, checked, measured and stopped."""
 
-    def __init__(self, port: int, role: str) -> None:
-        self.port, self.role = port, role
+    def __init__(self, port: int, role: str, extra_args: tuple[str, ...] = ()) -> None:
+        self.port, self.role, self.extra_args = port, role, extra_args
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path: Path | None = None
 
     def start(self) -> None:
         log = tempfile.NamedTemporaryFile(prefix=f"livebase-moto-{self.role}-", suffix=".log", delete=False)  # noqa: SIM115
         self.log_path = Path(log.name)
+        command = [sys.executable, "-m", "livebase_local.aws.moto_process", "--host", HOST, "--port", str(self.port)]
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "livebase_local.aws.moto_process", "--host", HOST, "--port", str(self.port)],
+                [*command, *self.extra_args],
                 stdin=subprocess.PIPE,  # closing it (or our death) stops the server
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -123,6 +124,18 @@ class _MotoProcess:
             return ""
         return " | ".join(self.log_path.read_text(errors="replace").strip().splitlines()[-lines:])
 
+    def kill(self) -> None:
+        """SIGKILL the server (no chance to clean up), as a crash would; ``start`` brings it back."""
+        process, self.process = self.process, None
+        if process is not None:
+            process.kill()
+            process.wait(timeout=10)
+            if process.stdin is not None:
+                process.stdin.close()
+        if self.log_path is not None:
+            self.log_path.unlink(missing_ok=True)
+            self.log_path = None
+
     def begin_stop(self) -> None:
         """Ask the server to stop (close its stdin) without waiting for it."""
         if self.process is not None and self.process.stdin is not None and not self.process.stdin.closed:
@@ -152,13 +165,19 @@ class LocalAws:
 
     A port held by anything other than moto is refused (we never send AWS calls to a stranger).
     With ``reuse_existing`` a local AWS already listening (e.g. ``livebase up`` in another shell)
-    is attached to and left running on :meth:`stop`.
+    is attached to and left running on :meth:`stop`. With ``kinesis_journal`` the Kinesis server
+    journals what it stores there and replays it when (re)started
+    (:mod:`livebase_local.aws.kinesis_journal`), so :meth:`kill_kinesis` and :meth:`restart_kinesis`
+    lose nothing that was acknowledged.
     """
 
-    def __init__(self, port: int | None = None, *, reuse_existing: bool = True) -> None:
+    def __init__(
+        self, port: int | None = None, *, reuse_existing: bool = True, kinesis_journal: Path | None = None
+    ) -> None:
         self.port = configured_port() if port is None else port
         self.kinesis_port = self.port + 1
         self.reuse_existing = reuse_existing
+        self.kinesis_journal = kinesis_journal
         self._servers: list[_MotoProcess] = []
         self.owned = False
 
@@ -185,7 +204,8 @@ class LocalAws:
         if any(running):
             taken = self.port if running[0] else self.kinesis_port
             raise LocalAwsError(f"only half a local AWS is running (moto on {taken}); stop it and start again")
-        self._servers = [_MotoProcess(self.port, "main"), _MotoProcess(self.kinesis_port, "kinesis")]
+        journal = ("--kinesis-journal", str(self.kinesis_journal)) if self.kinesis_journal else ()
+        self._servers = [_MotoProcess(self.port, "main"), _MotoProcess(self.kinesis_port, "kinesis", journal)]
         self.owned = True
         for server in self._servers:
             server.start()
@@ -196,6 +216,20 @@ class LocalAws:
                 self.stop()
                 raise LocalAwsError(problem)
         return self
+
+    def kill_kinesis(self) -> None:
+        """SIGKILL the Kinesis server (ours only): what it had not journalled is gone, as in a crash."""
+        if not self.owned:
+            raise LocalAwsError("the Kinesis server is not ours to kill")
+        self._servers[1].kill()
+
+    def restart_kinesis(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
+        """Start the Kinesis server again (it replays its journal) and wait until it answers."""
+        server = self._servers[1]
+        server.start()
+        problem = server.wait_ready(time.monotonic() + timeout)
+        if problem is not None:
+            raise LocalAwsError(problem)
 
     def server_cpu_seconds(self) -> float | None:
         """CPU seconds both server processes have used (Linux ``/proc``); None when not ours or unknown."""
