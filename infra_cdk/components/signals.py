@@ -25,10 +25,15 @@
   Manager in the market's region) and API destination: ``livebase.<detail-type>`` with the
   market as the resource, so the ``order-to-replenish`` trigger matches it. A rule of its own,
   so a market without that API (and the local AWS, which has no API destinations in
-  CloudFormation) keeps the queue rule unchanged.
+  CloudFormation) keeps the queue rule unchanged. Room alerts go the same way, one rule per alert
+  kind whose input transformer sends only that kind's fields (``livebase.live.alerts.EVIDENCE_FIELDS``,
+  as ``flows.room_alerts.alert_evidence`` does locally): anything else on the event, a viewer id put
+  there by mistake, stays in the region.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from aws_cdk import Duration, SecretValue
 from aws_cdk import aws_events as events
@@ -41,7 +46,15 @@ from constructs import Construct
 from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue, queue_with_dlq
 from infra_cdk.nag import acknowledge
 from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
-from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE
+from livebase.live.alerts import (
+    DETAIL_TYPES,
+    EVENT_SOURCE,
+    EVIDENCE_FIELDS,
+    ConversionDrop,
+    EdgeOverload,
+    SentimentSpike,
+    ViewerDrop,
+)
 from livebase.markets.config import Market
 from livebase.replenishment.purchase_orders import PO_CREATED, PO_EVENT_SOURCE
 
@@ -57,6 +70,14 @@ PREFECT_EVENT_PREFIX = "livebase."
 PREFECT_MARKET_RESOURCE_PREFIX = "livebase.market."
 PREFECT_ROOM_ALERT = "livebase.room.alert"  # flows/room_alerts.py: PREFECT_ROOM_ALERT, ROOM_RESOURCE_PREFIX
 PREFECT_ROOM_RESOURCE_PREFIX = "livebase.room."
+ALERT_CLASSES = (ConversionDrop, SentimentSpike, ViewerDrop, EdgeOverload)
+
+
+def alert_fields(alert: type) -> tuple[str, ...]:
+    """What an alert of this class carries to Prefect: ``kind`` and its evidence, never more."""
+    fields = ("kind", *(f.name for f in dataclasses.fields(alert)))
+    assert set(fields) <= EVIDENCE_FIELDS, f"{alert.__name__} carries fields outside EVIDENCE_FIELDS"
+    return fields
 
 
 class SignalChannel(Construct):
@@ -183,34 +204,42 @@ class MarketSignals(Construct):
             ]
         )
         room_id, kind = events.EventField.from_path("$.detail.room_id"), events.EventField.from_path("$.detail.kind")
-        room_event = events.RuleTargetInput.from_object(
-            [
-                {
-                    "id": events.EventField.event_id,
-                    "occurred": events.EventField.time,
-                    "event": PREFECT_ROOM_ALERT,
-                    "resource": {
-                        "prefect.resource.id": f"{PREFECT_ROOM_RESOURCE_PREFIX}{market_id}.{room_id}",
-                        "prefect.resource.name": f"room {room_id} ({market_id})",
-                        "livebase.market": market_id,
-                        "livebase.room": room_id,
-                        "livebase.alert.kind": kind,
-                    },
-                    "related": [
-                        {
-                            "prefect.resource.id": f"{PREFECT_MARKET_RESOURCE_PREFIX}{market_id}",
-                            "prefect.resource.role": "market",
-                        }
-                    ],
-                    "payload": events.EventField.from_path("$.detail"),  # the alert's numbers, no viewer
-                }
-            ]
-        )
+
+        def room_event(alert: type) -> events.RuleTargetInput:
+            payload = {name: events.EventField.from_path(f"$.detail.{name}") for name in alert_fields(alert)}
+            return events.RuleTargetInput.from_object(
+                [
+                    {
+                        "id": events.EventField.event_id,
+                        "occurred": events.EventField.time,
+                        "event": PREFECT_ROOM_ALERT,
+                        "resource": {
+                            "prefect.resource.id": f"{PREFECT_ROOM_RESOURCE_PREFIX}{market_id}.{room_id}",
+                            "prefect.resource.name": f"room {room_id} ({market_id})",
+                            "livebase.market": market_id,
+                            "livebase.room": room_id,
+                            "livebase.alert.kind": kind,
+                        },
+                        "related": [
+                            {
+                                "prefect.resource.id": f"{PREFECT_MARKET_RESOURCE_PREFIX}{market_id}",
+                                "prefect.resource.role": "market",
+                            }
+                        ],
+                        # only the alert's own fields (one rule per kind, so each path exists)
+                        "payload": payload,
+                    }
+                ]
+            )
+
+        routes = [("StockSignalsToPrefectApi", STOCK_SIGNAL_PATTERN, stock_event, self.replenish.dlq, "stock signals")]
+        for alert in ALERT_CLASSES:
+            detail_type = DETAIL_TYPES[alert.kind]  # type: ignore[attr-defined]
+            pattern = events.EventPattern(source=[EVENT_SOURCE], detail_type=[detail_type])
+            routes.append((f"RoomAlertsToPrefectApi{alert.__name__}", pattern, room_event(alert),
+                           self.room_signals.dlq, f"{detail_type} alerts"))  # fmt: skip
         rules = []
-        for name, pattern, body, dlq, what in (
-            ("StockSignalsToPrefectApi", STOCK_SIGNAL_PATTERN, stock_event, self.replenish.dlq, "stock signals"),
-            ("RoomAlertsToPrefectApi", ROOM_ALERT_PATTERN, room_event, self.room_signals.dlq, "room alerts"),
-        ):
+        for name, pattern, body, dlq, what in routes:
             rule = events.Rule(
                 self,
                 name,

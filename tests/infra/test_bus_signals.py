@@ -6,6 +6,7 @@ more synthesis, once per module, covers a market that names its ops contacts and
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -15,13 +16,14 @@ import pytest
 from aws_cdk.assertions import Capture, Match, Template
 
 from infra_cdk.components.signals import (
+    ALERT_CLASSES,
     PREFECT_EVENT_PREFIX,
     PREFECT_MARKET_RESOURCE_PREFIX,
     TARGET_MAX_EVENT_AGE,
     TARGET_RETRY_ATTEMPTS,
 )
 from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
-from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE
+from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE, EVIDENCE_FIELDS
 from livebase.markets.config import load_markets, selling_markets
 from livebase.markets.resources import OUTPUTS
 from livebase.replenishment.purchase_orders import PO_CREATED, PO_EVENT_SOURCE
@@ -259,18 +261,21 @@ def test_configured_market_posts_stock_signals_to_its_prefect_api(configured) ->
     assert [v for plugin in report["pluginReports"] for v in plugin.get("violations", [])] == []
 
 
-def test_configured_market_posts_room_alerts_to_its_prefect_api(configured) -> None:
-    """The room-alert rule's body is what ``flows.room_alerts.forward_room_alert`` emits locally,
-    so the ``livebase-room-alert`` automation matches it the same in the cloud."""
-    from flows.room_alerts import PREFECT_ROOM_ALERT, room_alert_resource
+@pytest.mark.parametrize("alert", ALERT_CLASSES, ids=lambda a: a.__name__)
+def test_configured_market_posts_room_alerts_to_its_prefect_api(configured, alert: type) -> None:
+    """Each alert kind's rule body is what ``flows.room_alerts.forward_room_alert`` emits locally (the
+    ``livebase-room-alert`` automation matches it the same in the cloud): only the alert's own fields
+    (``EVIDENCE_FIELDS``), so a viewer id put on the event by mistake stays in the region."""
+    from flows.room_alerts import PREFECT_ROOM_ALERT, alert_evidence, room_alert_resource
 
     template, raw, _ = configured
     [destination] = [k for k, v in raw["Resources"].items() if v["Type"] == "AWS::Events::ApiDestination"]
+    detail_type = DETAIL_TYPES[alert.kind]  # type: ignore[attr-defined]
     input_template, paths = Capture(), Capture()
     template.has_resource_properties(
         "AWS::Events::Rule",
         {
-            "EventPattern": RULES["SignalsRoomAlertsToOps"],
+            "EventPattern": {"source": [EVENT_SOURCE], "detail-type": [detail_type]},
             "Targets": [
                 Match.object_like(
                     {
@@ -283,14 +288,17 @@ def test_configured_market_posts_room_alerts_to_its_prefect_api(configured) -> N
             ],
         },
     )
-    detail = {"market": CONFIGURED, "room_id": "sea-room-2", "kind": "viewer_drop", "current_viewers": 500}
-    delivered = {"id": "e-1", "time": "2026-12-03T12:00:00Z", "detail-type": "Room viewer drop", "detail": detail}
+    evidence = {f.name: n for n, f in enumerate(dataclasses.fields(alert))}
+    detail = {**evidence, "market": CONFIGURED, "room_id": "sea-room-2", "kind": str(alert.kind)}  # type: ignore[attr-defined]
+    stray = {"top_buyer": "v_00112233445566778899aabb", "contact": "a@example.com"}
+    delivered = {"id": "e-1", "time": "2026-12-03T12:00:00Z", "detail-type": detail_type, "detail": {**detail, **stray}}
     [event] = json.loads(render(input_template.as_string(), paths.as_object(), delivered))
     assert event["event"] == PREFECT_ROOM_ALERT
-    assert event["resource"] == room_alert_resource(CONFIGURED, "sea-room-2", "viewer_drop")
+    assert event["resource"] == room_alert_resource(CONFIGURED, "sea-room-2", str(alert.kind))  # type: ignore[attr-defined]
     market = {"prefect.resource.id": f"livebase.market.{CONFIGURED}", "prefect.resource.role": "market"}
     assert event["related"] == [market]
-    assert event["payload"] == detail  # the alert's numbers, as the local bridge sends them
+    assert event["payload"] == alert_evidence({**detail, **stray}) == detail  # as the local bridge sends it
+    assert set(event["payload"]) <= EVIDENCE_FIELDS
 
 
 def render(template: str, paths: Mapping[str, str], event: dict[str, Any]) -> str:
