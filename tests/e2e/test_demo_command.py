@@ -1,4 +1,5 @@
-"""The README's main command, end to end, in a fresh state directory (small sizes)."""
+"""The README's main command, end to end, in a fresh state directory (small sizes); and the logs of
+that whole run (its output, every handler's log file) scanned for viewer ids and contact data."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from livebase.privacy.masking import mask_text
 from livebase_local.aws.moto_server import free_port
 
 pytestmark = pytest.mark.slow
@@ -52,3 +54,20 @@ def test_demo_runs_the_whole_path_and_reports_per_market(tmp_path: Path) -> None
     assert all(int(line.split()[2]) >= 1 for line in cues)  # a seeded order crosses the low mark in its room
     assert "./livebase up" in out
     assert (tmp_path / "logs" / "ingest-sea.log").stat().st_size > 0
+
+    personal_data_in_logs(out, result.stderr, tmp_path / "logs")
+
+
+def personal_data_in_logs(stdout: str, stderr: str, log_dir: Path) -> None:
+    """No line of the run's logs holds what the masked logger masks: a pseudonymous viewer id
+    (``v_<hex>``), an e-mail address, a phone number (``livebase.privacy.masking.mask_text``)."""
+    logs = {"stdout": stdout, "stderr": stderr}
+    logs |= {path.name: path.read_text(encoding="utf-8", errors="replace") for path in sorted(log_dir.rglob("*.log"))}
+    assert len(logs) > 3 and sum(len(text) for text in logs.values()) > 10_000  # the scan saw the run
+    found = [
+        f"{name}:{number}: {mask_text(line)[:200]}"  # the line as masked: the report itself leaks nothing
+        for name, text in logs.items()
+        for number, line in enumerate(text.splitlines(), 1)
+        if mask_text(line) != line
+    ]
+    assert not found, f"{len(found)} log lines with personal data, first: {found[:5]}"
