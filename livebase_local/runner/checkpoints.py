@@ -11,7 +11,12 @@ after a crash. Here each (function, shard) has one small JSON file, replaced ato
   being invoked, bisected halves, a retry after a partial failure), in order. A restart rebuilds
   exactly these batches before reading on, so a batch the crash interrupted is redelivered with
   the same records: handlers that recognise a redelivered batch by its sequence range
-  (``livebase.live.shard_minutes``) see the same range, not a longer one overlapping it.
+  (``livebase.live.shard_minutes``) see the same range, not a longer one overlapping it;
+* ``invoked_at``: when the first pending batch's invocation began, if one was running. A crash
+  cuts that invocation off; Lambda would see it end at the function's timeout, and only then
+  invoke the batch again. The restarted runner waits as long (``resume_at``), so what the cut-off
+  invocation held is released first (a powertools idempotency record in progress expires at the
+  timeout: an earlier retry would only meet ``IdempotencyAlreadyInProgressError``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,11 @@ from pathlib import Path
 class ShardCheckpoint:
     sequence: str | None = None  # None: nothing settled yet (start from the mapping's starting position)
     pending: tuple[tuple[str, str], ...] = field(default=())
+    invoked_at: float | None = None  # epoch seconds: the first pending batch's invocation was running
+
+    def resume_at(self, timeout_seconds: float) -> float:
+        """When a restarted runner may invoke the first pending batch again (epoch seconds)."""
+        return 0.0 if self.invoked_at is None else self.invoked_at + timeout_seconds
 
 
 class CheckpointStore:
@@ -44,13 +54,14 @@ class CheckpointStore:
         except FileNotFoundError:
             return ShardCheckpoint()
         pending = tuple((str(first), str(last)) for first, last in raw.get("pending", []))
-        return ShardCheckpoint(raw.get("sequence"), pending)
+        return ShardCheckpoint(raw.get("sequence"), pending, raw.get("invoked_at"))
 
     def save(self, function_name: str, shard_id: str, checkpoint: ShardCheckpoint) -> None:
         path = self.path(function_name, shard_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(json.dumps({"sequence": checkpoint.sequence, "pending": checkpoint.pending}))
+        body = {"sequence": checkpoint.sequence, "pending": checkpoint.pending, "invoked_at": checkpoint.invoked_at}
+        temporary.write_text(json.dumps(body))
         os.replace(temporary, path)  # atomic: a crash leaves the old checkpoint or the new one
 
     def all(self) -> dict[tuple[str, str], ShardCheckpoint]:

@@ -67,6 +67,7 @@ class _Shard:
     replay: tuple[tuple[str, str], ...] = ()  # batches in flight at the last stop, to rebuild first
     replay_records: list[Record] = field(default_factory=list)
     saved: ShardCheckpoint | None = None
+    not_before: float = 0.0  # epoch seconds: an invocation cut off by a crash is still "running" until then
 
     @property
     def idle(self) -> bool:
@@ -126,16 +127,16 @@ class KinesisEventSource:
             return _Shard(shard_id)
         stored = self.checkpoints.load(self.config.function_name, shard_id)
         shard = _Shard(shard_id, last_read=stored.sequence, settled=stored.sequence, replay=stored.pending)
-        shard.saved = stored
+        shard.saved, shard.not_before = stored, stored.resume_at(self.config.timeout_seconds)
         return shard
 
-    def _save(self, shard: _Shard) -> None:
+    def _save(self, shard: _Shard, invoking: bool = False) -> None:
         """Persist the shard's checkpoint when it changed (see :mod:`livebase_local.runner.checkpoints`)."""
         if self.checkpoints is None or shard.replay:
             return
         done = shard.last_read if not shard.buffer and not shard.batches else shard.settled
         pending = tuple((b.records[0]["SequenceNumber"], b.records[-1]["SequenceNumber"]) for b in shard.batches)
-        checkpoint = ShardCheckpoint(done, pending)
+        checkpoint = ShardCheckpoint(done, pending, time.time() if invoking else None)
         if checkpoint != shard.saved:
             self.checkpoints.save(self.config.function_name, shard.shard_id, checkpoint)
             shard.saved = checkpoint
@@ -276,7 +277,7 @@ class KinesisEventSource:
         if not shard.batches:
             size = min(self.config.batch_size, len(shard.buffer))
             shard.batches.append(_Batch([shard.buffer.popleft() for _ in range(size)]))
-        self._save(shard)
+        self._save(shard, invoking=True)
         settled = self._run_batch(shard)
         self._save(shard)
         return settled
@@ -333,6 +334,8 @@ class KinesisEventSource:
     def _step(self, shard: _Shard) -> int:
         """Fetch for one shard and run at most one batch; returns records fetched plus settled."""
         progress = self._fill(shard)
+        if time.time() < shard.not_before:
+            return progress  # the batch a crash cut off is not retried before its invocation would have timed out
         if shard.batches or shard.buffer:
             progress += self._process_batch(shard) or 1  # a retry is progress too
         else:

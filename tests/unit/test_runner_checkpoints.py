@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -136,9 +137,24 @@ def test_pending_is_saved_before_the_invocation(tmp_path: Path) -> None:
         seen.append(store.load("livebase-eu-ingest", SHARD))
         return {"batchItemFailures": []}
 
+    before = time.time()
     KinesisEventSource(config(), handler, kinesis=kinesis, sqs=FakeSqs(), checkpoints=store).poll_once()
-    assert seen == [ShardCheckpoint(None, (("1", "10"),))]
+    assert [(c.sequence, c.pending) for c in seen] == [(None, (("1", "10"),))]
+    assert seen[0].invoked_at is not None and seen[0].invoked_at >= before
     assert store.load("livebase-eu-ingest", SHARD) == ShardCheckpoint("10", ())
+
+
+def test_a_cut_off_invocation_is_retried_only_after_its_timeout(tmp_path: Path) -> None:
+    kinesis, store = FakeKinesis(10), CheckpointStore(tmp_path)
+    cut_off = time.time() - config().timeout_seconds + 0.5  # "timed out" half a second from now
+    store.save("livebase-eu-ingest", SHARD, ShardCheckpoint(None, (("1", "10"),), cut_off))
+    handler = Seen()
+    source = runner(kinesis, handler, store)
+    source.poll_once()
+    assert handler.batches == []  # still within the cut-off invocation's timeout
+    time.sleep(0.6)
+    source.poll_once()
+    assert handler.batches == [list(range(1, 11))]
 
 
 @pytest.mark.parametrize("fail_at", [3, 17])
