@@ -11,11 +11,13 @@ endpoint (IVS, MediaLive, IoT ``DescribeEndpoint``) stay outside, named in :data
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Fn, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from infra_cdk.nag import acknowledge
 
 NETWORK_ID = "Network"
 AZ_COUNT = 2
@@ -47,7 +49,7 @@ class MarketNetwork(Construct):
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
-            # Named, not looked up: synth stays offline (no AZ context lookup).
+            # Placeholders, not looked up, so synth stays offline; each subnet takes its AZ from Fn::GetAZs.
             availability_zones=[f"{region}{suffix}" for suffix in "abc"[:AZ_COUNT]],
             nat_gateways=0,
             subnet_configuration=[
@@ -57,6 +59,10 @@ class MarketNetwork(Construct):
             restrict_default_security_group=False,
             flow_logs={"All": ec2.FlowLogOptions(destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs))},
         )
+        for index, subnet in enumerate(self.vpc.isolated_subnets):  # the Region's own AZ list, read at deploy
+            cfn_subnet = subnet.node.default_child
+            assert isinstance(cfn_subnet, ec2.CfnSubnet)
+            cfn_subnet.add_property_override("AvailabilityZone", Fn.select(index, Fn.get_azs()))
         self.subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
         self.functions_group = ec2.SecurityGroup(
             self, "Functions", vpc=self.vpc, allow_all_outbound=False,
@@ -67,6 +73,11 @@ class MarketNetwork(Construct):
             description="Interface endpoints: HTTPS from the market Lambdas",
         )  # fmt: skip
         endpoints_group.add_ingress_rule(self.functions_group, ec2.Port.tcp(443), "HTTPS from the market Lambdas")
+        acknowledge(
+            endpoints_group, "AwsSolutions-EC23",
+            "Ingress is HTTPS from the functions' security group only (a group reference, which the rule cannot "
+            "evaluate), never a CIDR; the subnets have no internet route.",
+        )  # fmt: skip
         # HTTPS to any address, but the subnets have no internet route: it reaches the interface
         # endpoints and the S3 / DynamoDB gateway routes only (their prefix lists need a lookup).
         self.functions_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to the VPC endpoints")
