@@ -1,4 +1,4 @@
-"""Shared fixtures for infrastructure tests: one synthesis of the real app per test module."""
+"""Shared fixtures for infrastructure tests: one synthesis of the real app per test session (read-only)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class Synthesised:
         return self.assembly.get_stack_by_name(f"Livebase-{market_id}").template
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def synthesised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesised]:
     from infra_cdk.app import build_app
 

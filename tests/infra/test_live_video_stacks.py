@@ -7,7 +7,7 @@ import json
 import pytest
 
 from infra_cdk.components.live_video import IVS_REGIONS
-from tests.infra.test_market_stacks import MARKETS, SELLING, only, resources
+from tests.infra.stacks import MARKETS, SELLING, only, resources
 
 
 @pytest.mark.parametrize("market_id", SELLING)

@@ -1,0 +1,52 @@
+"""Least privilege on the templates: no managed policies, no wildcard a grant could scope, tables per consumer."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.infra.stacks import OWN_TESTS, SELLING, as_list, consumer, resources
+
+
+@pytest.mark.parametrize("market_id", SELLING)
+def test_iam_has_no_wildcard_resource_a_grant_could_scope(synthesised, market_id: str) -> None:
+    raw = synthesised.raw(market_id)
+    for role in resources(raw, "AWS::IAM::Role").values():
+        assert "ManagedPolicyArns" not in role["Properties"]
+    for policy in resources(raw, "AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            if "*" in targets:  # X-Ray and IoT's endpoint lookup have no resource-level permissions at all
+                actions = as_list(statement["Action"])
+                assert all(a.startswith("xray:") or a == "iot:DescribeEndpoint" for a in actions), statement
+            if "s3:PutObject" in statement["Action"]:  # object writes only under their prefix
+                prefixes = ("/quarantine/*", "/replays/live/*", f"/quarantine/{market_id}/studio/*",
+                            f"/erasure/{market_id}/*", f"/recall/{market_id}/*")  # fmt: skip
+                assert all(json.dumps(t).endswith(tuple(f'{p}"]]}}' for p in prefixes)) for t in targets), targets
+
+
+@pytest.mark.parametrize("market_id", SELLING)
+def test_each_consumer_role_reaches_only_the_tables_it_uses(synthesised, market_id: str) -> None:
+    raw = synthesised.raw(market_id)
+    tables = {k: t for k, t in resources(raw, "AWS::DynamoDB::Table").items() if not k.startswith(OWN_TESTS)}
+    by_key = {
+        tuple(k["AttributeName"] for k in t["Properties"]["KeySchema"]): logical_id for logical_id, t in tables.items()
+    }
+    roles = {function: consumer(raw, function)[1]["Role"]["Fn::GetAtt"][0] for function in ("ingest", "orders")}
+
+    def granted(role_id: str) -> set[str]:
+        return {
+            target["Fn::GetAtt"][0]
+            for policy in resources(raw, "AWS::IAM::Policy").values()
+            if {"Ref": role_id} in policy["Properties"]["Roles"]
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            if any(str(a).startswith("dynamodb:") for a in statement["Action"])
+            for target in (
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            )
+            if isinstance(target, dict) and "Fn::GetAtt" in target
+        }
+
+    assert granted(roles["ingest"]) == {by_key[("pk", "sk")]}  # room totals, checkpoints, alert marks
+    assert granted(roles["orders"]) == {by_key[("order_id",)], by_key[("id",)], by_key[("sku", "warehouse")]}
