@@ -1,0 +1,328 @@
+"""Soak under faults (issue 21): a live day into 2 markets for 10 minutes, faults injected, then an audit.
+
+How "2,000 events/s across 4 shards" is read: 2,000 records/s in total (``--rate``), split evenly
+over the markets (``--markets``, default sea and eu: 1,000/s each), each market's live stream
+with 4 shards (``--shards``; moto's on-demand default). The deploy creates the Kinesis server's
+streams with one shard (it reads ``ShardCount``, which an on-demand stream has not), so each
+stream is re-created with ``--shards`` shards before anything is put.
+
+Loopback only: moto on 127.0.0.1 (a free port and the next), every client pointed there. Bounded:
+``--minutes`` of production, then at most ``--drain`` seconds for the consumers to catch up.
+Processes: moto (main), moto (Kinesis, durable through a journal it replays on restart:
+:mod:`livebase_local.aws.kinesis_journal`), the event-source runner
+(:mod:`livebase_local.soak.runner_process`, checkpoints on disk), and this one (producers, the
+probe poller, the fault schedule, the kills and the audit).
+
+Faults, on a seeded schedule (:mod:`livebase_local.soak.schedule`, every one at least once): the
+runner SIGKILLed mid-batch and restarted; the Kinesis moto process SIGKILLed and restarted;
+DynamoDB throttling bursts and EventBridge put failures (answered by moto:
+:mod:`livebase_local.aws.moto_faults`); a handler exception storm and one minute of batches
+delivered twice (around the handlers, in the runner: :func:`livebase_local.faults.faulty_handler`).
+
+The counts come from reading the stream, tables, queues, DLQs and quarantine objects after the
+run and comparing them with what the producers had acknowledged (:mod:`livebase_local.soak.audit`).
+``p99_ms_under_faults``: probes (a like per tick and market) put while a fault window was open,
+from the start of the put that stored them to the poll that saw them in their room total.
+``recovery_s_after_restart``: the longest, over the two restarts, from the restart until every
+consumer's checkpoint had reached what was put before it. A non-zero count names its records
+(printed before the figures).
+
+    .venv/bin/python benchmarks/soak.py [--minutes 10] [--rate 2000] [--shards 4] [--markets sea,eu] [--seed 21]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from livebase.markets.config import load_markets
+from livebase_local import faults
+from livebase_local.aws.deploy import deploy_assembly
+from livebase_local.aws.env import apply_local_environment, restore_environment
+from livebase_local.aws.moto_server import LocalAws, free_port
+from livebase_local.platform import STATE_DIR, synthesise
+from livebase_local.runner.checkpoints import CheckpointStore
+from livebase_local.runner.mappings import EventSourceConfig
+from livebase_local.simulator.records import generate_day, recent_day
+from livebase_local.simulator.stock import seed_stock
+from livebase_local.soak.audit import Findings, audit_market
+from livebase_local.soak.producer import Producer, poll_probes
+from livebase_local.soak.runner_process import RunnerProcess
+from livebase_local.soak.schedule import build_schedule, caught_up, journal_size, recovery_seconds
+
+FIGURES = ("records_put", "records_lost", "orders_applied_twice", "units_oversold", "alerts_duplicated",
+           "dlq_unexplained")  # fmt: skip
+
+
+def reshard(region: str, stream: str, shards: int) -> None:
+    kinesis = boto3.client("kinesis", region_name=region)
+    kinesis.delete_stream(StreamName=stream)
+    kinesis.create_stream(StreamName=stream, ShardCount=shards)
+    kinesis.get_waiter("stream_exists").wait(StreamName=stream, WaiterConfig={"Delay": 0.2})
+
+
+def stream_end(region: str, stream: str, acked: dict[str, int]) -> dict[str, int]:
+    """The last sequence number of each shard, read from the stream after the newest acknowledged one."""
+    kinesis = boto3.client("kinesis", region_name=region)
+    ends = {}
+    for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
+        shard_id = shard["ShardId"]
+        request: dict[str, Any] = {"StreamName": stream, "ShardId": shard_id, "ShardIteratorType": "TRIM_HORIZON"}
+        if shard_id in acked:
+            request.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=str(acked[shard_id]))
+        ends[shard_id] = acked.get(shard_id, 0)
+        cursor = kinesis.get_shard_iterator(**request)["ShardIterator"]
+        while cursor:
+            reply = kinesis.get_records(ShardIterator=cursor, Limit=10_000)
+            if not reply["Records"]:
+                break
+            ends[shard_id] = int(reply["Records"][-1]["SequenceNumber"])
+            cursor = reply.get("NextShardIterator")
+    return ends
+
+
+class Soak:
+    def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
+        self.args, self.workdir = args, workdir
+        self.market_ids = [m.strip() for m in args.markets.split(",") if m.strip()]
+        self.markets = load_markets()
+        self.store = CheckpointStore(workdir / "checkpoints")
+        self.logs = workdir / "logs"
+        self.logs.mkdir()
+        self.stop = threading.Event()
+        self.recoveries: dict[str, float | None] = {}
+        self.notes: list[str] = []
+
+    def deploy(self) -> None:
+        assembly = synthesise(STATE_DIR / "soak-cdk.out")
+        self.deployments = deploy_assembly(assembly, self.market_ids)
+        self.resources = {m: d.resources() for m, d in self.deployments.items()}
+        self.stock: dict[str, dict[str, int]] = {}
+        self.days = {}
+        for m, resources in self.resources.items():
+            reshard(resources.region, resources.stream_name, self.args.shards)
+            day = list(generate_day(self.markets[m], self.args.seed, scale=self.args.scale, malformed_share=0.01,
+                                    day=recent_day()))  # fmt: skip
+            self.days[m] = day
+            skus = {line["sku"] for r in day if r.kind == "order_placed" for line in json.loads(r.data)["lines"]}
+            self.stock[m] = dict.fromkeys(sorted(skus), self.args.stock)
+            seed_stock(resources, self.stock[m], receipt_prefix="soak")
+        spec = {m: (self.resources[m], self.live_sources(m)) for m in self.market_ids}
+        (self.workdir / "spec.pickle").write_bytes(pickle.dumps(spec))
+        self.runner = RunnerProcess(self.workdir / "spec.pickle", self.workdir / "checkpoints", self.logs)
+
+    def live_sources(self, market: str) -> list[EventSourceConfig]:
+        """The live stream's consumers (ingest, orders); the studio telemetry consumer is not soaked."""
+        stream = self.resources[market].stream_name
+        sources = [c for c in self.deployments[market].event_sources if c.stream_name == stream]
+        return [replace(c, timeout_seconds=self.args.timeout) if self.args.timeout else c for c in sources]
+
+    def functions(self, market: str) -> list[str]:
+        return [c.function_name for c in self.live_sources(market)]
+
+    def targets(self) -> dict[str, dict[str, int]]:
+        return {m: dict(p.produced.max_seq) for m, p in self.producers.items()}
+
+    def watch_recovery(self, name: str, since: float) -> None:
+        def all_caught_up() -> None:
+            wanted = self.targets()
+            worst = 0.0
+            for m, shards in wanted.items():
+                took = recovery_seconds(self.store, self.functions(m), shards, since, self.args.drain)
+                if took is None:
+                    self.recoveries[name] = None
+                    return
+                worst = max(worst, took)
+            self.recoveries[name] = worst
+
+        threading.Thread(target=all_caught_up, daemon=True).start()
+
+    def kill_and_restart(self, window: faults.Window, aws: LocalAws) -> None:
+        if window.kind == faults.RUNNER_KILL:
+            pending = sum(bool(c.pending) for c in self.store.all().values())
+            self.runner.kill()
+            self.notes.append(f"runner killed with {pending} shard(s) holding a batch in flight")
+            time.sleep(max(0.0, window.end - time.time()))
+            restarted = time.time()
+            self.watch_recovery("runner", restarted)
+            self.notes.append(f"runner restarted: warm in {self.runner.start():.1f} s")
+        else:
+            size = journal_size(self.workdir / "kinesis.journal")
+            aws.kill_kinesis()
+            time.sleep(max(0.0, window.end - time.time()))
+            started = time.time()
+            aws.restart_kinesis()
+            self.notes.append(
+                f"kinesis restarted: journal {size / 1e6:.0f} MB replayed in {time.time() - started:.1f} s"
+            )
+            self.watch_recovery("kinesis", started)
+
+    def run(self, aws: LocalAws) -> None:
+        self.runner.start()
+        seconds = self.args.minutes * 60
+        per_market = self.args.rate / len(self.market_ids)
+        self.producers = {
+            m: Producer(m, r.region, r.stream_name, self.days[m], per_market) for m, r in self.resources.items()
+        }
+        start = time.time() + 1.0
+        self.windows = build_schedule(self.args.seed, start, seconds)
+        faults.save(self.workdir / "faults.json", self.windows)
+        threads = [
+            threading.Thread(target=p.run, args=(seconds, self.stop), daemon=True) for p in self.producers.values()
+        ]
+        poller = threading.Thread(target=self.poll, daemon=True)
+        for thread in [*threads, poller]:
+            thread.start()
+        for window in sorted((w for w in self.windows if w.kind in (faults.RUNNER_KILL, faults.KINESIS_KILL)),
+                             key=lambda w: w.start):  # fmt: skip
+            time.sleep(max(0.0, window.start - time.time()))
+            self.kill_and_restart(window, aws)
+        for thread in threads:
+            thread.join(timeout=seconds + self.args.drain)
+        self.produced_at = time.time()
+        self.drain()
+        self.stop.set()
+        poller.join(timeout=10)
+        self.status = self.runner.status()
+        self.runner.stop()
+
+    def poll(self) -> None:
+        tables = {m: boto3.resource("dynamodb", region_name=r.region) for m, r in self.resources.items()}
+        while not self.stop.is_set():
+            for m, producer in self.producers.items():
+                poll_probes(tables[m], self.resources[m].room_metrics_table, m, producer.produced)
+            self.stop.wait(0.2)
+
+    def drain(self) -> None:
+        deadline = time.time() + self.args.drain
+        ends = {m: stream_end(r.region, r.stream_name, self.targets()[m]) for m, r in self.resources.items()}
+        while time.time() < deadline:
+            if all(caught_up(self.store, self.functions(m), ends[m]) for m in self.market_ids):
+                break
+            time.sleep(0.5)
+        else:
+            self.notes.append(f"consumers not caught up {self.args.drain} s after the producers stopped")
+        self.drain_s = time.time() - self.produced_at
+        time.sleep(2.0)  # the probes' last poll
+
+    def audit(self) -> Findings:
+        findings = Findings()
+        for m in self.market_ids:
+            audit_market(self.markets[m], self.resources[m], self.producers[m].produced, self.stock[m], findings)
+        return findings
+
+    def latencies(self) -> tuple[list[float], list[float], int]:
+        under, every, unseen = [], [], 0
+        for producer in self.producers.values():
+            for probe in producer.produced.probes:
+                if probe.seen_at is None:
+                    unseen += 1
+                    continue
+                latency = probe.seen_at - probe.put_at
+                every.append(latency)
+                if any(w.start <= probe.put_at < w.end for w in self.windows):
+                    under.append(latency)
+        return sorted(under), sorted(every), unseen
+
+
+def p99(values: list[float]) -> float:
+    return values[min(len(values) - 1, round(0.99 * (len(values) - 1)))] * 1000 if values else float("nan")
+
+
+def report(soak: Soak, findings: Findings, started: float) -> dict[str, Any]:
+    under, every, unseen = soak.latencies()
+    produced = [p.produced for p in soak.producers.values()]
+    findings.counts["records_put"] = sum(p.put for p in produced)
+    for name, named in findings.named.items():
+        if findings.counts[name]:
+            print(f"{name} ({findings.counts[name]}):")
+            for what in named:
+                print(f"  {what}")
+    for note in soak.notes:
+        print(f"note: {note}")
+    counters = soak.status.get("counters", {})
+    print("runner (since its last start): " + ", ".join(
+        f"{k} invocations={c['invocations']} errors={c['handler_errors']} dlq={c['sent_to_dlq']}"
+        for k, c in counters.items()))  # fmt: skip
+    print(f"runner last errors: {soak.status.get('last_errors', [])[-4:]}")
+    for w in soak.windows:
+        at = w.start - min(x.start for x in soak.windows)
+        print(f"fault: {w.kind} at +{at:.1f} s for {w.end - w.start:.1f} s, share {w.share}")
+    print(f"producer: failed records put again {sum(p.failed_records for p in produced)}, "
+          f"failed calls {sum(p.failed_calls for p in produced)}")  # fmt: skip
+    info = ("stream_records", "stream_duplicates", "quarantined_records", "dlq_quarantine_messages",
+            "dlq_parked_records", "orders_in_stream", "units_reserved", "alerts_delivered", "alerts_lost",
+            "room_totals_counted_twice")  # fmt: skip
+    for name in info:
+        print(f"{name}: {findings.counts[name]}")
+    print(f"probes: {len(every)} seen, {unseen} not seen; under faults {len(under)}")
+    print(f"p99_ms_all: {p99(every):.0f}")
+    print(f"max_ms_under_faults: {(under[-1] * 1000) if under else float('nan'):.0f}")
+    print(f"drain_s: {soak.drain_s:.1f}")
+    print(f"recoveries_s: { {k: (None if v is None else round(v, 1)) for k, v in soak.recoveries.items()} }")
+    print(f"total_s: {time.time() - started:.0f}")
+    figures: dict[str, Any] = {name: findings.counts[name] for name in FIGURES}
+    figures["p99_ms_under_faults"] = round(p99(under))
+    known = [v for v in soak.recoveries.values() if v is not None]
+    lost_recovery = len(known) < 2
+    figures["recovery_s_after_restart"] = "not recovered" if lost_recovery else round(max(known), 1)
+    for name, value in figures.items():
+        print(f"{name}: {value}")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--rate", type=float, default=2000.0, help="records/s in total, split over the markets")
+    parser.add_argument("--shards", type=int, default=4, help="shards of each market's stream")
+    parser.add_argument("--markets", default="sea,eu")
+    parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--stock", type=int, default=60, help="opening units per SKU (orders contend for them)")
+    parser.add_argument("--scale", type=float, default=0.3, help="simulated day size (records cycle when used up)")
+    parser.add_argument("--timeout", type=int, default=0, help="functions' timeout (s); 0: the template's")
+    parser.add_argument("--drain", type=float, default=300.0, help="seconds to wait for the consumers at the end")
+    args = parser.parse_args(argv)
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix="livebase-soak-") as tmp:
+        workdir = Path(tmp)
+        faults.save(workdir / "faults.json", [])
+        previous_faults = os.environ.get(faults.FAULTS_VARIABLE)
+        os.environ[faults.FAULTS_VARIABLE] = str(workdir / "faults.json")  # moto and the runner inherit it
+        aws = LocalAws(free_port(), reuse_existing=False, kinesis_journal=workdir / "kinesis.journal")
+        aws.start()
+        previous = apply_local_environment(
+            aws.endpoint_url, kinesis_endpoint_url=aws.kinesis_endpoint_url, overwrite_real_credentials=True
+        )
+        soak = Soak(args, workdir)
+        try:
+            soak.deploy()
+            soak.run(aws)
+            findings = soak.audit()
+        finally:
+            soak.stop.set()
+            if hasattr(soak, "runner"):
+                soak.runner.stop()
+            restore_environment(previous)
+            aws.stop()
+            if previous_faults is None:
+                os.environ.pop(faults.FAULTS_VARIABLE, None)
+            else:
+                os.environ[faults.FAULTS_VARIABLE] = previous_faults
+        return report(soak, findings, started)
+
+
+if __name__ == "__main__":
+    main()
