@@ -15,6 +15,7 @@ from infra_cdk.components.data_lake import DataLake
 from infra_cdk.components.edge import ReplayDistribution
 from infra_cdk.components.encryption import MarketKey
 from infra_cdk.components.erasure_api import ErasureApi
+from infra_cdk.components.flow_role import FlowRole
 from infra_cdk.components.live_ingest import LiveIngest, ingest_function_name, orders_function_name
 from infra_cdk.components.live_video import LiveVideo
 from infra_cdk.components.messaging import MarketMessaging, market_bus
@@ -151,6 +152,11 @@ class MarketStack(Stack):
             tables=tables.personal, lake=self.data_lake.bucket,
             environment={OUTPUTS[f][1]: v for f, v in names.items()},
         )  # fmt: skip
+        flows = FlowRole(  # issue 18: what the market's Prefect flows touch, by grants only
+            self, "Flows", market=market, orders=tables.orders, consent=tables.consent, lake=self.data_lake.bucket,
+            ledger=passport.ledger, anchors=passport.anchors,
+        )  # fmt: skip
+        CfnOutput(self, "FlowRoleArn", key="FlowRoleArn", value=flows.role.role_arn)
         studio = Studio(
             self, "Studio", market_id=market.id, key=key, layers=live.layers, bus=messaging.bus,
             ops_topic=signals.ops_topic, ops_dlq=signals.ops_dlq, idempotency_table=tables.idempotency,

@@ -22,7 +22,9 @@ def test_iam_has_no_wildcard_resource_a_grant_could_scope(synthesised, market_id
                 assert all(a.startswith("xray:") or a == "iot:DescribeEndpoint" for a in actions), statement
             if "s3:PutObject" in statement["Action"]:  # object writes only under their prefix
                 prefixes = ("/quarantine/*", "/replays/live/*", f"/quarantine/{market_id}/studio/*",
-                            f"/erasure/{market_id}/*", f"/recall/{market_id}/*")  # fmt: skip
+                            f"/erasure/{market_id}/*", f"/recall/{market_id}/*",
+                            f"/quarantine/{market_id}/artifacts/*", f"/quarantine/{market_id}/regional-processing/*",
+                            f"/passport-anchors/{market_id}/*")  # fmt: skip  (the last three: the flow role)
                 assert all(json.dumps(t).endswith(tuple(f'{p}"]]}}' for p in prefixes)) for t in targets), targets
 
 
