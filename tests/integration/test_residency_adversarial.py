@@ -1,10 +1,11 @@
 """Adversarial residency suite: EU viewer data pushed down every path out of eu-central-1 that the
 code has (the export to hq, the bus and its bridge to Prefect, the flows and their artifacts, the
-SageMaker job input), asserting that nothing personal arrives at hq or another market.
+SageMaker job input, replay), asserting that nothing personal arrives at hq or another market.
 
 Each test plants viewer ids of its own (``v_<tag>...``) and contact data in EU records, then looks
-where they must not be: hq's bucket (ap-northeast-1), sea's bucket and queues (ap-southeast-1),
-Prefect's artifacts and events, SageMaker jobs of other regions.
+where they must not be: hq's bucket (ap-northeast-1), sea's bucket, queues and stream
+(ap-southeast-1), Prefect's artifacts and events, SageMaker jobs of other regions; and where the
+guard kept what it refused: EU's own quarantine, with the reasons (which never quote the data).
 """
 
 from __future__ import annotations
@@ -217,3 +218,123 @@ def test_the_forecast_job_of_eu_runs_in_eu_on_eu_data_only(local_aws: LocalAwsSt
     for region in (SEA.region, hq_market().region):
         jobs = boto3.client("sagemaker", region_name=region).list_processing_jobs()["ProcessingJobSummaries"]
         assert name not in {j["ProcessingJobName"] for j in jobs}
+
+
+# ---- the guard on the remaining paths: each refusal kept in the EU quarantine with its reason ----------
+def kept_in_eu(local_aws: LocalAwsStack, refused: pytest.ExceptionInfo[ResidencyViolation], tag: str) -> dict[str, Any]:
+    """The refused document where the error says it was kept (EU's lake, eu-central-1): all of it, and why."""
+    message = str(refused.value)
+    assert not leaked(tag, message)  # the error names the path and reasons, never the data
+    match = re.search(rf"kept in {EU.region} at (\S+)", message)
+    assert match, message
+    bucket = local_aws.deployments["eu"].resources().data_lake_bucket
+    held = json.loads(boto3.client("s3", region_name=EU.region).get_object(Bucket=bucket, Key=match[1])["Body"].read())
+    assert held["condition"] == "ResidencyRefused" and held["reasons"] and leaked(tag, held["document"])
+    assert not any(leaked(tag, reason) for reason in held["reasons"])
+    return dict(held)
+
+
+def drain(queue_url: str, region: str) -> list[str]:
+    sqs = boto3.client("sqs", region_name=region)
+    bodies = []
+    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages"):
+        for message in batch:
+            bodies.append(message["Body"])
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
+
+
+def test_a_bus_entry_with_eu_viewer_data_never_reaches_the_bus_or_its_targets(
+    local_aws: LocalAwsStack, tag: str
+) -> None:
+    """The bus fans out to ops, suppliers and Prefect: ``put_all`` refuses the whole put, keeps the entry."""
+    from livebase.aws import put_all
+    from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE, AlertKind
+    from livebase.privacy.refused import RefusedDocuments
+
+    eu = local_aws.deployments["eu"].resources()
+    detail = {
+        "market": "eu",
+        "room_id": "eu-room-adv",
+        "kind": str(AlertKind.VIEWER_DROP),
+        "top_buyer": planted(tag, 4),
+    }
+    entries = [{"Source": EVENT_SOURCE, "DetailType": DETAIL_TYPES[AlertKind.VIEWER_DROP],
+                "Detail": json.dumps(detail), "EventBusName": eu.event_bus_name}]  # fmt: skip
+    events = boto3.client("events", region_name=EU.region)
+    with pytest.raises(ResidencyViolation, match="bus entry of market 'eu'") as refused:
+        put_all(events, entries, source=EU, keep=RefusedDocuments.of_market(eu, "ingest").keep)
+    kept_in_eu(local_aws, refused, tag)
+    sea = local_aws.deployments["sea"].resources()
+    for url, region in ((eu.room_alert_signals_queue_url, EU.region), (sea.room_alert_signals_queue_url, SEA.region)):
+        assert not any(leaked(tag, body) for body in drain(url, region))  # the room-alert rule's queue
+
+
+def test_a_replay_of_eu_dead_letters_into_another_market_is_refused_and_kept(
+    local_aws: LocalAwsStack, tag: str
+) -> None:
+    import base64
+
+    from livebase.live.quarantine import QuarantinedRecord, dlq_message
+    from livebase_local.commands.replay import replay_dead_letters
+
+    eu, sea = local_aws.deployments["eu"].resources(), local_aws.deployments["sea"].resources()
+    event = {"schema_version": 1, "event_id": f"adv-{tag}", "type": "viewer_joined", "market": "eu",
+             "room_id": "eu-room-adv", "session_id": "s1", "ts": "2026-12-01T10:00:00Z",
+             "viewer_id": planted(tag, 5)}  # fmt: skip
+    data = base64.b64encode(json.dumps(event).encode()).decode()
+    record = QuarantinedRecord("1", "eu-room-adv", "shardId-000000000000", "test", data)
+    sqs = boto3.client("sqs", region_name=EU.region)
+    sqs.send_message(QueueUrl=eu.ingest_dlq_url, MessageBody=dlq_message("eu", record, f"quarantine/eu/adv/{tag}"))
+    kinesis = boto3.client("kinesis", region_name=SEA.region)
+    shards = kinesis.list_shards(StreamName=sea.stream_name)["Shards"]
+    iterators = [kinesis.get_shard_iterator(StreamName=sea.stream_name, ShardId=s["ShardId"],
+                                            ShardIteratorType="LATEST")["ShardIterator"] for s in shards]  # fmt: skip
+    with pytest.raises(ResidencyViolation, match="replay record of market 'eu' to 'sea'") as refused:
+        replay_dead_letters(eu, invoke_orders=lambda e: {"batchItemFailures": []}, into=sea)
+    held = kept_in_eu(local_aws, refused, tag)
+    assert "/replay/residency/" in str(refused.value) and planted(tag, 5) in held["document"]
+    arrived = [r["Data"] for it in iterators for r in kinesis.get_records(ShardIterator=it)["Records"]]
+    assert not any(leaked(tag, data) for data in arrived)  # nothing reached sea's stream
+    # Nothing lost: the dead letter is still on EU's DLQ (visible again after its minute), in the EU.
+    names = ["ApproximateNumberOfMessagesNotVisible"]
+    attributes = sqs.get_queue_attributes(QueueUrl=eu.ingest_dlq_url, AttributeNames=names)["Attributes"]
+    assert int(attributes[names[0]]) >= 1  # in flight for its minute, not deleted
+
+
+def test_the_forecast_job_input_with_eu_viewer_data_is_refused_and_kept(
+    local_aws: LocalAwsStack, tag: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SageMaker job (container, logs, outputs) may see sales per SKU and day only."""
+    from flows.demand_forecasting_job import main
+
+    eu = local_aws.deployments["eu"].resources()
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "sales.csv").write_text(f"id,ds,y\nEU-ADV-1,2026-11-01,3\n{planted(tag, 6)},2026-11-02,1\n")
+    monkeypatch.setenv("AWS_REGION", EU.region)
+    args = ["--market", "eu", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"),
+            "--horizon", "7", "--quarantine-bucket", eu.data_lake_bucket]  # fmt: skip
+    with pytest.raises(ResidencyViolation, match="forecast job input of market 'eu' to 'forecast-job'") as refused:
+        main(args)
+    kept_in_eu(local_aws, refused, tag)
+    out = tmp_path / "out"
+    assert not out.exists() or not any(leaked(tag, p.read_text()) for p in out.iterdir())
+
+
+def test_an_artifact_with_eu_viewer_data_never_reaches_prefect(
+    local_aws: LocalAwsStack, prefect_harness: None, tag: str
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.artifacts import publish_markdown, publish_table
+
+    key = f"adversarial-{tag}"
+    with pytest.raises(ResidencyViolation, match=f"artifact '{key}' of market 'eu' to 'offregion'") as refused:
+        publish_table("eu", key, [{"segment": "champions", "buyer": planted(tag, 7), "orders": 3}])
+    kept_in_eu(local_aws, refused, tag)
+    with pytest.raises(ResidencyViolation) as refused:
+        publish_markdown("eu", key, f"top buyer: {EMAIL} ({tag})")
+    kept_in_eu(local_aws, refused, tag)
+    with get_client(sync_client=True) as client:
+        assert not client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
