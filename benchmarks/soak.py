@@ -2,9 +2,8 @@
 
 How "2,000 events/s across 4 shards" is read: 2,000 records/s in total (``--rate``), split evenly
 over the markets (``--markets``, default sea and eu: 1,000/s each), each market's live stream
-with 4 shards (``--shards``; moto's on-demand default). The deploy creates the Kinesis server's
-streams with one shard (it reads ``ShardCount``, which an on-demand stream has not), so each
-stream is re-created with ``--shards`` shards before anything is put.
+with 4 shards (``--shards``; moto's on-demand default). Each market's stream is re-created with
+``--shards`` shards before anything is put, so the count is the benchmark's, not the deploy's.
 
 Loopback only: moto on 127.0.0.1 (a free port and the next), every client pointed there. Bounded:
 ``--minutes`` of production, then at most ``--drain`` seconds for the consumers to catch up.
@@ -163,7 +162,7 @@ class Soak:
             aws.kill_kinesis()
             time.sleep(max(0.0, window.end - time.time()))
             started = time.time()
-            aws.restart_kinesis()
+            aws.restart_kinesis(timeout=300)  # it replays its whole journal first
             self.notes.append(
                 f"kinesis restarted: journal {size / 1e6:.0f} MB replayed in {time.time() - started:.1f} s"
             )

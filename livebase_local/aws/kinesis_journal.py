@@ -15,6 +15,7 @@ Not journalled (not needed by consumers here): tags, encryption, retention chang
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from datetime import UTC, datetime
@@ -37,38 +38,69 @@ class _Journal:
         if self.file is not None:
             self.file.write(json.dumps(entry, separators=(",", ":")) + "\n")
 
+    def write_record(
+        self, where: tuple[str, str, str, str], sequence: str, keys: list[Any], at: float, data: str
+    ) -> None:
+        """One stored record: tab-separated (names and base64 hold no tab; the keys are JSON), data last."""
+        if self.file is not None:
+            self.file.write("\t".join(("R", *where, sequence, repr(at), json.dumps(keys), data)) + "\n")
+
     def flush(self) -> None:
         if self.file is not None:
             self.file.flush()
 
 
 def replay(path: Path) -> int:
-    """Rebuild streams and records from ``path``; returns records restored. A torn last line is skipped."""
-    from moto.kinesis.models import Record, kinesis_backends
+    """Rebuild streams and records from ``path``; returns records restored. A torn last line is skipped.
 
-    restored = 0
+    A restart replays the whole journal (hundreds of thousands of lines): records are rebuilt
+    without ``Record.__init__`` (it reads the clock twice), shards are looked up once each, and the
+    garbage collector is off meanwhile (every new object lives on; full collections only cost).
+    """
     if not path.is_file():
         return 0
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _restore(path)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _restore(path: Path) -> int:
+    from moto.kinesis.models import Record, kinesis_backends
+
+    shards: dict[tuple[str, ...], Any] = {}  # (account, region, stream, shard) -> its records
+    new_record, epoch = Record.__new__, datetime.fromtimestamp
+    restored = 0
     with path.open(encoding="utf-8") as lines:
         for line in lines:
-            try:
-                entry = json.loads(line)
-            except ValueError:
+            if not line.endswith("\n"):
                 continue  # the process died while writing this line: its put was never acknowledged
-            backend = kinesis_backends[entry["a"]][entry["r"]]
-            op = entry["op"]
-            if op == "create":
-                backend.streams.pop(entry["s"], None)
-                backend.create_stream(entry["s"], entry["n"], entry.get("m"), entry.get("h"))
-            elif op == "delete":
-                backend.streams.pop(entry["s"], None)
-            elif entry["s"] in backend.streams:
-                shard = backend.streams[entry["s"]].shards[entry["sh"]]
-                record = Record(entry["k"], entry["d"], int(entry["q"]), entry.get("x"))
-                record.created_at = entry["t"]
-                record.created_at_datetime = datetime.fromtimestamp(entry["t"], UTC).replace(tzinfo=None)
-                shard.records[int(entry["q"])] = record
+            if line.startswith("R\t"):
+                _, account, region, name, shard_id, sequence, at, keys, data = line[:-1].split("\t", 8)
+                key = (account, region, name, shard_id)
+                records = shards.get(key)
+                if records is None:
+                    stream = kinesis_backends[account][region].streams.get(name)
+                    if stream is None:
+                        continue
+                    records = shards[key] = stream.shards[shard_id].records
+                record: Any = new_record(Record)
+                record.partition_key, record.explicit_hash_key = json.loads(keys)
+                record.data, record.sequence_number = data, int(sequence)
+                record.created_at = float(at)
+                record.created_at_datetime = epoch(record.created_at, UTC).replace(tzinfo=None)
+                records[record.sequence_number] = record
                 restored += 1
+                continue
+            entry = json.loads(line)
+            shards.clear()  # a stream created or deleted: look shards up again
+            backend = kinesis_backends[entry["a"]][entry["r"]]
+            backend.streams.pop(entry["s"], None)
+            if entry["op"] == "create":
+                backend.create_stream(entry["s"], entry["n"], entry.get("m"), entry.get("h"))
     return restored
 
 
@@ -104,11 +136,9 @@ def install(path: Path) -> int:
     def stored(self: Stream, partition_key: str, explicit_hash_key: str, data: str) -> tuple[str, str]:
         sequence_number, shard_id = stream_put(self, partition_key, explicit_hash_key, data)
         record = self.shards[shard_id].records[int(sequence_number)]
-        journal.write({
-            "op": "record", "a": self.account_id, "r": self.region, "s": self.stream_name, "sh": shard_id,
-            "q": str(sequence_number), "k": partition_key, "x": explicit_hash_key, "d": record.data,
-            "t": record.created_at,
-        })  # fmt: skip
+        where = (self.account_id, self.region, self.stream_name, shard_id)
+        data = record.data if isinstance(record.data, str) else record.data.decode("ascii")
+        journal.write_record(where, str(sequence_number), [partition_key, explicit_hash_key], record.created_at, data)
         return sequence_number, shard_id
 
     def put_records_journalled(self: KinesisBackend, *args: Any, **kwargs: Any) -> Any:
