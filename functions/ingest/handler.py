@@ -12,6 +12,7 @@ the room totals here; their stock and order records are the orders consumer's wo
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -23,7 +24,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from livebase.aws import put_all, retry_config
+from livebase.aws import put_allowed, retry_config
 from livebase.live.admission import Admitted, admit_record
 from livebase.live.events import AnyLiveEvent
 from livebase.live.judging import RoomJudge
@@ -42,15 +43,20 @@ session = boto3.Session(region_name=resources.region)
 events_client = session.client("events")
 quarantine_store = Quarantine.of_consumer(session, resources, "ingest")
 rooms = RoomStore(session.resource("dynamodb", config=retry_config()).Table(resources.room_metrics_table))
-refused = RefusedDocuments.of_market(resources, "ingest", session.client("s3"))  # the residency guard's keep
-judge = RoomJudge(
-    rooms, market, partial(put_all, events_client, source=market, keep=refused.keep), resources.event_bus_name
-)
+residency_quarantine = RefusedDocuments.of_market(resources, "ingest", session.client("s3"))
+judge = RoomJudge(rooms, market, lambda entries: put_events(entries), resources.event_bus_name)
 
 logger = masked_logger()  # nothing personal in a log line
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
+
+
+def put_events(entries: Sequence[Mapping[str, Any]]) -> None:
+    """Bus puts after a whole batch: an entry the residency guard refuses is kept in the market's
+    quarantine and logged (reasons only), never retried with the batch."""
+    for refusal in put_allowed(events_client, entries, source=market, keep=residency_quarantine.keep):
+        logger.error("bus entry refused by the residency guard", reason=refusal)
 
 
 @dataclass

@@ -11,6 +11,7 @@ a transient failure there fails the batch (Kinesis retries it; the watch is rede
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -22,7 +23,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from livebase.aws import put_all, retry_config
+from livebase.aws import put_allowed, retry_config
 from livebase.live.quarantine import Quarantine, QuarantinedRecord
 from livebase.markets.resources import MarketResources
 from livebase.privacy.masking import masked_logger
@@ -36,9 +37,8 @@ resources = MarketResources.from_environment()
 session = boto3.Session(region_name=resources.region)
 events_client = session.client("events")
 table = session.resource("dynamodb", config=retry_config()).Table(os.environ["STUDIO_DEVICES_TABLE"])
-refused = RefusedDocuments.of_market(resources, "studio", session.client("s3"))  # the residency guard's keep
-put_events = partial(put_all, events_client, keep=refused.keep)
-watch = DeviceWatch(StudioDeviceStore(table), put_events, resources.event_bus_name)
+residency_quarantine = RefusedDocuments.of_market(resources, "studio", session.client("s3"))
+watch = DeviceWatch(StudioDeviceStore(table), lambda entries: put_events(entries), resources.event_bus_name)
 quarantine_store = Quarantine(
     session.client("s3"), session.client("sqs"), bucket=resources.data_lake_bucket,
     queue_url=os.environ["STUDIO_DLQ_URL"], market=resources.market, consumer="studio",
@@ -48,6 +48,13 @@ logger = masked_logger()  # nothing personal in a log line
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
+
+
+def put_events(entries: Sequence[Mapping[str, Any]]) -> None:
+    """Bus puts after a whole batch: an entry the residency guard refuses is kept in the market's
+    quarantine and logged (reasons only), never retried with the batch."""
+    for refusal in put_allowed(events_client, entries, source=None, keep=residency_quarantine.keep):
+        logger.error("bus entry refused by the residency guard", reason=refusal)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from livebase.markets.config import Market
+from livebase.markets.residency import ResidencyViolation
 from livebase.privacy.guard import BUS_TARGETS, Keeper, audience, refuse_any
 
 TRANSIENT_CODES = frozenset({
@@ -108,3 +109,21 @@ def guard_bus_entries(
     ``ResidencyViolation`` before any is put when one carries personal data."""
     origin = source or audience("unnamed", "the sending market")
     refuse_any(origin, BUS_TARGETS, entries, keep, what="bus entry")
+
+
+def put_allowed(
+    client: Any, entries: Sequence[Mapping[str, Any]], *, keep: Keeper, source: Market | None = None
+) -> list[str]:
+    """``put_all`` of the entries the residency guard passes; each refused one is kept (``keep``) and
+    its refusal returned (for the log), not raised: for stream consumers whose puts follow a whole
+    batch (room alerts, device signals), where a raise would redeliver the batch for ever."""
+    passed, refusals = [], []
+    for entry in entries:
+        try:
+            guard_bus_entries([entry], source=source, keep=keep)
+        except ResidencyViolation as refused:
+            refusals.append(str(refused))
+        else:
+            passed.append(entry)
+    put_all(client, passed, source=source, keep=keep)
+    return refusals

@@ -103,7 +103,7 @@ def test_the_local_bridge_forwards_from_the_stacks_queue(
 
     forwarded: list[dict[str, Any]] = []
     real = flows.triggers.forward_stock_signal
-    monkeypatch.setattr(flows.triggers, "forward_stock_signal", lambda event: real(event, emit=record(forwarded)))
+    monkeypatch.setattr(flows.triggers, "forward_stock_signal", lambda e, **kw: real(e, emit=record(forwarded), **kw))
     sku = f"SKU-BRIDGE-{uuid.uuid4().hex[:8]}"
     put(resources, STOCK_EVENT_SOURCE, STOCK_LOW, {"sku": sku, "market": MARKET, "warehouse": "SG1", "remaining": 2})
     bridge = SignalBridge({MARKET: resources})
@@ -122,7 +122,7 @@ def test_a_room_alert_reaches_prefect_through_the_stacks_queue(
 
     forwarded: list[dict[str, Any]] = []
     real = flows.room_alerts.forward_room_alert
-    monkeypatch.setattr(flows.room_alerts, "forward_room_alert", lambda event: real(event, emit=record(forwarded)))
+    monkeypatch.setattr(flows.room_alerts, "forward_room_alert", lambda e, **kw: real(e, emit=record(forwarded), **kw))
     room = f"room-{uuid.uuid4().hex[:8]}"
     detail = {"kind": "viewer_drop", "market": MARKET, "room_id": room, "current_viewers": 120}
     put(resources, EVENT_SOURCE, DETAIL_TYPES[AlertKind.VIEWER_DROP], detail)

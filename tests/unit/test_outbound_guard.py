@@ -119,3 +119,14 @@ def test_the_forecast_job_refuses_personal_input_before_forecasting(tmp_path: Pa
         run(tmp_path / "in", tmp_path / "out", 7, 7, market=EU, keep=kept)
     assert len(kept.documents) == 1 and VIEWER in kept.documents[0][0]
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_a_stream_consumer_puts_what_passes_and_keeps_what_is_refused_without_raising() -> None:
+    """``put_allowed``: room alerts and device signals follow a whole batch; a raise would redeliver it."""
+    from livebase.aws import put_allowed
+
+    bus, kept = FakeBus(), Kept()
+    ok, bad = entry({"room_id": "eu-room-1", "minute": "2026-12-01T10:00:00+00:00"}), entry({"viewer_id": VIEWER})
+    refusals = put_allowed(bus, [ok, bad], source=EU, keep=kept)
+    assert bus.entries == [ok] and len(kept.documents) == 1 and VIEWER in kept.documents[0][0]
+    assert len(refusals) == 1 and "kept in eu-central-1" in refusals[0] and VIEWER not in refusals[0]
