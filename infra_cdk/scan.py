@@ -2,7 +2,7 @@
 
 cfn-lint runs from the project's environment. checkov cannot join the project's dependencies
 (checkov 3.3 pins ``packaging<24``, the project needs ``packaging>=24``), so it runs from a venv
-of its own, created on first use under ``.livebase/checkov-venv`` (``$LIVEBASE_CHECKOV`` names
+of its own, ``.livebase/checkov-venv`` (made by ``./livebase``'s set-up, else on first use) (``$LIVEBASE_CHECKOV`` names
 another checkov executable). Exit status 1 on any finding; suppressions live in the templates'
 Metadata (``infra_cdk/scanners.py``), so a clean run needs no command-line skips.
 """
@@ -20,7 +20,7 @@ from cfnlint.api import ManualArgs, lint_file
 
 PROJECT = Path(__file__).resolve().parents[1]
 CHECKOV_VENV = PROJECT / ".livebase" / "checkov-venv"
-CHECKOV_REQUIREMENT = "checkov>=3.3,<3.4"
+CHECKOV_REQUIREMENTS = Path(__file__).with_name("checkov-requirements.txt")  # the pin ./livebase installs
 CHECKOV_ENV = "LIVEBASE_CHECKOV"
 
 
@@ -54,7 +54,7 @@ def checkov_executable(install: bool = True) -> Path | None:
     if not install:
         return None
     subprocess.run([sys.executable, "-m", "venv", str(CHECKOV_VENV)], check=True)
-    subprocess.run([str(CHECKOV_VENV / "bin" / "pip"), "install", "-q", CHECKOV_REQUIREMENT], check=True)
+    subprocess.run([str(CHECKOV_VENV / "bin" / "pip"), "install", "-q", "-r", str(CHECKOV_REQUIREMENTS)], check=True)
     return executable
 
 
