@@ -15,7 +15,7 @@ import os
 import re
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
@@ -28,6 +28,7 @@ from livebase.markets.resources import MarketResources
 from livebase.passport.events import BATCH_PATTERN
 from livebase.passport.service import verify
 from livebase.passport.view import passport
+from livebase.privacy.masking import masked_logger
 from livebase.stores.anchors import AnchorStore
 from livebase.stores.ledger import LedgerStore
 
@@ -39,7 +40,7 @@ ledger = LedgerStore(session.client("dynamodb", config=retry_config(3)), resourc
 anchors = AnchorStore(session.client("s3"), resources.passport_anchor_bucket)
 _BATCH = re.compile(BATCH_PATTERN)
 
-logger = Logger()
+logger = masked_logger()  # public endpoint: the request context may carry a caller's address
 tracer = Tracer()
 metrics = Metrics()
 app = APIGatewayRestResolver()
