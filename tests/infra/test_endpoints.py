@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
 from livebase.markets.config import load_markets, selling_markets
 from livebase.markets.resources import OUTPUTS, MarketResources
@@ -103,16 +101,6 @@ def test_every_stage_is_throttled_logged_and_behind_the_regional_web_acl(synthes
 def call_erasure(module: ModuleType, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     response = module.lambda_handler(event, ERASURE_CONTEXT)
     return int(response["statusCode"]), json.loads(response["body"])
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield
 
 
 @pytest.fixture

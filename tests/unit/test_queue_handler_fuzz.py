@@ -20,9 +20,7 @@ from pydantic import BaseModel, ValidationError
 from livebase.commerce.fulfilment import ShipmentUpdate
 from livebase.live.quarantine import CONDITION_ATTRIBUTE, REASON_ATTRIBUTE, SOURCE_MESSAGE_ATTRIBUTE
 from livebase.replenishment.receiving import GoodsReceipt
-from tests.unit.test_queue_handlers import CONTEXT, Market, aws, sample, with_bodies
-
-__all__ = ["aws"]  # the fixture, imported for the tests below
+from tests.unit.test_queue_handlers import CONTEXT, Market, sample, with_bodies
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),

@@ -11,14 +11,12 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from pydantic import BaseModel
 
 from livebase.aws import TransientError
@@ -73,16 +71,6 @@ class Market:
     def dead_letters(self, queue_url: str) -> list[dict[str, Any]]:
         reply = self.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
         return reply.get("Messages", [])
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield
 
 
 def test_every_sample_sqs_event_has_lambdas_shape_and_a_contract_body() -> None:

@@ -13,7 +13,6 @@ import copy
 import dataclasses
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,7 +20,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from livebase.markets.resources import MarketResources
 from livebase.studio.failover import RoomSwitch, switch_topic
@@ -44,16 +42,6 @@ CONTEXT = SimpleNamespace(
 
 def sample(name: str) -> dict[str, Any]:
     return dict(json.loads((STUDIO_EVENTS / f"{name}.json").read_text()))
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield
 
 
 class Studio:
