@@ -112,8 +112,8 @@ class Soak:
         self.days = {}
         for m, resources in self.resources.items():
             reshard(resources.region, resources.stream_name, self.args.shards)
-            day = list(generate_day(self.markets[m], self.args.seed, scale=self.args.scale, malformed_share=0.01,
-                                    day=recent_day()))  # fmt: skip
+            day = list(generate_day(self.markets[m], self.args.seed, scale=self.args.scale,
+                                    malformed_share=self.args.malformed, day=recent_day()))  # fmt: skip
             self.days[m] = day
             skus = {line["sku"] for r in day if r.kind == "order_placed" for line in json.loads(r.data)["lines"]}
             self.stock[m] = dict.fromkeys(sorted(skus), self.args.stock)
@@ -292,6 +292,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--stock", type=int, default=60, help="opening units per SKU (orders contend for them)")
     parser.add_argument("--scale", type=float, default=0.3, help="simulated day size (records cycle when used up)")
     parser.add_argument("--timeout", type=int, default=0, help="functions' timeout (s); 0: the template's")
+    parser.add_argument("--malformed", type=float, default=0.001, help="share of malformed records (quarantined)")
     parser.add_argument("--drain", type=float, default=300.0, help="seconds to wait for the consumers at the end")
     args = parser.parse_args(argv)
     started = time.time()
