@@ -333,6 +333,7 @@ def serve(host: str, port: int, kinesis_journal: str | None = None) -> None:
     """
     from moto.server import ThreadedMotoServer
 
+    from livebase_local.aws.moto_atomic import patch_dynamodb_atomic_writes
     from livebase_local.aws.moto_delivery import patch_events_targets
     from livebase_local.aws.moto_kms import patch_kms_key_spec
     from livebase_local.gc_tuning import keep_collections_short
@@ -342,6 +343,7 @@ def serve(host: str, port: int, kinesis_journal: str | None = None) -> None:
     patch_dynamodb_query()
     patch_dynamodb_item_size()
     patch_dynamodb_transactions()
+    patch_dynamodb_atomic_writes()  # conditions and writes one at a time: livebase_local.aws.moto_atomic
     patch_sqs_send()
     patch_backend_lookup()
     patch_events_targets()  # deliveries moto lacks, not costs: livebase_local.aws.moto_delivery
