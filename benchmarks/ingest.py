@@ -63,7 +63,7 @@ from livebase_local.runner.functions import Handler, function_folder, load_handl
 from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event
 from livebase_local.runner.record_filters import RecordFilter
 from livebase_local.runner.sources import EventSources
-from livebase_local.simulator.records import SimRecord, generate_day, recent_day
+from livebase_local.simulator.records import SimRecord, generate_day, recent_day, restamped
 from livebase_local.simulator.stock import seed_stock
 
 MARKET = "sea"
@@ -192,33 +192,6 @@ class Probes:
                     del self.pending[(shard, seq)]
 
 
-def _iso(ts: datetime) -> str:
-    return ts.isoformat().replace("+00:00", "Z")
-
-
-def live(record: SimRecord, now: datetime, cycle: int) -> bytes:
-    """The simulated record as if it happened ``now``: a live stream at the benchmark's rate.
-
-    Replayed with its simulated timestamps, a prime-time slice would pass many simulated minutes
-    per real second (a room judged far more often than live). Times shift by one offset; after
-    the first pass over the slice, event and order ids get the pass number so each pass is new
-    business rather than duplicates. Malformed records go as they are.
-    """
-    try:
-        event = json.loads(record.data)
-        offset = now - datetime.fromisoformat(event["ts"].replace("Z", "+00:00"))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return record.data
-    for name in ("ts", "shown_from", "shown_until"):
-        if isinstance(event.get(name), str):
-            event[name] = _iso(datetime.fromisoformat(event[name].replace("Z", "+00:00")) + offset)
-    if cycle:
-        for name in ("event_id", "order_id"):
-            if isinstance(event.get(name), str):
-                event[name] = f"{event[name]}-p{cycle}"
-    return json.dumps(event, separators=(",", ":")).encode()
-
-
 def produce(
     kinesis: Any, stream: str, records: Iterator[tuple[SimRecord, int]], rate: int, seconds: float, probes: Probes
 ) -> int:
@@ -228,7 +201,8 @@ def produce(
     while time.perf_counter() - started < seconds:
         now = datetime.now(UTC)
         entries = [probe_record(n, now)] + [
-            {"PartitionKey": r.partition_key, "Data": live(r, now, cycle)} for r, cycle in islice(records, per_tick - 1)
+            {"PartitionKey": r.partition_key, "Data": restamped(r, now, cycle)}
+            for r, cycle in islice(records, per_tick - 1)
         ]
         n += 1
         put_at = time.perf_counter()

@@ -235,6 +235,16 @@ class Soak:
                     under.append(latency)
         return sorted(under), sorted(every), unseen
 
+    def latency_by_fault(self) -> dict[str, float]:
+        """p99 (ms) of the probes put in each kind of fault window, and outside any (``none``)."""
+        kinds: dict[str, list[float]] = {}
+        for producer in self.producers.values():
+            for probe in producer.produced.probes:
+                if probe.seen_at is not None:
+                    kind = next((w.kind for w in self.windows if w.start <= probe.put_at < w.end), "none")
+                    kinds.setdefault(kind, []).append(probe.seen_at - probe.put_at)
+        return {kind: round(p99(sorted(values))) for kind, values in sorted(kinds.items())}
+
 
 def p99(values: list[float]) -> float:
     return values[min(len(values) - 1, round(0.99 * (len(values) - 1)))] * 1000 if values else float("nan")
@@ -267,7 +277,9 @@ def report(soak: Soak, findings: Findings, started: float) -> dict[str, Any]:
     for name in info:
         print(f"{name}: {findings.counts[name]}")
     print(f"probes: {len(every)} seen, {unseen} not seen; under faults {len(under)}")
+    print(f"p50_ms_all: {every[len(every) // 2] * 1000 if every else float('nan'):.0f}")
     print(f"p99_ms_all: {p99(every):.0f}")
+    print(f"p99_ms_by_fault: {soak.latency_by_fault()}")
     print(f"max_ms_under_faults: {(under[-1] * 1000) if under else float('nan'):.0f}")
     print(f"drain_s: {soak.drain_s:.1f}")
     print(f"recoveries_s: { {k: (None if v is None else round(v, 1)) for k, v in soak.recoveries.items()} }")

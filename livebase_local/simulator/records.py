@@ -203,6 +203,30 @@ def send_to_kinesis(
     return report
 
 
+def restamped(record: SimRecord, now: datetime, cycle: int) -> bytes:
+    """The simulated record as if it happened ``now``: a live stream at a benchmark's rate.
+
+    Replayed with its simulated timestamps, a prime-time slice would pass many simulated minutes
+    per real second (a room judged far more often than live). Times shift by one offset; after
+    the first pass over the slice (``cycle`` > 0), event and order ids get the pass number so each
+    pass is new business rather than duplicates. Malformed records go as they are.
+    """
+    try:
+        event = json.loads(record.data)
+        offset = now - datetime.fromisoformat(event["ts"].replace("Z", "+00:00"))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return record.data
+    for name in ("ts", "shown_from", "shown_until"):
+        if isinstance(event.get(name), str):
+            shifted = datetime.fromisoformat(event[name].replace("Z", "+00:00")) + offset
+            event[name] = shifted.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if cycle:
+        for name in ("event_id", "order_id"):
+            if isinstance(event.get(name), str):
+                event[name] = f"{event[name]}-p{cycle}"
+    return json.dumps(event, separators=(",", ":")).encode()
+
+
 def recent_day() -> date:
     """Yesterday (UTC): a whole simulated day that lies in the past, within the admission window."""
     return datetime.now(UTC).date() - timedelta(days=1)

@@ -28,7 +28,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from livebase_local.simulator.records import SimRecord
+from livebase_local.simulator.records import SimRecord, restamped
 
 TICK = 0.1  # seconds between batches of new records
 MAX_PUT = 500  # PutRecords' limit
@@ -41,23 +41,6 @@ def digest(data: bytes) -> int:
 
 def _iso(ts: datetime) -> str:
     return ts.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def restamped(record: SimRecord, now: datetime, cycle: int) -> bytes:
-    """The simulated record as if it happened ``now`` (malformed records go as they are)."""
-    try:
-        event = json.loads(record.data)
-        offset = now - datetime.fromisoformat(event["ts"].replace("Z", "+00:00"))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return record.data
-    for name in ("ts", "shown_from", "shown_until"):
-        if isinstance(event.get(name), str):
-            event[name] = _iso(datetime.fromisoformat(event[name].replace("Z", "+00:00")) + offset)
-    if cycle:
-        for name in ("event_id", "order_id"):
-            if isinstance(event.get(name), str):
-                event[name] = f"{event[name]}-p{cycle}"
-    return json.dumps(event, separators=(",", ":")).encode()
 
 
 def probe(market: str, n: int, now: datetime) -> bytes:

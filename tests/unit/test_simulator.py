@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from livebase_local.simulator.records import (
     generate_day,
     main,
     read_file,
+    restamped,
     send_to_kinesis,
     write_file,
 )
@@ -211,3 +212,17 @@ def test_command_line_writes_a_file(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert f"wrote {len(lines)} records" in capsys.readouterr().out
     kinds = Counter(json.loads(line)["kind"] for line in lines)
     assert kinds["edge_node_stats"] > 0 and any(k.startswith("malformed:") for k in kinds)
+
+
+def test_restamped_records_happen_now_and_each_pass_is_new_business() -> None:
+    day = list(generate_day(MARKETS["sea"], seed=3, scale=0.02, malformed_share=0.05))
+    order = next(r for r in day if r.kind == "order_placed")
+    malformed = next(r for r in day if r.malformed)
+    now = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
+
+    first, again = json.loads(restamped(order, now, 0)), json.loads(restamped(order, now, 2))
+    assert first["ts"] == "2026-12-04T03:00:00.000Z"
+    assert first["order_id"] == json.loads(order.data)["order_id"]
+    assert again["order_id"] == f"{first['order_id']}-p2" and again["event_id"] == f"{first['event_id']}-p2"
+    assert parse_event(restamped(order, now, 2)).ts - now < timedelta(seconds=1)  # still a valid event
+    assert restamped(malformed, now, 1) == malformed.data
