@@ -3,6 +3,7 @@ writing them conditionally (moto in-process: a table of its own, nothing shared)
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -110,3 +111,30 @@ def test_one_shard_judges_each_room_minute_and_may_judge_it_again(table: Any) ->
     assert store.claim("room-a", minute, "shardId-000000000001")  # its batch redelivered: judge again
     assert store.claim("room-b", minute, "shardId-000000000002")  # rooms and minutes are separate
     assert store.claim("room-a", minute + timedelta(minutes=1), "shardId-000000000002")
+
+
+def test_an_alert_whose_send_failed_is_sent_by_the_redelivery(table: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mark says the alert went out: a failed PutEvents must not leave it (the soak lost one so)."""
+    import livebase.live.judging as judging
+    from livebase.live.alerts import ViewerDrop
+
+    drop = ViewerDrop(market="sea", room_id="room-1", minute=T0, peak_viewers=90, previous_viewers=80,
+                      current_viewers=20, leaves=60, drop_fraction=0.75, fraction_threshold=0.5)  # fmt: skip
+    monkeypatch.setattr(judging, "evaluate_alerts", lambda series, market: [drop])
+    store = RoomStore(table)
+    store.accumulate(aggregate(SEA, SHARD, numbered([event("like", 1, 0)], start=100)), ShardMinutesCache())
+    sent: list[dict[str, Any]] = []
+    failures = iter([ConnectionError("EventBridge unreachable")])
+
+    def send(entries: list[dict[str, Any]]) -> None:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        sent.extend(entries)
+
+    judge = judging.RoomJudge(store, SEA, send, "bus")
+    with pytest.raises(ConnectionError):
+        judge.judge_minute("room-1", T0, SHARD)
+    assert judge.judge_minute("room-1", T0, SHARD) == 1  # the redelivered batch
+    assert judge.judge_minute("room-1", T0, SHARD) == 0  # and only once
+    assert [json.loads(e["Detail"])["kind"] for e in sent] == ["viewer_drop"]

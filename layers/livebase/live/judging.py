@@ -103,6 +103,10 @@ class RoomJudge:
         sent = 0
         for alert in evaluate_alerts(series, self.market):
             if self.store.first_time(room_id, judged, alert.key):
-                self.send([alert_entry(alert, self.bus_name)])
+                try:
+                    self.send([alert_entry(alert, self.bus_name)])
+                except Exception:  # not sent: the redelivered batch must find no mark (found by the soak)
+                    self.store.forget_alert(room_id, judged, alert.key)
+                    raise
                 sent += 1
         return sent

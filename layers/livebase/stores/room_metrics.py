@@ -245,6 +245,10 @@ class RoomStore:
             raise
         return True
 
+    def forget_alert(self, room_id: str, minute: datetime, key: str) -> None:
+        """Remove the mark of an alert whose send failed, so its next attempt sends it."""
+        self.table.delete_item(Key={"pk": room_pk(room_id), "sk": alert_sk(minute, key)})
+
     def audience(self, room_id: str) -> tuple[int, int]:
         """(distinct viewers, distinct buyers) over all of a room's minutes: the exact union of the
         hashed sets each running total keeps (an experiment arm's denominator and numerator)."""
