@@ -15,6 +15,7 @@ from infra_cdk.components.data_lake import DataLake
 from infra_cdk.components.edge import ReplayDistribution
 from infra_cdk.components.encryption import MarketKey
 from infra_cdk.components.erasure_api import ErasureApi
+from infra_cdk.components.flow_grants import grant_market_flows
 from infra_cdk.components.flow_role import FlowRole
 from infra_cdk.components.live_ingest import LiveIngest, ingest_function_name, orders_function_name
 from infra_cdk.components.live_video import LiveVideo
@@ -155,6 +156,11 @@ class MarketStack(Stack):
         flows = FlowRole(  # issue 18: what the market's Prefect flows touch, by grants only
             self, "Flows", market=market, orders=tables.orders, consent=tables.consent, lake=self.data_lake.bucket,
             ledger=passport.ledger, anchors=passport.anchors,
+        )  # fmt: skip
+        grant_market_flows(  # every other flow its ECS deployment runs under the same role
+            flows.role, market=market, tables=tables, lake=self.data_lake.bucket, bus=messaging.bus,
+            wms_queue=messaging.wms_queue, stream=live.stream,
+            consumer_functions=(ingest_function_name(market.id), orders_function_name(market.id)),
         )  # fmt: skip
         CfnOutput(self, "FlowRoleArn", key="FlowRoleArn", value=flows.role.role_arn)
         studio = Studio(

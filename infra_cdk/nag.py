@@ -63,3 +63,22 @@ def acknowledge_key_grants(policy: IConstruct) -> None:
     }
     for rule, reason in reasons.items():
         acknowledge(policy, rule, reason)
+
+
+def nag_resource(scope: IConstruct, arn: str) -> str:
+    """How cdk-nag writes ``arn`` in a finding id: tokens as ``<AWS::AccountId>`` or ``<Logical.Attr>``."""
+    resolved = Stack.of(scope).resolve(arn)
+    if isinstance(resolved, str):
+        return resolved
+    separator, parts = resolved["Fn::Join"]
+
+    def render(part: object) -> str:
+        if isinstance(part, str):
+            return part
+        if isinstance(part, dict) and "Ref" in part:
+            return f"<{part['Ref']}>"
+        if isinstance(part, dict) and "Fn::GetAtt" in part:
+            return "<{}.{}>".format(*part["Fn::GetAtt"])
+        raise TypeError(f"cannot name {part!r} as cdk-nag does")
+
+    return str(separator).join(render(p) for p in parts)

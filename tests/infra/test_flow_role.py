@@ -67,9 +67,13 @@ def test_the_role_is_for_ecs_tasks_and_is_a_stack_output(eu: tuple[cdk.Stack, di
         Match.object_like({"Action": "sts:AssumeRole", "Principal": {"Service": "ecs-tasks.amazonaws.com"}})
     ]}})  # fmt: skip
     assert raw["Outputs"]["FlowRoleArn"]["Value"] == {"Fn::GetAtt": [role, "Arn"]}
-    assert not [
+    anywhere = [
         s for s in statements(raw) if "*" in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
     ]
+    actions = sorted(a for s in anywhere for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))
+    assert actions == [  # only what supports no resource-level scoping, and only reads
+        "cloudwatch:GetMetricStatistics", "ivs:ListChannels", "medialive:ListChannels", "medialive:ListInputs",
+    ]  # fmt: skip
 
 
 def test_regional_processing_reads_its_tables_and_writes_its_prefixes_only(
@@ -82,14 +86,17 @@ def test_regional_processing_reads_its_tables_and_writes_its_prefixes_only(
     )
     scans = " ".join(resources_of(raw, "dynamodb:Scan"))
     assert orders in scans and consent in scans
-    for table in (orders, consent):  # read only
+    for table in (consent,):  # read only (orders: order-to-replenish's WMS hand-off marks them)
         assert not any(
             table in r for r in resources_of(raw, "dynamodb:PutItem") + resources_of(raw, "dynamodb:DeleteItem")
         )
     puts = resources_of(raw, "s3:PutObject")
     lake = logical(raw, "DataLakeBucket", "AWS::S3::Bucket")
     lake_puts = sorted(json.loads(r)["Fn::Join"][1][1] for r in puts if lake in r)
-    assert lake_puts == ["/quarantine/eu/artifacts/*", "/quarantine/eu/regional-processing/*", "/recall/eu/*"]
+    assert lake_puts == [
+        "/forecasts/demand/*", "/quarantine/eu/artifacts/*", "/quarantine/eu/regional-processing/*", "/recall/eu/*",
+        "/reports/business-case/*", "/sessions/plans/*",
+    ]  # fmt: skip
 
 
 def test_hq_gets_only_the_markets_aggregates_by_bucket_name(eu: tuple[cdk.Stack, dict[str, Any]]) -> None:
@@ -128,3 +135,45 @@ def test_without_hq_bucket_name_no_hq_grant_and_a_warning(tmp_path: Path) -> Non
     stack, raw = synth(tmp_path)
     assert not [r for r in resources_of(raw, "s3:PutObject") if "aggregates" in r]
     assert Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp(HQ_BUCKET_CONTEXT))
+
+
+# What each flow of an ECS deployment calls, and on which of the stack's resources (logical id
+# prefix, or text in the ARN): the role must grant every one.
+NEEDS = {
+    "order-to-replenish": [
+        ("dynamodb:Query", "TablesOrders"), ("dynamodb:UpdateItem", "TablesOrders"),
+        ("dynamodb:GetItem", "TablesInventory"), ("dynamodb:PutItem", "TablesPurchaseOrders"),
+        ("dynamodb:BatchGetItem", "TablesForecasts"), ("events:PutEvents", "MessagingBus"),
+        ("sqs:SendMessage", "MessagingWmsQueue"), ("s3:GetObject*", "catalogue/suppliers.json"),
+    ],
+    "demand-forecasting": [
+        ("dynamodb:BatchWriteItem", "TablesForecasts"), ("s3:PutObject", "forecasts/demand/*"),
+        ("s3:GetObject*", "sessions/plans/*"),
+    ],
+    "session-planning": [
+        ("dynamodb:Query", "TablesRoomMetrics"), ("s3:PutObject", "sessions/plans/*"),
+        ("ivs:CreateChannel", ":ivs:eu-central-1:"), ("medialive:CreateChannel", ":medialive:eu-central-1:"),
+        ("iam:PassRole", ":role/Livebase-eu*"),
+    ],
+    "experiment-analysis": [("dynamodb:Query", "TablesRoomMetrics")],
+    "business-case": [
+        ("kinesis:DescribeStreamSummary", "LiveIngestLiveEvents"), ("dynamodb:DescribeTable", "TablesInventory"),
+        ("lambda:GetFunctionConfiguration", "livebase-eu-ingest"), ("s3:ListBucket", "DataLakeBucket"),
+        ("s3:PutObject", "reports/business-case/*"), ("cloudwatch:GetMetricStatistics", "*"),
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("flow", sorted(NEEDS))
+def test_every_flow_of_an_ecs_deployment_has_its_grants(eu: tuple[cdk.Stack, dict[str, Any]], flow: str) -> None:
+    _, raw = eu
+    missing = [
+        (action, where) for action, where in NEEDS[flow] if not any(where in r for r in resources_of(raw, action))
+    ]
+    assert not missing, f"{flow}: the flow role does not grant {missing}"
+
+
+def test_medialive_gets_only_roles_of_the_market_stacks(eu: tuple[cdk.Stack, dict[str, Any]]) -> None:
+    _, raw = eu
+    [passes] = [s for s in statements(raw) if s["Action"] == "iam:PassRole"]
+    assert passes["Condition"] == {"StringEquals": {"iam:PassedToService": "medialive.amazonaws.com"}}
