@@ -39,7 +39,6 @@ _COLON = ArnFormat.COLON_RESOURCE_NAME
 FORECAST_FILES = "forecasts/demand/*"  # flows.demand_forecasting (forecasts/demand/<day>/<market>.csv)
 PLANS = "sessions/plans/*"  # flows.session_io.PLAN_PREFIX
 REPORTS = "reports/business-case/*"  # flows.business_case.REPORT_PREFIX
-SESSION_CHANNELS = "lb-*"  # flows.session_channels: lb-<session>
 
 
 def grant_market_flows(
