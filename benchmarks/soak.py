@@ -50,10 +50,10 @@ from livebase.markets.config import load_markets
 from livebase_local import faults
 from livebase_local.aws.deploy import deploy_assembly
 from livebase_local.aws.env import apply_local_environment, restore_environment
+from livebase_local.aws.mappings import EventSourceConfig
 from livebase_local.aws.moto_server import LocalAws, free_port
 from livebase_local.platform import STATE_DIR, synthesise
 from livebase_local.runner.checkpoints import CheckpointStore
-from livebase_local.runner.mappings import EventSourceConfig
 from livebase_local.simulator.records import generate_day, recent_day
 from livebase_local.simulator.stock import seed_stock
 from livebase_local.soak.audit import Findings, audit_market

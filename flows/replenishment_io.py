@@ -3,7 +3,7 @@
 Every reader returns aggregates or master data only: order lines are reduced to (day, SKU,
 units, revenue) before they leave :func:`read_sales`; no order id or viewer id is returned.
 Table access itself is in ``livebase.stores`` (orders, purchase orders) and
-``livebase.commerce.inventory.InventoryStore``.
+``livebase.stores.inventory.InventoryStore``.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ import boto3
 from botocore.exceptions import ClientError
 
 from livebase.aws import retry_config
-from livebase.commerce.inventory import InventoryStore, StockItem
+from livebase.commerce.inventory import StockItem
 from livebase.commerce.orders import market_warehouse
 from livebase.markets.resources import MarketResources
 from livebase.replenishment.catalogue import CATALOGUE_KEY, Catalogue, default_catalogue, parse_catalogue
 from livebase.replenishment.history import SaleLine, sale_lines
+from livebase.stores.inventory import InventoryStore
 from livebase.stores.orders import OrderStore
 from livebase.stores.purchase_orders import PurchaseOrderItem, PurchaseOrderStore
 

@@ -35,7 +35,6 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from livebase.aws import is_transient, put_all, retry_config
-from livebase.commerce.inventory import InventoryStore
 from livebase.commerce.order_intake import OrderIntake
 from livebase.live.admission import Refused, admit_record
 from livebase.live.events import ORDER_EVENT_TYPES, OrderCancelled, OrderPlaced, Refund
@@ -44,6 +43,7 @@ from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
 from livebase.privacy.masking import masked_logger
 from livebase.privacy.refused import RefusedDocuments
+from livebase.stores.inventory import InventoryStore
 from livebase.stores.orders import OrderStore
 
 # Cold start: everything market-specific is read once, from the stack's environment.

@@ -24,13 +24,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
 
 from livebase.aws import put_all, retry_config
-from livebase.commerce.inventory import InventoryStore
 from livebase.live.quarantine import REFUSED, QueueQuarantine
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
 from livebase.privacy.masking import masked_logger
 from livebase.queue_batches import QuarantiningSqsProcessor, QueueBatch
 from livebase.replenishment.receiving import GoodsReceipt, ReceiptStatus, Receiving
+from livebase.stores.inventory import InventoryStore
 from livebase.stores.purchase_orders import PurchaseOrderStore
 
 # Cold start: everything market-specific is read once, from the stack's environment.

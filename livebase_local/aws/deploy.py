@@ -25,9 +25,7 @@ from livebase.markets.resources import MarketResources
 from livebase_local.aws import api_resources
 from livebase_local.aws.assembly import StackArtifact, fill_placeholders, read_assembly
 from livebase_local.aws.cfn_eval import Scope, Unresolvable, evaluate, stack_resource_values
-from livebase_local.aws.object_lock import apply_object_lock
-from livebase_local.aws.template_transform import Transform, transform_for_moto
-from livebase_local.runner.mappings import (
+from livebase_local.aws.mappings import (
     EventSourceConfig,
     MappingSpec,
     SqsMappingSpec,
@@ -35,6 +33,8 @@ from livebase_local.runner.mappings import (
     read_mappings,
     read_sqs_mappings,
 )
+from livebase_local.aws.object_lock import apply_object_lock
+from livebase_local.aws.template_transform import Transform, transform_for_moto
 
 STACK_PREFIX = "Livebase-"
 MEDIA_SUFFIX = "-media"  # a market's media-only stack (infra_cdk/media_stack.py), in its media Region

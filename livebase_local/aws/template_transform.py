@@ -8,7 +8,7 @@ is written down rather than discovered:
   here, and ~700 ms per put even when disabled), and an SQS one invokes it through Docker on
   every send. :mod:`livebase_local.runner.kinesis_source` (Kinesis) and
   :mod:`livebase_local.runner.sqs_source` (SQS) apply the mappings instead, with the settings read
-  from the original template (:mod:`livebase_local.runner.mappings`).
+  from the original template (:mod:`livebase_local.aws.mappings`).
 * Types moto's CloudFormation has no model for are dropped: moto would skip them silently and a
   ``GetAtt`` on them fails the whole stack. That covers ``AWS::IVS::*``, ``AWS::MediaLive::*``,
   ``AWS::CloudFront::*``, ``AWS::S3::BucketPolicy``, queue/topic policies, alarms and

@@ -16,11 +16,11 @@ import boto3
 from pydantic import ValidationError
 
 from livebase.aws import put_all, retry_config
-from livebase.commerce.inventory import InventoryStore
 from livebase.live.admission import describe_error
 from livebase.markets.config import load_markets
 from livebase.markets.resources import MarketResources
 from livebase.replenishment.receiving import GoodsReceipt, ReceiptOutcome, ReceiptStatus, Receiving
+from livebase.stores.inventory import InventoryStore
 from livebase.stores.purchase_orders import PurchaseOrderStore
 
 

@@ -37,8 +37,8 @@ from livebase.markets.config import load_markets
 from livebase.markets.resources import MarketResources
 from livebase.privacy.guard import Keeper, refuse_any
 from livebase.privacy.refused import RefusedDocuments
+from livebase_local.aws.mappings import EventSourceConfig
 from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event
-from livebase_local.runner.mappings import EventSourceConfig
 
 QUARANTINED = (VALIDATION_FAILED, PROCESSING_FAILED)
 OrdersInvoker = Callable[[dict[str, Any]], dict[str, Any]]  # a Kinesis event -> the handler's response

@@ -37,9 +37,9 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from livebase_local.aws.mappings import EventSourceConfig
 from livebase_local.runner.checkpoints import CheckpointStore, ShardCheckpoint, pending_end, split_into_batches
 from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event, on_failure_record
-from livebase_local.runner.mappings import EventSourceConfig
 from livebase_local.runner.record_filters import RecordFilter
 from livebase_local.runner.sources import IDLE_POLL_SECONDS, Counters, DrainTimeout
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from livebase_local.runner.mappings import EventSourceConfig, SqsSourceConfig
+from livebase_local.aws.mappings import EventSourceConfig, SqsSourceConfig
 
 
 class LambdaContext:

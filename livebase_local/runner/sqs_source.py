@@ -28,8 +28,8 @@ from typing import Any
 
 import boto3
 
+from livebase_local.aws.mappings import SqsSourceConfig
 from livebase_local.runner.lambda_shapes import LambdaContext, sqs_event
-from livebase_local.runner.mappings import SqsSourceConfig
 from livebase_local.runner.sources import IDLE_POLL_SECONDS, Counters, DrainTimeout
 
 Handler = Callable[[dict[str, Any], Any], Any]

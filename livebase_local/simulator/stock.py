@@ -7,9 +7,10 @@ from collections.abc import Mapping
 import boto3
 
 from livebase.aws import retry_config
-from livebase.commerce.inventory import InventoryStore, StockItem
+from livebase.commerce.inventory import StockItem
 from livebase.commerce.orders import market_warehouse
 from livebase.markets.resources import MarketResources
+from livebase.stores.inventory import InventoryStore
 
 
 def stock_store(resources: MarketResources) -> InventoryStore:

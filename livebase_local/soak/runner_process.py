@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from livebase.markets.resources import MarketResources
+from livebase_local.aws.mappings import EventSourceConfig
 from livebase_local.faults import FaultSwitch, faulty_handler
 from livebase_local.runner.checkpoints import CheckpointStore
 from livebase_local.runner.functions import Handler, function_folder
 from livebase_local.runner.kinesis_source import KinesisEventSource
-from livebase_local.runner.mappings import EventSourceConfig
 from livebase_local.runner.sources import EventSources
 
 Spec = dict[str, tuple[MarketResources, list[EventSourceConfig]]]

@@ -20,8 +20,8 @@ from typing import Any
 import boto3
 import pytest
 
+from livebase_local.aws.mappings import EventSourceConfig
 from livebase_local.runner.kinesis_source import KinesisEventSource
-from livebase_local.runner.mappings import EventSourceConfig
 from livebase_local.runner.sources import EventSources
 from tests.integration.conftest import LocalAwsStack
 

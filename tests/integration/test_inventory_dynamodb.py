@@ -32,12 +32,12 @@ from livebase.aws import retry_config
 from livebase.commerce.inventory import (
     STOCK_LOW,
     STOCK_OUT,
-    InventoryStore,
     LineRequest,
     Outcome,
     StockItem,
     StockKey,
 )
+from livebase.stores.inventory import InventoryStore
 
 REGION = "ap-southeast-1"
 WAREHOUSE = "sea-sin-1"

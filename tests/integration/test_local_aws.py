@@ -20,9 +20,9 @@ from livebase.markets.resources import OUTPUTS
 from livebase_local.aws.assembly import read_assembly, zip_directory
 from livebase_local.aws.deploy import DeployError, deploy_assembly, moto_resource_types
 from livebase_local.aws.env import RealCredentialsError, apply_local_environment
+from livebase_local.aws.mappings import read_mappings
 from livebase_local.aws.moto_server import LocalAws, LocalAwsError, is_moto
 from livebase_local.aws.template_transform import transform_for_moto
-from livebase_local.runner.mappings import read_mappings
 from tests.integration.conftest import LocalAwsStack
 
 # -- moto server and environment ---------------------------------------------------------------

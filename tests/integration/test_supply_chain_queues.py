@@ -16,13 +16,13 @@ from typing import Any
 import boto3
 import pytest
 
-from livebase.commerce.inventory import InventoryStore
 from livebase.commerce.wms_handoff import pick_pack_message
 from livebase.live.quarantine import CONDITION_ATTRIBUTE, REASON_ATTRIBUTE
+from livebase.stores.inventory import InventoryStore
 from livebase.stores.orders import WMS_SHIPPED, OrderStore
 from livebase.stores.purchase_orders import RECEIVED, PurchaseOrderItem, PurchaseOrderLine, PurchaseOrderStore
+from livebase_local.aws.mappings import SqsSourceConfig
 from livebase_local.platform import queue_consumers
-from livebase_local.runner.mappings import SqsSourceConfig
 from livebase_local.runner.sources import EventSources
 from livebase_local.runner.sqs_source import SqsEventSource
 from livebase_local.simulator.wms import acknowledge_pick_packs

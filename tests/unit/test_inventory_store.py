@@ -13,7 +13,6 @@ from moto import mock_aws
 from livebase.commerce.inventory import (
     STOCK_LOW,
     STOCK_OUT,
-    InventoryStore,
     LineRequest,
     LiveContext,
     Outcome,
@@ -27,6 +26,7 @@ from livebase.commerce.inventory import (
 from livebase.commerce.inventory.apply import InventoryEvent
 from livebase.live.events import OrderCancelled, OrderLine, OrderPlaced, Refund
 from livebase.markets.config import load_markets
+from livebase.stores.inventory import InventoryStore
 
 TABLE = "inventory-sea"
 W = "sea-sin-1"

@@ -20,11 +20,12 @@ import pytest
 from pydantic import BaseModel
 
 from livebase.aws import TransientError
-from livebase.commerce.inventory import InventoryStore, StockItem
+from livebase.commerce.inventory import StockItem
 from livebase.commerce.wms_handoff import hand_off_orders
 from livebase.live.quarantine import CONDITION_ATTRIBUTE, REASON_ATTRIBUTE, SOURCE_MESSAGE_ATTRIBUTE
 from livebase.markets.config import load_markets
 from livebase.markets.resources import OUTPUTS, MarketResources
+from livebase.stores.inventory import InventoryStore
 from livebase.stores.orders import WMS_PICKED, WMS_SHIPPED, OrderStore
 from livebase.stores.purchase_orders import RECEIVED, PurchaseOrderStore
 from livebase_local.runner.functions import load_handler

@@ -10,9 +10,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from livebase.commerce.inventory import InventoryStore, StockItem
+from livebase.commerce.inventory import StockItem
 from livebase.replenishment.planning import on_order
 from livebase.replenishment.receiving import GoodsReceipt, ReceiptStatus, book_receipt
+from livebase.stores.inventory import InventoryStore
 from livebase.stores.purchase_orders import OPEN, RECEIVED, PurchaseOrderItem, PurchaseOrderLine, PurchaseOrderStore
 from tests.integration.conftest import string_keyed_table
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from livebase_local.aws.mappings import EventSourceConfig
 from livebase_local.runner.checkpoints import CheckpointStore, ShardCheckpoint, split_into_batches
 from livebase_local.runner.kinesis_source import KinesisEventSource
-from livebase_local.runner.mappings import EventSourceConfig
 
 SHARD = "shardId-000000000000"
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from livebase.commerce.inventory import (
-    InventoryStore,
     LiveContext,
     Outcome,
     ReservationStatus,
@@ -25,6 +24,7 @@ from livebase.commerce.inventory import (
 from livebase.commerce.orders import market_warehouse, order_entry
 from livebase.live.events import OrderCancelled, OrderPlaced, Refund
 from livebase.markets.config import Market
+from livebase.stores.inventory import InventoryStore
 from livebase.stores.orders import CANCELLED, PLACED, REFUNDED, REJECTED, OrderStore
 
 # A reservation's outcome decides the order's status; a cancel that overtook its order wins.

@@ -23,9 +23,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from livebase.aws import TransientError
-from livebase.commerce.inventory import InventoryStore, Outcome, StockItem, StockKey, signal_entries, stock_signals
+from livebase.commerce.inventory import Outcome, StockItem, StockKey, signal_entries, stock_signals
 from livebase.commerce.orders import market_warehouse
 from livebase.markets.config import Market
+from livebase.stores.inventory import InventoryStore
 from livebase.stores.purchase_orders import PurchaseOrderItem, PurchaseOrderStore
 
 MAX_ATTEMPTS = 5

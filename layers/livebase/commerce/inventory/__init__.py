@@ -13,11 +13,10 @@ from livebase.commerce.inventory.model import (
     StockKey,
 )
 from livebase.commerce.inventory.requests import plan
-from livebase.commerce.inventory.store import InventoryContention, InventoryStore
 
 __all__ = [
-    "STOCK_LOW", "STOCK_OUT", "AlertLevel", "Allocation", "ChangeResult", "InventoryContention",
-    "InventoryStore", "LineRequest", "LiveContext", "Outcome", "ReservationStatus", "StockItem",
+    "STOCK_LOW", "STOCK_OUT", "AlertLevel", "Allocation", "ChangeResult",
+    "LineRequest", "LiveContext", "Outcome", "ReservationStatus", "StockItem",
     "StockKey", "StockSignal", "apply_event", "cue", "level_for", "order_lines", "plan",
     "signal_entries", "signal_for", "stock_signals",
 ]  # fmt: skip

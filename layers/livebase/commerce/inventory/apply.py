@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from livebase.commerce.inventory.alerts import STOCK_LOW, StockSignal
 from livebase.commerce.inventory.model import ChangeResult, LineRequest, StockKey
-from livebase.commerce.inventory.store import InventoryStore
 from livebase.live.events import OrderCancelled, OrderPlaced, Refund
 from livebase.markets.config import Market
+
+if TYPE_CHECKING:  # the store imports this package's signals; only its type is needed here
+    from livebase.stores.inventory import InventoryStore
 
 InventoryEvent = OrderPlaced | OrderCancelled | Refund
 
