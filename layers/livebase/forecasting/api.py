@@ -97,21 +97,73 @@ def _smooth(y: FloatArray, horizon: int, season_length: int, level: float, selec
     )
 
 
-def _intermittent(y: FloatArray, horizon: int, level: float) -> ForecastResult:
+def _intermittent(
+    y: FloatArray, horizon: int, level: float, scale: FloatArray | None = None, note: str = ""
+) -> ForecastResult:
+    """Croston / SBA / TSB, the best in-sample; ``scale`` multiplies each step (regressor uplift)."""
     fits = [fit_intermittent(y, method) for method in ("croston", "sba", "tsb")]
     best = min(fits, key=lambda f: float(np.mean(f.residuals**2)) if f.residuals.size else np.inf)
     sigma1 = float(np.sqrt(np.mean(best.residuals**2))) if best.residuals.size else 0.0
     # Level-only model: h-step variance grows as in SES with the chosen smoothing constant.
     sigma = sigma1 * np.sqrt(1 + best.alpha**2 * np.arange(horizon))
+    steps = np.ones(horizon) if scale is None else scale
     pattern = classify(y)
     return make_result(
-        best.forecast(horizon),
-        sigma,
+        best.forecast(horizon) * steps,
+        sigma * steps,
         level,
-        f"{best.method.upper()} (intermittent: {pattern.category}, ADI {pattern.adi:.2f}, CV2 {pattern.cv2:.2f})",
+        f"{best.method.upper()} (intermittent: {pattern.category}, ADI {pattern.adi:.2f}, CV2 {pattern.cv2:.2f}){note}",
         best.residuals,
         {"alpha": best.alpha, "beta": best.beta},
     )
+
+
+# An uplift needs this many periods on each side of a regressor (active / not) to be estimated.
+MIN_UPLIFT_PERIODS = 3
+UPLIFT_BOUNDS = (0.5, 4.0)  # a handful of sales days cannot justify a larger swing
+
+
+def regressor_uplifts(y: FloatArray, x: FloatArray, names: Sequence[str]) -> dict[str, float]:
+    """Per regressor, mean demand in periods where it is on over periods where it is off (bounded).
+
+    Intermittent demand has too few non-zero periods for a regression; a ratio of means per
+    regressor (a live session, a promotion, a festival day) is what the data can carry. A
+    regressor seen on or off in fewer than ``MIN_UPLIFT_PERIODS`` periods gets no uplift.
+    """
+    uplifts: dict[str, float] = {}
+    for column, name in enumerate(names):
+        on = x[:, column] > 0
+        if on.sum() < MIN_UPLIFT_PERIODS or (~on).sum() < MIN_UPLIFT_PERIODS:
+            continue
+        base = float(y[~on].mean())
+        if base <= 0:
+            continue
+        uplifts[name] = float(np.clip(float(y[on].mean()) / base, *UPLIFT_BOUNDS))
+    return uplifts
+
+
+def _intermittent_with_regressors(
+    y: FloatArray, horizon: int, level: float, x: FloatArray, future: FloatArray, names: Sequence[str]
+) -> ForecastResult:
+    """The intermittent forecast scaled, period by period, by the uplift of each regressor that is on.
+
+    The intermittent rate is fitted on all periods, regressor days included, so it is first
+    brought back to the off-days base (divided by the history's mean multiplier), then each
+    future period is multiplied by the uplifts of the regressors on in it.
+    """
+    uplifts = regressor_uplifts(y, x, names)
+    if not uplifts:
+        return _intermittent(y, horizon, level, note="; regressors: too few periods to estimate an uplift")
+    columns = [list(names).index(name) for name in uplifts]
+    factors = np.array(list(uplifts.values()))
+
+    def multiplier(rows: FloatArray) -> FloatArray:
+        on = rows[:, columns] > 0
+        return np.asarray(np.prod(np.where(on, factors, 1.0), axis=1), dtype=float)
+
+    scale = multiplier(future) / float(multiplier(x).mean())
+    shown = ", ".join(f"{name} x{value:.2f}" for name, value in uplifts.items())
+    return _intermittent(y, horizon, level, scale, f"; regressor uplift {shown}")
 
 
 def forecast(
@@ -146,10 +198,13 @@ def forecast(
     if y.size < 3:
         spread = np.sqrt(max(float(y.mean()), 1.0) * np.arange(1, horizon + 1))
         return make_result(np.full(horizon, y[-1]), spread, level, "naive (history too short to fit)", np.zeros(0))
+    intermittent = classify(y).is_intermittent
     if exog is not None:
         x, names = as_exog(exog, y.size, "exog")
         future, _ = as_exog(future_exog, horizon, "future_exog", names)
+        if intermittent:  # a regression on mostly-zero demand fits the zeros: keep the intermittent method
+            return _intermittent_with_regressors(y, horizon, level, x, future, names)
         return forecast_with_exog(y, x, future, names, season_length, level, exog_models)
-    if classify(y).is_intermittent:
+    if intermittent:
         return _intermittent(y, horizon, level)
     return _smooth(y, horizon, season_length, level, selection)
