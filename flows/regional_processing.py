@@ -31,7 +31,7 @@ from livebase.aggregates.rollup import RollupRow, hq_rollup
 from livebase.lifecycle.analysis import analyse
 from livebase.lifecycle.frame import orders_frame
 from livebase.lifecycle.stages import StageRules, recall_list
-from livebase.markets.config import Market
+from livebase.markets.config import hq_market
 from livebase.markets.residency import ResidencyViolation
 from livebase.markets.resources import MarketResources
 
@@ -52,10 +52,6 @@ class RegionalResult(BaseModel):
     markets: list[MarketOutcome]
     rollup: list[dict[str, str | int | float]]
     lines: list[str]
-
-
-def hq_market() -> Market:
-    return next(m for m in MARKETS.values() if not m.holds_personal_data)
 
 
 @task(name="read-orders-segment", retries=2, retry_delay_seconds=5)
@@ -80,7 +76,7 @@ def process_market(
     lifecycle = analyse(frame, as_of, rules)
     recalled = recall_list(lifecycle.staged, consent)
     key = io.write_recall_list(resources, as_of, recalled)
-    rate = RateTable.load().rate(market.currency, hq_market().currency, as_of)
+    rate = RateTable.load().rate(market.currency, hq_market(MARKETS).currency, as_of)
     export = market_export(market.id, lifecycle, rate, k=k)
     outcome = MarketOutcome(
         market=market.id, orders=lifecycle.orders_placed, recalled=len(recalled), recall_key=key,
@@ -103,12 +99,12 @@ def _not_refused(task: object, task_run: object, state: State) -> bool:
 @task(name="export-to-hq", retries=2, retry_delay_seconds=5, retry_condition_fn=_not_refused)
 def export_to_hq(resources: MarketResources, export: MarketExport, bucket: str) -> str:
     """Through the residency guard into hq's bucket (refused: quarantined in-region, the run fails)."""
-    return io.send_export(MARKETS[resources.market], resources, hq_market(), bucket, export)
+    return io.send_export(MARKETS[resources.market], resources, hq_market(MARKETS), bucket, export)
 
 
 @task(name="hq-rollup", retries=2, retry_delay_seconds=5)
 def read_rollup(bucket: str, as_of: date) -> list[RollupRow]:
-    hq = hq_market()
+    hq = hq_market(MARKETS)
     return hq_rollup(io.read_exports(hq, bucket, as_of), hq.currency)
 
 
@@ -146,7 +142,8 @@ def regional_processing(
     rules = StageRules(new_within=new_within_days, dormant_after=dormant_after_days, churned_after=churned_after_days)
     run_date = as_of or datetime.now(UTC).date()
     selected = markets or list(SELLING_MARKET_IDS)
-    bucket = io.hq_bucket(hq_market())
+    hq = hq_market(MARKETS)
+    bucket = io.hq_bucket(hq)
     resolved = [f.result() for f in resolve_market_resources.map(selected)]
     segments = {
         r.market: [read_orders_segment.submit(r, s, scan_segments) for s in range(scan_segments)] for r in resolved
@@ -165,7 +162,7 @@ def regional_processing(
         CROSS_MARKET,
         key="regional-processing-hq-rollup",
         table=table or [{"market": "-", "as_of": run_date.isoformat()}],
-        description=f"hq roll-up for {run_date}: GMV in {hq_market().currency}, orders, conversion, segments "
+        description=f"hq roll-up for {run_date}: GMV in {hq.currency}, orders, conversion, segments "
         "per market (from the exports at hq only)",
     )
     lines = [row.line() for row in rollup]

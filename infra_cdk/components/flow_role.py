@@ -26,8 +26,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_key_grants
-from livebase.live.quarantine import QUARANTINE_PREFIX
-from livebase.markets.config import Market, load_markets
+from livebase.batches.quarantine import QUARANTINE_PREFIX
+from livebase.markets.config import Market, find_hq_market, load_markets
 from livebase.privacy.retention import RECALL_PREFIX
 from livebase.stores.anchors import PREFIX as ANCHOR_PREFIX
 
@@ -54,7 +54,7 @@ class FlowRole(Construct):
     ) -> None:
         """``hq``: the aggregates-only market (default: the one of the project's market table)."""
         super().__init__(scope, construct_id)
-        hq = hq or next((m for m in load_markets().values() if not m.holds_personal_data), None)
+        hq = hq or find_hq_market(load_markets())
         self.role = iam.Role(
             self,
             "Role",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from livebase.markets.config import load_markets
+from livebase.markets.config import hq_market, load_markets
 from livebase_local.aws.deploy import deploy_assembly
 
 
@@ -18,7 +18,7 @@ def hq_rollup_lines(assembly: Path, market_ids: list[str]) -> list[str]:
     """Deploy hq into the running local AWS, run the flow for ``market_ids``; the roll-up's lines."""
     from flows.regional_processing import regional_processing
 
-    hq = next(m for m in load_markets().values() if not m.holds_personal_data)
+    hq = hq_market(load_markets())
     deploy_assembly(assembly, [hq.id])
     result = regional_processing(markets=market_ids)
     recalled = ", ".join(f"{o.market} {o.recalled}" for o in result.markets)

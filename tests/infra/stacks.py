@@ -5,11 +5,11 @@ from __future__ import annotations
 from importlib import metadata
 from typing import Any
 
-from livebase.markets.config import load_markets, selling_markets
+from livebase.markets.config import hq_market, load_markets, selling_markets
 
 MARKETS = load_markets()
 SELLING = [m.id for m in selling_markets(MARKETS)]
-HQ = [m.id for m in MARKETS.values() if not m.holds_personal_data]
+HQ = [hq_market(MARKETS).id]
 OWN_TESTS = ("Passport", "Studio")  # their tables, buckets and queues: test_passport.py, test_studio.py
 
 

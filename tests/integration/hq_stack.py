@@ -12,11 +12,12 @@ from functools import cache
 import boto3
 
 from livebase.markets.config import Market, load_markets
+from livebase.markets.config import hq_market as hq_of
 from livebase_local.aws.deploy import deploy_assembly
 
 
 def hq_market() -> Market:
-    return next(m for m in load_markets().values() if not m.holds_personal_data)
+    return hq_of(load_markets())
 
 
 @cache

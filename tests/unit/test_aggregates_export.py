@@ -112,10 +112,10 @@ def test_rates_take_the_latest_dated_on_or_before_and_refuse_stale_or_missing_on
 
 
 def test_the_committed_rate_table_covers_every_selling_market_currency() -> None:
-    from livebase.markets.config import load_markets, selling_markets
+    from livebase.markets.config import hq_market, load_markets, selling_markets
 
     table = RateTable.load()
-    hq = next(m for m in load_markets().values() if not m.holds_personal_data)
+    hq = hq_market(load_markets())
     for market in selling_markets(load_markets()):
         rate = table.rate(market.currency, hq.currency, date(2026, 12, 1))
         assert isinstance(rate, DatedRate) and rate.rate > 0

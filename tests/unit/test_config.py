@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from livebase.markets.config import MarketConfigError, ResidencyMode, load_markets, parse_markets, selling_markets
+from livebase.markets.config import (
+    CDK_JSON_ENV,
+    MarketConfigError,
+    ResidencyMode,
+    find_hq_market,
+    hq_market,
+    load_markets,
+    parse_markets,
+    selling_markets,
+)
 
 GOOD: dict[str, Any] = {
     "sea": {
@@ -93,3 +105,27 @@ def test_two_aggregate_sinks_are_refused() -> None:
     table["hq2"] = {**table["sea"]}
     with pytest.raises(MarketConfigError, match="only one aggregates-only"):
         parse_markets(table)
+
+
+def test_hq_is_the_one_aggregates_only_market() -> None:
+    markets = load_markets()
+    assert hq_market(markets).id == "hq" and find_hq_market(markets) == markets["hq"]
+    selling_only = parse_markets(GOOD)
+    assert find_hq_market(selling_only) is None
+    with pytest.raises(MarketConfigError, match="no aggregates-only"):
+        hq_market(selling_only)
+
+
+def test_importing_the_config_does_not_look_for_cdk_json(tmp_path: Path) -> None:
+    """A Lambda imports this module at cold start: the cdk.json constants wait until first read."""
+    probe = (
+        "import livebase.markets.config as c\n"
+        "assert c._resolved_constants.cache_info().currsize == 0\n"
+        "print(c.DEFAULT_CDK_JSON, c.PROJECT_ROOT)\n"
+    )
+    (tmp_path / "cdk.json").write_text("{}")
+    found = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True,
+        env={k: v for k, v in os.environ.items() if k != CDK_JSON_ENV},
+    )  # fmt: skip
+    assert found.stdout.split() == [str(tmp_path.resolve() / "cdk.json"), str(tmp_path.resolve())]

@@ -17,14 +17,14 @@ from moto import mock_aws
 
 from livebase.aggregates.export import MarketExport
 from livebase.live.events import OrderLine, OrderPlaced
-from livebase.markets.config import load_markets
+from livebase.markets.config import hq_market, load_markets
 from livebase.markets.resources import MarketResources
 from livebase.privacy.consent import Purpose
 from livebase.stores.consent import ConsentStore
 from livebase.stores.orders import PLACED, order_model, order_record
 
 EU = "eu-central-1"
-HQ = next(m for m in load_markets().values() if not m.holds_personal_data)
+HQ = hq_market(load_markets())
 AS_OF = date(2026, 11, 30)
 VIEWER_ID = re.compile(rb"v_[0-9a-f]{16,64}")
 

@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Mapping
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from livebase.markets.commerce_rules import CommerceRules
 from livebase.markets.deployment import EdgeSettings, FunctionSettings
 
 CDK_JSON_ENV = "LIVEBASE_CDK_JSON"
@@ -41,9 +43,25 @@ def cdk_json_path(start: Path | None = None) -> Path:
     return here / "cdk.json"
 
 
-# Resolved once, at import, for callers that want a constant; load_markets() resolves per call.
-DEFAULT_CDK_JSON = cdk_json_path()
-PROJECT_ROOT = DEFAULT_CDK_JSON.parent  # the folder of the cdk.json in use (the repository root)
+# For callers that want a constant: resolved on first use (a Lambda importing this module never
+# searches the file system for cdk.json), then kept; load_markets() resolves per call.
+DEFAULT_CDK_JSON: Path  # cdk_json_path() from the working directory of the first use
+PROJECT_ROOT: Path  # the folder of that cdk.json (the repository root)
+
+
+@cache
+def _resolved_constants() -> dict[str, Path]:
+    found = cdk_json_path()
+    return {"DEFAULT_CDK_JSON": found, "PROJECT_ROOT": found.parent}
+
+
+def __getattr__(name: str) -> Path:
+    """``DEFAULT_CDK_JSON`` and ``PROJECT_ROOT``, computed the first time one is read (PEP 562)."""
+    constants = _resolved_constants()
+    if name in constants:
+        return constants[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Regions a market may be pinned to. Kept explicit so a typo ("eu-centrl-1") fails at load time.
 AWS_REGIONS = frozenset(
@@ -115,6 +133,13 @@ def _https_url(value: str) -> str:
         raise ValueError(f"must be an https:// URL with a host and no credentials, got {value!r}")
     if parts.fragment:
         raise ValueError(f"must not carry a #fragment, got {value!r}")
+    return value
+
+
+def _one_of(value: str, allowed: frozenset[str], refusal: str) -> str:
+    """``value`` if it is one of ``allowed``; else the refusal, naming the value."""
+    if value not in allowed:
+        raise ValueError(f"{refusal} {value!r}")
     return value
 
 
@@ -211,6 +236,7 @@ class Market(BaseModel):
     retention: Retention = Retention()
     functions: FunctionSettings = FunctionSettings()  # reserved concurrency, VPC (livebase.markets.deployment)
     edge: EdgeSettings = EdgeSettings()  # replay domain, certificate, CloudFront web ACL
+    commerce: CommerceRules = CommerceRules()  # returns, refunds, limits, prices (markets.commerce_rules)
 
     @property
     def stack_name(self) -> str:
@@ -237,27 +263,21 @@ class Market(BaseModel):
     @field_validator("region")
     @classmethod
     def _known_region(cls, value: str) -> str:
-        if value not in AWS_REGIONS:
-            raise ValueError(f"unknown AWS region {value!r}")
-        return value
+        return _one_of(value, AWS_REGIONS, "unknown AWS region")
 
     @field_validator("media_region")
     @classmethod
     def _known_media_region(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
-        if value not in AWS_REGIONS:
-            raise ValueError(f"unknown AWS region {value!r}")
         if value == info.data.get("region"):
             raise ValueError(f"is the market's own region {value!r}: leave it out to serve video at home")
-        return value
+        return _one_of(value, AWS_REGIONS, "unknown AWS region")
 
     @field_validator("currency")
     @classmethod
     def _known_currency(cls, value: str) -> str:
-        if value not in CURRENCIES:
-            raise ValueError(f"unknown or unsupported ISO 4217 currency {value!r}")
-        return value
+        return _one_of(value, CURRENCIES, "unknown or unsupported ISO 4217 currency")
 
     @field_validator("languages")
     @classmethod
@@ -356,3 +376,16 @@ def markets_from_context(value: object) -> dict[str, Market]:
 def selling_markets(markets: Mapping[str, Market]) -> list[Market]:
     """The markets that hold personal data and sell (everything but the hq aggregate sink)."""
     return [m for m in markets.values() if m.holds_personal_data]
+
+
+def find_hq_market(markets: Mapping[str, Market]) -> Market | None:
+    """The aggregates-only market (hq) of the table, if it has one (:func:`parse_markets` allows at most one)."""
+    return next((m for m in markets.values() if not m.holds_personal_data), None)
+
+
+def hq_market(markets: Mapping[str, Market]) -> Market:
+    """The aggregates-only market (hq): where the selling markets' aggregates go."""
+    hq = find_hq_market(markets)
+    if hq is None:
+        raise MarketConfigError("the market table has no aggregates-only (hq) market")
+    return hq
