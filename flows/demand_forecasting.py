@@ -31,8 +31,7 @@ from prefect import flow, task
 from prefect.task_runners import ProcessPoolTaskRunner
 from pydantic import BaseModel, Field
 
-from flows import replenishment_io as rio
-from flows import session_io
+from flows import commerce_io, session_io
 from flows.artifacts import CROSS_MARKET, publish_markdown, publish_table
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from livebase.forecasting import forecast_batch
@@ -61,7 +60,7 @@ class MarketForecast(BaseModel):
 
 def read_daily_units(resources: MarketResources, start: date, end: date) -> dict[str, list[int]]:
     """Units per SKU per day over [start, end) from the market's orders table (its own region)."""
-    return daily_units(rio.read_sales(resources, start, end), start, end)
+    return daily_units(commerce_io.read_sales(resources, start, end), start, end)
 
 
 def write_forecast_csv(resources: MarketResources, key: str, body: bytes) -> str:

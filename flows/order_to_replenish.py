@@ -26,7 +26,7 @@ from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 
 import livebase.replenishment.purchase_orders as po
-from flows import replenishment_io as io
+from flows import commerce_io
 from flows.artifacts import CROSS_MARKET, publish_markdown, publish_table
 from flows.market_limits import DEFAULT_WAIT_SECONDS, market_slots
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
@@ -113,12 +113,12 @@ def _transient(task: object, task_run: object, state: State) -> bool:
 def read_market_state(resources: MarketResources, history_days: int, as_of: date) -> MarketState:
     """Sales per SKU per day, stock position and catalogue, read in the market's region."""
     start, end = history_window(as_of, history_days)
-    lines = io.read_sales(resources, start, end)
-    catalogue = io.read_catalogue(resources)
+    lines = commerce_io.read_sales(resources, start, end)
+    catalogue = commerce_io.read_catalogue(resources)
     skus = sku_series(
         daily_units(lines, start, end),
-        io.read_stock(resources),
-        on_order(io.read_open_purchase_orders(resources), as_of),
+        commerce_io.read_stock(resources),
+        on_order(commerce_io.read_open_purchase_orders(resources), as_of),
         catalogue,
         abc_classes(revenue_per_sku(lines, start, end)),
         history_days,

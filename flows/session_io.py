@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import boto3
 
-from flows import replenishment_io as rio
+from flows import commerce_io
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
 from livebase.sessions.lineup import Product, screen_stats
@@ -48,12 +48,12 @@ def read_planning_inputs(
     table = boto3.resource("dynamodb", region_name=resources.region).Table(resources.room_metrics_table)
     minutes = RoomHistory(table).minutes(now - timedelta(days=history_days), now)
     engagement = engagement_profile(minutes, ZoneInfo(market.time_zone))
-    stock = {sku: item.sellable for sku, item in rio.read_stock(resources).items()}
-    inbound = inbound_units(rio.read_open_purchase_orders(resources))
+    stock = {sku: item.sellable for sku, item in commerce_io.read_stock(resources).items()}
+    inbound = inbound_units(commerce_io.read_open_purchase_orders(resources))
     today = now.astimezone(UTC).date()
-    sales = rio.read_sales(resources, today - timedelta(days=history_days), today + timedelta(days=1))
+    sales = commerce_io.read_sales(resources, today - timedelta(days=history_days), today + timedelta(days=1))
     products, unpriced = build_products(
-        rio.read_catalogue(resources), stock, inbound, sales, screen_stats(minutes), engagement
+        commerce_io.read_catalogue(resources), stock, inbound, sales, screen_stats(minutes), engagement
     )
     return PlanningInputs(engagement, products, len(unpriced))
 

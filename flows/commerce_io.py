@@ -1,4 +1,7 @@
-"""The market's stores and clients as order-to-replenish uses them, in that market's own region.
+"""A market's commerce reads (sales, stock, open purchase orders, catalogue), in its own region.
+
+Shared by ``order-to-replenish``, ``demand-forecasting`` (sales) and session planning
+(``flows/session_io.py``: stock, inbound, sales and catalogue of the line-up).
 
 Every reader returns aggregates or master data only: order lines are reduced to (day, SKU,
 units, revenue) before they leave :func:`read_sales`; no order id or viewer id is returned.
