@@ -68,12 +68,12 @@ FLOWS = (
     FlowSpec(
         "session-planning", "flows/session_planning.py:session_planning",
         "Daily: tomorrow's sessions of the market (when, line-up, presales, tracks, host), plan JSON, channels.",
-        ("livebase", "sessions"), cron="0 6 * * *", market_parameter="market", ecs_size=(1024, 2048),
+        ("livebase", "sessions"), cron="0 6 * * *", ecs_size=(1024, 2048),
     ),
     FlowSpec(
         "session-channels", "flows/session_planning.py:session_channels",
         "Every 5 minutes: the planned sessions' channels started before, stopped after, cleaned up after.",
-        ("livebase", "sessions"), cron="*/5 * * * *", market_parameter="market", ecs_size=(256, 512),
+        ("livebase", "sessions"), cron="*/5 * * * *", ecs_size=(256, 512),
     ),
     FlowSpec(
         "experiment-analysis", "flows/session_experiments.py:experiment_analysis",

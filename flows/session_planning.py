@@ -1,11 +1,13 @@
 """Session planning: when to go live, what to show in which order, for whom, by whom; and the rooms.
 
-``session-planning`` (per run: one market, a range of local days): reads the market's room
-history, stock, open POs, catalogue and sales in its own region (``flows/session_io.py``), plans
-with ``livebase.sessions.plan`` against the host roster (``flows/session_hosts.yaml``), writes the
-plan JSON to the market's bucket, publishes a plan table, a rejected-items table and a timeline
-plot, and provisions each session's channels (``flows/session_channels.py``).
-``session-channels`` (every 5 minutes): brings the channels of the stored plans of the last and
+``session-planning`` (per run: the chosen markets, default every selling market; a range of local
+days): reads each market's room history, stock, open POs, catalogue and sales in its own region
+(``flows/session_io.py``), plans with ``livebase.sessions.plan`` against the host roster
+(``flows/session_hosts.yaml``), writes the plan JSON to the market's bucket, publishes a plan table,
+a rejected-items table and a timeline plot, and provisions each session's channels
+(``flows/session_channels.py``). Scheduled once per market at 06:00 in its own time zone
+(``flows/catalogue.py``).
+``session-channels`` (every 5 minutes, every selling market): brings the channels of the stored plans of the last and
 coming days where the clock says (started before a window, stopped after, cleaned up later).
 The plan's line-ups and presales feed ``demand-forecasting`` as regressors.
 """
@@ -23,7 +25,7 @@ from pydantic import BaseModel, Field
 
 from flows import session_io
 from flows.artifacts import publish_markdown, publish_table
-from flows.markets import MARKETS, MarketId, resolve_market_resources
+from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from flows.session_channels import ChannelAction, SessionChannels
 from livebase.markets.resources import MarketResources
 from livebase.sessions.plan import PlanRequest, plan_market
@@ -133,8 +135,8 @@ def _default_start(market_id: str, now: datetime) -> date:
 
 @flow(name="session-planning", log_prints=True)
 def session_planning(
-    market: MarketId = "sea",
-    start: Annotated[date | None, Field(description="first local day planned; default tomorrow")] = None,
+    markets: MarketSelection | None = None,
+    start: Annotated[date | None, Field(description="first local day planned; default each market's tomorrow")] = None,
     days: Annotated[int, Field(ge=1, le=31, description="local days planned from start")] = 1,
     sessions_per_day: Annotated[int, Field(ge=1, le=8, description="sessions per day (+1 on festival days)")] = 2,
     objective: Annotated[Literal["gmv", "margin"], Field(description="what the line-up maximises")] = "gmv",
@@ -146,22 +148,48 @@ def session_planning(
     provision: Annotated[bool, Field(description="create the sessions' channels now")] = True,
     now: Annotated[datetime | None, Field(description="the clock (UTC); default now")] = None,
     dry_run: Annotated[bool, Field(description="plan and report only; write and provision nothing")] = False,
-) -> SessionPlanSummary:
-    """Plan a market's livestream sessions over ``days`` local days from ``start``."""
+) -> list[SessionPlanSummary]:
+    """Plan each selected market's livestream sessions (default: every selling market) over ``days``
+    local days from ``start``; the deployments run it once per market at 06:00 local."""
     clock = (now or datetime.now(UTC)).astimezone(UTC)
-    first = start or _default_start(market, clock)
+    summaries = []
+    for market in markets or SELLING_MARKET_IDS:
+        request = PlanRequest(
+            MARKETS[market], start or _default_start(market, clock), days, sessions_per_day, objective,
+            timedelta(minutes=duration_minutes), slot_minutes, promise_days, experiment,
+        )  # fmt: skip
+        summaries.append(_plan_market(request, history_days, clock, provision and not dry_run, dry_run))
+    return summaries
+
+
+def _plan_market(
+    request: PlanRequest, history_days: int, clock: datetime, provision: bool, dry_run: bool
+) -> SessionPlanSummary:
+    """One market's plan: read and plan in its region, write the plan, provision, publish, summarise."""
+    market = request.market.id
     resources = resolve_market_resources(market)
-    request = PlanRequest(
-        MARKETS[market], first, days, sessions_per_day, objective, timedelta(minutes=duration_minutes),
-        slot_minutes, promise_days, experiment,
-    )  # fmt: skip
     plan, unpriced = plan_sessions_task(resources, request, history_days, clock)
     key = None if dry_run else session_io.write_plan(resources, plan)
-    actions = (
-        []
-        if dry_run or not provision
-        else provision_channels(resources, plan["sessions"], clock, plan.get("video_region", ""))
+    actions = provision_channels(resources, plan["sessions"], clock, plan.get("video_region", "")) if provision else []
+    publish_plan(market, plan)
+    lines = session_lines(plan)
+    for line in lines:
+        print(line)
+    presales = sum(1 for s in plan["sessions"] for i in s["lineup"] if i["kind"] == "presale")
+    print(
+        f"{market}: {len(plan['sessions'])} sessions, {presales} presale slots, {len(plan['rejected'])} rejected, "
+        f"{len(plan['out_of_stock'])} out of stock, {unpriced} unpriced -> {key or 'not written'}"
     )
+    return SessionPlanSummary(
+        market=market, first_day=request.start, last_day=date.fromisoformat(plan["last_day"]),
+        sessions=len(plan["sessions"]), presale_slots=presales, rejected=len(plan["rejected"]),
+        out_of_stock=len(plan["out_of_stock"]), unfilled_days=len(plan["unfilled"]), engagement=plan["engagement"],
+        object_key=key, channels=[a.__dict__ for a in actions], first_lines=lines,
+    )  # fmt: skip
+
+
+def publish_plan(market: str, plan: dict[str, Any]) -> None:
+    """The plan table, the rejected items and the timeline plot, as the market's artifacts."""
     publish_table(market,
         key=f"session-plan-{market}", table=plan_table(plan) or [{"market": market, "note": "no sessions planned"}],
         description=f"Planned sessions of {market}, {plan['first_day']}..{plan['last_day']} ({plan['engagement']})",
@@ -179,29 +207,20 @@ def session_planning(
         markdown=f"### {market}: planned sessions\n\n![timeline](data:image/png;base64,{png})\n\n{plan['video_note']}",
         description=f"Timeline of {market}'s planned sessions in local time, by host",
     )
-    lines = session_lines(plan)
-    for line in lines:
-        print(line)
-    presales = sum(1 for s in plan["sessions"] for i in s["lineup"] if i["kind"] == "presale")
-    print(
-        f"{market}: {len(plan['sessions'])} sessions, {presales} presale slots, {len(plan['rejected'])} rejected, "
-        f"{len(plan['out_of_stock'])} out of stock, {unpriced} unpriced -> {key or 'not written'}"
-    )
-    return SessionPlanSummary(
-        market=market, first_day=first, last_day=date.fromisoformat(plan["last_day"]),
-        sessions=len(plan["sessions"]), presale_slots=presales, rejected=len(plan["rejected"]),
-        out_of_stock=len(plan["out_of_stock"]), unfilled_days=len(plan["unfilled"]), engagement=plan["engagement"],
-        object_key=key, channels=[a.__dict__ for a in actions], first_lines=lines,
-    )  # fmt: skip
 
 
 @flow(name="session-channels", log_prints=True)
 def session_channels(
-    market: MarketId = "sea",
+    markets: MarketSelection | None = None,
     now: Annotated[datetime | None, Field(description="the clock (UTC); default now")] = None,
 ) -> list[dict[str, Any]]:
-    """Channels of the stored plans of yesterday..tomorrow where the clock says they should be."""
+    """Channels of the stored plans of yesterday..tomorrow where the clock says they should be, in each
+    selected market (default: every selling market)."""
     clock = (now or datetime.now(UTC)).astimezone(UTC)
+    return [action for market in markets or SELLING_MARKET_IDS for action in _reconcile_market(market, clock)]
+
+
+def _reconcile_market(market: str, clock: datetime) -> list[dict[str, Any]]:
     resources = resolve_market_resources(market)
     today = clock.date()
     plans = session_io.read_plans(resources, today - timedelta(days=1), today + timedelta(days=1))

@@ -17,7 +17,7 @@ from livebase.live.events import OrderLine, OrderPlaced
 from livebase.stores.orders import order_model, order_record
 from livebase.stores.purchase_orders import OPEN, PurchaseOrderStore
 from livebase_local.simulator.stock import seed_stock
-from tests.integration.conftest import LocalAwsStack
+from tests.support.local_aws import LocalAwsStack
 
 pytestmark = pytest.mark.slow
 
@@ -87,7 +87,7 @@ def test_plan_is_stored_published_and_its_channels_follow_the_clock(
     results = {}
     for market in ("sea", "eu"):
         skus, presale = _seed(local_aws, market, tag, now)
-        summary = session_planning(market=market, start=start, days=1, sessions_per_day=2, now=now)
+        [summary] = session_planning(markets=[market], start=start, days=1, sessions_per_day=2, now=now)
         assert summary.sessions == 2 and summary.object_key
         plan = _plan_object(local_aws, market, summary.object_key)
         results[market] = (summary, plan, skus, presale)
@@ -106,7 +106,7 @@ def test_plan_is_stored_published_and_its_channels_follow_the_clock(
     region = local_aws.deployments["eu"].region
     ivs, live = _session_channels("eu", region, start.strftime("%Y%m%d"))
     assert len(ivs) == 2 and len(live) == 2
-    assert session_planning(market="eu", start=start, days=1, sessions_per_day=2, now=now).sessions == 2
+    assert session_planning(markets=["eu"], start=start, days=1, sessions_per_day=2, now=now)[0].sessions == 2
     assert _session_channels("eu", region, start.strftime("%Y%m%d")) == (ivs, live)
     assert {a["action"] for a in eu_summary.channels} == {"created"}
 
@@ -127,7 +127,7 @@ def test_plan_is_stored_published_and_its_channels_follow_the_clock(
     }
     ours = {"live": [], "stopped": [], "cleaned": []}  # type: dict[str, list[dict[str, Any]]]
     for name, at in steps.items():
-        ours[name] = [a for a in session_channels(market="eu", now=at) if a["session_id"] == first["session_id"]]
+        ours[name] = [a for a in session_channels(markets=["eu"], now=at) if a["session_id"] == first["session_id"]]
     assert {(a["service"], a["action"]) for a in ours["live"]} == {("ivs", "exists"), ("medialive", "started")}
     assert ("medialive", "stopped") in {(a["service"], a["action"]) for a in ours["stopped"]}
     stop_ivs = [a for a in ours["stopped"] if a["service"] == "ivs"]
@@ -137,8 +137,8 @@ def test_plan_is_stored_published_and_its_channels_follow_the_clock(
     # MediaLive channel is stopped by one run and deleted by the next (it must be IDLE to delete)
     for market in ("sea", "eu"):
         later = datetime.fromisoformat(results[market][1]["sessions"][-1]["end"]) + timedelta(hours=2)
-        session_channels(market=market, now=later)
-        session_channels(market=market, now=later + timedelta(minutes=5))
+        session_channels(markets=[market], now=later)
+        session_channels(markets=[market], now=later + timedelta(minutes=5))
         assert _session_channels(market, local_aws.deployments[market].region, start.strftime("%Y%m%d")) == ([], [])
 
 
@@ -148,9 +148,9 @@ def test_bad_parameters_are_refused_with_the_field(prefect_harness: None) -> Non
     from flows.session_planning import session_planning
 
     with pytest.raises(ParameterTypeError, match="days"):
-        session_planning(market="eu", days=90)
+        session_planning(markets=["eu"], days=90)
     with pytest.raises(ParameterTypeError, match="objective"):
-        session_planning(market="eu", objective="likes")  # type: ignore[call-overload]
+        session_planning(markets=["eu"], objective="likes")  # type: ignore[call-overload]
 
 
 def test_the_demo_plans_tomorrow_and_prints_the_first_sessions(local_aws: LocalAwsStack, prefect_harness: None) -> None:
@@ -164,5 +164,5 @@ def test_the_demo_plans_tomorrow_and_prints_the_first_sessions(local_aws: LocalA
     assert lines[0].strip().startswith("session plan ") and "2 sessions" in lines[0] and "s3://" in lines[0]
     assert len(lines) == 3 and all(" host eu-" in line and "video ivs+medialive" in line for line in lines[1:])
     later = datetime.now(UTC) + timedelta(days=2)  # past tomorrow's windows (its plan still read): stop, then delete
-    session_channels(market="eu", now=later)
-    session_channels(market="eu", now=later + timedelta(minutes=5))
+    session_channels(markets=["eu"], now=later)
+    session_channels(markets=["eu"], now=later + timedelta(minutes=5))
