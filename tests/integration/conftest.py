@@ -10,32 +10,19 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from livebase.markets.config import load_markets
-from livebase_local.aws.deploy import MarketDeployment, deploy_assembly
+from livebase_local.aws.deploy import deploy_assembly
 from livebase_local.aws.env import apply_local_environment, restore_environment
 from livebase_local.aws.moto_server import LocalAws, free_port
+from tests.support.local_aws import LocalAwsStack
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 LOCAL_MARKETS = ("sea", "eu")
-
-
-@dataclass
-class LocalAwsStack:
-    """What the ``local_aws`` fixture gives a test."""
-
-    server: LocalAws
-    endpoint_url: str
-    assembly_dir: Path
-    deployments: dict[str, MarketDeployment]
-    deploy_seconds: float
 
 
 @pytest.fixture(scope="session")
@@ -72,15 +59,3 @@ def local_aws(moto_server: LocalAws, cdk_assembly: Path) -> LocalAwsStack:
     seconds = time.perf_counter() - started
     return LocalAwsStack(moto_server, moto_server.endpoint_url, cdk_assembly, deployments, seconds)
 
-
-def string_keyed_table(dynamodb: Any, prefix: str, hash_key: str, range_key: str | None = None) -> str:
-    """An on-demand table with string keys and a unique name (the session's moto is shared); its name."""
-    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    keys = [k for k in (hash_key, range_key) if k]
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": k, "KeyType": t} for k, t in zip(keys, ("HASH", "RANGE"), strict=False)],
-        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in keys],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return name

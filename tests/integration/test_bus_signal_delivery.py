@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -15,8 +16,8 @@ from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, ST
 from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE, AlertKind
 from livebase.markets.resources import MarketResources
 from livebase.replenishment.purchase_orders import PO_CREATED, PO_EVENT_SOURCE
-from tests.integration.conftest import LocalAwsStack
-from tests.integration.pipeline import drain_queue
+from tests.support.local_aws import LocalAwsStack, stack_resource
+from tests.support.pipeline import drain_queue
 
 MARKET = "sea"
 
@@ -26,17 +27,6 @@ def put(resources: MarketResources, source: str, detail_type: str, detail: dict[
     entry = {"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail)}
     response = events.put_events(Entries=[{**entry, "EventBusName": resources.event_bus_name}])
     assert response["FailedEntryCount"] == 0, response
-
-
-def stack_resource(resources: MarketResources, logical_prefix: str, resource_type: str) -> str:
-    cloudformation = boto3.client("cloudformation", region_name=resources.region)
-    found = cloudformation.describe_stack_resources(StackName=f"Livebase-{resources.market}")["StackResources"]
-    [physical] = [
-        r["PhysicalResourceId"]
-        for r in found
-        if r["LogicalResourceId"].startswith(logical_prefix) and r["ResourceType"] == resource_type
-    ]
-    return physical
 
 
 @pytest.fixture(scope="module")
@@ -101,14 +91,10 @@ def test_the_local_bridge_forwards_from_the_stacks_queue(
 ) -> None:
     import flows.triggers
 
-    forwarded: list[dict[str, Any]] = []
-    real = flows.triggers.forward_stock_signal
-    monkeypatch.setattr(flows.triggers, "forward_stock_signal", lambda e, **kw: real(e, emit=record(forwarded), **kw))
+    forwarded = recorded_forwards(monkeypatch, flows.triggers, "forward_stock_signal")
     sku = f"SKU-BRIDGE-{uuid.uuid4().hex[:8]}"
     put(resources, STOCK_EVENT_SOURCE, STOCK_LOW, {"sku": sku, "market": MARKET, "warehouse": "SG1", "remaining": 2})
-    bridge = SignalBridge({MARKET: resources})
-    while bridge.poll_once():
-        pass
+    bridged(resources)
     assert [f["resource"]["livebase.sku"] for f in forwarded if f["resource"]["livebase.sku"] == sku] == [sku]
     assert forwarded[-1]["event"] == flows.triggers.PREFECT_STOCK_LOW
     assert drain_queue(resources.replenish_signals_queue_url, resources.region) == []  # deleted once forwarded
@@ -120,15 +106,11 @@ def test_a_room_alert_reaches_prefect_through_the_stacks_queue(
     """Rule → room-alert-signals queue → bridge → ``livebase.room.alert`` (what the automation expects)."""
     import flows.room_alerts
 
-    forwarded: list[dict[str, Any]] = []
-    real = flows.room_alerts.forward_room_alert
-    monkeypatch.setattr(flows.room_alerts, "forward_room_alert", lambda e, **kw: real(e, emit=record(forwarded), **kw))
+    forwarded = recorded_forwards(monkeypatch, flows.room_alerts, "forward_room_alert")
     room = f"room-{uuid.uuid4().hex[:8]}"
     detail = {"kind": "viewer_drop", "market": MARKET, "room_id": room, "current_viewers": 120}
     put(resources, EVENT_SOURCE, DETAIL_TYPES[AlertKind.VIEWER_DROP], detail)
-    bridge = SignalBridge({MARKET: resources})
-    while bridge.poll_once():
-        pass
+    bridge = bridged(resources)
     ours = [f for f in forwarded if f["resource"]["livebase.room"] == room]
     assert [(f["event"], f["resource"]["livebase.alert.kind"], f["payload"]) for f in ours] == [
         (flows.room_alerts.PREFECT_ROOM_ALERT, "viewer_drop", detail)
@@ -137,12 +119,25 @@ def test_a_room_alert_reaches_prefect_through_the_stacks_queue(
     assert drain_queue(resources.room_alert_signals_queue_url, resources.region) == []
 
 
-def record(into: list[dict[str, Any]]) -> Any:
+def recorded_forwards(monkeypatch: pytest.MonkeyPatch, module: ModuleType, forwarder: str) -> list[dict[str, Any]]:
+    """What ``module.forwarder`` emits from now on: it still runs, its emit only records."""
+    forwarded: list[dict[str, Any]] = []
+
     def emit(**event: Any) -> dict[str, Any]:
-        into.append(event)
+        forwarded.append(event)
         return event
 
-    return emit
+    real = getattr(module, forwarder)
+    monkeypatch.setattr(module, forwarder, lambda e, **kw: real(e, emit=emit, **kw))
+    return forwarded
+
+
+def bridged(resources: MarketResources) -> SignalBridge:
+    """The local bridge over the market's queues, polled until they are empty."""
+    bridge = SignalBridge({MARKET: resources})
+    while bridge.poll_once():
+        pass
+    return bridge
 
 
 def test_a_room_alert_reaches_the_ops_topic(resources: MarketResources) -> None:

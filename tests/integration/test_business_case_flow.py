@@ -12,7 +12,7 @@ import pytest
 
 from livebase.live.events import OrderLine, OrderPlaced
 from livebase.stores.orders import order_model, order_record
-from tests.integration.conftest import LocalAwsStack
+from tests.support.local_aws import LocalAwsStack
 
 pytestmark = pytest.mark.slow
 

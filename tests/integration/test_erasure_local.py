@@ -15,8 +15,8 @@ from livebase.stores.consent import ConsentStore
 from livebase.stores.erasure import ViewerErasure
 from livebase.stores.orders import OrderStore
 from livebase_local.commands.erase import erase, erasure_line
-from tests.integration.conftest import LocalAwsStack
-from tests.unit.test_order_store import placed
+from tests.support.local_aws import LocalAwsStack
+from tests.support.orders import placed
 
 NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
 

@@ -23,7 +23,7 @@ import pytest
 from livebase_local.aws.mappings import EventSourceConfig
 from livebase_local.runner.kinesis_source import KinesisEventSource
 from livebase_local.runner.sources import EventSources
-from tests.integration.conftest import LocalAwsStack
+from tests.support.local_aws import LocalAwsStack
 
 REGION = "eu-central-1"
 

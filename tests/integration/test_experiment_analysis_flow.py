@@ -14,7 +14,7 @@ from livebase.live.room_metrics import Partial, viewer_hash
 from livebase.live.shard_minutes import to_item
 from livebase.markets.config import load_markets
 from livebase.sessions.experiments import B_WINS, ExperimentResult, Variant, arm_room, assign_variant
-from tests.integration.conftest import LocalAwsStack
+from tests.support.local_aws import LocalAwsStack
 
 pytestmark = pytest.mark.slow
 EU = load_markets()["eu"]

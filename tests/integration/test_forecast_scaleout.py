@@ -15,7 +15,7 @@ from flows.forecast_scaleout import ScaleOut, job_name, submit_forecast_job
 from livebase.markets.config import load_markets
 from livebase.stores.forecasts import ForecastStore
 from livebase_local.aws.moto_server import LocalAws
-from tests.integration.conftest import string_keyed_table
+from tests.support.tables import string_keyed_table
 
 MARKETS = load_markets()
 

@@ -7,7 +7,7 @@ from datetime import date
 import boto3
 import pytest
 
-from tests.integration.conftest import LocalAwsStack
+from tests.support.local_aws import LocalAwsStack
 
 pytestmark = pytest.mark.slow
 

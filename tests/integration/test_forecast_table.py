@@ -19,7 +19,7 @@ from livebase.replenishment.catalogue import default_catalogue
 from livebase.stores.forecasts import from_item, from_rows
 from livebase.stores.orders import order_model, order_record
 from livebase_local.simulator.stock import seed_stock
-from tests.integration.conftest import LocalAwsStack
+from tests.support.local_aws import LocalAwsStack
 
 NIGHTLY_MEAN = 10.0  # far from the 3 units a day the SKUs sold: shows which demand was planned on
 

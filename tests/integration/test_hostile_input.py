@@ -23,8 +23,8 @@ from livebase.stores.orders import order_model
 from livebase_local.runner.functions import load_handler
 from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event
 from livebase_local.simulator.stock import seed_stock, stock_store
-from tests.integration.conftest import LocalAwsStack
-from tests.integration.pipeline import TS, Pipeline, open_pipeline, order, unique
+from tests.support.local_aws import LocalAwsStack
+from tests.support.pipeline import TS, Pipeline, open_pipeline, order, unique
 
 pytestmark = pytest.mark.slow
 EMAIL, PHONE = "mallory@example.com", "+65 9123 4567"

@@ -19,8 +19,8 @@ from boto3.dynamodb.conditions import Key
 from livebase.live.room_minutes import fold_items
 from livebase.stores.orders import order_model
 from livebase_local.simulator.stock import stock_store
-from tests.integration.conftest import LocalAwsStack
-from tests.integration.pipeline import TS, TS_LATER, Pipeline, open_pipeline, order, unique
+from tests.support.local_aws import LocalAwsStack
+from tests.support.pipeline import TS, TS_LATER, Pipeline, open_pipeline, order, unique
 
 pytestmark = pytest.mark.slow
 

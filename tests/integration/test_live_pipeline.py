@@ -22,7 +22,7 @@ from livebase_local.runner.lambda_shapes import LambdaContext
 from livebase_local.runner.sources import EventSources
 from livebase_local.simulator.records import generate_day
 from livebase_local.simulator.stock import seed_stock
-from tests.integration.conftest import LocalAwsStack
+from tests.support.local_aws import LocalAwsStack
 
 pytestmark = pytest.mark.slow
 EVENTS = Path(__file__).resolve().parents[2] / "events"

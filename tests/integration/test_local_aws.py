@@ -23,7 +23,7 @@ from livebase_local.aws.env import RealCredentialsError, apply_local_environment
 from livebase_local.aws.mappings import read_mappings
 from livebase_local.aws.moto_server import LocalAws, LocalAwsError, is_moto
 from livebase_local.aws.template_transform import transform_for_moto
-from tests.integration.conftest import LocalAwsStack
+from tests.support.local_aws import LocalAwsStack
 
 # -- moto server and environment ---------------------------------------------------------------
 

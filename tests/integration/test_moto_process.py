@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 
 from livebase_local.aws.moto_server import LocalAws, free_port, is_moto
-from tests.integration.conftest import string_keyed_table
+from tests.support.tables import string_keyed_table
 
 
 def _records(kinesis: Any, stream: str, shard: str, **position: str) -> list[dict[str, Any]]:

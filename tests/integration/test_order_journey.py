@@ -35,8 +35,8 @@ from livebase_local.runner.sources import EventSources
 from livebase_local.simulator.stock import seed_stock, stock_store
 from livebase_local.simulator.supplier import deliver_purchase_orders
 from livebase_local.simulator.wms import acknowledge_pick_packs
-from tests.integration.conftest import LocalAwsStack
-from tests.integration.pipeline import drain_queue, open_pipeline, order, unique
+from tests.support.local_aws import LocalAwsStack
+from tests.support.pipeline import drain_queue, open_pipeline, order, unique
 
 pytestmark = pytest.mark.slow
 

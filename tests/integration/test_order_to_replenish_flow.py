@@ -24,8 +24,8 @@ from livebase.replenishment.receiving import ReceiptStatus
 from livebase.stores.orders import order_model, order_record
 from livebase.stores.purchase_orders import PurchaseOrderStore
 from livebase_local.simulator.stock import seed_stock, stock_store
-from tests.integration.conftest import LocalAwsStack
-from tests.integration.pipeline import drain_queue, observe_bus
+from tests.support.local_aws import LocalAwsStack
+from tests.support.pipeline import drain_queue, observe_bus
 
 pytestmark = pytest.mark.slow
 

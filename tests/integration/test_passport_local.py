@@ -35,7 +35,7 @@ from livebase_local.commands.demo_passport import (
 )
 from livebase_local.platform import queue_consumers
 from livebase_local.runner.sources import EventSources
-from tests.integration.conftest import LocalAwsStack
+from tests.support.local_aws import LocalAwsStack
 
 pytestmark = pytest.mark.slow
 

@@ -18,8 +18,8 @@ from livebase.markets.resources import MarketResources
 from livebase_local.runner.bus_targets import BusTargets
 from livebase_local.runner.recorded_cues import recorded_cues
 from livebase_local.simulator.stock import seed_stock
-from tests.integration.conftest import LocalAwsStack
-from tests.integration.pipeline import open_pipeline, order, unique
+from tests.support.local_aws import LocalAwsStack
+from tests.support.pipeline import open_pipeline, order, unique
 
 pytestmark = pytest.mark.slow
 

@@ -21,9 +21,8 @@ from livebase.studio.telemetry import DeviceKind, Telemetry
 from livebase_local.runner.bus_targets import BusTargets
 from livebase_local.runner.recorded_switches import recorded_switches
 from livebase_local.simulator.studio import degrading_camera, publish
-from tests.integration.conftest import LocalAwsStack
-from tests.integration.pipeline import Pipeline, drain_queue, observe_bus, open_pipeline
-from tests.integration.test_bus_signal_delivery import stack_resource
+from tests.support.local_aws import LocalAwsStack, stack_resource
+from tests.support.pipeline import Pipeline, drain_queue, observe_bus, open_pipeline
 
 pytestmark = pytest.mark.slow
 

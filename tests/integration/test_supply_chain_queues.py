@@ -26,8 +26,8 @@ from livebase_local.platform import queue_consumers
 from livebase_local.runner.sources import EventSources
 from livebase_local.runner.sqs_source import SqsEventSource
 from livebase_local.simulator.wms import acknowledge_pick_packs
-from tests.integration.conftest import LocalAwsStack
-from tests.unit.test_order_store import NOW, placed
+from tests.support.local_aws import LocalAwsStack
+from tests.support.orders import NOW, placed
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,7 @@ import boto3
 import pytest
 
 from livebase.stores.orders import OrderStore
-from tests.integration.conftest import string_keyed_table
-
-REGION = "ap-southeast-1"
+from tests.support.tables import REGION, string_keyed_table
 
 
 @pytest.fixture

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from livebase.privacy.consent import ConsentError, ConsentRecord, Purpose, allowed, granted_keys, latest, parse_purpose
 from livebase.stores.consent import ConsentStore
-from tests.integration.conftest import string_keyed_table
+from tests.support.tables import string_keyed_table
 
 REGION = "eu-central-1"
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -41,14 +40,9 @@ def test_bad_records_name_the_field() -> None:
 
 
 @pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[ConsentStore]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
-        yield ConsentStore(client, string_keyed_table(client, "consent", "viewer_key", "purpose"), retention_days=30)
+def store(aws: Any) -> ConsentStore:
+    client = boto3.client("dynamodb", region_name=REGION)  # in the in-process moto ``aws`` started
+    return ConsentStore(client, string_keyed_table(client, "consent", "viewer_key", "purpose"), retention_days=30)
 
 
 def test_store_latest_wins_out_of_order_and_withdrawal_counts_on_the_next_read(store: ConsentStore) -> None:

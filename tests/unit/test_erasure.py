@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from dataclasses import fields
 from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from livebase.live.quarantine import Quarantine, QuarantinedRecord
 from livebase.live.room_metrics import pack_hashes, unpack_hashes, viewer_hash
@@ -20,8 +19,8 @@ from livebase.privacy.consent import Purpose
 from livebase.privacy.erasure import ErasureError, mentions, subject_digest
 from livebase.stores.erasure import ORDER_IDEMPOTENCY_PREFIX, ViewerErasure, idempotency_id
 from livebase.stores.orders import ERASED_VIEWER
-from tests.integration.conftest import string_keyed_table
-from tests.unit.test_order_store import placed
+from tests.support.orders import placed
+from tests.support.tables import string_keyed_table
 
 REGION = "eu-central-1"
 GONE, KEPT = "v_00112233445566778899", "v_ffeeddccbbaa99887766"
@@ -30,24 +29,20 @@ MARKET = load_markets()["eu"]
 
 
 @pytest.fixture
-def erasure(monkeypatch: pytest.MonkeyPatch) -> Iterator[ViewerErasure]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket="lake", CreateBucketConfiguration={"LocationConstraint": REGION})
-        s3.put_bucket_versioning(Bucket="lake", VersioningConfiguration={"Status": "Enabled"})
-        names = {f.name: "" for f in fields(MarketResources)} | {
-            "market": "eu", "region": REGION, "data_lake_bucket": "lake",
-            "orders_table": string_keyed_table(dynamodb, "orders", "order_id"),
-            "idempotency_table": string_keyed_table(dynamodb, "idempotency", "id"),
-            "consent_table": string_keyed_table(dynamodb, "consent", "viewer_key", "purpose"),
-            "room_metrics_table": string_keyed_table(dynamodb, "room", "pk", "sk"),
-        }  # fmt: skip
-        yield ViewerErasure(MARKET, MarketResources(**names))
+def erasure(aws: Any) -> ViewerErasure:
+    """eu's stores of personal data in the in-process moto ``aws`` started, and a versioned lake."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="lake", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_versioning(Bucket="lake", VersioningConfiguration={"Status": "Enabled"})
+    names = {f.name: "" for f in fields(MarketResources)} | {
+        "market": "eu", "region": REGION, "data_lake_bucket": "lake",
+        "orders_table": string_keyed_table(dynamodb, "orders", "order_id"),
+        "idempotency_table": string_keyed_table(dynamodb, "idempotency", "id"),
+        "consent_table": string_keyed_table(dynamodb, "consent", "viewer_key", "purpose"),
+        "room_metrics_table": string_keyed_table(dynamodb, "room", "pk", "sk"),
+    }  # fmt: skip
+    return ViewerErasure(MARKET, MarketResources(**names))
 
 
 def seed(erasure: ViewerErasure) -> None:

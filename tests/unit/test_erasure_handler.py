@@ -22,7 +22,7 @@ from livebase.privacy.consent import Purpose
 from livebase.privacy.pseudonyms import KmsPseudonymiser
 from livebase.stores.consent import ConsentStore
 from livebase_local.runner.functions import load_handler
-from tests.integration.conftest import string_keyed_table
+from tests.support.tables import string_keyed_table
 
 EVENT = json.loads((Path(__file__).resolve().parents[2] / "events" / "apigateway_post_erasure.json").read_text())
 SAMPLE_VIEWER = json.loads(EVENT["body"])["viewer"]

@@ -11,8 +11,8 @@ import pytest
 from livebase.commerce.fulfilment import ShipmentUpdate, UpdateOutcome, apply_update
 from livebase.commerce.wms_handoff import hand_off_orders
 from livebase.stores.orders import WMS_PICKED, WMS_SENT, WMS_SHIPPED, OrderStore
-from tests.unit.conftest import REGION
-from tests.unit.test_order_store import NOW, placed
+from tests.support.orders import NOW, placed
+from tests.support.tables import REGION
 
 
 def update(order_id: str, status: str, minutes: int = 0, **extra: Any) -> ShipmentUpdate:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from livebase.stores.orders import ERASED_VIEWER, OrderStore
-from tests.unit.test_order_store import placed
+from tests.support.orders import placed
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 

@@ -9,20 +9,11 @@ from typing import Any
 import boto3
 
 from livebase.commerce.wms_handoff import STALE_CLAIM, hand_off_orders
-from livebase.live.events import OrderLine, OrderPlaced
 from livebase.replenishment.history import SaleLine, sale_lines
 from livebase.stores.orders import WMS_SENDING, WMS_SENT, OrderStore
+from tests.support.orders import NOW, placed
 
 REGION = "ap-southeast-1"
-NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
-
-
-def placed(order_id: str, ts: datetime, *lines: tuple[str, int, str]) -> OrderPlaced:
-    return OrderPlaced(
-        event_id=f"evt-{order_id}-0", type="order_placed", market="sea", room_id="r", session_id="s", ts=ts,
-        viewer_id="v_00112233445566778899", order_id=order_id, currency="SGD",
-        lines=tuple(OrderLine(sku=sku, quantity=q, unit_price=Decimal(p)) for sku, q, p in lines),
-    )  # fmt: skip
 
 
 def test_save_get_batch_get_and_status(store: OrderStore) -> None:

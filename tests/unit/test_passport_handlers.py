@@ -30,7 +30,7 @@ from livebase.passport.signing import NOT_THE_SIGNER, sign
 from livebase.stores.anchors import AnchorStore
 from livebase.stores.ledger import LedgerStore
 from livebase_local.runner.functions import load_handler
-from tests.integration.conftest import string_keyed_table
+from tests.support.tables import string_keyed_table
 from tests.unit.passport_samples import batch_events
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"

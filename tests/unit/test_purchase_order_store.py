@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from livebase.replenishment.planning import on_order
 from livebase.stores.purchase_orders import ATTRIBUTES, OPEN, PurchaseOrderItem, PurchaseOrderLine, PurchaseOrderStore
-from tests.integration.conftest import string_keyed_table
+from tests.support.tables import string_keyed_table
 
 REGION = "eu-central-1"
 
@@ -25,14 +24,9 @@ def item(po_id: str, market: str = "eu", status: str = OPEN, arrival: str = "202
 
 
 @pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[PurchaseOrderStore]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
-        yield PurchaseOrderStore(client, string_keyed_table(client, "purchase-orders", "po_id"))
+def store(aws: Any) -> PurchaseOrderStore:
+    client = boto3.client("dynamodb", region_name=REGION)  # in the in-process moto ``aws`` started
+    return PurchaseOrderStore(client, string_keyed_table(client, "purchase-orders", "po_id"))
 
 
 def test_put_new_keeps_the_first_and_open_orders_decode_as_declared(store: PurchaseOrderStore) -> None:

@@ -29,9 +29,8 @@ from livebase.stores.inventory import InventoryStore
 from livebase.stores.orders import WMS_PICKED, WMS_SHIPPED, OrderStore
 from livebase.stores.purchase_orders import RECEIVED, PurchaseOrderStore
 from livebase_local.runner.functions import load_handler
-from tests.integration.conftest import string_keyed_table
-from tests.unit.test_order_store import NOW, placed
-from tests.unit.test_receiving import po
+from tests.support.orders import NOW, placed, po
+from tests.support.tables import string_keyed_table
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 CONTEXT = SimpleNamespace(

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from livebase.commerce.inventory import StockItem
 from livebase.replenishment.planning import on_order
 from livebase.replenishment.receiving import GoodsReceipt, ReceiptStatus, book_receipt
 from livebase.stores.inventory import InventoryStore
-from livebase.stores.purchase_orders import OPEN, RECEIVED, PurchaseOrderItem, PurchaseOrderLine, PurchaseOrderStore
-from tests.integration.conftest import string_keyed_table
+from livebase.stores.purchase_orders import OPEN, RECEIVED, PurchaseOrderStore
+from tests.support.orders import po
+from tests.support.tables import string_keyed_table
 
 REGION, WAREHOUSE = "eu-central-1", "WH-EU-1"
-
-
-def po(po_id: str = "PO-eu-SUP-20261203") -> PurchaseOrderItem:
-    return PurchaseOrderItem(
-        po_id=po_id, market="eu", supplier="SUP", run_date="2026-12-03", status=OPEN, announced=True,
-        created_at="2026-12-03T10:00:00+00:00", flow_run_id="run", currency="EUR", expected_arrival="2026-12-08",
-        lines=[PurchaseOrderLine(sku="SKU-A1", quantity=10, unit_cost="2.50"),
-               PurchaseOrderLine(sku="SKU-NEW", quantity=4, unit_cost="9.00")],
-        total_cost="61.00",
-    )  # fmt: skip
 
 
 def receipt(receipt_id: str, **units: int) -> GoodsReceipt:
@@ -42,20 +32,16 @@ class Stores:
 
 
 @pytest.fixture
-def stores(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stores]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
-        found = Stores(
-            PurchaseOrderStore(client, string_keyed_table(client, "purchase-orders", "po_id")),
-            InventoryStore(client, string_keyed_table(client, "inventory", "sku", "warehouse")),
-        )
-        found.purchase_orders.put_new(po())
-        found.inventory.create(StockItem(sku="SKU-A1", warehouse=WAREHOUSE, market="eu", available=2))
-        yield found
+def stores(aws: Any) -> Stores:
+    """eu's stores in the in-process moto (``aws``): the PO open, 2 units of SKU-A1 in stock."""
+    client = boto3.client("dynamodb", region_name=REGION)
+    found = Stores(
+        PurchaseOrderStore(client, string_keyed_table(client, "purchase-orders", "po_id")),
+        InventoryStore(client, string_keyed_table(client, "inventory", "sku", "warehouse")),
+    )
+    found.purchase_orders.put_new(po())
+    found.inventory.create(StockItem(sku="SKU-A1", warehouse=WAREHOUSE, market="eu", available=2))
+    return found
 
 
 def book(stores: Stores, what: GoodsReceipt) -> ReceiptStatus:

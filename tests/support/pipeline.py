@@ -20,7 +20,7 @@ from livebase_local.platform import stream_consumers
 from livebase_local.runner.kinesis_source import KinesisEventSource
 from livebase_local.runner.sources import EventSources
 from livebase_local.simulator.stock import seed_stock
-from tests.integration.conftest import LocalAwsStack
+from tests.support.local_aws import LocalAwsStack
 
 # Events are stamped near now: admission refuses timestamps far from the record's arrival.
 _NOW = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
