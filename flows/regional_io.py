@@ -16,8 +16,8 @@ import boto3
 import pandas as pd
 
 from livebase.aggregates.export import MarketExport
+from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.lifecycle.frame import orders_frame
-from livebase.live.quarantine import QUARANTINE_PREFIX
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
 from livebase.privacy.consent import Purpose

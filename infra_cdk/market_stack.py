@@ -29,7 +29,7 @@ from infra_cdk.components.supply_chain import SupplyChain
 from infra_cdk.components.tables import MarketTables
 from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_grant_read, acknowledge_key_grants
 from infra_cdk.residency_aspect import ResidencyAspect
-from livebase.live.quarantine import QUARANTINE_PREFIX
+from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.markets.config import Market
 from livebase.markets.resources import OUTPUTS
 from livebase.privacy.retention import lake_rules

@@ -28,7 +28,7 @@ from livebase.aws import put_allowed, retry_config
 from livebase.live.admission import Admitted, admit_record
 from livebase.live.events import AnyLiveEvent
 from livebase.live.judging import RoomJudge
-from livebase.live.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, Quarantine, QuarantinedRecord
+from livebase.batches.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, Quarantine, QuarantinedRecord
 from livebase.live.room_metrics import BatchAggregator
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources

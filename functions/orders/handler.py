@@ -38,7 +38,7 @@ from livebase.aws import is_transient, put_all, retry_config
 from livebase.commerce.order_intake import OrderIntake
 from livebase.live.admission import Refused, admit_record
 from livebase.live.events import ORDER_EVENT_TYPES, OrderCancelled, OrderPlaced, Refund
-from livebase.live.quarantine import PROCESSING_FAILED, Quarantine, QuarantinedRecord
+from livebase.batches.quarantine import PROCESSING_FAILED, Quarantine, QuarantinedRecord
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
 from livebase.privacy.masking import masked_logger

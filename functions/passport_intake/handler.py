@@ -5,7 +5,7 @@ id, an HMAC-SHA256 over the canonical JSON of the event, and the event. The supp
 from the market's supplier-keys secret (cached five minutes, so a new supplier's key is picked
 up without a deploy). An unsigned event, an unknown supplier, a bad signature or an event the
 schema refuses goes to the queue's DLQ with the reason and is acknowledged
-(``livebase.queue_batches``); an admitted event is appended to its batch's chain once per event
+(``livebase.batches.queue``); an admitted event is appended to its batch's chain once per event
 id (a redelivery is recognised by the ledger's event mark: idempotent by construction, no
 separate idempotency record). Only transient failures are batch item failures.
 """
@@ -20,16 +20,14 @@ import boto3
 from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Json
 
 from livebase.aws import retry_config
-from livebase.live.quarantine import REFUSED, QueueQuarantine
+from livebase.batches.queue import QueueBatch
+from livebase.lambda_entry import lambda_entry
 from livebase.markets.resources import MarketResources
 from livebase.passport.signing import SignedEnvelope, admit, supplier_keys
 from livebase.privacy.masking import masked_logger
-from livebase.queue_batches import QuarantiningSqsProcessor, QueueBatch
 from livebase.stores.ledger import LedgerStore
 
 KEYS_MAX_AGE = 300  # seconds a fetched supplier-keys secret is reused
@@ -39,21 +37,14 @@ resources = MarketResources.from_environment()
 session = boto3.Session(region_name=resources.region)
 ledger = LedgerStore(session.client("dynamodb", config=retry_config()), resources.passport_ledger_table)
 secrets = parameters.SecretsProvider(boto3_client=session.client("secretsmanager"))
-quarantine = QueueQuarantine(
-    session.client("sqs"), queue_url=resources.passport_intake_dlq_url, consumer="passport_intake"
-)
 
 logger = masked_logger()  # nothing personal in a log line
 tracer = Tracer()
 metrics = Metrics()
-
-
-class SignedEventMessage(SqsRecordModel):
-    body: Json[SignedEnvelope]  # type: ignore[assignment]
-
-
-processor = QuarantiningSqsProcessor(model=SignedEventMessage)
-batches = QueueBatch(processor, quarantine, logger, metrics, resources.market, "SupplyEvents")
+batches = QueueBatch.of_consumer(
+    SignedEnvelope, sqs=session.client("sqs"), dlq_url=resources.passport_intake_dlq_url, consumer="passport_intake",
+    logger=logger, metrics=metrics, metric_prefix="SupplyEvents",
+)  # fmt: skip
 
 
 def keys() -> dict[str, bytes]:
@@ -61,13 +52,12 @@ def keys() -> dict[str, bytes]:
     return supplier_keys(value if isinstance(value, dict) else {})
 
 
-def take(record: SignedEventMessage, outcomes: Counter[str]) -> None:
-    envelope = record.body
+def take(envelope: SignedEnvelope, outcomes: Counter[str]) -> None:
     admission = admit(envelope, keys())
     if admission.event is None:
         outcomes["refused"] += 1
         logger.warning("supply event refused", supplier_id=envelope.supplier_id, reason=admission.reason)
-        processor.quarantine(admission.reason, REFUSED)
+        batches.refuse(admission.reason)
         return
     appended = ledger.append(admission.event, datetime.now(UTC))
     outcomes["duplicate" if appended.duplicate else "appended"] += 1
@@ -77,9 +67,7 @@ def take(record: SignedEventMessage, outcomes: Counter[str]) -> None:
     )  # fmt: skip
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
+@lambda_entry(logger, metrics, tracer, resources.market)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     response, outcomes = batches.run(event, context, take, "a supply event")
     metrics.add_metric(name="SupplyEventsAppended", unit=MetricUnit.Count, value=outcomes["appended"])

@@ -6,7 +6,7 @@ its purchase order (once per receipt id), raises stock, closes the PO when all i
 stock signals of what it touched on the market bus. A receipt that does not parse, or one the PO
 refuses (unknown PO, a SKU it does not order, more than is outstanding), goes to the queue's DLQ
 with the reason and is acknowledged; only transient failures are batch item failures
-(:mod:`livebase.queue_batches`).
+(:mod:`livebase.batches.queue`).
 """
 
 from __future__ import annotations
@@ -19,16 +19,14 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Json
 
 from livebase.aws import put_all, retry_config
-from livebase.live.quarantine import REFUSED, QueueQuarantine
+from livebase.batches.queue import QueueBatch
+from livebase.lambda_entry import lambda_entry
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
 from livebase.privacy.masking import masked_logger
-from livebase.queue_batches import QuarantiningSqsProcessor, QueueBatch
 from livebase.replenishment.receiving import GoodsReceipt, ReceiptStatus, Receiving
 from livebase.stores.inventory import InventoryStore
 from livebase.stores.purchase_orders import PurchaseOrderStore
@@ -46,36 +44,28 @@ receiving = Receiving(
     # the guard refuses an entry carrying personal data; the message that produced it goes to the DLQ
     put_events=partial(put_all, session.client("events"), source=market),
 )
-quarantine = QueueQuarantine(session.client("sqs"), queue_url=resources.goods_receipts_dlq_url, consumer="receiving")
 
 logger = masked_logger()  # nothing personal in a log line
 tracer = Tracer()
 metrics = Metrics()
+batches = QueueBatch.of_consumer(
+    GoodsReceipt, sqs=session.client("sqs"), dlq_url=resources.goods_receipts_dlq_url, consumer="receiving",
+    logger=logger, metrics=metrics, metric_prefix="Receipts",
+)  # fmt: skip
 
 
-class GoodsReceiptMessage(SqsRecordModel):
-    body: Json[GoodsReceipt]  # type: ignore[assignment]
-
-
-processor = QuarantiningSqsProcessor(model=GoodsReceiptMessage)
-batches = QueueBatch(processor, quarantine, logger, metrics, resources.market, "Receipts")
-
-
-def book(record: GoodsReceiptMessage, outcomes: Counter[str]) -> None:
-    receipt = record.body
+def book(receipt: GoodsReceipt, outcomes: Counter[str]) -> None:
     outcome = receiving.receive(receipt)
     outcomes[outcome.status.value] += 1
     outcomes["closed"] += outcome.po_closed
     if outcome.status is ReceiptStatus.REFUSED:
         logger.warning("receipt refused", receipt_id=receipt.receipt_id, reason=outcome.reason)
-        processor.quarantine(outcome.reason, REFUSED)
+        batches.refuse(outcome.reason)
     else:
         logger.info("receipt", receipt_id=receipt.receipt_id, po_id=receipt.po_id, outcome=outcome.status.value)
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
+@lambda_entry(logger, metrics, tracer, resources.market)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     response, outcomes = batches.run(event, context, book, "a goods receipt")
     metrics.add_metric(name="ReceiptsBooked", unit=MetricUnit.Count, value=outcomes[ReceiptStatus.BOOKED.value])

@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import Ki
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from livebase.aws import put_allowed, retry_config
-from livebase.live.quarantine import Quarantine, QuarantinedRecord
+from livebase.batches.quarantine import Quarantine, QuarantinedRecord
 from livebase.markets.resources import MarketResources
 from livebase.privacy.masking import masked_logger
 from livebase.privacy.refused import RefusedDocuments

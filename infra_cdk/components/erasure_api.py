@@ -22,7 +22,7 @@ from constructs import Construct
 from infra_cdk.components.functions import market_function
 from infra_cdk.components.rest_api import MarketRestApi, add_validated_method, market_rest_api
 from infra_cdk.nag import acknowledge, acknowledge_key_grants, arn_ref
-from livebase.live.quarantine import QUARANTINE_PREFIX
+from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.markets.config import Market
 from livebase.privacy.retention import RECALL_PREFIX, RECEIPTS_PREFIX
 

@@ -43,7 +43,7 @@ from infra_cdk.components.live_video import LiveVideo
 from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
 from infra_cdk.components.signals import TARGET_MAX_EVENT_AGE, TARGET_RETRY_ATTEMPTS
 from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_grant_read, acknowledge_key_grants
-from livebase.live.quarantine import QUARANTINE_PREFIX
+from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.studio.incidents import DEVICE_FAILOVER, DEVICE_WARNING, EVENT_SOURCE
 
 TELEMETRY_FUNCTION, FAILOVER_FUNCTION = "studio", "studio_failover"

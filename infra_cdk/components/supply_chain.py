@@ -9,7 +9,7 @@
 Each queue is KMS-encrypted with the market key, refuses plain HTTP and has its own DLQ: SQS
 moves a message there after ``MAX_RECEIVE_COUNT`` deliveries that failed (transient failures
 only are reported), and the consumer sends what it refuses there itself, with the reason, and
-acknowledges it (``livebase.queue_batches``). The functions are built like the stream consumers
+acknowledges it (``livebase.batches.queue``). The functions are built like the stream consumers
 (:func:`infra_cdk.components.functions.market_function`); the stack grants them their tables.
 """
 

@@ -16,7 +16,7 @@ import boto3
 from pydantic import ValidationError
 
 from livebase.aws import put_all, retry_config
-from livebase.live.admission import describe_error
+from livebase.batches.reasons import describe_error
 from livebase.markets.config import load_markets
 from livebase.markets.resources import MarketResources
 from livebase.replenishment.receiving import GoodsReceipt, ReceiptOutcome, ReceiptStatus, Receiving

@@ -32,7 +32,7 @@ from typing import Any
 
 import boto3
 
-from livebase.live.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, record_data
+from livebase.batches.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, record_data
 from livebase.markets.config import load_markets
 from livebase.markets.resources import MarketResources
 from livebase.privacy.guard import Keeper, refuse_any

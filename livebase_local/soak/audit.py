@@ -35,8 +35,8 @@ from typing import Any
 
 import boto3
 
+from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.live.admission import Admitted, admit
-from livebase.live.quarantine import QUARANTINE_PREFIX
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
 from livebase.stores.room_keys import minute_key

@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
-from livebase.live.admission import MAX_REASON_CHARS
+from livebase.batches.reasons import MAX_REASON_CHARS
 from livebase.live.events import contact_data_in
 from livebase.stores.orders import order_model
 from livebase_local.runner.functions import load_handler

@@ -21,7 +21,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from livebase.live.quarantine import REASON_ATTRIBUTE
+from livebase.batches.quarantine import REASON_ATTRIBUTE
 from livebase.passport.chain import verify_chain
 from livebase.stores.anchors import AnchorStore
 from livebase.stores.ledger import LedgerStore

@@ -275,7 +275,7 @@ def test_a_replay_of_eu_dead_letters_into_another_market_is_refused_and_kept(
 ) -> None:
     import base64
 
-    from livebase.live.quarantine import QuarantinedRecord, dlq_message
+    from livebase.batches.quarantine import QuarantinedRecord, dlq_message
     from livebase_local.commands.replay import replay_dead_letters
 
     eu, sea = local_aws.deployments["eu"].resources(), local_aws.deployments["sea"].resources()

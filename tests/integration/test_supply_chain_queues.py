@@ -16,8 +16,8 @@ from typing import Any
 import boto3
 import pytest
 
+from livebase.batches.quarantine import CONDITION_ATTRIBUTE, REASON_ATTRIBUTE
 from livebase.commerce.wms_handoff import pick_pack_message
-from livebase.live.quarantine import CONDITION_ATTRIBUTE, REASON_ATTRIBUTE
 from livebase.stores.inventory import InventoryStore
 from livebase.stores.orders import WMS_SHIPPED, OrderStore
 from livebase.stores.purchase_orders import RECEIVED, PurchaseOrderItem, PurchaseOrderLine, PurchaseOrderStore

@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from livebase.batches.reasons import MAX_REASON_CHARS
 from livebase.live.admission import (
     MAX_DEPTH,
     MAX_EVENT_AGE,
-    MAX_REASON_CHARS,
     MAX_RECORD_BYTES,
     Admitted,
     Refused,

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from livebase.live.quarantine import Quarantine, QuarantinedRecord
+from livebase.batches.quarantine import Quarantine, QuarantinedRecord
 from livebase.live.room_metrics import pack_hashes, unpack_hashes, viewer_hash
 from livebase.markets.config import load_markets
 from livebase.markets.resources import MarketResources

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from livebase.live.admission import describe_error
+from livebase.batches.reasons import describe_error
 from livebase.live.events import OrderPlaced, parse_event
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"

@@ -22,7 +22,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from livebase.live.quarantine import CONDITION_ATTRIBUTE, REASON_ATTRIBUTE
+from livebase.batches.quarantine import CONDITION_ATTRIBUTE, REASON_ATTRIBUTE
 from livebase.markets.config import load_markets
 from livebase.markets.resources import OUTPUTS, MarketResources
 from livebase.passport.service import anchor_day

@@ -20,9 +20,9 @@ import pytest
 from pydantic import BaseModel
 
 from livebase.aws import TransientError
+from livebase.batches.quarantine import CONDITION_ATTRIBUTE, REASON_ATTRIBUTE, SOURCE_MESSAGE_ATTRIBUTE
 from livebase.commerce.inventory import StockItem
 from livebase.commerce.wms_handoff import hand_off_orders
-from livebase.live.quarantine import CONDITION_ATTRIBUTE, REASON_ATTRIBUTE, SOURCE_MESSAGE_ATTRIBUTE
 from livebase.markets.config import load_markets
 from livebase.markets.resources import OUTPUTS, MarketResources
 from livebase.stores.inventory import InventoryStore

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from livebase.live.events import contact_data_in
+from livebase.batches.reasons import contact_data_in
 
 VIEWER_ID = re.compile(r"v_[0-9a-f]{16,64}")
 FIGURE = re.compile(r"^-?\d+(\.\d+)?$|^\d{4}-\d{2}-\d{2}$")  # amounts as text, dates: not phone numbers

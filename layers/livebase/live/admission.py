@@ -10,20 +10,20 @@ numbers and contact data in identifiers (:mod:`livebase.live.events`); timestamp
 window around the record's arrival; market, currency and interval must fit the market.
 
 Reasons name field paths and error kinds, never input values, and are bounded in length, so
-they are safe to log and always fit a dead-letter message.
+they are safe to log and always fit a dead-letter message (:mod:`livebase.batches.reasons`).
 """
 
 from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
-from livebase.live.events import EVENT_TYPES, OrderLine, contact_data_in, parse_event
+from livebase.batches.reasons import Admitted, Refused, describe_error
+from livebase.live.events import parse_event
 from livebase.markets.config import Market
 
 MAX_RECORD_BYTES = 32 * 1024  # an order of 50 lines is ~4 KB; a 2,000-character comment ~12 KB escaped
@@ -33,33 +33,11 @@ MAX_MEMBERS = 512  # keys and array items over the whole record (50 lines x 3 fi
 MAX_EVENT_AGE = timedelta(days=35)
 MAX_EVENT_LEAD = timedelta(minutes=15)  # producers' clocks run a little ahead at most
 MAX_SHOWN = timedelta(hours=6)
-MAX_REASONS = 5
-MAX_REASON_CHARS = 600
 
-# Every name the schemas know; any other key is reported without its name unless it is a plain word.
-_KNOWN_NAMES = frozenset(
-    {name for model in EVENT_TYPES for name in model.model_fields}
-    | set(OrderLine.model_fields)
-    | {t.model_fields["type"].annotation.__args__[0] for t in EVENT_TYPES}  # type: ignore[union-attr]
-)
-_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
 _STRING_OR_BRACKET = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},]')
-# Messages pydantic writes with the input value in them: replaced by a fixed text.
 _MARKET_CHECKED = frozenset({"order_placed", "refund", "product_shown"})  # currency, interval
-_ECHOING_KINDS = {"union_tag_invalid": "not a known event type"}
 
-
-@dataclass(frozen=True, slots=True)
-class Admitted:
-    event: Any  # an AnyLiveEvent
-
-
-@dataclass(frozen=True, slots=True)
-class Refused:
-    reason: str
-
-
-Admission = Admitted | Refused
+Admission = Admitted[Any] | Refused  # Admitted.event: an AnyLiveEvent
 
 
 def admit(data: bytes, market: Market, arrival: datetime) -> Admission:
@@ -145,31 +123,3 @@ def time_fault(event: Any, arrival: datetime) -> str | None:
             )
     return None
 
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    parts = []
-    for part in loc:
-        if isinstance(part, int) or part in _KNOWN_NAMES:
-            parts.append(str(part))
-        elif _PLAIN_KEY.fullmatch(part) and not contact_data_in(part):
-            parts.append(part)
-        else:
-            parts.append("<key>")
-    return ".".join(parts) or "(record)"
-
-
-def describe_error(error: Exception) -> str:
-    """The first faults, field path and kind each, without the offending values; bounded."""
-    if isinstance(error, ValidationError):
-        errors = error.errors(include_input=False, include_url=False, include_context=False)
-        parts = [f"{_path(e['loc'])}: {_ECHOING_KINDS.get(e['type'], e['msg'])}" for e in errors[:MAX_REASONS]]
-        if len(errors) > MAX_REASONS:
-            parts.append(f"and {len(errors) - MAX_REASONS} more faults")
-        text = "; ".join(parts)
-        if contact_data_in(text):  # defence in depth: a message that quoted its input after all
-            text = "; ".join(f"{_path(e['loc'])}: {e['type']}" for e in errors[:MAX_REASONS])
-    elif isinstance(error, UnicodeDecodeError):
-        text = "record data is not UTF-8"
-    else:
-        text = f"{type(error).__name__}"
-    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 3] + "..."

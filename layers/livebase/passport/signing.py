@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from livebase.live.admission import describe_error
+from livebase.batches.reasons import describe_error
 from livebase.passport.canonical import canonical_json
 from livebase.passport.events import Ident, SupplyEvent, event_json, parse_event
 

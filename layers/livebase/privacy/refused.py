@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from livebase.live.quarantine import QUARANTINE_PREFIX
+from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.markets.resources import MarketResources
 
 RESIDENCY_REFUSED = "ResidencyRefused"

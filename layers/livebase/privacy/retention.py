@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from livebase.live.quarantine import QUARANTINE_PREFIX
+from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.markets.config import Market
 
 RECALL_PREFIX = "recall"  # recall/<market>/...: recall and segment lists (regional-processing)

@@ -27,7 +27,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from livebase.aws import retry_config
-from livebase.live.quarantine import QUARANTINE_PREFIX
+from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.live.room_metrics import pack_hashes, unpack_hashes, viewer_hash
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources

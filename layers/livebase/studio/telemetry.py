@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from livebase.live.admission import describe_error
+from livebase.batches.reasons import describe_error
 from livebase.live.events import NameId, UtcTimestamp
 
 SCHEMA_VERSION = 1

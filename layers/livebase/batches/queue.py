@@ -5,16 +5,16 @@ comes back after the visibility timeout and, after the queue's ``maxReceiveCount
 to the DLQ. Retrying only helps a failure a later delivery may not meet (``is_transient``), so:
 
 * a message the parser model refuses (not JSON, not the contract) is quarantined with
-  :func:`livebase.live.admission.describe_error` as the reason (field paths and error kinds,
+  :func:`livebase.batches.reasons.describe_error` as the reason (field paths and error kinds,
   never input values) and acknowledged;
-* the record handler quarantines what the domain refuses (``quarantine(reason, REFUSED)``) and
+* the record handler quarantines what the domain refuses (``QueueBatch.refuse(reason)``) and
   anything else it raised that is not transient (``PROCESSING_FAILED``, the error's type only);
 * a transient error is a batch item failure, redelivered.
 
 Powertools' ``BatchProcessor`` with a model (``SqsRecordModel`` whose ``body`` is ``Json[...]``)
 reports a refused model as a failure; :class:`QuarantiningSqsProcessor` sets it aside instead.
-:class:`QueueBatch` is the rest every SQS handler shares: run the batch, send what was set aside
-to the DLQ, count and log it.
+:class:`QueueBatch` is the rest every SQS handler shares: the message model of its body, run the
+batch, send what was set aside to the DLQ, count and log it.
 """
 
 from __future__ import annotations
@@ -23,18 +23,23 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.base import SuccessResponse
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
-from pydantic import ValidationError
+from pydantic import BaseModel, Json, ValidationError, create_model
 
 from livebase.aws import is_transient
-from livebase.live.admission import describe_error
-from livebase.live.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, QuarantinedMessage, QueueQuarantine
+from livebase.batches.quarantine import (
+    PROCESSING_FAILED,
+    REFUSED,
+    VALIDATION_FAILED,
+    QuarantinedMessage,
+    QueueQuarantine,
+)
+from livebase.batches.reasons import describe_error
 
 
 class QuarantiningSqsProcessor(BatchProcessor):
@@ -87,34 +92,60 @@ def guarded(processor: QuarantiningSqsProcessor, handle: Callable[[Any], None], 
     return record_handler
 
 
+def message_model(body: type[BaseModel]) -> type[SqsRecordModel]:
+    """``SqsRecordModel`` whose ``body`` is ``Json[body]``: the contract of one queue's messages."""
+    body_field: Any = Json[body]  # type: ignore[misc,valid-type]  # a model chosen at run time
+    return create_model(f"{body.__name__}Message", __base__=SqsRecordModel, body=(body_field, ...))
+
+
 @dataclass(frozen=True)
 class QueueBatch:
     """One SQS consumer's batch handling: the processor, its DLQ, the handler's logger and metrics.
 
     ``metric_prefix`` names the metrics (``<prefix>Quarantined``, ``<prefix>Failed``); the handler
-    adds its own count of what it applied from the returned outcomes.
+    adds its own count of what it applied from the returned outcomes. The ``market`` dimension is
+    the handler's (``livebase.lambda_entry``).
     """
 
     processor: QuarantiningSqsProcessor
     quarantine: QueueQuarantine
     logger: Any  # powertools Logger (the masked one: livebase.privacy.masking)
     metrics: Any  # powertools Metrics
-    market: str
     metric_prefix: str
+
+    @classmethod
+    def of_consumer(
+        cls,
+        body: type[BaseModel],
+        *,
+        sqs: Any,
+        dlq_url: str,
+        consumer: str,
+        logger: Any,
+        metrics: Any,
+        metric_prefix: str,
+    ) -> QueueBatch:
+        """The batch of a queue whose messages are ``body`` as JSON, quarantining on ``dlq_url``."""
+        processor = QuarantiningSqsProcessor(model=message_model(body))
+        return cls(processor, QueueQuarantine(sqs, queue_url=dlq_url, consumer=consumer), logger, metrics,
+                   metric_prefix)  # fmt: skip
+
+    def refuse(self, reason: str) -> None:
+        """From the record handler: the domain refuses the message being handled (to the DLQ, ``Refused``)."""
+        self.processor.quarantine(reason, REFUSED)
 
     def run(
         self, event: dict[str, Any], context: Any, handle: Callable[..., None], what: str
     ) -> tuple[dict[str, Any], Counter[str]]:
-        """``handle(record, outcomes=...)`` per message (see :func:`guarded`); (response, outcomes)."""
+        """``handle(body, outcomes=...)`` per message (see :func:`guarded`); (response, outcomes)."""
         outcomes: Counter[str] = Counter()
-        record_handler = guarded(self.processor, partial(handle, outcomes=outcomes), what)
+        record_handler = guarded(self.processor, lambda record: handle(record.body, outcomes=outcomes), what)
         response = process_partial_response(
             event=event, record_handler=record_handler, processor=self.processor, context=context
         )
         quarantined = len(self.processor.quarantined)
         self.quarantine.put(self.processor.quarantined)
         failures = len(response.get("batchItemFailures", []))
-        self.metrics.add_dimension(name="market", value=self.market)
         self.metrics.add_metric(name=f"{self.metric_prefix}Quarantined", unit=MetricUnit.Count, value=quarantined)
         self.metrics.add_metric(name=f"{self.metric_prefix}Failed", unit=MetricUnit.Count, value=failures)
         self.logger.info(

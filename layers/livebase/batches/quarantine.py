@@ -3,7 +3,7 @@
 A record that cannot be applied is not retried (retries would only block the shard): it is kept
 in the market's own bucket, one object per record, and announced on the consumer's DLQ with the
 reason, and a ``replay`` re-drives it after a fix. Reasons never echo input values
-(:func:`livebase.live.admission.describe_error`), so they are safe to log.
+(:func:`livebase.batches.reasons.describe_error`), so they are safe to log.
 
 Idempotent per record: the object key is the record's (market, consumer, shard, sequence
 number), and a record whose object exists was announced before, so a redelivered batch neither
@@ -124,12 +124,15 @@ class Quarantine:
         self.market, self.consumer = market, consumer
 
     @classmethod
-    def of_consumer(cls, session: Any, resources: MarketResources, consumer: str) -> Quarantine:
-        """The quarantine of one of the market's stream consumers (``ingest``, ``orders``): its DLQ."""
+    def of_consumer(
+        cls, session: Any, resources: MarketResources, consumer: str, queue_url: str | None = None
+    ) -> Quarantine:
+        """The quarantine of one of the market's stream consumers in the market's lake, on its DLQ:
+        ``queue_url``, else the stack output of ``ingest`` or ``orders``."""
         queues = {"ingest": resources.ingest_dlq_url, "orders": resources.orders_dlq_url}
         return cls(
             session.client("s3"), session.client("sqs"), bucket=resources.data_lake_bucket,
-            queue_url=queues[consumer], market=resources.market, consumer=consumer,
+            queue_url=queue_url or queues[consumer], market=resources.market, consumer=consumer,
         )  # fmt: skip
 
     def _exists(self, key: str) -> bool:

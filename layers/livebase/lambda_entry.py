@@ -1,0 +1,51 @@
+"""What every Lambda handler wears, in one place: the powertools decorators and the market dimension.
+
+The order is the cookbook's (context → metrics → tracer, outermost first): the logger sees the
+Lambda context (and the API's correlation id), metrics are flushed once per invocation with the
+``market`` dimension on every one of them, and the tracer never captures a response (batches are
+large, API bodies may be personal). :func:`json_response` is the REST handlers' JSON answer.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.event_handler import Response, content_types
+
+Event = TypeVar("Event")
+Result = TypeVar("Result")
+Handler = Callable[[Event, Any], Result]
+
+
+def lambda_entry(
+    logger: Any, metrics: Any, tracer: Any, market: str, *, correlation_id_path: str | None = None
+) -> Callable[[Handler[Event, Result]], Handler[Event, Result]]:
+    """Decorate a ``lambda_handler(event, context)`` with ``logger``, ``metrics`` (dimension ``market``)
+    and ``tracer`` (powertools ``Logger``, ``Metrics``, ``Tracer``)."""
+
+    def decorate(handler: Handler[Event, Result]) -> Handler[Event, Result]:
+        @functools.wraps(handler)
+        def in_market(event: Event, context: Any) -> Result:
+            metrics.add_dimension(name="market", value=market)
+            return handler(event, context)
+
+        traced = tracer.capture_lambda_handler(in_market, capture_response=False)
+        measured = metrics.log_metrics(traced)
+        wrapped: Handler[Event, Result] = logger.inject_lambda_context(
+            measured, correlation_id_path=correlation_id_path
+        )
+        return wrapped
+
+    return decorate
+
+
+def json_response(status_code: int, body: Any, headers: Mapping[str, str] | None = None) -> Response[Any]:
+    """A REST answer with a JSON body (the resolver serialises ``body``)."""
+    return Response(
+        status_code=status_code,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers=headers,
+    )
