@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -38,6 +37,7 @@ from livebase.commerce.inventory import (
     StockKey,
 )
 from livebase.stores.inventory import InventoryStore
+from tests.support.tables import string_keyed_table
 
 REGION = "ap-southeast-1"
 WAREHOUSE = "sea-sin-1"
@@ -92,20 +92,7 @@ def _stores(endpoint: str, table: str, count: int) -> list[InventoryStore]:
 
 @pytest.fixture
 def table(endpoint: str) -> str:
-    name = f"inventory-{uuid.uuid4().hex[:8]}"
-    _client(endpoint).create_table(
-        TableName=name,
-        KeySchema=[
-            {"AttributeName": "sku", "KeyType": "HASH"},
-            {"AttributeName": "warehouse", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "sku", "AttributeType": "S"},
-            {"AttributeName": "warehouse", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return name
+    return string_keyed_table(_client(endpoint), "inventory", "sku", "warehouse")
 
 
 def _race(count: int, work: Any) -> list[Any]:

@@ -8,7 +8,6 @@ from typing import Any
 REGION = "ap-southeast-1"  # where unit tests' stores live unless a test names another
 
 
-
 def string_keyed_table(dynamodb: Any, prefix: str, hash_key: str, range_key: str | None = None) -> str:
     """An on-demand table with string keys and a unique name (the session's moto is shared); its name."""
     name = f"{prefix}-{uuid.uuid4().hex[:8]}"

@@ -24,7 +24,7 @@ from livebase.live.room_metrics import aggregate, to_items
 from livebase.markets.config import load_markets
 from livebase.markets.resources import MarketResources
 from livebase.stores.orders import order_model, order_record
-from tests.unit.test_room_metrics import SHARD, mixed_stream, numbered
+from tests.support.room_events import SHARD, mixed_stream, numbered
 
 pytestmark = pytest.mark.slow  # the whole flow under the harness (~9 s)
 

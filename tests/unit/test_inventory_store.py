@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from livebase.commerce.inventory import (
     STOCK_LOW,
@@ -27,38 +24,26 @@ from livebase.commerce.inventory.apply import InventoryEvent
 from livebase.live.events import OrderCancelled, OrderLine, OrderPlaced, Refund
 from livebase.markets.config import load_markets
 from livebase.stores.inventory import InventoryStore
+from tests.support.tables import string_keyed_table
 
-TABLE = "inventory-sea"
 W = "sea-sin-1"
 SEA = load_markets()["sea"]
 
 
 @pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name=SEA.region)
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[
-                {"AttributeName": "sku", "KeyType": "HASH"},
-                {"AttributeName": "warehouse", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "sku", "AttributeType": "S"},
-                {"AttributeName": "warehouse", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield dynamodb
+def client(aws: Any) -> Any:
+    """The in-process moto's DynamoDB client, in sea's region."""
+    return aws
 
 
 @pytest.fixture
-def store(client: Any) -> InventoryStore:
-    return InventoryStore(client, TABLE, sleep=lambda _: None)
+def table(client: Any) -> str:
+    return string_keyed_table(client, "inventory", "sku", "warehouse")
+
+
+@pytest.fixture
+def store(client: Any, table: str) -> InventoryStore:
+    return InventoryStore(client, table, sleep=lambda _: None)
 
 
 def _levels(store: InventoryStore, sku: str) -> tuple[int, int, int, int]:
@@ -219,13 +204,15 @@ def _batch() -> list[InventoryEvent]:
 
 @pytest.mark.parametrize("after_commit", [False, True], ids=["crash-before-commit", "crash-after-commit"])
 @pytest.mark.parametrize("crash_on", [1, 6, 13])
-def test_crash_mid_batch_then_redelivery_leaves_stock_exact(client: Any, crash_on: int, after_commit: bool) -> None:
-    InventoryStore(client, TABLE).create(StockItem("SKU-BATCH", W, "sea", available=1000))
-    crashing = InventoryStore(_CrashingClient(client, crash_on, after_commit), TABLE, sleep=lambda _: None)
+def test_crash_mid_batch_then_redelivery_leaves_stock_exact(
+    client: Any, table: str, crash_on: int, after_commit: bool
+) -> None:
+    InventoryStore(client, table).create(StockItem("SKU-BATCH", W, "sea", available=1000))
+    crashing = InventoryStore(_CrashingClient(client, crash_on, after_commit), table, sleep=lambda _: None)
     with pytest.raises(SystemExit):
         for event in _batch():
             apply_event(crashing, event, lambda _m: W)
-    healthy = InventoryStore(client, TABLE, sleep=lambda _: None)
+    healthy = InventoryStore(client, table, sleep=lambda _: None)
     for event in _batch():  # the whole batch comes again (Kinesis redelivers from the checkpoint)
         apply_event(healthy, event, lambda _m: W)
     for event in _batch():  # and once more for good measure

@@ -20,7 +20,7 @@ from livebase.live.shard_minutes import Verdict, from_item, merged, seq_text, to
 from livebase.markets.config import load_markets
 from livebase.stores.room_keys import minute_range as query_range
 from livebase.stores.room_metrics import RoomStore, ShardMinutesCache
-from tests.unit.test_room_metrics import SHARD, T0, event, mixed_stream, numbered
+from tests.support.room_events import SHARD, T0, event, mixed_stream, numbered
 
 SEA = load_markets()["sea"]
 
