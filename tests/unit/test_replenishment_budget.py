@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from livebase.replenishment import (
-    DemandEstimate,
-    LeadTime,
-    PolicyInput,
-    SkuClass,
-    Supply,
-    allocate,
-    decide,
-    priority_key,
-)
-from livebase.replenishment.policy import Decision
+from livebase.replenishment.budget import allocate, priority_key
+from livebase.replenishment.demand import DemandEstimate
+from livebase.replenishment.policy import Decision, LeadTime, PolicyInput, SkuClass, Supply, decide
 
 
 def _decision(sku: str, sku_class: SkuClass, on_hand: int, supplier: str = "sup-1", moq: int = 12) -> Decision:

@@ -10,19 +10,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from livebase.replenishment import (
-    DemandEstimate,
-    LeadTime,
-    PolicyInput,
-    PolicySettings,
-    SkuClass,
-    Supply,
-    decide,
-    from_forecast,
-    round_to_pack,
-    sales_to_forecast_ratio,
-    trailing_mean,
-)
+from livebase.forecasting.result import ForecastResult
+from livebase.replenishment.demand import DemandEstimate, from_forecast, sales_to_forecast_ratio, trailing_mean
+from livebase.replenishment.policy import LeadTime, PolicyInput, PolicySettings, SkuClass, Supply, decide, round_to_pack
 
 Z95 = 1.6448536269514722
 
@@ -164,8 +154,7 @@ def test_forecast_interval_becomes_an_estimate() -> None:
 
 
 def test_the_forecasting_modules_result_is_accepted() -> None:
-    forecasting = pytest.importorskip("livebase.forecasting.result")
-    result = forecasting.ForecastResult(
+    result = ForecastResult(
         mean=np.array([4.0, 6.0, 50.0]), lower=np.zeros(3), upper=np.array([9.0, 9.0, 90.0]),
         sigma=np.array([1.0, 3.0, 30.0]), level=0.8, model="ets", residual_std=1.0, mae_one_step=0.8,
     )  # fmt: skip
