@@ -4,7 +4,7 @@
 
     placed → handed → picked → shipped → delivered      (the warehouse; only ever forward)
     placed → cancelled                                  (viewer or ops, only before hand-off)
-    shipped/delivered → return requested → return received (restocked / written off) → refunded
+    handed … delivered → return requested → return received (restocked / written off) → refunded
     refund without a return, where the market allows it; rejected at placement: nothing moves
 
 :func:`transition` returns the new state, what the stock must do per line, what money goes back
@@ -107,7 +107,8 @@ def transition(state: OrderState, message: OrderMessage, rules: CommerceRules, n
     if message.order_id != state.order_id:  # the caller's mistake, not this order's news: nothing kept
         return Transition(Outcome.REFUSED, state, "order_id: the message is about another order")
     if message.at > now + CLOCK_SKEW:
-        return _refused(state, key, now, f"at: dated more than {CLOCK_SKEW} after the time it was decided")
+        minutes = int(CLOCK_SKEW.total_seconds() // 60)
+        return _refused(state, key, now, f"at: dated more than {minutes} minutes after the time it was decided")
     if state.rejected:
         return _refused(state, key, now, "order: rejected at placement; nothing was reserved or paid")
     if isinstance(message, WmsUpdate):
