@@ -102,7 +102,7 @@ def run_up(market_ids: list[str] | None) -> int:
             with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
                 threading.Thread(target=apply_room_alert_automation_when_served, args=(prefect_server.api_url, stop),
                                  name="automation", daemon=True).start()  # fmt: skip
-                serve(*for_markets(deployments(), chosen), pause_on_shutdown=False)
+                serve(*for_markets(deployments(chosen), chosen), pause_on_shutdown=False)
         except KeyboardInterrupt:
             pass
         finally:

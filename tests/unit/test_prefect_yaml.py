@@ -9,7 +9,8 @@ import pytest
 import yaml
 from pydantic import TypeAdapter
 
-from flows.prefect_yaml import ECS_POOL, FLOWS, PROCESS_POOL, render
+from flows.catalogue import FLOWS
+from flows.prefect_yaml import ECS_POOL, PROCESS_POOL, render
 from livebase.markets.config import load_markets, selling_markets
 
 PREFECT_YAML = Path(__file__).resolve().parents[2] / "prefect.yaml"
@@ -73,8 +74,8 @@ def test_every_selling_market_has_each_flow_in_its_own_region(config: dict[str, 
         assert variables["aws_credentials"] == f"{{{{ prefect.blocks.aws-credentials.livebase-{market.id} }}}}"
         assert variables["cluster"] == f"livebase-{market.id}"
         assert market.id in str(deployment["parameters"])
-        for schedule in deployment.get("schedules", []):
-            assert schedule["timezone"] == market.time_zone
+        for schedule in deployment.get("schedules", []):  # its own hour, or one over every market in UTC
+            assert (schedule["timezone"], schedule.get("slug")) in ((market.time_zone, market.id), ("UTC", None))
     assert not any(d["name"] not in SELLING for d in ecs)  # hq (aggregates only) runs no flow
     local = by_pool(config, PROCESS_POOL)
     assert sorted(d["entrypoint"] for d in local) == sorted(s.entrypoint for s in FLOWS)
