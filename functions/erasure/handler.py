@@ -17,13 +17,14 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools import Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError, ForbiddenError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from livebase.aws import retry_config
+from livebase.lambda_entry import json_response, lambda_entry
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
 from livebase.privacy.erasure import ErasureError, viewer_key_of
@@ -62,13 +63,9 @@ def post_erasure() -> Response[dict[str, Any]]:
         raise BadRequestError(str(error)) from None
     metrics.add_metric(name="Erasures", unit=MetricUnit.Count, value=1)
     logger.info("viewer erased", request_id=receipt.request_id, counts=receipt.counts(), complete=receipt.complete)
-    return Response(status_code=200 if receipt.complete else 500, content_type=content_types.APPLICATION_JSON,
-                    body={**receipt.to_json(), "receipt_key": receipt.key})  # fmt: skip
+    return json_response(200 if receipt.complete else 500, {**receipt.to_json(), "receipt_key": receipt.key})
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
+@lambda_entry(logger, metrics, tracer, resources.market, correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    metrics.add_dimension(name="market", value=resources.market)
     return app.resolve(event, context)

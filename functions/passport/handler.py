@@ -16,13 +16,14 @@ import re
 
 import boto3
 from aws_lambda_powertools import Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from livebase.aws import retry_config
+from livebase.lambda_entry import json_response, lambda_entry
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
 from livebase.passport.events import BATCH_PATTERN
@@ -58,15 +59,9 @@ def get_passport(batch: str) -> Response[dict[str, object]]:
     status = str(body["verification"]["status"])  # type: ignore[index]
     metrics.add_metric(name=f"Passport_{status}", unit=MetricUnit.Count, value=1)
     logger.info("passport served", batch_id=batch, status=status, length=checked.verification.length)
-    return Response(
-        status_code=200, content_type=content_types.APPLICATION_JSON, body=body,
-        headers={"Cache-Control": "public, max-age=60"},
-    )  # fmt: skip
+    return json_response(200, body, headers={"Cache-Control": "public, max-age=60"})
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
+@lambda_entry(logger, metrics, tracer, resources.market, correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
-    metrics.add_dimension(name="market", value=resources.market)
     return app.resolve(event, context)

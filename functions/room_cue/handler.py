@@ -2,47 +2,42 @@
 
 Invoked by the market bus's rule for stock signals that name a room (``detail.room_id`` exists;
 ``infra_cdk/components/room_cues.py``), with a retry policy and a DLQ on the target. Delivery is at
-least once, so the call is idempotent on the bus event's id (powertools idempotency on the
-market's idempotency table): a redelivered event sends no second cue. What a cue is and how each
-video service takes it is ``livebase.live.room_cues``; here: parse, send, count.
+least once, so the call is idempotent on the bus event's id (:class:`livebase.batches.bus_target.BusTarget`):
+a redelivered event sends no second cue. What a cue is and how each video service takes it is
+``livebase.live.room_cues``; here: parse, send, count.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import boto3
 from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from livebase.batches.bus_target import BusTarget
+from livebase.lambda_entry import lambda_entry
 from livebase.live.room_cues import NONE, NotACue, channel_setting, cue_channel, cue_from_event
-from livebase.markets.resources import MarketResources
+from livebase.markets.resources import CueSettings, MarketResources
 from livebase.privacy.masking import masked_logger
 
 # Cold start: the market's names and its channel, from the stack's environment. A market whose video
-# is served from its media stack (CUE_REGION, CUE_CHANNEL_PARAMETER) reads the channel there, once.
+# is served from its media stack (a media Region and an SSM parameter there) reads the channel there, once.
 resources = MarketResources.from_environment()
+settings = CueSettings.from_environment()
 session = boto3.Session(region_name=resources.region)
-video = boto3.Session(region_name=os.environ.get("CUE_REGION") or resources.region)
-parameter = os.environ.get("CUE_CHANNEL_PARAMETER", "")
-setting = channel_setting(os.environ.get("CUE_CHANNEL", ""), parameter, video.client("ssm") if parameter else None)
-channel = cue_channel(os.environ["CUE_SERVICE"], setting, video)
+video = boto3.Session(region_name=settings.region or resources.region)
+ssm = video.client("ssm") if settings.channel_parameter else None
+channel = cue_channel(settings.service, channel_setting(settings.channel, settings.channel_parameter, ssm), video)
+target = BusTarget(session, resources.idempotency_table, key_path="id")
 
 logger = masked_logger()  # nothing personal in a log line
 tracer = Tracer()
 metrics = Metrics()
-idempotency = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=24 * 3600)
-persistence = DynamoDBPersistenceLayer(table_name=resources.idempotency_table, boto3_session=session)
 
 
-@idempotent_function(data_keyword_argument="event", config=idempotency, persistence_store=persistence)
+@target.once
 def deliver(event: dict[str, Any]) -> dict[str, Any]:
     """Send the cue an event asks for, once per bus event id."""
     try:
@@ -63,11 +58,7 @@ def deliver(event: dict[str, Any]) -> dict[str, Any]:
     return {"sent": True, "service": channel.service, "room_id": cue.room_id, "sku": cue.sku, "level": cue.level}
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
+@lambda_entry(logger, metrics, tracer, resources.market)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    idempotency.register_lambda_context(context)
-    metrics.add_dimension(name="market", value=resources.market)
     metrics.add_metric(name="RoomCueEvents", unit=MetricUnit.Count, value=1)  # delivered, redeliveries included
-    return deliver(event=event)
+    return target.deliver(deliver, event, context)

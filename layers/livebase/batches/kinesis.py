@@ -8,11 +8,12 @@ For every record of a batch, :class:`KinesisBatch`:
   (:class:`~livebase.batches.reasons.Refused`, the reason safe to log); a refused record is
   quarantined (``ValidationFailed``), or only counted as skipped by a consumer whose stream has
   another consumer that quarantines it (orders: ingest does);
-* hands an admitted record to the consumer (``handle``): a transient error there is a batch item
-  failure (redelivered), anything else quarantines the record (``ProcessingFailed``, the error's
-  type only, never its message, which may quote input);
-* then lets the consumer do its work over the whole batch (``after``: it sees which records Kinesis
-  will redeliver), sends what was quarantined (:class:`~livebase.batches.quarantine.Quarantine`),
+* hands an admitted record to the consumer (``handle``), or keeps it for the batch's work
+  (``KinesisRun.admitted``): a transient error in ``handle`` is a batch item failure (redelivered),
+  anything else quarantines the record (``ProcessingFailed``, the error's type only, never its
+  message, which may quote input);
+* then lets the consumer do its work over the whole batch (``after``: it sees what was admitted and
+  which records Kinesis will redeliver), sends what was quarantined (:class:`~livebase.batches.quarantine.Quarantine`),
   and counts and logs the batch (``<prefix>Received``, ``<prefix>Quarantined``, ``<prefix>Failed``
   and the consumer's own outcomes).
 
@@ -41,11 +42,13 @@ PutEvents = Callable[[Sequence[Mapping[str, Any]]], None]
 
 
 @dataclass
-class KinesisRun:
-    """One invocation's batch: outcomes the consumer counts, records set aside, the partial response."""
+class KinesisRun(Generic[T]):
+    """One invocation's batch: what was admitted (when not handled one by one), outcomes the consumer
+    counts, records set aside, the partial response."""
 
     logger: Any
     records: int
+    admitted: list[tuple[KinesisStreamRecord, T]] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
     response: dict[str, Any] = field(default_factory=dict)
@@ -65,7 +68,7 @@ class KinesisRun:
         return self.first_failed is not None and int(record.kinesis.sequence_number) >= self.first_failed
 
 
-Handle = Callable[[KinesisStreamRecord, T, KinesisRun], None]
+Handle = Callable[[KinesisStreamRecord, T, KinesisRun[T]], None]
 
 
 class KinesisBatch(Generic[T]):
@@ -96,13 +99,15 @@ class KinesisBatch(Generic[T]):
         self,
         event: dict[str, Any],
         context: Any,
-        handle: Handle[T],
-        what: Callable[[T], str],
-        after: Callable[[KinesisRun], None] | None = None,
-    ) -> KinesisRun:
-        """``handle(record, admitted, run)`` per admitted record, then ``after(run)``; ``what(admitted)``
-        names it in a quarantine reason. Returns the run (``response`` is Lambda's partial response)."""
-        run = KinesisRun(self.logger, len(event.get("Records", [])))
+        handle: Handle[T] | None = None,
+        *,
+        what: Callable[[T], str] = lambda _: "a record",
+        after: Callable[[KinesisRun[T]], None] | None = None,
+    ) -> KinesisRun[T]:
+        """``handle(record, admitted, run)`` per admitted record (without one, each is kept in
+        ``run.admitted``), then ``after(run)``; ``what(admitted)`` names it in a quarantine reason.
+        Returns the run (``response`` is Lambda's partial response)."""
+        run: KinesisRun[T] = KinesisRun(self.logger, len(event.get("Records", [])))
 
         def record_handler(record: KinesisStreamRecord) -> None:
             self._take(record, run, handle, what)
@@ -120,7 +125,9 @@ class KinesisBatch(Generic[T]):
         self._report(run)
         return run
 
-    def _take(self, record: KinesisStreamRecord, run: KinesisRun, handle: Handle[T], what: Callable[[T], str]) -> None:
+    def _take(
+        self, record: KinesisStreamRecord, run: KinesisRun[T], handle: Handle[T] | None, what: Callable[[T], str]
+    ) -> None:
         try:
             decision = self.admit(record)
         except Exception as error:  # admission does not raise on any input; if it ever does, set aside
@@ -132,6 +139,9 @@ class KinesisBatch(Generic[T]):
             else:
                 run.outcomes["skipped"] += 1
             return
+        if handle is None:
+            run.admitted.append((record, decision.event))
+            return
         try:
             handle(record, decision.event, run)
         except Exception as error:
@@ -140,7 +150,7 @@ class KinesisBatch(Generic[T]):
             reason = f"unexpected {type(error).__name__} handling {what(decision.event)}"
             run.quarantine(record, reason, PROCESSING_FAILED)
 
-    def _report(self, run: KinesisRun) -> None:
+    def _report(self, run: KinesisRun[T]) -> None:
         prefix, count = self.metric_prefix, MetricUnit.Count
         self.metrics.add_metric(name=f"{prefix}Received", unit=count, value=run.records)
         self.metrics.add_metric(name=f"{prefix}Quarantined", unit=count, value=len(run.quarantined))

@@ -2,15 +2,17 @@
 
 The contract between the CDK stack (which declares the outputs), the Lambda functions (which
 get the same values as environment variables) and the flows / local tools (which read the
-outputs). Works the same against real AWS and the local moto server.
+outputs). Works the same against real AWS and the local moto server. A function's own settings
+(not stack outputs: one function's table, DLQ or channel) are a :class:`FunctionEnvironment` each,
+so the construct that sets them and the handler that reads them share one list of names.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import MISSING, dataclass, fields
+from typing import Any, ClassVar, Self
 
 # dataclass field -> (CloudFormation output key, Lambda environment variable)
 OUTPUTS: dict[str, tuple[str, str]] = {
@@ -117,3 +119,67 @@ def lookup(market: str, region: str, cloudformation: Any | None = None) -> Marke
 
 
 assert {f.name for f in fields(MarketResources)} == {"market", "region", *OUTPUTS}
+
+
+class FunctionEnvironment:
+    """One function's own environment variables (``VARIABLES``: field -> variable), read at cold start.
+
+    A field without a default is always set; one with a default only when it differs from it, so a
+    setting a market does not need leaves no variable behind.
+    """
+
+    VARIABLES: ClassVar[Mapping[str, str]]
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Self:
+        env = os.environ if environ is None else environ
+        return cls(**{name: env[var] for name, var in cls.VARIABLES.items() if var in env})
+
+    @classmethod
+    def present_in(cls, environ: Mapping[str, str]) -> bool:
+        """The variables without a default are all set: ``environ`` is this function's."""
+        required = {f.name for f in fields(cls) if f.default is MISSING}  # type: ignore[arg-type]
+        return all(cls.VARIABLES[name] in environ for name in required)
+
+    def lambda_environment(self) -> dict[str, str]:
+        """What the function's construct sets."""
+        return {
+            self.VARIABLES[f.name]: getattr(self, f.name)
+            for f in fields(self)  # type: ignore[arg-type]
+            if f.default is MISSING or getattr(self, f.name) != f.default
+        }
+
+
+@dataclass(frozen=True)
+class StudioSettings(FunctionEnvironment):
+    """``functions/studio``: its devices table and its DLQ (``infra_cdk/components/studio.py``)."""
+
+    devices_table: str
+    dlq_url: str
+    VARIABLES: ClassVar[Mapping[str, str]] = {"devices_table": "STUDIO_DEVICES_TABLE", "dlq_url": "STUDIO_DLQ_URL"}
+
+
+@dataclass(frozen=True)
+class FailoverSettings(FunctionEnvironment):
+    """``functions/studio_failover``: the market's MediaLive channel, where it has one."""
+
+    medialive_channel: str = ""
+    VARIABLES: ClassVar[Mapping[str, str]] = {"medialive_channel": "SWITCH_MEDIALIVE_CHANNEL"}
+
+
+@dataclass(frozen=True)
+class CueSettings(FunctionEnvironment):
+    """``functions/room_cue``: the video service and channel (``infra_cdk/components/room_cues.py``).
+
+    A market whose video is served from its media stack names the media Region and the SSM
+    parameter there that holds the channel (``channel`` is then empty).
+    """
+
+    service: str
+    channel: str
+    region: str = ""  # empty: the market's own Region
+    channel_parameter: str = ""
+    VARIABLES: ClassVar[Mapping[str, str]] = {
+        "service": "CUE_SERVICE", "channel": "CUE_CHANNEL", "region": "CUE_REGION",
+        "channel_parameter": "CUE_CHANNEL_PARAMETER",
+    }  # fmt: skip
