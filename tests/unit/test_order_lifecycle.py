@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from livebase.commerce.lifecycle import (
     REFUSALS_KEPT,
+    REQUESTS_PER_ORDER,
     StockAction,
     StockEffect,
     Transition,
@@ -286,6 +287,14 @@ def test_refusals_kept_are_bounded_but_applied_messages_are_all_kept() -> None:
     assert len(final.decisions) == REFUSALS_KEPT + 1
     assert final.decision("shipment_update:ord-0001-handed") is not None
     assert final.decision("cancel_requested:cancel-000") is None
+
+
+def test_an_order_takes_a_bounded_number_of_refunds() -> None:
+    cents = [refund(VIEWER, f"rfd-{n:04d}", amount="0.01") for n in range(REQUESTS_PER_ORDER + 1)]
+    final, steps = run(order(), *SHIP, *cents, rules=LENIENT)
+    assert [s.outcome for s in steps[len(SHIP) :]] == [Outcome.APPLIED] * REQUESTS_PER_ORDER + [Outcome.REFUSED]
+    assert steps[-1].reason == f"refund_requested: an order takes at most {REQUESTS_PER_ORDER} of them"
+    assert final.refunded == Decimal("0.01") * REQUESTS_PER_ORDER
 
 
 def test_the_state_round_trips_as_json() -> None:

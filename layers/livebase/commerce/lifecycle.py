@@ -51,6 +51,9 @@ from livebase.markets.commerce_rules import CommerceRules
 CLOCK_SKEW = timedelta(minutes=15)  # a message dated later than now + this is refused (as admission does)
 Units = TypeVar("Units", int, Decimal)  # what lines of one SKU add up: units or money
 REFUSALS_KEPT = 20  # refusals a state remembers (the oldest go first); every applied message is kept
+# Requests of one kind (returns, refunds) an order takes: bounds the state's size against a client
+# asking back one unit or one cent at a time (50: one per line of the largest order).
+REQUESTS_PER_ORDER = 50
 
 
 class StockAction(StrEnum):
@@ -111,6 +114,8 @@ def transition(state: OrderState, message: OrderMessage, rules: CommerceRules, n
         return _refused(state, key, now, f"at: dated more than {minutes} minutes after the time it was decided")
     if state.rejected:
         return _refused(state, key, now, "order: rejected at placement; nothing was reserved or paid")
+    if isinstance(message, ReturnRequested | RefundRequest) and _applied_of(state, message.type) >= REQUESTS_PER_ORDER:
+        return _refused(state, key, now, f"{message.type}: an order takes at most {REQUESTS_PER_ORDER} of them")
     if isinstance(message, WmsUpdate):
         return _warehouse_step(state, message, key, now)
     if isinstance(message, CancelRequest):
@@ -337,6 +342,11 @@ def _refused(state: OrderState, key: str, now: datetime, reason: str) -> Transit
     decisions.append(Decision(key=key, outcome=Outcome.REFUSED, reason=reason, decided_at=now))
     kept = state.model_copy(update={"decisions": tuple(decisions), "version": state.version + 1})
     return Transition(Outcome.REFUSED, kept, reason, write=True)
+
+
+def _applied_of(state: OrderState, message_type: str) -> int:
+    prefix = f"{message_type}:"
+    return sum(1 for d in state.decisions if d.outcome is Outcome.APPLIED and d.key.startswith(prefix))
 
 
 def _consume(state: OrderState) -> tuple[StockEffect, ...]:
