@@ -66,6 +66,6 @@ def post_erasure() -> Response[dict[str, Any]]:
     return json_response(200 if receipt.complete else 500, {**receipt.to_json(), "receipt_key": receipt.key})
 
 
-@lambda_entry(logger, metrics, tracer, resources.market, correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@lambda_entry(logger, metrics, resources.market, tracer=tracer, correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -30,12 +30,8 @@ session = boto3.Session(region_name=resources.region)
 orders = OrderStore(resources.orders_table, resources.region)
 
 logger = masked_logger()  # nothing personal in a log line
-tracer = Tracer()
 metrics = Metrics()
-batches = QueueBatch.of_consumer(
-    ShipmentUpdate, sqs=session.client("sqs"), dlq_url=resources.shipment_updates_dlq_url, consumer="fulfilment",
-    logger=logger, metrics=metrics, metric_prefix="ShipmentUpdates",
-)  # fmt: skip
+batches = QueueBatch.of_consumer("fulfilment", ShipmentUpdate, session, resources, logger, metrics)
 
 
 def apply(update: ShipmentUpdate, outcomes: Counter[str]) -> None:
@@ -45,7 +41,7 @@ def apply(update: ShipmentUpdate, outcomes: Counter[str]) -> None:
         logger.info("update ignored", update_id=update.update_id, reason=result.reason)
 
 
-@lambda_entry(logger, metrics, tracer, resources.market)
+@lambda_entry(logger, metrics, resources.market)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     response, outcomes = batches.run(event, context, apply, "a shipment update")
     applied = sum(n for key, n in outcomes.items() if key.startswith(UpdateOutcome.APPLIED.value))

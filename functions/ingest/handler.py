@@ -15,7 +15,7 @@ import os
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -40,7 +40,6 @@ session = boto3.Session(region_name=resources.region)
 rooms = RoomStore(session.resource("dynamodb", config=retry_config()).Table(resources.room_metrics_table))
 
 logger = masked_logger()  # nothing personal in a log line
-tracer = Tracer()
 metrics = Metrics()
 refused = RefusedDocuments.of_market(resources, "ingest", session.client("s3"))  # the residency guard's keep
 put_events = guarded_bus_put(session.client("events"), keep=refused.keep, source=market, logger=logger)
@@ -78,6 +77,6 @@ def update_room_metrics(run: KinesisRun[AnyLiveEvent]) -> None:
         metrics.add_metric(name="RoomMinuteOverlaps", unit=MetricUnit.Count, value=len(overlaps))
 
 
-@lambda_entry(logger, metrics, tracer, resources.market)
+@lambda_entry(logger, metrics, resources.market)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return batches.run(event, context, after=update_room_metrics).response

@@ -22,7 +22,7 @@ from functools import partial
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -59,7 +59,6 @@ intake = OrderIntake(
 )
 
 logger = masked_logger()  # nothing personal in a log line
-tracer = Tracer()
 metrics = Metrics()
 idempotency = IdempotencyConfig(event_key_jmespath="order_id", expires_after_seconds=7 * 24 * 3600)
 persistence = DynamoDBPersistenceLayer(table_name=resources.idempotency_table, boto3_session=session)
@@ -91,7 +90,7 @@ def handle(record: KinesisStreamRecord, event: AnyLiveEvent, run: KinesisRun[Any
     run.outcomes["handled"] += 1
 
 
-@lambda_entry(logger, metrics, tracer, resources.market)
+@lambda_entry(logger, metrics, resources.market)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     idempotency.register_lambda_context(context)
     return batches.run(event, context, handle, what=lambda admitted: admitted.type).response

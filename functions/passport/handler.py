@@ -62,6 +62,6 @@ def get_passport(batch: str) -> Response[dict[str, object]]:
     return json_response(200, body, headers={"Cache-Control": "public, max-age=60"})
 
 
-@lambda_entry(logger, metrics, tracer, resources.market, correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@lambda_entry(logger, metrics, resources.market, tracer=tracer, correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
     return app.resolve(event, context)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -39,12 +39,8 @@ ledger = LedgerStore(session.client("dynamodb", config=retry_config()), resource
 secrets = parameters.SecretsProvider(boto3_client=session.client("secretsmanager"))
 
 logger = masked_logger()  # nothing personal in a log line
-tracer = Tracer()
 metrics = Metrics()
-batches = QueueBatch.of_consumer(
-    SignedEnvelope, sqs=session.client("sqs"), dlq_url=resources.passport_intake_dlq_url, consumer="passport_intake",
-    logger=logger, metrics=metrics, metric_prefix="SupplyEvents",
-)  # fmt: skip
+batches = QueueBatch.of_consumer("passport_intake", SignedEnvelope, session, resources, logger, metrics)
 
 
 def keys() -> dict[str, bytes]:
@@ -67,7 +63,7 @@ def take(envelope: SignedEnvelope, outcomes: Counter[str]) -> None:
     )  # fmt: skip
 
 
-@lambda_entry(logger, metrics, tracer, resources.market)
+@lambda_entry(logger, metrics, resources.market)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     response, outcomes = batches.run(event, context, take, "a supply event")
     metrics.add_metric(name="SupplyEventsAppended", unit=MetricUnit.Count, value=outcomes["appended"])

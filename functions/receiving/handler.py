@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -46,12 +46,8 @@ receiving = Receiving(
 )
 
 logger = masked_logger()  # nothing personal in a log line
-tracer = Tracer()
 metrics = Metrics()
-batches = QueueBatch.of_consumer(
-    GoodsReceipt, sqs=session.client("sqs"), dlq_url=resources.goods_receipts_dlq_url, consumer="receiving",
-    logger=logger, metrics=metrics, metric_prefix="Receipts",
-)  # fmt: skip
+batches = QueueBatch.of_consumer("receiving", GoodsReceipt, session, resources, logger, metrics)
 
 
 def book(receipt: GoodsReceipt, outcomes: Counter[str]) -> None:
@@ -65,7 +61,7 @@ def book(receipt: GoodsReceipt, outcomes: Counter[str]) -> None:
         logger.info("receipt", receipt_id=receipt.receipt_id, po_id=receipt.po_id, outcome=outcome.status.value)
 
 
-@lambda_entry(logger, metrics, tracer, resources.market)
+@lambda_entry(logger, metrics, resources.market)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     response, outcomes = batches.run(event, context, book, "a goods receipt")
     metrics.add_metric(name="ReceiptsBooked", unit=MetricUnit.Count, value=outcomes[ReceiptStatus.BOOKED.value])

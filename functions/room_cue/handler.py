@@ -12,16 +12,18 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from livebase.batches.bus_target import BusTarget
 from livebase.lambda_entry import lambda_entry
-from livebase.live.room_cues import NONE, NotACue, channel_setting, cue_channel, cue_from_event
+from livebase.live.room_cues import NONE, NotACue, RoomCue, channel_setting, cue_channel, cue_from_event
 from livebase.markets.resources import CueSettings, MarketResources
 from livebase.privacy.masking import masked_logger
 
+logger = masked_logger()  # nothing personal in a log line
+metrics = Metrics()
 # Cold start: the market's names and its channel, from the stack's environment. A market whose video
 # is served from its media stack (a media Region and an SSM parameter there) reads the channel there, once.
 resources = MarketResources.from_environment()
@@ -30,22 +32,12 @@ session = boto3.Session(region_name=resources.region)
 video = boto3.Session(region_name=settings.region or resources.region)
 ssm = video.client("ssm") if settings.channel_parameter else None
 channel = cue_channel(settings.service, channel_setting(settings.channel, settings.channel_parameter, ssm), video)
-target = BusTarget(session, resources.idempotency_table, key_path="id")
-
-logger = masked_logger()  # nothing personal in a log line
-tracer = Tracer()
-metrics = Metrics()
+target = BusTarget(session, resources.idempotency_table, key_path="id", logger=logger, metrics=metrics)
 
 
-@target.once
-def deliver(event: dict[str, Any]) -> dict[str, Any]:
-    """Send the cue an event asks for, once per bus event id."""
-    try:
-        cue = cue_from_event(event)
-    except NotACue as refused:  # the reason names a field, never a value; not retried
-        logger.warning("stock signal refused", reason=str(refused))
-        metrics.add_metric(name="RoomCuesRefused", unit=MetricUnit.Count, value=1)
-        return {"sent": False, "reason": str(refused)}
+@target.once(cue_from_event, NotACue, answer="sent", refused_metric="RoomCuesRefused")
+def deliver(cue: RoomCue | None) -> dict[str, Any]:
+    """Send the cue a stock signal asks for, once per bus event id."""
     if cue is None:  # the rule passes only stock signals for a room; tolerate a wider one
         return {"sent": False, "reason": "not a stock signal for a room"}
     if channel.service == NONE:
@@ -58,7 +50,7 @@ def deliver(event: dict[str, Any]) -> dict[str, Any]:
     return {"sent": True, "service": channel.service, "room_id": cue.room_id, "sku": cue.sku, "level": cue.level}
 
 
-@lambda_entry(logger, metrics, tracer, resources.market)
+@lambda_entry(logger, metrics, resources.market)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="RoomCueEvents", unit=MetricUnit.Count, value=1)  # delivered, redeliveries included
     return target.deliver(deliver, event, context)

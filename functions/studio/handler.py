@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -36,7 +36,6 @@ session = boto3.Session(region_name=resources.region)
 table = session.resource("dynamodb", config=retry_config()).Table(settings.devices_table)
 
 logger = masked_logger()  # nothing personal in a log line
-tracer = Tracer()
 metrics = Metrics()
 refused = RefusedDocuments.of_market(resources, "studio", session.client("s3"))  # the residency guard's keep
 put_events = guarded_bus_put(session.client("events"), keep=refused.keep, source=None, logger=logger)
@@ -61,7 +60,7 @@ def apply(run: KinesisRun[Telemetry]) -> None:
     run.outcomes.update(devices=outcome.devices, warnings=outcome.warnings, failovers=outcome.failovers)
 
 
-@lambda_entry(logger, metrics, tracer, resources.market)
+@lambda_entry(logger, metrics, resources.market)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     run = batches.run(event, context, after=apply)
     return {**run.response, "warnings": run.outcomes["warnings"], "failovers": run.outcomes["failovers"]}

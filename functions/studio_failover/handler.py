@@ -12,7 +12,7 @@ import functools
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -20,8 +20,10 @@ from livebase.batches.bus_target import BusTarget
 from livebase.lambda_entry import lambda_entry
 from livebase.markets.resources import FailoverSettings, MarketResources
 from livebase.privacy.masking import masked_logger
-from livebase.studio.failover import NotAFailover, RoomSwitch, failover_from_event
+from livebase.studio.failover import Failover, NotAFailover, RoomSwitch, failover_from_event
 
+logger = masked_logger()  # nothing personal in a log line
+metrics = Metrics()
 # Cold start: the market's names, and its MediaLive channel where it has one.
 resources = MarketResources.from_environment()
 settings = FailoverSettings.from_environment()
@@ -37,22 +39,12 @@ def iot_data() -> Any:
 
 medialive = session.client("medialive") if settings.medialive_channel else None
 switch = RoomSwitch(iot_data, medialive, settings.medialive_channel)
-target = BusTarget(session, resources.idempotency_table, key_path="detail.incident_id")
-
-logger = masked_logger()  # nothing personal in a log line
-tracer = Tracer()
-metrics = Metrics()
+target = BusTarget(session, resources.idempotency_table, key_path="detail.incident_id", logger=logger, metrics=metrics)
 
 
-@target.once
-def fail_over(event: dict[str, Any]) -> dict[str, Any]:
+@target.once(failover_from_event, NotAFailover, answer="switched", refused_metric="FailoversRefused")
+def fail_over(failover: Failover) -> dict[str, Any]:
     """Switch the room of the failed device to its backup, once per incident."""
-    try:
-        failover = failover_from_event(event)
-    except NotAFailover as refused:  # the reason names a field; not retried
-        logger.warning("failover refused", reason=str(refused))
-        metrics.add_metric(name="FailoversRefused", unit=MetricUnit.Count, value=1)
-        return {"switched": False, "reason": str(refused)}
     calls = [f"{c.service}:{c.operation}" for c in switch.send(failover)]
     metrics.add_metric(name="FailoversSwitched", unit=MetricUnit.Count, value=1)
     logger.info("room switched to backup", room_id=failover.room_id, device_id=failover.device_id,
@@ -60,6 +52,6 @@ def fail_over(event: dict[str, Any]) -> dict[str, Any]:
     return {"switched": True, "room_id": failover.room_id, "incident_id": failover.incident_id, "calls": calls}
 
 
-@lambda_entry(logger, metrics, tracer, resources.market)
+@lambda_entry(logger, metrics, resources.market)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return target.deliver(fail_over, event, context)

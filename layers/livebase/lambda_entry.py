@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response, content_types
 
 Event = TypeVar("Event")
@@ -20,10 +21,12 @@ Handler = Callable[[Event, Any], Result]
 
 
 def lambda_entry(
-    logger: Any, metrics: Any, tracer: Any, market: str, *, correlation_id_path: str | None = None
+    logger: Any, metrics: Any, market: str, *, tracer: Tracer | None = None, correlation_id_path: str | None = None
 ) -> Callable[[Handler[Event, Result]], Handler[Event, Result]]:
     """Decorate a ``lambda_handler(event, context)`` with ``logger``, ``metrics`` (dimension ``market``)
-    and ``tracer`` (powertools ``Logger``, ``Metrics``, ``Tracer``)."""
+    and a tracer (powertools ``Logger``, ``Metrics``, ``Tracer``; ``tracer`` where the handler traces
+    more than the invocation, powertools' ``Tracer`` shares its provider between instances)."""
+    tracing = tracer or Tracer()
 
     def decorate(handler: Handler[Event, Result]) -> Handler[Event, Result]:
         @functools.wraps(handler)
@@ -31,7 +34,7 @@ def lambda_entry(
             metrics.add_dimension(name="market", value=market)
             return handler(event, context)
 
-        traced = tracer.capture_lambda_handler(in_market, capture_response=False)
+        traced = tracing.capture_lambda_handler(in_market, capture_response=False)
         measured = metrics.log_metrics(traced)
         wrapped: Handler[Event, Result] = logger.inject_lambda_context(
             measured, correlation_id_path=correlation_id_path

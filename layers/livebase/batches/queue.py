@@ -40,6 +40,14 @@ from livebase.batches.quarantine import (
     QueueQuarantine,
 )
 from livebase.batches.reasons import describe_error
+from livebase.markets.resources import MarketResources
+
+# Each queue consumer: its queue's DLQ (a MarketResources field) and the prefix of its metrics.
+QUEUE_CONSUMERS: dict[str, tuple[str, str]] = {
+    "fulfilment": ("shipment_updates_dlq_url", "ShipmentUpdates"),
+    "receiving": ("goods_receipts_dlq_url", "Receipts"),
+    "passport_intake": ("passport_intake_dlq_url", "SupplyEvents"),
+}
 
 
 class QuarantiningSqsProcessor(BatchProcessor):
@@ -115,20 +123,12 @@ class QueueBatch:
 
     @classmethod
     def of_consumer(
-        cls,
-        body: type[BaseModel],
-        *,
-        sqs: Any,
-        dlq_url: str,
-        consumer: str,
-        logger: Any,
-        metrics: Any,
-        metric_prefix: str,
+        cls, consumer: str, body: type[BaseModel], session: Any, resources: MarketResources, logger: Any, metrics: Any
     ) -> QueueBatch:
-        """The batch of a queue whose messages are ``body`` as JSON, quarantining on ``dlq_url``."""
-        processor = QuarantiningSqsProcessor(model=message_model(body))
-        return cls(processor, QueueQuarantine(sqs, queue_url=dlq_url, consumer=consumer), logger, metrics,
-                   metric_prefix)  # fmt: skip
+        """The batch of ``consumer`` (:data:`QUEUE_CONSUMERS`), whose messages are ``body`` as JSON."""
+        dlq_field, metric_prefix = QUEUE_CONSUMERS[consumer]
+        quarantine = QueueQuarantine(session.client("sqs"), queue_url=getattr(resources, dlq_field), consumer=consumer)
+        return cls(QuarantiningSqsProcessor(model=message_model(body)), quarantine, logger, metrics, metric_prefix)
 
     def refuse(self, reason: str) -> None:
         """From the record handler: the domain refuses the message being handled (to the DLQ, ``Refused``)."""
