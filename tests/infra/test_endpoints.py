@@ -18,9 +18,8 @@ import pytest
 from livebase.markets.config import load_markets, selling_markets
 from livebase.markets.resources import OUTPUTS, MarketResources
 from livebase_local.runner.functions import load_handler
-from tests.unit.test_erasure_handler import CONTEXT as ERASURE_CONTEXT
-from tests.unit.test_erasure_handler import EVENT as ERASURE_EVENT
-from tests.unit.test_passport_handlers import PassportMarket, get, sample
+from tests.support.lambda_events import ERASURE_CONTEXT, ERASURE_EVENT, sample
+from tests.support.passport import PassportMarket, get
 
 SELLING = [m.id for m in selling_markets(load_markets())]
 # (method, path) -> authorisation; AWS_IAM: only principals granted execute-api:Invoke; NONE: public on purpose.

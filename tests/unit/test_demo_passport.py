@@ -6,32 +6,27 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
 from livebase_local.commands.demo_passport import passport_demo
 from livebase_local.runner.functions import load_handler
-from tests.unit.test_passport_handlers import CONTEXT, PassportMarket
+from tests.support.lambda_events import CONTEXT
+from tests.support.passport import PassportMarket
 
 
 @pytest.fixture
-def market(monkeypatch: pytest.MonkeyPatch) -> Iterator[PassportMarket]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        market = PassportMarket()
-        queue = market.sqs.create_queue(QueueName=f"intake-{uuid.uuid4().hex[:6]}")["QueueUrl"]
-        market.resources = dataclasses.replace(
-            market.resources, passport_intake_queue_url=queue,
-            passport_api_url="https://a1b2c3d4e5.execute-api.eu-central-1.amazonaws.com/v1/",
-        )  # fmt: skip
-        yield market
+def market(aws: Any) -> PassportMarket:
+    """eu's passport resources in the in-process moto ``aws`` started, with an intake queue and an API URL."""
+    market = PassportMarket()
+    queue = market.sqs.create_queue(QueueName=f"intake-{uuid.uuid4().hex[:6]}")["QueueUrl"]
+    market.resources = dataclasses.replace(
+        market.resources, passport_intake_queue_url=queue,
+        passport_api_url="https://a1b2c3d4e5.execute-api.eu-central-1.amazonaws.com/v1/",
+    )  # fmt: skip
+    return market
 
 
 def test_the_demo_reports_a_verified_passport_and_writes_its_qr_label(market: PassportMarket, tmp_path: Path) -> None:

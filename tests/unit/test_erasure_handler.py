@@ -5,16 +5,13 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from collections.abc import Iterator
 from contextlib import redirect_stdout
 from datetime import UTC, datetime
-from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from livebase.markets.config import load_markets
 from livebase.markets.resources import OUTPUTS, MarketResources
@@ -22,38 +19,31 @@ from livebase.privacy.consent import Purpose
 from livebase.privacy.pseudonyms import KmsPseudonymiser
 from livebase.stores.consent import ConsentStore
 from livebase_local.runner.functions import load_handler
+from tests.support.lambda_events import ERASURE_CONTEXT as CONTEXT
+from tests.support.lambda_events import ERASURE_EVENT as EVENT
 from tests.support.tables import string_keyed_table
 
-EVENT = json.loads((Path(__file__).resolve().parents[2] / "events" / "apigateway_post_erasure.json").read_text())
 SAMPLE_VIEWER = json.loads(EVENT["body"])["viewer"]
-CONTEXT = SimpleNamespace(
-    function_name="livebase-eu-erasure", memory_limit_in_mb=512, aws_request_id="req-1",
-    invoked_function_arn="arn:aws:lambda:eu-central-1:123456789012:function:livebase-eu-erasure",
-)  # fmt: skip
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-def market(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, MarketResources]]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        region = load_markets()["eu"].region
-        dynamodb, s3 = boto3.client("dynamodb", region_name=region), boto3.client("s3", region_name=region)
-        s3.create_bucket(Bucket="eu-lake", CreateBucketConfiguration={"LocationConstraint": region})
-        s3.put_bucket_versioning(Bucket="eu-lake", VersioningConfiguration={"Status": "Enabled"})
-        key = boto3.client("kms", region_name=region).create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
-        names = {field: f"eu-{field}" for field in OUTPUTS} | {
-            "data_lake_bucket": "eu-lake", "pseudonym_key_id": key["KeyMetadata"]["KeyId"],
-            "orders_table": string_keyed_table(dynamodb, "orders", "order_id"),
-            "idempotency_table": string_keyed_table(dynamodb, "idempotency", "id"),
-            "consent_table": string_keyed_table(dynamodb, "consent", "viewer_key", "purpose"),
-            "room_metrics_table": string_keyed_table(dynamodb, "room", "pk", "sk"),
-        }  # fmt: skip
-        resources = MarketResources(market="eu", region=region, **names)
-        yield load_handler("erasure", resources, container=uuid.uuid4().hex[:8])[0], resources
+def market(aws: Any) -> tuple[ModuleType, MarketResources]:
+    """The erasure handler over eu's stores in the in-process moto ``aws`` started."""
+    region = load_markets()["eu"].region
+    dynamodb, s3 = boto3.client("dynamodb", region_name=region), boto3.client("s3", region_name=region)
+    s3.create_bucket(Bucket="eu-lake", CreateBucketConfiguration={"LocationConstraint": region})
+    s3.put_bucket_versioning(Bucket="eu-lake", VersioningConfiguration={"Status": "Enabled"})
+    key = boto3.client("kms", region_name=region).create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
+    names = {field: f"eu-{field}" for field in OUTPUTS} | {
+        "data_lake_bucket": "eu-lake", "pseudonym_key_id": key["KeyMetadata"]["KeyId"],
+        "orders_table": string_keyed_table(dynamodb, "orders", "order_id"),
+        "idempotency_table": string_keyed_table(dynamodb, "idempotency", "id"),
+        "consent_table": string_keyed_table(dynamodb, "consent", "viewer_key", "purpose"),
+        "room_metrics_table": string_keyed_table(dynamodb, "room", "pk", "sk"),
+    }  # fmt: skip
+    resources = MarketResources(market="eu", region=region, **names)
+    return load_handler("erasure", resources, container=uuid.uuid4().hex[:8])[0], resources
 
 
 def post(module: ModuleType, body: Any) -> tuple[int, dict[str, Any], str]:

@@ -20,7 +20,7 @@ from livebase.passport.chain import (
 )
 from livebase.passport.events import parse_event
 from livebase.passport.merkle import DayHead, inclusion_proof, merkle_root, verify_inclusion
-from tests.unit.passport_samples import BATCH, batch_events
+from tests.support.passport import BATCH, batch_events
 
 
 def build_chain() -> list[ChainEntry]:

@@ -9,100 +9,26 @@ reason and are acknowledged.
 
 from __future__ import annotations
 
-import copy
 import json
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from types import ModuleType, SimpleNamespace
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from livebase.batches.quarantine import CONDITION_ATTRIBUTE, REASON_ATTRIBUTE
-from livebase.markets.config import load_markets
-from livebase.markets.resources import OUTPUTS, MarketResources
 from livebase.passport.service import anchor_day
 from livebase.passport.signing import NOT_THE_SIGNER, sign
-from livebase.stores.anchors import AnchorStore
-from livebase.stores.ledger import LedgerStore
-from livebase_local.runner.functions import load_handler
-from tests.support.tables import string_keyed_table
-from tests.unit.passport_samples import batch_events
-
-EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
-KEY = bytes.fromhex("5eed" * 16)  # the key events/sqs_passport_supply_event.json is signed with
-SAMPLE_SUPPLIER, SAMPLE_BATCH = "sup-lyon-02", "EU-BATCH-0042"
-CONTEXT = SimpleNamespace(
-    function_name="livebase-test", memory_limit_in_mb=512, aws_request_id="req-1",
-    invoked_function_arn="arn:aws:lambda:eu-central-1:123456789012:function:livebase-test",
-)  # fmt: skip
-
-
-def sample(name: str) -> dict[str, Any]:
-    return dict(json.loads((EVENTS_DIR / f"{name}.json").read_text()))
-
-
-class PassportMarket:
-    """eu's passport resources in moto: ledger, anchor bucket (Object Lock), DLQ, supplier keys."""
-
-    def __init__(self) -> None:
-        region = load_markets()["eu"].region
-        self.dynamodb, self.sqs = boto3.client("dynamodb", region_name=region), boto3.client("sqs", region_name=region)
-        names = {field: f"eu-{field}" for field in OUTPUTS}
-        names["passport_ledger_table"] = string_keyed_table(self.dynamodb, "ledger", "pk", "sk")
-        names["passport_intake_dlq_url"] = self.sqs.create_queue(QueueName=f"intake-dlq-{uuid.uuid4().hex[:6]}")[
-            "QueueUrl"
-        ]
-        self.s3 = boto3.client("s3", region_name=region)
-        self.s3.create_bucket(
-            Bucket="eu-anchors", ObjectLockEnabledForBucket=True,
-            CreateBucketConfiguration={"LocationConstraint": region},
-        )  # fmt: skip
-        names["passport_anchor_bucket"] = "eu-anchors"
-        names["passport_supplier_keys_secret"] = "livebase/eu/passport/supplier-keys"
-        keys = {SAMPLE_SUPPLIER: KEY.hex(), "sup-shenzhen-01": KEY.hex()}
-        boto3.client("secretsmanager", region_name=region).create_secret(
-            Name=names["passport_supplier_keys_secret"], SecretString=json.dumps(keys)
-        )
-        self.resources = MarketResources(market="eu", region=region, **names)
-        self.ledger = LedgerStore(self.dynamodb, names["passport_ledger_table"])
-        self.anchors = AnchorStore(self.s3, "eu-anchors")
-
-    def handler(self, function: str) -> ModuleType:
-        return load_handler(function, self.resources, container=uuid.uuid4().hex[:8])[0]
-
-    def dead_letters(self) -> list[dict[str, Any]]:
-        url = self.resources.passport_intake_dlq_url
-        return self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get(
-            "Messages", []
-        )
+from tests.support.lambda_events import CONTEXT, sample, with_bodies
+from tests.support.passport import KEY, SAMPLE_BATCH, SAMPLE_SUPPLIER, PassportMarket, batch_events, get
 
 
 @pytest.fixture
-def market(monkeypatch: pytest.MonkeyPatch) -> Iterator[PassportMarket]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield PassportMarket()
+def market(aws: Any) -> PassportMarket:
+    return PassportMarket()  # in the in-process moto ``aws`` started
 
 
 def sqs_event(*bodies: str) -> dict[str, Any]:
-    template = sample("sqs_passport_supply_event")["Records"][0]
-    return {"Records": [{**copy.deepcopy(template), "messageId": str(uuid.uuid4()), "body": b} for b in bodies]}
-
-
-def get(module: ModuleType, batch: str) -> tuple[int, dict[str, Any]]:
-    event = sample("apigateway_get_passport")
-    event["path"] = f"/passport/{batch}"
-    event["pathParameters"] = {"batch": batch}
-    response = module.lambda_handler(event, CONTEXT)
-    return int(response["statusCode"]), json.loads(response["body"])
+    return with_bodies(sample("sqs_passport_supply_event"), *bodies)
 
 
 def test_the_sample_event_is_admitted_and_appended_once(market: PassportMarket) -> None:

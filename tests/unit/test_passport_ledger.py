@@ -13,8 +13,8 @@ from livebase.passport.chain import FindingKind, next_entry, verify_chain
 from livebase.passport.service import anchor_day, verify
 from livebase.stores.anchors import AnchorStore
 from livebase.stores.ledger import ChainConflict, LedgerStore
+from tests.support.passport import BATCH, batch_events
 from tests.support.tables import REGION, string_keyed_table
-from tests.unit.passport_samples import BATCH, batch_events
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 DAY = NOW.date().isoformat()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from livebase.live.events import ViewerId
 from livebase.privacy.pseudonyms import KmsPseudonymiser, is_pseudonym, pseudonym_from_mac
@@ -16,13 +14,8 @@ REGION = "eu-central-1"
 
 
 @pytest.fixture
-def kms(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield boto3.client("kms", region_name=REGION)
+def kms(aws: Any) -> Any:
+    return boto3.client("kms", region_name=REGION)  # in the in-process moto ``aws`` started
 
 
 def hmac_key(kms: Any) -> str:

@@ -20,7 +20,8 @@ from pydantic import BaseModel, ValidationError
 from livebase.batches.quarantine import CONDITION_ATTRIBUTE, REASON_ATTRIBUTE, SOURCE_MESSAGE_ATTRIBUTE
 from livebase.commerce.fulfilment import ShipmentUpdate
 from livebase.replenishment.receiving import GoodsReceipt
-from tests.unit.test_queue_handlers import CONTEXT, Market, sample, with_bodies
+from tests.support.lambda_events import CONTEXT, sample, with_bodies
+from tests.support.moto_market import Market
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),

@@ -8,14 +8,9 @@ batch item failure.
 
 from __future__ import annotations
 
-import copy
 import json
-import uuid
-from pathlib import Path
-from types import ModuleType, SimpleNamespace
 from typing import Any
 
-import boto3
 import pytest
 from pydantic import BaseModel
 
@@ -23,54 +18,12 @@ from livebase.aws import TransientError
 from livebase.batches.quarantine import CONDITION_ATTRIBUTE, REASON_ATTRIBUTE, SOURCE_MESSAGE_ATTRIBUTE
 from livebase.commerce.inventory import StockItem
 from livebase.commerce.wms_handoff import hand_off_orders
-from livebase.markets.config import load_markets
-from livebase.markets.resources import OUTPUTS, MarketResources
 from livebase.stores.inventory import InventoryStore
 from livebase.stores.orders import WMS_PICKED, WMS_SHIPPED, OrderStore
 from livebase.stores.purchase_orders import RECEIVED, PurchaseOrderStore
-from livebase_local.runner.functions import load_handler
+from tests.support.lambda_events import CONTEXT, EVENTS_DIR, sample, with_bodies
+from tests.support.moto_market import Market
 from tests.support.orders import NOW, placed, po
-from tests.support.tables import string_keyed_table
-
-EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
-CONTEXT = SimpleNamespace(
-    function_name="livebase-test", memory_limit_in_mb=512, aws_request_id="req-1",
-    invoked_function_arn="arn:aws:lambda:eu-central-1:123456789012:function:livebase-test",
-)  # fmt: skip
-
-
-def sample(name: str) -> dict[str, Any]:
-    return dict(json.loads((EVENTS_DIR / f"{name}.json").read_text()))
-
-
-def with_bodies(event: dict[str, Any], *bodies: str) -> dict[str, Any]:
-    """The sample's record shape with other bodies (and message ids)."""
-    template = event["Records"][0]
-    records = [{**copy.deepcopy(template), "messageId": str(uuid.uuid4()), "body": body} for body in bodies]
-    return {"Records": records}
-
-
-class Market:
-    def __init__(self, market_id: str) -> None:
-        region = load_markets()[market_id].region
-        dynamodb, sqs = boto3.client("dynamodb", region_name=region), boto3.client("sqs", region_name=region)
-        names = {field: f"{market_id}-{field}" for field in OUTPUTS}
-        names["purchase_orders_table"] = string_keyed_table(dynamodb, "purchase-orders", "po_id")
-        names["inventory_table"] = string_keyed_table(dynamodb, "inventory", "sku", "warehouse")
-        names["orders_table"] = string_keyed_table(dynamodb, "orders", "order_id")
-        for field in ("goods_receipts_dlq_url", "shipment_updates_dlq_url", "wms_queue_url"):
-            names[field] = sqs.create_queue(QueueName=f"{field.replace('_', '-')}-{uuid.uuid4().hex[:6]}")["QueueUrl"]
-        names["event_bus_name"] = f"livebase-{market_id}"
-        boto3.client("events", region_name=region).create_event_bus(Name=names["event_bus_name"])
-        self.resources = MarketResources(market=market_id, region=region, **names)
-        self.sqs, self.dynamodb = sqs, dynamodb
-
-    def handler(self, function: str) -> ModuleType:
-        return load_handler(function, self.resources, container=uuid.uuid4().hex[:8])[0]
-
-    def dead_letters(self, queue_url: str) -> list[dict[str, Any]]:
-        reply = self.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
-        return reply.get("Messages", [])
 
 
 def test_every_sample_sqs_event_has_lambdas_shape_and_a_contract_body() -> None:

@@ -27,8 +27,8 @@ from livebase.studio.incidents import DEVICE_FAILOVER, DEVICE_WARNING, EVENT_SOU
 from livebase.studio.telemetry import Telemetry
 from livebase_local.runner.functions import load_handler
 from livebase_local.simulator.studio import degrading_camera
+from tests.support.moto_market import Market
 from tests.support.tables import string_keyed_table
-from tests.unit.test_queue_handlers import Market
 
 STUDIO_EVENTS = Path(__file__).resolve().parents[2] / "events" / "studio"
 CONTEXT = SimpleNamespace(
