@@ -17,7 +17,7 @@ from livebase.live.events import OrderLine, OrderPlaced
 from livebase.privacy.consent import Purpose
 from livebase.stores.consent import ConsentStore
 from livebase.stores.orders import PLACED, order_model, order_record
-from tests.integration.hq_stack import deploy_hq, hq_market, objects_in
+from tests.support.hq_stack import deploy_hq, hq_market, objects_in
 from tests.support.local_aws import LocalAwsStack
 
 pytestmark = pytest.mark.slow

@@ -27,7 +27,7 @@ from livebase.live.events import OrderLine, OrderPlaced
 from livebase.markets.config import load_markets
 from livebase.markets.residency import ResidencyViolation, may_send
 from livebase.stores.orders import PLACED, order_model, order_record
-from tests.integration.hq_stack import deploy_hq, hq_market, objects_in
+from tests.support.hq_stack import deploy_hq, hq_market, objects_in
 from tests.support.local_aws import LocalAwsStack
 
 pytestmark = pytest.mark.slow
