@@ -11,7 +11,7 @@ hand placed orders to the WMS queue; publish a decisions table and a stock-traje
 ops. Tasks are coarse: per market, and per chunk of SKUs to decide. Each market's resources
 are resolved once per run (one DescribeStacks in its region) and every task is handed its
 market's :class:`MarketResources`. The planning itself is ``livebase.replenishment.planning``.
-Runs hourly and on ``stock.low`` (see ``flows/deployments.py`` and ``flows/triggers.py``).
+Runs hourly and on ``stock.low`` (see ``flows/catalogue.py`` and ``flows/triggers.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Annotated
 
 import boto3
-from prefect import State, flow, task
+from prefect import flow, task
 from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 
@@ -37,6 +37,7 @@ from flows.replenishment_report import (
     top_skus,
     trajectory_png,
 )
+from flows.retries import retry_unless
 from livebase.commerce.orders import market_warehouse, revenue, units_per_sku
 from livebase.commerce.wms_handoff import hand_off_orders
 from livebase.markets.resources import MarketResources
@@ -98,18 +99,8 @@ def summarise_market_orders(resources: MarketResources) -> MarketDemand:
     )
 
 
-def _transient(task: object, task_run: object, state: State) -> bool:
-    """Retry AWS hiccups, not a catalogue that does not validate (it fails the same way again)."""
-    try:
-        state.result()
-    except CatalogueError:
-        return False
-    except Exception:
-        return True
-    return True
-
-
-@task(name="read-market-state", retries=2, retry_delay_seconds=5, retry_condition_fn=_transient)
+# A catalogue that does not validate fails the same way again: not retried.
+@task(name="read-market-state", retries=2, retry_delay_seconds=5, retry_condition_fn=retry_unless(CatalogueError))
 def read_market_state(resources: MarketResources, history_days: int, as_of: date) -> MarketState:
     """Sales per SKU per day, stock position and catalogue, read in the market's region."""
     start, end = history_window(as_of, history_days)

@@ -18,13 +18,14 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 import pandas as pd
-from prefect import State, flow, task
+from prefect import flow, task
 from pydantic import BaseModel, Field
 
 from flows import regional_io as io
 from flows.artifacts import CROSS_MARKET, publish_markdown, publish_table
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from flows.regional_report import aggregate_rows, cohort_markdown, rollup_rows
+from flows.retries import retry_unless
 from livebase.aggregates.export import DEFAULT_K, MIN_K, MarketExport, market_export
 from livebase.aggregates.rates import RateTable
 from livebase.aggregates.rollup import RollupRow, hq_rollup
@@ -85,18 +86,8 @@ def process_market(
     return outcome, export
 
 
-def _not_refused(task: object, task_run: object, state: State) -> bool:
-    """Retry AWS hiccups, never a residency refusal (the same export is refused again)."""
-    try:
-        state.result()
-    except ResidencyViolation:
-        return False
-    except Exception:
-        return True
-    return True
-
-
-@task(name="export-to-hq", retries=2, retry_delay_seconds=5, retry_condition_fn=_not_refused)
+# A residency refusal is not retried: the same export is refused again.
+@task(name="export-to-hq", retries=2, retry_delay_seconds=5, retry_condition_fn=retry_unless(ResidencyViolation))
 def export_to_hq(resources: MarketResources, export: MarketExport, bucket: str) -> str:
     """Through the residency guard into hq's bucket (refused: quarantined in-region, the run fails)."""
     return io.send_export(MARKETS[resources.market], resources, hq_market(MARKETS), bucket, export)
