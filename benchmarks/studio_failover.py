@@ -33,8 +33,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from livebase.signals.studio import DEVICE_FAILOVER
 from livebase.stores.studio_devices import WINDOW_SAMPLES
-from livebase.studio.incidents import DEVICE_FAILOVER, DeviceState, advance
+from livebase.studio.incidents import DeviceState, advance
 from livebase.studio.predictor import Prediction, predict, threshold_alarm
 from livebase.studio.telemetry import Telemetry
 from livebase_local.simulator.studio import Failure, studio_day

@@ -1,7 +1,7 @@
 """Room alerts as Prefect events, and the ``room-alert`` flow an automation runs for each one.
 
 :func:`forward_room_alert` turns a room alert from a market bus (``source = livebase.rooms``,
-one of ``livebase.live.alerts.DETAIL_TYPES``) into the Prefect event ``livebase.room.alert``, as
+one of ``livebase.signals.rooms.DETAIL_TYPES``) into the Prefect event ``livebase.room.alert``, as
 ``flows.triggers.forward_stock_signal`` does for ``stock.low``: the stack's room-alert rule also
 targets the market's room-alert-signals queue, which :mod:`flows.signal_bridge` drains through it
 (locally and beside a cloud worker); a market with a Prefect API gets a rule POSTing the same
@@ -26,14 +26,14 @@ from pydantic import Field
 
 from flows.artifacts import publish_markdown
 from flows.markets import MarketId
-from flows.triggers import bus_event, emit_guarded
-from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE, EVIDENCE_FIELDS, AlertKind
+from flows.triggers import emit_guarded
 from livebase.privacy.guard import Keeper
+from livebase.signals import OtherSignal, parse_event
+from livebase.signals.rooms import DETAIL_TYPES, AlertKind, RoomAlert
 
 PREFECT_ROOM_ALERT = "livebase.room.alert"
 ROOM_RESOURCE_PREFIX = "livebase.room."
 AUTOMATION_FILE = Path(__file__).parent / "automations" / "room-alert.yaml"
-ALERT_DETAIL_TYPES = frozenset(DETAIL_TYPES.values())
 
 Emitter = Callable[..., Any]
 Kind = Literal["conversion_drop", "sentiment_spike", "viewer_drop", "edge_overload"]
@@ -57,32 +57,21 @@ def room_alert_resource(market: str, room_id: str, kind: str) -> dict[str, str]:
 
 
 def forward_room_alert(event: Mapping[str, Any], emit: Emitter = emit_event, keep: Keeper | None = None) -> Any | None:
-    """Emit ``livebase.room.alert`` for a room alert from a market bus; ignore anything else.
-
-    Takes either shape: a delivered event (``source`` / ``detail-type`` / ``detail``) or a
-    ``PutEvents`` entry (``Source`` / ``DetailType`` / ``Detail`` as JSON text).
-    """
-    source, detail_type, detail = bus_event(event)
-    if source != EVENT_SOURCE or detail_type not in ALERT_DETAIL_TYPES:
+    """Emit ``livebase.room.alert`` for a room alert as the bus delivers it; ignore any other signal.
+    A malformed room alert raises ``livebase.signals.SignalError``."""
+    try:
+        alert = parse_event(event, RoomAlert).signal
+    except OtherSignal:
         return None
-    market, room_id, kind = detail.get("market"), detail.get("room_id"), detail.get("kind")
-    if not market or not room_id or kind not in set(AlertKind):
-        raise ValueError(f"room alert lacks market, room_id or a known kind: {sorted(detail)}")
     return emit_guarded(
-        str(market),
+        alert.market,
         emit,
         keep,
         event=PREFECT_ROOM_ALERT,
-        resource=room_alert_resource(str(market), str(room_id), str(kind)),
-        related=[{"prefect.resource.id": f"livebase.market.{market}", "prefect.resource.role": "market"}],
-        payload=alert_evidence(detail),
+        resource=room_alert_resource(alert.market, alert.room_id, str(alert.kind)),
+        related=[{"prefect.resource.id": f"livebase.market.{alert.market}", "prefect.resource.role": "market"}],
+        payload=alert.detail(),  # the alert's own fields: anything else on the event stayed behind
     )
-
-
-def alert_evidence(detail: Mapping[str, Any]) -> dict[str, Any]:
-    """The alert's own fields only (``livebase.live.alerts.EVIDENCE_FIELDS``): numbers, the room,
-    the minute; anything else on the event (a viewer id put there by mistake) stays behind."""
-    return {key: value for key, value in detail.items() if key in EVIDENCE_FIELDS}
 
 
 @flow(name="room-alert", log_prints=True)

@@ -13,20 +13,21 @@ residency guard (Prefect is off-region, aggregates only).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from prefect.events import DeploymentEventTrigger, emit_event
 
 from flows.markets import MARKETS
-from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
 from livebase.privacy.guard import OFF_REGION, Keeper, audience, send_guarded
+from livebase.signals import OtherSignal, parse_event
+from livebase.signals.stock import STOCK_LOW, STOCK_OUT, StockLevel
 
 PREFECT_STOCK_LOW = "livebase.stock.low"
 PREFECT_STOCK_OUT = "livebase.stock.out"  # an order that sells the last units skips "low"
 PREFECT_STOCK_EVENTS = {STOCK_LOW: PREFECT_STOCK_LOW, STOCK_OUT: PREFECT_STOCK_OUT}
 MARKET_RESOURCE_PREFIX = "livebase.market."
+PREFECT_PAYLOAD_FIELDS = {"sku", "warehouse", "remaining", "low_mark"}  # as the cloud rule's input transformer
 
 Emitter = Callable[..., Any]
 
@@ -40,15 +41,6 @@ def stock_low_resource(market: str, sku: str) -> dict[str, str]:
     }
 
 
-def bus_event(event: Mapping[str, Any]) -> tuple[Any, Any, dict[str, Any]]:
-    """(source, detail-type, detail) of a delivered EventBridge event (``source`` / ``detail-type`` /
-    ``detail``) or a ``PutEvents`` entry (``Source`` / ``DetailType`` / ``Detail`` as JSON text)."""
-    detail = event.get("detail", event.get("Detail", {}))
-    if isinstance(detail, str):
-        detail = json.loads(detail)
-    return event.get("source", event.get("Source")), event.get("detail-type", event.get("DetailType")), detail
-
-
 def emit_guarded(market: str, emit: Emitter, keep: Keeper | None, **event: Any) -> Any:
     """``emit(**event)`` through the residency guard: a Prefect event carrying personal data is
     refused (``ResidencyViolation``) and kept by ``keep`` in the market's own quarantine."""
@@ -59,30 +51,20 @@ def emit_guarded(market: str, emit: Emitter, keep: Keeper | None, **event: Any) 
 def forward_stock_signal(
     event: Mapping[str, Any], emit: Emitter = emit_event, keep: Keeper | None = None
 ) -> Any | None:
-    """Emit ``livebase.stock.low`` / ``.out`` for a ``stock.low`` / ``stock.out`` EventBridge event;
-    ignore anything else (an order that takes stock from OK to none raises only ``stock.out``).
-
-    Takes either shape: a delivered event (``source`` / ``detail-type`` / ``detail``) or a
-    ``PutEvents`` entry (``Source`` / ``DetailType`` / ``Detail`` as JSON text).
-    """
-    source, kind, detail = bus_event(event)
-    if source != STOCK_EVENT_SOURCE or kind not in PREFECT_STOCK_EVENTS:
+    """Emit ``livebase.stock.low`` / ``.out`` for a ``stock.low`` / ``stock.out`` event as the bus
+    delivers it; ignore any other signal (an order that takes stock from OK to none raises only
+    ``stock.out``). A malformed stock signal raises ``livebase.signals.SignalError``."""
+    try:
+        signal = parse_event(event, StockLevel).signal
+    except OtherSignal:
         return None
-    market, sku = detail.get("market"), detail.get("sku")
-    if not market or not sku:
-        raise ValueError(f"{kind} event lacks market or sku: {sorted(detail)}")
     return emit_guarded(
-        str(market),
+        signal.market,
         emit,
         keep,
-        event=PREFECT_STOCK_EVENTS[str(kind)],
-        resource=stock_low_resource(str(market), str(sku)),
-        payload={
-            "sku": sku,
-            "warehouse": detail.get("warehouse"),
-            "remaining": detail.get("remaining"),
-            "low_mark": detail.get("low_mark"),
-        },
+        event=PREFECT_STOCK_EVENTS[signal.DETAIL_TYPE],
+        resource=stock_low_resource(signal.market, signal.sku),
+        payload=signal.model_dump(mode="json", include=PREFECT_PAYLOAD_FIELDS),
     )
 
 

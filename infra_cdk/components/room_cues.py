@@ -30,8 +30,8 @@ from infra_cdk.components.functions import market_function
 from infra_cdk.components.live_video import MARKET_TAG, LiveVideo
 from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
 from infra_cdk.nag import acknowledge, acknowledge_key_grants
-from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
 from livebase.live.room_cues import IVS, MEDIALIVE, NONE
+from livebase.signals.stock import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
 
 ROOM_CUE_FUNCTION = "room_cue"
 ROOM_STOCK_SIGNAL_PATTERN = events.EventPattern(

@@ -26,14 +26,12 @@
   market as the resource, so the ``order-to-replenish`` trigger matches it. A rule of its own,
   so a market without that API (and the local AWS, which has no API destinations in
   CloudFormation) keeps the queue rule unchanged. Room alerts go the same way, one rule per alert
-  kind whose input transformer sends only that kind's fields (``livebase.live.alerts.EVIDENCE_FIELDS``,
-  as ``flows.room_alerts.alert_evidence`` does locally): anything else on the event, a viewer id put
+  kind whose input transformer sends only that kind's fields (``livebase.signals.rooms.EVIDENCE_FIELDS``,
+  as ``flows.room_alerts.forward_room_alert`` does locally): anything else on the event, a viewer id put
   there by mistake, stays in the region.
 """
 
 from __future__ import annotations
-
-import dataclasses
 
 from aws_cdk import Duration, SecretValue
 from aws_cdk import aws_events as events
@@ -45,20 +43,21 @@ from constructs import Construct
 
 from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue, queue_with_dlq
 from infra_cdk.nag import acknowledge
-from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
-from livebase.live.alerts import (
+from livebase.markets.config import Market
+from livebase.signals.rooms import (
     DETAIL_TYPES,
-    EVENT_SOURCE,
     EVIDENCE_FIELDS,
+    ROOM_EVENT_SOURCE,
     ConversionDrop,
     EdgeOverload,
+    RoomAlert,
     SentimentSpike,
     ViewerDrop,
 )
-from livebase.markets.config import Market
-from livebase.replenishment.purchase_orders import PO_CREATED, PO_EVENT_SOURCE
+from livebase.signals.stock import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
+from livebase.signals.supply import PO_CREATED, PO_EVENT_SOURCE
 
-ROOM_ALERT_PATTERN = events.EventPattern(source=[EVENT_SOURCE], detail_type=list(DETAIL_TYPES.values()))
+ROOM_ALERT_PATTERN = events.EventPattern(source=[ROOM_EVENT_SOURCE], detail_type=list(DETAIL_TYPES.values()))
 PURCHASE_ORDER_PATTERN = events.EventPattern(source=[PO_EVENT_SOURCE], detail_type=[PO_CREATED])
 STOCK_SIGNAL_PATTERN = events.EventPattern(source=[STOCK_EVENT_SOURCE], detail_type=[STOCK_LOW, STOCK_OUT])
 # EventBridge's maxima: a target that cannot be reached is retried for a day before its DLQ.
@@ -73,9 +72,9 @@ PREFECT_ROOM_RESOURCE_PREFIX = "livebase.room."
 ALERT_CLASSES = (ConversionDrop, SentimentSpike, ViewerDrop, EdgeOverload)
 
 
-def alert_fields(alert: type) -> tuple[str, ...]:
+def alert_fields(alert: type[RoomAlert]) -> tuple[str, ...]:
     """What an alert of this class carries to Prefect: ``kind`` and its evidence, never more."""
-    fields = ("kind", *(f.name for f in dataclasses.fields(alert)))
+    fields = ("kind", *alert.model_fields)
     assert set(fields) <= EVIDENCE_FIELDS, f"{alert.__name__} carries fields outside EVIDENCE_FIELDS"
     return fields
 
@@ -235,7 +234,7 @@ class MarketSignals(Construct):
         routes = [("StockSignalsToPrefectApi", STOCK_SIGNAL_PATTERN, stock_event, self.replenish.dlq, "stock signals")]
         for alert in ALERT_CLASSES:
             detail_type = DETAIL_TYPES[alert.kind]  # type: ignore[attr-defined]
-            pattern = events.EventPattern(source=[EVENT_SOURCE], detail_type=[detail_type])
+            pattern = events.EventPattern(source=[ROOM_EVENT_SOURCE], detail_type=[detail_type])
             routes.append((f"RoomAlertsToPrefectApi{alert.__name__}", pattern, room_event(alert),
                            self.room_signals.dlq, f"{detail_type} alerts"))  # fmt: skip
         rules = []

@@ -44,11 +44,11 @@ from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
 from infra_cdk.components.signals import TARGET_MAX_EVENT_AGE, TARGET_RETRY_ATTEMPTS
 from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_grant_read, acknowledge_key_grants
 from livebase.batches.quarantine import QUARANTINE_PREFIX
-from livebase.studio.incidents import DEVICE_FAILOVER, DEVICE_WARNING, EVENT_SOURCE
+from livebase.signals.studio import DEVICE_FAILOVER, DEVICE_WARNING, STUDIO_EVENT_SOURCE
 
 TELEMETRY_FUNCTION, FAILOVER_FUNCTION = "studio", "studio_failover"
-FAILOVER_PATTERN = events.EventPattern(source=[EVENT_SOURCE], detail_type=[DEVICE_FAILOVER])
-WARNING_PATTERN = events.EventPattern(source=[EVENT_SOURCE], detail_type=[DEVICE_WARNING])
+FAILOVER_PATTERN = events.EventPattern(source=[STUDIO_EVENT_SOURCE], detail_type=[DEVICE_FAILOVER])
+WARNING_PATTERN = events.EventPattern(source=[STUDIO_EVENT_SOURCE], detail_type=[DEVICE_WARNING])
 FAILOVER_RETRY_ATTEMPTS = 8
 FAILOVER_MAX_EVENT_AGE = Duration.minutes(15)  # a switch an hour late is no failover
 # Stack outputs of the studio (the local simulator, demo and tests read them).

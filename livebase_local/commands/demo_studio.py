@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 
 from infra_cdk.components.studio import OUTPUT_STREAM
-from livebase.studio.incidents import DEVICE_FAILOVER, DEVICE_WARNING
+from livebase.signals.studio import DEVICE_FAILOVER, DEVICE_WARNING
 from livebase_local.platform import LocalPlatform
 from livebase_local.runner.recorded_switches import recorded_switches
 from livebase_local.simulator.studio import INTERVAL_S, degrading_camera, publish

@@ -13,16 +13,15 @@ of suppliers this gateway does not serve are left on the queue for theirs.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
 
 import boto3
 
 from livebase.markets.resources import MarketResources
-from livebase.replenishment.purchase_orders import PO_CREATED, PO_EVENT_SOURCE
 from livebase.replenishment.receiving import GoodsReceipt
+from livebase.signals import OtherSignal, parse_event
+from livebase.signals.supply import PurchaseOrderCreated
 
 
 @dataclass
@@ -32,18 +31,23 @@ class SupplierReport:
     po_ids: list[str] = field(default_factory=list)
 
 
-def receipt_for(event: dict[str, Any]) -> GoodsReceipt | None:
-    """The full delivery of the PO an event announces; None for anything else on the queue."""
-    if event.get("source") != PO_EVENT_SOURCE or event.get("detail-type") != PO_CREATED:
+def receipt_for(po: PurchaseOrderCreated) -> GoodsReceipt | None:
+    """The full delivery of a PO; None for a PO without lines."""
+    if not po.lines:
         return None
-    po = event["detail"]
-    lines = [{"sku": line["sku"], "quantity": int(line["quantity"])} for line in po.get("lines", [])]
-    if not lines:
-        return None
-    receipt_id = f"RCV-{po['po_id']}"
+    receipt_id = f"RCV-{po.po_id}"
     if len(receipt_id) > 64:  # the receipt id's limit: a long PO id is stood for by its digest
-        receipt_id = f"RCV-{hashlib.sha256(po['po_id'].encode()).hexdigest()[:32]}"
-    return GoodsReceipt.model_validate({"receipt_id": receipt_id, "po_id": po["po_id"], "lines": lines})
+        receipt_id = f"RCV-{hashlib.sha256(po.po_id.encode()).hexdigest()[:32]}"
+    lines = [{"sku": line.sku, "quantity": line.quantity} for line in po.lines]
+    return GoodsReceipt.model_validate({"receipt_id": receipt_id, "po_id": po.po_id, "lines": lines})
+
+
+def announced_po(body: str) -> PurchaseOrderCreated | None:
+    """The PO a supplier-orders message announces; None for anything else on the queue."""
+    try:
+        return parse_event(body, PurchaseOrderCreated).signal
+    except OtherSignal:
+        return None
 
 
 def deliver_purchase_orders(
@@ -62,11 +66,10 @@ def deliver_purchase_orders(
             return report
         for message in messages:
             seen += 1
-            event = json.loads(message["Body"])
-            handle = message["ReceiptHandle"]
-            if suppliers is not None and event.get("detail", {}).get("supplier") not in suppliers:
+            po, handle = announced_po(message["Body"]), message["ReceiptHandle"]
+            if suppliers is not None and (po is None or po.supplier not in suppliers):
                 continue  # not ours: it comes back to the queue when the visibility time-out ends
-            receipt = receipt_for(event)
+            receipt = None if po is None else receipt_for(po)
             if receipt is not None:
                 sqs.send_message(QueueUrl=resources.goods_receipts_queue_url, MessageBody=receipt.model_dump_json())
                 report.receipts_sent += 1

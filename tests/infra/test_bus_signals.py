@@ -6,11 +6,10 @@ more synthesis, once per module, covers a market that names its ops contacts and
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
 import pytest
 from aws_cdk.assertions import Capture, Match, Template
@@ -22,17 +21,19 @@ from infra_cdk.components.signals import (
     TARGET_MAX_EVENT_AGE,
     TARGET_RETRY_ATTEMPTS,
 )
-from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
-from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE, EVIDENCE_FIELDS
 from livebase.markets.config import load_markets, selling_markets
 from livebase.markets.resources import OUTPUTS
-from livebase.replenishment.purchase_orders import PO_CREATED, PO_EVENT_SOURCE
+from livebase.signals import BusSignal
+from livebase.signals.rooms import DETAIL_TYPES, EVIDENCE_FIELDS, ROOM_EVENT_SOURCE, RoomAlert
+from livebase.signals.stock import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT, StockLevel
+from livebase.signals.supply import PO_CREATED, PO_EVENT_SOURCE
+from tests.support.signals import Recorder, delivered, stock_low
 
 MARKETS = load_markets()
 SELLING = [m.id for m in selling_markets(MARKETS)]
 RETRIES = {"MaximumRetryAttempts": TARGET_RETRY_ATTEMPTS, "MaximumEventAgeInSeconds": TARGET_MAX_EVENT_AGE.to_seconds()}
 RULES = {  # rule (construct id prefix) -> its pattern
-    "SignalsRoomAlertsToOps": {"source": [EVENT_SOURCE], "detail-type": list(DETAIL_TYPES.values())},
+    "SignalsRoomAlertsToOps": {"source": [ROOM_EVENT_SOURCE], "detail-type": list(DETAIL_TYPES.values())},
     "SignalsPurchaseOrdersToSuppliers": {"source": [PO_EVENT_SOURCE], "detail-type": [PO_CREATED]},
     "SignalsStockSignalsToReplenish": {"source": [STOCK_EVENT_SOURCE], "detail-type": [STOCK_LOW, STOCK_OUT]},
 }
@@ -50,6 +51,8 @@ OPS_EMAIL = "live-ops@example.com"
 OPS_WEBHOOK = "https://chat.example.com/hooks/live-ops"
 PREFECT_URL = "https://api.prefect.cloud/api/accounts/acc/workspaces/ws"
 PREFECT_SECRET = "livebase/sea/prefect-api-key"
+STOCK_SIGNAL_PATTERN = RULES["SignalsStockSignalsToReplenish"]
+VIEWER = "v_00112233445566778899aabb"
 
 
 def logical_id(raw: dict[str, Any], prefix: str) -> str:
@@ -218,35 +221,10 @@ def test_configured_market_posts_stock_signals_to_its_prefect_api(configured) ->
         {"ConnectionArn": connection, "HttpMethod": "POST", "InvocationEndpoint": f"{PREFECT_URL}/events"},
     )
     assert raw["Resources"][connection.as_object()["Fn::GetAtt"][0]]["Type"] == "AWS::Events::Connection"
-    [destination] = [k for k, v in raw["Resources"].items() if v["Type"] == "AWS::Events::ApiDestination"]
-    input_template = Capture()
-    paths = Capture()
-    template.has_resource_properties(
-        "AWS::Events::Rule",
-        {
-            "EventPattern": RULES["SignalsStockSignalsToReplenish"],
-            "Targets": [
-                Match.object_like(
-                    {
-                        "Arn": {"Fn::GetAtt": [destination, "Arn"]},
-                        "DeadLetterConfig": {"Arn": arn_of(raw, "SignalsReplenishSignalsDlq")},
-                        "RetryPolicy": RETRIES,
-                        "InputTransformer": {"InputPathsMap": paths, "InputTemplate": input_template},
-                    }
-                )
-            ],
-        },
-    )
-    # What Prefect receives for a stock.low of SKU-1 in sea: the trigger's event name and resource shape.
-    delivered = {
-        "id": "0b7f1a52-0000-4000-8000-000000000001",
-        "time": "2026-12-03T12:00:00Z",
-        "detail-type": STOCK_LOW,
-        "detail": {"market": CONFIGURED, "sku": "SKU-1", "warehouse": "SG1", "remaining": 7, "low_mark": 10},
-    }
-    [event] = json.loads(render(input_template.as_string(), paths.as_object(), delivered))
+    # What Prefect receives for a stock.low of SKU-1 in sea: what the local bridge emits for the same event.
+    signal = stock_low(market=CONFIGURED, sku="SKU-1", warehouse="SG1", remaining=7, low_mark=10)
+    event, local = posted_and_forwarded(configured, STOCK_SIGNAL_PATTERN, "SignalsReplenishSignalsDlq", signal)
     assert event["event"] == PREFECT_STOCK_LOW
-    assert event["id"] == delivered["id"] and event["occurred"] == delivered["time"]
     assert event["resource"] == {
         "prefect.resource.id": f"{MARKET_RESOURCE_PREFIX}{CONFIGURED}",
         "prefect.resource.name": f"market {CONFIGURED}",
@@ -254,6 +232,7 @@ def test_configured_market_posts_stock_signals_to_its_prefect_api(configured) ->
         "livebase.sku": "SKU-1",
     }
     assert event["payload"] == {"sku": "SKU-1", "warehouse": "SG1", "remaining": 7, "low_mark": 10}
+    assert {k: event[k] for k in local} == local
     # A rule of its own: the queue rule (what the bridge consumes) is unchanged beside it.
     queue_rule = raw["Resources"][logical_id(raw, "SignalsStockSignalsToReplenish")]["Properties"]
     assert queue_rule["Targets"][0]["Arn"] == arn_of(raw, "SignalsReplenishSignalsQueue")
@@ -262,43 +241,55 @@ def test_configured_market_posts_stock_signals_to_its_prefect_api(configured) ->
 
 
 @pytest.mark.parametrize("alert", ALERT_CLASSES, ids=lambda a: a.__name__)
-def test_configured_market_posts_room_alerts_to_its_prefect_api(configured, alert: type) -> None:
+def test_configured_market_posts_room_alerts_to_its_prefect_api(configured, alert: type[RoomAlert]) -> None:
     """Each alert kind's rule body is what ``flows.room_alerts.forward_room_alert`` emits locally (the
     ``livebase-room-alert`` automation matches it the same in the cloud): only the alert's own fields
     (``EVIDENCE_FIELDS``), so a viewer id put on the event by mistake stays in the region."""
-    from flows.room_alerts import PREFECT_ROOM_ALERT, alert_evidence, room_alert_resource
+    from flows.room_alerts import PREFECT_ROOM_ALERT
+
+    pattern = {"source": [ROOM_EVENT_SOURCE], "detail-type": [alert.DETAIL_TYPE]}
+    event, local = posted_and_forwarded(configured, pattern, "SignalsRoomAlertSignalsDlq", example(alert))
+    assert event["event"] == PREFECT_ROOM_ALERT
+    assert {k: event[k] for k in local} == local  # resource, related and payload as the local bridge sends them
+    assert event["payload"]["kind"] == str(alert.kind) and set(event["payload"]) <= EVIDENCE_FIELDS
+
+
+def example(alert: type[RoomAlert]) -> RoomAlert:
+    """An alert of this kind in sea's room 2, with a value of its type in every other field."""
+    values: dict[str, Any] = {"market": CONFIGURED, "room_id": "sea-room-2", "minute": "2026-12-03T12:00:00+00:00"}
+    for n, (name, field) in enumerate(alert.model_fields.items()):
+        if name not in values and field.is_required():
+            options = [a for a in get_args(field.annotation) if a is not type(None)] or [field.annotation]
+            values[name] = ("sea-sin-2",) if get_origin(field.annotation) is tuple else options[0](n)
+    return alert(**values)
+
+
+def posted_and_forwarded(
+    configured: tuple[Template, dict[str, Any], Path], pattern: Mapping[str, Any], dlq: str, signal: BusSignal
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the Prefect event the rule of ``pattern`` POSTs for ``signal``, what the local bridge emits for it):
+    the event as delivered carries stray fields, a viewer id and an e-mail address, as if put by mistake."""
+    from flows.room_alerts import forward_room_alert
+    from flows.triggers import forward_stock_signal
 
     template, raw, _ = configured
     [destination] = [k for k, v in raw["Resources"].items() if v["Type"] == "AWS::Events::ApiDestination"]
-    detail_type = DETAIL_TYPES[alert.kind]  # type: ignore[attr-defined]
     input_template, paths = Capture(), Capture()
+    transformer = {"InputPathsMap": paths, "InputTemplate": input_template}
+    target = {"Arn": {"Fn::GetAtt": [destination, "Arn"]}, "DeadLetterConfig": {"Arn": arn_of(raw, dlq)},
+              "RetryPolicy": RETRIES, "InputTransformer": transformer}  # fmt: skip
     template.has_resource_properties(
-        "AWS::Events::Rule",
-        {
-            "EventPattern": {"source": [EVENT_SOURCE], "detail-type": [detail_type]},
-            "Targets": [
-                Match.object_like(
-                    {
-                        "Arn": {"Fn::GetAtt": [destination, "Arn"]},
-                        "DeadLetterConfig": {"Arn": arn_of(raw, "SignalsRoomAlertSignalsDlq")},
-                        "RetryPolicy": RETRIES,
-                        "InputTransformer": {"InputPathsMap": paths, "InputTemplate": input_template},
-                    }
-                )
-            ],
-        },
+        "AWS::Events::Rule", {"EventPattern": pattern, "Targets": [Match.object_like(target)]}
     )
-    evidence = {f.name: n for n, f in enumerate(dataclasses.fields(alert))}
-    detail = {**evidence, "market": CONFIGURED, "room_id": "sea-room-2", "kind": str(alert.kind)}  # type: ignore[attr-defined]
-    stray = {"top_buyer": "v_00112233445566778899aabb", "contact": "a@example.com"}
-    delivered = {"id": "e-1", "time": "2026-12-03T12:00:00Z", "detail-type": detail_type, "detail": {**detail, **stray}}
-    [event] = json.loads(render(input_template.as_string(), paths.as_object(), delivered))
-    assert event["event"] == PREFECT_ROOM_ALERT
-    assert event["resource"] == room_alert_resource(CONFIGURED, "sea-room-2", str(alert.kind))  # type: ignore[attr-defined]
-    market = {"prefect.resource.id": f"livebase.market.{CONFIGURED}", "prefect.resource.role": "market"}
-    assert event["related"] == [market]
-    assert event["payload"] == alert_evidence({**detail, **stray}) == detail  # as the local bridge sends it
-    assert set(event["payload"]) <= EVIDENCE_FIELDS
+    event = delivered(signal, "0b7f1a52-0000-4000-8000-000000000001", top_buyer=VIEWER, contact="a@example.com")
+    [posted] = json.loads(render(input_template.as_string(), paths.as_object(), event))
+    assert posted["id"] == event["id"] and posted["occurred"] == event["time"]
+    assert VIEWER not in json.dumps(posted) and "a@example.com" not in json.dumps(posted)
+    emit = Recorder()
+    forward = forward_stock_signal if isinstance(signal, StockLevel) else forward_room_alert
+    forward(event, emit)
+    [local] = emit.calls
+    return posted, local
 
 
 def render(template: str, paths: Mapping[str, str], event: dict[str, Any]) -> str:

@@ -10,8 +10,8 @@ import pytest
 from aws_cdk.assertions import Capture, Match
 
 from infra_cdk.components.room_cues import CUE_MAX_EVENT_AGE, CUE_RETRY_ATTEMPTS
-from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
 from livebase.markets.config import load_markets, selling_markets
+from livebase.signals.stock import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
 from tests.infra.conftest import Synthesised
 from tests.infra.stacks import as_list
 

@@ -10,7 +10,7 @@ import pytest
 
 from infra_cdk.components.studio import FAILOVER_MAX_EVENT_AGE, FAILOVER_RETRY_ATTEMPTS, telemetry_topic_filter
 from livebase.markets.config import load_markets, selling_markets
-from livebase.studio.incidents import DEVICE_FAILOVER, DEVICE_WARNING, EVENT_SOURCE
+from livebase.signals.studio import DEVICE_FAILOVER, DEVICE_WARNING, STUDIO_EVENT_SOURCE
 from tests.infra.conftest import Synthesised
 
 SELLING = [m.id for m in selling_markets(load_markets())]
@@ -107,7 +107,7 @@ def test_device_failover_goes_to_the_failover_function_and_ops(synthesised: Synt
     raw = synthesised.raw(market_id)
     rules = {k: v["Properties"] for k, v in raw["Resources"].items() if v["Type"] == "AWS::Events::Rule"}
     failover = rules[_one(raw, "AWS::Events::Rule", "StudioDeviceFailover")]
-    assert failover["EventPattern"] == {"source": [EVENT_SOURCE], "detail-type": [DEVICE_FAILOVER]}
+    assert failover["EventPattern"] == {"source": [STUDIO_EVENT_SOURCE], "detail-type": [DEVICE_FAILOVER]}
     function = _one(raw, "AWS::Lambda::Function", "StudioFailoverFunction")
     topic = _one(raw, "AWS::SNS::Topic", "SignalsOpsTopic")
     by_arn = {str(t["Arn"]): t for t in failover["Targets"]}
@@ -121,7 +121,7 @@ def test_device_failover_goes_to_the_failover_function_and_ops(synthesised: Synt
     }
     assert str({"Ref": topic}) in by_arn
     warning = rules[_one(raw, "AWS::Events::Rule", "StudioDeviceWarning")]
-    assert warning["EventPattern"] == {"source": [EVENT_SOURCE], "detail-type": [DEVICE_WARNING]}
+    assert warning["EventPattern"] == {"source": [STUDIO_EVENT_SOURCE], "detail-type": [DEVICE_WARNING]}
     assert [t["Arn"] for t in warning["Targets"]] == [{"Ref": topic}]
 
 

@@ -12,20 +12,30 @@ import boto3
 import pytest
 
 from flows.signal_bridge import SignalBridge
-from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
-from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE, AlertKind
 from livebase.markets.resources import MarketResources
-from livebase.replenishment.purchase_orders import PO_CREATED, PO_EVENT_SOURCE
+from livebase.signals import BusSignal, bus_entry
+from livebase.signals.rooms import DETAIL_TYPES, ROOM_EVENT_SOURCE, ViewerDrop
+from livebase.signals.stock import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
+from livebase.signals.supply import PO_CREATED, PO_EVENT_SOURCE
 from tests.support.local_aws import LocalAwsStack, stack_resource
 from tests.support.pipeline import drain_queue
+from tests.support.signals import purchase_order, stock_low, stock_out, viewer_drop
 
 MARKET = "sea"
 
 
-def put(resources: MarketResources, source: str, detail_type: str, detail: dict[str, Any]) -> None:
-    events = boto3.client("events", region_name=resources.region)
+def put(resources: MarketResources, signal: BusSignal) -> None:
+    put_entry(resources, bus_entry(signal, resources.event_bus_name))
+
+
+def put_other(resources: MarketResources, source: str, detail_type: str, detail: dict[str, Any]) -> None:
+    """An event of a detail-type no signal has: no rule matches it."""
     entry = {"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail)}
-    response = events.put_events(Entries=[{**entry, "EventBusName": resources.event_bus_name}])
+    put_entry(resources, {**entry, "EventBusName": resources.event_bus_name})
+
+
+def put_entry(resources: MarketResources, entry: dict[str, Any]) -> None:
+    response = boto3.client("events", region_name=resources.region).put_events(Entries=[entry])
     assert response["FailedEntryCount"] == 0, response
 
 
@@ -57,7 +67,7 @@ def test_the_stack_rules_are_on_the_bus_with_their_targets(resources: MarketReso
         arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         assert target["Arn"] == arn
         assert target["RetryPolicy"]["MaximumRetryAttempts"] == 185 and "DeadLetterConfig" in target
-    alerts = {"source": [EVENT_SOURCE], "detail-type": list(DETAIL_TYPES.values())}
+    alerts = {"source": [ROOM_EVENT_SOURCE], "detail-type": list(DETAIL_TYPES.values())}
     room_queue = sqs.get_queue_attributes(QueueUrl=resources.room_alert_signals_queue_url, AttributeNames=["QueueArn"])
     assert sorted(t["Arn"] for t in targets_of("SignalsRoomAlertsToOps", alerts)) == sorted(
         [stack_resource(resources, "SignalsOpsTopic", "AWS::SNS::Topic"), room_queue["Attributes"]["QueueArn"]]
@@ -67,10 +77,10 @@ def test_the_stack_rules_are_on_the_bus_with_their_targets(resources: MarketReso
 def test_purchase_order_and_stock_signals_reach_their_queues(resources: MarketResources) -> None:
     po_id = f"PO-{MARKET}-SUP-TEST-{uuid.uuid4().hex[:8]}"
     sku = f"SKU-SIGNAL-{uuid.uuid4().hex[:8]}"
-    put(resources, PO_EVENT_SOURCE, PO_CREATED, {"po_id": po_id, "market": MARKET, "supplier": "SUP-TEST", "lines": []})
-    put(resources, STOCK_EVENT_SOURCE, STOCK_LOW, {"sku": sku, "market": MARKET, "warehouse": "SG1", "remaining": 3})
-    put(resources, STOCK_EVENT_SOURCE, STOCK_OUT, {"sku": sku, "market": MARKET, "warehouse": "SG1", "remaining": 0})
-    put(resources, STOCK_EVENT_SOURCE, "stock.restocked", {"sku": sku, "market": MARKET})  # matches no rule
+    put(resources, purchase_order(po_id=po_id, market=MARKET, supplier="SUP-TEST", lines=[]))
+    put(resources, stock_low(sku=sku, market=MARKET, remaining=3))
+    put(resources, stock_out(sku=sku, market=MARKET))
+    put_other(resources, STOCK_EVENT_SOURCE, "stock.restocked", {"sku": sku, "market": MARKET})  # matches no rule
 
     supplier = [m for m in drain_queue(resources.supplier_orders_queue_url, resources.region)]
     ours = [m for m in supplier if m["detail"].get("po_id") == po_id]
@@ -93,7 +103,7 @@ def test_the_local_bridge_forwards_from_the_stacks_queue(
 
     forwarded = recorded_forwards(monkeypatch, flows.triggers, "forward_stock_signal")
     sku = f"SKU-BRIDGE-{uuid.uuid4().hex[:8]}"
-    put(resources, STOCK_EVENT_SOURCE, STOCK_LOW, {"sku": sku, "market": MARKET, "warehouse": "SG1", "remaining": 2})
+    put(resources, stock_low(sku=sku, market=MARKET, remaining=2))
     bridged(resources)
     assert [f["resource"]["livebase.sku"] for f in forwarded if f["resource"]["livebase.sku"] == sku] == [sku]
     assert forwarded[-1]["event"] == flows.triggers.PREFECT_STOCK_LOW
@@ -108,12 +118,12 @@ def test_a_room_alert_reaches_prefect_through_the_stacks_queue(
 
     forwarded = recorded_forwards(monkeypatch, flows.room_alerts, "forward_room_alert")
     room = f"room-{uuid.uuid4().hex[:8]}"
-    detail = {"kind": "viewer_drop", "market": MARKET, "room_id": room, "current_viewers": 120}
-    put(resources, EVENT_SOURCE, DETAIL_TYPES[AlertKind.VIEWER_DROP], detail)
+    alert = viewer_drop(market=MARKET, room_id=room, current_viewers=120)
+    put(resources, alert)
     bridge = bridged(resources)
     ours = [f for f in forwarded if f["resource"]["livebase.room"] == room]
     assert [(f["event"], f["resource"]["livebase.alert.kind"], f["payload"]) for f in ours] == [
-        (flows.room_alerts.PREFECT_ROOM_ALERT, "viewer_drop", detail)
+        (flows.room_alerts.PREFECT_ROOM_ALERT, "viewer_drop", alert.detail())
     ]
     assert bridge.forwarded.get("room_alert_signals_queue_url", 0) >= 1
     assert drain_queue(resources.room_alert_signals_queue_url, resources.region) == []
@@ -149,9 +159,9 @@ def test_a_room_alert_reaches_the_ops_topic(resources: MarketResources) -> None:
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
     room = f"room-{uuid.uuid4().hex[:8]}"
-    put(resources, EVENT_SOURCE, DETAIL_TYPES[AlertKind.VIEWER_DROP], {"kind": "viewer_drop", "room_id": room})
-    put(resources, EVENT_SOURCE, "Room something else", {"room_id": room})  # not an alert kind: no rule
+    put(resources, viewer_drop(room_id=room))
+    put_other(resources, ROOM_EVENT_SOURCE, "Room something else", {"room_id": room})  # not an alert kind: no rule
     received = drain_queue(queue_url, resources.region)
     assert [(m["source"], m["detail-type"], m["detail"]["room_id"]) for m in received] == [
-        (EVENT_SOURCE, DETAIL_TYPES[AlertKind.VIEWER_DROP], room)
+        (ROOM_EVENT_SOURCE, ViewerDrop.DETAIL_TYPE, room)
     ]

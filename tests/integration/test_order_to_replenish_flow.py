@@ -19,13 +19,14 @@ from livebase.aws import from_attributes
 from livebase.live.events import OrderLine, OrderPlaced
 from livebase.markets.resources import MarketResources
 from livebase.replenishment.catalogue import CATALOGUE_KEY
-from livebase.replenishment.purchase_orders import PO_CREATED
 from livebase.replenishment.receiving import ReceiptStatus
+from livebase.signals.supply import PO_CREATED
 from livebase.stores.orders import order_model, order_record
 from livebase.stores.purchase_orders import PurchaseOrderStore
 from livebase_local.simulator.stock import seed_stock, stock_store
 from tests.support.local_aws import LocalAwsStack
 from tests.support.pipeline import drain_queue, observe_bus
+from tests.support.signals import delivered, stock_low
 
 pytestmark = pytest.mark.slow
 
@@ -336,11 +337,8 @@ def test_a_stock_low_event_on_the_bus_starts_a_run_for_that_market(prefect_harne
 
     deployment_id = _apply_deployment("trigger-check")
     time.sleep(2)  # the server loads new automations on a short cycle
-    entry = {
-        "Source": "livebase.inventory", "DetailType": "stock.low", "EventBusName": "livebase-eu",
-        "Detail": json.dumps({"sku": "SKU-LOW-1", "market": "eu", "warehouse": "WH-EU-1", "remaining": 2}),
-    }  # fmt: skip
-    assert forward_stock_signal(entry) is not None
+    event = delivered(stock_low(sku="SKU-LOW-1", market="eu", warehouse="WH-EU-1", remaining=2))
+    assert forward_stock_signal(event) is not None
     runs: list[Any] = []
     deadline = time.monotonic() + 45
     with get_client(sync_client=True) as client:

@@ -29,6 +29,7 @@ from livebase.markets.residency import ResidencyViolation, may_send
 from livebase.stores.orders import PLACED, order_model, order_record
 from tests.support.hq_stack import deploy_hq, hq_market, objects_in
 from tests.support.local_aws import LocalAwsStack
+from tests.support.signals import delivered, stock_low, viewer_drop
 
 pytestmark = pytest.mark.slow
 MARKETS = load_markets()
@@ -178,23 +179,17 @@ def test_the_stock_signal_bridge_forwards_only_the_signal_fields_to_prefect(tag:
     from flows.triggers import forward_stock_signal
 
     emitted: list[dict[str, Any]] = []
-    event = {"source": "livebase.inventory", "detail-type": "stock.low", "detail": {
-        "market": "eu", "sku": "EU-ADV-1", "warehouse": "eu-main", "remaining": 1, "low_mark": 5,
-        "viewer_id": planted(tag, 2), "contact": EMAIL,
-    }}  # fmt: skip
+    signal = stock_low(market="eu", sku="EU-ADV-1", warehouse="eu-main", remaining=1, low_mark=5)
+    event = delivered(signal, viewer_id=planted(tag, 2), contact=EMAIL)
     forward_stock_signal(event, emit=lambda **kwargs: emitted.append(kwargs))
     assert emitted and not leaked(tag, json.dumps(emitted, default=str))
 
 
 def test_the_room_alert_bridge_forwards_nothing_personal_to_prefect(tag: str) -> None:
     from flows.room_alerts import forward_room_alert
-    from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE, AlertKind
 
-    kind = next(iter(AlertKind))
     emitted: list[dict[str, Any]] = []
-    event = {"source": EVENT_SOURCE, "detail-type": DETAIL_TYPES[kind], "detail": {
-        "market": "eu", "room_id": "eu-room-adv", "kind": str(kind), "viewers": 120, "top_buyer": planted(tag, 3),
-    }}  # fmt: skip
+    event = delivered(viewer_drop(market="eu", room_id="eu-room-adv"), top_buyer=planted(tag, 3))
     forward_room_alert(event, emit=lambda **kwargs: emitted.append(kwargs))
     assert emitted and not leaked(tag, json.dumps(emitted, default=str))
 
@@ -249,8 +244,8 @@ def test_a_bus_entry_with_eu_viewer_data_never_reaches_the_bus_or_its_targets(
 ) -> None:
     """The bus fans out to ops, suppliers and Prefect: ``put_all`` refuses the whole put, keeps the entry."""
     from livebase.aws import put_all
-    from livebase.live.alerts import DETAIL_TYPES, EVENT_SOURCE, AlertKind
     from livebase.privacy.refused import RefusedDocuments
+    from livebase.signals.rooms import DETAIL_TYPES, ROOM_EVENT_SOURCE, AlertKind
 
     eu = local_aws.deployments["eu"].resources()
     detail = {
@@ -259,7 +254,7 @@ def test_a_bus_entry_with_eu_viewer_data_never_reaches_the_bus_or_its_targets(
         "kind": str(AlertKind.VIEWER_DROP),
         "top_buyer": planted(tag, 4),
     }
-    entries = [{"Source": EVENT_SOURCE, "DetailType": DETAIL_TYPES[AlertKind.VIEWER_DROP],
+    entries = [{"Source": ROOM_EVENT_SOURCE, "DetailType": DETAIL_TYPES[AlertKind.VIEWER_DROP],
                 "Detail": json.dumps(detail), "EventBusName": eu.event_bus_name}]  # fmt: skip
     events = boto3.client("events", region_name=EU.region)
     with pytest.raises(ResidencyViolation, match="bus entry of market 'eu'") as refused:

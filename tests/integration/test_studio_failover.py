@@ -15,8 +15,8 @@ import boto3
 import pytest
 
 from infra_cdk.components.studio import OUTPUT_DLQ, OUTPUT_STREAM, OUTPUT_TABLE
+from livebase.signals.studio import DEVICE_FAILOVER, DEVICE_WARNING, STUDIO_EVENT_SOURCE
 from livebase.studio.failover import BACKUP_ATTACHMENT, switch_topic
-from livebase.studio.incidents import DEVICE_FAILOVER, DEVICE_WARNING, EVENT_SOURCE
 from livebase.studio.telemetry import DeviceKind, Telemetry
 from livebase_local.runner.bus_targets import BusTargets
 from livebase_local.runner.recorded_switches import recorded_switches
@@ -61,7 +61,7 @@ def test_a_degrading_camera_is_warned_then_its_room_switched_once_and_ops_told(l
     assert target.dlq_url and target.attempts == 3
     targets.drain()
     ops = _ops_listener(sea)
-    observed = observe_bus(sea.resources, {"source": [EVENT_SOURCE]}, "observe-studio")
+    observed = observe_bus(sea.resources, {"source": [STUDIO_EVENT_SOURCE]}, "observe-studio")
     room = f"sea-studio-{uuid.uuid4().hex[:8]}"
     camera = degrading_camera("sea", room, start=_start())
 

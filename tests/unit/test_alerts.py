@@ -11,7 +11,6 @@ import pytest
 from moto import mock_aws
 
 from livebase.live.alerts import (
-    AlertKind,
     ConversionDrop,
     EdgeOverload,
     SentimentSpike,
@@ -22,11 +21,12 @@ from livebase.live.alerts import (
     detect_viewer_drop,
     evaluate,
     scan,
-    to_eventbridge_entry,
 )
 from livebase.live.room_metrics import EdgeTally, LanguageTally, aggregate
 from livebase.live.room_minutes import MinuteMetrics, metrics_from_batches
 from livebase.markets.config import AlertThresholds, Market, load_markets
+from livebase.signals import bus_entry
+from livebase.signals.rooms import AlertKind
 from livebase_local.simulator.records import generate_day
 
 T0 = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)
@@ -176,7 +176,7 @@ def test_eventbridge_entry_carries_the_numbers_and_is_accepted() -> None:
     series = calm(sea)
     series[-1] = replace(series[-1], concurrent_viewers=100)
     (alert,) = evaluate(series, sea)
-    entry = to_eventbridge_entry(alert, "livebase-sea-bus")
+    entry = bus_entry(alert, "livebase-sea-bus")
     detail = json.loads(entry["Detail"])
     assert entry["Source"] == "livebase.rooms" and entry["EventBusName"] == "livebase-sea-bus"
     assert detail["kind"] == AlertKind.VIEWER_DROP and detail["current_viewers"] == 100

@@ -19,6 +19,7 @@ from livebase.commerce.inventory import (
 )
 from livebase.commerce.inventory.alerts import CUES
 from livebase.markets.config import load_markets
+from livebase.signals import bus_entry
 
 
 @pytest.mark.parametrize(
@@ -70,19 +71,19 @@ def test_signal_entry_for_the_market_bus() -> None:
         "SKU-LIP-01", "sea-sin-1", "sea", available=0, presale_cap=50, presale_left=40,
         expected_arrival="2026-12-05", alert=AlertLevel.LOW,
     )  # fmt: skip
-    entry = StockSignal(STOCK_LOW, item, low_mark=100, room_id="room-7").entry("bus-sea", ["en", "th"])
+    entry = bus_entry(StockSignal(STOCK_LOW, item, low_mark=100, room_id="room-7").to_signal(["en", "th"]), "bus-sea")
     assert (entry["Source"], entry["DetailType"], entry["EventBusName"]) == (
         "livebase.inventory",
         "stock.low",
         "bus-sea",
     )
-    detail = json.loads(entry["Detail"])
-    assert detail == {
+    detail = {
         "sku": "SKU-LIP-01", "market": "sea", "warehouse": "sea-sin-1", "remaining": 40,
         "spot_remaining": 0, "presale_remaining": 40, "low_mark": 100,
         "cue": {"en": "Only 40 left!", "th": "เหลือเพียง 40 ชิ้นเท่านั้น!"},
         "expected_arrival": "2026-12-05", "room_id": "room-7",
     }  # fmt: skip
+    assert entry["Detail"] == json.dumps(detail, ensure_ascii=False)  # the bytes the bus has always carried
 
 
 def test_plan_takes_spot_first_then_presale() -> None:

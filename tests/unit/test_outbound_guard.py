@@ -15,6 +15,7 @@ from livebase.aws import put_all
 from livebase.markets.config import load_markets
 from livebase.markets.residency import ResidencyViolation
 from livebase.privacy.guard import personal_reasons
+from tests.support.signals import delivered, stock_low
 
 EU = load_markets()["eu"]
 VIEWER = "v_00112233445566778899aabb"
@@ -88,8 +89,7 @@ def test_a_prefect_event_carrying_contact_data_is_not_emitted() -> None:
 
     emitted: list[Any] = []
     kept = Kept()
-    detail = {"market": "eu", "sku": "SKU-A", "warehouse": "call +49 30 1234 5678", "remaining": 1}
-    event = {"source": "livebase.inventory", "detail-type": "stock.low", "detail": detail}
+    event = delivered(stock_low(market="eu", sku="SKU-A", warehouse="call +49 30 1234 5678", remaining=1))
     with pytest.raises(ResidencyViolation, match="prefect event of market 'eu' to 'offregion'"):
         forward_stock_signal(event, emit=lambda **kw: emitted.append(kw), keep=kept)
     assert emitted == [] and len(kept.documents) == 1

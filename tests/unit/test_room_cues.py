@@ -23,6 +23,7 @@ from livebase.live.room_cues import (
 )
 from livebase.markets.resources import OUTPUTS, MarketResources
 from livebase_local.runner.recorded_cues import RecordedCues, recorded_cues
+from tests.support.signals import delivered
 
 SEA_LANGUAGES = ["en", "ms", "th", "id", "vi"]
 
@@ -32,10 +33,8 @@ def _item(available: int) -> StockItem:
 
 
 def _delivered(signal: StockSignal, event_id: str = "e-1") -> dict[str, Any]:
-    """The event as EventBridge delivers the orders consumer's entry."""
-    entry = signal.entry("livebase-sea", SEA_LANGUAGES)
-    return {"id": event_id, "source": entry["Source"], "detail-type": entry["DetailType"],
-            "time": "2026-12-03T12:00:00Z", "detail": json.loads(entry["Detail"])}  # fmt: skip
+    """The event as EventBridge delivers the orders consumer's signal."""
+    return delivered(signal.to_signal(SEA_LANGUAGES), event_id)
 
 
 def test_a_low_signal_for_a_room_becomes_a_cue_in_the_market_languages() -> None:

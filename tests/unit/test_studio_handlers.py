@@ -22,8 +22,8 @@ import boto3
 import pytest
 
 from livebase.markets.resources import MarketResources
+from livebase.signals.studio import DEVICE_FAILOVER, DEVICE_WARNING, STUDIO_EVENT_SOURCE
 from livebase.studio.failover import RoomSwitch, switch_topic
-from livebase.studio.incidents import DEVICE_FAILOVER, DEVICE_WARNING, EVENT_SOURCE
 from livebase.studio.telemetry import Telemetry
 from livebase_local.runner.functions import load_handler
 from livebase_local.simulator.studio import degrading_camera
@@ -63,7 +63,7 @@ class Studio:
         arn = sqs.get_queue_attributes(QueueUrl=self.observed, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         events = boto3.client("events", region_name=region)
         bus = self.resources.event_bus_name
-        events.put_rule(Name="observe", EventBusName=bus, EventPattern=json.dumps({"source": [EVENT_SOURCE]}))
+        events.put_rule(Name="observe", EventBusName=bus, EventPattern=json.dumps({"source": [STUDIO_EVENT_SOURCE]}))
         events.put_targets(Rule="observe", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
         self.sqs = sqs
 

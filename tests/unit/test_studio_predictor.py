@@ -8,14 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from livebase.studio.incidents import (
-    DEVICE_FAILOVER,
-    DEVICE_WARNING,
-    FAILED_OVER,
-    RECOVERY_SAMPLES,
-    DeviceState,
-    advance,
-)
+from livebase.signals import bus_entry
+from livebase.signals.studio import DEVICE_FAILOVER, DEVICE_WARNING
+from livebase.studio.incidents import FAILED_OVER, RECOVERY_SAMPLES, DeviceState, advance
 from livebase.studio.predictor import Status, predict, theil_sen, threshold_alarm
 from livebase.studio.telemetry import DeviceKind, Telemetry, TelemetryRefused, parse_telemetry
 from livebase_local.simulator.studio import degrading_camera, studio_day
@@ -92,10 +87,10 @@ def test_incidents_warn_once_fail_over_once_and_recover_after_healthy_samples() 
         signals += sent
     assert [s.detail_type for s in signals] == [DEVICE_WARNING, DEVICE_FAILOVER]
     warning, failover = signals
-    assert warning.detail["incident_id"] == failover.detail["incident_id"] == state.incident_id
-    assert failover.detail["reason"] == "predicted" and failover.time < camera[36].ts  # before the fault
-    assert failover.detail["seconds_since_opened"] > 0 and state.status == FAILED_OVER
-    json.loads(failover.entry("bus")["Detail"])  # serialisable, finite
+    assert warning.incident_id == failover.incident_id == state.incident_id
+    assert failover.reason == "predicted" and failover.ts < camera[36].ts  # before the fault
+    assert failover.seconds_since_opened > 0 and state.status == FAILED_OVER
+    json.loads(bus_entry(failover, "bus")["Detail"])  # serialisable, finite
     healthy = series([42.0] * RECOVERY_SAMPLES)
     for sample in healthy:
         state, sent = advance(state, sample, predict([sample]))

@@ -5,16 +5,15 @@ How an order is stored (the pynamodb model, every read and write) is ``livebase.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from livebase.live.events import OrderPlaced
+from livebase.signals import bus_entry
+from livebase.signals import orders as order_signals
 from livebase.stores.orders import PLACED, OrderRecord
-
-ORDER_EVENT_SOURCE = "livebase.orders"
 
 
 def market_warehouse(market_id: str) -> str:
@@ -27,23 +26,13 @@ def order_entry(order: OrderPlaced, bus_name: str, *, accepted: bool = True, rea
 
     Business facts only: not even the pseudonymous viewer id leaves on the bus.
     """
-    detail: dict[str, Any] = {
-        "order_id": order.order_id,
-        "market": order.market,
-        "room_id": order.room_id,
-        "currency": order.currency,
-        "total": str(order.total),
-        "lines": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines],
-        "placed_at": order.ts.isoformat(),
-    }
-    if not accepted:
-        detail["reason"] = reason
-    return {
-        "Source": ORDER_EVENT_SOURCE,
-        "DetailType": "OrderPlaced" if accepted else "OrderRejected",
-        "Detail": json.dumps(detail),
-        "EventBusName": bus_name,
-    }
+    facts: dict[str, Any] = {
+        "order_id": order.order_id, "market": order.market, "room_id": order.room_id, "currency": order.currency,
+        "total": order.total, "lines": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines],
+        "placed_at": order.ts,
+    }  # fmt: skip
+    signal = order_signals.OrderPlaced(**facts) if accepted else order_signals.OrderRejected(**facts, reason=reason)
+    return bus_entry(signal, bus_name)
 
 
 def units_per_sku(orders: Iterable[OrderRecord]) -> Counter[str]:

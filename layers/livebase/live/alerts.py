@@ -31,136 +31,16 @@ take at its own CPU cost per viewer - covers the viewers to move. None when no n
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from livebase.live.room_minutes import MinuteMetrics
 from livebase.markets.config import Market
+from livebase.signals.rooms import ConversionDrop, EdgeOverload, RoomAlert, SentimentSpike, ViewerDrop
 
 MIN_EXPECTED_CONVERSIONS = 5.0  # statistical validity of the normal approximation, not tuning
 ON_AIR_SECONDS = 55.0
-EVENT_SOURCE = "livebase.rooms"
-
-
-class AlertKind(StrEnum):
-    CONVERSION_DROP = "conversion_drop"
-    SENTIMENT_SPIKE = "sentiment_spike"
-    VIEWER_DROP = "viewer_drop"
-    EDGE_OVERLOAD = "edge_overload"
-
-
-DETAIL_TYPES = {
-    AlertKind.CONVERSION_DROP: "Room conversion drop",
-    AlertKind.SENTIMENT_SPIKE: "Room negative sentiment spike",
-    AlertKind.VIEWER_DROP: "Room viewer drop",
-    AlertKind.EDGE_OVERLOAD: "Edge node overload",
-}
-
-
-@dataclass(frozen=True)
-class Alert:
-    market: str
-    room_id: str
-    minute: datetime
-
-    kind = AlertKind.CONVERSION_DROP  # overridden per subclass (class attribute, not a field)
-
-    @property
-    def key(self) -> str:
-        """What makes two alerts "the same" across minutes (for onset-only scans)."""
-        return f"{self.kind}:{self.room_id}"
-
-    def evidence(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-
-
-@dataclass(frozen=True)
-class ConversionDrop(Alert):
-    window_minutes: int
-    baseline_minutes: int
-    current_viewers: int
-    current_buyers: int
-    current_rate: float
-    baseline_viewers: int
-    baseline_buyers: int
-    baseline_rate: float
-    spike_minutes_left_out: int
-    dispersion: float
-    z: float
-    p_value: float
-    p_threshold: float
-    test: str = "one-sided two-proportion z-test, quasi-binomial variance"
-
-    kind = AlertKind.CONVERSION_DROP
-
-
-@dataclass(frozen=True)
-class SentimentSpike(Alert):
-    language: str
-    window_minutes: int
-    comments: int
-    negative: int
-    negative_share: float
-    baseline_comments: int
-    baseline_share: float
-    dispersion: float
-    z: float
-    p_value: float
-    z_threshold: float
-
-    kind = AlertKind.SENTIMENT_SPIKE
-
-    @property
-    def key(self) -> str:
-        return f"{self.kind}:{self.room_id}:{self.language}"
-
-
-@dataclass(frozen=True)
-class ViewerDrop(Alert):
-    peak_viewers: int
-    previous_viewers: int
-    current_viewers: int
-    leaves: int
-    drop_fraction: float
-    fraction_threshold: float
-
-    kind = AlertKind.VIEWER_DROP
-
-
-@dataclass(frozen=True)
-class EdgeOverload(Alert):
-    edge_location: str
-    cpu: float
-    error_rate: float
-    viewers_served: float
-    cpu_threshold: float
-    error_rate_threshold: float
-    viewers_to_shift: int
-    recommended_location: str | None
-    recommended_cpu: float | None
-    recommended_capacity: int | None
-    unmeasured_neighbours: tuple[str, ...]
-
-    kind = AlertKind.EDGE_OVERLOAD
-
-    @property
-    def key(self) -> str:
-        return f"{self.kind}:{self.room_id}:{self.edge_location}"
-
-
-# Every field an alert's detail may carry (``kind`` and each alert's evidence): what forwarding to
-# Prefect keeps, so a stray field (a viewer id put on the bus by mistake) never leaves the region.
-EVIDENCE_FIELDS = frozenset(
-    {"kind"}
-    | {f.name for cls in (ConversionDrop, SentimentSpike, ViewerDrop, EdgeOverload) for f in dataclasses.fields(cls)}
-)
 
 
 def _dispersion(pairs: Sequence[tuple[int, int]], rate: float) -> float:
@@ -322,9 +202,9 @@ def detect_edge_overload(series: Sequence[MinuteMetrics], market: Market) -> lis
     return alerts
 
 
-def evaluate(series: Sequence[MinuteMetrics], market: Market) -> list[Alert]:
+def evaluate(series: Sequence[MinuteMetrics], market: Market) -> list[RoomAlert]:
     """Every detector, judged at the last minute of ``series``."""
-    found: list[Alert] = []
+    found: list[RoomAlert] = []
     if (conversion := detect_conversion_drop(series, market)) is not None:
         found.append(conversion)
     found.extend(detect_sentiment_spikes(series, market))
@@ -334,38 +214,17 @@ def evaluate(series: Sequence[MinuteMetrics], market: Market) -> list[Alert]:
     return found
 
 
-def scan(series: Sequence[MinuteMetrics], market: Market) -> list[Alert]:
+def scan(series: Sequence[MinuteMetrics], market: Market) -> list[RoomAlert]:
     """Replay a room minute by minute; report each alert at its onset only."""
     reach = 1 + max(
         market.alerts.conversion_baseline_minutes + market.alerts.conversion_window_minutes,
         market.alerts.sentiment_baseline_minutes + market.alerts.sentiment_window_minutes,
         market.alerts.viewer_drop_lookback_minutes,
     )
-    onsets: list[Alert] = []
+    onsets: list[RoomAlert] = []
     active: set[str] = set()
     for end in range(1, len(series) + 1):
         alerts = evaluate(series[max(0, end - reach) : end], market)
         onsets.extend(a for a in alerts if a.key not in active)
         active = {a.key for a in alerts}
     return onsets
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def to_eventbridge_entry(alert: Alert, bus_name: str) -> dict[str, Any]:
-    """A ``PutEvents`` entry for the market's bus; Detail carries every number behind the alert."""
-    detail = {"kind": str(alert.kind), **alert.evidence()}
-    return {
-        "Source": EVENT_SOURCE,
-        "DetailType": DETAIL_TYPES[alert.kind],
-        "Detail": json.dumps(detail, default=_json_default, allow_nan=False),
-        "EventBusName": bus_name,
-        "Time": alert.minute,
-        "Resources": [],
-    }

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from livebase.live.alerts import evaluate as evaluate_alerts
-from livebase.live.alerts import to_eventbridge_entry as alert_entry
 from livebase.live.room_metrics import DEFAULT_TTL_DAYS, BatchAggregator
 from livebase.markets.config import Market
+from livebase.signals import bus_entry
 from livebase.stores.room_metrics import AccumulateResult, RoomStore, ShardMinutesCache
 
 # Minutes after which every shard has delivered a minute (Kinesis iterator age alarm: 60 s).
@@ -104,7 +104,7 @@ class RoomJudge:
         for alert in evaluate_alerts(series, self.market):
             if self.store.first_time(room_id, judged, alert.key):
                 try:
-                    self.send([alert_entry(alert, self.bus_name)])
+                    self.send([bus_entry(alert, self.bus_name)])
                 except Exception:  # not sent: the redelivered batch must find no mark (found by the soak)
                     self.store.forget_alert(room_id, judged, alert.key)
                     raise

@@ -21,20 +21,16 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from livebase.commerce.inventory.alerts import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
+from livebase.signals import OtherSignal, SignalError, parse_event
+from livebase.signals.stock import StockLevel
 
 CUE_TYPE = "stock_cue"
 MAX_METADATA_BYTES = 1024  # IVS PutMetadata's limit; kept for MediaLive too (one player contract)
-LEVELS = {STOCK_LOW: "low", STOCK_OUT: "out"}
 IVS, MEDIALIVE, NONE = "ivs", "medialive", "none"
-_ROOM = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-_SKU = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_LANGUAGE = re.compile(r"^[a-z]{2}$")
 _MAX_TEXT = 120
 
 
@@ -69,45 +65,23 @@ class RoomCue:
         raise NotACue("metadata: over 1 KB even with one language")
 
 
-def _field(detail: Mapping[str, Any], name: str, pattern: re.Pattern[str]) -> str:
-    value = detail.get(name)
-    if not isinstance(value, str) or not pattern.match(value):
-        raise NotACue(f"detail.{name}: missing or not an identifier")
-    return value
-
-
 def cue_from_event(event: Mapping[str, Any]) -> RoomCue | None:
     """The cue a bus event asks for; None when it is no stock signal for a room (nothing to show)."""
-    if event.get("source") != STOCK_EVENT_SOURCE or event.get("detail-type") not in LEVELS:
+    try:
+        delivered = parse_event(event, StockLevel)
+    except OtherSignal:
         return None
-    detail = event.get("detail")
-    if not isinstance(detail, Mapping):
-        raise NotACue("detail: not an object")
-    if detail.get("room_id") is None:
+    except SignalError as refused:
+        raise NotACue(str(refused)) from None
+    signal = delivered.signal
+    if signal.room_id is None:
         return None
-    event_id = event.get("id")
-    if not isinstance(event_id, str) or not 1 <= len(event_id) <= 64:
-        raise NotACue("id: missing")
-    remaining = detail.get("remaining")
-    if not isinstance(remaining, int) or isinstance(remaining, bool) or not 0 <= remaining <= 1_000_000:
-        raise NotACue("detail.remaining: not a count")
-    lines = detail.get("cue")
-    if not isinstance(lines, Mapping) or not lines:
-        raise NotACue("detail.cue: missing")
-    text: dict[str, str] = {}
-    for language, line in lines.items():
-        if not isinstance(language, str) or not _LANGUAGE.match(language) or not isinstance(line, str):
-            raise NotACue("detail.cue: not language -> text")
-        text[language] = line[:_MAX_TEXT]
-    return RoomCue(
-        event_id=event_id,
-        market=_field(detail, "market", re.compile(r"^[a-z][a-z0-9]{1,11}$")),
-        room_id=_field(detail, "room_id", _ROOM),
-        sku=_field(detail, "sku", _SKU),
-        level=LEVELS[str(event["detail-type"])],
-        units=remaining,
-        text=text,
-    )
+    try:
+        event_id = delivered.require_id()
+    except SignalError as refused:
+        raise NotACue(str(refused)) from None
+    text = {language: line[:_MAX_TEXT] for language, line in signal.cue.items()}
+    return RoomCue(event_id, signal.market, signal.room_id, signal.sku, signal.LEVEL, signal.remaining, text)
 
 
 def _synchsafe(size: int) -> bytes:

@@ -9,7 +9,6 @@ dedupe on ``po_id``); no PO is ever left unannounced.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,10 +20,10 @@ from livebase.aws import guard_bus_entries
 from livebase.markets.config import Market
 from livebase.privacy.guard import Keeper
 from livebase.replenishment.policy import Decision
+from livebase.signals import bus_entry
+from livebase.signals.supply import PurchaseOrderCreated
 from livebase.stores.purchase_orders import OPEN, PurchaseOrderItem, PurchaseOrderLine, PurchaseOrderStore
 
-PO_EVENT_SOURCE = "livebase.replenishment"
-PO_CREATED = "PurchaseOrderCreated"
 PUT_EVENTS_BATCH = 10  # EventBridge's limit per PutEvents call
 
 
@@ -82,21 +81,15 @@ def write_purchase_orders(
     return results
 
 
-def po_event(document: PurchaseOrderItem, bus_name: str) -> dict[str, Any]:
-    detail: dict[str, Any] = {
-        key: document[key]  # type: ignore[literal-required]
-        for key in ("po_id", "market", "supplier", "run_date", "expected_arrival", "currency", "total_cost")
-    }
-    detail["lines"] = [
-        {"sku": str(line["sku"]), "quantity": int(line["quantity"]), "unit_cost": str(line["unit_cost"])}
-        for line in document["lines"]
-    ]
-    return {
-        "Source": PO_EVENT_SOURCE,
-        "DetailType": PO_CREATED,
-        "Detail": json.dumps(detail),
-        "EventBusName": bus_name,
-    }
+def po_signal(document: PurchaseOrderItem) -> PurchaseOrderCreated:
+    """The ``PurchaseOrderCreated`` a PO announces: the PO as the supplier reads it."""
+    return PurchaseOrderCreated(
+        po_id=document["po_id"], market=document["market"], supplier=document["supplier"],
+        run_date=document["run_date"], expected_arrival=document["expected_arrival"],
+        currency=document["currency"], total_cost=document["total_cost"],
+        lines=[{"sku": str(line["sku"]), "quantity": int(line["quantity"]), "unit_cost": str(line["unit_cost"])}
+               for line in document["lines"]],
+    )  # fmt: skip
 
 
 def announce_pending(
@@ -118,7 +111,7 @@ def announce_pending(
     announced: list[str] = []
     for start in range(0, len(pending), PUT_EVENTS_BATCH):
         batch = pending[start : start + PUT_EVENTS_BATCH]
-        entries = [po_event(po, bus_name) for po in batch]
+        entries = [bus_entry(po_signal(po), bus_name) for po in batch]
         guard_bus_entries(entries, source=source, keep=keep)  # the supplier channel: business facts only
         response = events.put_events(Entries=entries)
         failures = []

@@ -13,17 +13,16 @@ encoder still pushes a broken stream. Nothing personal travels: device, room, in
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from livebase.studio.incidents import DEVICE_FAILOVER, EVENT_SOURCE
+from livebase.signals import SignalError, parse_event
+from livebase.signals.studio import DeviceFailover
 from livebase.studio.telemetry import DeviceKind
 
 BACKUP_ATTACHMENT = "studio-backup"
 IOT, MEDIALIVE = "iot", "medialive"
-_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,96}$")
 
 
 class NotAFailover(ValueError):
@@ -34,57 +33,25 @@ def switch_topic(market: str, room_id: str) -> str:
     return f"livebase/{market}/studio/{room_id}/switch"
 
 
-@dataclass(frozen=True)
-class Failover:
+class Failover(DeviceFailover):
+    """A ``device.failover`` as the failover function takes it: the signal and the bus event's id."""
+
     event_id: str
-    market: str
-    room_id: str
-    device_id: str
-    kind: DeviceKind
-    incident_id: str
-    reason: str
-    predicted_seconds_to_failure: float | None
 
     def command(self) -> dict[str, Any]:
         """What the studio gets: use the backup of this device now."""
         action = "backup_ingest" if self.kind == DeviceKind.ENCODER else "switch_to_backup"
-        return {"action": action, "room": self.room_id, "device": self.device_id, "kind": str(self.kind),
+        return {"action": action, "room": self.room_id, "device": self.device_id, "kind": self.kind,
                 "incident": self.incident_id, "reason": self.reason}  # fmt: skip
 
 
-def _text(detail: Mapping[str, Any], name: str) -> str:
-    value = detail.get(name)
-    if not isinstance(value, str) or not _ID.match(value):
-        raise NotAFailover(f"detail.{name}: missing or not an identifier")
-    return value
-
-
 def failover_from_event(event: Mapping[str, Any]) -> Failover:
-    if event.get("source") != EVENT_SOURCE or event.get("detail-type") != DEVICE_FAILOVER:
-        raise NotAFailover("source / detail-type: not a device.failover")
-    detail = event.get("detail")
-    if not isinstance(detail, Mapping):
-        raise NotAFailover("detail: not an object")
-    event_id = event.get("id")
-    if not isinstance(event_id, str) or not 1 <= len(event_id) <= 64:
-        raise NotAFailover("id: missing")
+    """The failover a delivered ``device.failover`` asks for; anything else is refused, naming the field."""
     try:
-        kind = DeviceKind(str(detail.get("kind")))
-    except ValueError:
-        raise NotAFailover("detail.kind: not a device kind") from None
-    predicted = detail.get("predicted_seconds_to_failure")
-    if predicted is not None and (not isinstance(predicted, int | float) or isinstance(predicted, bool)):
-        raise NotAFailover("detail.predicted_seconds_to_failure: not a number")
-    return Failover(
-        event_id=event_id,
-        market=_text(detail, "market"),
-        room_id=_text(detail, "room_id"),
-        device_id=_text(detail, "device_id"),
-        kind=kind,
-        incident_id=_text(detail, "incident_id"),
-        reason=_text(detail, "reason"),
-        predicted_seconds_to_failure=None if predicted is None else float(predicted),
-    )
+        delivered = parse_event(event, DeviceFailover)
+        return Failover(**dict(delivered.signal), event_id=delivered.require_id())
+    except SignalError as refused:
+        raise NotAFailover(str(refused)) from None
 
 
 @dataclass(frozen=True)

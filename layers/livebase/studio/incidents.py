@@ -10,17 +10,13 @@ and the failover function (idempotent on it) switches once.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
+from livebase.signals.studio import DeviceFailover, DeviceSignal, DeviceWarning
 from livebase.studio.predictor import Prediction, Status
 from livebase.studio.telemetry import Telemetry
 
-EVENT_SOURCE = "livebase.studio"
-DEVICE_WARNING = "device.warning"
-DEVICE_FAILOVER = "device.failover"
 RECOVERY_SAMPLES = 24  # 2 minutes healthy at the devices' 5 s interval: no warning flapping
 OK, WARNED, FAILED_OVER = "ok", "warned", "failed_over"
 
@@ -33,40 +29,17 @@ class DeviceState:
     healthy: int = 0  # healthy samples in a row since the last unhealthy one
 
 
-@dataclass(frozen=True)
-class Signal:
-    detail_type: str
-    detail: dict[str, Any]
-    time: datetime
-
-    def entry(self, bus_name: str) -> dict[str, Any]:
-        """A ``PutEvents`` entry for the market's bus."""
-        return {
-            "Source": EVENT_SOURCE,
-            "DetailType": self.detail_type,
-            "Detail": json.dumps(self.detail, allow_nan=False, separators=(",", ":")),
-            "EventBusName": bus_name,
-            "Time": self.time,
-            "Resources": [],
-        }
-
-
-def _detail(sample: Telemetry, state: DeviceState, prediction: Prediction) -> dict[str, Any]:
+def _signal(
+    signal_type: type[DeviceSignal], sample: Telemetry, state: DeviceState, prediction: Prediction
+) -> DeviceSignal:
     opened = datetime.fromisoformat(state.opened_at)
     eta = prediction.seconds_to_failure
-    return {
-        "market": sample.market,
-        "room_id": sample.room_id,
-        "device_id": sample.device_id,
-        "kind": str(sample.kind),
-        "incident_id": state.incident_id,
-        "ts": sample.ts.isoformat(),
-        "reason": prediction.reason,
-        "predicted_seconds_to_failure": None if eta is None else round(eta, 1),
-        "opened_at": state.opened_at,
-        "seconds_since_opened": (sample.ts - opened).total_seconds(),
-        "evidence": prediction.evidence(),
-    }
+    return signal_type(
+        market=sample.market, room_id=sample.room_id, device_id=sample.device_id, kind=str(sample.kind),
+        incident_id=state.incident_id, ts=sample.ts, reason=prediction.reason,
+        predicted_seconds_to_failure=None if eta is None else round(eta, 1), opened_at=opened,
+        seconds_since_opened=(sample.ts - opened).total_seconds(), evidence=prediction.evidence(),
+    )  # fmt: skip
 
 
 def _opened(state: DeviceState, sample: Telemetry) -> DeviceState:
@@ -75,7 +48,7 @@ def _opened(state: DeviceState, sample: Telemetry) -> DeviceState:
     return DeviceState(WARNED, f"{sample.device_id}@{sample.ts:%Y%m%dT%H%M%SZ}", sample.ts.isoformat(), 0)
 
 
-def advance(state: DeviceState, sample: Telemetry, prediction: Prediction) -> tuple[DeviceState, list[Signal]]:
+def advance(state: DeviceState, sample: Telemetry, prediction: Prediction) -> tuple[DeviceState, list[DeviceSignal]]:
     """The device's next state after ``sample`` (judged as ``prediction``) and what to put on the bus."""
     if prediction.status == Status.OK:
         if state.status == OK:
@@ -88,7 +61,7 @@ def advance(state: DeviceState, sample: Telemetry, prediction: Prediction) -> tu
     opened = _opened(state, sample)
     if prediction.status == Status.FAILOVER:
         switched = replace(opened, status=FAILED_OVER)
-        return switched, [Signal(DEVICE_FAILOVER, _detail(sample, switched, prediction), sample.ts)]
+        return switched, [_signal(DeviceFailover, sample, switched, prediction)]
     if state.status == WARNED:
         return opened, []
-    return opened, [Signal(DEVICE_WARNING, _detail(sample, opened, prediction), sample.ts)]
+    return opened, [_signal(DeviceWarning, sample, opened, prediction)]

@@ -14,8 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from livebase.signals import bus_entry
+from livebase.signals.studio import DeviceFailover, DeviceSignal
 from livebase.stores.studio_devices import WINDOW_SAMPLES, DeviceRecord, StudioDeviceStore, device_key
-from livebase.studio.incidents import DEVICE_FAILOVER, Signal, advance
+from livebase.studio.incidents import advance
 from livebase.studio.predictor import PredictorSettings, predict
 from livebase.studio.telemetry import Telemetry
 
@@ -24,15 +26,15 @@ from livebase.studio.telemetry import Telemetry
 class WatchOutcome:
     samples: int = 0  # new samples judged (redelivered ones excluded)
     devices: int = 0
-    signals: list[Signal] = field(default_factory=list)
+    signals: list[DeviceSignal] = field(default_factory=list)
 
     @property
     def warnings(self) -> int:
-        return sum(s.detail_type != DEVICE_FAILOVER for s in self.signals)
+        return len(self.signals) - self.failovers
 
     @property
     def failovers(self) -> int:
-        return sum(s.detail_type == DEVICE_FAILOVER for s in self.signals)
+        return sum(isinstance(s, DeviceFailover) for s in self.signals)
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class DeviceWatch:
             if new:
                 changed.append(record)
         if outcome.signals:
-            self.put([s.entry(self.bus_name) for s in outcome.signals])
+            self.put([bus_entry(s, self.bus_name) for s in outcome.signals])
         for record in changed:
             self.store.write(record)
         outcome.devices = len(changed)

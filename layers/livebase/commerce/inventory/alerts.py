@@ -3,21 +3,17 @@
 A signal is raised when the sellable level *crosses* a mark, not on every order below it: the
 last announced level is kept on the stock item (``AlertLevel``) and only a change of level
 counts. The store moves that level with a conditional write, so under concurrent orders exactly
-one writer sees each crossing. This module is the pure part: levels, transitions, cue text.
+one writer sees each crossing. This module is the pure part: levels, transitions, cue text; the
+signal itself is ``livebase.signals.stock``.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from livebase.commerce.inventory.model import AlertLevel, StockItem
-
-STOCK_EVENT_SOURCE = "livebase.inventory"
-STOCK_LOW = "stock.low"
-STOCK_OUT = "stock.out"
+from livebase.signals.stock import STOCK_LOW, STOCK_OUT, STOCK_SIGNALS, StockLevel
 
 # Cue templates per ISO 639-1 language: (low, low when exactly one is left, sold out).
 CUES: dict[str, tuple[str, str, str]] = {
@@ -67,36 +63,20 @@ def cue(kind: str, remaining: int, languages: Iterable[str]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class StockSignal:
-    """A crossing won by this writer: the ``stock.low`` / ``stock.out`` event to publish."""
+    """A crossing won by this writer: the ``stock.low`` / ``stock.out`` signal to publish."""
 
     kind: str
     item: StockItem
     low_mark: int
     room_id: str | None = None
 
-    def detail(self, languages: Iterable[str]) -> dict[str, Any]:
+    def to_signal(self, languages: Iterable[str]) -> StockLevel:
+        """The bus signal, its cue in ``languages`` (the market's)."""
         remaining = max(self.item.sellable, 0)
-        detail: dict[str, Any] = {
-            "sku": self.item.sku,
-            "market": self.item.market,
-            "warehouse": self.item.warehouse,
-            "remaining": remaining,
-            "spot_remaining": max(self.item.available, 0),
-            "presale_remaining": max(self.item.presale_left, 0),
-            "low_mark": self.low_mark,
-            "cue": cue(self.kind, remaining, languages),
-        }
-        if self.item.expected_arrival and self.item.presale_cap:
-            detail["expected_arrival"] = self.item.expected_arrival
-        if self.room_id:
-            detail["room_id"] = self.room_id
-        return detail
-
-    def entry(self, bus_name: str, languages: Iterable[str]) -> dict[str, Any]:
-        """EventBridge ``PutEvents`` entry for the market bus."""
-        return {
-            "Source": STOCK_EVENT_SOURCE,
-            "DetailType": self.kind,
-            "Detail": json.dumps(self.detail(languages), ensure_ascii=False),
-            "EventBusName": bus_name,
-        }
+        presale_open = self.item.expected_arrival and self.item.presale_cap
+        return STOCK_SIGNALS[self.kind](
+            sku=self.item.sku, market=self.item.market, warehouse=self.item.warehouse, remaining=remaining,
+            spot_remaining=max(self.item.available, 0), presale_remaining=max(self.item.presale_left, 0),
+            low_mark=self.low_mark, cue=cue(self.kind, remaining, languages),
+            expected_arrival=self.item.expected_arrival if presale_open else None, room_id=self.room_id or None,
+        )  # fmt: skip

@@ -15,6 +15,7 @@ from livebase.commerce.inventory.alerts import STOCK_LOW, StockSignal
 from livebase.commerce.inventory.model import ChangeResult, LineRequest, StockKey
 from livebase.live.events import OrderCancelled, OrderPlaced, Refund
 from livebase.markets.config import Market
+from livebase.signals import bus_entry
 
 if TYPE_CHECKING:  # the store imports this package's signals; only its type is needed here
     from livebase.stores.inventory import InventoryStore
@@ -69,4 +70,4 @@ def stock_signals(
 
 def signal_entries(signals: Collection[StockSignal], market: Market, bus_name: str) -> list[dict[str, Any]]:
     """EventBridge entries for the market bus, cues in the market's languages."""
-    return [signal.entry(bus_name, market.languages) for signal in signals]
+    return [bus_entry(signal.to_signal(market.languages), bus_name) for signal in signals]
