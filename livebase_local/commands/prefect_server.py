@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 DEFAULT_PORT = 4200
 
@@ -51,7 +53,10 @@ class LocalPrefectServer:
             return self  # one is already running there (another `up`): use it
         self.home.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "PREFECT_HOME": str(self.home), "DO_NOT_TRACK": "1",
-               "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}  # fmt: skip
+               "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+               # The UI asks /ui-settings where the API is: without this it names port 4200 whatever
+               # port the server is on, and on a moved port the dashboard talks to another server.
+               "PREFECT_UI_API_URL": self.api_url}  # fmt: skip
         env.pop("PREFECT_API_URL", None)
         log = (self.home / "server.log").open("ab")
         self._process = subprocess.Popen(
@@ -71,6 +76,11 @@ class LocalPrefectServer:
             time.sleep(0.5)
         self.stop()
         raise PrefectServerError(f"prefect server did not answer within {timeout:.0f}s")
+
+    def ui_settings(self, timeout: float = 5.0) -> dict[str, Any]:
+        """What the UI is told at start (``/ui-settings``): ``api_url`` is where the browser calls."""
+        with urllib.request.urlopen(f"{self.ui_url}/ui-settings", timeout=timeout) as reply:
+            return dict(json.load(reply))
 
     def begin_stop(self) -> None:
         """SIGTERM the server without waiting, so other parts can stop meanwhile."""
