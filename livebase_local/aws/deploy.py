@@ -27,6 +27,7 @@ from livebase_local.aws.assembly import StackArtifact, fill_placeholders, read_a
 from livebase_local.aws.cfn_eval import Scope, Unresolvable, evaluate, stack_resource_values
 from livebase_local.aws.mappings import (
     EventSourceConfig,
+    FunctionMappingSpec,
     MappingSpec,
     SqsMappingSpec,
     SqsSourceConfig,
@@ -219,26 +220,18 @@ def _event_source(
     asset = artifact.asset_by_object_key(spec.code_s3_key) if spec.code_s3_key else None
     dlq = spec.on_failure_id
     return EventSourceConfig(
-        market=market,
-        region=artifact.region,
-        function_name=physical[spec.function_id],
-        handler=spec.handler,
+        **_function_mapping(spec, market, artifact.region, values, physical),
+        dlq_url=physical[dlq] if dlq else None,
         code_path=str(asset.source) if asset else None,
         stream_name=physical[spec.source_id],
         stream_arn=values[(spec.source_id, "Arn")],
-        dlq_url=physical[dlq] if dlq else None,
         dlq_arn=values.get((dlq, "Arn")) if dlq else None,
-        batch_size=spec.batch_size,
         bisect_batch_on_error=spec.bisect_batch_on_error,
         maximum_retry_attempts=spec.maximum_retry_attempts,
         maximum_record_age_seconds=spec.maximum_record_age_seconds,
         starting_position=spec.starting_position,
-        report_batch_item_failures=spec.report_batch_item_failures,
         parallelization_factor=spec.parallelization_factor,
-        maximum_batching_window_seconds=spec.maximum_batching_window_seconds,
-        enabled=spec.enabled,
         filter_patterns=spec.filter_patterns,
-        **_function_settings(spec.function_properties, values),
     )
 
 
@@ -246,28 +239,31 @@ def _queue_source(
     spec: SqsMappingSpec, market: str, region: str, values: dict[Any, Any], physical: dict[str, str]
 ) -> SqsSourceConfig:
     return SqsSourceConfig(
-        market=market,
-        region=region,
-        function_name=physical[spec.function_id],
-        handler=spec.handler,
+        **_function_mapping(spec, market, region, values, physical),
+        dlq_url=physical[spec.dlq_id] if spec.dlq_id else None,
         queue_url=physical[spec.queue_id],  # a queue's physical id is its URL
         queue_arn=str(values.get((spec.queue_id, "Arn"), "")),
-        dlq_url=physical[spec.dlq_id] if spec.dlq_id else None,
         max_receive_count=spec.max_receive_count,
-        batch_size=spec.batch_size,
-        report_batch_item_failures=spec.report_batch_item_failures,
-        maximum_batching_window_seconds=spec.maximum_batching_window_seconds,
-        enabled=spec.enabled,
         visibility_timeout_seconds=spec.visibility_timeout_seconds,
-        **_function_settings(spec.function_properties, values),
     )
 
 
-def _function_settings(function: dict[str, Any] | Any, values: dict[Any, Any]) -> dict[str, Any]:
-    """What a mapping's config takes from its function: role, timeout and memory (Lambda's defaults)."""
+def _function_mapping(
+    spec: FunctionMappingSpec, market: str, region: str, values: dict[Any, Any], physical: dict[str, str]
+) -> dict[str, Any]:
+    """:class:`FunctionMapping`'s fields but the DLQ: the function, its batching, role, timeout and memory."""
+    function = spec.function_properties
     return {
+        "market": market,
+        "region": region,
+        "function_name": physical[spec.function_id],
+        "handler": spec.handler,
+        "batch_size": spec.batch_size,
+        "report_batch_item_failures": spec.report_batch_item_failures,
+        "maximum_batching_window_seconds": spec.maximum_batching_window_seconds,
+        "enabled": spec.enabled,
         "role_arn": str(_maybe(function.get("Role"), values) or ""),
-        "timeout_seconds": int(function.get("Timeout", 3)),
+        "timeout_seconds": int(function.get("Timeout", 3)),  # Lambda's defaults
         "memory_mb": int(function.get("MemorySize", 128)),
     }
 
