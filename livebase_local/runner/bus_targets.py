@@ -19,7 +19,6 @@ import json
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,26 +34,29 @@ from livebase_local.aws.deploy import MarketDeployment
 from livebase_local.aws.moto_delivery import invoke_queue_name
 from livebase_local.aws.template_transform import PENDING_PREFIX
 from livebase_local.runner.functions import Handler, function_folder, load_handler
+from livebase_local.runner.lambda_shapes import LambdaContext
 from livebase_local.runner.recorded_cues import RecordedCues
 from livebase_local.runner.recorded_switches import RecordedSwitches
+from livebase_local.runner.recordings import Recorder
 
 log = logging.getLogger(__name__)
 LAMBDA_DEFAULT_ASYNC_RETRIES = 2
 
 
-def _record_cues(module: ModuleType, resources: MarketResources) -> None:
-    s3 = boto3.client("s3", region_name=resources.region)
-    module.channel = RecordedCues(module.channel, s3, resources.data_lake_bucket, resources.market)  # type: ignore[attr-defined]
+def _recorded(attribute: str, recorder: type[Recorder[Any]]) -> Callable[[ModuleType, MarketResources], None]:
+    """Put ``recorder`` in place of the handler module's ``attribute`` (the adapter it wraps)."""
 
+    def install(module: ModuleType, resources: MarketResources) -> None:
+        s3 = boto3.client("s3", region_name=resources.region)
+        adapter = recorder(getattr(module, attribute), s3, resources.data_lake_bucket, resources.market)
+        setattr(module, attribute, adapter)
 
-def _record_switches(module: ModuleType, resources: MarketResources) -> None:
-    s3 = boto3.client("s3", region_name=resources.region)
-    module.switch = RecordedSwitches(module.switch, s3, resources.data_lake_bucket, resources.market)  # type: ignore[attr-defined]
+    return install
 
 
 LOCAL_ADAPTERS: dict[str, Callable[[ModuleType, MarketResources], None]] = {
-    "room_cue": _record_cues,
-    "studio_failover": _record_switches,  # device.failover: the switch calls recorded
+    "room_cue": _recorded("channel", RecordedCues),
+    "studio_failover": _recorded("switch", RecordedSwitches),  # device.failover: the switch calls recorded
 }
 
 
@@ -144,23 +146,6 @@ def discover(
     return found
 
 
-class _Context:
-    """The Lambda context of one asynchronous invocation."""
-
-    def __init__(self, target: BusFunctionTarget) -> None:
-        self.function_name = target.function_name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = target.function_arn
-        self.memory_limit_in_mb = str(target.memory_mb)
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{target.function_name}"
-        self.log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
-        self._deadline = time.monotonic() + target.timeout_seconds
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
 def _event_age_seconds(event: Mapping[str, Any]) -> float:
     try:
         sent = datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
@@ -229,7 +214,7 @@ class BusTargets:
             self._dead_letter(running, event, "EventAgeExceeded", "", count - 1)
         else:
             try:
-                running.handler(event, _Context(target))
+                running.handler(event, LambdaContext(target))
                 self.invoked += 1
             except Exception as error:  # a failed invocation: retried after a pause, then its DLQ
                 self.failed += 1

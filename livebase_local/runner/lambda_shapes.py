@@ -11,15 +11,20 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from livebase_local.aws.mappings import EventSourceConfig, SqsSourceConfig
+
+if TYPE_CHECKING:
+    from livebase_local.runner.bus_targets import BusFunctionTarget
 
 
 class LambdaContext:
     """The Lambda context object: the attributes and method handlers and powertools read."""
 
-    def __init__(self, config: EventSourceConfig | SqsSourceConfig, *, clock: Any = time.monotonic) -> None:
+    def __init__(
+        self, config: EventSourceConfig | SqsSourceConfig | BusFunctionTarget, *, clock: Any = time.monotonic
+    ) -> None:
         self.function_name = config.function_name
         self.function_version = "$LATEST"
         self.invoked_function_arn = config.function_arn
