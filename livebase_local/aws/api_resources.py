@@ -55,6 +55,14 @@ def _name(stack_name: str, logical_id: str, limit: int = 128) -> str:
     return f"{stack_name}-{logical_id}"[:limit]
 
 
+def _found_or_created(
+    listed: list[dict[str, Any]], name: str, create: Callable[[], dict[str, Any]]
+) -> tuple[dict[str, Any], bool]:
+    """The resource called ``name`` from an earlier deploy (not created again), or the one ``create`` makes."""
+    match = [item for item in listed if item["Name"] == name]
+    return (match[0], False) if match else (create(), True)
+
+
 def create_ivs_channel(clients: Any, logical_id: str, body: Mapping[str, Any], scope: Scope) -> CreatedResource:
     notes: list[str] = []
     props = _props(body, scope, notes)
@@ -93,10 +101,8 @@ def create_origin_access_control(
     cloudfront = clients("cloudfront")
     name = str(config.get("Name") or _name(scope.stack_name, logical_id, 64))
     items = cloudfront.list_origin_access_controls().get("OriginAccessControlList", {}).get("Items", [])
-    match = [item for item in items if item["Name"] == name]
-    if match:
-        oac_id, created = match[0]["Id"], False
-    else:
+
+    def create() -> dict[str, Any]:
         request = {
             "Name": name,
             "Description": str(config.get("Description", "")),
@@ -104,8 +110,10 @@ def create_origin_access_control(
             "SigningBehavior": config.get("SigningBehavior", "always"),
             "OriginAccessControlOriginType": config.get("OriginAccessControlOriginType", "s3"),
         }
-        oac_id = cloudfront.create_origin_access_control(OriginAccessControlConfig=request)["OriginAccessControl"]["Id"]
-        created = True
+        return dict(cloudfront.create_origin_access_control(OriginAccessControlConfig=request)["OriginAccessControl"])
+
+    found, created = _found_or_created(items, name, create)
+    oac_id = found["Id"]
     arn = f"arn:aws:cloudfront::{scope.account}:origin-access-control/{oac_id}"
     attributes = {"": oac_id, "Id": oac_id}
     return CreatedResource(logical_id, "AWS::CloudFront::OriginAccessControl", oac_id, arn, created, attributes, notes)
@@ -177,24 +185,24 @@ def create_distribution(clients: Any, logical_id: str, body: Mapping[str, Any], 
     return CreatedResource(logical_id, "AWS::CloudFront::Distribution", dist_id, arn, created, attributes, notes)
 
 
+def _medialive_request(props: Mapping[str, Any], name: str, passed: tuple[str, ...]) -> dict[str, Any]:
+    """A MediaLive create request: name, tags, and the properties the API takes as they are."""
+    return {"Name": name, "Tags": _tag_dict(props.get(_TAGS)), **{key: props[key] for key in passed if key in props}}
+
+
 def create_medialive_input(clients: Any, logical_id: str, body: Mapping[str, Any], scope: Scope) -> CreatedResource:
     notes: list[str] = []
     props = _props(body, scope, notes)
     medialive = clients("medialive")
     name = str(props.get("Name") or _name(scope.stack_name, logical_id))
-    match = [i for i in medialive.list_inputs().get("Inputs", []) if i["Name"] == name]
-    if match:
-        item, created = match[0], False
-    else:
-        request: dict[str, Any] = {
-            "Name": name,
-            "Type": props.get("Type", "RTMP_PUSH"),
-            "Tags": _tag_dict(props.get(_TAGS)),
-        }
-        for key in ("Destinations", "InputSecurityGroups", "Sources", "RoleArn", "MediaConnectFlows"):
-            if key in props:
-                request[key] = props[key]
-        item, created = medialive.create_input(**request)["Input"], True
+
+    def create() -> dict[str, Any]:
+        request = _medialive_request(
+            props, name, ("Destinations", "InputSecurityGroups", "Sources", "RoleArn", "MediaConnectFlows")
+        )
+        return dict(medialive.create_input(Type=props.get("Type", "RTMP_PUSH"), **request)["Input"])
+
+    item, created = _found_or_created(medialive.list_inputs().get("Inputs", []), name, create)
     attributes = {"": item["Id"], "Id": item["Id"], "Arn": item["Arn"]}
     return CreatedResource(logical_id, "AWS::MediaLive::Input", item["Id"], item["Arn"], created, attributes, notes)
 
@@ -212,23 +220,22 @@ def create_medialive_channel(clients: Any, logical_id: str, body: Mapping[str, A
     props = _props(body, scope, notes)
     medialive = clients("medialive")
     name = str(props.get("Name") or _name(scope.stack_name, logical_id))
-    match = [c for c in medialive.list_channels().get("Channels", []) if c["Name"] == name]
-    if match:
-        item, created = match[0], False
-    else:
-        encoder = {**_MINIMAL_ENCODER, **props.get("EncoderSettings", {})}
+
+    def create() -> dict[str, Any]:
         if "EncoderSettings" not in props:
             notes.append("no EncoderSettings in the template: created with empty encoder settings")
-        request: dict[str, Any] = {
-            "Name": name,
-            "EncoderSettings": encoder,
-            "Tags": _tag_dict(props.get(_TAGS)),
-            "ChannelClass": props.get("ChannelClass", "SINGLE_PIPELINE"),
-        }
-        for key in ("InputAttachments", "Destinations", "RoleArn", "InputSpecification", "LogLevel"):
-            if key in props:
-                request[key] = props[key]
-        item, created = medialive.create_channel(**request)["Channel"], True
+        request = _medialive_request(
+            props, name, ("InputAttachments", "Destinations", "RoleArn", "InputSpecification", "LogLevel")
+        )
+        return dict(
+            medialive.create_channel(
+                EncoderSettings={**_MINIMAL_ENCODER, **props.get("EncoderSettings", {})},
+                ChannelClass=props.get("ChannelClass", "SINGLE_PIPELINE"),
+                **request,
+            )["Channel"]
+        )
+
+    item, created = _found_or_created(medialive.list_channels().get("Channels", []), name, create)
     attributes = {"": item["Id"], "Arn": item["Arn"], "Inputs": item.get("PipelineDetails", [])}
     return CreatedResource(logical_id, "AWS::MediaLive::Channel", item["Id"], item["Arn"], created, attributes, notes)
 
