@@ -31,6 +31,7 @@ from infra_cdk.components.live_video import MARKET_TAG, LiveVideo
 from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
 from infra_cdk.nag import acknowledge, acknowledge_key_grants
 from livebase.live.room_cues import IVS, MEDIALIVE, NONE
+from livebase.markets.resources import CueSettings
 from livebase.signals.stock import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
 
 ROOM_CUE_FUNCTION = "room_cue"
@@ -86,10 +87,10 @@ class RoomCues(Construct):
         self.function, self.role = parts.function, parts.role
         account = Stack.of(self).account
         self.service, channel, channel_arn = cue_target(video, account)
-        settings = {**environment, "CUE_SERVICE": self.service, "CUE_CHANNEL": channel}
+        settings = {**environment, **CueSettings(self.service, channel).lambda_environment()}
         remote = video.remote
         if remote is not None:  # the channel lives in the media Region: named there
-            settings |= {"CUE_REGION": remote.region, "CUE_CHANNEL_PARAMETER": remote.parameter_name}
+            settings |= CueSettings(self.service, channel, remote.region, remote.parameter_name).lambda_environment()
         for variable, value in settings.items():
             self.function.add_environment(variable, value)
         self.function.configure_async_invoke(

@@ -44,6 +44,7 @@ from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
 from infra_cdk.components.signals import TARGET_MAX_EVENT_AGE, TARGET_RETRY_ATTEMPTS
 from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_grant_read, acknowledge_key_grants
 from livebase.batches.quarantine import QUARANTINE_PREFIX
+from livebase.markets.resources import FailoverSettings, StudioSettings
 from livebase.signals.studio import DEVICE_FAILOVER, DEVICE_WARNING, STUDIO_EVENT_SOURCE
 
 TELEMETRY_FUNCTION, FAILOVER_FUNCTION = "studio", "studio_failover"
@@ -213,7 +214,7 @@ class Studio(Construct):
         parts = market_function(
             Construct(self, "Consumer"), market_id=market_id, function=TELEMETRY_FUNCTION, key=key, layers=layers
         )
-        env = {**environment, "STUDIO_DEVICES_TABLE": self.devices.table_name, "STUDIO_DLQ_URL": self.dlq.queue_url}
+        env = {**environment, **StudioSettings(self.devices.table_name, self.dlq.queue_url).lambda_environment()}
         for variable, value in env.items():
             parts.function.add_environment(variable, value)
         self.stream.grant_read(parts.function)
@@ -259,7 +260,7 @@ class Studio(Construct):
             timeout=Duration.seconds(10),
         )
         channel = video.medialive_channel
-        env = {**environment, "SWITCH_MEDIALIVE_CHANNEL": channel.ref if channel is not None else ""}
+        env = {**environment, **FailoverSettings(channel.ref if channel is not None else "").lambda_environment()}
         for variable, value in env.items():
             parts.function.add_environment(variable, value)
         parts.function.configure_async_invoke(

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 
 from livebase.markets.config import Market, load_markets
-from livebase.markets.resources import MarketResources
+from livebase.markets.resources import CueSettings, MarketResources
 from livebase.stores.orders import WMS_SHIPPED, OrderStore
 from livebase.stores.purchase_orders import PurchaseOrderStore
 from livebase.stores.room_metrics import RoomStore
@@ -157,8 +157,8 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
                 print(f"        ... and {len(reasons) - 4} more on the DLQ")
             if market_id in rooms:
                 print(f"        live room {room_summary(resources, rooms[market_id])}")
-            services = [t.environment["CUE_SERVICE"] for t in platform.bus_targets.targets(market_id)
-                        if "CUE_SERVICE" in t.environment]  # fmt: skip
+            services = [CueSettings.from_environment(env).service for env in (t.environment for t in
+                        platform.bus_targets.targets(market_id)) if CueSettings.present_in(env)]  # fmt: skip
             print(f"        {room_cue_summary(resources, services[0] if services else 'none')}")
             print(f"        {supply_chain(resources, summary.purchase_orders, platform.drain)}")
             print(studio_demo(platform, market_id))  # issue 19: a camera fails over

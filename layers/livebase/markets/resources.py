@@ -163,7 +163,7 @@ class StudioSettings(FunctionEnvironment):
 class FailoverSettings(FunctionEnvironment):
     """``functions/studio_failover``: the market's MediaLive channel, where it has one."""
 
-    medialive_channel: str = ""
+    medialive_channel: str  # empty where the market has none
     VARIABLES: ClassVar[Mapping[str, str]] = {"medialive_channel": "SWITCH_MEDIALIVE_CHANNEL"}
 
 
