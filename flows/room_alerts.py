@@ -26,9 +26,8 @@ from pydantic import Field
 
 from flows.artifacts import publish_markdown
 from flows.markets import MarketId
-from flows.triggers import emit_guarded
+from flows.triggers import PrefectEvent, forward_signal
 from livebase.privacy.guard import Keeper
-from livebase.signals import OtherSignal, parse_event
 from livebase.signals.rooms import DETAIL_TYPES, AlertKind, RoomAlert
 
 PREFECT_ROOM_ALERT = "livebase.room.alert"
@@ -57,21 +56,17 @@ def room_alert_resource(market: str, room_id: str, kind: str) -> dict[str, str]:
 
 
 def forward_room_alert(event: Mapping[str, Any], emit: Emitter = emit_event, keep: Keeper | None = None) -> Any | None:
-    """Emit ``livebase.room.alert`` for a room alert as the bus delivers it; ignore any other signal.
-    A malformed room alert raises ``livebase.signals.SignalError``."""
-    try:
-        alert = parse_event(event, RoomAlert).signal
-    except OtherSignal:
-        return None
-    return emit_guarded(
-        alert.market,
-        emit,
-        keep,
-        event=PREFECT_ROOM_ALERT,
-        resource=room_alert_resource(alert.market, alert.room_id, str(alert.kind)),
-        related=[{"prefect.resource.id": f"livebase.market.{alert.market}", "prefect.resource.role": "market"}],
-        payload=alert.detail(),  # the alert's own fields: anything else on the event stayed behind
-    )
+    """Emit ``livebase.room.alert`` for a room alert as the bus delivers it; ignore any other signal."""
+    return forward_signal(event, RoomAlert, room_alert_event, emit, keep)
+
+
+def room_alert_event(alert: RoomAlert) -> PrefectEvent:
+    """``livebase.room.alert`` for the alert's room: the alert's own fields (anything else on the
+    delivered event stayed behind at the parse)."""
+    related = [{"prefect.resource.id": f"livebase.market.{alert.market}", "prefect.resource.role": "market"}]
+    resource = room_alert_resource(alert.market, alert.room_id, str(alert.kind))
+    return alert.market, {"event": PREFECT_ROOM_ALERT, "resource": resource, "related": related,
+                          "payload": alert.detail()}  # fmt: skip
 
 
 @flow(name="room-alert", log_prints=True)

@@ -4,8 +4,9 @@ The stack defines the wiring (``infra_cdk/components/signals.py``): rules on the
 ``stock.low`` / ``stock.out`` to the market's replenish-signals queue and room alerts to its
 room-alert-signals queue, the same in the cloud and in the local AWS. This poller hands each
 message (the event as delivered) to its forwarder (:func:`flows.triggers.forward_stock_signal`,
-:func:`flows.room_alerts.forward_room_alert`) and deletes it once forwarded; a message it cannot
-forward stays for a retry and, after 5 receives, goes to the queue's DLQ (alarmed). One the
+:func:`flows.room_alerts.forward_room_alert`, both reading it with ``livebase.signals``) and deletes it
+once forwarded; a message it cannot forward (a signal its model refuses, Prefect unreachable) stays
+for a retry and, after 5 receives, goes to the queue's DLQ (alarmed). One the
 residency guard refuses (personal data on its way to Prefect) is kept in the market's own
 quarantine (``quarantine/<market>/signal-bridge/residency/``) by the forwarder, then deleted.
 
@@ -36,6 +37,7 @@ from livebase.aws import retry_config
 from livebase.markets.residency import ResidencyViolation
 from livebase.markets.resources import MarketResources
 from livebase.privacy.refused import RefusedDocuments
+from livebase.signals import SignalError
 
 log = logging.getLogger(__name__)
 Forwarder = Callable[..., Any]  # (event, keep=...) -> the Prefect event, or None when not ours
@@ -92,6 +94,9 @@ class SignalBridge:
                 except ResidencyViolation as refused:  # kept in the market's quarantine: not retried
                     log.warning("signal bridge: %s", refused)
                     self.refused[queue.name] = self.refused.get(queue.name, 0) + 1
+                except SignalError as broken:  # its model refuses it (the reason names fields, not data): to its DLQ
+                    log.warning("signal bridge: a message of %s (market %s): %s", queue.name, queue.market, broken)
+                    continue
                 except Exception:  # a bad message must not stop the bridge; it stays for a retry, then its DLQ
                     log.exception("could not forward a message of %s (market %s)", queue.name, queue.market)
                     continue

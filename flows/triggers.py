@@ -14,13 +14,13 @@ residency guard (Prefect is off-region, aggregates only).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from prefect.events import DeploymentEventTrigger, emit_event
 
 from flows.markets import MARKETS
 from livebase.privacy.guard import OFF_REGION, Keeper, audience, send_guarded
-from livebase.signals import OtherSignal, parse_event
+from livebase.signals import BusSignal, OtherSignal, parse_event
 from livebase.signals.stock import STOCK_LOW, STOCK_OUT, StockLevel
 
 PREFECT_STOCK_LOW = "livebase.stock.low"
@@ -30,6 +30,8 @@ MARKET_RESOURCE_PREFIX = "livebase.market."
 PREFECT_PAYLOAD_FIELDS = {"sku", "warehouse", "remaining", "low_mark"}  # as the cloud rule's input transformer
 
 Emitter = Callable[..., Any]
+PrefectEvent = tuple[str, dict[str, Any]]  # (the market it is of, emit's keyword arguments)
+S = TypeVar("S", bound=BusSignal)
 
 
 def stock_low_resource(market: str, sku: str) -> dict[str, str]:
@@ -48,24 +50,38 @@ def emit_guarded(market: str, emit: Emitter, keep: Keeper | None, **event: Any) 
     return send_guarded(source, OFF_REGION, event, lambda e: emit(**e), keep, what="prefect event")
 
 
+def forward_signal(
+    event: Mapping[str, Any],
+    expected: type[S],
+    prefect_event: Callable[[S], PrefectEvent],
+    emit: Emitter,
+    keep: Keeper | None,
+) -> Any | None:
+    """Emit the Prefect event ``prefect_event`` makes of a delivered signal of type ``expected``, through
+    the residency guard; ignore any other signal. A malformed one raises ``livebase.signals.SignalError``."""
+    try:
+        signal = parse_event(event, expected).signal
+    except OtherSignal:
+        return None
+    market, fields = prefect_event(signal)
+    return emit_guarded(market, emit, keep, **fields)
+
+
+def stock_event(signal: StockLevel) -> PrefectEvent:
+    """``livebase.stock.low`` / ``.out`` for the signal's market: SKU, warehouse and units only."""
+    return signal.market, {
+        "event": PREFECT_STOCK_EVENTS[signal.DETAIL_TYPE],
+        "resource": stock_low_resource(signal.market, signal.sku),
+        "payload": signal.model_dump(mode="json", include=PREFECT_PAYLOAD_FIELDS),
+    }
+
+
 def forward_stock_signal(
     event: Mapping[str, Any], emit: Emitter = emit_event, keep: Keeper | None = None
 ) -> Any | None:
     """Emit ``livebase.stock.low`` / ``.out`` for a ``stock.low`` / ``stock.out`` event as the bus
-    delivers it; ignore any other signal (an order that takes stock from OK to none raises only
-    ``stock.out``). A malformed stock signal raises ``livebase.signals.SignalError``."""
-    try:
-        signal = parse_event(event, StockLevel).signal
-    except OtherSignal:
-        return None
-    return emit_guarded(
-        signal.market,
-        emit,
-        keep,
-        event=PREFECT_STOCK_EVENTS[signal.DETAIL_TYPE],
-        resource=stock_low_resource(signal.market, signal.sku),
-        payload=signal.model_dump(mode="json", include=PREFECT_PAYLOAD_FIELDS),
-    )
+    delivers it (an order that takes stock from OK to none raises only ``stock.out``)."""
+    return forward_signal(event, StockLevel, stock_event, emit, keep)
 
 
 def stock_low_trigger() -> DeploymentEventTrigger:

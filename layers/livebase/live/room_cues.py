@@ -23,7 +23,7 @@ import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from livebase.signals import OtherSignal, SignalError, parse_event
 from livebase.signals.stock import StockLevel
@@ -108,26 +108,38 @@ class CueChannel(Protocol):
     def send(self, cue: RoomCue) -> dict[str, Any]: ...
 
 
-@dataclass(frozen=True)
-class IvsCues:
-    client: Any  # boto3 "ivs"
-    channel_arn: str
-    service: str = IVS
+class _OneCall:
+    """A channel whose cue is one call of its client: ``OPERATION`` (the boto3 method) with the request."""
+
+    client: Any
+    OPERATION: ClassVar[str]
 
     def request(self, cue: RoomCue) -> dict[str, Any]:
-        return {"channelArn": self.channel_arn, "metadata": cue.metadata()}
+        raise NotImplementedError
 
     def send(self, cue: RoomCue) -> dict[str, Any]:
         request = self.request(cue)
-        self.client.put_metadata(**request)
+        getattr(self.client, self.OPERATION)(**request)
         return request
 
 
 @dataclass(frozen=True)
-class MediaLiveCues:
+class IvsCues(_OneCall):
+    client: Any  # boto3 "ivs"
+    channel_arn: str
+    service: str = IVS
+    OPERATION: ClassVar[str] = "put_metadata"
+
+    def request(self, cue: RoomCue) -> dict[str, Any]:
+        return {"channelArn": self.channel_arn, "metadata": cue.metadata()}
+
+
+@dataclass(frozen=True)
+class MediaLiveCues(_OneCall):
     client: Any  # boto3 "medialive"
     channel_id: str
     service: str = MEDIALIVE
+    OPERATION: ClassVar[str] = "batch_update_schedule"
 
     def request(self, cue: RoomCue) -> dict[str, Any]:
         id3 = base64.b64encode(id3_txxx(CUE_TYPE, cue.metadata())).decode("ascii")
@@ -137,11 +149,6 @@ class MediaLiveCues:
             "ScheduleActionSettings": {"HlsTimedMetadataSettings": {"Id3": id3}},
         }
         return {"ChannelId": self.channel_id, "Creates": {"ScheduleActions": [action]}}
-
-    def send(self, cue: RoomCue) -> dict[str, Any]:
-        request = self.request(cue)
-        self.client.batch_update_schedule(**request)
-        return request
 
 
 @dataclass(frozen=True)

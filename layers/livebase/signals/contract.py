@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, ValidationError
+from pydantic import BaseModel, ConfigDict, PlainSerializer, StrictInt, ValidationError
 
 # A time as ``datetime.isoformat`` writes it (``+00:00``, not pydantic's ``Z``): the wire's spelling.
 IsoTime = Annotated[datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str)]
@@ -74,6 +74,15 @@ class BusSignal(BaseModel):
     def detail_json(self) -> str:
         separators = (",", ":") if self.COMPACT else None
         return json.dumps(self.detail(), ensure_ascii=self.ENSURE_ASCII, separators=separators, allow_nan=False)
+
+
+class SkuLine(BaseModel):
+    """A SKU and a count of its units, as the order and purchase-order signals list them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sku: str
+    quantity: StrictInt
 
 
 _SIGNALS: dict[tuple[str, str], type[BusSignal]] = {}

@@ -9,20 +9,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, StrictInt
-
-from livebase.signals.contract import BusSignal, IsoTime
+from livebase.signals.contract import BusSignal, IsoTime, SkuLine
 
 ORDER_EVENT_SOURCE = "livebase.orders"
 ORDER_PLACED = "OrderPlaced"
 ORDER_REJECTED = "OrderRejected"
-
-
-class AnnouncedLine(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    sku: str
-    quantity: StrictInt
 
 
 class OrderAnnouncement(BusSignal):
@@ -33,7 +24,7 @@ class OrderAnnouncement(BusSignal):
     room_id: str
     currency: str
     total: Decimal  # written as text
-    lines: tuple[AnnouncedLine, ...]
+    lines: tuple[SkuLine, ...]
     placed_at: IsoTime
 
 

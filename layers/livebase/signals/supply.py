@@ -10,19 +10,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, StrictInt
-
-from livebase.signals.contract import BusSignal
+from livebase.signals.contract import BusSignal, SkuLine
 
 PO_EVENT_SOURCE = "livebase.replenishment"
 PO_CREATED = "PurchaseOrderCreated"
 
 
-class OrderedLine(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    sku: str
-    quantity: StrictInt
+class OrderedLine(SkuLine):
     unit_cost: Decimal  # written as text
 
 
