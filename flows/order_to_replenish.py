@@ -78,12 +78,16 @@ class MarketDemand(BaseModel):
     purchase_orders: list[dict[str, str | int | bool]] = []
     wms_handed_off: int = 0
     catalogue: str = ""
+    nothing_to_act_on: list[str] = []  # why a market had no input ("no stock tracked in sea: ...")
 
 
 class MarketState(BaseModel):
     market: str
     skus: list[SkuSeries]
     catalogue: Catalogue
+    stock_tracked: int = 0  # SKUs the market's warehouse tracks
+    sales_lines: int = 0  # order lines in the history window
+    history_start: date | None = None
 
 
 @task(name="summarise-market-orders", retries=2, retry_delay_seconds=5)
@@ -106,15 +110,27 @@ def read_market_state(resources: MarketResources, history_days: int, as_of: date
     start, end = history_window(as_of, history_days)
     lines = commerce_io.read_sales(resources, start, end)
     catalogue = commerce_io.read_catalogue(resources)
+    stock = commerce_io.read_stock(resources)
     skus = sku_series(
         daily_units(lines, start, end),
-        commerce_io.read_stock(resources),
+        stock,
         on_order(commerce_io.read_open_purchase_orders(resources), as_of),
         catalogue,
         abc_classes(revenue_per_sku(lines, start, end)),
         history_days,
     )
-    return MarketState(market=resources.market, skus=skus, catalogue=catalogue)
+    return MarketState(market=resources.market, skus=skus, catalogue=catalogue, stock_tracked=len(stock),
+                       sales_lines=len(lines), history_start=start)  # fmt: skip
+
+
+def nothing_to_act_on(state: MarketState) -> list[str]:
+    """Why a market's run had nothing to plan on, in words ops can act on (empty when it had input)."""
+    notes = []
+    if not state.stock_tracked:
+        notes.append(f"no stock tracked in {state.market}: run ./livebase stock")
+    if not state.sales_lines:
+        notes.append(f"no orders since {state.history_start} in {state.market}")
+    return notes
 
 
 def read_stored_forecasts(resources: MarketResources, skus: list[str]) -> StoredRead:
@@ -162,11 +178,14 @@ def hand_off_to_wms(resources: MarketResources) -> int:
 
 
 def publish_market_report(state: MarketState, decisions: list[Decision], rows: list[DecisionRow], top: int) -> None:
+    notes = "; ".join(nothing_to_act_on(state))
+    placeholder = {"market": state.market, "sku": "-", "order_qty": 0, "note": notes or "no SKU to decide"}
     publish_table(
         state.market,
         key=f"order-to-replenish-decisions-{state.market}",
-        table=[row.model_dump() for row in rows] or [{"market": state.market, "sku": "-", "order_qty": 0}],
-        description=f"Replenishment decisions for {state.market}. Catalogue: {state.catalogue.source}",
+        table=[row.model_dump() for row in rows] or [placeholder],
+        description=f"Replenishment decisions for {state.market}. Catalogue: {state.catalogue.source}"
+        + (f". Nothing to act on: {notes}" if notes else ""),
     )
     positions = inventory_positions(state.skus)
     chosen = top_skus(decisions, top)
@@ -224,6 +243,7 @@ def _replenish(
         by_sku = {s.sku: s for s in state.skus}
         rows = [decision_row(d, by_sku[d.sku].on_hand, by_sku[d.sku].on_order) for d in decisions]
         summary.decisions, summary.catalogue = rows, state.catalogue.source
+        summary.nothing_to_act_on = nothing_to_act_on(state)
         if not dry_run:
             summary.purchase_orders = place_purchase_orders(resources[state.market], decisions, run_date)
             summary.wms_handed_off = hand_off_to_wms(resources[state.market])
@@ -235,6 +255,7 @@ def _replenish(
             f"{s.market}: {s.orders} orders, {s.revenue} {s.currency}, {len(s.units_per_sku)} SKUs; "
             f"{ordering} to order, {len(s.purchase_orders)} PO(s), {s.wms_handed_off} handed to WMS"
             + (" (dry run)" if dry_run else "")
+            + "".join(f"; {note}" for note in s.nothing_to_act_on)
         )
     return summaries
 

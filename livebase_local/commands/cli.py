@@ -7,6 +7,7 @@ replay   re-drive a market's dead letters (ingest: back on the stream; orders: t
 simulate generate a seeded live day for a market; write it to a file or send it to the stream
 receive  book a goods receipt against a purchase order (SKU=QTY ...), as the warehouse would
 erase    remove one viewer's personal data from every store of a market; a receipt in its data lake
+stock    book a seeded catalogue and the opening stock into a running `up` (idempotent)
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     receive.add_argument("lines", nargs="+", metavar="SKU=QTY", help="units counted in, per SKU")
     receive.add_argument("--receipt-id", help="the warehouse's id for this delivery (default: a new one)")
     receive.add_argument("--aws", action="store_true", help="use the real AWS account of your credentials")
+
+    stock = commands.add_parser("stock", help="book a seeded catalogue and opening stock into the running `up`")
+    stock.add_argument("--market", "--markets", dest="markets", type=_market_list, default=None,
+                       help="comma-separated (default: every market `up` runs)")  # fmt: skip
 
     case = commands.add_parser("business-case", help="the finance model's headline and feasibility (no AWS)")
     case.add_argument("--market", default=None, help="a market's plan (default: the whole base)")
@@ -159,6 +164,10 @@ def _run(argv: Sequence[str] | None) -> int:
         outcome = receive(resources, receipt)
         print(receipt_line(receipt, outcome))
         return 1 if outcome.status.value == "refused" else 0
+    if args.command == "stock":
+        from livebase_local.commands.stock import run_stock
+
+        return run_stock(args.markets)
     if args.command == "business-case":
         from pathlib import Path
 
