@@ -211,34 +211,26 @@ class RoomStore:
         shard, and its new attempt judges the minute again (the checkpoint is overwritten with
         the same value, the alert marks are once-only).
         """
-        try:
-            self.table.put_item(
-                Item={
-                    "pk": room_pk(room_id),
-                    "sk": judgement_sk(minute),
-                    "shard_id": shard_id,
-                    "expires_at": int((minute + timedelta(days=DEFAULT_TTL_DAYS)).timestamp()),
-                },
-                ConditionExpression="attribute_not_exists(sk) OR shard_id = :shard",
-                ExpressionAttributeValues={":shard": shard_id},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._put_if(
+            {"pk": room_pk(room_id), "sk": judgement_sk(minute), "shard_id": shard_id},
+            minute,
+            ConditionExpression="attribute_not_exists(sk) OR shard_id = :shard",
+            ExpressionAttributeValues={":shard": shard_id},
+        )
 
     def first_time(self, room_id: str, minute: datetime, key: str) -> bool:
         """True once per (room, minute, alert key): the mark that an alert went out."""
+        return self._put_if(
+            {"pk": room_pk(room_id), "sk": alert_sk(minute, key)},
+            minute,
+            ConditionExpression="attribute_not_exists(sk)",
+        )
+
+    def _put_if(self, item: dict[str, Any], minute: datetime, **condition: Any) -> bool:
+        """Put ``item`` (expiring with the minute's data) if ``condition`` holds; False when it did not."""
+        expires_at = int((minute + timedelta(days=DEFAULT_TTL_DAYS)).timestamp())
         try:
-            self.table.put_item(
-                Item={
-                    "pk": room_pk(room_id),
-                    "sk": alert_sk(minute, key),
-                    "expires_at": int((minute + timedelta(days=DEFAULT_TTL_DAYS)).timestamp()),
-                },
-                ConditionExpression="attribute_not_exists(sk)",
-            )
+            self.table.put_item(Item={**item, "expires_at": expires_at}, **condition)
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
