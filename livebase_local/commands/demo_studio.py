@@ -10,7 +10,6 @@ read here through a queue subscribed to it. A few seconds; the report is one blo
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +17,8 @@ from typing import Any
 import boto3
 
 from infra_cdk.components.studio import OUTPUT_STREAM
-from livebase.signals.studio import DEVICE_FAILOVER, DEVICE_WARNING
+from livebase.signals import OtherSignal, parse_event
+from livebase.signals.studio import DEVICE_FAILOVER, DEVICE_WARNING, DeviceSignal
 from livebase_local.platform import LocalPlatform
 from livebase_local.runner.recorded_switches import recorded_switches
 from livebase_local.simulator.studio import INTERVAL_S, degrading_camera, publish
@@ -41,13 +41,17 @@ def _ops_queue(region: str, stack: str) -> tuple[Any, str]:
     return sqs, queue_url
 
 
-def _ops_messages(sqs: Any, queue_url: str, room: str) -> list[dict[str, Any]]:
+def _ops_messages(sqs: Any, queue_url: str, room: str) -> list[DeviceSignal]:
+    """The device signals ops was told about the room (room alerts on the same topic are passed over)."""
     found = []
     while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
         for message in batch:
-            event = json.loads(message["Body"])
-            if event.get("detail", {}).get("room_id") == room:
-                found.append(event)
+            try:
+                signal = parse_event(message["Body"], DeviceSignal).signal
+            except OtherSignal:
+                signal = None
+            if signal is not None and signal.room_id == room:
+                found.append(signal)
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     return found
 
@@ -68,14 +72,13 @@ def studio_demo(platform: LocalPlatform, market_id: str) -> str:
     switches = [s for s in recorded_switches(resources) if s["room"] == room]
     failed_at = camera[FAIL_AFTER].ts
     lines = [f"        studio ({room}, cam-1 overheating; it fails at {failed_at:%H:%M:%S}):"]
-    for event in told:
-        detail = event["detail"]
-        ahead = (failed_at - datetime.fromisoformat(detail["ts"])).total_seconds()
-        kind = "warned" if event["detail-type"] == DEVICE_WARNING else "failed over"
+    for signal in told:
+        ahead = (failed_at - signal.ts).total_seconds()
+        kind = "warned" if signal.detail_type == DEVICE_WARNING else "failed over"
         lines.append(
-            f"          {kind} at {datetime.fromisoformat(detail['ts']):%H:%M:%S} ({ahead:.0f} s before the failure; "
-            f"predicted {detail['predicted_seconds_to_failure']} s left, {detail['evidence']['metric']} "
-            f"{detail['evidence']['level']})"
+            f"          {kind} at {signal.ts:%H:%M:%S} ({ahead:.0f} s before the failure; "
+            f"predicted {signal.predicted_seconds_to_failure} s left, {signal.evidence.metric} "
+            f"{signal.evidence.level})"
         )
     for switch in switches:
         calls = ", ".join(
@@ -83,7 +86,7 @@ def studio_demo(platform: LocalPlatform, market_id: str) -> str:
             for c in switch["calls"]
         )
         lines.append(f"          switch recorded for incident {switch['incident_id']}: {calls}")
-    kinds = [e["detail-type"] for e in told]
+    kinds = [s.detail_type for s in told]
     lines.append(
         f"          ops told: {', '.join(kinds) or 'nothing'}"
         + ("" if DEVICE_FAILOVER in kinds else "  (expected a device.failover)")

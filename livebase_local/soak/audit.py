@@ -30,7 +30,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import boto3
@@ -39,6 +39,8 @@ from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.live.admission import Admitted, admit
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
+from livebase.signals import parse_event
+from livebase.signals.rooms import RoomAlert
 from livebase.stores.room_keys import minute_key
 from livebase_local.soak.producer import Produced, digest
 
@@ -246,18 +248,15 @@ def _stock(m: str, table: Any, stock: dict[str, int], findings: Findings) -> Non
 
 
 def _alerts(m: str, sqs: Any, url: str, marks: Counter[tuple[str, str]], findings: Findings) -> None:
-    delivered: Counter[tuple[str, ...]] = Counter()
+    delivered: Counter[tuple[str, str, str]] = Counter()
     for body in drain_queue(sqs, url):
-        detail = body.get("detail", {})
-        minute = datetime.fromisoformat(str(detail.get("minute")).replace("Z", "+00:00"))
-        stamp = f"{minute:%Y-%m-%dT%H:%M}Z"
-        extra = str(detail.get("language") or detail.get("edge_location") or "")
-        delivered[(str(detail.get("room_id")), stamp, str(detail.get("kind")), extra)] += 1
+        alert = parse_event(body, RoomAlert).signal
+        delivered[(alert.room_id, f"{alert.minute:%Y-%m-%dT%H:%M}Z", alert.key)] += 1
     findings.counts["alerts_delivered"] += sum(delivered.values())
     for key, count in delivered.items():
         if count > 1:
             findings.add("alerts_duplicated", count - 1, f"{m}: {' '.join(key)} delivered {count} times")
-    per_minute = Counter((room, stamp) for room, stamp, _, _ in delivered)
+    per_minute = Counter((room, stamp) for room, stamp, _ in delivered)
     for (room, stamp), count in marks.items():
         if count > per_minute[(room, stamp)]:
             findings.add("alerts_lost", count - per_minute[(room, stamp)], f"{m}: {room} {stamp} marked, not delivered")
