@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 # Lambda's default concurrency quota per account and Region, and what it must keep unreserved.
 ACCOUNT_CONCURRENCY = 1000
@@ -77,6 +77,12 @@ _HOSTNAME = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a
 # CloudFront takes certificates and web ACLs from us-east-1 only.
 _CERTIFICATE = re.compile(r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
 _GLOBAL_WEB_ACL = re.compile(r"^arn:aws:wafv2:us-east-1:\d{12}:global/webacl/[A-Za-z0-9_-]{1,128}/[0-9a-f-]{36}$")
+# Each edge field's format and the error naming it ({!r}: the value refused).
+_EDGE_FORMATS = {
+    "domain_name": (_HOSTNAME, "not a lower-case DNS host name: {!r}"),
+    "certificate_arn": (_CERTIFICATE, "must be an ACM certificate ARN in us-east-1 (CloudFront's only), got {!r}"),
+    "web_acl_arn": (_GLOBAL_WEB_ACL, "must be a WAFv2 global (CloudFront) web ACL ARN in us-east-1, got {!r}"),
+}
 
 
 class EdgeSettings(BaseModel):
@@ -94,25 +100,12 @@ class EdgeSettings(BaseModel):
     certificate_arn: str | None = None
     web_acl_arn: str | None = None
 
-    @field_validator("domain_name")
+    @field_validator(*_EDGE_FORMATS)
     @classmethod
-    def _hostname(cls, value: str | None) -> str | None:
-        if value is not None and not _HOSTNAME.match(value):
-            raise ValueError(f"not a lower-case DNS host name: {value!r}")
-        return value
-
-    @field_validator("certificate_arn")
-    @classmethod
-    def _certificate(cls, value: str | None) -> str | None:
-        if value is not None and not _CERTIFICATE.match(value):
-            raise ValueError(f"must be an ACM certificate ARN in us-east-1 (CloudFront's only), got {value!r}")
-        return value
-
-    @field_validator("web_acl_arn")
-    @classmethod
-    def _web_acl(cls, value: str | None) -> str | None:
-        if value is not None and not _GLOBAL_WEB_ACL.match(value):
-            raise ValueError(f"must be a WAFv2 global (CloudFront) web ACL ARN in us-east-1, got {value!r}")
+    def _well_formed(cls, value: str | None, info: ValidationInfo) -> str | None:
+        pattern, message = _EDGE_FORMATS[info.field_name or ""]
+        if value is not None and not pattern.match(value):
+            raise ValueError(message.format(value))
         return value
 
     @model_validator(mode="after")
