@@ -8,7 +8,6 @@ tests/integration/test_business_case_flow.py runs the same flow against the depl
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -17,13 +16,13 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from livebase.live.events import OrderLine, OrderPlaced
 from livebase.live.room_metrics import aggregate, to_items
 from livebase.markets.config import load_markets
 from livebase.markets.resources import MarketResources
 from livebase.stores.orders import order_model, order_record
+from tests.support.flow_markets import resolve_to
 from tests.support.room_events import SHARD, mixed_stream, numbered
 
 pytestmark = pytest.mark.slow  # the whole flow under the harness (~9 s)
@@ -53,24 +52,12 @@ def make_market(market: str, region: str) -> MarketResources:
 
 
 @pytest.fixture
-def sea_market(monkeypatch: pytest.MonkeyPatch, prefect_harness: None) -> Iterator[MarketResources]:
-    from prefect import task
-
+def sea_market(aws: object, monkeypatch: pytest.MonkeyPatch, prefect_harness: None) -> MarketResources:
     import flows.business_case as module
 
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        resources = make_market("sea", REGION)
-
-        @task(name="resolve-market-resources")
-        def resolve(market_id: str) -> MarketResources:
-            return resources
-
-        monkeypatch.setattr(module, "resolve_market_resources", resolve)
-        yield resources
+    resources = make_market("sea", REGION)
+    resolve_to(monkeypatch, module, resources)
+    return resources
 
 
 def seed(resources: MarketResources, totals: list[str]) -> None:

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from livebase.aggregates.export import MarketExport
 from livebase.live.events import OrderLine, OrderPlaced
@@ -22,6 +20,7 @@ from livebase.markets.resources import MarketResources
 from livebase.privacy.consent import Purpose
 from livebase.stores.consent import ConsentStore
 from livebase.stores.orders import PLACED, order_model, order_record
+from tests.support.flow_markets import resolve_to
 
 EU = "eu-central-1"
 HQ = hq_market(load_markets())
@@ -38,34 +37,22 @@ def table(region: str, name: str, *keys: str) -> None:
 
 
 @pytest.fixture
-def eu_market(monkeypatch: pytest.MonkeyPatch, prefect_harness: None) -> Iterator[MarketResources]:
-    from prefect import task
-
+def eu_market(aws: object, monkeypatch: pytest.MonkeyPatch, prefect_harness: None) -> MarketResources:
     import flows.regional_processing as module
 
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        names = {f.name: f"rp-eu-{f.name}".replace("_", "-") for f in fields(MarketResources)}
-        resources = MarketResources(**(names | {"market": "eu", "region": EU}))
-        table(EU, resources.orders_table, "order_id")
-        table(EU, resources.consent_table, "viewer_key", "purpose")
-        s3 = boto3.client("s3", region_name=EU)
-        s3.create_bucket(Bucket=resources.data_lake_bucket, CreateBucketConfiguration={"LocationConstraint": EU})
-        template = {"Resources": {"Lake": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "rp-hq-lake"}}},
-                    "Outputs": {"DataLakeBucketName": {"Value": {"Ref": "Lake"}}}}  # fmt: skip
-        boto3.client("cloudformation", region_name=HQ.region).create_stack(
-            StackName=HQ.stack_name, TemplateBody=json.dumps(template)
-        )
-
-        @task(name="resolve-market-resources")
-        def resolve(market_id: str) -> MarketResources:
-            return resources
-
-        monkeypatch.setattr(module, "resolve_market_resources", resolve)
-        yield resources
+    names = {f.name: f"rp-eu-{f.name}".replace("_", "-") for f in fields(MarketResources)}
+    resources = MarketResources(**(names | {"market": "eu", "region": EU}))
+    table(EU, resources.orders_table, "order_id")
+    table(EU, resources.consent_table, "viewer_key", "purpose")
+    s3 = boto3.client("s3", region_name=EU)
+    s3.create_bucket(Bucket=resources.data_lake_bucket, CreateBucketConfiguration={"LocationConstraint": EU})
+    template = {"Resources": {"Lake": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "rp-hq-lake"}}},
+                "Outputs": {"DataLakeBucketName": {"Value": {"Ref": "Lake"}}}}  # fmt: skip
+    boto3.client("cloudformation", region_name=HQ.region).create_stack(
+        StackName=HQ.stack_name, TemplateBody=json.dumps(template)
+    )
+    resolve_to(monkeypatch, module, resources)
+    return resources
 
 
 def seed(resources: MarketResources) -> dict[str, list[str]]:

@@ -143,6 +143,13 @@ def _one_of(value: str, allowed: frozenset[str], refusal: str) -> str:
     return value
 
 
+# The fields checked against a closed list, and how a value outside it is refused.
+_KNOWN_VALUES = {
+    "region": (AWS_REGIONS, "unknown AWS region"),
+    "currency": (CURRENCIES, "unknown or unsupported ISO 4217 currency"),
+}
+
+
 def _unique(value: tuple[str, ...]) -> tuple[str, ...]:
     if len(set(value)) != len(value):
         raise ValueError(f"duplicate entry in {list(value)}")
@@ -260,10 +267,11 @@ class Market(BaseModel):
             )
         return self
 
-    @field_validator("region")
+    @field_validator("region", "currency")
     @classmethod
-    def _known_region(cls, value: str) -> str:
-        return _one_of(value, AWS_REGIONS, "unknown AWS region")
+    def _known_value(cls, value: str, info: ValidationInfo) -> str:
+        allowed, refusal = _KNOWN_VALUES[str(info.field_name)]
+        return _one_of(value, allowed, refusal)
 
     @field_validator("media_region")
     @classmethod
@@ -273,11 +281,6 @@ class Market(BaseModel):
         if value == info.data.get("region"):
             raise ValueError(f"is the market's own region {value!r}: leave it out to serve video at home")
         return _one_of(value, AWS_REGIONS, "unknown AWS region")
-
-    @field_validator("currency")
-    @classmethod
-    def _known_currency(cls, value: str) -> str:
-        return _one_of(value, CURRENCIES, "unknown or unsupported ISO 4217 currency")
 
     @field_validator("languages")
     @classmethod
