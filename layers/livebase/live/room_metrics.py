@@ -49,6 +49,13 @@ from livebase.stores.room_keys import minute_key
 DEFAULT_TTL_DAYS = 35
 ONE_MINUTE = timedelta(minutes=1)
 _CHECKED_TYPES = frozenset({"order_placed", "refund", "product_shown"})
+# Events that add one to a counter of their minute and nothing else (besides the viewer).
+_COUNTED_ONCE = {
+    "viewer_joined": "joins",
+    "viewer_left": "leaves",
+    "share": "shares",
+    "order_cancelled": "cancellations",
+}
 ITEM_SCHEMA = 1
 
 
@@ -207,7 +214,10 @@ class BatchAggregator:
             return None
         viewer = self._viewer(event.viewer_id)
         part.viewers.add(viewer)
-        if event.type == "like":
+        counter = _COUNTED_ONCE.get(event.type)
+        if counter is not None:
+            setattr(part, counter, getattr(part, counter) + 1)
+        elif event.type == "like":
             part.likes += event.count
         elif event.type == "comment":
             part.comments += 1
@@ -215,10 +225,6 @@ class BatchAggregator:
             lang.comments += 1
             if self._scorer(event.text, event.language).negative:
                 lang.negative += 1
-        elif event.type == "viewer_joined":
-            part.joins += 1
-        elif event.type == "viewer_left":
-            part.leaves += 1
         elif event.type == "add_to_cart":
             part.add_to_cart += 1
             part.cart_units += event.quantity
@@ -226,10 +232,6 @@ class BatchAggregator:
         elif event.type == "order_placed":
             part.orders[event.order_id] = event.total
             part.buyers.add(viewer)
-        elif event.type == "share":
-            part.shares += 1
-        elif event.type == "order_cancelled":
-            part.cancellations += 1
         elif event.type == "refund":
             part.refunds += 1
             part.refund_amount += event.amount
