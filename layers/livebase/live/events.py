@@ -73,16 +73,19 @@ EventId = Annotated[str, Field(min_length=8, max_length=64, pattern=WHOLE_ID_PAT
 OrderId = Annotated[str, Field(min_length=6, max_length=64, pattern=WHOLE_ID_PATTERN)]
 NameId = Annotated[str, Field(min_length=1, max_length=64, pattern=NAME_ID_PATTERN)]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=CODE_PATTERN)]
+MarketId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{1,11}$")]
+# Records from outside: unknown fields refused, immutable once parsed, no NaN or infinity in numbers.
+STRICT_RECORD = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class LiveEvent(BaseModel):
     """Fields every live-room event carries."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = STRICT_RECORD
 
     event_id: EventId
     schema_version: Literal[1] = 1
-    market: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{1,11}$")]
+    market: MarketId
     room_id: NameId
     session_id: NameId
     ts: UtcTimestamp
@@ -128,7 +131,7 @@ class AddToCart(LiveEvent):
 
 
 class OrderLine(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = STRICT_RECORD
 
     sku: Sku
     quantity: Annotated[int, Field(ge=1, le=999)]

@@ -15,10 +15,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from livebase.batches.reasons import describe_error
-from livebase.live.events import NameId, UtcTimestamp
+from livebase.live.events import STRICT_RECORD, MarketId, NameId, UtcTimestamp
 
 SCHEMA_VERSION = 1
 MAX_RECORD_BYTES = 4096  # a telemetry sample is ~250 bytes; anything near this is not one
@@ -34,10 +34,10 @@ class DeviceKind(StrEnum):
 class Telemetry(BaseModel):
     """One sample from one device (every few seconds)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = STRICT_RECORD
 
     schema_version: Literal[1] = 1
-    market: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{1,11}$")]
+    market: MarketId
     room_id: NameId
     device_id: NameId
     kind: DeviceKind
