@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -205,22 +206,23 @@ def _is_phone_shaped(value: str, letters: str) -> bool:
     return not any(c in letters for c in value) and 9 <= digits <= 15
 
 
-@settings(max_examples=500)
-@given(value=st.text(alphabet="aZ09_-", min_size=1, max_size=40))
-@example(value="6591234567")
-@example(value="65-9123-4567")
-@example(value="2411250123456789012")
-@example(value="ev-sea-room-1-11-00006615")
+def _ids(alphabet: str, *examples: str) -> Callable[[Callable[[str], None]], Callable[[str], None]]:
+    """500 generated ids of ``alphabet`` (1-40 characters), and ``examples`` every run."""
+
+    def decorate(test: Callable[[str], None]) -> Callable[[str], None]:
+        for value in examples:
+            test = example(value=value)(test)
+        return settings(max_examples=500)(given(value=st.text(alphabet=alphabet, min_size=1, max_size=40))(test))
+
+    return decorate
+
+
+@_ids("aZ09_-", "6591234567", "65-9123-4567", "2411250123456789012", "ev-sea-room-1-11-00006615")
 def test_whole_id_pattern_refuses_exactly_the_phone_shaped(value: str) -> None:
     assert bool(re.fullmatch(WHOLE_ID_PATTERN, value)) == (not _is_phone_shaped(value, "aZ")), value
 
 
-@settings(max_examples=500)
-@given(value=st.text(alphabet="aZ09_.:-", min_size=1, max_size=40))
-@example(value="room-6591234567")
-@example(value="65.9123.4567")
-@example(value="sea-room-2-20261111")
-@example(value="12345678")
+@_ids("aZ09_.:-", "room-6591234567", "65.9123.4567", "sea-room-2-20261111", "12345678")
 def test_name_id_pattern_refuses_phone_numbers_in_or_as_the_name(value: str) -> None:
     ok = max(_digit_runs(value), default=0) <= 8 and not _is_phone_shaped(value, "aZ")
     assert bool(re.fullmatch(NAME_ID_PATTERN, value)) == ok, value

@@ -19,21 +19,12 @@ from livebase.markets.festivals import (
 
 # Observed dates (Saudi Arabia / UAE announcements; first day of each festival).
 OBSERVED = {
-    "ramadan": [date(2021, 4, 13), date(2022, 4, 2), date(2023, 3, 23), date(2024, 3, 11), date(2025, 3, 1)],
-    "eid_al_fitr": [
-        date(2021, 5, 13),
-        date(2022, 5, 2),
-        date(2023, 4, 21),
-        date(2024, 4, 10),
-        date(2025, 3, 30),
-    ],
-    "eid_al_adha": [
-        date(2021, 7, 20),
-        date(2022, 7, 9),
-        date(2023, 6, 28),
-        date(2024, 6, 16),
-        date(2025, 6, 6),
-    ],
+    name: [date.fromisoformat(day) for day in days.split()]
+    for name, days in {
+        "ramadan": "2021-04-13 2022-04-02 2023-03-23 2024-03-11 2025-03-01",
+        "eid_al_fitr": "2021-05-13 2022-05-02 2023-04-21 2024-04-10 2025-03-30",
+        "eid_al_adha": "2021-07-20 2022-07-09 2023-06-28 2024-06-16 2025-06-06",
+    }.items()
 }
 
 

@@ -38,21 +38,10 @@ def _products() -> list[Product]:
 
 
 def _hosts() -> list[Host]:
+    """Two hosts alike: mena and eu, Arabic, English and German, late nights, up to 20 sessions a week."""
     return [
-        Host(
-            id="host-a",
-            markets=("mena", "eu"),
-            languages=("ar", "en", "de"),
-            late_nights=True,
-            max_sessions_per_week=20,
-        ),
-        Host(
-            id="host-b",
-            markets=("mena", "eu"),
-            languages=("ar", "en", "de"),
-            late_nights=True,
-            max_sessions_per_week=20,
-        ),
+        Host(id=host, markets=("mena", "eu"), languages=("ar", "en", "de"), late_nights=True, max_sessions_per_week=20)
+        for host in ("host-a", "host-b")
     ]
 
 
