@@ -185,24 +185,43 @@ def create_distribution(clients: Any, logical_id: str, body: Mapping[str, Any], 
     return CreatedResource(logical_id, "AWS::CloudFront::Distribution", dist_id, arn, created, attributes, notes)
 
 
-def _medialive_request(props: Mapping[str, Any], name: str, passed: tuple[str, ...]) -> dict[str, Any]:
-    """A MediaLive create request: name, tags, and the properties the API takes as they are."""
-    return {"Name": name, "Tags": _tag_dict(props.get(_TAGS)), **{key: props[key] for key in passed if key in props}}
+# Per MediaLive kind: how its resources are listed and created, and the properties passed as they are.
+_MEDIALIVE = {
+    "Input": ("list_inputs", "Inputs", "create_input",
+              ("Destinations", "InputSecurityGroups", "Sources", "RoleArn", "MediaConnectFlows")),
+    "Channel": ("list_channels", "Channels", "create_channel",
+                ("InputAttachments", "Destinations", "RoleArn", "InputSpecification", "LogLevel")),
+}  # fmt: skip
 
 
-def create_medialive_input(clients: Any, logical_id: str, body: Mapping[str, Any], scope: Scope) -> CreatedResource:
+def _medialive(
+    clients: Any,
+    logical_id: str,
+    body: Mapping[str, Any],
+    scope: Scope,
+    kind: str,
+    settings: Callable[[Mapping[str, Any], list[str]], dict[str, Any]],
+) -> tuple[dict[str, Any], bool, list[str]]:
+    """A MediaLive input or channel found by name, or created with name, tags, the passed properties and
+    ``settings(props, notes)``; the item, whether it was created, and the notes."""
     notes: list[str] = []
     props = _props(body, scope, notes)
     medialive = clients("medialive")
     name = str(props.get("Name") or _name(scope.stack_name, logical_id))
+    list_method, listed_key, create_method, passed = _MEDIALIVE[kind]
 
     def create() -> dict[str, Any]:
-        request = _medialive_request(
-            props, name, ("Destinations", "InputSecurityGroups", "Sources", "RoleArn", "MediaConnectFlows")
-        )
-        return dict(medialive.create_input(Type=props.get("Type", "RTMP_PUSH"), **request)["Input"])
+        request = {"Name": name, "Tags": _tag_dict(props.get(_TAGS)), **{k: props[k] for k in passed if k in props}}
+        return dict(getattr(medialive, create_method)(**request, **settings(props, notes))[kind])
 
-    item, created = _found_or_created(medialive.list_inputs().get("Inputs", []), name, create)
+    item, created = _found_or_created(getattr(medialive, list_method)().get(listed_key, []), name, create)
+    return item, created, notes
+
+
+def create_medialive_input(clients: Any, logical_id: str, body: Mapping[str, Any], scope: Scope) -> CreatedResource:
+    item, created, notes = _medialive(
+        clients, logical_id, body, scope, "Input", lambda props, _: {"Type": props.get("Type", "RTMP_PUSH")}
+    )
     attributes = {"": item["Id"], "Id": item["Id"], "Arn": item["Arn"]}
     return CreatedResource(logical_id, "AWS::MediaLive::Input", item["Id"], item["Arn"], created, attributes, notes)
 
@@ -215,27 +234,17 @@ _MINIMAL_ENCODER = {
 }
 
 
+def _channel_settings(props: Mapping[str, Any], notes: list[str]) -> dict[str, Any]:
+    if "EncoderSettings" not in props:
+        notes.append("no EncoderSettings in the template: created with empty encoder settings")
+    return {
+        "EncoderSettings": {**_MINIMAL_ENCODER, **props.get("EncoderSettings", {})},
+        "ChannelClass": props.get("ChannelClass", "SINGLE_PIPELINE"),
+    }
+
+
 def create_medialive_channel(clients: Any, logical_id: str, body: Mapping[str, Any], scope: Scope) -> CreatedResource:
-    notes: list[str] = []
-    props = _props(body, scope, notes)
-    medialive = clients("medialive")
-    name = str(props.get("Name") or _name(scope.stack_name, logical_id))
-
-    def create() -> dict[str, Any]:
-        if "EncoderSettings" not in props:
-            notes.append("no EncoderSettings in the template: created with empty encoder settings")
-        request = _medialive_request(
-            props, name, ("InputAttachments", "Destinations", "RoleArn", "InputSpecification", "LogLevel")
-        )
-        return dict(
-            medialive.create_channel(
-                EncoderSettings={**_MINIMAL_ENCODER, **props.get("EncoderSettings", {})},
-                ChannelClass=props.get("ChannelClass", "SINGLE_PIPELINE"),
-                **request,
-            )["Channel"]
-        )
-
-    item, created = _found_or_created(medialive.list_channels().get("Channels", []), name, create)
+    item, created, notes = _medialive(clients, logical_id, body, scope, "Channel", _channel_settings)
     attributes = {"": item["Id"], "Arn": item["Arn"], "Inputs": item.get("PipelineDetails", [])}
     return CreatedResource(logical_id, "AWS::MediaLive::Channel", item["Id"], item["Arn"], created, attributes, notes)
 
