@@ -8,6 +8,7 @@ the data before it only, show how the method does over time. Accuracy is the mea
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -53,14 +54,15 @@ def backtest_series(
     return pd.DataFrame(rows, columns=["origin", "smape", "mase", "smape_snaive", "mase_snaive"])
 
 
-def backtest(
-    frame: pd.DataFrame,
-    horizon: int,
-    season_length: int,
-    origins: int = 3,
-    step: int | None = None,
-    forecaster: Forecaster = _livebase,
-) -> pd.DataFrame:
+class Origins(TypedDict, total=False):
+    """:func:`backtest`'s options, passed on to :func:`backtest_series` (defaults there)."""
+
+    origins: int
+    step: int | None
+    forecaster: Forecaster
+
+
+def backtest(frame: pd.DataFrame, horizon: int, season_length: int, **options: Unpack[Origins]) -> pd.DataFrame:
     """Accuracy table from a long frame (market, id, ds, y): one row per market plus "overall".
 
     Columns: market, series, evaluations, smape, mase, smape_snaive, mase_snaive and
@@ -71,7 +73,7 @@ def backtest(
         raise ValueError(f"frame lacks column(s) {sorted(missing)}")
     parts = []
     for (market, key), group in frame.sort_values("ds").groupby(["market", "id"], sort=True):
-        result = backtest_series(group["y"].to_numpy(dtype=float), horizon, season_length, origins, step, forecaster)
+        result = backtest_series(group["y"].to_numpy(dtype=float), horizon, season_length, **options)
         parts.append(result.assign(market=market, id=key))
     if not parts:
         raise ValueError("no series long enough to backtest")
