@@ -27,7 +27,7 @@ from infra_cdk.components.signals import MarketSignals
 from infra_cdk.components.studio import Studio
 from infra_cdk.components.supply_chain import SupplyChain
 from infra_cdk.components.tables import MarketTables
-from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_grant_read, acknowledge_key_grants
+from infra_cdk.nag import acknowledge_grant_put, acknowledge_grant_read
 from infra_cdk.residency_aspect import ResidencyAspect
 from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.markets.config import Market
@@ -65,9 +65,9 @@ class MarketStack(Stack):
         market, key = self.market, self.key.key
         tables = MarketTables(self, "Tables", key=key)
         messaging = MarketMessaging(self, "Messaging", market_id=market.id, key=key)
-        live = LiveIngest(self, "LiveIngest", market_id=market.id, key=key)
+        live = LiveIngest(self, "LiveIngest", market=market, key=key)
         signals = MarketSignals(self, "Signals", market=market, bus=messaging.bus, key=key)
-        supply = SupplyChain(self, "SupplyChain", market_id=market.id, key=key, layers=live.layers)
+        supply = SupplyChain(self, "SupplyChain", kit=live.kit)
         ingest, orders = live.ingest, live.orders
         names = {
             "stream_name": live.stream.stream_name,
@@ -95,7 +95,7 @@ class MarketStack(Stack):
             "shipment_updates_dlq_url": supply.fulfilment.dlq.queue_url,
         }
         passport = Passport(
-            self, "Passport", market=market, key=key, layers=live.layers, log_bucket=self.data_lake.log_bucket
+            self, "Passport", kit=live.kit, log_bucket=self.data_lake.log_bucket
         )  # fmt: skip
         names.update(passport.names)  # the product passport's outputs (issue 19)
         for consumer in (*live.consumers, *supply.consumers):
@@ -103,7 +103,6 @@ class MarketStack(Stack):
                 consumer.function.add_environment(variable, names[field])
             # Thresholds, languages, currency, low-stock mark: the market's validated config, as JSON.
             consumer.function.add_environment("MARKET_CONFIG", market.handler_config_json())
-            self._acknowledge_consumer_role(consumer.role, consumer.function)
         for consumer in (*live.consumers, supply.receiving):  # room alerts / order and stock events
             messaging.bus.grant_put_events_to(consumer.function)
         # Least privilege: each consumer reaches only the tables it uses.
@@ -123,19 +122,6 @@ class MarketStack(Stack):
             acknowledge_grant_put(policy, self.data_lake.bucket, f"{QUARANTINE_PREFIX}/*", who)
             acknowledge_grant_read(policy, who)
             consumer.dlq.grant_send_messages(consumer.function)
-        acknowledge(
-            live.stream,
-            "AwsSolutions-KDS3",
-            "Deliberately the market's customer-managed single-Region key, not aws/kinesis: one key "
-            "per market that residency controls and key policies can scope.",
-        )
-        for consumer in live.consumers:
-            acknowledge(
-                consumer.dlq,
-                "AwsSolutions-SQS3",
-                "This queue IS the dead-letter destination (on-failure) of a stream consumer's event-source "
-                "mapping; cdk-nag only recognises redrive-policy DLQs.",
-            )
         video = LiveVideo(
             self,
             "LiveVideo",
@@ -145,11 +131,11 @@ class MarketStack(Stack):
             media_region=market.media_region,  # set: the channel is in the media stack there
         )
         room_cues = RoomCues(
-            self, "RoomCues", market_id=market.id, bus=messaging.bus, key=key, layers=live.layers, video=video,
+            self, "RoomCues", kit=live.kit, bus=messaging.bus, video=video,
             idempotency_table=tables.idempotency, environment={OUTPUTS[f][1]: v for f, v in names.items()},
         )  # fmt: skip
         ErasureApi(  # issue 18: POST /erasures (IAM) removes one viewer from every store of the market
-            self, "Erasure", market=market, key=key, pseudonym_key=self.key.pseudonym_key, layers=live.layers,
+            self, "Erasure", kit=live.kit, pseudonym_key=self.key.pseudonym_key,
             tables=tables.personal, lake=self.data_lake.bucket,
             environment={OUTPUTS[f][1]: v for f, v in names.items()},
         )  # fmt: skip
@@ -164,7 +150,7 @@ class MarketStack(Stack):
         )  # fmt: skip
         CfnOutput(self, "FlowRoleArn", key="FlowRoleArn", value=flows.role.role_arn)
         studio = Studio(
-            self, "Studio", market_id=market.id, key=key, layers=live.layers, bus=messaging.bus,
+            self, "Studio", kit=live.kit, bus=messaging.bus,
             ops_topic=signals.ops_topic, ops_dlq=signals.ops_dlq, idempotency_table=tables.idempotency,
             bucket=self.data_lake.bucket, video=video,
             environment={OUTPUTS[f][1]: v for f, v in names.items()},
@@ -197,17 +183,3 @@ class MarketStack(Stack):
             stream_consumers={"Ingest": ingest.function, "Orders": orders.function},
         )
         return names
-
-    def _acknowledge_consumer_role(self, role: Any, function: Any) -> None:
-        acknowledge_key_grants(role.node.find_child("DefaultPolicy"))
-        acknowledge(
-            role.node.find_child("DefaultPolicy"),
-            "AwsSolutions-IAM5[Resource::*]",
-            "X-Ray PutTraceSegments/PutTelemetryRecords (tracing active) support no resource-level scoping; "
-            "every other statement names its resource.",
-        )
-        acknowledge(
-            function,
-            "AwsSolutions-L1",
-            "Pinned to python3.12 on purpose: the AWS-managed Powertools v3 layer used here is the python312 build.",
-        )

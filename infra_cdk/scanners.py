@@ -13,6 +13,8 @@ from typing import Any
 from aws_cdk import CfnResource
 from constructs import IConstruct
 
+from infra_cdk.nag import acknowledge
+
 CHECKOV = "checkov"
 CFN_LINT = "cfn-lint"
 CFN_LINT_REASONS = "livebase:cfn-lint"
@@ -42,6 +44,12 @@ def skip_checkov(construct: IConstruct, check_id: str, comment: str) -> None:
     skips = [s for s in current.get("skip", []) if s["id"] != check_id]
     skips.append({"id": check_id, "comment": _reason(check_id, comment)})
     resource.add_metadata(CHECKOV, {**current, "skip": skips})
+
+
+def acknowledge_everywhere(construct: IConstruct, *, nag_rule: str, checkov_id: str, reason: str) -> None:
+    """One finding that cdk-nag and checkov both raise (each under its own rule), one reason for both."""
+    acknowledge(construct, nag_rule, reason)
+    skip_checkov(construct, checkov_id, reason)
 
 
 def ignore_cfn_lint(construct: IConstruct, rule: str, reason: str) -> None:

@@ -9,8 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra_cdk.nag import acknowledge
-from infra_cdk.scanners import skip_checkov
+from infra_cdk.scanners import acknowledge_everywhere
 from livebase.privacy.retention import LakeRule
 
 
@@ -42,12 +41,11 @@ class DataLake(Construct):
                 )
             ],
         )
-        no_self_logging = (
-            "This is the access-log bucket itself; logging it into itself would loop, and a third bucket "
-            "would only move the finding."
-        )
-        acknowledge(self.log_bucket, "AwsSolutions-S1", no_self_logging)
-        skip_checkov(self.log_bucket, "CKV_AWS_18", no_self_logging)
+        acknowledge_everywhere(
+            self.log_bucket, nag_rule="AwsSolutions-S1", checkov_id="CKV_AWS_18",
+            reason="This is the access-log bucket itself; logging it into itself would loop, and a third bucket "
+            "would only move the finding.",
+        )  # fmt: skip
         self.bucket = s3.Bucket(
             self,
             "Bucket",

@@ -15,15 +15,13 @@ from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra_cdk.components.functions import market_function
+from infra_cdk.components.functions import FunctionKit
 from infra_cdk.components.rest_api import MarketRestApi, add_validated_method, market_rest_api
-from infra_cdk.nag import acknowledge, acknowledge_key_grants, arn_ref
+from infra_cdk.nag import acknowledge, arn_ref
 from livebase.batches.quarantine import QUARANTINE_PREFIX
-from livebase.markets.config import Market
 from livebase.privacy.retention import RECALL_PREFIX, RECEIPTS_PREFIX
 
 RATE_LIMIT, BURST_LIMIT = 5, 10  # a person at the privacy team's console, a few requests a second
@@ -37,17 +35,15 @@ class ErasureApi(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        market: Market,
-        key: kms.IKey,
+        kit: FunctionKit,
         pseudonym_key: kms.IKey,
-        layers: Sequence[lambda_.ILayerVersion],
         tables: Sequence[dynamodb.ITable],
         lake: s3.IBucket,
         environment: Mapping[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
-        parts = market_function(self, market_id=market.id, function="erasure", key=key, layers=layers,
-                                timeout=Duration.minutes(5))  # fmt: skip
+        market = kit.market
+        parts = kit.build(self, "erasure", timeout=Duration.minutes(5))
         self.function, self.role = parts.function, parts.role
         for variable, value in environment.items():
             self.function.add_environment(variable, value)
@@ -60,7 +56,7 @@ class ErasureApi(Construct):
         lake.grant_put(self.function, f"{RECALL_PREFIX}/{market.id}/*")
         lake.grant_put(self.function, f"{RECEIPTS_PREFIX}/{market.id}/*")
         pseudonym_key.grant(self.function, "kms:GenerateMac")
-        rest = self._api(market.id, key)
+        rest = self._api(market.id, kit.key)
         self.api, self.url = rest.api, f"{rest.url}erasures"
         CfnOutput(self, "ErasureApiUrl", key="ErasureApiUrl", value=self.url)
         self._acknowledge(market.id, lake)
@@ -93,10 +89,7 @@ class ErasureApi(Construct):
 
     def _acknowledge(self, market_id: str, lake: s3.IBucket) -> None:
         policy = self.role.node.find_child("DefaultPolicy")
-        acknowledge_key_grants(policy)
         reasons = {
-            "AwsSolutions-IAM5[Resource::*]": "X-Ray PutTraceSegments/PutTelemetryRecords (tracing active) support "
-            "no resource-level scoping; every other statement names its resource.",
             "AwsSolutions-IAM5[Action::s3:GetObject*]": "From bucket.grant_read: reads every version of the "
             "quarantined records and recall lists of this market (only these prefixes) to find the viewer.",
             "AwsSolutions-IAM5[Action::s3:GetBucket*]": "From bucket.grant_read on the market's own bucket.",
@@ -112,7 +105,3 @@ class ErasureApi(Construct):
             )
         for rule, reason in reasons.items():
             acknowledge(policy, rule, reason)
-        acknowledge(
-            self.function, "AwsSolutions-L1",
-            "Pinned to python3.12 on purpose: the AWS-managed Powertools v3 layer used here is the python312 build.",
-        )  # fmt: skip

@@ -10,6 +10,11 @@ The security settings every function shares are set here, from the market of the
 with the market key, log retention, and the market VPC when the market asks for one. A function
 invoked asynchronously (an EventBridge target) gets its on-failure destination from its
 component (``configure_async_invoke``); ``tests/infra/test_functions.py`` checks every one has.
+The cdk-nag findings every function shares (X-Ray's unscoped actions, the market key's grant
+wildcards, the pinned runtime) are acknowledged here, once, with their reasons.
+
+:class:`FunctionKit` is what a component needs to build its functions: the market, its key and
+the layers (the stack's ``livebase`` layer and Powertools).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from constructs import Construct
 
 from infra_cdk.components.network import OUTSIDE_VPC, MarketNetwork, market_network
 from infra_cdk.layer_staging import FUNCTIONS_DIR
+from infra_cdk.nag import acknowledge, acknowledge_key_grants
 from infra_cdk.scanners import ignore_cfn_lint, skip_checkov
 from livebase.markets.config import Market
 
@@ -44,6 +50,25 @@ class MarketFunction:
     function: lambda_.Function
     role: iam.Role
     log_group: logs.LogGroup
+
+
+@dataclass(frozen=True)
+class FunctionKit:
+    """What every function of a market is built from: the market, the market key, the layers."""
+
+    market: Market
+    key: kms.IKey
+    layers: tuple[lambda_.ILayerVersion, ...]
+
+    @property
+    def market_id(self) -> str:
+        return self.market.id
+
+    def build(self, scope: Construct, function: str, *, timeout: Duration | None = None) -> MarketFunction:
+        """``functions/<function>`` of this market in ``scope`` (:func:`market_function`)."""
+        return market_function(
+            scope, market_id=self.market_id, function=function, key=self.key, layers=self.layers, timeout=timeout
+        )
 
 
 def market_function(
@@ -101,6 +126,7 @@ def market_function(
         },
     )
     _suppress(lambda_function, market, function)
+    _acknowledge(role, lambda_function)
     return MarketFunction(lambda_function, role, log_group)
 
 
@@ -117,6 +143,24 @@ def _network(scope: Construct, market: Market, function: str, key: kms.IKey) -> 
     if not market.functions.vpc or function in OUTSIDE_VPC:
         return None
     return market_network(scope, key)
+
+
+def _acknowledge(role: iam.Role, lambda_function: lambda_.Function) -> None:
+    """The cdk-nag findings every function's role and runtime raise, each with its reason."""
+    policy = role.node.find_child("DefaultPolicy")
+    acknowledge_key_grants(policy)
+    acknowledge(
+        policy,
+        "AwsSolutions-IAM5[Resource::*]",
+        "X-Ray PutTraceSegments/PutTelemetryRecords (tracing active) support no resource-level scoping; "
+        "every other statement names its resource.",
+    )
+    acknowledge(
+        lambda_function,
+        "AwsSolutions-L1",
+        "Pinned to python3.12 on purpose: the Powertools v3 layer used here (AWS-managed, or the project's "
+        "own build where AWS publishes none) is the python312 build.",
+    )
 
 
 def _suppress(lambda_function: lambda_.Function, market: Market, function: str) -> None:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Annotations, CfnParameter, Stack, aws_medialive
+from aws_cdk import Annotations, Aws, CfnParameter, Stack, aws_medialive
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ivs as ivs
 from aws_cdk import aws_s3 as s3
@@ -52,11 +52,12 @@ class RemoteChannel:
         return cue_channel_parameter(self.market_id)
 
     def parameter_arn(self, account: str) -> str:
-        return f"arn:aws:ssm:{self.region}:{account}:parameter{self.parameter_name}"
+        """The cue-channel parameter in the media Region; partition and (token) account from the deployment."""
+        return f"arn:{Aws.PARTITION}:ssm:{self.region}:{account}:parameter{self.parameter_name}"
 
     def channels_arn(self, account: str) -> str:
         """Every IVS channel of the account in the media Region; grants narrow it by the market tag."""
-        return f"arn:aws:ivs:{self.region}:{account}:channel/*"
+        return f"arn:{Aws.PARTITION}:ivs:{self.region}:{account}:channel/*"
 
 
 class LiveVideo(Construct):
@@ -106,30 +107,12 @@ class LiveVideo(Construct):
         security_group = aws_medialive.CfnInputSecurityGroup(
             self, "StudioOnly", whitelist_rules=[{"cidr": studio_cidr.value_as_string}]
         )
-        studio_input = aws_medialive.CfnInput(
-            self,
-            "StudioInput",
-            name=f"livebase-{market_id}-studio",
-            type="RTMP_PUSH",
-            input_security_groups=[security_group.ref],
-            destinations=[{"stream_name": f"livebase/{market_id}"}],
+        # The studio's backup encoder pushes to the second input; a device.failover of the primary switches
+        # the channel to it (livebase.studio.failover: an immediate input switch to the "studio-backup" attachment).
+        studio_input, backup_input = (
+            self._studio_input(construct_id, market_id, suffix, security_group)
+            for construct_id, suffix in (("StudioInput", ""), ("StudioBackupInput", "-backup"))
         )
-        # The studio's backup encoder pushes here; a device.failover of the primary switches the channel to it
-        # (livebase.studio.failover: an immediate input switch to the "studio-backup" attachment).
-        backup_input = aws_medialive.CfnInput(
-            self,
-            "StudioBackupInput",
-            name=f"livebase-{market_id}-studio-backup",
-            type="RTMP_PUSH",
-            input_security_groups=[security_group.ref],
-            destinations=[{"stream_name": f"livebase/{market_id}-backup"}],
-        )
-        for medialive_input in (studio_input, backup_input):
-            ignore_cfn_lint(
-                medialive_input, "E1041",
-                "cfn-lint reads InputSecurityGroups as EC2 security group ids; MediaLive takes the ids of "
-                "MediaLive input security groups, which is what the Ref of StudioOnly returns.",
-            )  # fmt: skip
         role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("medialive.amazonaws.com"))
         bucket.grant_put(role, "replays/live/*")
         acknowledge_grant_put(role.node.find_child("DefaultPolicy"), bucket, "replays/live/*", "MediaLive")
@@ -162,6 +145,25 @@ class LiveVideo(Construct):
             ],
             encoder_settings=_js(_hls_720p()),
         )
+
+    def _studio_input(
+        self, construct_id: str, market_id: str, suffix: str, security_group: aws_medialive.CfnInputSecurityGroup
+    ) -> aws_medialive.CfnInput:
+        """An RTMP push input of the studio encoder (``suffix`` "-backup": its backup encoder)."""
+        medialive_input = aws_medialive.CfnInput(
+            self,
+            construct_id,
+            name=f"livebase-{market_id}-studio{suffix}",
+            type="RTMP_PUSH",
+            input_security_groups=[security_group.ref],
+            destinations=[{"stream_name": f"livebase/{market_id}{suffix}"}],
+        )
+        ignore_cfn_lint(
+            medialive_input, "E1041",
+            "cfn-lint reads InputSecurityGroups as EC2 security group ids; MediaLive takes the ids of "
+            "MediaLive input security groups, which is what the Ref of StudioOnly returns.",
+        )  # fmt: skip
+        return medialive_input
 
 
 def _js(value: Any) -> Any:

@@ -17,24 +17,20 @@ ledger and the anchor objects. ``names`` are the stack outputs (``livebase.marke
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra_cdk.components.functions import market_function
+from infra_cdk.components.functions import FunctionKit
 from infra_cdk.components.rest_api import add_validated_method, market_rest_api
 from infra_cdk.components.supply_chain import QueueConsumer
-from infra_cdk.nag import acknowledge, acknowledge_grant_read, acknowledge_key_grants
+from infra_cdk.nag import acknowledge, acknowledge_grant_read
 from infra_cdk.scanners import skip_checkov
-from livebase.markets.config import Market
 from livebase.markets.resources import OUTPUTS
 from livebase.stores.anchors import PREFIX, RETENTION_DAYS
 
@@ -48,17 +44,11 @@ def supplier_keys_secret_name(market_id: str) -> str:
 
 
 class Passport(Construct):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        market: Market,
-        key: kms.IKey,
-        layers: Sequence[lambda_.ILayerVersion],
-        log_bucket: s3.IBucket,
-    ) -> None:
+    """The ledger, the locked anchors, the signed intake and the public API (module docstring)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, kit: FunctionKit, log_bucket: s3.IBucket) -> None:
         super().__init__(scope, construct_id)
+        market, key = kit.market, kit.key
         self.ledger = dynamodb.Table(
             self, "Ledger",
             partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
@@ -92,13 +82,10 @@ class Passport(Construct):
             "Supplier keys are shared with each supplier out of band; rotation is per supplier (add the new "
             "key, the supplier switches, remove the old), which a rotation Lambda cannot do alone.",
         )  # fmt: skip
-        self.intake = QueueConsumer(
-            self, "Intake", market_id=market.id, function="passport_intake", key=key, layers=layers
-        )
+        self.intake = QueueConsumer(self, "Intake", kit=kit, function="passport_intake")
         self.ledger.grant_read_write_data(self.intake.function)
         self.supplier_keys.grant_read(self.intake.function)
-        api_parts = market_function(self, market_id=market.id, function="passport", key=key, layers=layers,
-                                    timeout=Duration.seconds(10))  # fmt: skip
+        api_parts = kit.build(self, "passport", timeout=Duration.seconds(10))
         self.function, self.role = api_parts.function, api_parts.role
         self.ledger.grant_read_data(self.function)
         self.anchors.grant_read(self.function, f"{PREFIX}/*")
@@ -151,19 +138,6 @@ class Passport(Construct):
         return api, parts.url
 
     def _acknowledge_roles(self) -> None:
-        for role, function in ((self.intake.role, self.intake.function), (self.role, self.function)):
-            policy = role.node.find_child("DefaultPolicy")
-            acknowledge_key_grants(policy)
-            acknowledge(
-                policy, "AwsSolutions-IAM5[Resource::*]",
-                "X-Ray PutTraceSegments/PutTelemetryRecords (tracing active) support no resource-level "
-                "scoping; every other statement names its resource.",
-            )  # fmt: skip
-            acknowledge(
-                function, "AwsSolutions-L1",
-                "Pinned to python3.12 on purpose: the AWS-managed Powertools v3 layer used here is the "
-                "python312 build.",
-            )  # fmt: skip
         acknowledge_grant_read(self.role.node.find_child("DefaultPolicy"), "the passport API")
         acknowledge(
             self.role.node.find_child("DefaultPolicy"),

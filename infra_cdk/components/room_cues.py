@@ -14,22 +14,19 @@ handled goes to the ``RoomCuesDlq``. Grants only, every statement naming its res
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from constructs import Construct
 
-from infra_cdk.components.functions import market_function
+from infra_cdk.components.delivery import bus_rule, dead_letter_queue, to_function
+from infra_cdk.components.functions import FunctionKit
 from infra_cdk.components.live_video import MARKET_TAG, LiveVideo
-from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
-from infra_cdk.nag import acknowledge, acknowledge_key_grants
+from infra_cdk.nag import acknowledge, nag_resource
 from livebase.live.room_cues import IVS, MEDIALIVE, NONE
 from livebase.markets.resources import CueSettings
 from livebase.signals.stock import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
@@ -65,25 +62,19 @@ class RoomCues(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        market_id: str,
+        kit: FunctionKit,
         bus: events.IEventBus,
-        key: kms.IKey,
-        layers: Sequence[lambda_.ILayerVersion],
         video: LiveVideo,
         idempotency_table: dynamodb.ITable,
         environment: Mapping[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
-        self.dlq = encrypted_queue(self, "Dlq", key=key, retention_period=DLQ_RETENTION)
-        acknowledge(
-            self.dlq,
-            "AwsSolutions-SQS3",
-            "This queue IS the dead-letter destination of the room-cue rule's Lambda target and of the "
-            "function's asynchronous invocations; cdk-nag only recognises redrive-policy DLQs.",
-        )
-        parts = market_function(
-            self, market_id=market_id, function=ROOM_CUE_FUNCTION, key=key, layers=layers, timeout=Duration.seconds(10)
-        )
+        market_id = kit.market_id
+        self.dlq = dead_letter_queue(
+            self, "Dlq", key=kit.key,
+            catches="the room-cue rule's Lambda target and of the function's asynchronous invocations",
+        )  # fmt: skip
+        parts = kit.build(self, ROOM_CUE_FUNCTION, timeout=Duration.seconds(10))
         self.function, self.role = parts.function, parts.role
         account = Stack.of(self).account
         self.service, channel, channel_arn = cue_target(video, account)
@@ -114,34 +105,14 @@ class RoomCues(Construct):
             if remote is not None:
                 acknowledge(
                     policy,
-                    f"AwsSolutions-IAM5[Resource::{channel_arn}]",
+                    f"AwsSolutions-IAM5[Resource::{nag_resource(policy, channel_arn)}]",
                     "The channel is in the market's media stack (another Region) and its ARN is read at cold "
                     "start; the statement is limited to channels tagged with this market (one: its own).",
                 )
-        self.rule = events.Rule(
-            self,
-            "StockSignalsToRoom",
-            event_bus=bus,
-            event_pattern=ROOM_STOCK_SIGNAL_PATTERN,
-            description="stock.low / stock.out naming a room to the room-cue function (timed metadata)",
+        cue = to_function(
+            self.function, dlq=self.dlq, retry_attempts=CUE_RETRY_ATTEMPTS, max_event_age=CUE_MAX_EVENT_AGE
         )
-        self.rule.add_target(
-            targets.LambdaFunction(
-                self.function,
-                dead_letter_queue=self.dlq,
-                retry_attempts=CUE_RETRY_ATTEMPTS,
-                max_event_age=CUE_MAX_EVENT_AGE,
-            )
-        )
-        acknowledge_key_grants(self.role.node.find_child("DefaultPolicy"))
-        acknowledge(
-            self.role.node.find_child("DefaultPolicy"),
-            "AwsSolutions-IAM5[Resource::*]",
-            "X-Ray PutTraceSegments/PutTelemetryRecords (tracing active) support no resource-level scoping; "
-            "every other statement names its resource.",
-        )
-        acknowledge(
-            self.function,
-            "AwsSolutions-L1",
-            "Pinned to python3.12 on purpose: the AWS-managed Powertools v3 layer used here is the python312 build.",
-        )
+        self.rule = bus_rule(
+            self, "StockSignalsToRoom", bus=bus, pattern=ROOM_STOCK_SIGNAL_PATTERN,
+            description="stock.low / stock.out naming a room to the room-cue function (timed metadata)", to=[cue],
+        )  # fmt: skip

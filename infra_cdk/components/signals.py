@@ -41,8 +41,16 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue, queue_with_dlq
-from infra_cdk.nag import acknowledge
+from infra_cdk.components.delivery import TARGET_MAX_EVENT_AGE as TARGET_MAX_EVENT_AGE  # the rules' retries
+from infra_cdk.components.delivery import TARGET_RETRY_ATTEMPTS as TARGET_RETRY_ATTEMPTS
+from infra_cdk.components.delivery import (
+    bus_rule,
+    dead_letter_queue,
+    to_api_destination,
+    to_queue,
+    to_topic,
+)
+from infra_cdk.components.messaging import queue_with_dlq
 from livebase.markets.config import Market
 from livebase.signals.rooms import (
     DETAIL_TYPES,
@@ -60,9 +68,6 @@ from livebase.signals.supply import PO_CREATED, PO_EVENT_SOURCE
 ROOM_ALERT_PATTERN = events.EventPattern(source=[ROOM_EVENT_SOURCE], detail_type=list(DETAIL_TYPES.values()))
 PURCHASE_ORDER_PATTERN = events.EventPattern(source=[PO_EVENT_SOURCE], detail_type=[PO_CREATED])
 STOCK_SIGNAL_PATTERN = events.EventPattern(source=[STOCK_EVENT_SOURCE], detail_type=[STOCK_LOW, STOCK_OUT])
-# EventBridge's maxima: a target that cannot be reached is retried for a day before its DLQ.
-TARGET_RETRY_ATTEMPTS = 185
-TARGET_MAX_EVENT_AGE = Duration.hours(24)
 MAX_RECEIVES = 5
 # Prefect's side (flows/triggers.py: PREFECT_STOCK_LOW, MARKET_RESOURCE_PREFIX); tests/infra checks they agree.
 PREFECT_EVENT_PREFIX = "livebase."
@@ -90,12 +95,7 @@ class SignalChannel(Construct):
 
     def target(self) -> targets.SqsQueue:
         """The raw event into the queue; undeliverable after the retries: into the DLQ."""
-        return targets.SqsQueue(
-            self.queue,
-            dead_letter_queue=self.dlq,
-            retry_attempts=TARGET_RETRY_ATTEMPTS,
-            max_event_age=TARGET_MAX_EVENT_AGE,
-        )
+        return to_queue(self.queue, dlq=self.dlq)
 
 
 class MarketSignals(Construct):
@@ -113,49 +113,26 @@ class MarketSignals(Construct):
         for url in market.ops_contacts.webhooks:
             self.ops_topic.add_subscription(subscriptions.UrlSubscription(url, protocol=sns.SubscriptionProtocol.HTTPS))
         # Room alerts SNS would not take (after a day of retries): kept 14 days, alarmed on.
-        self.ops_dlq = encrypted_queue(self, "OpsAlertsDlq", key=key, retention_period=DLQ_RETENTION)
-        acknowledge(
-            self.ops_dlq,
-            "AwsSolutions-SQS3",
-            "This queue IS the dead-letter destination of the room-alert rule's SNS target; cdk-nag only "
-            "recognises redrive-policy DLQs.",
-        )
+        self.ops_dlq = dead_letter_queue(self, "OpsAlertsDlq", key=key, catches="the room-alert rule's SNS target")
         self.suppliers = SignalChannel(self, "SupplierOrders", key=key)
         self.replenish = SignalChannel(self, "ReplenishSignals", key=key)
         self.room_signals = SignalChannel(self, "RoomAlertSignals", key=key)
 
-        self.room_alerts = events.Rule(
-            self,
-            "RoomAlertsToOps",
-            event_bus=bus,
-            event_pattern=ROOM_ALERT_PATTERN,
+        self.room_alerts = bus_rule(
+            self, "RoomAlertsToOps", bus=bus, pattern=ROOM_ALERT_PATTERN,
             description="Room alerts to the market's ops topic",
-        )
-        self.room_alerts.add_target(
-            targets.SnsTopic(
-                self.ops_topic,
-                dead_letter_queue=self.ops_dlq,
-                retry_attempts=TARGET_RETRY_ATTEMPTS,
-                max_event_age=TARGET_MAX_EVENT_AGE,
-            )
-        )
-        self.room_alerts.add_target(self.room_signals.target())
-        self.purchase_orders = events.Rule(
-            self,
-            "PurchaseOrdersToSuppliers",
-            event_bus=bus,
-            event_pattern=PURCHASE_ORDER_PATTERN,
+            to=[to_topic(self.ops_topic, dlq=self.ops_dlq), self.room_signals.target()],
+        )  # fmt: skip
+        self.purchase_orders = bus_rule(
+            self, "PurchaseOrdersToSuppliers", bus=bus, pattern=PURCHASE_ORDER_PATTERN,
             description="PurchaseOrderCreated to the supplier channel (consumers route by detail.supplier)",
-        )
-        self.purchase_orders.add_target(self.suppliers.target())
-        self.stock_signals = events.Rule(
-            self,
-            "StockSignalsToReplenish",
-            event_bus=bus,
-            event_pattern=STOCK_SIGNAL_PATTERN,
+            to=[self.suppliers.target()],
+        )  # fmt: skip
+        self.stock_signals = bus_rule(
+            self, "StockSignalsToReplenish", bus=bus, pattern=STOCK_SIGNAL_PATTERN,
             description="stock.low / stock.out to the replenish-signals queue (the Prefect bridge)",
-        )
-        self.stock_signals.add_target(self.replenish.target())
+            to=[self.replenish.target()],
+        )  # fmt: skip
         self.prefect_rules: list[events.Rule] = []
         if market.prefect is not None:
             self.prefect_rules = self._prefect_api(market, bus)
@@ -237,23 +214,14 @@ class MarketSignals(Construct):
             pattern = events.EventPattern(source=[ROOM_EVENT_SOURCE], detail_type=[detail_type])
             routes.append((f"RoomAlertsToPrefectApi{alert.__name__}", pattern, room_event(alert),
                            self.room_signals.dlq, f"{detail_type} alerts"))  # fmt: skip
-        rules = []
-        for name, pattern, body, dlq, what in routes:
-            rule = events.Rule(
+        return [
+            bus_rule(
                 self,
                 name,
-                event_bus=bus,
-                event_pattern=pattern,
+                bus=bus,
+                pattern=pattern,
                 description=f"{what} as Prefect events, POSTed to the market's Prefect API",
+                to=[to_api_destination(destination, event=body, dlq=dlq)],
             )
-            rule.add_target(
-                targets.ApiDestination(
-                    destination,
-                    event=body,
-                    dead_letter_queue=dlq,
-                    retry_attempts=TARGET_RETRY_ATTEMPTS,
-                    max_event_age=TARGET_MAX_EVENT_AGE,
-                )
-            )
-            rules.append(rule)
-        return rules
+            for name, pattern, body, dlq, what in routes
+        ]

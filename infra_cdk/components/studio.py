@@ -20,29 +20,36 @@ Grants only, every statement naming its resource except those the services canno
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
-from aws_cdk import CfnOutput, Duration, Stack, Token
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_iot as iot
-from aws_cdk import aws_kinesis as kinesis
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra_cdk.components.functions import MarketFunction, market_function
+from infra_cdk.components.delivery import (
+    bus_rule,
+    dead_letter_queue,
+    encrypted_stream,
+    stream_source,
+    to_function,
+    to_topic,
+)
+from infra_cdk.components.functions import FunctionKit, MarketFunction
 from infra_cdk.components.live_video import LiveVideo
-from infra_cdk.components.messaging import DLQ_RETENTION, encrypted_queue
-from infra_cdk.components.signals import TARGET_MAX_EVENT_AGE, TARGET_RETRY_ATTEMPTS
-from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_grant_read, acknowledge_key_grants
+from infra_cdk.nag import (
+    acknowledge,
+    acknowledge_grant_put,
+    acknowledge_grant_read,
+    acknowledge_key_grants,
+    nag_resource,
+)
 from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.markets.resources import FailoverSettings, StudioSettings
 from livebase.signals.studio import DEVICE_FAILOVER, DEVICE_WARNING, STUDIO_EVENT_SOURCE
@@ -69,9 +76,7 @@ class Studio(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        market_id: str,
-        key: kms.IKey,
-        layers: Sequence[lambda_.ILayerVersion],
+        kit: FunctionKit,
         bus: events.IEventBus,
         ops_topic: sns.ITopic,
         ops_dlq: sqs.IQueue,
@@ -81,35 +86,17 @@ class Studio(Construct):
         environment: Mapping[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
-        self.stream = kinesis.Stream(
-            self,
-            "Telemetry",
-            stream_mode=kinesis.StreamMode.ON_DEMAND,
-            encryption=kinesis.StreamEncryption.KMS,
-            encryption_key=key,
-            retention_period=Duration.hours(24),
-        )
-        acknowledge(
-            self.stream,
-            "AwsSolutions-KDS3",
-            "Deliberately the market's customer-managed single-Region "
-            "key, not aws/kinesis: one key per market that residency controls and key policies can scope.",
-        )
-        self.dlq = encrypted_queue(self, "Dlq", key=key, retention_period=DLQ_RETENTION)
-        self.failover_dlq = encrypted_queue(self, "FailoverDlq", key=key, retention_period=DLQ_RETENTION)
-        for queue, what in (
-            (
-                self.dlq,
-                "the telemetry mapping's on-failure destination, the IoT rule's error "
-                "action and the consumer's quarantine notices",
-            ),
-            (self.failover_dlq, "the failover rule's Lambda target and the function's asynchronous invocations"),
-        ):
-            acknowledge(
-                queue,
-                "AwsSolutions-SQS3",
-                f"This queue IS the dead-letter destination of {what}; cdk-nag only recognises redrive-policy DLQs.",
-            )
+        market_id, key = kit.market_id, kit.key
+        self.stream = encrypted_stream(self, "Telemetry", key=key)
+        self.dlq = dead_letter_queue(
+            self, "Dlq", key=key,
+            catches="the telemetry mapping's on-failure destination, the IoT rule's error action and the "
+            "consumer's quarantine notices",
+        )  # fmt: skip
+        self.failover_dlq = dead_letter_queue(
+            self, "FailoverDlq", key=key,
+            catches="the failover rule's Lambda target and the function's asynchronous invocations",
+        )  # fmt: skip
         self.devices = dynamodb.Table(
             self,
             "Devices",
@@ -122,39 +109,22 @@ class Studio(Construct):
             encryption_key=key,
         )
         self.topic_rule = self._topic_rule(market_id)
-        self.consumer = self._consumer(market_id, key, layers, bus, bucket, environment)
-        self.failover = self._failover(market_id, key, layers, idempotency_table, video, environment)
-        self.failover_rule = events.Rule(
-            self,
-            "DeviceFailover",
-            event_bus=bus,
-            event_pattern=FAILOVER_PATTERN,
+        self.consumer = self._consumer(kit, bus, bucket, environment)
+        self.failover = self._failover(kit, idempotency_table, video, environment)
+        switch = to_function(
+            self.failover.function, dlq=self.failover_dlq, retry_attempts=FAILOVER_RETRY_ATTEMPTS,
+            max_event_age=FAILOVER_MAX_EVENT_AGE,
+        )  # fmt: skip
+        self.failover_rule = bus_rule(
+            self, "DeviceFailover", bus=bus, pattern=FAILOVER_PATTERN,
             description="device.failover to the studio_failover function (backup input) and the ops topic",
-        )
-        self.failover_rule.add_target(
-            targets.LambdaFunction(
-                self.failover.function,
-                dead_letter_queue=self.failover_dlq,
-                retry_attempts=FAILOVER_RETRY_ATTEMPTS,
-                max_event_age=FAILOVER_MAX_EVENT_AGE,
-            )
-        )
-        self.warning_rule = events.Rule(
-            self,
-            "DeviceWarning",
-            event_bus=bus,
-            event_pattern=WARNING_PATTERN,
+            to=[switch, to_topic(ops_topic, dlq=ops_dlq)],
+        )  # fmt: skip
+        self.warning_rule = bus_rule(
+            self, "DeviceWarning", bus=bus, pattern=WARNING_PATTERN,
             description="device.warning (a failure predicted, with its lead time) to the ops topic",
-        )
-        for rule in (self.failover_rule, self.warning_rule):
-            rule.add_target(
-                targets.SnsTopic(
-                    ops_topic,
-                    dead_letter_queue=ops_dlq,
-                    retry_attempts=TARGET_RETRY_ATTEMPTS,
-                    max_event_age=TARGET_MAX_EVENT_AGE,
-                )
-            )
+            to=[to_topic(ops_topic, dlq=ops_dlq)],
+        )  # fmt: skip
         outputs = {
             OUTPUT_STREAM: self.stream.stream_name,
             OUTPUT_TABLE: self.devices.table_name,
@@ -203,17 +173,10 @@ class Studio(Construct):
         )
 
     def _consumer(
-        self,
-        market_id: str,
-        key: kms.IKey,
-        layers: Sequence[lambda_.ILayerVersion],
-        bus: events.IEventBus,
-        bucket: s3.IBucket,
-        environment: Mapping[str, str],
+        self, kit: FunctionKit, bus: events.IEventBus, bucket: s3.IBucket, environment: Mapping[str, str]
     ) -> MarketFunction:
-        parts = market_function(
-            Construct(self, "Consumer"), market_id=market_id, function=TELEMETRY_FUNCTION, key=key, layers=layers
-        )
+        market_id = kit.market_id
+        parts = kit.build(Construct(self, "Consumer"), TELEMETRY_FUNCTION)
         env = {**environment, **StudioSettings(self.devices.table_name, self.dlq.queue_url).lambda_environment()}
         for variable, value in env.items():
             parts.function.add_environment(variable, value)
@@ -227,38 +190,14 @@ class Studio(Construct):
         policy = parts.role.node.find_child("DefaultPolicy")
         acknowledge_grant_put(policy, bucket, prefix, "The studio consumer")
         acknowledge_grant_read(policy, "The studio consumer")
-        parts.function.add_event_source(
-            sources.KinesisEventSource(
-                self.stream,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=100,
-                bisect_batch_on_error=True,
-                report_batch_item_failures=True,
-                retry_attempts=3,
-                max_record_age=Duration.hours(1),
-                on_failure=sources.SqsDlq(self.dlq),
-            )
-        )
-        _acknowledge_function(parts)
+        parts.function.add_event_source(stream_source(self.stream, dlq=self.dlq))
         return parts
 
     def _failover(
-        self,
-        market_id: str,
-        key: kms.IKey,
-        layers: Sequence[lambda_.ILayerVersion],
-        idempotency_table: dynamodb.ITable,
-        video: LiveVideo,
-        environment: Mapping[str, str],
+        self, kit: FunctionKit, idempotency_table: dynamodb.ITable, video: LiveVideo, environment: Mapping[str, str]
     ) -> MarketFunction:
-        parts = market_function(
-            Construct(self, "Failover"),
-            market_id=market_id,
-            function=FAILOVER_FUNCTION,
-            key=key,
-            layers=layers,
-            timeout=Duration.seconds(10),
-        )
+        market_id = kit.market_id
+        parts = kit.build(Construct(self, "Failover"), FAILOVER_FUNCTION, timeout=Duration.seconds(10))
         channel = video.medialive_channel
         env = {**environment, **FailoverSettings(channel.ref if channel is not None else "").lambda_environment()}
         for variable, value in env.items():
@@ -270,12 +209,11 @@ class Studio(Construct):
         )
         idempotency_table.grant_read_write_data(parts.function)  # one switch per incident
         stack = Stack.of(self)
-        topics = f"topic/livebase/{market_id}/studio/*/switch"
+        topics_arn = (
+            f"arn:{stack.partition}:iot:{stack.region}:{stack.account}:topic/livebase/{market_id}/studio/*/switch"
+        )
         statements = [
-            iam.PolicyStatement(
-                actions=["iot:Publish"],
-                resources=[f"arn:{stack.partition}:iot:{stack.region}:{stack.account}:{topics}"],
-            ),
+            iam.PolicyStatement(actions=["iot:Publish"], resources=[topics_arn]),
             iam.PolicyStatement(actions=["iot:DescribeEndpoint"], resources=["*"]),
         ]
         if channel is not None:
@@ -291,29 +229,7 @@ class Studio(Construct):
         )
         acknowledge(
             policy,
-            f"AwsSolutions-IAM5[Resource::arn:{_nag(stack.partition, 'Partition')}:iot:{_nag(stack.region, 'Region')}:"
-            f"{_nag(stack.account, 'AccountId')}:{topics}]",
+            f"AwsSolutions-IAM5[Resource::{nag_resource(self, topics_arn)}]",
             "Publish only to the switch topics of this market's studio rooms; rooms are added without a deploy.",
         )
-        _acknowledge_function(parts)
         return parts
-
-
-def _nag(value: str, pseudo: str) -> str:
-    """How cdk-nag writes a pseudo parameter in a finding id: its value, or ``<AWS::...>`` when unresolved."""
-    return f"<AWS::{pseudo}>" if Token.is_unresolved(value) else value
-
-
-def _acknowledge_function(parts: MarketFunction) -> None:
-    acknowledge_key_grants(parts.role.node.find_child("DefaultPolicy"))
-    acknowledge(
-        parts.role.node.find_child("DefaultPolicy"),
-        "AwsSolutions-IAM5[Resource::*]",
-        "X-Ray PutTraceSegments/PutTelemetryRecords (tracing active) support no resource-level scoping; "
-        "every other statement names its resource.",
-    )
-    acknowledge(
-        parts.function,
-        "AwsSolutions-L1",
-        "Pinned to python3.12 on purpose: the AWS-managed Powertools v3 layer used here is the python312 build.",
-    )

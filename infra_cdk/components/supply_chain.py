@@ -15,16 +15,12 @@ acknowledges it (``livebase.batches.queue``). The functions are built like the s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from aws_cdk import Duration
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra_cdk.components.functions import market_function
+from infra_cdk.components.functions import FunctionKit
 from infra_cdk.components.messaging import queue_with_dlq
 
 MAX_RECEIVE_COUNT = 5  # deliveries before SQS dead-letters a message that keeps failing transiently
@@ -36,23 +32,12 @@ BATCH_SIZE = 10
 class QueueConsumer(Construct):
     """A queue (with its DLQ) and the function its event-source mapping feeds, partial failures on."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        market_id: str,
-        function: str,
-        key: kms.IKey,
-        layers: Sequence[lambda_.ILayerVersion],
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, kit: FunctionKit, function: str) -> None:
         super().__init__(scope, construct_id)
         self.queue, self.dlq = queue_with_dlq(
-            self, key=key, visibility_timeout=VISIBILITY_TIMEOUT, max_receive_count=MAX_RECEIVE_COUNT
+            self, key=kit.key, visibility_timeout=VISIBILITY_TIMEOUT, max_receive_count=MAX_RECEIVE_COUNT
         )
-        parts = market_function(
-            self, market_id=market_id, function=function, key=key, layers=layers, timeout=FUNCTION_TIMEOUT
-        )
+        parts = kit.build(self, function, timeout=FUNCTION_TIMEOUT)
         self.function, self.role, self.log_group = parts.function, parts.role, parts.log_group
         self.function.add_event_source(
             sources.SqsEventSource(self.queue, batch_size=BATCH_SIZE, report_batch_item_failures=True)
@@ -63,19 +48,10 @@ class QueueConsumer(Construct):
 class SupplyChain(Construct):
     """``goods-receipts`` → ``receiving``, ``shipment-updates`` → ``fulfilment`` (module docstring)."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        market_id: str,
-        key: kms.IKey,
-        layers: Sequence[lambda_.ILayerVersion],
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, kit: FunctionKit) -> None:
         super().__init__(scope, construct_id)
-        common = {"market_id": market_id, "key": key, "layers": layers}
-        self.receiving = QueueConsumer(self, "GoodsReceipts", function="receiving", **common)  # type: ignore[arg-type]
-        self.fulfilment = QueueConsumer(self, "ShipmentUpdates", function="fulfilment", **common)  # type: ignore[arg-type]
+        self.receiving = QueueConsumer(self, "GoodsReceipts", kit=kit, function="receiving")
+        self.fulfilment = QueueConsumer(self, "ShipmentUpdates", kit=kit, function="fulfilment")
 
     @property
     def consumers(self) -> tuple[QueueConsumer, QueueConsumer]:
