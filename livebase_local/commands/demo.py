@@ -19,6 +19,7 @@ from livebase.stores.room_metrics import RoomStore
 from livebase_local.commands.demo_passport import passport_demo
 from livebase_local.commands.demo_studio import studio_demo
 from livebase_local.commands.prefect_server import LocalPrefectServer
+from livebase_local.commands.run_log import RunLog
 from livebase_local.platform import STATE_DIR, LocalPlatform
 from livebase_local.runner.recorded_cues import recorded_cues
 from livebase_local.simulator.demo_orders import OPENING_STOCK, seeded_orders
@@ -102,11 +103,13 @@ def room_cue_summary(resources: MarketResources, service: str) -> str:
 
 
 def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 1500) -> int:
+    """Run the whole path; the report on the terminal, every log under ``.livebase/logs/``."""
     started = time.monotonic()
     markets = load_markets()
-    with LocalPlatform(market_ids) as platform:
+    with RunLog(STATE_DIR / "logs", "demo") as run, LocalPlatform(market_ids) as platform:
+        say = run.report
         stacks = ", ".join(f"{markets[m].stack_name} ({markets[m].region})" for m in market_ids)
-        print(f"local AWS on {platform.endpoint_url}; stacks deployed: {stacks}")
+        say(f"local AWS on {platform.endpoint_url}; stacks deployed: {stacks}")
         sent: dict[str, int] = {}
         for market_id in market_ids:
             runtime = platform.runtimes[market_id]
@@ -121,58 +124,62 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
             sent[market_id] = len(records)
         rooms = {}
         if live_records:
-            print(f"simulated live show: {live_records} records of prime time per market")
+            say(f"simulated live show: {live_records} records of prime time per market")
             for market_id in market_ids:
                 runtime = platform.runtimes[market_id]
                 rooms[market_id] = send_live_show(markets[market_id], runtime.resources, live_records, seed)
         stats = platform.drain()
-        print(f"event-source runner: {stats}")
+        say(f"event-source runner: {stats}")
 
         with LocalPrefectServer(STATE_DIR / "prefect") as prefect_server:
             os.environ["PREFECT_API_URL"] = prefect_server.api_url  # before Prefect is imported
             from flows.order_to_replenish import order_to_replenish
 
+            run.quiet_terminal()  # Prefect, just imported, logs to the terminal: onto the run's log instead
             summaries = {s.market: s for s in order_to_replenish(markets=market_ids)}
-            from livebase_local.commands.regional import print_hq_rollup
+            from livebase_local.commands.regional import hq_rollup_lines
 
-            print_hq_rollup(STATE_DIR / "cdk.out", market_ids)  # issue 18: lifecycle in-region, aggregates to hq
+            rollup = hq_rollup_lines(STATE_DIR / "cdk.out", market_ids)  # issue 18: in-region lifecycle, hq aggregates
+            say("\nhq roll-up (regional-processing: aggregates only, cells behind < k viewers suppressed):")
+            for line in rollup:
+                say(f"  {line}")
             from prefect.logging.handlers import APILogHandler
 
             APILogHandler().flush()  # the run's logs reach the server before it stops
-        print("\nmarket  region        orders  placed  rejected  quarantined  revenue          top SKU")
+        say("\nmarket  region        orders  placed  rejected  quarantined  revenue          top SKU")
         for market_id in market_ids:
             resources = platform.runtimes[market_id].resources
             statuses = Counter(o.status for o in OrderStore.for_market(resources).all_orders())
             reasons = _dlq_reasons(resources.ingest_dlq_url, resources.region)
             summary = summaries[market_id]
             top = next(iter(summary.units_per_sku.items()), ("-", 0))
-            print(
+            say(
                 f"{market_id:<7} {resources.region:<15} {sent[market_id]:>4}  {statuses['placed']:>6}  "
                 f"{statuses['rejected']:>8}  {len(reasons):>11}  {summary.revenue:>10} {summary.currency}  "
                 f"{top[0]} ({top[1]} units)"
             )
             for reason in reasons[:4]:
-                print(f"        DLQ: {reason[:150]}")
+                say(f"        DLQ: {reason[:150]}")
             if len(reasons) > 4:
-                print(f"        ... and {len(reasons) - 4} more on the DLQ")
+                say(f"        ... and {len(reasons) - 4} more on the DLQ")
             if market_id in rooms:
-                print(f"        live room {room_summary(resources, rooms[market_id])}")
+                say(f"        live room {room_summary(resources, rooms[market_id])}")
             services = [CueSettings.from_environment(env).service for env in (t.environment for t in
                         platform.bus_targets.targets(market_id)) if CueSettings.present_in(env)]  # fmt: skip
-            print(f"        {room_cue_summary(resources, services[0] if services else 'none')}")
-            print(f"        {supply_chain(resources, summary.purchase_orders, platform.drain)}")
-            print(studio_demo(platform, market_id))  # issue 19: a camera fails over
+            say(f"        {room_cue_summary(resources, services[0] if services else 'none')}")
+            say(f"        {supply_chain(resources, summary.purchase_orders, platform.drain)}")
+            say(studio_demo(platform, market_id))  # issue 19: a camera fails over
             from livebase_local.commands.demo_sessions import sessions_demo  # imports Prefect: after its URL is set
 
-            print(sessions_demo(markets[market_id], resources))  # issue 17: tomorrow's sessions, channels ready
-            print(passport_demo(resources, platform.drain, STATE_DIR / "passport"))
+            say(sessions_demo(markets[market_id], resources))  # issue 17: tomorrow's sessions, channels ready
+            say(passport_demo(resources, platform.drain, STATE_DIR / "passport"))
         from livebase_local.commands.business_case import demo_line
 
-        print(f"\n{demo_line()}")
-        print(f"\ndone in {time.monotonic() - started:.0f}s. Where to look:")
-        print(f"  handler logs (powertools JSON + EMF metrics): {STATE_DIR / 'logs'}")
-        print(f"  synthesised templates: {STATE_DIR / 'cdk.out'}")
-        print("  orders: DynamoDB table per market (names in the stack outputs), in the market's own region")
-        print("Go on: `./livebase up` keeps local AWS, the runner and the Prefect UI (http://127.0.0.1:4200)")
-        print("running; `./livebase help` lists every command.")
+        say(f"\n{demo_line()}")
+        say(f"\ndone in {time.monotonic() - started:.0f}s. Where to look:")
+        say(f"  logs: {run.path} (Prefect flows and tasks, libraries), beside it <function>-<market>.log per handler")
+        say(f"  synthesised templates: {STATE_DIR / 'cdk.out'}")
+        say("  orders: DynamoDB table per market (names in the stack outputs), in the market's own region")
+        say("Go on: `./livebase up` keeps local AWS, the runner and the Prefect UI (http://127.0.0.1:4200)")
+        say("running; `./livebase help` lists every command.")
     return 0

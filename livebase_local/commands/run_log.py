@@ -20,6 +20,15 @@ from typing import TextIO
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class _RunNameFormatter(logging.Formatter):
+    """Prefect's run loggers carry the flow or task run's name: keep it, as Prefect's console did."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        run = getattr(record, "task_run_name", None) or getattr(record, "flow_run_name", None)
+        return line.replace(": ", f" [{run}]: ", 1) if run else line
+
+
 def _writes_to_terminal(handler: logging.Handler, terminals: tuple[object, ...]) -> bool:
     """A stream handler on stdout / stderr (Prefect's console handler is one), not a file handler."""
     if isinstance(handler, logging.FileHandler) or not isinstance(handler, logging.StreamHandler):
@@ -45,7 +54,7 @@ class RunLog:
         self.terminal = sys.stdout
         self._file = self.path.open("a", encoding="utf-8", buffering=1)  # line-buffered: readable while it runs
         self._handler = logging.StreamHandler(self._file)
-        self._handler.setFormatter(logging.Formatter(FORMAT))
+        self._handler.setFormatter(_RunNameFormatter(FORMAT))
         sys.stdout = self._file
         logging.captureWarnings(True)  # warnings.warn -> the py.warnings logger -> the file
         self.quiet_terminal()

@@ -29,6 +29,12 @@ def test_the_test_command_lints_before_pytest_and_ci_runs_it() -> None:
     assert "./livebase test" in (ROOT / ".ci" / "run").read_text()
 
 
+@pytest.fixture(autouse=True)
+def own_mypy_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """mypy's cache keys a module by its name: the project's cache would answer for another run's bad.py."""
+    monkeypatch.setenv("MYPY_CACHE_DIR", str(tmp_path / "mypy-cache"))
+
+
 def test_findings_fail_with_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text('import os\n\n\ndef answer() -> int:\n    return "forty-two"\nspaced = [1,\n  2]\n')

@@ -38,6 +38,7 @@ def test_report_on_the_terminal_everything_else_in_the_run_file(
         run.quiet_terminal()
         console.warning("a console handler's line")
         warnings.warn("a deprecation", UserWarning, stacklevel=1)
+        logging.getLogger("prefect.task_runs").warning("done", extra={"task_run_name": "hand-off-to-wms-0"})
         run.report("market  orders  placed")
     assert capsys.readouterr() == ("market  orders  placed\n", "")
     assert run.path.parent == tmp_path / "logs" and run.path.name.startswith("demo-")
@@ -45,6 +46,7 @@ def test_report_on_the_terminal_everything_else_in_the_run_file(
     for line in ("a handler line printed", "a library warning", "a console handler's line", "a deprecation"):
         assert line in logged
     assert "market  orders" not in logged
+    assert "prefect.task_runs [hand-off-to-wms-0]: done" in logged  # the run's name, as Prefect's console showed it
 
 
 def test_quiet_terminal_needs_the_with_block(tmp_path: Path) -> None:
