@@ -108,10 +108,11 @@ class CueChannel(Protocol):
     def send(self, cue: RoomCue) -> dict[str, Any]: ...
 
 
+@dataclass(frozen=True)
 class _OneCall:
     """A channel whose cue is one call of its client: ``OPERATION`` (the boto3 method) with the request."""
 
-    client: Any
+    client: Any  # boto3 "ivs" / "medialive"
     OPERATION: ClassVar[str]
 
     def request(self, cue: RoomCue) -> dict[str, Any]:
@@ -125,7 +126,6 @@ class _OneCall:
 
 @dataclass(frozen=True)
 class IvsCues(_OneCall):
-    client: Any  # boto3 "ivs"
     channel_arn: str
     service: str = IVS
     OPERATION: ClassVar[str] = "put_metadata"
@@ -136,7 +136,6 @@ class IvsCues(_OneCall):
 
 @dataclass(frozen=True)
 class MediaLiveCues(_OneCall):
-    client: Any  # boto3 "medialive"
     channel_id: str
     service: str = MEDIALIVE
     OPERATION: ClassVar[str] = "batch_update_schedule"
