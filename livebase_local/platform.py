@@ -1,9 +1,10 @@
 """The embedded default in one object: local AWS, the market stacks in it, handlers fed from Kinesis and SQS.
 
 ``LocalPlatform`` starts moto on 127.0.0.1, synthesises the CDK app (skipped when nothing it
-reads has changed), deploys each market's stack into its own region, loads each stream consumer's
-handler (ingest, orders) and each queue consumer's (receiving, fulfilment) per market and wires
-the event-source runner with the mappings' own settings.
+reads has changed), deploys each market's stack into its own region (and hq's, aggregates only,
+when asked: `up` runs regional-processing), loads each stream consumer's handler (ingest, orders)
+and each queue consumer's (receiving, fulfilment) per market and wires the event-source runner
+with the mappings' own settings. A cold start takes minutes: ``progress`` hears each step.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from livebase.markets.config import load_markets
+from livebase.markets.config import hq_market, load_markets
 from livebase.markets.resources import MarketResources, lookup
 from livebase_local.aws.deploy import MarketDeployment, deploy_assembly
 from livebase_local.aws.env import apply_local_environment, restore_environment
@@ -118,6 +120,20 @@ def queue_consumers(
     return sources, handlers
 
 
+class Progress:
+    """Lines of a long wait, each with the seconds since the start and since the line before."""
+
+    def __init__(self, write: Callable[[str], None] | None = None, *, quiet: bool = False) -> None:
+        self.write = None if quiet else write or (lambda line: print(line, flush=True))
+        self.started = self.last = time.monotonic()
+
+    def __call__(self, what: str) -> None:
+        now = time.monotonic()
+        if self.write is not None:
+            self.write(f"[{now - self.started:5.0f}s] {what} ({now - self.last:.1f} s)")
+        self.last = now
+
+
 @dataclass
 class MarketRuntime:
     deployment: MarketDeployment
@@ -128,9 +144,19 @@ class MarketRuntime:
 class LocalPlatform:
     """Context manager: everything up on enter, moto stopped (and environment restored) on exit."""
 
-    def __init__(self, market_ids: list[str], port: int | None = None, state_dir: Path = STATE_DIR) -> None:
+    def __init__(
+        self,
+        market_ids: list[str],
+        port: int | None = None,
+        state_dir: Path = STATE_DIR,
+        *,
+        with_hq: bool = False,
+        progress: Progress | None = None,
+    ) -> None:
         self.market_ids = market_ids
         self.state_dir = state_dir
+        self.with_hq = with_hq  # hq's stack too (aggregates only): regional-processing needs it
+        self.progress = progress or Progress(quiet=True)
         self.aws = LocalAws(port)
         self.runtimes: dict[str, MarketRuntime] = {}
         self.sources = EventSources([])
@@ -142,12 +168,22 @@ class LocalPlatform:
         return self.aws.endpoint_url
 
     def start(self) -> LocalPlatform:
+        say, config = self.progress, load_markets()
         self.aws.start()
         self._previous_env = apply_local_environment(
             self.aws.endpoint_url, kinesis_endpoint_url=self.aws.kinesis_endpoint_url
         )
+        say(f"local AWS (moto) on {self.aws.endpoint_url}")
         assembly = synthesise(self.state_dir / "cdk.out")
-        deployments = deploy_assembly(assembly, self.market_ids)
+        say(f"CDK app ready in {assembly} (synthesised again only when its sources changed)")
+        deployments: dict[str, MarketDeployment] = {}
+        for market_id in self.market_ids:  # one at a time: each a line on the terminal
+            deployments |= deploy_assembly(assembly, [market_id])
+            say(f"{config[market_id].stack_name} deployed in {config[market_id].region}")
+        if self.with_hq:
+            hq = hq_market(config)
+            deploy_assembly(assembly, [hq.id])
+            say(f"{hq.stack_name} deployed in {hq.region} (aggregates only)")
         (self.state_dir / "logs").mkdir(parents=True, exist_ok=True)
         sources: list[EventSource] = []
         for market_id, deployment in deployments.items():
@@ -159,6 +195,7 @@ class LocalPlatform:
         self.sources = EventSources(sources)
         markets = [(rt.resources, rt.deployment) for rt in self.runtimes.values()]
         self.bus_targets = BusTargets.load(markets, assembly, self.state_dir / "logs")
+        say(f"handlers loaded: {len(sources)} event sources, {len(self.bus_targets.running)} bus targets")
         return self
 
     def drain(self, timeout: float = 300.0) -> dict[str, Counters]:

@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay = commands.add_parser("replay", help="re-drive a market's DLQs after a fix")
     replay.add_argument("market", type=lambda v: _market_list(v)[0])
     replay.add_argument("--aws", action="store_true", help="use the real AWS account of your credentials")
+    replay.add_argument("--include-invalid", action="store_true",
+                        help="re-drive validation failures too (they fail the same way and come back)")  # fmt: skip
 
     simulate = commands.add_parser(
         "simulate", help="seeded live day -> file or stream (see `simulate --help`)", add_help=False
@@ -143,13 +145,9 @@ def _run(argv: Sequence[str] | None) -> int:
         from livebase_local.platform import market_resources
 
         resources = market_resources([args.market], real_aws=args.aws)[args.market]
-        report = replay_dead_letters(resources, None if args.aws else local_orders_function(resources))
-        print(
-            f"{args.market}: ingest DLQ: {report.messages} messages re-driven, {report.records_put} records put "
-            f"back on the stream; orders DLQ: {report.order_messages} batches handled again "
-            f"({report.order_records_handled} records), {report.order_messages_kept} still failing; "
-            f"{report.unreadable_messages} unreadable, left for a person"
-        )
+        orders = None if args.aws else local_orders_function(resources)
+        report = replay_dead_letters(resources, orders, include_invalid=args.include_invalid)
+        print(report.line(args.market))
         return 0
     if args.command == "receive":
         from livebase_local.commands.receive import ReceiptError, parse_receipt, receipt_line, receive
@@ -183,7 +181,7 @@ def _run(argv: Sequence[str] | None) -> int:
 
         resources = market_resources([args.market], real_aws=args.aws)[args.market]
         try:
-            erased = erase(resources, args.viewer)
+            erased = erase(resources, args.viewer, progress=True)
         except ErasureError as error:
             print(f"livebase: {error}", file=sys.stderr)
             return 2

@@ -1,4 +1,5 @@
-"""A local Prefect server (UI included) on 127.0.0.1, run as a child process for `livebase up`."""
+"""A local Prefect server (UI included) on 127.0.0.1 and the other children of `livebase up` (the
+Prefect worker, the signal bridge), each a process of its own that `up` stops in order."""
 
 from __future__ import annotations
 
@@ -98,6 +99,56 @@ class LocalPrefectServer:
                 process.wait(timeout=5)
 
     def __enter__(self) -> LocalPrefectServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class ChildProcess:
+    """A long-running child of `up`: its own session (a Ctrl-C reaches only `up`, which stops it in
+    order), SIGTERM when `up` dies, its output in ``log_path``; stopped by SIGTERM, then killed
+    after ``grace`` seconds (a worker or bridge that is mid-poll is not worth waiting for)."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_path: Path, grace: float = 3.0) -> None:
+        self.name, self.argv, self.env, self.log_path, self.grace = name, argv, env, log_path, grace
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def start(self) -> ChildProcess:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True, preexec_fn=_exit_with_parent,
+            )  # fmt: skip
+        return self
+
+    def exit_code(self) -> int | None:
+        """None while it runs."""
+        return None if self._process is None else self._process.poll()
+
+    def begin_stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+
+    def stop(self) -> None:
+        self.begin_stop()
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            process.wait(timeout=self.grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+    def __enter__(self) -> ChildProcess:
         return self.start()
 
     def __exit__(

@@ -15,6 +15,12 @@ The stream has two consumers (ingest, orders), each with its own DLQ.
 Each message is deleted only after its records were re-driven (and, for orders, handled without
 a failure), so a crash mid-replay loses nothing.
 
+Before a re-drive every record is judged as the consumers will judge it, as of now
+(``livebase.live.admission.admit``: schema, market, age): one that is refused again (a validation
+failure no fix has changed) would only come back to the DLQ. A message whose records would all be
+refused is left on its DLQ (to expire, or for a person) and counted, unless ``include_invalid``; in
+a message re-driven, the records that will be refused are counted as coming back.
+
 Records go back into the market's own stack unless ``into`` names another; every re-drive passes
 the residency guard first (``livebase.privacy.guard``), so a replay pointed at another market's
 stream (another region, or hq) refuses records carrying personal data: they are kept in the source
@@ -33,7 +39,9 @@ from typing import Any
 import boto3
 
 from livebase.batches.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, record_data
-from livebase.markets.config import load_markets
+from livebase.batches.reasons import Refused
+from livebase.live.admission import admit
+from livebase.markets.config import Market, load_markets
 from livebase.markets.resources import MarketResources
 from livebase.privacy.guard import Keeper, refuse_any
 from livebase.privacy.refused import RefusedDocuments
@@ -52,6 +60,33 @@ class ReplayReport:
     order_messages: int = 0
     order_records_handled: int = 0
     order_messages_kept: int = 0  # the orders function still failed: left on its DLQ
+    invalid_skipped: int = 0  # messages left on the DLQs: every record of theirs would be refused again
+    invalid_redriven: int = 0  # records re-driven that will be refused again: they come back to the DLQ
+
+    def line(self, market: str) -> str:
+        """What `./livebase replay` prints."""
+        text = (
+            f"{market}: ingest DLQ: {self.messages} messages re-driven, {self.records_put} records put back on "
+            f"the stream; orders DLQ: {self.order_messages} batches handled again ({self.order_records_handled} "
+            f"records), {self.order_messages_kept} still failing; {self.unreadable_messages} unreadable, left for "
+            "a person"
+        )
+        if self.invalid_redriven:
+            text += (
+                f"; {self.invalid_redriven} of the re-driven records fail validation again: they come back to the DLQ"
+            )
+        if self.invalid_skipped:
+            text += (
+                f"; {self.invalid_skipped} messages skipped, left on the DLQ: their records fail validation again "
+                "(fix the producer or the schema first; --include-invalid re-drives them anyway)"
+            )
+        return text
+
+
+def still_refused(records: list[bytes], market: Market) -> int:
+    """How many of ``records`` the consumers would refuse if they arrived now (they come back)."""
+    now = datetime.now(UTC)
+    return sum(isinstance(admit(data, market, now), Refused) for data in records)
 
 
 def _records_of_range(kinesis: Any, stream: str, batch_info: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -127,9 +162,11 @@ def replay_dead_letters(
     invoke_orders: OrdersInvoker | None = None,
     max_messages: int = 10_000,
     into: MarketResources | None = None,
+    include_invalid: bool = False,
 ) -> ReplayReport:
     """Both DLQs of the market; ``invoke_orders`` defaults to invoking the deployed orders function
-    (of ``into``, which defaults to the market's own stack)."""
+    (of ``into``, which defaults to the market's own stack); validation failures stay on the DLQs
+    unless ``include_invalid``."""
     session = boto3.Session(region_name=resources.region)
     sqs, kinesis, s3 = session.client("sqs"), session.client("kinesis"), session.client("s3")
     bucket = resources.data_lake_bucket
@@ -137,13 +174,19 @@ def replay_dead_letters(
     out = boto3.Session(region_name=target.region).client("kinesis") if into else kinesis
     keep = RefusedDocuments.of_market(resources, "replay", s3).keep
     report = ReplayReport()
+    market = load_markets()[target.market]  # where the records will be judged again
     for message in _messages(sqs, resources.ingest_dlq_url, max_messages):
         try:
             records = records_of_message(json.loads(message["Body"]), kinesis, resources.stream_name, s3, bucket)
         except (ValueError, KeyError):
             report.unreadable_messages += 1  # left on the queue for a person to read
             continue
-        guard_replay(resources, target, [data for _, data in records], keep, "replay record")
+        guard_replay(resources, target, [data for _, data in records], keep, "replay record")  # first: it keeps them
+        refused = still_refused([data for _, data in records], market)
+        if records and refused == len(records) and not include_invalid:
+            report.invalid_skipped += 1
+            continue
+        report.invalid_redriven += refused
         for start in range(0, len(records), 500):
             chunk = records[start : start + 500]
             response = out.put_records(
@@ -164,6 +207,11 @@ def replay_dead_letters(
             report.unreadable_messages += 1
             continue
         guard_replay(resources, target, [bytes(r["Data"]) for r in batch], keep, "replayed order record")
+        refused = still_refused([bytes(r["Data"]) for r in batch], market)
+        if batch and refused == len(batch) and not include_invalid:
+            report.invalid_skipped += 1
+            continue
+        report.invalid_redriven += refused
         event = kinesis_event(batch, shard_id, orders_config(target, body.get("KinesisBatchInfo", {})))
         if batch and invoke(event)["batchItemFailures"]:
             report.order_messages_kept += 1  # still failing: stays on the DLQ (visible again in a minute)

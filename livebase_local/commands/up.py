@@ -1,18 +1,35 @@
-"""`./livebase up`: local AWS, the event-source runner and a Prefect server, until Ctrl-C."""
+"""`./livebase up`: local AWS, the event-source runner, a Prefect server, worker and signal bridge, until Ctrl-C.
+
+Locally as in the cloud: the flow catalogue's deployments (``flows/deployments.py``) are applied to
+the local process work pool (``livebase-process``) and run by a real ``prefect worker`` (a child
+process), the signal bridge (``flows/signal_bridge.py``) runs beside it as its own process, and hq
+is deployed (aggregates only) so regional-processing has somewhere to put its roll-up. Every
+market gets the seeded catalogue and opening stock (``./livebase stock`` books it again, idempotently).
+Each step of the start is printed with its seconds; a flow run that fails is printed with its reason.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
+import sys
 import threading
-import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
+from uuid import UUID
 
 from livebase.markets.config import load_markets, selling_markets
-from livebase_local.commands.prefect_server import LocalPrefectServer
-from livebase_local.platform import STATE_DIR, LocalPlatform
+from livebase_local.commands.prefect_server import ChildProcess, LocalPrefectServer
+from livebase_local.commands.run_log import RunLog
+from livebase_local.platform import PROJECT_ROOT, STATE_DIR, LocalPlatform, Progress
+from livebase_local.simulator.stock import book_opening
+
+WORKER_QUERY_SECONDS = 5  # how often the worker asks for scheduled runs (Prefect's default: 10)
+WATCH_SECONDS = 3.0  # how often `up` looks for failed runs and exited children
+Report = Callable[[str], None]  # a line on the terminal `up` was started from
 
 
 def _stop_on_term(signum: int, frame: FrameType | None) -> None:
@@ -20,14 +37,14 @@ def _stop_on_term(signum: int, frame: FrameType | None) -> None:
 
 
 # How `up` stops (Ctrl-C, or SIGTERM to it or its process group), in order and within seconds: the
-# servers it started are in sessions of their own, so the signal reaches only this process; the
-# flows' runner stops first while the Prefect server still answers (its schedules are left as they
-# are: pausing them at shutdown cost a minute of retries when the server had already gone), then the
-# event-source and bridge threads are told to stop, then the Prefect server and last the local AWS.
+# children it started are in sessions of their own, so the signal reaches only this process; the
+# worker and the signal bridge stop first while the Prefect server still answers (the schedules are
+# left as they are), then the event-source threads are told to stop, then the Prefect server and
+# last the local AWS.
 
 
 def apply_prefect_setup(markets: list[str]) -> None:
-    """What `serve` does not create, idempotently: the process pool and the per-market limits."""
+    """The process pool and the per-market limits, idempotently."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.exceptions import ObjectAlreadyExists
@@ -37,32 +54,10 @@ def apply_prefect_setup(markets: list[str]) -> None:
     from flows.prefect_yaml import PROCESS_POOL
 
     with get_client(sync_client=True) as client:
-        with contextlib.suppress(ObjectAlreadyExists):  # prefect.yaml's local pool, for a worker
+        with contextlib.suppress(ObjectAlreadyExists):
             template = ProcessWorker.get_default_base_job_template()
             client.create_work_pool(WorkPoolCreate(name=PROCESS_POOL, type="process", base_job_template=template))
         ensure_market_limits("order-to-replenish", markets)
-
-
-def apply_room_alert_automation_when_served(api_url: str, stop: threading.Event, timeout: float = 120.0) -> None:
-    """Once `serve` has registered room-alert/room-alert: create or update the automation (by name)."""
-    from prefect.client.orchestration import get_client
-    from prefect.exceptions import ObjectNotFound
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    from flows.room_alerts import apply_room_alert_automation
-
-    deadline = time.monotonic() + timeout
-    with temporary_settings(updates={PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
-        while not stop.is_set() and time.monotonic() < deadline:
-            try:
-                apply_room_alert_automation(client)
-            except ObjectNotFound:
-                stop.wait(1.0)
-                continue
-            print("automation:   livebase-room-alert (livebase.room.alert -> room-alert)")
-            return
-    if not stop.is_set():
-        print("automation:   livebase-room-alert NOT applied: room-alert/room-alert was not served")
 
 
 def for_markets(served: list[Any], chosen: list[str]) -> list[Any]:
@@ -74,40 +69,174 @@ def for_markets(served: list[Any], chosen: list[str]) -> list[Any]:
     return served
 
 
+def deploy_to_pool(chosen: list[str]) -> dict[UUID, str]:
+    """The catalogue's deployments on the process pool, code from this checkout (as prefect.yaml's
+    ``set_working_directory`` pull step does), and the room-alert automation; ids -> names."""
+    from prefect.client.orchestration import get_client
+    from prefect.runner.storage import LocalStorage
+
+    from flows.catalogue import FLOWS
+    from flows.deployments import deployments
+    from flows.prefect_yaml import PROCESS_POOL
+    from flows.room_alerts import apply_room_alert_automation
+
+    applied = {}
+    for spec, deployment in zip(FLOWS, for_markets(deployments(chosen), chosen), strict=True):
+        deployment.storage = LocalStorage(str(PROJECT_ROOT))
+        deployment.entrypoint = spec.entrypoint  # relative to the checkout, whatever the cwd of `up`
+        applied[deployment.apply(work_pool_name=PROCESS_POOL)] = f"{spec.name}/{deployment.name}"
+    with get_client(sync_client=True) as client:
+        apply_room_alert_automation(client)  # room-alert/room-alert exists now
+    return applied
+
+
+def child_environment(api_url: str) -> dict[str, str]:
+    """What the worker, its flow runs and the bridge see: this process's local AWS and Prefect API,
+    this interpreter first on PATH (the worker starts runs with ``python``)."""
+    return {
+        **os.environ,
+        "PREFECT_API_URL": api_url,
+        "PREFECT_HOME": str(STATE_DIR / "prefect"),
+        "PREFECT_WORKER_QUERY_SECONDS": str(WORKER_QUERY_SECONDS),
+        "PREFECT_RUNNER_AUTO_INSTALL_DEPENDENCIES": "false",  # never `uv run` into another environment
+        "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def worker_process(api_url: str, name: str) -> ChildProcess:
+    from flows.prefect_yaml import PROCESS_POOL
+
+    argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", PROCESS_POOL, "--type", "process",
+            "--name", name]  # fmt: skip
+    return ChildProcess("Prefect worker", argv, child_environment(api_url), STATE_DIR / "logs" / "prefect-worker.log")
+
+
+def bridge_process(api_url: str, markets: list[str]) -> ChildProcess:
+    argv = [sys.executable, "-m", "flows.signal_bridge", *markets]
+    return ChildProcess("signal bridge", argv, child_environment(api_url), STATE_DIR / "logs" / "signal-bridge.log")
+
+
+class FailedRuns:
+    """Flow runs of `up`'s deployments that ended Failed or Crashed since ``since``, each told once
+    with its state message (the exception: ``LookupError('hq stack Livebase-hq not found')``)."""
+
+    def __init__(self, api_url: str, deployments: dict[UUID, str], since: datetime) -> None:
+        self.api_url, self.deployments, self.since = api_url, deployments, since
+        self.told: set[UUID] = set()
+
+    def new_lines(self) -> list[str]:
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.filters import (
+            DeploymentFilter,
+            DeploymentFilterId,
+            FlowRunFilter,
+            FlowRunFilterStartTime,
+            FlowRunFilterState,
+            FlowRunFilterStateType,
+        )
+        from prefect.client.schemas.objects import StateType
+
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.FAILED, StateType.CRASHED])),
+                    start_time=FlowRunFilterStartTime(after_=self.since),
+                ),
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=list(self.deployments))),
+            )
+        lines = []
+        for run in runs:
+            if run.id in self.told or run.state is None:
+                continue
+            self.told.add(run.id)
+            name = self.deployments.get(run.deployment_id, "?") if run.deployment_id else "?"
+            lines.append(f"flow run {name} ({run.name}) {run.state.name}: {run.state.message or 'no message'}")
+        return lines
+
+
+def watch(stop: threading.Event, failed: FailedRuns, children: list[ChildProcess], report: Report) -> None:
+    """Until ``stop`` (Ctrl-C): report failed runs' reasons, and a child that exited (with its log)."""
+    told_exit: set[str] = set()
+    while not stop.wait(WATCH_SECONDS):
+        try:
+            for line in failed.new_lines():
+                report(line)
+        except Exception as error:  # the server busy or going: said, never raised
+            report(f"(could not read flow runs: {type(error).__name__})")
+        for child in children:
+            code = child.exit_code()
+            if code is not None and child.name not in told_exit:
+                told_exit.add(child.name)
+                report(f"{child.name} exited with {code}; see {child.log_path}")
+
+
 def run_up(market_ids: list[str] | None) -> int:
+    """Start everything (each step reported with its seconds), then watch until Ctrl-C / SIGTERM."""
     signal.signal(signal.SIGTERM, _stop_on_term)
     chosen = market_ids or [m.id for m in selling_markets(load_markets())]
-    with LocalPlatform(chosen) as platform, LocalPrefectServer(STATE_DIR / "prefect") as prefect_server:
-        os.environ["PREFECT_API_URL"] = prefect_server.api_url
-        from prefect import serve
-        from prefect.settings import PREFECT_API_URL, temporary_settings
-
-        from flows.deployments import deployments
-
-        with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
-            apply_prefect_setup(chosen)
-        stop = threading.Event()
-        runner = threading.Thread(target=platform.run_forever, args=(stop,), name="event-source", daemon=True)
-        runner.start()
-        from flows.signal_bridge import SignalBridge
-
-        bridge = SignalBridge({m: rt.resources for m, rt in platform.runtimes.items()})
-        threading.Thread(target=bridge.run_forever, args=(stop,), name="signal-bridge", daemon=True).start()
-        print(f"local AWS:      {platform.endpoint_url} (markets: {', '.join(chosen)})")
-        print(f"Prefect UI:     {prefect_server.ui_url} (limits: order-to-replenish:<market>, 1 run each)")
-        print(f"handler logs:   {STATE_DIR / 'logs'}")
-        print("event-source runner: polling every market's stream; stock.low events trigger")
-        print("order-to-replenish for their market, room alerts the room-alert flow. Ctrl-C stops everything.")
-        try:
-            with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
-                threading.Thread(target=apply_room_alert_automation_when_served, args=(prefect_server.api_url, stop),
-                                 name="automation", daemon=True).start()  # fmt: skip
-                serve(*for_markets(deployments(chosen), chosen), pause_on_shutdown=False)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            stop.set()
-            prefect_server.begin_stop()  # while the threads finish their last poll
-            runner.join(timeout=3)
+    with RunLog(STATE_DIR / "logs", "up") as run:
+        say = Progress(run.report)
+        run.report(f"starting local AWS, the stacks of {', '.join(chosen)} and hq, then Prefect (a cold start "
+                   f"takes minutes; libraries' logs go to {run.path}):")  # fmt: skip
+        with LocalPlatform(chosen, with_hq=True, progress=say) as platform:
+            run.report("        starting the Prefect server (up to a minute; longer on its first start)...")
+            with LocalPrefectServer(STATE_DIR / "prefect") as prefect_server:
+                say(f"Prefect server on {prefect_server.ui_url}")
+                serve_until_stopped(run, say, platform, prefect_server, chosen)
     print("stopped.")
     return 0
+
+
+def serve_until_stopped(
+    run: RunLog, say: Progress, platform: LocalPlatform, prefect_server: LocalPrefectServer, chosen: list[str]
+) -> None:
+    """Stock, deployments, worker and bridge; then report failed runs until Ctrl-C, and stop the children."""
+    os.environ["PREFECT_API_URL"] = prefect_server.api_url
+    for market_id in chosen:
+        say(f"opening stock: {book_opening(platform.runtimes[market_id].resources).line()}")
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    run.quiet_terminal()  # Prefect, just imported, logs to the terminal: onto the run's log instead
+    run.report("        applying the flow catalogue's deployments to the local work pool (imports every flow)...")
+    with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
+        apply_prefect_setup(chosen)
+        applied = deploy_to_pool(chosen)
+    say(f"{len(applied)} deployments on work pool livebase-process; automation livebase-room-alert applied")
+    stop = threading.Event()
+    runner = threading.Thread(target=platform.run_forever, args=(stop,), name="event-source", daemon=True)
+    runner.start()
+    started = datetime.now(UTC)
+    children = [worker_process(prefect_server.api_url, f"livebase-up-{prefect_server.port}"),
+                bridge_process(prefect_server.api_url, chosen)]  # fmt: skip
+    try:
+        for child in children:
+            child.start()
+        say(", ".join(f"{child.name} started (pid {child.pid})" for child in children))
+        _report_ready(run.report, platform, prefect_server, chosen)
+        with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
+            watch(stop, FailedRuns(prefect_server.api_url, applied, started), children, run.report)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:  # all at once: each may take its grace
+            child.begin_stop()
+        for child in children:
+            child.stop()
+        stop.set()
+        prefect_server.begin_stop()  # while the threads finish their last poll
+        runner.join(timeout=3)
+
+
+def _report_ready(
+    report: Report, platform: LocalPlatform, prefect_server: LocalPrefectServer, chosen: list[str]
+) -> None:
+    logs = STATE_DIR / "logs"
+    report(f"local AWS:      {platform.endpoint_url} (markets: {', '.join(chosen)}; hq for the roll-up)")
+    report(f"Prefect UI:     {prefect_server.ui_url} (limits: order-to-replenish:<market>, 1 run each)")
+    report(f"logs:           {logs} (handlers; prefect-worker.log: flow runs; signal-bridge.log)")
+    report("stock:          catalogue and opening stock booked; `./livebase stock` books them again (idempotent)")
+    report("try:            ./livebase simulate --market <m> --send   (a live day of orders into the stream)")
+    report("event-source runner: polling every market's stream; stock.low events trigger order-to-replenish")
+    report("for their market, room alerts the room-alert flow; failed flow runs are reported here with why.")
+    report("Ctrl-C stops everything.")

@@ -16,7 +16,7 @@ from livebase.live.room_metrics import pack_hashes, unpack_hashes, viewer_hash
 from livebase.markets.config import load_markets
 from livebase.markets.resources import MarketResources
 from livebase.privacy.consent import Purpose
-from livebase.privacy.erasure import ErasureError, mentions, subject_digest
+from livebase.privacy.erasure import ErasureError, mentions, subject_digest, summary, viewer_key_of
 from livebase.stores.erasure import ORDER_IDEMPOTENCY_PREFIX, ViewerErasure, idempotency_id
 from livebase.stores.orders import ERASED_VIEWER
 from tests.support.orders import placed
@@ -120,3 +120,33 @@ def test_mentions_sees_base64_records() -> None:
     assert mentions(json.dumps({"data": data}).encode(), GONE)
     assert not mentions(json.dumps({"data": data}).encode(), KEPT)
     assert not mentions(b"not json\n{", GONE)
+
+
+# What `./livebase erase` tells (issue 30): each store as it is done, "no data found for this viewer"
+# apart from "erased", and an e-mail address or phone number refused before any store is read.
+@pytest.mark.parametrize(
+    ("given", "what"), [("ana@example.com", "an e-mail address"), ("+65 9123 4567", "a phone number")]
+)
+def test_contact_details_are_refused_as_a_viewer_id_before_anything_is_read(given: str, what: str) -> None:
+    def never(raw: str) -> str:
+        raise AssertionError("contact details must not be pseudonymised")
+
+    with pytest.raises(ErasureError, match=f"looks like {what}; viewer ids are pseudonyms"):
+        viewer_key_of(given, never)
+    assert viewer_key_of("acct-12345", lambda raw: "v_" + "ab" * 10) == "v_" + "ab" * 10
+
+
+def test_a_viewer_never_seen_is_told_apart_from_one_erased(erasure: ViewerErasure) -> None:
+    seed(erasure)
+    heard: list[tuple[str, int]] = []
+    erased = erasure.erase(GONE, NOW, done=lambda store, count: heard.append((store, count)))
+    assert erased.found and summary(erased.to_json()).startswith("erased in eu: orders 2")
+    assert [store for store, _ in heard] == [
+        "orders", "idempotency", "consent", "room_metrics", "quarantine", "recall_lists", "still found by a scan after"
+    ]  # fmt: skip
+    assert dict(heard)["orders"] == 2 and dict(heard)["still found by a scan after"] == 0
+
+    again = erasure.erase(GONE, NOW)
+    assert not again.found and again.complete
+    line = summary(again.to_json())
+    assert line.startswith("no data found for this viewer in eu: nothing erased") and "receipt erasure/eu/" in line

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from livebase.batches.reasons import contact_data_in
 from livebase.privacy.pseudonyms import is_pseudonym
 from livebase.privacy.retention import RECEIPTS_PREFIX
 
@@ -39,7 +40,15 @@ def viewer_key_of(viewer: str, pseudonymise: Callable[[str], str]) -> str:
     """The pseudonymous key of ``viewer``: as given when it is one, else the in-region keyed hash of the raw id."""
     if not viewer:
         raise ErasureError("viewer: empty")
-    return viewer if is_pseudonym(viewer) else pseudonymise(viewer)
+    if is_pseudonym(viewer):
+        return viewer
+    if contact_data_in(viewer):  # never a viewer id: hashing it would erase nobody and say "done"
+        what = "an e-mail address" if "@" in viewer else "a phone number"
+        raise ErasureError(
+            f"viewer: this looks like {what}; viewer ids are pseudonyms (v_<hex>) or the account id, never "
+            "contact details: find the account id first"
+        )
+    return pseudonymise(viewer)
 
 
 def mentions(body: bytes, viewer_key: str) -> bool:
@@ -99,6 +108,11 @@ class ErasureReceipt:
     def complete(self) -> bool:
         return not any(self.remaining.values())
 
+    @property
+    def found(self) -> bool:
+        """Whether any store held anything of the viewer (False: a viewer never seen, or erased before)."""
+        return any(self.removed.values()) or any(self.remaining.values())
+
     def counts(self) -> dict[str, int]:
         return {store: len(where) for store, where in self.removed.items()}
 
@@ -112,6 +126,7 @@ class ErasureReceipt:
             "counts": self.counts(),
             "remaining": self.remaining,
             "complete": self.complete,
+            "found": self.found,
             "not_erasable": self.not_erasable,
         }
 
@@ -127,7 +142,14 @@ def request_id(market: str, viewer_key: str, at: datetime) -> str:
 
 
 def summary(receipt: Mapping[str, Any]) -> str:
+    """One line: what was erased per store, or that nothing was found (a viewer never seen, a
+    mistyped id, or one erased before), and where the receipt is."""
+    key = receipt_key(receipt["market"], receipt["request_id"])
+    if not receipt.get("found", True):
+        return (
+            f"no data found for this viewer in {receipt['market']}: nothing erased (check the id if you expected "
+            f"some); receipt {key}"
+        )
     counts = ", ".join(f"{store} {n}" for store, n in receipt["counts"].items())
     state = "complete" if receipt["complete"] else f"INCOMPLETE (remaining: {receipt['remaining']})"
-    key = receipt_key(receipt["market"], receipt["request_id"])
     return f"erased in {receipt['market']}: {counts}; {state}; receipt {key}"

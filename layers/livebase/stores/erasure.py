@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,6 +46,7 @@ from livebase.stores.orders import OrderStore
 ORDER_IDEMPOTENCY_PREFIX = "order_placed"  # functions/orders/handler.py: key_prefix of accept_order
 ROOM_SET_ATTRIBUTES = ("viewers", "buyers")
 ATTEMPTS = 5  # conditional rewrites of one room total before giving up (reported as remaining)
+StoreDone = Callable[[str, int], None]  # (store, items removed): told after each store (a CLI's progress)
 
 
 def idempotency_id(prefix: str, value: Any) -> str:
@@ -71,24 +72,32 @@ class ViewerErasure:
         }
 
     # ---- the request -----------------------------------------------------------------------------
-    def erase(self, viewer_key: str, now: datetime | None = None) -> ErasureReceipt:
-        """Remove the viewer everywhere, scan again, write the receipt to the lake; the receipt."""
+    def erase(self, viewer_key: str, now: datetime | None = None, done: StoreDone | None = None) -> ErasureReceipt:
+        """Remove the viewer everywhere, scan again, write the receipt to the lake; the receipt.
+
+        ``done`` hears each store as it is finished (a scan of a busy store takes seconds)."""
         viewer_key = check_viewer_key(viewer_key)
         at = now or datetime.now(UTC)
         receipt = ErasureReceipt(
             self.market.id, request_id(self.market.id, viewer_key, at), subject_digest(viewer_key), at
         )
+        tell = done or (lambda store, count: None)
+
+        def removed(store: str, where: list[str]) -> None:
+            receipt.removed[store] = where
+            tell(store, len(where))
+
         order_ids = self.orders.erase_viewer(viewer_key)
-        receipt.removed["orders"] = [f"{self.resources.orders_table}/{o}" for o in order_ids]
-        receipt.removed["idempotency"] = self._erase_idempotency(viewer_key, order_ids)
-        receipt.removed["consent"] = [
-            f"{self.resources.consent_table}/{r.purpose.value}" for r in self.consent.records_of(viewer_key)
-        ]
+        removed("orders", [f"{self.resources.orders_table}/{o}" for o in order_ids])
+        removed("idempotency", self._erase_idempotency(viewer_key, order_ids))
+        consent = [f"{self.resources.consent_table}/{r.purpose.value}" for r in self.consent.records_of(viewer_key)]
         self.consent.erase(viewer_key)
-        receipt.removed["room_metrics"] = self._erase_room_sets(viewer_key)
-        receipt.removed["quarantine"] = self._erase_objects(self.prefixes["quarantine"], viewer_key, rewrite=False)
-        receipt.removed["recall_lists"] = self._erase_objects(self.prefixes["recall_lists"], viewer_key, rewrite=True)
+        removed("consent", consent)
+        removed("room_metrics", self._erase_room_sets(viewer_key))
+        removed("quarantine", self._erase_objects(self.prefixes["quarantine"], viewer_key, rewrite=False))
+        removed("recall_lists", self._erase_objects(self.prefixes["recall_lists"], viewer_key, rewrite=True))
         receipt.remaining = self.find(viewer_key)
+        tell("still found by a scan after", sum(receipt.remaining.values()))
         receipt.not_erasable = {
             "live_event_stream": "records expire with the stream's retention (24 hours)",
             "dead_letter_queues": "messages expire with the queues' retention (14 days); replay skips erased viewers' "
