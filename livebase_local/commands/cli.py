@@ -161,6 +161,11 @@ def _run(argv: Sequence[str] | None) -> int:
         resources = market_resources([args.market], real_aws=args.aws)[args.market]
         outcome = receive(resources, receipt)
         print(receipt_line(receipt, outcome))
+        if outcome.reason.startswith("unknown purchase order"):
+            from livebase_local.commands.receive import open_purchase_orders
+
+            known = open_purchase_orders(resources)
+            print(f"open purchase orders in {args.market}: " + ("; ".join(known) if known else "none"))
         return 1 if outcome.status.value == "refused" else 0
     if args.command == "stock":
         from livebase_local.commands.stock import run_stock

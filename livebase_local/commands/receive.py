@@ -3,7 +3,9 @@
 The same library call the ``receiving`` Lambda makes in the cloud (``Receiving.receive`` in
 :mod:`livebase.replenishment.receiving`):
 refused with the reason when the PO is unknown or the units are more than outstanding; once per
-receipt id; stock rises, alerts re-arm, and the PO closes when every line is in.
+receipt id; stock rises, alerts re-arm, and the PO closes when every line is in. An unknown PO id
+is answered with the market's open purchase orders (what could have been meant); every bad line
+of the command is named at once, not only the first.
 """
 
 from __future__ import annotations
@@ -29,17 +31,32 @@ class ReceiptError(ValueError):
 
 
 def parse_receipt(po_id: str, lines: Sequence[str], receipt_id: str | None = None) -> GoodsReceipt:
-    parsed = []
+    parsed, bad = [], []
     for text in lines:
         sku, sep, quantity = text.partition("=")
-        if not sep or not quantity.strip().isdigit():
-            raise ReceiptError(f"{text!r}: each line is SKU=QUANTITY, e.g. SKU-LIP-001=24")
+        if not sep or not sku.strip() or not quantity.strip().isdigit():
+            bad.append(repr(text))
+            continue
         parsed.append({"sku": sku.strip(), "quantity": int(quantity)})
+    if bad:
+        raise ReceiptError(f"{', '.join(bad)}: each line is SKU=QUANTITY, e.g. SKU-LIP-001=24")
     body = {"receipt_id": receipt_id or f"RCV-{uuid.uuid4().hex[:12]}", "po_id": po_id, "lines": parsed}
     try:
         return GoodsReceipt.model_validate(body)
     except ValidationError as error:
         raise ReceiptError(f"not a valid receipt: {describe_error(error)}") from None
+
+
+def open_purchase_orders(resources: MarketResources) -> list[str]:
+    """The market's open POs, one line each: id, supplier, units still to come, expected arrival."""
+    dynamodb = boto3.client("dynamodb", region_name=resources.region, config=retry_config())
+    lines = []
+    for po in sorted(PurchaseOrderStore(dynamodb, resources.purchase_orders_table).open_orders(resources.market),
+                     key=lambda po: po["po_id"]):  # fmt: skip
+        received = po.get("received", {})
+        outstanding = sum(max(0, line["quantity"] - received.get(line["sku"], 0)) for line in po["lines"])
+        lines.append(f"{po['po_id']} ({po['supplier']}: {outstanding} units outstanding, due {po['expected_arrival']})")
+    return lines
 
 
 def receive(resources: MarketResources, receipt: GoodsReceipt) -> ReceiptOutcome:
