@@ -58,4 +58,3 @@ def local_aws(moto_server: LocalAws, cdk_assembly: Path) -> LocalAwsStack:
     deployments = deploy_assembly(cdk_assembly, LOCAL_MARKETS)
     seconds = time.perf_counter() - started
     return LocalAwsStack(moto_server, moto_server.endpoint_url, cdk_assembly, deployments, seconds)
-

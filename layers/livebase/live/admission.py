@@ -122,4 +122,3 @@ def time_fault(event: Any, arrival: datetime) -> str | None:
                 f"{int(MAX_EVENT_LEAD.total_seconds() // 60)} minutes after arrival)"
             )
     return None
-
