@@ -8,6 +8,7 @@ simulate generate a seeded live day for a market; write it to a file or send it 
 receive  book a goods receipt against a purchase order (SKU=QTY ...), as the warehouse would
 erase    remove one viewer's personal data from every store of a market; a receipt in its data lake
 stock    book a seeded catalogue and the opening stock into a running `up` (idempotent)
+run      run a flow on the running `up` (parameters checked first, all faults named) and follow it
 """
 
 from __future__ import annotations
@@ -69,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     stock = commands.add_parser("stock", help="book a seeded catalogue and opening stock into the running `up`")
     stock.add_argument("--market", "--markets", dest="markets", type=_market_list, default=None,
                        help="comma-separated (default: every market `up` runs)")  # fmt: skip
+
+    run = commands.add_parser("run", help="run a flow on the running `up` and follow it to its end")
+    run.add_argument("flow", help="the flow's name, e.g. order-to-replenish (`./livebase run help` lists them)")
+    run.add_argument("parameters", nargs="*", metavar="NAME=VALUE", help="JSON or text; a list also as a,b")
+    run.add_argument("--timeout", type=float, default=3600.0, help="seconds to follow it (default 3600)")
 
     case = commands.add_parser("business-case", help="the finance model's headline and feasibility (no AWS)")
     case.add_argument("--market", default=None, help="a market's plan (default: the whole base)")
@@ -171,6 +177,14 @@ def _run(argv: Sequence[str] | None) -> int:
         from livebase_local.commands.stock import run_stock
 
         return run_stock(args.markets)
+    if args.command == "run":
+        from livebase_local.commands.flow_run import FlowRunError, run_and_follow
+
+        try:
+            return run_and_follow(args.flow, args.parameters, args.timeout)
+        except FlowRunError as error:
+            print(f"livebase: {error}", file=sys.stderr)
+            return 2
     if args.command == "business-case":
         from pathlib import Path
 
