@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from livebase.aggregates.screen import PERSONAL_NAMES, VIEWER_ID
+from livebase.live.events import NAME_ID_PATTERN, WHOLE_ID_PATTERN
 from livebase.markets.config import Market, ResidencyMode
 from livebase.markets.residency import ResidencyViolation, may_send
 
@@ -50,6 +51,15 @@ _NOT_CONTACT = re.compile(
     r"|[0-9a-f]{16,}",
     re.IGNORECASE,
 )
+# Identifiers the live-event schema admits, by the field that carries them: their patterns already
+# refuse phone numbers (``livebase.live.events``), so a value that fits its field's pattern is an id,
+# not contact data, however many digits and dashes it has (``o-030-4567``, ``room-0049-301234``).
+_WHOLE_ID = re.compile(WHOLE_ID_PATTERN)
+_NAME_ID = re.compile(NAME_ID_PATTERN)
+SCHEMA_IDS: Mapping[str, re.Pattern[str]] = {
+    "order_id": _WHOLE_ID, "event_id": _WHOLE_ID, "update_id": _WHOLE_ID, "message_id": _WHOLE_ID,
+    "room_id": _NAME_ID, "session_id": _NAME_ID,
+}  # fmt: skip
 _CELL = re.compile(r"[|,\t\n]")  # markdown tables, CSV lines: one cell at a time
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.IGNORECASE)
 _PHONE = re.compile(  # international (+49 30 1234 5678, 0049...) or national with a trunk 0 (030 1234 5678)
@@ -70,12 +80,18 @@ def _cleaned(value: Any) -> Any:
                 pass
         return _NOT_CONTACT.sub("#", value)
     if isinstance(value, Mapping):
-        return {str(k): _cleaned(v) for k, v in value.items()}
+        return {str(k): "#" if _schema_id(str(k), v) else _cleaned(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_cleaned(v) for v in value]
     if value is None or isinstance(value, bool | int | float):
         return value
     return _cleaned(str(value))  # a datetime, a Decimal: screened as the text it would be sent as
+
+
+def _schema_id(field: str, value: Any) -> bool:
+    """``value`` is an identifier the event schema admits in ``field`` (set aside like a timestamp)."""
+    pattern = SCHEMA_IDS.get(field)
+    return pattern is not None and isinstance(value, str) and len(value) <= 64 and bool(pattern.fullmatch(value))
 
 
 def _strings(value: Any) -> list[str]:
@@ -93,8 +109,9 @@ def personal_reasons(document: Any) -> list[str]:
 
     Pseudonymous viewer ids and personal field names as ``livebase.aggregates.screen`` knows
     them; e-mail addresses and phone numbers in the document's strings (text that is not JSON: a
-    markdown table, a CSV, one cell at a time), with images, timestamps, UUIDs and hex digests set
-    aside first and arithmetic ("1000 / (0.15 - 0.30)") not taken for a phone number.
+    markdown table, a CSV, one cell at a time), with images, timestamps, UUIDs, hex digests and the
+    identifiers the event schema admits in their own fields (:data:`SCHEMA_IDS`) set aside first and
+    arithmetic ("1000 / (0.15 - 0.30)") not taken for a phone number.
     """
     text = as_text(document)
     value: Any = document
