@@ -3,6 +3,11 @@
 One ``Livebase-<market>`` stack per market of the ``markets`` CDK context value (cdk.json's
 ``context.markets`` unless ``-c markets='{...}'`` overrides it; validated by
 ``livebase.markets.config.markets_from_context``), each pinned to its market's Region, cdk-nag AwsSolutions on all.
+Stacks name their Region and never an account: the account (and partition) come from the
+deployment (``AWS::AccountId``), so a template synthesised anywhere deploys into any account.
+Before them, one ``Livebase-account-<region>`` per Region with a logging REST stage
+(``infra_cdk.account_stack``), which also warns what each Region's functions reserve; after a
+market in an opt-in Region, its replay log delivery in us-east-1 (``infra_cdk.edge_logs_stack``).
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from typing import Any
 
 import aws_cdk as cdk
 
+from infra_cdk.account_stack import add_account_stacks, deployment_environment, warn_reserved_concurrency
+from infra_cdk.components.edge import OPT_IN_REGIONS
+from infra_cdk.edge_logs_stack import EdgeLogsStack, log_sources
 from infra_cdk.market_stack import MarketStack
 from infra_cdk.media_stack import MediaStack, media_stack_name
 from infra_cdk.nag import enable_checks
@@ -28,7 +36,6 @@ from livebase.markets.config import (
     read_json,
 )
 
-DEFAULT_ACCOUNT = "000000000000"
 PROJECT_CONTEXT = "cdk.context.json"  # the CDK CLI's per-project context file, beside cdk.json
 
 MarketsArg = Mapping[str, Market] | Mapping[str, Any] | str | Path | None
@@ -61,13 +68,13 @@ def build_app(outdir: str | None = None, markets: MarketsArg = None) -> cdk.App:
     """Build (not synthesise) the app from the CDK context's markets, a cdk.json path, or a market table."""
     app = cdk.App(outdir=outdir, context=file_context())
     table = _market_table(app, markets)
-    account = os.environ.get("CDK_DEFAULT_ACCOUNT") or DEFAULT_ACCOUNT
+    stacks: list[cdk.Stack] = []
     for market in table.values():
         stack = MarketStack(
             app,
             market.stack_name,
             market=market,
-            env=cdk.Environment(account=account, region=market.region),
+            env=deployment_environment(market.region),
             description=f"Livebase {market.name} ({market.id}): residency {market.residency.value}",
         )
         if market.media_region and market.holds_personal_data:  # video served from another Region
@@ -75,10 +82,19 @@ def build_app(outdir: str | None = None, markets: MarketsArg = None) -> cdk.App:
                 app,
                 media_stack_name(market),
                 market=market,
-                env=cdk.Environment(account=account, region=market.media_region),
+                env=deployment_environment(market.media_region),
                 description=f"Livebase {market.name} ({market.id}): host video only, no data store",
             )
             stack.add_stack_dependency(media, "the room-cue function reads the channel the media stack names")
+            stacks.append(media)
+        stacks.append(stack)
+        source = log_sources(app).get(market.id)
+        if source and market.holds_personal_data and market.region in OPT_IN_REGIONS:  # replay logs, v2 delivery
+            logs = EdgeLogsStack(
+                app, market=market, distribution_id=source["distribution_id"], log_bucket=source["log_bucket"]
+            )
+            logs.add_stack_dependency(stack, "it delivers the logs of the stack's distribution into its bucket")
+    warn_reserved_concurrency(stacks, add_account_stacks(app, stacks))
     enable_checks(app)
     return app
 

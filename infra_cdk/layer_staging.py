@@ -80,13 +80,19 @@ def _requirements() -> list[Requirement]:
     return [Requirement(line.split("#")[0].strip()) for line in lines if line.split("#")[0].strip()]
 
 
-def _distribution_files(requirement: Requirement) -> list[tuple[str, Path]]:
+def installed_distribution(requirement: Requirement) -> metadata.Distribution:
+    """The installed distribution satisfying ``requirement`` (a clear error when it does not)."""
     try:
         dist = metadata.distribution(requirement.name)
     except metadata.PackageNotFoundError:
         raise LayerStagingError(f"layer dependency {requirement} is not installed in this environment") from None
     if not requirement.specifier.contains(dist.version, prereleases=True):
         raise LayerStagingError(f"layer dependency {requirement} not satisfied: installed {dist.version}")
+    return dist
+
+
+def distribution_files(dist: metadata.Distribution) -> list[tuple[str, Path]]:
+    """(``python/<path>``, installed file) of every file a distribution installed into site-packages."""
     files = []
     for entry in dist.files or []:
         rel = Path(str(entry))
@@ -102,23 +108,27 @@ def layer_files() -> list[tuple[str, Path]]:
     """(path inside the layer zip, source file) for every file the layer ships."""
     files = _package_files()
     for requirement in _requirements():
-        files.extend(_distribution_files(requirement))
+        files.extend(distribution_files(installed_distribution(requirement)))
     return sorted(files)
 
 
 def stage_layer(build_dir: Path = BUILD_DIR) -> Path:
     """Return a folder holding ``python/...`` for ``aws_lambda.Code.from_asset``."""
-    files = layer_files()
+    return stage_files(layer_files(), "layer", build_dir)
+
+
+def stage_files(files: list[tuple[str, Path]], kind: str, build_dir: Path = BUILD_DIR) -> Path:
+    """``build/<kind>-<content hash>/`` holding each (target, source) file: staged once per content."""
     digest = hashlib.sha256()
     for target, source in files:
         digest.update(target.encode())
         digest.update(hashlib.sha256(source.read_bytes()).digest())
-    final = build_dir / f"layer-{digest.hexdigest()[:16]}"
-    _prune_stale(build_dir, keep=final)
+    final = build_dir / f"{kind}-{digest.hexdigest()[:16]}"
+    _prune_stale(build_dir, keep=final, kind=kind)
     if final.is_dir():
         return final
     build_dir.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".layer-", dir=build_dir))
+    scratch = Path(tempfile.mkdtemp(prefix=f".{kind}-", dir=build_dir))
     for target, source in files:
         (scratch / target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, scratch / target)
@@ -131,9 +141,9 @@ def stage_layer(build_dir: Path = BUILD_DIR) -> Path:
     return final
 
 
-def _prune_stale(build_dir: Path, keep: Path) -> None:
-    """Drop layer folders of older content (every edit of livebase stages a new one)."""
+def _prune_stale(build_dir: Path, keep: Path, kind: str) -> None:
+    """Drop staged folders of older content (every edit of livebase stages a new one)."""
     cutoff = time.time() - STALE_AFTER_S
-    for folder in build_dir.glob("layer-*"):
+    for folder in build_dir.glob(f"{kind}-*"):
         if folder != keep and folder.stat().st_mtime < cutoff:
             shutil.rmtree(folder, ignore_errors=True)

@@ -25,7 +25,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_key_grants
+from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_key_grants, nag_resource
 from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.markets.config import Market, find_hq_market, load_markets
 from livebase.privacy.retention import RECALL_PREFIX
@@ -114,7 +114,7 @@ class FlowRole(Construct):
         acknowledge_key_grants(policy)
         for arn in hq_stack:
             acknowledge(
-                policy, f"AwsSolutions-IAM5[Resource::{stack.resolve(arn)}]",
+                policy, f"AwsSolutions-IAM5[Resource::{nag_resource(self, arn)}]",
                 "DescribeStacks on hq's stack by name (its outputs name hq's bucket); the suffix is the stack's id.",
             )  # fmt: skip
         if self.hq_bucket is not None:

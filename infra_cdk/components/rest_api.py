@@ -2,7 +2,8 @@
 
 * Stage ``v1``: throttling (rate and burst from the caller), X-Ray, JSON access logs into a
   KMS-encrypted log group with only the fields the caller names (never a body, never a caller IP
-  unless asked), Regional endpoint, no account-wide CloudWatch role.
+  unless asked), Regional endpoint. Logging needs the account's API Gateway CloudWatch role, set
+  once per Region by ``Livebase-account-<region>`` (``infra_cdk/account_stack.py``), not here.
 * Every method validates its parameters and body (:func:`add_validated_method`).
 * A REGIONAL WAFv2 web ACL, one per stack (:func:`regional_web_acl`), associated with the stage:
   in the market's Region, so residency holds (sampled requests stay there). AWS managed rules
@@ -75,8 +76,8 @@ def market_rest_api(
     )
     acknowledge(
         api.deployment_stage, "AwsSolutions-APIG6",
-        "Access logs (JSON, named fields only, no body) cover every request; execution logging needs the "
-        "account-wide API Gateway CloudWatch role, a singleton per account and Region outside this stack.",
+        "Access logs (JSON, named fields only, no body) cover every request; execution logging stays off: it can "
+        "write request and response bodies (a viewer's id here) into CloudWatch Logs.",
     )  # fmt: skip
     skip_checkov(
         api.deployment_stage, "CKV_AWS_120",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import metadata
 from typing import Any
 
+from infra_cdk.components.powertools import has_managed_layer
 from livebase.markets.config import hq_market, load_markets, selling_markets
 
 MARKETS = load_markets()
@@ -27,6 +28,14 @@ def powertools_layer_reference() -> str:
     """The AWS-managed Powertools layer of the release installed here, for python3.12 on x86_64."""
     version = metadata.version("aws-lambda-powertools")
     return f"{{{{resolve:ssm:/aws/service/powertools/python/x86_64/python3.12/{version}}}}}"
+
+
+def powertools_layer(template: dict[str, Any], market_id: str) -> Any:
+    """How the market's functions name Powertools: AWS's layer by SSM, or the project's build where AWS has none."""
+    if has_managed_layer(MARKETS[market_id].region):
+        return powertools_layer_reference()
+    [layer_id] = [k for k in resources(template, "AWS::Lambda::LayerVersion") if k.startswith("LiveIngestPowertools")]
+    return {"Ref": layer_id}
 
 
 def key_arn(template: dict[str, Any]) -> dict[str, Any]:

@@ -129,5 +129,7 @@ def test_cdk_cli_synth_offline(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     templates = sorted(p.name for p in (tmp_path / "cdk.out").glob("*.template.json"))
-    assert templates == sorted(f"Livebase-{m}.template.json" for m in ("sea", "mena", "mena-media", "eu", "na", "hq"))
+    markets = ("sea", "mena", "mena-media", "eu", "na", "hq")
+    accounts = {f"account-{r}" for r in ("ap-southeast-1", "me-central-1", "eu-central-1", "us-west-2")}  # REST APIs
+    assert templates == sorted(f"Livebase-{m}.template.json" for m in (*markets, *accounts))
     print(f"cdk synth --quiet: {time.monotonic() - started:.1f}s")

@@ -17,8 +17,7 @@ from tests.infra.stacks import (
     consumer,
     key_arn,
     live_stream,
-    only,
-    powertools_layer_reference,
+    powertools_layer,
     resources,
 )
 
@@ -73,8 +72,10 @@ def test_consumer_function(synthesised, market_id: str, function: str) -> None:
     assert variables["POWERTOOLS_SERVICE_NAME"] == function
     assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Livebase"
     assert variables[f"{function.upper()}_FUNCTION_NAME"] == props["FunctionName"]
-    assert powertools_layer_reference() in props["Layers"]  # resolved in the stack's Region at deploy
-    layer_id, layer = only(raw, "AWS::Lambda::LayerVersion")
+    assert powertools_layer(raw, market_id) in props["Layers"]  # AWS's (resolved in the Region at deploy) or ours
+    [(layer_id, layer)] = [
+        (k, v) for k, v in resources(raw, "AWS::Lambda::LayerVersion").items() if k.startswith("LiveIngestLivebase")
+    ]
     assert {"Ref": layer_id} in props["Layers"]
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
     log_groups = resources(raw, "AWS::Logs::LogGroup")
@@ -94,5 +95,5 @@ def test_powertools_layer_is_the_release_the_tests_run(synthesised, market_id: s
         _, props = consumer(raw, function)
         assert (props["Runtime"], props["Architectures"]) == ("python3.12", ["x86_64"])  # the layer's build
         powertools = [layer for layer in props["Layers"] if "powertools" in json.dumps(layer).lower()]
-        assert powertools == [powertools_layer_reference()]
+        assert powertools == [powertools_layer(raw, market_id)]
     assert "Parameters" not in raw or not any("powertools" in json.dumps(p) for p in raw["Parameters"].values())

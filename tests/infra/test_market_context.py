@@ -41,7 +41,10 @@ def test_a_cli_context_override_of_markets_changes_the_synthesised_stacks(tmp_pa
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
-    assert json.loads(result.stdout.splitlines()[-1]) == {"Livebase-eu": "eu-west-1"}
+    assert json.loads(result.stdout.splitlines()[-1]) == {
+        "Livebase-eu": "eu-west-1",
+        "Livebase-account-eu-west-1": "eu-west-1",
+    }
 
 
 @pytest.mark.slow
@@ -57,7 +60,10 @@ def test_cdk_cli_dash_c_markets_overrides_cdk_json(tmp_path: Path) -> None:
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, env=env,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
-    assert sorted(p.name for p in out.glob("*.template.json")) == ["Livebase-eu.template.json"]
+    assert sorted(p.name for p in out.glob("*.template.json")) == [
+        "Livebase-account-eu-west-1.template.json",
+        "Livebase-eu.template.json",
+    ]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["artifacts"]["Livebase-eu"]["environment"].endswith("/eu-west-1")
 

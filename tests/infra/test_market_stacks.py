@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from infra_cdk.account_stack import account_stack_name
 from infra_cdk.app import synth_errors
 from livebase.markets.resources import OUTPUTS
 from tests.infra.stacks import HQ, MARKETS, SELLING, key_arn, only
@@ -18,7 +19,8 @@ from tests.infra.stacks import HQ, MARKETS, SELLING, key_arn, only
 def test_one_stack_per_market_pinned_to_its_region(synthesised) -> None:
     stacks = {s.stack_name: s for s in synthesised.assembly.stacks}
     media = {f"{m.stack_name}-media" for m in MARKETS.values() if m.media_region}  # tests/infra/test_media_stack.py
-    assert set(stacks) == {m.stack_name for m in MARKETS.values()} | media
+    accounts = {account_stack_name(MARKETS[m].region) for m in SELLING}  # tests/infra/test_first_deploy.py
+    assert set(stacks) == {m.stack_name for m in MARKETS.values()} | media | accounts
     for market in MARKETS.values():
         assert stacks[market.stack_name].environment.region == market.region
     assert synth_errors(synthesised.assembly) == []
