@@ -15,18 +15,16 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from livebase.aws import TransientError
-from livebase.commerce.inventory.alerts import StockSignal, level_for, signal_for
+from livebase.commerce.inventory.decided import already_decided, over_limit
 from livebase.commerce.inventory.model import (
-    RECEIPT_PREFIX,
+    RECORD_PREFIXES,
     RESERVATION_PREFIX,
-    AlertLevel,
     Allocation,
     ChangeResult,
     LineRequest,
@@ -39,14 +37,19 @@ from livebase.commerce.inventory.model import (
 )
 from livebase.commerce.inventory.requests import (
     NEW_RECORD,
+    TRANSACTION_ITEMS,
+    LimitCounter,
+    consume_items,
     merge_lines,
     plan,
     receipt_items,
     record_key,
     release_items,
     reserve_items,
+    restock_items,
     status_record,
 )
+from livebase.stores.stock_alerts import StockAlertMarks
 
 
 class InventoryContention(TransientError):
@@ -58,7 +61,7 @@ def _cancellation_codes(error: ClientError) -> list[str]:
     return [str(reason.get("Code", "None")) for reason in reasons]
 
 
-class InventoryStore:
+class InventoryStore(StockAlertMarks):
     """Data access for one market's inventory table (real AWS, the local moto server, or mock_aws)."""
 
     def __init__(
@@ -98,7 +101,7 @@ class InventoryStore:
             ExpressionAttributeValues={":w": {"S": warehouse}},
         ):
             for item in page.get("Items", []):
-                if not item["sku"]["S"].startswith((RESERVATION_PREFIX, RECEIPT_PREFIX)):
+                if not item["sku"]["S"].startswith(RECORD_PREFIXES):
                     stock[item["sku"]["S"]] = StockItem.from_item(item)
         return stock
 
@@ -163,12 +166,23 @@ class InventoryStore:
         raise InventoryContention(f"presale of {sku}: gave up after {self.max_attempts} conflicts")
 
     # ---- orders ------------------------------------------------------------------------------
-    def reserve(self, order_id: str, event_id: str, lines: Sequence[LineRequest]) -> ChangeResult:
+    def reserve(
+        self,
+        order_id: str,
+        event_id: str,
+        lines: Sequence[LineRequest],
+        *,
+        fingerprint: str = "",
+        limits: Sequence[LimitCounter] = (),
+    ) -> ChangeResult:
         """Reserve every line of an order or none of them; once per order id.
 
         The first attempt does not read the order's record first: the transaction (or the
         rejection's put) only succeeds if there is none, and a failure re-reads it. A first
-        delivery, the common case, saves a round trip.
+        delivery, the common case, saves a round trip. ``fingerprint`` (``livebase.commerce.conflicts``)
+        is kept on the record: the same id with other content is refused (``ChangeResult.conflict``).
+        ``limits``: the viewer's purchase-limit counters, bumped in the same transaction; a refusal
+        names the limit.
         """
         requests = merge_lines(lines)
         if not requests:
@@ -176,14 +190,22 @@ class InventoryStore:
         for attempt in range(1, self.max_attempts + 1):
             existing = self.reservation(order_id) if attempt > 1 else None
             if existing is not None:
-                return _already(existing)
+                return already_decided(existing, order_id, fingerprint)
             allocations, short = self._plan(requests)
+            short = over_limit([(c, 0) for c in limits]) or short
+            items = reserve_items(
+                self.table, order_id, event_id, allocations, self._now(), fingerprint=fingerprint, limits=limits
+            )
+            if not short and len(items) > TRANSACTION_ITEMS:
+                short = (
+                    f"lines: {len(allocations)} stock items and {len(limits)} limited SKUs do not fit one reservation"
+                )
             if short:
-                rejected = status_record(order_id, event_id, ReservationStatus.REJECTED, short, self._now())
-                if self._put_new(rejected):
-                    return ChangeResult(Outcome.REJECTED, ReservationStatus.REJECTED, reason=short, attempts=attempt)
+                rejected = self._reject(order_id, event_id, short, fingerprint, attempt)
+                if rejected is not None:
+                    return rejected
                 continue  # another delivery wrote the record first: report what it decided
-            codes = self._transact(reserve_items(self.table, order_id, event_id, allocations, self._now()))
+            codes = self._transact(items)
             if not codes:
                 return ChangeResult(
                     Outcome.APPLIED,
@@ -194,14 +216,46 @@ class InventoryStore:
                 )
             if codes[0] == "ConditionalCheckFailed":
                 continue  # a concurrent delivery of the same order won; re-read its record
+            limit_codes = codes[1 + len(allocations) :]
+            if "ConditionalCheckFailed" in limit_codes:
+                over = self._limit_reason(limits)
+                rejected = self._reject(order_id, event_id, over, fingerprint, attempt) if over else None
+                if rejected is not None:
+                    return rejected
+                continue  # the counter moved meanwhile (or another delivery decided): again
             if "TransactionConflict" in codes or "ThrottlingError" in codes:
                 self._backoff(attempt)
             # else a stock condition failed: our read was stale, so plan again from a fresh read
         raise InventoryContention(f"order {order_id}: gave up after {self.max_attempts} attempts")
 
-    def release(self, order_id: str, event_id: str, reason: str) -> ChangeResult:
-        """Give back what an order reserved (cancel / refund); once per order id.
+    def reject(self, order_id: str, event_id: str, reason: str, fingerprint: str = "") -> ChangeResult:
+        """Record an order refused before any stock was asked (its price): once per order id, like a
+        reservation, so a redelivery is refused the same way and another content is a conflict."""
+        for attempt in range(1, self.max_attempts + 1):
+            existing = self.reservation(order_id)
+            if existing is not None:
+                return already_decided(existing, order_id, fingerprint)
+            rejected = self._reject(order_id, event_id, reason, fingerprint, attempt)
+            if rejected is not None:
+                return rejected
+        raise InventoryContention(f"order {order_id}: gave up after {self.max_attempts} attempts")
 
+    def release(
+        self,
+        order_id: str,
+        event_id: str,
+        reason: str,
+        *,
+        limits: Sequence[LimitCounter] = (),
+        guards: Sequence[dict[str, Any]] = (),
+    ) -> ChangeResult:
+        """Give back what an order reserved (a cancel before hand-off); once per order id.
+
+        Only a ``reserved`` reservation is released: a consumed one (shipped) never gives its units
+        back to ``available``. ``limits``: the counters the order bumped, given back in the same
+        transaction (a counter already expired is skipped). ``guards``: items of other tables that must
+        hold for the release (e.g. the order not yet handed to the WMS: ``OrderStore.cancel_guard``);
+        one that fails leaves everything as it was (``REJECTED``, reason "guard").
         A release that arrives before its order leaves a ``released`` record, so the late order
         reserves nothing.
         """
@@ -217,9 +271,12 @@ class InventoryStore:
                     )
                 continue
             if existing.get("status") != ReservationStatus.RESERVED.value:
-                return _already(existing)
+                return already_decided(existing, order_id)
             allocations = tuple(Allocation.from_value(v) for v in existing.get("lines", []))
-            codes = self._transact(release_items(self.table, order_id, event_id, reason, allocations))
+            items = release_items(
+                self.table, order_id, event_id, reason, allocations, at=self._now(), limits=limits, guards=guards
+            )
+            codes = self._transact(items)
             if not codes:
                 return ChangeResult(
                     Outcome.APPLIED,
@@ -229,44 +286,58 @@ class InventoryStore:
                     touched=tuple(a.key for a in allocations),
                 )
             if codes[0] == "ConditionalCheckFailed":
-                continue  # released concurrently: the re-read reports it
-            if any(code == "ConditionalCheckFailed" for code in codes[1:]):
-                raise RuntimeError(
-                    f"order {order_id}: stock holds less reserved than the order; "
-                    "the table was changed outside this store"
-                )
+                continue  # released or consumed concurrently: the re-read reports it
+            stock_end = 1 + len(allocations)
+            if "ConditionalCheckFailed" in codes[stock_end + len(limits) :]:
+                return ChangeResult(Outcome.REJECTED, ReservationStatus.RESERVED, reason="guard", attempts=attempt)
+            if "ConditionalCheckFailed" in codes[stock_end : stock_end + len(limits)]:
+                limits = ()  # a counter expired (TTL): the stock still goes back
+                continue
+            if "ConditionalCheckFailed" in codes[1:stock_end]:
+                raise _changed_outside(order_id)
             self._backoff(attempt)
         raise InventoryContention(f"release of {order_id}: gave up after {self.max_attempts} attempts")
 
-    # ---- alerts ------------------------------------------------------------------------------
-    def settle_alert(self, key: StockKey, default_low_mark: int, room_id: str | None = None) -> StockSignal | None:
-        """Move the item's announced level to match its stock; the writer that moves it down signals."""
+    def consume(self, order_id: str, message_key: str) -> ChangeResult:
+        """The order shipped: its reserved units leave the shelf (``reserved`` down, on hand down);
+        once per order (the record's reserved -> consumed flip), whichever message said so."""
         for attempt in range(1, self.max_attempts + 1):
-            item = self.get(key.sku, key.warehouse)
-            if item is None:
-                return None
-            mark = default_low_mark if item.low_mark is None else item.low_mark
-            level = level_for(item.sellable, mark)
-            if level is item.alert:
-                return None
-            try:
-                self.client.update_item(
-                    TableName=self.table,
-                    Key=key.key(),
-                    UpdateExpression="SET alert = :new",
-                    ConditionExpression="alert = :old",
-                    ExpressionAttributeValues={":new": {"S": level.value}, ":old": {"S": item.alert.value}},
-                )
-            except ClientError as error:
-                if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                    raise
-                self._backoff(attempt)
-                continue
-            kind = signal_for(item.alert, level)
-            if kind is None:
-                return None
-            return StockSignal(kind, _with_alert(item, level), mark, room_id)
-        return None
+            existing = self.reservation(order_id)
+            if existing is None:
+                return ChangeResult(Outcome.NOOP, reason=f"order {order_id} holds no reservation")
+            if existing.get("status") != ReservationStatus.RESERVED.value:
+                return already_decided(existing, order_id)
+            allocations = tuple(Allocation.from_value(v) for v in existing.get("lines", []))
+            codes = self._transact(consume_items(self.table, order_id, message_key, allocations, self._now()))
+            if not codes:
+                return ChangeResult(
+                    Outcome.APPLIED, ReservationStatus.CONSUMED, allocations, attempts=attempt,
+                    touched=tuple(a.key for a in allocations),
+                )  # fmt: skip
+            if codes[0] == "ConditionalCheckFailed":
+                continue  # released or consumed concurrently: the re-read reports it
+            if "ConditionalCheckFailed" in codes[1:]:
+                raise _changed_outside(order_id)
+            self._backoff(attempt)
+        raise InventoryContention(f"consume of {order_id}: gave up after {self.max_attempts} attempts")
+
+    def restock(self, order_id: str, message_key: str, lines: Sequence[LineRequest]) -> ChangeResult:
+        """Returned units received sellable go back to ``available``; once per order and message."""
+        requests = merge_lines(lines)
+        if not requests:
+            return ChangeResult(Outcome.NOOP, reason="nothing sellable came back")
+        keys = tuple(StockKey(r.sku, r.warehouse) for r in requests)
+        for attempt in range(1, self.max_attempts + 1):
+            codes = self._transact(restock_items(self.table, order_id, message_key, requests, self._now()))
+            if not codes:
+                return ChangeResult(Outcome.APPLIED, attempts=attempt, touched=keys)
+            if codes[0] == "ConditionalCheckFailed":
+                return ChangeResult(Outcome.DUPLICATE, reason=f"{message_key} of {order_id} restocked already")
+            if "ConditionalCheckFailed" in codes[1:]:
+                untracked = [r.sku for r, code in zip(requests, codes[1:], strict=False) if code != "None"]
+                return ChangeResult(Outcome.REJECTED, reason=f"{', '.join(untracked)} not tracked in this warehouse")
+            self._backoff(attempt)
+        raise InventoryContention(f"restock of {order_id}: gave up after {self.max_attempts} attempts")
 
     # ---- internals ---------------------------------------------------------------------------
     def _plan(self, requests: Sequence[LineRequest]) -> tuple[list[Allocation], str]:
@@ -282,6 +353,21 @@ class InventoryStore:
                 )
             allocations.append(allocation)
         return allocations, ""
+
+    def _reject(self, order_id: str, event_id: str, reason: str, fingerprint: str, attempt: int) -> ChangeResult | None:
+        """Write the order's rejected record; None when another delivery wrote a record first."""
+        rejected = status_record(order_id, event_id, ReservationStatus.REJECTED, reason, self._now(), fingerprint)
+        if self._put_new(rejected):
+            return ChangeResult(Outcome.REJECTED, ReservationStatus.REJECTED, reason=reason, attempts=attempt)
+        return None
+
+    def _limit_reason(self, limits: Sequence[LimitCounter]) -> str:
+        """Which limit a failed reservation met, from the counters as they are now ('' if none)."""
+        bought = []
+        for counter in limits:
+            response = self.client.get_item(TableName=self.table, Key=record_key("", counter.key), ConsistentRead=True)
+            bought.append((counter, int(response.get("Item", {}).get("bought", {}).get("N", "0"))))
+        return over_limit(bought)
 
     def _put_new(self, item: dict[str, Any]) -> bool:
         try:
@@ -310,19 +396,7 @@ class InventoryStore:
         return self._clock().isoformat()
 
 
-def _already(record: dict[str, Any]) -> ChangeResult:
-    status = ReservationStatus(record["status"])
-    allocations = tuple(Allocation.from_value(v) for v in record.get("lines", []))
-    outcome = Outcome.REJECTED if status is ReservationStatus.REJECTED else Outcome.DUPLICATE
-    # ``touched`` lets a redelivery settle alerts a crashed first delivery never got to.
-    return ChangeResult(
-        outcome,
-        status,
-        allocations,
-        reason=f"order already {status.value}",
-        touched=tuple(a.key for a in allocations),
+def _changed_outside(order_id: str) -> RuntimeError:
+    return RuntimeError(
+        f"order {order_id}: stock holds less reserved than the order; the table was changed outside this store"
     )
-
-
-def _with_alert(item: StockItem, level: AlertLevel) -> StockItem:
-    return replace(item, alert=level)

@@ -66,9 +66,10 @@ class StockSignal:
     """A crossing won by this writer: the ``stock.low`` / ``stock.out`` signal to publish."""
 
     kind: str
-    item: StockItem
+    item: StockItem  # as settled: ``item.alert`` is the level this writer moved it to
     low_mark: int
     room_id: str | None = None
+    previous: AlertLevel = AlertLevel.OK  # the level before: what undoing the settle puts back
 
     def to_signal(self, languages: Iterable[str]) -> StockLevel:
         """The bus signal, its cue in ``languages`` (the market's)."""

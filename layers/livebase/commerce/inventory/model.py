@@ -2,8 +2,9 @@
 
 The table's key is ``sku`` (S) + ``warehouse`` (S). Stock items use the real SKU; bookkeeping
 records that make every change idempotent share the table under prefixed keys
-(``RES#<order_id>`` for a reservation, ``RCV#<receipt_id>`` for a goods receipt), so one
-transaction can change stock and write its record together, without a second table.
+(``RES#<order_id>`` for a reservation, ``RCV#<receipt_id>`` for a goods receipt, ``RTN#<order_id>#<message>``
+for a received return's restock, ``LIM#...`` for a purchase-limit counter: ``livebase.commerce.limits``),
+so one transaction can change stock and write its record together, without a second table.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from enum import StrEnum
 from typing import Any
 
 from livebase.aws import from_attributes, to_attributes
+from livebase.commerce.limits import LIMIT_PREFIX
 
 RESERVATION_PREFIX = "RES#"
 RECEIPT_PREFIX = "RCV#"
+RESTOCK_PREFIX = "RTN#"
+RECORD_PREFIXES = (RESERVATION_PREFIX, RECEIPT_PREFIX, RESTOCK_PREFIX, LIMIT_PREFIX)  # keys that are not stock items
 RECORD_SORT_KEY = "RECORD"  # sort key of bookkeeping records (one per business id)
 
 
@@ -133,7 +137,8 @@ class Allocation:
 class ReservationStatus(StrEnum):
     RESERVED = "reserved"
     REJECTED = "rejected"  # not enough stock when first seen; a redelivery stays rejected
-    RELEASED = "released"  # cancelled or refunded (or cancelled before the order arrived)
+    RELEASED = "released"  # cancelled before hand-off (or cancelled before the order arrived)
+    CONSUMED = "consumed"  # shipped: the units left the shelf; never released after this
 
 
 class Outcome(StrEnum):
@@ -153,6 +158,7 @@ class ChangeResult:
     reason: str = ""
     attempts: int = 1
     touched: tuple[StockKey, ...] = field(default=())
+    conflict: str = ""  # not empty: the order id is known with other content (livebase.commerce.conflicts)
 
 
 def number(value: int | Decimal) -> dict[str, str]:
