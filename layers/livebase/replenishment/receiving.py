@@ -6,27 +6,40 @@ the PO is unknown, names a SKU the PO does not order, or would receive more than
 adds the units to the PO (conditional on the version read, so concurrent receipts never
 overwrite each other) and then to spot stock (idempotent per receipt and SKU), in that order:
 a crash between the two is repaired by the redelivery, which finds the receipt on the PO and
-books the stock it is missing. The PO closes when every line is received in full.
+books the stock it is missing. The PO closes when every line is received in full, or short when
+the receipt is the supplier's last (``final``) with units still outstanding.
+
+Presold units first (``livebase.replenishment.presales``): a SKU whose presold orders wait for
+goods serves them, oldest first, before a unit becomes available; those orders then hold ordinary
+reservations and are due for the WMS hand-off. After the booking, the SKUs' presales are kept
+within what the PO still has to deliver; a PO closed short cancels the presold orders its goods
+could not serve (``presale.short``).
 
 :class:`Receiving` is the whole step one receipt takes, the same for the ``receiving`` Lambda
 (SQS) and ``./livebase receive``: book it, then settle the stock signals of what it touched and
-put them on the market bus.
+put them on the market bus with any ``presale.short``; the cancels those name go to ``cancel``
+(the lifecycle's ``CancelRequest``s, by Livebase) when one is given.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from livebase.aws import TransientError
-from livebase.commerce.inventory import Outcome, StockItem, StockKey, signal_entries, stock_signals
+from livebase.commerce.inventory import StockItem, StockKey, signal_entries, stock_signals
+from livebase.commerce.messages import CancelRequest
 from livebase.commerce.orders import market_warehouse
 from livebase.markets.config import Market
+from livebase.replenishment.presales import cancel_requests, notice_entries, remember_short, settle_after_receipt
+from livebase.signals.presales import PresaleShort
 from livebase.stores.inventory import InventoryStore
+from livebase.stores.presales import PresaleBook
 from livebase.stores.purchase_orders import PurchaseOrderItem, PurchaseOrderStore
 
 MAX_ATTEMPTS = 5
@@ -47,6 +60,7 @@ class GoodsReceipt(BaseModel):
     receipt_id: Annotated[str, Field(min_length=6, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
     po_id: Annotated[str, Field(min_length=6, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
     lines: Annotated[tuple[ReceiptLine, ...], Field(min_length=1, max_length=200)]
+    final: bool = False  # the supplier's last delivery on the PO: what is still outstanding will not come
 
 
 class ReceiptStatus(StrEnum):
@@ -61,6 +75,8 @@ class ReceiptOutcome:
     reason: str = ""
     po_closed: bool = False
     touched: tuple[StockKey, ...] = field(default=())  # stock items changed (their alerts re-arm)
+    served: tuple[tuple[str, int], ...] = ()  # (order id, units): presold orders this receipt's units went to
+    shorts: tuple[PresaleShort, ...] = ()  # the PO closed short: the presold orders cancelled, to announce
 
 
 def refusal(po: PurchaseOrderItem, receipt: GoodsReceipt) -> str | None:
@@ -79,16 +95,45 @@ def refusal(po: PurchaseOrderItem, receipt: GoodsReceipt) -> str | None:
     return None
 
 
-def _book_stock(inventory: InventoryStore, receipt: GoodsReceipt, warehouse: str, market: str) -> tuple[StockKey, ...]:
-    touched = []
+def receipt_key(receipt_id: str, sku: str) -> str:
+    """The inventory's record of one receipt line (``RCV#<key>``): once per receipt and SKU."""
+    return f"{receipt_id}:{sku}"
+
+
+@dataclass(frozen=True)
+class _Stock:
+    touched: tuple[StockKey, ...]
+    served: tuple[tuple[str, int], ...]
+
+
+def _book_stock(inventory: InventoryStore, receipt: GoodsReceipt, warehouse: str, market: str) -> _Stock:
+    """Each line into stock, presold orders first (``PresaleBook.receive``); once per receipt and SKU."""
+    book = PresaleBook(inventory)
+    touched: list[StockKey] = []
+    served: list[tuple[str, int]] = []
     for line in receipt.lines:
-        receipt_key = f"{receipt.receipt_id}:{line.sku}"
-        result = inventory.receive(line.sku, warehouse, line.quantity, receipt_key)
-        if result.outcome is Outcome.REJECTED:  # a SKU new to the warehouse: track it, then book
+        key = receipt_key(receipt.receipt_id, line.sku)
+        result = book.receive(line.sku, warehouse, line.quantity, key)
+        if result is None:  # a SKU new to the warehouse: track it, then book
             inventory.create(StockItem(sku=line.sku, warehouse=warehouse, market=market, available=0))
-            result = inventory.receive(line.sku, warehouse, line.quantity, receipt_key)
+            result = book.receive(line.sku, warehouse, line.quantity, key)
         touched.append(StockKey(line.sku, warehouse))
-    return tuple(touched)
+        served += result.served if result else ()
+    return _Stock(tuple(touched), tuple(served))
+
+
+def _settle(
+    inventory: InventoryStore, purchase_orders: PurchaseOrderStore, po_id: str, warehouse: str
+) -> tuple[PresaleShort, ...]:
+    """The PO's presales after the booking (kept within what is still to come; short: cancelled)."""
+    po = purchase_orders.get(po_id)
+    if po is None:
+        return ()
+    receipts = po.get("receipts", [])
+    shorts = settle_after_receipt(
+        PresaleBook(inventory), po, warehouse, lambda sku: [receipt_key(r, sku) for r in receipts]
+    )
+    return tuple(shorts)
 
 
 def book_receipt(
@@ -100,18 +145,23 @@ def book_receipt(
         if po is None:
             return ReceiptOutcome(ReceiptStatus.REFUSED, f"unknown purchase order {receipt.po_id}")
         if receipt.receipt_id in po.get("receipts", []):
-            touched = _book_stock(inventory, receipt, warehouse, po["market"])  # whatever a crash left out
-            return ReceiptOutcome(ReceiptStatus.DUPLICATE, "receipt booked before", po["status"] != "open", touched)
+            stock = _book_stock(inventory, receipt, warehouse, po["market"])  # whatever a crash left out
+            shorts = _settle(inventory, purchase_orders, po["po_id"], warehouse)
+            return ReceiptOutcome(ReceiptStatus.DUPLICATE, "receipt booked before", po["status"] != "open",
+                                  stock.touched, stock.served, shorts)  # fmt: skip
         reason = refusal(po, receipt)
         if reason is not None:
             return ReceiptOutcome(ReceiptStatus.REFUSED, reason)
         received = dict(po.get("received", {}))
         for line in receipt.lines:
             received[line.sku] = received.get(line.sku, 0) + line.quantity
-        closed = all(received.get(line["sku"], 0) >= line["quantity"] for line in po["lines"])
-        if purchase_orders.book_receipt(po, receipt.receipt_id, received, closed):
-            touched = _book_stock(inventory, receipt, warehouse, po["market"])
-            return ReceiptOutcome(ReceiptStatus.BOOKED, po_closed=closed, touched=touched)
+        complete = all(received.get(line["sku"], 0) >= line["quantity"] for line in po["lines"])
+        short = receipt.final and not complete
+        if purchase_orders.book_receipt(po, receipt.receipt_id, received, complete or short, short):
+            stock = _book_stock(inventory, receipt, warehouse, po["market"])
+            shorts = _settle(inventory, purchase_orders, po["po_id"], warehouse)
+            return ReceiptOutcome(ReceiptStatus.BOOKED, po_closed=complete or short, touched=stock.touched,
+                                  served=stock.served, shorts=shorts)  # fmt: skip
     raise TransientError(f"receipt {receipt.receipt_id}: {receipt.po_id} kept changing under this writer")
 
 
@@ -124,11 +174,25 @@ class Receiving:
     market: Market
     bus_name: str
     put_events: Callable[[Sequence[dict[str, Any]]], Any]  # e.g. ``partial(livebase.aws.put_all, events)``
+    # Where Livebase's own cancels of short presales go (the order lifecycle); None: only announced.
+    cancel: Callable[[Sequence[CancelRequest]], Any] | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def receive(self, receipt: GoodsReceipt) -> ReceiptOutcome:
-        """Book the receipt, then announce what it changed (``stock.*`` signals, alerts re-armed)."""
+        """Book the receipt, then announce what it changed (``stock.*`` signals, alerts re-armed, any
+        ``presale.short``), then hand the short presale's cancels on (at least once: a redelivery
+        finds the announcement not yet remembered and repeats it)."""
         outcome = book_receipt(receipt, self.purchase_orders, self.inventory, market_warehouse(self.market.id))
+        entries: list[dict[str, Any]] = []
         if outcome.touched:
             signals = stock_signals(self.inventory, outcome.touched, self.market)
-            self.put_events(signal_entries(signals, self.market, self.bus_name))
+            entries += signal_entries(signals, self.market, self.bus_name)
+        entries += notice_entries(outcome.shorts, self.bus_name)
+        if entries:
+            self.put_events(entries)
+        if outcome.shorts:
+            if self.cancel is not None:
+                now = self.clock()
+                self.cancel([request for short in outcome.shorts for request in cancel_requests(short, now)])
+            remember_short(PresaleBook(self.inventory), outcome.shorts)
         return outcome

@@ -3,11 +3,12 @@
 ``contract``: the model base, :func:`bus_entry` (model → ``PutEvents`` entry) and :func:`parse_event`
 (delivered event or SQS body → model); one module per family: ``stock`` (``stock.low`` /
 ``stock.out``), ``rooms`` (room alerts), ``supply`` (``PurchaseOrderCreated``), ``studio``
-(``device.warning`` / ``device.failover``), ``orders`` (``OrderPlaced`` / ``OrderRejected``).
+(``device.warning`` / ``device.failover``), ``orders`` (``OrderPlaced`` / ``OrderRejected``), ``presales``
+(``presale.late`` / ``presale.short``).
 Importing the package registers every family, so :func:`parse_event` knows them all.
 """
 
-from livebase.signals import orders, rooms, stock, studio, supply
+from livebase.signals import orders, presales, rooms, stock, studio, supply
 from livebase.signals.contract import (
     BusSignal,
     Delivered,
@@ -21,5 +22,5 @@ from livebase.signals.contract import (
 
 __all__ = [
     "BusSignal", "Delivered", "OtherSignal", "SignalError", "as_delivered", "bus_entry", "orders", "parse_event",
-    "rooms", "signal_types", "stock", "studio", "supply",
+    "presales", "rooms", "signal_types", "stock", "studio", "supply",
 ]  # fmt: skip

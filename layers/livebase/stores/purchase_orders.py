@@ -19,6 +19,7 @@ from livebase.markets.resources import MarketResources
 
 OPEN = "open"  # a purchase order not yet received in full
 RECEIVED = "received"  # every line received: closed
+SHORT = "short"  # closed by the supplier's last delivery with units still outstanding (never coming)
 
 
 class PurchaseOrderLine(TypedDict):
@@ -50,6 +51,14 @@ class PurchaseOrderItem(ReceiptTotals):
     expected_arrival: str  # ISO date
     lines: list[PurchaseOrderLine]
     total_cost: str  # decimal as text
+
+
+def outstanding(po: PurchaseOrderItem, sku: str) -> int:
+    """Units of ``sku`` the PO still has to deliver (0 once it is closed, in full or short)."""
+    if po["status"] != OPEN:
+        return 0
+    ordered = sum(int(line["quantity"]) for line in po["lines"] if line["sku"] == sku)
+    return max(0, ordered - int(po.get("received", {}).get(sku, 0)))
 
 
 RECEIPT_ATTRIBUTES = tuple(ReceiptTotals.__annotations__)  # what receipts add
@@ -111,15 +120,24 @@ class PurchaseOrderStore:
             )
         )
 
+    def inbound(self, market: str, sku: str) -> list[PurchaseOrderItem]:
+        """The market's open POs with units of ``sku`` still to come, earliest expected arrival first:
+        what a presale of the SKU may promise (``livebase.replenishment.presales``)."""
+        found = [po for po in self.open_orders(market) if outstanding(po, sku) > 0]
+        return sorted(found, key=lambda po: (po["expected_arrival"], po["po_id"]))
+
     def get(self, po_id: str) -> PurchaseOrderItem | None:
         raw = self.client.get_item(TableName=self.table, Key={"po_id": {"S": po_id}}, ConsistentRead=True)
         return _decode(raw["Item"]) if "Item" in raw else None
 
-    def book_receipt(self, po: PurchaseOrderItem, receipt_id: str, received: dict[str, int], closed: bool) -> bool:
+    def book_receipt(
+        self, po: PurchaseOrderItem, receipt_id: str, received: dict[str, int], closed: bool, short: bool = False
+    ) -> bool:
         """Record one receipt on the PO as read (``po``); False when the PO changed since (re-read).
 
         Conditional on the version read, so two receipts booked at once never overwrite each
-        other's totals, and on the receipt id being new, so a receipt counts once.
+        other's totals, and on the receipt id being new, so a receipt counts once. ``short``: the
+        supplier's last delivery left units outstanding; the PO closes as :data:`SHORT`.
         """
         seen = po.get("version", 0)
         try:
@@ -137,7 +155,7 @@ class PurchaseOrderStore:
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
                     ":received": to_attributes({"r": received})["r"],
-                    ":status": {"S": RECEIVED if closed else OPEN},
+                    ":status": {"S": (SHORT if short else RECEIVED) if closed else OPEN},
                     ":next": {"N": str(seen + 1)},
                     ":seen": {"N": str(seen)},
                     ":none": {"L": []},
