@@ -48,6 +48,12 @@ def _source_digest() -> str:
     return digest.hexdigest()
 
 
+def synthesised_already(out: str | Path) -> bool:
+    """Whether ``out`` holds the assembly of the sources as they are (synthesise will skip)."""
+    stamp = Path(out).resolve() / ".livebase-source-digest"
+    return stamp.is_file() and stamp.read_text() == _source_digest()
+
+
 def synthesise(out: str | Path) -> Path:
     """``python -m infra_cdk.app`` into ``out``, skipped when its inputs are unchanged."""
     out = Path(out).resolve()
@@ -133,6 +139,11 @@ class Progress:
             self.write(f"[{now - self.started:5.0f}s] {what} ({now - self.last:.1f} s)")
         self.last = now
 
+    def begin(self, what: str) -> None:
+        """A long wait about to start (its end is the next line)."""
+        if self.write is not None:
+            self.write(f"        {what}...")
+
 
 @dataclass
 class MarketRuntime:
@@ -174,8 +185,10 @@ class LocalPlatform:
             self.aws.endpoint_url, kinesis_endpoint_url=self.aws.kinesis_endpoint_url
         )
         say(f"local AWS (moto) on {self.aws.endpoint_url}")
+        if not synthesised_already(self.state_dir / "cdk.out"):
+            say.begin("synthesising the CDK app (its sources changed since the last synth; a minute or two)")
         assembly = synthesise(self.state_dir / "cdk.out")
-        say(f"CDK app ready in {assembly} (synthesised again only when its sources changed)")
+        say(f"CDK app ready in {assembly}")
         deployments: dict[str, MarketDeployment] = {}
         for market_id in self.market_ids:  # one at a time: each a line on the terminal
             deployments |= deploy_assembly(assembly, [market_id])

@@ -3,8 +3,10 @@ Prefect worker, the signal bridge), each a process of its own that `up` stops in
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -108,9 +110,9 @@ class LocalPrefectServer:
 
 
 class ChildProcess:
-    """A long-running child of `up`: its own session (a Ctrl-C reaches only `up`, which stops it in
-    order), SIGTERM when `up` dies, its output in ``log_path``; stopped by SIGTERM, then killed
-    after ``grace`` seconds (a worker or bridge that is mid-poll is not worth waiting for)."""
+    """A long-running child of `up`: its own session (a Ctrl-C reaches only `up`, which stops its
+    children in order), SIGTERM when `up` dies, its output in ``log_path``; stopped by SIGTERM to
+    its group, then killed after ``grace`` seconds (a worker or bridge mid-poll is not worth waiting for)."""
 
     def __init__(self, name: str, argv: list[str], env: dict[str, str], log_path: Path, grace: float = 3.0) -> None:
         self.name, self.argv, self.env, self.log_path, self.grace = name, argv, env, log_path, grace
@@ -134,8 +136,9 @@ class ChildProcess:
         return None if self._process is None else self._process.poll()
 
     def begin_stop(self) -> None:
+        """SIGTERM to its process group: the worker's flow runs (its children) stop with it."""
         if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
+            _signal_group(self._process, signal.SIGTERM)
 
     def stop(self) -> None:
         self.begin_stop()
@@ -145,8 +148,9 @@ class ChildProcess:
         try:
             process.wait(timeout=self.grace)
         except subprocess.TimeoutExpired:
-            process.kill()
+            _signal_group(process, signal.SIGKILL)
             process.wait(timeout=5)
+        _signal_group(process, signal.SIGKILL)  # what it left of its group (a flow run slow to stop)
 
     def __enter__(self) -> ChildProcess:
         return self.start()
@@ -155,3 +159,8 @@ class ChildProcess:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # gone already
+        os.killpg(process.pid, signum)  # its own session: the group is the child and what it started

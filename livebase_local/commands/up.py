@@ -11,10 +11,12 @@ Each step of the start is printed with its seconds; a flow run that fails is pri
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
@@ -27,6 +29,8 @@ from livebase_local.commands.run_log import RunLog
 from livebase_local.platform import PROJECT_ROOT, STATE_DIR, LocalPlatform, Progress
 from livebase_local.simulator.stock import book_opening
 
+log = logging.getLogger("livebase.up")  # to the run's log file, not the terminal
+log.setLevel(logging.INFO)
 WORKER_QUERY_SECONDS = 5  # how often the worker asks for scheduled runs (Prefect's default: 10)
 WATCH_SECONDS = 3.0  # how often `up` looks for failed runs and exited children
 Report = Callable[[str], None]  # a line on the terminal `up` was started from
@@ -114,7 +118,9 @@ def worker_process(api_url: str, name: str) -> ChildProcess:
 
 def bridge_process(api_url: str, markets: list[str]) -> ChildProcess:
     argv = [sys.executable, "-m", "flows.signal_bridge", *markets]
-    return ChildProcess("signal bridge", argv, child_environment(api_url), STATE_DIR / "logs" / "signal-bridge.log")
+    log = STATE_DIR / "logs" / "signal-bridge.log"
+    # Killed after a second: it is mostly inside a 20 s long poll, and a message it held comes back.
+    return ChildProcess("signal bridge", argv, child_environment(api_url), log, grace=1.0)
 
 
 class FailedRuns:
@@ -180,7 +186,7 @@ def run_up(market_ids: list[str] | None) -> int:
         run.report(f"starting local AWS, the stacks of {', '.join(chosen)} and hq, then Prefect (a cold start "
                    f"takes minutes; libraries' logs go to {run.path}):")  # fmt: skip
         with LocalPlatform(chosen, with_hq=True, progress=say) as platform:
-            run.report("        starting the Prefect server (up to a minute; longer on its first start)...")
+            say.begin("starting the Prefect server (up to a minute; longer on its first start)")
             with LocalPrefectServer(STATE_DIR / "prefect") as prefect_server:
                 say(f"Prefect server on {prefect_server.ui_url}")
                 serve_until_stopped(run, say, platform, prefect_server, chosen)
@@ -198,7 +204,7 @@ def serve_until_stopped(
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     run.quiet_terminal()  # Prefect, just imported, logs to the terminal: onto the run's log instead
-    run.report("        applying the flow catalogue's deployments to the local work pool (imports every flow)...")
+    say.begin("applying the flow catalogue's deployments to the local work pool (imports every flow)")
     with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
         apply_prefect_setup(chosen)
         applied = deploy_to_pool(chosen)
@@ -219,13 +225,16 @@ def serve_until_stopped(
     except KeyboardInterrupt:
         pass
     finally:
+        stopping = time.monotonic()
         for child in children:  # all at once: each may take its grace
             child.begin_stop()
         for child in children:
             child.stop()
+        log.info("worker and bridge stopped in %.1f s", time.monotonic() - stopping)
         stop.set()
         prefect_server.begin_stop()  # while the threads finish their last poll
         runner.join(timeout=3)
+        log.info("event-source runner stopped after %.1f s", time.monotonic() - stopping)
 
 
 def _report_ready(

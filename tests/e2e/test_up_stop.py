@@ -1,29 +1,129 @@
-"""`./livebase up` stops as a user expects: on SIGTERM to its process group (a supervisor, or
-Ctrl-C's SIGINT, which takes the same path) it exits cleanly, without a traceback, and leaves
-no process or port behind. How fast is measured by ``benchmarks/up_stop.py``, not asserted here."""
+"""A day of operations on one `./livebase up` (issues 21, 29, 30), as a user runs it from outside.
+
+`up` starts on moved ports (free ones, as with ``LIVEBASE_PREFECT_PORT=4280``) and the UI is told
+that port; a simulated live day sent to the stream places orders (the opening stock is booked:
+none rejected for want of stock); flows run through the real Prefect worker, order-to-replenish
+and regional-processing (hq is deployed) both completing; `stock` again says what exists. Then it
+stops as a user expects: on SIGTERM to its process group (a supervisor, or Ctrl-C's SIGINT, which
+takes the same path) it exits cleanly, without a traceback, leaving no process or port behind (the
+worker and the signal bridge included). How fast is measured by ``benchmarks/up_stop.py``.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import signal
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from livebase_local.up_probe import start_up
+from livebase_local.up_probe import UpProcess, start_up
 
 pytestmark = pytest.mark.slow
+MARKET = "sea"
+
+
+@pytest.fixture(scope="module")
+def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpProcess]:
+    started = start_up([MARKET], tmp_path_factory.mktemp("up") / "state")
+    try:
+        started.wait_ready(timeout=900)
+        yield started
+    finally:
+        if started.process.poll() is None:
+            started.stop(signal.SIGTERM)
+
+
+def livebase(up: UpProcess, *argv: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    """A `./livebase` command against this `up` (its ports and state), as a user in another terminal."""
+    aws_port, _, prefect_port = up.ports
+    env = {**os.environ, "LIVEBASE_AWS_PORT": str(aws_port), "LIVEBASE_PREFECT_PORT": str(prefect_port),
+           "LIVEBASE_STATE_DIR": str(up.log_path.parent)}  # fmt: skip
+    for name in ("PREFECT_API_URL", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_KINESIS"):
+        env.pop(name, None)
+    return subprocess.run([sys.executable, "-m", "livebase_local", *argv], env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)  # fmt: skip
+
+
+@pytest.mark.timeout(1200)  # the first test waits for `up` to be ready
+def test_each_start_step_is_reported_with_its_seconds(up: UpProcess) -> None:
+    output = up.output()
+    steps = ("local AWS (moto)", "Livebase-sea deployed", "Livebase-hq deployed", "Prefect server on",
+             "opening stock: sea:", "deployments on work pool livebase-process", "Prefect worker started")  # fmt: skip
+    for step in steps:
+        assert step in output, output[-3000:]
+
+
+@pytest.mark.timeout(300)
+def test_the_ui_is_told_the_port_it_is_served_on(up: UpProcess) -> None:
+    port = up.ports[2]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/ui-settings", timeout=30) as reply:
+        assert json.load(reply)["api_url"] == f"http://127.0.0.1:{port}/api"
+
+
+@pytest.mark.timeout(1200)
+def test_a_simulated_day_places_orders_and_flows_run_through_the_worker(up: UpProcess) -> None:
+    sent = livebase(up, "simulate", "--market", MARKET, "--scale", "0.02", "--send")
+    assert sent.returncode == 0 and "failed: 0" in sent.stdout, sent.stdout + sent.stderr
+    replenished = livebase(up, "run", "order-to-replenish", f"markets={MARKET}")
+    assert replenished.returncode == 0, replenished.stdout + replenished.stderr
+    assert "Completed" in replenished.stdout
+    rolled_up = livebase(up, "run", "regional-processing")  # hq is deployed: the roll-up has somewhere to go
+    assert rolled_up.returncode == 0, rolled_up.stdout + rolled_up.stderr
+    placed = _order_statuses(up)
+    assert placed.get("placed", 0) > 0 and placed.get("rejected", 0) == 0, placed
+
+
+def test_stock_again_says_what_already_exists(up: UpProcess) -> None:
+    again = livebase(up, "stock", "--market", MARKET)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "already tracked" in again.stdout and "catalogue already there" in again.stdout
+
+
+def test_a_bad_date_is_refused_before_a_run_exists(up: UpProcess) -> None:
+    refused = livebase(up, "run", "session-planning", "start=2026-13-40", "days=0")
+    assert refused.returncode == 2
+    assert "start: Input should be a valid date" in refused.stderr and "days:" in refused.stderr
 
 
 @pytest.mark.timeout(600)
-def test_up_stops_cleanly_on_a_group_sigterm(tmp_path: Path) -> None:
-    up = start_up(["sea"], tmp_path / "state")
-    try:
-        up.wait_ready()
-    finally:
-        seconds = up.stop(signal.SIGTERM)
+def test_up_stops_cleanly_on_a_group_sigterm(up: UpProcess) -> None:
+    seconds = up.stop(signal.SIGTERM)
     output = up.output()
     print(f"`up` exited {seconds:.1f} s after SIGTERM to its process group")
     assert up.process.returncode == 0, output[-2000:]
     assert "Traceback" not in output, output[-4000:]
     assert output.rstrip().endswith("stopped."), output[-2000:]
-    assert up.leftovers() == []
+    assert up.leftovers() == [] and _children_left(up.log_path.parent) == []
+
+
+def _order_statuses(up: UpProcess) -> dict[str, int]:
+    script = (
+        "import collections, json; from livebase_local.platform import market_resources; "
+        "from livebase.stores.orders import OrderStore; "
+        f"r = market_resources(['{MARKET}'])['{MARKET}']; "
+        "print(json.dumps(collections.Counter(o.status for o in OrderStore.for_market(r).all_orders())))"
+    )
+    env = {**os.environ, "LIVEBASE_AWS_PORT": str(up.ports[0])}
+    env.pop("AWS_ENDPOINT_URL", None)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _children_left(state_dir: Path) -> list[str]:
+    """Processes still running that `up` started (the worker, the bridge, flow runs): they carry its state dir."""
+    marker = f"LIVEBASE_STATE_DIR={state_dir}".encode()
+    left = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                left.append(f"process {entry.name}: {command[:120]}")
+        except OSError:
+            continue
+    return left
