@@ -57,7 +57,9 @@ from livebase.replenishment.planning import (
     stored_forecasts,
 )
 from livebase.stores.forecasts import ForecastStore, StoredRead
+from livebase.stores.inventory import InventoryStore
 from livebase.stores.orders import OrderStore
+from livebase.stores.presales import PresaleBook
 from livebase.stores.purchase_orders import PurchaseOrderStore
 
 __all__ = [  # the planning helpers are livebase.replenishment.planning's; named here for callers of the flow
@@ -174,7 +176,9 @@ def place_purchase_orders(
 def hand_off_to_wms(resources: MarketResources) -> int:
     sqs = boto3.client("sqs", region_name=resources.region)
     orders = OrderStore.for_market(resources)
-    return len(hand_off_orders(orders, sqs, resources.wms_queue_url, market_warehouse(resources.market)))
+    presales = PresaleBook(InventoryStore(commerce_io.dynamodb(resources), resources.inventory_table))
+    warehouse = market_warehouse(resources.market)
+    return len(hand_off_orders(orders, sqs, resources.wms_queue_url, warehouse, held=presales.held_from_wms))
 
 
 def publish_market_report(state: MarketState, decisions: list[Decision], rows: list[DecisionRow], top: int) -> None:

@@ -56,6 +56,7 @@ def grant_market_flows(
     # order-to-replenish
     tables.orders.grant_read_write_data(role)  # sales read; WMS hand-off claims and marks orders sent
     tables.inventory.grant_read_data(role)
+    tables.inventory.grant(role, "dynamodb:UpdateItem")  # session-planning opens presales (replenishment.presales)
     tables.purchase_orders.grant_read_write_data(role)
     tables.forecasts.grant_read_write_data(role)  # read by order-to-replenish, written by demand-forecasting
     bus.grant_put_events_to(role)  # PurchaseOrderCreated

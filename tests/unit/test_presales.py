@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from livebase.commerce.inventory import LineRequest, Outcome, StockItem
+from livebase.commerce.wms_handoff import hand_off_orders
 from livebase.replenishment.presales import (
     SHORT_REASON,
     PresaleRefused,
@@ -23,8 +24,10 @@ from livebase.replenishment.receiving import GoodsReceipt, ReceiptStatus, book_r
 from livebase.signals import parse_event
 from livebase.signals.presales import PresaleLate
 from livebase.stores.inventory import InventoryStore
+from livebase.stores.orders import PLACED, OrderStore
 from livebase.stores.presales import PresaleBook
 from livebase.stores.purchase_orders import OPEN, SHORT, PurchaseOrderItem, PurchaseOrderLine, PurchaseOrderStore
+from tests.support.orders import placed
 from tests.support.tables import string_keyed_table
 
 REGION, W, SKU = "eu-central-1", "WH-EU-1", "SKU-PRE-1"
@@ -177,3 +180,17 @@ def test_one_presale_per_sku_while_buyers_wait(stores: Stores) -> None:
         stores.open(3, "PO-eu-PRE-20261210")
     state = stores.book.state(SKU, W)
     assert state is not None and (state.po_id, state.cap, state.waiting) == ("PO-eu-PRE-20261203", 4, 2)
+
+
+def test_the_wms_hand_off_holds_presold_orders_until_their_goods_are_in(stores: Stores) -> None:
+    orders = OrderStore(string_keyed_table(boto3.client("dynamodb", region_name=REGION), "orders", "order_id"), REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="wms")["QueueUrl"]
+    stores.open(6)
+    for order_id, units in (("ord-001", 1), ("ord-002", 2)):  # ord-001 from the shelf, ord-002 presold
+        stores.sell(order_id, units)
+        orders.save(placed(order_id, AT, (SKU, units, "9.90")), PLACED)
+    assert hand_off_orders(orders, sqs, queue, W, AT, held=stores.book.held_from_wms) == ["ord-001"]
+    assert hand_off_orders(orders, sqs, queue, W, AT, held=stores.book.held_from_wms) == []  # still waiting
+    stores.receive("RCV-PRE-1", 2)
+    assert hand_off_orders(orders, sqs, queue, W, AT, held=stores.book.held_from_wms) == ["ord-002"]

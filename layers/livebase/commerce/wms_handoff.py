@@ -5,12 +5,16 @@ Each order is handed off once: it is claimed with a conditional write (``wms_sta
 claiming leaves ``sending`` with a timestamp; a later run re-sends claims older than
 ``STALE_CLAIM`` (at least once: the WMS dedupes on ``order_id``, which is also the message's
 deduplication key). The message names the order, warehouse and lines, never the buyer.
+
+An order the warehouse must not get yet is held (``held``: a presold order whose goods have not
+arrived, ``livebase.stores.presales.PresaleBook.held_from_wms``); it is asked after the due orders
+are read, and an order's reservation is written before the order, so no order slips through.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,11 +36,19 @@ def pick_pack_message(order: OrderRecord, warehouse: str) -> dict[str, Any]:
 
 
 def hand_off_orders(
-    orders: OrderStore, sqs: Any, queue_url: str, warehouse: str, now: datetime | None = None
+    orders: OrderStore,
+    sqs: Any,
+    queue_url: str,
+    warehouse: str,
+    now: datetime | None = None,
+    held: Callable[[Sequence[str]], Collection[str]] | None = None,
 ) -> list[str]:
-    """Send pick/pack messages for placed orders not yet handed off; returns the order ids sent."""
+    """Send pick/pack messages for placed orders not yet handed off (``held`` ones wait); returns the
+    order ids sent."""
     now = now or datetime.now(UTC)
-    claimed = [o for o in orders.due_for_wms(now, STALE_CLAIM) if orders.claim_for_wms(o, now)]
+    due = orders.due_for_wms(now, STALE_CLAIM)
+    waiting = held([o.order_id for o in due]) if held is not None and due else ()
+    claimed = [o for o in due if o.order_id not in waiting and orders.claim_for_wms(o, now)]
     sent: list[str] = []
     for start in range(0, len(claimed), SQS_BATCH):
         sent += _send(sqs, queue_url, claimed[start : start + SQS_BATCH], warehouse)
