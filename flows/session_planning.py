@@ -5,8 +5,9 @@ days): reads each market's room history, stock, open POs, catalogue and sales in
 (``flows/session_io.py``), plans with ``livebase.sessions.plan`` against the host roster
 (``flows/session_hosts.yaml``), writes the plan JSON to the market's bucket, publishes a plan table,
 a rejected-items table and a timeline plot, and provisions each session's channels
-(``flows/session_channels.py``). Scheduled once per market at 06:00 in its own time zone
-(``flows/catalogue.py``).
+(``flows/session_channels.py``), opens the presales its presale slots sell (capped by the inbound
+PO's unpromised units; a refusal is reported, the plan stands) and announces presales whose PO is
+late (``presale.late``). Scheduled once per market at 06:00 in its own time zone (``flows/catalogue.py``).
 ``session-channels`` (every 5 minutes, every selling market): brings the channels of the stored plans of the last and
 coming days where the clock says (started before a window, stopped after, cleaned up later).
 The plan's line-ups and presales feed ``demand-forecasting`` as regressors.
@@ -47,6 +48,8 @@ class SessionPlanSummary(BaseModel):
     object_key: str | None
     channels: list[dict[str, Any]]
     first_lines: list[str]
+    presales: list[dict[str, Any]] = []  # per presold SKU: opened (cap, PO) or refused (the reason)
+    late_presales: int = 0  # presale.late signals put
 
 
 def session_lines(plan: dict[str, Any], count: int = 5) -> list[str]:
@@ -129,6 +132,15 @@ def provision_channels(
     return SessionChannels(resources.market, region or resources.region).reconcile(sessions, now)
 
 
+@task(name="open-planned-presales")
+def open_presales_task(
+    resources: MarketResources, plan: dict[str, Any], today: date
+) -> tuple[list[dict[str, Any]], int]:
+    """The plan's presales opened against their POs, then any late presale announced (one task per market)."""
+    opened = session_io.open_planned_presales(resources, plan)
+    return opened, session_io.announce_late_presales(resources, MARKETS[resources.market], today)
+
+
 def _default_start(market_id: str, now: datetime) -> date:
     return (now.astimezone(ZoneInfo(MARKETS[market_id].time_zone)) + timedelta(days=1)).date()
 
@@ -171,6 +183,10 @@ def _plan_market(
     plan, unpriced = plan_sessions_task(resources, request, history_days, clock)
     key = None if dry_run else session_io.write_plan(resources, plan)
     actions = provision_channels(resources, plan["sessions"], clock, plan.get("video_region", "")) if provision else []
+    opened_presales, late_presales = ([], 0) if dry_run else open_presales_task(resources, plan, clock.date())
+    for opened in opened_presales:
+        done = f"cap {opened['cap']} on {opened['po_id']}" if opened["status"] == "opened" else opened["reason"]
+        print(f"{market}: presale of {opened['sku']} {opened['status']}: {done}")
     publish_plan(market, plan)
     lines = session_lines(plan)
     for line in lines:
@@ -184,7 +200,8 @@ def _plan_market(
         market=market, first_day=request.start, last_day=date.fromisoformat(plan["last_day"]),
         sessions=len(plan["sessions"]), presale_slots=presales, rejected=len(plan["rejected"]),
         out_of_stock=len(plan["out_of_stock"]), unfilled_days=len(plan["unfilled"]), engagement=plan["engagement"],
-        object_key=key, channels=[a.__dict__ for a in actions], first_lines=lines,
+        object_key=key, channels=[a.__dict__ for a in actions], first_lines=lines, presales=opened_presales,
+        late_presales=late_presales,
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ synth    synthesise the CDK app into cdk.out (same as `npx cdk synth`)
 replay   re-drive a market's dead letters (ingest: back on the stream; orders: to its function)
 simulate generate a seeded live day for a market; write it to a file or send it to the stream
 receive  book a goods receipt against a purchase order (SKU=QTY ...), as the warehouse would
+presale  open a presale capped by an inbound purchase order's unpromised units (presale open --market --sku --cap)
 erase    remove one viewer's personal data from every store of a market; a receipt in its data lake
 stock    book a seeded catalogue and the opening stock into a running `up` (idempotent)
 run      run a flow on the running `up` (parameters checked first, all faults named) and follow it
@@ -18,6 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from livebase.markets.config import MarketConfigError, load_markets, selling_markets
+from livebase_local.commands.presale import add_presale_parser, run_presale
 
 
 def _market_list(value: str) -> list[str]:
@@ -82,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     case.add_argument("--discount-rate", type=float, default=None, help="default: the plan's (20 %%)")
     case.add_argument("--file", default=None, help="a business case YAML (default: the packaged one)")
     case.add_argument("--draws", type=int, default=5000, help="Monte Carlo draws")
+
+    add_presale_parser(commands, lambda v: _market_list(v)[0])
 
     erase = commands.add_parser("erase", help="remove a viewer's personal data from every store of a market")
     erase.add_argument("market", type=lambda v: _market_list(v)[0])
@@ -173,6 +177,8 @@ def _run(argv: Sequence[str] | None) -> int:
             known = open_purchase_orders(resources)
             print(f"open purchase orders in {args.market}: " + ("; ".join(known) if known else "none"))
         return 1 if outcome.status.value == "refused" else 0
+    if args.command == "presale":
+        return run_presale(args)
     if args.command == "stock":
         from livebase_local.commands.stock import run_stock
 

@@ -8,12 +8,16 @@ goods-receipts queue, where the ``receiving`` function (run locally by the event
 books it. The receipt id is the PO's own, so an event delivered twice yields the same receipt
 twice, which receiving books once. A message is deleted only once its receipt is sent; messages
 of suppliers this gateway does not serve are left on the queue for theirs.
+
+For tests of what a PO's buyers are told (``livebase.replenishment.presales``), a delivery can come
+short (``short``: units per SKU that never come; the receipt is then the supplier's last, ``final``)
+or late (``late``: PO ids not delivered on this pass; their messages come back to the queue).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import boto3
@@ -31,15 +35,20 @@ class SupplierReport:
     po_ids: list[str] = field(default_factory=list)
 
 
-def receipt_for(po: PurchaseOrderCreated) -> GoodsReceipt | None:
-    """The full delivery of a PO; None for a PO without lines."""
-    if not po.lines:
-        return None
+def receipt_for(po: PurchaseOrderCreated, short: Mapping[str, int] | None = None) -> GoodsReceipt | None:
+    """The delivery of a PO: in full, or ``short`` of some units per SKU (then ``final``: the rest never
+    comes); None for a PO without lines or with nothing delivered."""
+    short = short or {}
     receipt_id = f"RCV-{po.po_id}"
     if len(receipt_id) > 64:  # the receipt id's limit: a long PO id is stood for by its digest
         receipt_id = f"RCV-{hashlib.sha256(po.po_id.encode()).hexdigest()[:32]}"
-    lines = [{"sku": line.sku, "quantity": line.quantity} for line in po.lines]
-    return GoodsReceipt.model_validate({"receipt_id": receipt_id, "po_id": po.po_id, "lines": lines})
+    units = [(line.sku, line.quantity - short.get(line.sku, 0)) for line in po.lines]
+    lines = [{"sku": sku, "quantity": quantity} for sku, quantity in units if quantity > 0]
+    if not lines:
+        return None
+    final = any(short.get(line.sku, 0) > 0 for line in po.lines)
+    body = {"receipt_id": receipt_id, "po_id": po.po_id, "lines": lines, "final": final}
+    return GoodsReceipt.model_validate(body)
 
 
 def announced_po(body: str) -> PurchaseOrderCreated | None:
@@ -51,9 +60,15 @@ def announced_po(body: str) -> PurchaseOrderCreated | None:
 
 
 def deliver_purchase_orders(
-    resources: MarketResources, suppliers: Collection[str] | None = None, max_messages: int = 1_000
+    resources: MarketResources,
+    suppliers: Collection[str] | None = None,
+    max_messages: int = 1_000,
+    *,
+    short: Mapping[str, int] | None = None,
+    late: Collection[str] = (),
 ) -> SupplierReport:
-    """Work the market's supplier-orders queue until it is empty (or ``max_messages``)."""
+    """Work the market's supplier-orders queue until it is empty (or ``max_messages``); ``short``: units
+    per SKU left out of every delivery (which is then final), ``late``: PO ids not delivered now."""
     sqs = boto3.client("sqs", region_name=resources.region)
     report = SupplierReport()
     seen = 0
@@ -69,7 +84,9 @@ def deliver_purchase_orders(
             po, handle = announced_po(message["Body"]), message["ReceiptHandle"]
             if suppliers is not None and (po is None or po.supplier not in suppliers):
                 continue  # not ours: it comes back to the queue when the visibility time-out ends
-            receipt = None if po is None else receipt_for(po)
+            if po is not None and po.po_id in late:
+                continue  # late: delivered on a later pass
+            receipt = None if po is None else receipt_for(po, short)
             if receipt is not None:
                 sqs.send_message(QueueUrl=resources.goods_receipts_queue_url, MessageBody=receipt.model_dump_json())
                 report.receipts_sent += 1

@@ -194,3 +194,17 @@ def test_the_wms_hand_off_holds_presold_orders_until_their_goods_are_in(stores: 
     assert hand_off_orders(orders, sqs, queue, W, AT, held=stores.book.held_from_wms) == []  # still waiting
     stores.receive("RCV-PRE-1", 2)
     assert hand_off_orders(orders, sqs, queue, W, AT, held=stores.book.held_from_wms) == ["ord-002"]
+
+
+def test_the_plan_presells_the_units_of_its_presale_slots_and_ops_open_one_by_command() -> None:
+    from livebase.sessions.plan import planned_presales
+    from livebase_local.commands.cli import build_parser
+
+    def item(sku: str, kind: str, units: int) -> dict[str, Any]:
+        return {"sku": sku, "kind": kind, "expected_units": units}
+
+    plan = {"sessions": [{"lineup": [item("SKU-B", "presale", 4), item("SKU-A", "spot", 9)]},
+                         {"lineup": [item("SKU-B", "presale", 3), item("SKU-C", "presale", 1)]}]}  # fmt: skip
+    assert planned_presales(plan) == {"SKU-B": 7, "SKU-C": 1}
+    args = build_parser().parse_args(["presale", "open", "--market", "eu", "--sku", SKU, "--cap", "6"])
+    assert (args.command, args.market, args.sku, args.cap, args.po) == ("presale", "eu", SKU, 6, None)

@@ -10,7 +10,7 @@ so re-planning the same range names the same sessions and provisioning stays ide
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -18,7 +18,15 @@ from zoneinfo import ZoneInfo
 
 from livebase.markets.config import Market
 from livebase.sessions.languages import IVS, MEDIALIVE, Track, language_tracks, offered
-from livebase.sessions.lineup import LineupItem, Objective, Product, StockLedger, build_lineup, rank_products
+from livebase.sessions.lineup import (
+    PRESALE,
+    LineupItem,
+    Objective,
+    Product,
+    StockLedger,
+    build_lineup,
+    rank_products,
+)
 from livebase.sessions.roster import Bookings, Host, host_language, pick_host
 from livebase.sessions.rules import Rejection, rejection
 from livebase.sessions.split import ExperimentKind, Split, experiment_split
@@ -93,6 +101,17 @@ class MarketPlan:
             "rejected": [asdict(r) for r in self.rejected], "out_of_stock": self.out_of_stock,
             "unfilled": self.unfilled,
         }  # fmt: skip
+
+
+def planned_presales(plan: Mapping[str, Any]) -> dict[str, int]:
+    """Units of each SKU the plan's presale slots expect to sell ahead of its goods (every session):
+    the cap session planning opens the SKU's presale with (``livebase.replenishment.presales``)."""
+    units: dict[str, int] = {}
+    for session in plan["sessions"]:
+        for item in session["lineup"]:
+            if item["kind"] == PRESALE:
+                units[item["sku"]] = units.get(item["sku"], 0) + int(item["expected_units"])
+    return dict(sorted(units.items()))
 
 
 def video_services(market: Market) -> tuple[tuple[str, ...], str, str]:
