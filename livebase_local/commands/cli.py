@@ -1,7 +1,7 @@
 """`./livebase <command>`: the embedded default, from one entry point.
 
 demo     local AWS + the market stacks + a seeded order stream end to end, then a report
-up       keep local AWS, the event-source runner and a Prefect server (UI) running until Ctrl-C
+up       keep local AWS (markets + hq), the runner, Prefect (UI, worker) and the signal bridge running
 synth    synthesise the CDK app into cdk.out (same as `npx cdk synth`)
 replay   re-drive a market's dead letters (ingest: back on the stream; orders: to its function)
 simulate generate a seeded live day for a market; write it to a file or send it to the stream
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--live-records", type=int, default=1500, help="simulated live-show records per market")
 
-    up = commands.add_parser("up", help="keep local AWS, the runner and Prefect (UI) running")
+    up = commands.add_parser("up", help="keep local AWS, the runner, Prefect (UI, worker) and the bridge running")
     up.add_argument("--markets", type=_market_list, default=None, help="default: every selling market")
 
     synth = commands.add_parser("synth", help="synthesise the CDK app")

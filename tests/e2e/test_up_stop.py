@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,6 +78,19 @@ def test_a_simulated_day_places_orders_and_flows_run_through_the_worker(up: UpPr
     assert rolled_up.returncode == 0, rolled_up.stdout + rolled_up.stderr
     placed = _order_statuses(up)
     assert placed.get("placed", 0) > 0 and placed.get("rejected", 0) == 0, placed
+
+
+@pytest.mark.timeout(900)
+def test_a_failed_run_says_why_on_the_cli_and_in_up(up: UpProcess) -> None:
+    failed = livebase(up, "run", "regional-processing", "markets=eu")  # eu's stack is not deployed in this `up`
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    reason = failed.stdout.strip().splitlines()[-1]
+    assert "Failed:" in reason and "eu" in reason.split("Failed:", 1)[1], failed.stdout
+    told = "flow run regional-processing/regional-processing"  # `up` reports it on its own terminal
+    deadline = time.monotonic() + 60
+    while told not in up.output() and time.monotonic() < deadline:
+        time.sleep(1)
+    assert "Failed:" in up.output().split(told, 1)[-1], up.output()[-2000:]
 
 
 def test_stock_again_says_what_already_exists(up: UpProcess) -> None:
