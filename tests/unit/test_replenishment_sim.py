@@ -42,3 +42,15 @@ def test_every_unit_of_demand_is_sold_or_lost(world: Any, rule: Any) -> None:
     assert 0 <= figures["fill_rate"] <= 1 and figures["avg_inventory"] >= 0
     assert figures["turnover_days"] == pytest.approx(figures["avg_inventory"] / (sold / 30))
     assert simulate(world, rule) == figures  # deterministic
+
+
+def test_the_forecast_policy_plans_on_the_live_show_forecast_and_conserves_units(world: Any) -> None:
+    shows = world.live[:, : world.demand.shape[1]]
+    assert (shows.sum(axis=0) == 20).all()  # 10 SKUs shown per market and day, as the demand saw them
+    rule = sim.ForecastRule(every=14)
+    figures = simulate(world, rule)
+    demand = int(world.demand[:, HISTORY + BURN_IN :].sum())
+    assert round(figures["fill_rate"] * demand) + figures["lost_units"] == demand
+    assert sum(rule.models.values()) == len(rule.made) > 0
+    assert any("live-show uplift" in family for family in rule.models)  # intermittent series, regressor on
+    assert simulate(world, rule) == figures  # deterministic (its forecasts made once, kept)
