@@ -212,6 +212,13 @@ FLOWS = (
         ("livebase", "privacy", "lifecycle"), Schedule("30 3 * * *", per_market=True), ecs_size=(2048, 8192),
     ),
     FlowSpec(
+        "stock-reconciliation", "flows/stock_reconciliation.py:stock_reconciliation",
+        "Nightly at 04:30 in each market's time zone: per SKU, on hand vs opening + receipts - shipped + restocked, "
+        "reserved vs open reservations, presale reserved vs presold open orders; drift (confirmed by a second "
+        "read) reported with the ids of the orders that explain it.",
+        ("livebase", "inventory"), Schedule("30 4 * * *", per_market=True), ecs_size=(512, 2048),
+    ),
+    FlowSpec(
         "business-case", "flows/business_case.py:business_case",
         "On demand: the seed report's finance model on measured figures (cash flow, NPV/IRR, break-even and why "
         "not, tornado, scenarios, Monte Carlo), with a one-page HTML report.",

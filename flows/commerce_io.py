@@ -1,17 +1,20 @@
 """A market's commerce reads (sales, stock, open purchase orders, catalogue), in its own region.
 
-Shared by ``order-to-replenish``, ``demand-forecasting`` (sales) and session planning
-(``flows/session_io.py``: stock, inbound, sales and catalogue of the line-up).
+Shared by ``order-to-replenish``, ``demand-forecasting`` (sales, session prices) and session
+planning (``flows/session_io.py``: stock, inbound, sales and catalogue of the line-up), and
+``stock-reconciliation`` (the inventory table's books and the orders' states).
 
-Every reader returns aggregates or master data only: order lines are reduced to (day, SKU,
-units, revenue) before they leave :func:`read_sales`; no order id or viewer id is returned.
-Table access itself is in ``livebase.stores`` (orders, purchase orders) and
+Every reader but the reconciliation's returns aggregates or master data only: order lines are
+reduced to (day, SKU, units, revenue) before they leave :func:`read_sales`; no order id or viewer
+id is returned. The reconciliation reads order states (ids, lines, stages; it never reports a
+viewer). Table access itself is in ``livebase.stores`` (orders, purchase orders, stock books) and
 ``livebase.stores.inventory.InventoryStore``.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -19,13 +22,16 @@ from botocore.exceptions import ClientError
 
 from livebase.aws import retry_config
 from livebase.commerce.inventory import StockItem
+from livebase.commerce.order_state import LineState, OrderState, Stage
 from livebase.commerce.orders import market_warehouse
 from livebase.markets.resources import MarketResources
 from livebase.replenishment.catalogue import CATALOGUE_KEY, Catalogue, default_catalogue, parse_catalogue
-from livebase.replenishment.history import SaleLine, sale_lines
+from livebase.replenishment.history import SaleLine, order_state, sale_lines
+from livebase.stores import stock_books
 from livebase.stores.inventory import InventoryStore
-from livebase.stores.orders import OrderStore
+from livebase.stores.orders import CANCELLED, REFUNDED, REJECTED, OrderRecord, OrderStore
 from livebase.stores.purchase_orders import PurchaseOrderItem, PurchaseOrderStore
+from livebase.stores.stock_books import StockBooks
 
 
 def dynamodb(resources: MarketResources) -> Any:
@@ -33,8 +39,46 @@ def dynamodb(resources: MarketResources) -> Any:
 
 
 def read_sales(resources: MarketResources, start: date, end: date) -> list[SaleLine]:
-    """Lines of placed orders in [start, end): only the attributes demand needs are fetched."""
+    """Net demand of the orders placed in [start, end): only the attributes demand needs are fetched."""
     return sale_lines(OrderStore.for_market(resources).placed_between(start, end))
+
+
+def read_stock_books(resources: MarketResources) -> StockBooks:
+    """The market warehouse's stock items and the receipt, reservation and restock records behind them."""
+    warehouse = market_warehouse(resources.market)
+    return stock_books.read_stock_books(dynamodb(resources), resources.inventory_table, warehouse)
+
+
+def read_order_states(resources: MarketResources) -> list[OrderState]:
+    """Every stored order's lifecycle state (an order stored before states were kept: read from its status)."""
+    return [stored_state(record) for record in OrderStore.for_market(resources).all_orders()]
+
+
+# An order stored before its lifecycle state was: how far the WMS got, and what its status undid.
+_LEGACY_STAGES = {"sending": Stage.PLACED, "sent": Stage.HANDED, "picked": Stage.PICKED, "shipped": Stage.SHIPPED}
+
+
+def stored_state(record: OrderRecord) -> OrderState:
+    """The order's stored state; for an order without one, the state its status and WMS status say.
+
+    Before issue 28 a cancel and a refund both released the reservation (``cancelled`` / ``refunded``):
+    either holds nothing now. A rejected order reserved nothing.
+    """
+    state = order_state(record)
+    if state is not None:
+        return state
+    quantities: dict[str, tuple[int, Decimal]] = {}
+    for line in record.lines:
+        units, _ = quantities.get(str(line.sku), (0, Decimal(0)))
+        quantities[str(line.sku)] = (units + int(line.quantity), Decimal(str(line.unit_price)))
+    lines = tuple(LineState(sku=sku, quantity=q, unit_price=price) for sku, (q, price) in quantities.items())
+    return OrderState(
+        order_id=record.order_id, market=record.market, currency=record.currency, viewer_id=record.viewer_id,
+        room_id=record.room_id, session_id=record.session_id, placed_at=record.placed_at, lines=lines,
+        stage=_LEGACY_STAGES.get(record.wms_status or "", Stage.PLACED),
+        cancelled=record.status in (CANCELLED, REFUNDED),
+        rejection="rejected at placement" if record.status == REJECTED else "",
+    )  # fmt: skip
 
 
 def read_stock(resources: MarketResources) -> dict[str, StockItem]:

@@ -17,7 +17,10 @@ from livebase.markets.config import load_markets, selling_markets
 PREFECT_YAML = Path(__file__).resolve().parents[2] / "prefect.yaml"
 FLOWS_DIR = Path(__file__).resolve().parents[2] / "flows"
 SELLING = {m.id: m for m in selling_markets(load_markets())}
-NIGHTLY = {"demand-forecasting": "0 2 * * *", "session-planning": "0 6 * * *", "regional-processing": "30 3 * * *"}
+NIGHTLY = {
+    "demand-forecasting": "0 2 * * *", "session-planning": "0 6 * * *", "regional-processing": "30 3 * * *",
+    "stock-reconciliation": "30 4 * * *",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

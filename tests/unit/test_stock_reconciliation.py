@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from livebase.commerce.inventory import StockItem
 from livebase.commerce.order_state import LineState, OrderState, Stage
-from livebase.commerce.reconciliation import Holding, Receipt, reconcile
+from livebase.commerce.reconciliation import Holding, Receipt, confirmed, reconcile
 
 WAREHOUSE = "WH-EU-1"
 VIEWER = "v_0123456789abcdef"
@@ -42,7 +42,12 @@ ORDERS = [
     order("o-presold", "SKU-C", 4),
     order("o-b", "SKU-B", 1, stage=Stage.HANDED),
 ]
-HOLDINGS = [Holding("o-placed", "SKU-A", spot=2), Holding("o-presold", "SKU-C", presale=4), Holding("o-b", "SKU-B", 1)]
+HOLDINGS = [
+    Holding("o-placed", "SKU-A", spot=2),
+    Holding("o-presold", "SKU-C", presale=4),
+    Holding("o-b", "SKU-B", 1),
+    Holding("o-returned", "SKU-A", restocked=1),  # its restock record
+]
 # SKU-A on hand: opening 10 + receipts 5 - shipped (3 + 2) + restocked 1 = 11, 2 of them reserved.
 CLEAN = {"SKU-A": item("SKU-A", 9, 2), "SKU-B": item("SKU-B", 3, 1), "SKU-C": item("SKU-C", 0, presale_reserved=4)}
 
@@ -79,7 +84,7 @@ def test_drift_is_reported_with_the_orders_that_explain_it() -> None:
 
 
 def test_restocks_the_stock_records_and_the_state_disagree_on_are_named() -> None:
-    holdings = [*HOLDINGS, Holding("o-returned", "SKU-A", restocked=2)]  # restocked twice on the shelf
+    holdings = [*HOLDINGS, Holding("o-returned", "SKU-A", restocked=1)]  # a second restock record
     stock = {**CLEAN, "SKU-A": item("SKU-A", 10, 2)}
     result = reconcile("eu", WAREHOUSE, stock, RECEIPTS, holdings, ORDERS)
     [a] = result.drifting
@@ -91,3 +96,12 @@ def test_a_sku_the_books_move_but_the_warehouse_does_not_track_drifts() -> None:
     result = reconcile("eu", WAREHOUSE, {}, [], [], [order("o-1", "SKU-X", 1)])
     [x] = result.drifting
     assert not x.tracked and "no stock item" in x.said() and x.order_ids == ("o-1",)
+
+
+def test_a_drift_seen_in_one_of_two_reads_is_in_motion_not_drift() -> None:
+    clean = reconcile("eu", WAREHOUSE, CLEAN, RECEIPTS, HOLDINGS, ORDERS)
+    moved = reconcile("eu", WAREHOUSE, {**CLEAN, "SKU-B": item("SKU-B", 2, 1)}, RECEIPTS, HOLDINGS, ORDERS)
+    assert confirmed(clean, moved).decision == "stock reconciles"
+    assert [b.sku for b in confirmed(clean, moved).skus if b.in_motion] == ["SKU-B"]
+    assert "In motion between the two reads (not drift): SKU-B" in confirmed(moved, clean).markdown()
+    assert confirmed(moved, moved).decision == "1 SKU drifts"

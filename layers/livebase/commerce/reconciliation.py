@@ -2,10 +2,11 @@
 
 Per SKU in one warehouse, three identities between the stock item and the records behind it:
 
-- **on hand** (``available + reserved``) = opening + receipts - shipped + restocked, where opening and
-  receipts are the goods-receipt records (opening stock is booked as receipts named ``opening-…``),
-  shipped the units of orders whose state says they left, restocked the returned units the
-  warehouse received as sellable (the orders' states);
+- **on hand** (``available + reserved``) = opening + receipts - pooled - shipped + restocked, where
+  opening and receipts are the goods-receipt records (opening stock is booked as receipts named
+  ``opening-…``), pooled what a receipt still holds for presold buyers before it is placed
+  (``livebase.stores.presales``), shipped the units of orders whose state says they left, restocked
+  the returned units the warehouse received as sellable (the orders' states);
 - **reserved** = the spot units the order's reservations still hold;
 - **presale reserved** = the presale units they still hold (presold orders whose goods are not here).
 
@@ -22,7 +23,7 @@ never a buyer (an order's viewer is not read).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from livebase.commerce.inventory.model import StockItem
@@ -39,6 +40,7 @@ class Receipt:
     receipt_id: str
     sku: str
     quantity: int
+    pooled: int = 0  # still held on the receipt for presold orders: here, but not yet in stock
 
     @property
     def opening(self) -> bool:
@@ -53,7 +55,7 @@ class Holding:
     sku: str
     spot: int = 0  # reserved on-hand units still held (not released, not consumed)
     presale: int = 0  # units reserved against the presale cap, still held
-    restocked: int | None = None  # returned units restocked for it by the stock records; None: not recorded
+    restocked: int = 0  # returned units its restock records put back on the shelf
 
     @property
     def held(self) -> int:
@@ -79,16 +81,18 @@ class SkuBooks:
     presale_reserved: int
     opening: int = 0
     receipts: int = 0
+    pooled: int = 0
     shipped: int = 0
     restocked: int = 0
     open_reserved: int = 0
     open_presale: int = 0
     tracked: bool = True  # False: the books name the SKU but the warehouse has no stock item for it
     explanations: tuple[Explanation, ...] = ()
+    in_motion: bool = False  # drifted in one of two reads only: a move between the reads, not drift
 
     @property
     def expected_on_hand(self) -> int:
-        return self.opening + self.receipts - self.shipped + self.restocked
+        return self.opening + self.receipts - self.pooled - self.shipped + self.restocked
 
     @property
     def on_hand_drift(self) -> int:
@@ -104,8 +108,13 @@ class SkuBooks:
         return self.presale_reserved - self.open_presale
 
     @property
-    def drifts(self) -> bool:
+    def off(self) -> bool:
+        """The figures of this read disagree (confirmed or not)."""
         return not self.tracked or any((self.on_hand_drift, self.reserved_drift, self.presale_drift))
+
+    @property
+    def drifts(self) -> bool:
+        return self.off and not self.in_motion
 
     @property
     def order_ids(self) -> tuple[str, ...]:
@@ -114,9 +123,10 @@ class SkuBooks:
     def row(self) -> dict[str, Any]:
         """The SKU as the table artifact shows it: the verdict first, then the figures of each identity."""
         return {
-            "verdict": "drift" if self.drifts else "reconciles", "sku": self.sku,
+            "verdict": "drift" if self.drifts else "in motion" if self.in_motion else "reconciles", "sku": self.sku,
             "on_hand": self.on_hand, "books_on_hand": self.expected_on_hand, "on_hand_drift": self.on_hand_drift,
-            "opening": self.opening, "receipts": self.receipts, "shipped": self.shipped, "restocked": self.restocked,
+            "opening": self.opening, "receipts": self.receipts, "pooled": self.pooled, "shipped": self.shipped,
+            "restocked": self.restocked,
             "reserved": self.reserved, "open_reservations": self.open_reserved, "reserved_drift": self.reserved_drift,
             "presale_reserved": self.presale_reserved, "presold_open": self.open_presale,
             "presale_drift": self.presale_drift, "orders_explaining": len(self.order_ids),
@@ -127,10 +137,12 @@ class SkuBooks:
         if not self.tracked:
             return "no stock item in the warehouse, yet the books move it"
         parts = []
+        pooled = f" − pooled {self.pooled}" if self.pooled else ""
         if self.on_hand_drift:
             parts.append(
                 f"on hand {self.on_hand}, books {self.expected_on_hand} (opening {self.opening} + receipts "
-                f"{self.receipts} − shipped {self.shipped} + restocked {self.restocked}): {_units(self.on_hand_drift)}"
+                f"{self.receipts}{pooled} − shipped {self.shipped} + restocked {self.restocked}): "
+                f"{_units(self.on_hand_drift)}"
             )
         if self.reserved_drift:
             parts.append(
@@ -179,7 +191,7 @@ class Reconciliation:
             f"## {self.market} ({self.warehouse}): {self.decision}",
             "",
             f"{len(self.skus)} SKUs checked against {self.orders_read} orders: on hand = opening + receipts − "
-            "shipped + restocked; reserved = open reservations; presale reserved = presold open orders.",
+            "pooled − shipped + restocked; reserved = open reservations; presale reserved = presold open orders.",
         ]
         for books in self.drifting:
             lines += ["", f"### {books.sku}: {books.said()}"]
@@ -190,6 +202,10 @@ class Reconciliation:
                 lines.append(f"- `{explanation.order_id}`: {explanation.reason}")
             if len(books.explanations) > orders_named:
                 lines.append(f"- and {len(books.explanations) - orders_named} more")
+        moving = [b.sku for b in self.skus if b.in_motion]
+        if moving:
+            lines += ["", f"In motion between the two reads (not drift): {', '.join(moving[:orders_named])}"
+                      + (f" and {len(moving) - orders_named} more" if len(moving) > orders_named else "")]  # fmt: skip
         if self.unexplained_orders:
             lines += ["", f"{len(self.unexplained_orders)} order line(s) disagree with their stock records on SKUs "
                       "whose totals still reconcile (drifts that cancel out):"]  # fmt: skip
@@ -201,6 +217,7 @@ class Reconciliation:
 class _Tally:
     opening: int = 0
     receipts: int = 0
+    pooled: int = 0
     shipped: int = 0
     restocked: int = 0
     open_reserved: int = 0
@@ -224,6 +241,7 @@ def reconcile(
             tally.opening += receipt.quantity
         else:
             tally.receipts += receipt.quantity
+        tally.pooled += receipt.pooled
     held: dict[tuple[str, str], Holding] = {}
     for holding in holdings:
         tally = tallies.setdefault(holding.sku, _Tally())
@@ -244,24 +262,37 @@ def reconcile(
             )
             if reason:
                 tally.explanations.append(Explanation(state.order_id, line.sku, reason))
-    for (order_id, sku), holding in held.items():  # reservations of orders without a state (or not of this SKU)
-        if holding.held:
-            reason = f"its reservation holds {holding.held} but no order state has this SKU"
+    for (order_id, sku), holding in held.items():  # records of orders without a state (or not of this SKU)
+        said = [f"its reservation holds {holding.held}"] if holding.held else []
+        said += [f"its stock records restocked {holding.restocked}"] if holding.restocked else []
+        if said:
+            reason = f"{' and '.join(said)}, but no order state has this SKU"
             tallies[sku].explanations.append(Explanation(order_id, sku, reason))
     books = tuple(_books(sku, stock.get(sku), tally) for sku, tally in sorted(tallies.items()))
-    ranked = tuple(sorted(books, key=lambda b: (not b.drifts, -abs(b.on_hand_drift) - abs(b.reserved_drift), b.sku)))
+    ranked = tuple(sorted(books, key=_rank))
     cancelling = tuple(e for b in ranked if not b.drifts for e in b.explanations)
     return Reconciliation(market, warehouse, ranked, len(states), cancelling)
+
+
+def confirmed(first: Reconciliation, second: Reconciliation) -> Reconciliation:
+    """The second read, with a SKU that is off in only one of the two reads marked in motion, not drift."""
+    off_before = {b.sku for b in first.skus if b.off}
+    skus = tuple(b if b.off == (b.sku in off_before) else replace(b, in_motion=True) for b in second.skus)
+    seen = {b.sku for b in second.skus}
+    skus += tuple(replace(b, in_motion=True) for b in first.skus if b.off and b.sku not in seen)
+    return replace(second, skus=tuple(sorted(skus, key=_rank)))
+
+
+def _rank(books: SkuBooks) -> tuple[bool, int, str]:
+    return (not books.drifts, -abs(books.on_hand_drift) - abs(books.reserved_drift), books.sku)
 
 
 def _merged(first: Holding | None, more: Holding) -> Holding:
     """An order's records of one SKU added up (a reservation and a later restock record, say)."""
     if first is None:
         return more
-    restocked = (
-        None if first.restocked is None and more.restocked is None else (first.restocked or 0) + (more.restocked or 0)
-    )
-    return Holding(more.order_id, more.sku, first.spot + more.spot, first.presale + more.presale, restocked)
+    spot, presale, restocked = first.spot + more.spot, first.presale + more.presale, first.restocked + more.restocked
+    return Holding(more.order_id, more.sku, spot, presale, restocked)
 
 
 def _disagreement(state: OrderState, sku: str, quantity: int, restocked: int, holding: Holding | None) -> str:
@@ -275,8 +306,9 @@ def _disagreement(state: OrderState, sku: str, quantity: int, restocked: int, ho
             reasons.append(f"{status}, so its {quantity} unit(s) should be reserved; its reservation holds {holds}")
         else:
             reasons.append(f"{status}, so nothing should be reserved; its reservation still holds {holds}")
-    if holding is not None and holding.restocked is not None and holding.restocked != restocked:
-        reasons.append(f"its state restocked {restocked} unit(s), its stock records {holding.restocked}")
+    records_restocked = 0 if holding is None else holding.restocked
+    if records_restocked != restocked:
+        reasons.append(f"its state restocked {restocked} unit(s), its stock records {records_restocked}")
     return "; ".join(reasons)
 
 
@@ -286,7 +318,8 @@ def _books(sku: str, item: StockItem | None, tally: _Tally) -> SkuBooks:
         on_hand=0 if item is None else item.on_hand,
         reserved=0 if item is None else item.reserved,
         presale_reserved=0 if item is None else item.presale_reserved,
-        opening=tally.opening, receipts=tally.receipts, shipped=tally.shipped, restocked=tally.restocked,
+        opening=tally.opening, receipts=tally.receipts, pooled=tally.pooled, shipped=tally.shipped,
+        restocked=tally.restocked,
         open_reserved=tally.open_reserved, open_presale=tally.open_presale, tracked=item is not None,
         explanations=tuple(tally.explanations),
     )  # fmt: skip

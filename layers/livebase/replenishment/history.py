@@ -1,7 +1,15 @@
-"""Sales history for replenishment: daily units per SKU, ABC classes, projected stock.
+"""Sales history for replenishment and forecasting: daily net units per SKU, ABC classes, projected stock.
 
 Pure: the flow reads order lines in the market's region and hands only (day, sku, units,
 revenue) tuples here; what comes out are aggregates without any order or buyer.
+
+Demand is net (issue 28): an order's units count on the UTC day it was placed, less the units the
+warehouse received back from it (restocked or written off: a unit only asked back may still stay
+sold), at Livebase's price; a cancelled or rejected order is no demand at all, a refund without a
+return changes nothing (the goods were kept). A presold order counts on its order day too, not when
+its goods arrive: that day is when the demand was. The order's lifecycle state
+(``livebase.commerce.order_state``) says all this; an order stored before it had one is read by its
+``status`` (placed counts, whole).
 """
 
 from __future__ import annotations
@@ -10,12 +18,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Any
 
+from livebase.commerce.order_state import OrderState
 from livebase.replenishment.policy import SkuClass
 
-if TYPE_CHECKING:
-    from livebase.stores.orders import OrderRecord
+NOT_DEMAND = ("rejected", "cancelled", "refunded")  # stored statuses of orders read without a state
 
 
 @dataclass(frozen=True)
@@ -28,11 +36,37 @@ class SaleLine:
     revenue: Decimal
 
 
-def sale_lines(orders: Iterable[OrderRecord]) -> list[SaleLine]:
-    """The lines of placed orders as (UTC day, SKU, units, revenue): nothing about the order or buyer."""
+def net_units(state: OrderState) -> dict[str, tuple[int, Decimal]]:
+    """Per SKU, the units an order sold and kept (ordered less received back) and their value at its price."""
+    if state.rejected or state.cancelled:
+        return {}
+    kept = {line.sku: (line.quantity - line.received, line.unit_price) for line in state.lines}
+    return {sku: (units, price * units) for sku, (units, price) in kept.items() if units > 0}
+
+
+def order_state(order: Any) -> OrderState | None:
+    """The lifecycle state a stored order carries (the model, or its JSON text); None when it has none."""
+    found = getattr(order, "state", None)
+    if found is None or isinstance(found, OrderState):
+        return found
+    return OrderState.model_validate_json(found)
+
+
+def sale_lines(orders: Iterable[Any]) -> list[SaleLine]:
+    """Net demand per order line as (UTC order day, SKU, units, revenue): nothing about the order or buyer.
+
+    ``orders``: stored orders (``livebase.stores.orders.OrderRecord``: ``placed_at``, ``lines``, and
+    ``state`` or ``status``).
+    """
     lines: list[SaleLine] = []
     for order in orders:
         day = order.placed_at.astimezone(UTC).date()
+        state = order_state(order)
+        if state is not None:
+            lines += [SaleLine(day, sku, units, value) for sku, (units, value) in net_units(state).items()]
+            continue
+        if getattr(order, "status", None) in NOT_DEMAND:
+            continue
         for line in order.lines:
             units = int(line.quantity)
             lines.append(SaleLine(day, str(line.sku), units, Decimal(str(line.unit_price)) * units))
