@@ -13,6 +13,12 @@ with their own role). Stop is ``StopStream``. moto 5.2.5 implements neither ``Li
 ``StopStream``: locally the key ARN is only known on the run that created the channel and the stop
 is reported as not sent (``degraded``), never silently skipped.
 
+Each room's channel is recorded for the room-cue function (``livebase.live.room_cues``): an SSM
+parameter named by the room (``/livebase/<market>/rooms/<room>/channel``, in the channels' Region)
+holding the service and the channel (IVS preferred, as the market's cues do), written when the
+channel exists and differs from what is recorded, deleted when the session is cleaned up; a room
+without one gets its cues on the market's channel.
+
 MediaLive: an RTMP input and a channel per session. Encoder settings, destinations, role and the
 input security group are copied from the market stack's channel (``livebase-<market>-broadcast``)
 and studio input (``livebase-<market>-studio``), so a session channel encodes like the stack's;
@@ -30,6 +36,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from livebase.aws import retry_config
+from livebase.live.room_cues import IVS, MEDIALIVE, RoomChannel, room_channel_parameter
 
 LEAD = timedelta(minutes=15)  # channels start this long before the session
 TAIL = timedelta(minutes=15)  # and stop this long after it
@@ -81,10 +88,18 @@ def phase(start: datetime, end: datetime, now: datetime) -> str:
 class SessionChannels:
     """IVS and MediaLive channels of one market's sessions, with clients of its region."""
 
-    def __init__(self, market_id: str, region: str, ivs: Any | None = None, medialive: Any | None = None) -> None:
+    def __init__(
+        self,
+        market_id: str,
+        region: str,
+        ivs: Any | None = None,
+        medialive: Any | None = None,
+        ssm: Any | None = None,
+    ) -> None:
         self.market_id, self.region = market_id, region
         self.ivs = ivs or boto3.client("ivs", region_name=region, config=retry_config())
         self.medialive = medialive or boto3.client("medialive", region_name=region, config=retry_config())
+        self.ssm = ssm or boto3.client("ssm", region_name=region, config=retry_config())
 
     def _tags(self, session: Mapping[str, Any]) -> dict[str, str]:
         return {SESSION_TAG: str(session["session_id"]), MARKET_TAG: self.market_id}
@@ -210,9 +225,39 @@ class SessionChannels:
             wanted = phase(datetime.fromisoformat(session["start"]), datetime.fromisoformat(session["end"]), now)
             split = session.get("split") or {}
             for room in split.get("rooms") or (str(session["session_id"]),):  # one room per experiment arm
+                done = []
                 for service in session.get("video", ()):
-                    if service == "ivs":
-                        actions.append(self._ivs(session, room, wanted))
-                    elif service == "medialive":
-                        actions.append(self._medialive(session, room, wanted))
+                    if service == IVS:
+                        done.append(self._ivs(session, room, wanted))
+                    elif service == MEDIALIVE:
+                        done.append(self._medialive(session, room, wanted))
+                self._record_room(room, str(session["session_id"]), wanted, done)
+                actions += done
         return actions
+
+    def _record_room(self, room: str, session_id: str, wanted: str, done: list[ChannelAction]) -> None:
+        """The room's channel for its cues (module docstring): written when it changed, gone when cleaned."""
+        name = room_channel_parameter(self.market_id, room)
+        if name is None:
+            return
+        if wanted == "cleaned":
+            try:
+                self.ssm.delete_parameter(Name=name)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "ParameterNotFound":
+                    raise
+            return
+        channels = [a for a in done if a.arn and a.state != "absent"]
+        chosen = next((a for a in channels if a.service == IVS), None) or next(iter(channels), None)
+        if chosen is None:
+            return
+        channel = chosen.arn if chosen.service == IVS else chosen.arn.rsplit(":", 1)[-1]  # MediaLive: its id
+        record = RoomChannel(chosen.service, channel, session_id).to_json()
+        try:
+            current = self.ssm.get_parameter(Name=name)["Parameter"]["Value"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ParameterNotFound":
+                raise
+            current = None
+        if current != record:
+            self.ssm.put_parameter(Name=name, Value=record, Type="String", Overwrite=True)

@@ -105,14 +105,20 @@ def _grant_session_channels(role: iam.IRole, market: Market) -> None:
                   "medialive:DescribeChannel", "medialive:StartChannel", "medialive:StopChannel",
                   "medialive:DeleteChannel", "medialive:CreateTags"], medialive)  # fmt: skip
     _allow(role, ["ivs:ListChannels", "medialive:ListChannels", "medialive:ListInputs"], ["*"])
+    # Each room's channel, recorded for the room-cue function (flows.session_channels, livebase.live.room_cues).
+    rooms = stack.format_arn(service="ssm", region=region, resource="parameter",
+                             resource_name=f"livebase/{market.id}/rooms/*")  # fmt: skip
+    _allow(role, ["ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"], [rooms])
     # A session's MediaLive channel takes the stack channel's role (flows.session_channels copies it).
     own_roles = stack.format_arn(service="iam", region="", resource="role", resource_name=f"{market.stack_name}*")
     _allow(role, ["iam:PassRole"], [own_roles], StringEquals={"iam:PassedToService": "medialive.amazonaws.com"})
-    policy = role.node.find_child("DefaultPolicy")
-    for arn in [*ivs, *medialive]:
-        acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_resource(role, arn)}]", "session-channels creates, "
+    for arn in [*ivs, *medialive]:  # on the role too: its statements may overflow into a managed policy
+        acknowledge(role, f"AwsSolutions-IAM5[Resource::{nag_resource(role, arn)}]", "session-channels creates, "
                     "starts, stops and deletes one channel (and input) per planned session, named per session at "
                     "run time, in the market's video Region only.")  # fmt: skip
+    acknowledge(role, f"AwsSolutions-IAM5[Resource::{nag_resource(role, rooms)}]", "session-channels records "
+                "each planned room's channel in one parameter per room, named at run time, under the market's "
+                "own prefix in its video Region.")  # fmt: skip
     # On the role, not its default policy: a role this size overflows into managed policies CDK adds at synth.
     acknowledge(role, f"AwsSolutions-IAM5[Resource::{nag_resource(role, own_roles)}]", "A session's MediaLive "
                 "channel takes the role of the market stack's own channel; only the market's stacks' roles, and "

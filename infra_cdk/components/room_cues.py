@@ -6,8 +6,12 @@ livebase.inventory``, ``stock.low`` / ``stock.out``, ``detail.room_id`` exists) 
 timed metadata: IVS ``PutMetadata`` where the market has an IVS channel, else a MediaLive
 schedule action (ID3 in the HLS rendition), else nothing (no live video: counted, see the handler).
 
-Today a market has one channel shared by its rooms (``components/live_video.py``); the grant
-names that channel only. Cues are worth seconds, not hours: the target retries for 5 minutes,
+The market's channel is shared by its unplanned rooms (``components/live_video.py``); its grant names
+that channel only. A planned session's room has its own channel, created at run time by the
+``session-channels`` flow and recorded in an SSM parameter per room (``livebase.live.room_cues``): a
+second policy lets the function read those parameters (the market's prefix in its video Region) and
+call the one cue action on channels there tagged with the market (their ARNs exist only at run time).
+Cues are worth seconds, not hours: the target retries for 5 minutes,
 the function's own asynchronous retries (twice) likewise; what is never delivered or never
 handled goes to the ``RoomCuesDlq``. Grants only, every statement naming its resource.
 """
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -27,8 +31,10 @@ from infra_cdk.components.delivery import bus_rule, dead_letter_queue, to_functi
 from infra_cdk.components.functions import FunctionKit
 from infra_cdk.components.live_video import MARKET_TAG, LiveVideo
 from infra_cdk.nag import acknowledge, nag_resource
-from livebase.live.room_cues import IVS, MEDIALIVE, NONE
+from livebase.live.room_cues import IVS, MEDIALIVE, NONE, ROOM_CHANNEL_PARAMETER
+from livebase.markets.config import Market
 from livebase.markets.resources import CueSettings
+from livebase.sessions.plan import video_services
 from livebase.signals.stock import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
 
 ROOM_CUE_FUNCTION = "room_cue"
@@ -39,6 +45,28 @@ ROOM_STOCK_SIGNAL_PATTERN = events.EventPattern(
 )
 CUE_RETRY_ATTEMPTS = 8
 CUE_MAX_EVENT_AGE = Duration.minutes(5)  # "only 3 left" an hour late would mislead the room
+
+
+def room_channel_statements(market: Market, account: str) -> list[iam.PolicyStatement]:
+    """What the function needs for planned rooms' own channels: their records, and the cue action on
+    the market's tagged channels of each service its sessions use, in the sessions' video Region."""
+    services, region, _ = video_services(market)
+    if not services:
+        return []
+    records = ROOM_CHANNEL_PARAMETER.format(market=market.id, room="*")
+    statements = [
+        iam.PolicyStatement(
+            actions=["ssm:GetParameter"], resources=[f"arn:{Aws.PARTITION}:ssm:{region}:{account}:parameter{records}"]
+        )
+    ]
+    tagged = {"StringEquals": {f"aws:ResourceTag/{MARKET_TAG}": market.id}}
+    for service, action, channels in (
+        (IVS, "ivs:PutMetadata", f"arn:{Aws.PARTITION}:ivs:{region}:{account}:channel/*"),
+        (MEDIALIVE, "medialive:BatchUpdateSchedule", f"arn:{Aws.PARTITION}:medialive:{region}:{account}:channel:*"),
+    ):
+        if service in services:
+            statements.append(iam.PolicyStatement(actions=[action], resources=[channels], conditions=tagged))
+    return statements
 
 
 def cue_target(video: LiveVideo, account: str = "") -> tuple[str, str, str]:
@@ -109,6 +137,18 @@ class RoomCues(Construct):
                     "The channel is in the market's media stack (another Region) and its ARN is read at cold "
                     "start; the statement is limited to channels tagged with this market (one: its own).",
                 )
+        rooms = room_channel_statements(kit.market, account) if self.service != NONE else []
+        if rooms:
+            room_policy = iam.Policy(self, "RoomChannelPolicy", roles=[self.role], statements=rooms)
+            for statement in rooms:
+                for arn in statement.resources:
+                    acknowledge(
+                        room_policy,
+                        f"AwsSolutions-IAM5[Resource::{nag_resource(room_policy, arn)}]",
+                        "Planned sessions' channels and their per-room records are created at run time by the "
+                        "session-channels flow; the records are the market's own prefix, the channels only those "
+                        "tagged with this market, in its video Region.",
+                    )
         cue = to_function(
             self.function, dlq=self.dlq, retry_attempts=CUE_RETRY_ATTEMPTS, max_event_age=CUE_MAX_EVENT_AGE
         )

@@ -1,10 +1,11 @@
 """Room cues, recorded instead of sent: moto 5.2.5 implements neither IVS ``PutMetadata`` nor
 MediaLive ``BatchUpdateSchedule`` (both answer 404).
 
-The room-cue handler's channel adapter (``livebase.live.room_cues``: ``IvsCues`` / ``MediaLiveCues``)
-builds the exact request it would send; locally :class:`RecordedCues` takes its place in the
-handler module (``livebase_local.runner.bus_targets``) and writes that request, one object per
-call, to ``cues/<market>/<room>/<time_ns>-<id>.json`` in the market's data lake bucket
+The room-cue handler's channel (``livebase.live.room_cues.RoomChannels``: the room's planned session's
+channel or the market's, each an ``IvsCues`` / ``MediaLiveCues``) builds the exact request it would
+send; locally :class:`RecordedCues` takes its place in the handler module
+(``livebase_local.runner.bus_targets``) and writes that request (with the service of the channel it
+went to), one object per call, to ``cues/<market>/<room>/<time_ns>-<id>.json`` in the market's data lake bucket
 (:mod:`livebase_local.runner.recordings`): a second send of the same cue would show as a second
 object. Nothing here runs in the cloud; the function's role has no grant on that prefix.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from livebase.live.room_cues import CueChannel, RoomCue
+from livebase.live.room_cues import CueChannel, RoomChannels, RoomCue
 from livebase.markets.resources import MarketResources
 from livebase_local.runner.recordings import Recorder, recorded
 
@@ -35,12 +36,17 @@ class RecordedCues(Recorder[CueChannel]):
     def service(self) -> str:
         return self.channel.service
 
+    def route(self, cue: RoomCue) -> CueChannel:
+        """The channel the cue goes to (the room's own or the market's)."""
+        return self.channel.route(cue) if isinstance(self.channel, RoomChannels) else self.channel
+
     def request(self, cue: RoomCue) -> dict[str, Any]:
-        return self.channel.request(cue)
+        return self.route(cue).request(cue)
 
     def send(self, cue: RoomCue) -> dict[str, Any]:
-        request = self.request(cue)
-        self.record(cue.room_id, {"service": self.service, "operation": _OPERATIONS.get(self.service),
+        routed = self.route(cue)
+        request = routed.request(cue)
+        self.record(cue.room_id, {"service": routed.service, "operation": _OPERATIONS.get(routed.service),
                                   "request": request, "cue": cue.metadata(), "event_id": cue.event_id})  # fmt: skip
         return request
 

@@ -38,9 +38,11 @@ def eu(tmp_path_factory: pytest.TempPathFactory) -> tuple[cdk.Stack, dict[str, A
 
 
 def statements(raw: dict[str, Any]) -> list[dict[str, Any]]:
-    [policy] = [v for k, v in raw["Resources"].items() if k.startswith("Flows") and v["Type"] == "AWS::IAM::Policy"]
-    found: list[dict[str, Any]] = policy["Properties"]["PolicyDocument"]["Statement"]
-    return found
+    """The flow role's statements: its default policy and the managed policies CDK overflows it into."""
+    kinds = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+    policies = [v for k, v in raw["Resources"].items() if k.startswith("Flows") and v["Type"] in kinds]
+    assert policies
+    return [s for policy in policies for s in policy["Properties"]["PolicyDocument"]["Statement"]]
 
 
 def resources_of(raw: dict[str, Any], action: str) -> list[str]:
@@ -145,6 +147,7 @@ NEEDS = {
         ("dynamodb:GetItem", "TablesInventory"), ("dynamodb:PutItem", "TablesPurchaseOrders"),
         ("dynamodb:BatchGetItem", "TablesForecasts"), ("events:PutEvents", "MessagingBus"),
         ("sqs:SendMessage", "MessagingWmsQueue"), ("s3:GetObject*", "catalogue/suppliers.json"),
+        ("dynamodb:BatchGetItem", "TablesInventory"),  # presold orders held from the WMS
     ],
     "demand-forecasting": [
         ("dynamodb:BatchWriteItem", "TablesForecasts"), ("s3:PutObject", "forecasts/demand/*"),
@@ -153,9 +156,11 @@ NEEDS = {
     "session-planning": [
         ("dynamodb:Query", "TablesRoomMetrics"), ("s3:PutObject", "sessions/plans/*"),
         ("ivs:CreateChannel", ":ivs:eu-central-1:"), ("medialive:CreateChannel", ":medialive:eu-central-1:"),
-        ("iam:PassRole", ":role/Livebase-eu*"),
+        ("iam:PassRole", ":role/Livebase-eu*"), ("dynamodb:UpdateItem", "TablesInventory"),  # presales opened
+        ("ssm:PutParameter", ":parameter/livebase/eu/rooms/*"), ("ssm:DeleteParameter", "/livebase/eu/rooms/*"),
     ],
     "experiment-analysis": [("dynamodb:Query", "TablesRoomMetrics")],
+    "stock-reconciliation": [("dynamodb:Scan", "TablesInventory"), ("dynamodb:Scan", "TablesOrders")],
     "business-case": [
         ("kinesis:DescribeStreamSummary", "LiveIngestLiveEvents"), ("dynamodb:DescribeTable", "TablesInventory"),
         ("lambda:GetFunctionConfiguration", "livebase-eu-ingest"), ("s3:ListBucket", "DataLakeBucket"),

@@ -4,6 +4,7 @@ channel settings and the one grant on the market's channel."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -118,3 +119,22 @@ def test_medialive_hls_passes_the_cue_id3_through(synthesised: Synthesised) -> N
     [output] = group["Outputs"]
     m3u8 = output["OutputSettings"]["HlsOutputSettings"]["HlsSettings"]["StandardHlsSettings"]["M3u8Settings"]
     assert m3u8["TimedMetadataBehavior"] == "PASSTHROUGH" and m3u8["TimedMetadataPid"]
+
+
+@pytest.mark.parametrize("market_id", SELLING)
+def test_planned_rooms_channels_are_read_from_their_records_and_granted_by_the_markets_tag(
+    synthesised: Synthesised, market_id: str
+) -> None:
+    raw = synthesised.raw(market_id)
+    [policy] = [v for k, v in raw["Resources"].items()
+                if v["Type"] == "AWS::IAM::Policy" and k.startswith("RoomCuesRoomChannelPolicy")]  # fmt: skip
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    actions = {s["Action"] for s in statements}
+    assert VIDEO[market_id][2] in actions and actions <= {
+        "ssm:GetParameter", "ivs:PutMetadata", "medialive:BatchUpdateSchedule"
+    }  # fmt: skip
+    [read] = [s for s in statements if s["Action"] == "ssm:GetParameter"]
+    assert f":parameter/livebase/{market_id}/rooms/*/channel" in json.dumps(read["Resource"])
+    for statement in statements:
+        if statement["Action"] != "ssm:GetParameter":  # channels made at run time: only the market's own
+            assert statement["Condition"] == {"StringEquals": {"aws:ResourceTag/livebase:market": market_id}}

@@ -11,9 +11,14 @@ the region offers it, MediaLive for sea, none for mena):
   value the same JSON), which MediaLive puts into the HLS rendition;
 * :class:`NoVideo`: a market without live video; nothing is sent, the handler counts it.
 
-Today a market has one live channel, shared by its rooms, so the metadata names the room (the
-player of the room on air shows it, others ignore it). When session planning gives each room a
-channel, :func:`cue_channel` is where the room → channel lookup goes. The metadata carries no
+Which channel: a planned session's room has its own channel (``flows/session_channels.py`` creates
+one per room and service); the channels flow records it in an SSM parameter named by the room
+(:func:`room_channel_parameter`: ``/livebase/<market>/rooms/<room>/channel``, a :class:`RoomChannel`
+as JSON, IVS preferred, removed when the channel is cleaned up). :class:`RoomChannels` sends each
+cue there, reading the parameter once per room a minute (one ``GetParameter``, cached in the
+container, a missing one too), and to the market's own channel (:func:`cue_channel`) when the room
+has no planned session. The market's channel is shared by its unplanned rooms, so the metadata names
+the room (the player of the room on air shows it, others ignore it). The metadata carries no
 personal data: SKU, level, units left, the cue text per language, the room id.
 """
 
@@ -21,9 +26,13 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+import re
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
+
+from botocore.exceptions import ClientError
 
 from livebase.signals import OtherSignal, SignalError, parse_event
 from livebase.signals.stock import StockLevel
@@ -182,3 +191,104 @@ def cue_channel(service: str, channel: str, session: Any) -> CueChannel:
     if service == NONE:
         return NoVideo()
     raise ValueError(f"CUE_SERVICE {service!r}: expected {IVS}, {MEDIALIVE} or {NONE}")
+
+
+ROOM_CHANNEL_PARAMETER = "/livebase/{market}/rooms/{room}/channel"
+ROOM_CACHE_SECONDS = 60.0  # a room's channel changes when a session is planned or cleaned up, not per cue
+ROOM_CACHE_SIZE = 1024
+_PARAMETER_ROOM = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")  # what an SSM parameter name can hold
+
+
+def room_channel_parameter(market: str, room_id: str) -> str | None:
+    """The SSM parameter naming a planned room's channel; None for a room id no parameter name can hold
+    (such a room is never planned: planned rooms are session ids)."""
+    if not _PARAMETER_ROOM.match(room_id):
+        return None
+    return ROOM_CHANNEL_PARAMETER.format(market=market, room=room_id)
+
+
+@dataclass(frozen=True)
+class RoomChannel:
+    """A planned room's own channel, as the session-channels flow records it."""
+
+    service: str  # IVS or MEDIALIVE
+    channel: str  # IVS: the channel ARN; MediaLive: the channel id (what each adapter's call takes)
+    session_id: str
+
+    def to_json(self) -> str:
+        return json.dumps({"service": self.service, "channel": self.channel, "session_id": self.session_id},
+                          sort_keys=True)  # fmt: skip
+
+    @classmethod
+    def from_json(cls, text: str) -> RoomChannel:
+        """Raises ValueError for anything but a recorded channel of a known service."""
+        value = json.loads(text)
+        if not isinstance(value, dict) or value.get("service") not in (IVS, MEDIALIVE) or not value.get("channel"):
+            raise ValueError("not a room channel record")
+        return cls(str(value["service"]), str(value["channel"]), str(value.get("session_id", "")))
+
+    def adapter(self, session: Any) -> CueChannel:
+        """The adapter sending to this channel (``session``: a boto3 session of the channel's Region)."""
+        return cue_channel(self.service, self.channel, session)
+
+
+class RoomChannels:
+    """The channel a cue goes to: its room's planned session's, else the market's (module docstring).
+
+    ``ssm`` reads the rooms' parameters in the Region of the channels (None: every cue to the market's
+    channel); ``session`` is a boto3 session of that Region; ``clock`` is monotonic.
+    A parameter that is missing (or not a channel record) sends the room's cues to the market's channel;
+    any other error of the read is raised (the bus retries the cue).
+    """
+
+    def __init__(
+        self,
+        market: CueChannel,
+        market_id: str,
+        ssm: Any | None,
+        session: Any,
+        *,
+        ttl: float = ROOM_CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.market, self.market_id, self.ssm, self._session = market, market_id, ssm, session
+        self.ttl, self._clock = ttl, clock
+        self._rooms: dict[str, tuple[float, CueChannel]] = {}
+
+    @property
+    def service(self) -> str:
+        """The market's service (NONE: no live video, so no planned room has a channel either)."""
+        return self.market.service
+
+    def route(self, cue: RoomCue) -> CueChannel:
+        """The channel adapter of the cue's room."""
+        now = self._clock()
+        cached = self._rooms.get(cue.room_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        found = self._lookup(cue.room_id)
+        if len(self._rooms) >= ROOM_CACHE_SIZE:
+            self._rooms.pop(next(iter(self._rooms)))
+        self._rooms[cue.room_id] = (now + self.ttl, found)
+        return found
+
+    def request(self, cue: RoomCue) -> dict[str, Any]:
+        return self.route(cue).request(cue)
+
+    def send(self, cue: RoomCue) -> dict[str, Any]:
+        return self.route(cue).send(cue)
+
+    def _lookup(self, room_id: str) -> CueChannel:
+        name = room_channel_parameter(self.market_id, room_id)
+        if self.ssm is None or name is None or self.market.service == NONE:
+            return self.market
+        try:
+            value = self.ssm.get_parameter(Name=name)["Parameter"]["Value"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ParameterNotFound":
+                return self.market
+            raise
+        try:
+            return RoomChannel.from_json(str(value)).adapter(self._session)
+        except ValueError:
+            return self.market
