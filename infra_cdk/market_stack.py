@@ -17,6 +17,8 @@ from infra_cdk.components.encryption import MarketKey
 from infra_cdk.components.erasure_api import ErasureApi
 from infra_cdk.components.flow_grants import grant_market_flows
 from infra_cdk.components.flow_role import FlowRole
+from infra_cdk.components.flow_runtime import FlowRuntime
+from infra_cdk.components.flow_runtime_roles import HqRollupRole
 from infra_cdk.components.live_ingest import LiveIngest, ingest_function_name, orders_function_name
 from infra_cdk.components.live_video import LiveVideo
 from infra_cdk.components.messaging import MarketMessaging, market_bus
@@ -59,6 +61,7 @@ class MarketStack(Stack):
     def _aggregates_only(self) -> dict[str, str]:
         """hq: receives aggregates and pseudonymised keys only, so no stream, orders or functions."""
         bus = market_bus(Construct(self, "Messaging"), self.market.id, self.key.key)
+        HqRollupRole(self, "Rollup", hq=self.market, bucket=self.data_lake.bucket, key=self.key.key)  # issue 29
         return {"data_lake_bucket": self.data_lake.bucket.bucket_name, "event_bus_name": bus.event_bus_name}
 
     def _selling_market(self) -> dict[str, str]:
@@ -149,6 +152,10 @@ class MarketStack(Stack):
             consumer_functions=(ingest_function_name(market.id), orders_function_name(market.id)),
         )  # fmt: skip
         CfnOutput(self, "FlowRoleArn", key="FlowRoleArn", value=flows.role.role_arn)
+        FlowRuntime(  # issue 29: the worker, the signal bridge and their images in the market's account
+            self, "FlowRuntime", market=market, key=key, flow_role=flows.role, lake=self.data_lake.bucket,
+            signals=signals, forecasts=tables.forecasts,
+        )  # fmt: skip
         studio = Studio(
             self, "Studio", kit=live.kit, bus=messaging.bus,
             ops_topic=signals.ops_topic, ops_dlq=signals.ops_dlq, idempotency_table=tables.idempotency,

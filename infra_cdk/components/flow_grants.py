@@ -16,8 +16,8 @@ and writes are granted here, by CDK grants on the stack's own resources, flow by
   consumers' metrics and memory, table sizes, the lake's size) and its report under
   ``reports/business-case/``.
 
-``forecast-scaleout`` submits a SageMaker job whose role is not in the stack; it is not granted
-here (README, "Deploying the flows"). Everything named here is the market's own, in its own Region.
+``forecast-scaleout``'s SageMaker job role, and the flow role's PassRole and processing-job grants for it,
+are in ``flow_runtime_roles.py``. Everything named here is the market's own, in its own Region.
 """
 
 from __future__ import annotations

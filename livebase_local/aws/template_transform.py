@@ -57,6 +57,8 @@ ON_DEMAND_INITIAL_SHARDS = 4  # what AWS gives a new on-demand stream
 API_CREATED_TYPES = frozenset(
     {"AWS::IVS::Channel", "AWS::CloudFront::Distribution", "AWS::MediaLive::Input", "AWS::MediaLive::Channel"}
 )
+# The flow runtime's worker and signal bridge (infra_cdk/components/flow_runtime.py): moto starts no container.
+CONTAINER_TYPES = ("AWS::ECS::TaskDefinition", "AWS::ECS::Service")
 # Dropped even if a future moto grew a model for them: they would need Docker or are policy-only.
 ALWAYS_DROPPED_PREFIXES = (
     "Custom::",
@@ -71,6 +73,7 @@ ALWAYS_DROPPED_PREFIXES = (
     "AWS::ApiGateway::Deployment",
     # Web ACLs guard requests that never reach API Gateway locally (functions invoked in-process).
     "AWS::WAFv2::",
+    *CONTAINER_TYPES,
 )
 
 
@@ -103,6 +106,8 @@ def drop_reason(resource_type: str, moto_types: Collection[str]) -> str | None:
         return "applied by the local event-source runner (moto would invoke the function via Docker)"
     if resource_type in API_CREATED_TYPES:
         return "created through its service API (moto's CloudFormation ignores this type)"
+    if resource_type in CONTAINER_TYPES:
+        return "runs containers, which moto never starts (locally ./livebase up serves the flows and runs the bridge)"
     if resource_type.startswith(("Custom::", "AWS::CloudFormation::CustomResource")):
         return "custom resource: its provider is a Lambda invocation, which needs Docker"
     if resource_type.startswith(ALWAYS_DROPPED_PREFIXES) or resource_type not in moto_types:

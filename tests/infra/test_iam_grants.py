@@ -20,7 +20,10 @@ def test_iam_has_no_wildcard_resource_a_grant_could_scope(synthesised, market_id
             if "*" in targets:  # these have no resource-level permissions at all (the last four: the flow role)
                 actions = as_list(statement["Action"])
                 unscoped = ("iot:DescribeEndpoint", "cloudwatch:GetMetricStatistics", "ivs:ListChannels",
-                            "medialive:ListChannels", "medialive:ListInputs")  # fmt: skip
+                            "medialive:ListChannels", "medialive:ListInputs",
+                            # the flow runtime (test_flow_runtime.py): image pulls, the ECS worker
+                            "ecr:GetAuthorizationToken", "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition",
+                            "ecs:DescribeTaskDefinition", "ec2:DescribeVpcs", "ec2:DescribeSubnets")  # fmt: skip
                 assert all(a.startswith("xray:") or a in unscoped for a in actions), statement
             if "s3:PutObject" in statement["Action"]:  # object writes only under their prefix
                 prefixes = (
@@ -35,7 +38,10 @@ def test_iam_has_no_wildcard_resource_a_grant_could_scope(synthesised, market_id
                     "/forecasts/demand/*",
                     "/sessions/plans/*",
                     "/reports/business-case/*",
-                )  # fmt: skip  (the last six: the flow role)
+                    f"/quarantine/{market_id}/signal-bridge/residency/*",
+                    "/forecasting/*",
+                    f"/quarantine/{market_id}/forecast-job/residency/*",
+                )  # fmt: skip  (then six of the flow role, three of the flow runtime's bridge and SageMaker job)
                 assert all(json.dumps(t).endswith(tuple(f'{p}"]]}}' for p in prefixes)) for t in targets), targets
 
 
