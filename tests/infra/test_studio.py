@@ -4,6 +4,7 @@ its two targets (the failover function, the ops topic), the switch grants per vi
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -134,7 +135,7 @@ def test_the_switch_may_publish_to_the_studio_switch_topics_and_switch_only_its_
     role = raw["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
     statements = _statements(raw, role)
     [publish] = [s for s in statements if "iot:Publish" in _actions(s)]
-    assert str(publish["Resource"]).endswith(f":topic/livebase/{market_id}/studio/*/switch")
+    assert json.dumps(publish["Resource"]).endswith(f':topic/livebase/{market_id}/studio/*/switch"]]}}')
     switch = [s for s in statements if "medialive:BatchUpdateSchedule" in _actions(s)]
     env = raw["Resources"][function]["Properties"]["Environment"]["Variables"]
     medialive = [k for k, v in raw["Resources"].items() if v["Type"] == "AWS::MediaLive::Channel"]
