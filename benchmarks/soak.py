@@ -9,8 +9,21 @@ Loopback only: moto on 127.0.0.1 (a free port and the next), every client pointe
 ``--minutes`` of production, then at most ``--drain`` seconds for the consumers to catch up.
 Processes: moto (main), moto (Kinesis, durable through a journal it replays on restart:
 :mod:`livebase_local.aws.kinesis_journal`), the event-source runner
-(:mod:`livebase_local.soak.runner_process`, checkpoints on disk), and this one (producers, the
-probe poller, the fault schedule, the kills and the audit).
+(:mod:`livebase_local.soak.runner_process`, checkpoints on disk; the order-message queues'
+consumers too), and this one (producers, the probe poller, the after-sale drivers, the fault
+schedule, the kills, the replay and the audit).
+
+After the sale (issue 28): for every order the orders consumer accepted, a driver per market
+(:mod:`livebase_local.soak.lives`) sends what the warehouse and the buyers would: cancels before
+hand-off, handed → picked → shipped → delivered, returns received sellable or written off, refunds
+of what is due, each message twice and a share out of order, plus a labelled hostile share (another
+viewer's cancel, a refund above what was paid) that must be refused with a reason, never applied.
+
+At the end, as an operator would: the records the faults parked on the stream consumers' DLQs
+(batches whose retries ran out in the handler storm) are replayed with ``./livebase replay``'s own
+functions (:mod:`livebase_local.soak.parked`); the audit then finds them applied and nothing still
+parked (``parked_before_replay``, ``parked_after_replay``), and every unit of stock explained by the
+inventory's own records (``phantom_units``: :mod:`livebase_local.soak.stock_audit`).
 
 Faults, on a seeded schedule (:mod:`livebase_local.soak.schedule`, every one at least once): the
 runner SIGKILLed mid-batch and restarted; the Kinesis moto process SIGKILLed and restarted;
@@ -38,6 +51,7 @@ import pickle
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -50,46 +64,23 @@ from livebase.markets.config import load_markets
 from livebase_local import faults
 from livebase_local.aws.deploy import deploy_assembly
 from livebase_local.aws.env import apply_local_environment, restore_environment
-from livebase_local.aws.mappings import EventSourceConfig
+from livebase_local.aws.mappings import EventSourceConfig, SqsSourceConfig
 from livebase_local.aws.moto_server import LocalAws, free_port
 from livebase_local.platform import STATE_DIR, synthesise
 from livebase_local.runner.checkpoints import CheckpointStore
 from livebase_local.simulator.records import generate_day, recent_day
 from livebase_local.simulator.stock import seed_stock
 from livebase_local.soak.audit import Findings, audit_market
+from livebase_local.soak.lives import LifeDriver, queue_urls, stored_state
+from livebase_local.soak.parked import peek_parked, replay_parked
 from livebase_local.soak.producer import Producer, poll_probes
 from livebase_local.soak.runner_process import RunnerProcess
 from livebase_local.soak.schedule import build_schedule, caught_up, journal_size, recovery_seconds
+from livebase_local.soak.streams import queues_empty, reshard, shorten_visibility, stream_end
 
-FIGURES = ("records_put", "records_lost", "orders_applied_twice", "units_oversold", "alerts_duplicated",
-           "dlq_unexplained")  # fmt: skip
-
-
-def reshard(region: str, stream: str, shards: int) -> None:
-    kinesis = boto3.client("kinesis", region_name=region)
-    kinesis.delete_stream(StreamName=stream)
-    kinesis.create_stream(StreamName=stream, ShardCount=shards)
-    kinesis.get_waiter("stream_exists").wait(StreamName=stream, WaiterConfig={"Delay": 0.2})
-
-
-def stream_end(region: str, stream: str, acked: dict[str, int]) -> dict[str, int]:
-    """The last sequence number of each shard, read from the stream after the newest acknowledged one."""
-    kinesis = boto3.client("kinesis", region_name=region)
-    ends = {}
-    for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
-        shard_id = shard["ShardId"]
-        request: dict[str, Any] = {"StreamName": stream, "ShardId": shard_id, "ShardIteratorType": "TRIM_HORIZON"}
-        if shard_id in acked:
-            request.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=str(acked[shard_id]))
-        ends[shard_id] = acked.get(shard_id, 0)
-        cursor = kinesis.get_shard_iterator(**request)["ShardIterator"]
-        while cursor:
-            reply = kinesis.get_records(ShardIterator=cursor, Limit=10_000)
-            if not reply["Records"]:
-                break
-            ends[shard_id] = int(reply["Records"][-1]["SequenceNumber"])
-            cursor = reply.get("NextShardIterator")
-    return ends
+FIGURES = ("records_put", "records_lost", "orders_applied_twice", "units_oversold", "phantom_units",
+           "alerts_duplicated", "dlq_unexplained", "order_lives", "order_lives_off_plan", "refused_with_reason",
+           "hostile_applied", "parked_before_replay", "parked_after_replay")  # fmt: skip
 
 
 class Soak:
@@ -118,7 +109,8 @@ class Soak:
             skus = {line["sku"] for r in day if r.kind == "order_placed" for line in json.loads(r.data)["lines"]}
             self.stock[m] = dict.fromkeys(sorted(skus), self.args.stock)
             seed_stock(resources, self.stock[m], receipt_prefix="soak")
-        spec = {m: (self.resources[m], self.live_sources(m)) for m in self.market_ids}
+            shorten_visibility(resources.region, list(queue_urls(resources)), self.args.queue_visibility)
+        spec = {m: (self.resources[m], self.live_sources(m), self.queue_sources(m)) for m in self.market_ids}
         (self.workdir / "spec.pickle").write_bytes(pickle.dumps(spec))
         self.runner = RunnerProcess(self.workdir / "spec.pickle", self.workdir / "checkpoints", self.logs)
 
@@ -127,6 +119,11 @@ class Soak:
         stream = self.resources[market].stream_name
         sources = [c for c in self.deployments[market].event_sources if c.stream_name == stream]
         return [replace(c, timeout_seconds=self.args.timeout) if self.args.timeout else c for c in sources]
+
+    def queue_sources(self, market: str) -> list[SqsSourceConfig]:
+        """The consumers of the order messages (shipment updates, order returns)."""
+        urls = set(queue_urls(self.resources[market]))
+        return [c for c in self.deployments[market].queue_sources if c.queue_url in urls]
 
     def functions(self, market: str) -> list[str]:
         return [c.function_name for c in self.live_sources(market)]
@@ -182,7 +179,11 @@ class Soak:
             threading.Thread(target=p.run, args=(seconds, self.stop), daemon=True) for p in self.producers.values()
         ]
         poller = threading.Thread(target=self.poll, daemon=True)
-        for thread in [*threads, poller]:
+        self.drivers = {m: LifeDriver(r, self.args.seed, stored_state(r)) for m, r in self.resources.items()}
+        self.drivers_stop = threading.Event()
+        drivers = [threading.Thread(target=d.run, args=(self.feed(m), self.drivers_stop), daemon=True)
+                   for m, d in self.drivers.items()]  # fmt: skip
+        for thread in [*threads, poller, *drivers]:
             thread.start()
         for window in sorted((w for w in self.windows if w.kind in (faults.RUNNER_KILL, faults.KINESIS_KILL)),
                              key=lambda w: w.start):  # fmt: skip
@@ -192,6 +193,11 @@ class Soak:
             thread.join(timeout=seconds + self.args.drain)
         self.produced_at = time.time()
         self.drain()
+        self.replay()
+        self.wait_for_lives()
+        self.drivers_stop.set()
+        for thread in drivers:
+            thread.join(timeout=30)
         self.stop.set()
         poller.join(timeout=10)
         self.status = self.runner.status()
@@ -205,21 +211,67 @@ class Soak:
             self.stop.wait(0.2)
 
     def drain(self) -> None:
-        deadline = time.time() + self.args.drain
-        ends = {m: stream_end(r.region, r.stream_name, self.targets()[m]) for m, r in self.resources.items()}
-        while time.time() < deadline:
-            if all(caught_up(self.store, self.functions(m), ends[m]) for m in self.market_ids):
-                break
-            time.sleep(0.5)
-        else:
+        if not self.wait_for_consumers():
             self.notes.append(f"consumers not caught up {self.args.drain} s after the producers stopped")
         self.drain_s = time.time() - self.produced_at
         time.sleep(2.0)  # the probes' last poll
 
+    def wait_for_consumers(self) -> bool:
+        """Until every consumer's checkpoint reaches the end of its stream as it is now (or ``--drain``)."""
+        deadline = time.time() + self.args.drain
+        ends = {m: stream_end(r.region, r.stream_name, self.targets()[m]) for m, r in self.resources.items()}
+        while time.time() < deadline:
+            if all(caught_up(self.store, self.functions(m), ends[m]) for m in self.market_ids):
+                return True
+            time.sleep(0.5)
+        return False
+
+    def feed(self, market: str) -> Callable[[], list[str]]:
+        """The order ids the market's producer had acknowledged since the last call."""
+        produced, taken = self.producers[market].produced, 0
+
+        def new_orders() -> list[str]:
+            nonlocal taken
+            with produced.lock:
+                fresh = produced.orders[taken:]
+            taken += len(fresh)
+            return fresh
+
+        return new_orders
+
+    def wait_for_lives(self) -> None:
+        """Until every accepted order lived its life and the order-message queues are empty (or ``--drain``)."""
+        deadline = time.time() + self.args.drain
+        time.sleep(3.0)  # orders the replay stored are seen by the drivers' next step
+        while time.time() < deadline:
+            idle = all(all(life.done for life in d.lives.values()) for d in self.drivers.values())
+            if idle and all(queues_empty(r.region, list(queue_urls(r))) for r in self.resources.values()):
+                return
+            time.sleep(1.0)
+        open_lives = sum(not life.done for d in self.drivers.values() for life in d.lives.values())
+        self.notes.append(f"{open_lives} order lives not finished {self.args.drain} s after the replay")
+
+    def replay(self) -> None:
+        """What the faults parked on the DLQs, replayed as an operator would (:mod:`livebase_local.soak.parked`)."""
+        self.parked = {m: peek_parked(r) for m, r in self.resources.items()}
+        started = time.time()
+        reports = {m: replay_parked(r, self.logs) for m, r in self.resources.items()}
+        self.notes += [f"replay {report.line(m)}" for m, report in reports.items()]
+        if not self.wait_for_consumers():
+            self.notes.append(f"consumers not caught up with the replay within {self.args.drain} s")
+        if any(r.invalid_skipped or r.unreadable_messages or r.order_messages_kept for r in reports.values()):
+            time.sleep(max(0.0, started + 61 - time.time()))  # what the replay left on a DLQ is visible again
+
     def audit(self) -> Findings:
         findings = Findings()
         for m in self.market_ids:
-            audit_market(self.markets[m], self.resources[m], self.producers[m].produced, self.stock[m], findings)
+            audit_market(self.markets[m], self.resources[m], self.producers[m].produced, self.stock[m], findings,
+                         self.parked[m])  # fmt: skip
+        for driver in self.drivers.values():
+            driver.audit(findings)
+            self.notes += [f"{driver.resources.market} after-sale driver: {e}" for e in driver.errors[-3:]]
+        findings.counts["parked_before_replay"] = sum(p.records for p in self.parked.values())
+        findings.counts["parked_after_replay"] = findings.counts["dlq_parked_records"]
         return findings
 
     def latencies(self) -> tuple[list[float], list[float], int]:
@@ -272,8 +324,8 @@ def report(soak: Soak, findings: Findings, started: float) -> dict[str, Any]:
     print(f"producer: failed records put again {sum(p.failed_records for p in produced)}, "
           f"failed calls {sum(p.failed_calls for p in produced)}")  # fmt: skip
     info = ("stream_records", "stream_duplicates", "quarantined_records", "dlq_quarantine_messages",
-            "dlq_parked_records", "orders_in_stream", "units_reserved", "alerts_delivered", "alerts_lost",
-            "room_totals_counted_twice")  # fmt: skip
+            "replayed_records_in_stream", "orders_in_stream", "units_reserved", "orders_shipped",
+            "returns_restocked", "alerts_delivered", "alerts_lost", "room_totals_counted_twice")  # fmt: skip
     for name in info:
         print(f"{name}: {findings.counts[name]}")
     print(f"probes: {len(every)} seen, {unseen} not seen; under faults {len(under)}")
@@ -306,6 +358,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--timeout", type=int, default=0, help="functions' timeout (s); 0: the template's")
     parser.add_argument("--malformed", type=float, default=0.001, help="share of malformed records (quarantined)")
     parser.add_argument("--drain", type=float, default=300.0, help="seconds to wait for the consumers at the end")
+    parser.add_argument("--queue-visibility", type=int, default=20, help="order-message queues' visibility (s)")
     args = parser.parse_args(argv)
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="livebase-soak-") as tmp:

@@ -14,14 +14,21 @@ Nothing here trusts the runner's counters. Per market:
   named in an on-failure (DLQ) message may or may not be (the function may have failed after its
   writes): both are accounted for, with a reason.
 * **orders**: each admitted ``order_placed`` must be in the orders table (or quarantined / in the
-  orders DLQ). Per SKU, units reserved on the stock item beyond what the reservation records hold
-  are order lines applied twice; reserved units beyond the opening stock, or negative available
-  stock, are oversold units.
+  orders DLQ).
+* **stock** (:mod:`livebase_local.soak.stock_audit`): per SKU, on hand against receipts - shipped +
+  restocked and reserved against the open reservations (phantom units); units reserved beyond the
+  reservation records, or restocked beyond what an order shipped, are applied twice; units held or
+  shipped beyond what came in, or negative available stock, are oversold.
 * **alerts**: the room-alert signals queue (a target of the bus rule) drained; an alert (kind,
   room, minute, language / edge) delivered more than once is duplicated; alert marks in the room
   table without a delivered alert are counted as lost alerts.
 * **DLQs**: every message on the ingest and orders DLQs must say why (a quarantine message's
-  ``reason``, an on-failure message's ``errorMessage`` and condition).
+  ``reason``, an on-failure message's ``errorMessage`` and condition), and so must every message on
+  the order-message queues' DLQs (the consumer's reason attribute). On-failure ranges still on a DLQ
+  after the soak's replay are ``parked_after_replay``; the records of ranges parked before it were
+  put back on the stream, so their copies must be counted.
+* **after-sale lives** (:mod:`livebase_local.soak.lives`): every driven order ends as planned and
+  every hostile message is refused with a reason.
 """
 
 from __future__ import annotations
@@ -35,14 +42,16 @@ from typing import Any
 
 import boto3
 
-from livebase.batches.quarantine import QUARANTINE_PREFIX
+from livebase.batches.quarantine import QUARANTINE_PREFIX, REASON_ATTRIBUTE
 from livebase.live.admission import Admitted, admit
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
 from livebase.signals import parse_event
 from livebase.signals.rooms import RoomAlert
 from livebase.stores.room_keys import minute_key
+from livebase_local.soak.parked import Parked
 from livebase_local.soak.producer import Produced, digest
+from livebase_local.soak.stock_audit import StockBooks
 
 WEIGHTED = {"viewer_joined", "viewer_left", "comment", "share", "add_to_cart", "order_cancelled", "refund"}
 TOTAL_FIELDS = ("joins", "leaves", "comments", "likes", "shares", "add_to_cart", "cancellations", "refunds")
@@ -129,6 +138,22 @@ def _dlq(sqs: Any, url: str, findings: Findings, label: str) -> list[tuple[str, 
     return parked
 
 
+def _queue_dlq(sqs: Any, url: str, findings: Findings, label: str) -> None:
+    """An order-message queue's DLQ: what the consumer refused carries its reason; anything else is unexplained."""
+    empty = 0
+    while empty < 2:
+        reply = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+        messages = reply.get("Messages", [])
+        empty = 0 if messages else empty + 1
+        for message in messages:
+            findings.counts["order_messages_on_dlq"] += 1
+            if REASON_ATTRIBUTE not in message.get("MessageAttributes", {}):
+                findings.add("dlq_unexplained", 1, f"{label} message {message['Body'][:120]}")
+        if messages:
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+            sqs.delete_message_batch(QueueUrl=url, Entries=entries)
+
+
 def _parked(parked: list[tuple[str, int, int]], shard: str, seq: int) -> bool:
     return any(s == shard and start <= seq <= end for s, start, end in parked)
 
@@ -144,9 +169,15 @@ def _scan(table: Any) -> Iterator[dict[str, Any]]:
 
 
 def audit_market(
-    market: Market, resources: MarketResources, produced: Produced, stock: dict[str, int], findings: Findings
+    market: Market,
+    resources: MarketResources,
+    produced: Produced,
+    stock: dict[str, int],
+    findings: Findings,
+    replayed: Parked | None = None,
 ) -> None:
-    """Add one market's counts to ``findings`` (see the module docstring)."""
+    """Add one market's counts to ``findings`` (see the module docstring); ``replayed``: what was
+    parked on the DLQs before the replay (its records' copies on the stream must be counted)."""
     session = boto3.Session(region_name=resources.region)
     kinesis, s3, sqs = session.client("kinesis"), session.client("s3"), session.client("sqs")
     dynamodb = session.resource("dynamodb")
@@ -155,10 +186,17 @@ def audit_market(
     rooms: dict[tuple[str, str], _Room] = defaultdict(_Room)
     refused: list[tuple[str, int]] = []
     orders: dict[str, tuple[str, int]] = {}
+    before = replayed or Parked()
+    parked_digests: set[int] = set()
+    copies = 0
     for shard, record in read_stream(kinesis, resources.stream_name):
         data, seq = record["Data"], int(record["SequenceNumber"])
         key = digest(data)
         stored[key] += 1
+        original = _parked(before.ingest, shard, seq)
+        parked_digests.update([key] if original else [])
+        copy = not original and key in parked_digests  # put back by the replay: ingest must count it
+        copies += copy
         arrival = record["ApproximateArrivalTimestamp"].astimezone(UTC)
         admission = admit(data, market, arrival)
         if not isinstance(admission, Admitted):
@@ -170,20 +208,26 @@ def audit_market(
         weight = getattr(event, "count", 1) if event.type == "like" else int(event.type in WEIGHTED)
         if weight:
             room_key = minute_key(event.room_id, event.ts.replace(second=0, microsecond=0), shard)
-            rooms[(room_key["pk"], room_key["sk"])].records.append((seq, weight, stored[key] > 1))
+            rooms[(room_key["pk"], room_key["sk"])].records.append((seq, weight, stored[key] > 1 and not copy))
     findings.counts["stream_records"] += sum(stored.values())
     for key, count in produced.digests.items():
         if stored[key] < count:
             findings.add(
                 "records_lost", count - stored[key], f"{m}: acknowledged record (digest {key:016x}) not in the stream"
             )
-    findings.counts["stream_duplicates"] += sum(max(0, stored[k] - produced.digests.get(k, 0)) for k in stored)
+    findings.counts["stream_duplicates"] += sum(max(0, stored[k] - produced.digests.get(k, 0)) for k in stored) - copies
+    findings.counts["replayed_records_in_stream"] += copies
 
     quarantined = _quarantined(s3, resources.data_lake_bucket, m, "ingest")
     order_quarantine = _quarantined(s3, resources.data_lake_bucket, m, "orders")
     parked = _dlq(sqs, resources.ingest_dlq_url, findings, f"{m} ingest DLQ")
     order_parked = _dlq(sqs, resources.orders_dlq_url, findings, f"{m} orders DLQ")
+    for name, url in (("shipment-updates", resources.shipment_updates_dlq_url),
+                      ("order-returns", getattr(resources, "order_returns_dlq_url", ""))):  # fmt: skip
+        if url:
+            _queue_dlq(sqs, url, findings, f"{m} {name} DLQ")
     findings.counts["quarantined_records"] += len(quarantined)
+    parked = [*parked, *before.ingest]  # an original may or may not be in a total; its copy must be
     for shard, seq in refused:
         if (shard, seq) not in quarantined and not _parked(parked, shard, seq):
             findings.add("records_lost", 1, f"{m}: refused record {shard}/{seq} neither quarantined nor in the DLQ")
@@ -222,29 +266,12 @@ def audit_market(
 
 
 def _stock(m: str, table: Any, stock: dict[str, int], findings: Findings) -> None:
-    items: dict[str, dict[str, Any]] = {}
-    held: Counter[str] = Counter()
-    for item in _scan(table):
-        sku = str(item["sku"])
-        if sku.startswith("RES#"):
-            if item.get("status") == "reserved":
-                for line in item.get("lines", []):
-                    held[str(line["sku"])] += int(line["spot"]) + int(line.get("presale", 0))
-        elif not sku.startswith("RCV#"):
-            items[sku] = item
+    books = StockBooks.read(_scan(table))
     for sku, opening in stock.items():
-        item = items.get(sku, {})
-        reserved, available = int(item.get("reserved", 0)), int(item.get("available", 0))
-        findings.counts["units_reserved"] += reserved
-        if reserved > held[sku]:
-            findings.add(
-                "orders_applied_twice", reserved - held[sku], f"{m}: {sku} reserved {reserved}, records {held[sku]}"
-            )
-        oversold = max(0, held[sku] - opening) + max(0, -available)
-        if oversold:
-            findings.add(
-                "units_oversold", oversold, f"{m}: {sku} opening {opening}, held {held[sku]}, available {available}"
-            )
+        booked = books.skus[sku].receipts
+        if booked != opening:
+            findings.add("phantom_units", abs(booked - opening), f"{m}: {sku} {booked} received, {opening} put")
+    books.audit(m, findings)
 
 
 def _alerts(m: str, sqs: Any, url: str, marks: Counter[tuple[str, str]], findings: Findings) -> None:

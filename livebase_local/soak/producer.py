@@ -39,6 +39,15 @@ def digest(data: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
 
 
+def order_id_of(data: bytes) -> str | None:
+    """The order id of an ``order_placed`` record (None for anything else)."""
+    try:
+        event = json.loads(data)
+    except ValueError:
+        return None
+    return str(event["order_id"]) if isinstance(event, dict) and event.get("type") == "order_placed" else None
+
+
 def _iso(ts: datetime) -> str:
     return ts.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -65,6 +74,7 @@ class Entry:
     data: bytes
     partition_key: str
     probe: bool = False
+    order_id: str | None = None  # an order_placed record: the after-sale driver is told once it is put
 
 
 @dataclass
@@ -74,6 +84,7 @@ class Produced:
     digests: Counter[int] = field(default_factory=Counter)
     max_seq: dict[str, int] = field(default_factory=dict)  # shard -> highest acknowledged sequence number
     probes: list[Probe] = field(default_factory=list)
+    orders: list[str] = field(default_factory=list)  # order ids of the order_placed records acknowledged
     put: int = 0
     failed_records: int = 0  # records a put answered with an ErrorCode (put again)
     failed_calls: int = 0  # calls that raised (Kinesis down, time-outs): their records put again
@@ -103,7 +114,9 @@ class Producer:
         self.backlog.append(Entry(probe(self.market, tick, now), f"probe-{tick}", probe=True))
         for _ in range(per_tick - 1):
             record, cycle = next(source)
-            self.backlog.append(Entry(restamped(record, now, cycle), record.partition_key))
+            data = restamped(record, now, cycle)
+            order_id = order_id_of(data) if record.kind == "order_placed" else None
+            self.backlog.append(Entry(data, record.partition_key, order_id=order_id))
 
     def _put_some(self) -> None:
         """One PutRecords of the backlog's head; unacknowledged records stay at the head."""
@@ -130,6 +143,8 @@ class Producer:
                 self.produced.digests[digest(entry.data)] += 1
                 self.produced.max_seq[shard] = max(seq, self.produced.max_seq.get(shard, 0))
                 self.produced.put += 1
+                if entry.order_id is not None:
+                    self.produced.orders.append(entry.order_id)
                 if entry.probe:  # its room total is the minute of its own timestamp
                     self.produced.probes.append(Probe(shard, seq, json.loads(entry.data)["ts"][:16], put_at))
             self.produced.failed_records += len(again)

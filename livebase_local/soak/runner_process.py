@@ -2,8 +2,8 @@
 
 ``python -m livebase_local.soak.runner_process --spec FILE --checkpoints DIR --logs DIR`` runs every
 Kinesis mapping of the markets in ``FILE`` (a pickle the parent wrote after deploying: each
-market's :class:`MarketResources` and :class:`EventSourceConfig` list), a worker and handler
-instance per shard as ``livebase up`` does, with checkpoints under ``DIR``
+market's :class:`MarketResources`, :class:`EventSourceConfig` list and the SQS mappings of its
+order messages), a worker and handler instance per shard as ``livebase up`` does, with checkpoints under ``DIR``
 (:mod:`livebase_local.runner.checkpoints`): a restarted runner resumes where the killed one had
 settled. Handlers are wrapped by :func:`livebase_local.faults.faulty_handler` (storms, a minute
 delivered twice) when ``LIVEBASE_FAULTS`` names a schedule. The AWS endpoints come from the
@@ -28,14 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from livebase.markets.resources import MarketResources
-from livebase_local.aws.mappings import EventSourceConfig
+from livebase_local.aws.mappings import EventSourceConfig, SqsSourceConfig
 from livebase_local.faults import FaultSwitch, faulty_handler
 from livebase_local.runner.checkpoints import CheckpointStore
-from livebase_local.runner.functions import Handler, function_folder
+from livebase_local.runner.functions import Handler, function_folder, load_handler
 from livebase_local.runner.kinesis_source import KinesisEventSource
-from livebase_local.runner.sources import EventSources
+from livebase_local.runner.sources import EventSource, EventSources
+from livebase_local.runner.sqs_source import SqsEventSource
 
-Spec = dict[str, tuple[MarketResources, list[EventSourceConfig]]]
+Spec = dict[str, tuple[MarketResources, list[EventSourceConfig], list[SqsSourceConfig]]]
 READY_FILE = "runner-ready"
 STATUS_FILE = "runner-status.json"
 
@@ -45,11 +46,17 @@ def _unused(event: dict[str, Any], context: Any) -> Any:
 
 
 def build_sources(spec: Spec, checkpoints: Path, logs: Path, switch: FaultSwitch) -> EventSources:
-    """A KinesisEventSource per mapping, each shard's handler its own instance, faults around it."""
+    """A KinesisEventSource per mapping, each shard's handler its own instance, faults around it; an
+    SqsEventSource per queue mapping (the after-sale messages), faults around its handler too."""
     from livebase_local.platform import own_environment, per_shard_handler
 
-    sources = []
-    for resources, configs in spec.values():
+    sources: list[EventSource] = []
+    for resources, configs, queues in spec.values():
+        for queue in queues:
+            folder = function_folder(queue.function_name, resources.market)
+            own = own_environment(queue.function_name, resources)
+            handler = load_handler(folder, resources, log_dir=logs, environment=own)[1]
+            sources.append(SqsEventSource(queue, faulty_handler(handler, switch, zlib.crc32(queue.queue_url.encode()))))
         for config in configs:
             folder = function_folder(config.function_name, resources.market)
             load = per_shard_handler(resources, logs, folder, own_environment(config.function_name, resources))
@@ -114,7 +121,8 @@ class RunnerProcess:
             )  # fmt: skip
         while not (self.logs / READY_FILE).exists():
             if self.process.poll() is not None or time.monotonic() - started > timeout:
-                raise RuntimeError(f"the runner did not start: see {self.logs}/runner-{self.starts}.log")
+                tail = (self.logs / f"runner-{self.starts}.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"the runner did not start in {timeout:.0f} s; its log ends:\n{tail}")
             time.sleep(0.1)
         return time.monotonic() - started
 
