@@ -22,7 +22,7 @@ from aws_cdk.assertions import Match, Template
 from infra_cdk.account_stack import CONCURRENCY_WARNING, STACK_PREFIX, account_stack_name, reserved_concurrency
 from infra_cdk.components.edge import OPT_IN_REGIONS, OUTPUT_DISTRIBUTION, OUTPUT_LOG_BUCKET
 from infra_cdk.components.powertools import PARAMETER_PREFIX, has_managed_layer
-from infra_cdk.edge_logs_stack import EdgeLogsStack, delivery_source_name
+from infra_cdk.edge_logs_stack import SOURCES_CONTEXT, EdgeLogsStack, delivery_source_name, edge_logs_stack_name
 from infra_cdk.layer_staging import FUNCTIONS_DIR, REPO_DIR, distribution_files
 from infra_cdk.nag import enable_checks
 from infra_cdk.powertools_staging import RUNTIME_PROVIDED
@@ -261,3 +261,16 @@ def test_the_edge_logs_stack_delivers_into_the_market_bucket(tmp_path: Path) -> 
     })  # fmt: skip
     assembly = app.synth()  # cdk-nag runs here
     assert cfn_lint(Path(assembly.get_stack_by_name(stack.stack_name).template_full_path), "us-east-1") == []
+
+
+def test_the_app_adds_the_delivery_once_the_market_stack_outputs_are_given(monkeypatch, tmp_path: Path) -> None:
+    import infra_cdk.app as app_module
+
+    given = {"mena": {"distribution_id": "E2EXAMPLE", "log_bucket": "mena-logs"}}
+    read = app_module.file_context
+    monkeypatch.setattr(app_module, "file_context", lambda: {**read(), SOURCES_CONTEXT: json.dumps(given)})
+    app = app_module.build_app(outdir=str(tmp_path), markets={"mena": MARKETS["mena"]})
+    stacks = {s.stack_name: s for s in app.node.children if isinstance(s, cdk.Stack)}
+    logs = stacks[edge_logs_stack_name(MARKETS["mena"])]
+    assert logs.region == "us-east-1"
+    assert stacks[MARKETS["mena"].stack_name] in logs.dependencies  # deployed after the distribution exists
