@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -102,3 +103,35 @@ def test_a_signal_without_a_room_is_not_delivered_to_the_function(local_aws: Loc
         "EventBusName": resources.event_bus_name,
     }])  # fmt: skip
     assert targets.pending() == 0  # the rule's detail.room_id "exists" pattern passed nothing
+
+
+def test_a_planned_rooms_cue_goes_to_its_sessions_channel_an_unplanned_rooms_to_the_markets(
+    local_aws: LocalAwsStack,
+) -> None:
+    from flows.session_channels import SessionChannels
+    from livebase.signals import bus_entry
+    from tests.support.signals import stock_low
+
+    deployment = local_aws.deployments["eu"]
+    resources = deployment.resources()
+    targets = BusTargets.load([(resources, deployment)], local_aws.assembly_dir)
+    targets.drain()
+    start = datetime.now(UTC) + timedelta(days=2)
+    room = f"eu-{uuid.uuid4().hex[:8]}-1"  # a planned session's room (its id)
+    session = {"session_id": room, "start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat(),
+               "video": ["ivs"], "split": None}  # fmt: skip
+    channels = SessionChannels("eu", resources.region)
+    [created] = channels.reconcile([session], datetime.now(UTC))  # the session-channels flow's step
+    assert created.action == "created" and created.arn
+
+    sku = _sku()
+    events = boto3.client("events", region_name=resources.region)
+    for room_id in (room, "eu-room-unplanned"):
+        signal = stock_low(sku=sku, market="eu", warehouse="WH-EU-1", cue={"en": "Only 4 left!"}, room_id=room_id)
+        events.put_events(Entries=[bus_entry(signal, resources.event_bus_name)])
+    targets.drain()
+    [market_channel] = [r for r in deployment.api_resources if r.resource_type == "AWS::IVS::Channel"]
+    sent = {c["room"]: c["request"]["channelArn"] for c in _cues_for(resources, sku)}
+    assert sent == {room: created.arn, "eu-room-unplanned": market_channel.arn}
+    assert targets.dead_lettered == 0
+    channels.reconcile([session], start + timedelta(hours=4))  # cleaned up: channel and record gone
