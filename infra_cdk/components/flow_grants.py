@@ -12,6 +12,8 @@ and writes are granted here, by CDK grants on the stack's own resources, flow by
   catalogue; plans under ``sessions/plans/``; the sessions' IVS / MediaLive channels in the
   market's video Region (its own, or its media Region), named ``lb-<session>``.
 * ``experiment-analysis``: room history.
+* ``stock-reconciliation``: the inventory table whole (stock items and their bookkeeping records)
+  and the orders' states, read only.
 * ``business-case``: orders and room minutes, the usage counts it prices (stream summary, the
   consumers' metrics and memory, table sizes, the lake's size) and its report under
   ``reports/business-case/``.
@@ -65,6 +67,9 @@ def grant_market_flows(
         lake.grant_read(role, objects)
     for objects in (FORECAST_FILES, PLANS, REPORTS):
         lake.grant_put(role, objects)
+    # stock-reconciliation: read only (order-to-replenish above already reads both; stated for this flow)
+    tables.inventory.grant_read_data(role)
+    tables.orders.grant_read_data(role)
     # session planning, experiment analysis, business case: room history
     tables.room_metrics.grant_read_data(role)
     # business-case: the usage counts it prices
