@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from livebase.aws import to_attributes
 from livebase.commerce.inventory import StockItem
 from livebase.commerce.order_state import LineState, OrderState, Stage
 from livebase.commerce.reconciliation import Holding, Receipt, confirmed, reconcile
+from livebase.stores.stock_books import StockBooks, add_item
 
 WAREHOUSE = "WH-EU-1"
 VIEWER = "v_0123456789abcdef"
@@ -105,3 +107,28 @@ def test_a_drift_seen_in_one_of_two_reads_is_in_motion_not_drift() -> None:
     assert [b.sku for b in confirmed(clean, moved).skus if b.in_motion] == ["SKU-B"]
     assert "In motion between the two reads (not drift): SKU-B" in confirmed(moved, clean).markdown()
     assert confirmed(moved, moved).decision == "1 SKU drifts"
+
+
+def test_the_inventory_tables_items_are_filed_into_the_books() -> None:
+    books = StockBooks(WAREHOUSE)
+    items = [
+        {**item("SKU-A", 9, 2).to_item()},
+        {**item("SKU-A", 1, 0).to_item(), "warehouse": {"S": "WH-NA-1"}},  # another warehouse
+        to_attributes({"sku": "RCV#GR-1:SKU-A", "warehouse": "RECORD", "sku_ref": "SKU-A", "warehouse_ref": WAREHOUSE,
+                       "quantity": 5, "pooled": 2}),
+        to_attributes({"sku": "RES#o-1", "warehouse": "RECORD", "status": "reserved",
+                       "lines": [{"sku": "SKU-A", "warehouse": WAREHOUSE, "spot": 2, "presale": 0}]}),
+        to_attributes({"sku": "RES#o-2", "warehouse": "RECORD", "status": "consumed",
+                       "lines": [{"sku": "SKU-A", "warehouse": WAREHOUSE, "spot": 3, "presale": 0}]}),
+        to_attributes({"sku": "RTN#o-2#return_received:rma-1", "warehouse": "RECORD", "order_id": "o-2",
+                       "lines": [{"sku": "SKU-A", "warehouse": WAREHOUSE, "quantity": 1}]}),
+        to_attributes({"sku": "PRICE#s-1#SKU-A", "warehouse": "ops#2026-12-03T18:00:00+00:00#promotion",
+                       "price": "9.00"}),
+        to_attributes({"sku": "LIM#s-1#SKU-A#v", "warehouse": "RECORD", "bought": 2}),
+    ]  # fmt: skip
+    for found in items:
+        add_item(books, found)
+    assert list(books.stock) == ["SKU-A"] and books.stock["SKU-A"].on_hand == 11
+    assert books.receipts == [Receipt("GR-1:SKU-A", "SKU-A", 5, pooled=2)]
+    assert books.holdings == [Holding("o-1", "SKU-A", spot=2), Holding("o-2", "SKU-A", restocked=1)]
+    assert books.records == 5
