@@ -208,3 +208,30 @@ def test_the_plan_presells_the_units_of_its_presale_slots_and_ops_open_one_by_co
     assert planned_presales(plan) == {"SKU-B": 7, "SKU-C": 1}
     args = build_parser().parse_args(["presale", "open", "--market", "eu", "--sku", SKU, "--cap", "6"])
     assert (args.command, args.market, args.sku, args.cap, args.po) == ("presale", "eu", SKU, 6, None)
+
+
+def test_a_short_receipt_announces_once_and_sends_livebases_cancels_to_the_order_queue(stores: Stores) -> None:
+    from livebase.commerce.messages import CancelRequest, parse_order_message
+    from livebase.markets.config import load_markets
+    from livebase.replenishment.receiving import Receiving, queue_cancels
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="order-returns")["QueueUrl"]
+    entries: list[dict[str, Any]] = []
+    receiving = Receiving(stores.purchase_orders, stores.inventory, load_markets()["eu"], "bus", entries.extend,
+                          cancel=queue_cancels(sqs, queue), clock=lambda: AT)  # fmt: skip
+    stores.open(6)
+    stores.sell("ord-001", 3)
+    stores.sell("ord-002", 2)
+    body = {"receipt_id": "RCV-PRE-1", "po_id": "PO-eu-PRE-20261203", "lines": [{"sku": SKU, "quantity": 2}]}
+    receipt = GoodsReceipt.model_validate({**body, "final": True})
+    assert receiving.receive(receipt).status is ReceiptStatus.BOOKED
+    assert receiving.receive(receipt).status is ReceiptStatus.DUPLICATE  # delivered twice: announced once
+    [short] = [json.loads(e["Detail"]) for e in entries if e["DetailType"] == "presale.short"]
+    assert [o["order_id"] for o in short["orders"]] == ["ord-002"] and short["kept"] == [
+        {"order_id": "ord-001", "units": 2}
+    ]  # fmt: skip
+    [message] = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    cancel = parse_order_message(message["Body"])
+    assert isinstance(cancel, CancelRequest) and cancel.order_id == "ord-002" and cancel.reason == SHORT_REASON
+    assert stores.levels() == (0, 3, 0, 0)  # ord-001: its shelf unit and the 2 delivered; nothing waits

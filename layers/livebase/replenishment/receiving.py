@@ -165,6 +165,21 @@ def book_receipt(
     raise TransientError(f"receipt {receipt.receipt_id}: {receipt.po_id} kept changing under this writer")
 
 
+def queue_cancels(sqs: Any, queue_url: str) -> Callable[[Sequence[CancelRequest]], None]:
+    """A ``Receiving.cancel`` that sends each cancel, as the order-message JSON, to the queue the order
+    lifecycle consumes (the market's ``order-returns``); its ``message_id`` makes a resend harmless."""
+
+    def send(requests: Sequence[CancelRequest]) -> None:
+        for start in range(0, len(requests), 10):
+            batch = requests[start : start + 10]
+            entries = [{"Id": str(i), "MessageBody": r.model_dump_json()} for i, r in enumerate(batch)]
+            failed = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries).get("Failed", [])
+            if failed:
+                raise TransientError(f"{len(failed)} presale cancel(s) not accepted by the order queue")
+
+    return send
+
+
 @dataclass(frozen=True)
 class Receiving:
     """Goods receipts of one market: booked against its POs, stock signals on its bus."""
