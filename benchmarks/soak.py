@@ -325,7 +325,10 @@ def report(soak: Soak, findings: Findings, started: float) -> dict[str, Any]:
           f"failed calls {sum(p.failed_calls for p in produced)}")  # fmt: skip
     info = ("stream_records", "stream_duplicates", "quarantined_records", "dlq_quarantine_messages",
             "replayed_records_in_stream", "orders_in_stream", "units_reserved", "orders_shipped",
-            "returns_restocked", "alerts_delivered", "alerts_lost", "room_totals_counted_twice")  # fmt: skip
+            "returns_restocked", "alerts_delivered", "alerts_lost", "room_totals_counted_twice", "parked_counted_twice",
+            "order_lives_unfinished", "lives_cancelled_on_the_stream", "order_messages_on_dlq")  # fmt: skip
+    for name in sorted(n for n in findings.counts if n.startswith(("lifecycle:", "messages_sent:"))):
+        print(f"{name}: {findings.counts[name]}")
     for name in info:
         print(f"{name}: {findings.counts[name]}")
     print(f"probes: {len(every)} seen, {unseen} not seen; under faults {len(under)}")

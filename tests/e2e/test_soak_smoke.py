@@ -2,8 +2,9 @@
 
 A half-minute at a low rate (the schedule scales its windows to the run: the runner and the
 Kinesis process are each killed and restarted, DynamoDB throttles, EventBridge fails puts, the
-handlers storm, a stretch of batches is delivered twice), then the audit of
-``benchmarks/soak.py`` over the real tables, queues, DLQs and stream.
+handlers storm, a stretch of batches is delivered twice), the accepted orders' after-sale lives
+(shipments, cancels, returns, refunds, a hostile share refused), the operator's replay of what was
+parked, then the audit of ``benchmarks/soak.py`` over the real tables, queues, DLQs and stream.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def test_soak_smoke_counts_are_zero() -> None:
     soak = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(soak)
     figures = soak.main(["--minutes", "0.4", "--rate", "200", "--shards", "2", "--drain", "120", "--timeout", "5"])
-    counts = ("records_lost", "orders_applied_twice", "units_oversold", "alerts_duplicated", "dlq_unexplained")
+    counts = ("records_lost", "orders_applied_twice", "units_oversold", "phantom_units", "alerts_duplicated",
+              "dlq_unexplained", "order_lives_off_plan", "hostile_applied", "parked_after_replay")  # fmt: skip
     assert figures["records_put"] > 0
     assert {name: figures[name] for name in counts} == dict.fromkeys(counts, 0)
     assert figures["recovery_s_after_restart"] != "not recovered"
