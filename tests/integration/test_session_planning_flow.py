@@ -101,6 +101,14 @@ def test_plan_is_stored_published_and_its_channels_follow_the_clock(
     assert first["host"] in {"eu-lena", "eu-camille", "eu-jonas"} and first["host_language"] in ("de", "fr")
     kinds = {i["sku"]: i["kind"] for s in eu_plan["sessions"] for i in s["lineup"]}
     assert kinds.get(eu_presale) == "presale"  # sold out, but its PO lands within the promise
+    # the plan opened that presale against the PO, capped by what the PO brings
+    [opened] = [p for p in eu_summary.presales if p["sku"] == eu_presale]
+    assert opened["status"] == "opened" and opened["po_id"] == f"PO-eu-plan-{tag}" and 0 < opened["cap"] <= 400
+    eu_resources = local_aws.deployments["eu"].resources()
+    stock = boto3.client("dynamodb", region_name=eu_resources.region).get_item(
+        TableName=eu_resources.inventory_table, Key={"sku": {"S": eu_presale}, "warehouse": {"S": "WH-EU-1"}}
+    )["Item"]
+    assert stock["presale_po"] == {"S": f"PO-eu-plan-{tag}"} and stock["presale_left"] == {"N": str(opened["cap"])}
     assert {k for k, v in kinds.items() if v == "spot"} & set(eu_skus)
     # the channels: created once per session and service, however often the plan runs
     region = local_aws.deployments["eu"].region
@@ -109,6 +117,12 @@ def test_plan_is_stored_published_and_its_channels_follow_the_clock(
     assert session_planning(markets=["eu"], start=start, days=1, sessions_per_day=2, now=now)[0].sessions == 2
     assert _session_channels("eu", region, start.strftime("%Y%m%d")) == (ivs, live)
     assert {a["action"] for a in eu_summary.channels} == {"created"}
+    # each room's channel recorded for its stock cues (IVS preferred)
+    ssm = boto3.client("ssm", region_name=region)
+    room_record = json.loads(
+        ssm.get_parameter(Name=f"/livebase/eu/rooms/{first['session_id']}/channel")["Parameter"]["Value"]
+    )
+    assert room_record["service"] == "ivs" and room_record["session_id"] == first["session_id"]
 
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
@@ -133,6 +147,8 @@ def test_plan_is_stored_published_and_its_channels_follow_the_clock(
     stop_ivs = [a for a in ours["stopped"] if a["service"] == "ivs"]
     assert stop_ivs[0]["degraded"] and "StopStream" in stop_ivs[0]["note"]  # moto lacks it: said, not skipped
     assert {(a["service"], a["action"]) for a in ours["cleaned"]} == {("ivs", "deleted"), ("medialive", "deleted")}
+    gone = f"/livebase/eu/rooms/{first['session_id']}/channel"
+    assert ssm.get_parameters(Names=[gone])["InvalidParameters"] == [gone]  # the room's record went with it
     # clean the other sessions too, so nothing of this test stays live in the shared local AWS: a running
     # MediaLive channel is stopped by one run and deleted by the next (it must be IDLE to delete)
     for market in ("sea", "eu"):
