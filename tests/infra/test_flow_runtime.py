@@ -322,26 +322,19 @@ def test_dockerfile_installs_the_project_at_its_pins_on_the_lambda_python() -> N
 @pytest.mark.slow
 @pytest.mark.parametrize("image", sorted(REQUIREMENTS))
 def test_image_requirements_resolve_in_a_clean_venv(image: str, tmp_path: Path) -> None:
-    """The Dockerfile's install step, without Docker: pip resolves the same file from the project root."""
+    """The Dockerfile's install step, without Docker: pip resolves the same file from the project root.
+
+    pip first moves to its current release (python:3.12-slim ships a recent one; the venv's bundled pip
+    downloads whole wheels to read their metadata, ~8 minutes here instead of ~1).
+    """
     venv.create(tmp_path / "venv", with_pip=True)
+    python = str(tmp_path / "venv" / "bin" / "python")
+    quiet = ["--quiet", "--disable-pip-version-check"]
+    subprocess.run([python, "-m", "pip", "install", *quiet, "--upgrade", "pip"], check=True, timeout=300)
     run = subprocess.run(
-        [
-            str(tmp_path / "venv" / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "--dry-run",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-r",
-            str(REQUIREMENTS[image].relative_to(PROJECT)),
-        ],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+        [python, "-m", "pip", "install", "--dry-run", *quiet, "-r", str(REQUIREMENTS[image].relative_to(PROJECT))],
+        cwd=PROJECT, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
 
 
@@ -377,6 +370,6 @@ print(json.dumps(Template.from_stack(stack).to_json()))
     assert run.returncode == 0, run.stderr[-3000:]
     assert not marker.exists()
     raw = json.loads(run.stdout.strip().splitlines()[-1])
-    assert not resources(raw, "AWS::SecretsManager::Secret")  # named by the context, not created
+    assert not [k for k in resources(raw, "AWS::SecretsManager::Secret") if k.startswith("FlowRuntime")]  # named
     named = json.dumps(container(raw, "FlowRuntimeWorkerTask")["Secrets"])
     assert ":secret:ops/prefect-eu:PREFECT_API_KEY::" in named
