@@ -35,6 +35,7 @@ from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.markets.config import Market
 from livebase.markets.resources import OUTPUTS
 from livebase.privacy.retention import lake_rules
+from livebase.replenishment.catalogue import CATALOGUE_KEY
 
 
 class MarketStack(Stack):
@@ -92,10 +93,7 @@ class MarketStack(Stack):
             "replenish_signals_queue_url": signals.replenish.queue.queue_url,
             "room_alert_signals_queue_url": signals.room_signals.queue.queue_url,
             "supplier_orders_queue_url": signals.suppliers.queue.queue_url,
-            "goods_receipts_queue_url": supply.receiving.queue.queue_url,
-            "goods_receipts_dlq_url": supply.receiving.dlq.queue_url,
-            "shipment_updates_queue_url": supply.fulfilment.queue.queue_url,
-            "shipment_updates_dlq_url": supply.fulfilment.dlq.queue_url,
+            **supply.names,  # goods receipts, shipment updates, order returns: queues and DLQs
         }
         passport = Passport(
             self, "Passport", kit=live.kit, log_bucket=self.data_lake.log_bucket
@@ -115,7 +113,11 @@ class MarketStack(Stack):
             table.grant_read_write_data(orders.function)
         for table in (tables.purchase_orders, tables.inventory):  # receipts: the PO, then spot stock
             table.grant_read_write_data(supply.receiving.function)
-        tables.orders.grant_read_write_data(supply.fulfilment.function)  # shipment updates move orders on
+        for table in (tables.orders, tables.inventory):  # an order's life: its state, the stock that follows
+            table.grant_read_write_data(supply.fulfilment.function)
+        for consumer in (orders, supply.fulfilment):  # the room's money: each accepted order's item
+            tables.room_metrics.grant_write_data(consumer.function)
+        self.data_lake.bucket.grant_read(orders.function, CATALOGUE_KEY)  # list prices (livebase.commerce.price_list)
         # Each consumer keeps only quarantined records in the lake (read back: a record already kept
         # was announced, so a redelivery sends no second notice), and sends their DLQ notices itself.
         for consumer, who in ((ingest, "ingest"), (orders, "orders")):

@@ -3,8 +3,12 @@
 * ``goods-receipts``: a supplier or the WMS sends one ``GoodsReceipt`` (JSON, contract in
   ``livebase.replenishment.receiving``) per delivery counted in; the ``receiving`` function books
   it against its purchase order, raises stock and announces the stock signals on the bus.
-* ``shipment-updates``: the WMS sends one ``ShipmentUpdate`` (``livebase.commerce.fulfilment``)
-  per order picked or shipped; the ``fulfilment`` function moves the order forward.
+* ``shipment-updates``: the WMS sends one ``shipment_update`` (``livebase.commerce.messages.WmsUpdate``)
+  per step of an order (handed, picked, shipped, delivered); the ``fulfilment`` function moves the
+  order forward and the stock with it (the shipment consumes the reservation).
+* ``order-returns`` (issue 28): the warehouse's received returns (sellable / written off per line) and
+  ops' cancels, return requests and refunds (``./livebase order``), consumed by the same
+  ``fulfilment`` function through a second event-source mapping.
 
 Each queue is KMS-encrypted with the market key, refuses plain HTTP and has its own DLQ: SQS
 moves a message there after ``MAX_RECEIVE_COUNT`` deliveries that failed (transient failures
@@ -46,12 +50,21 @@ class QueueConsumer(Construct):
 
 
 class SupplyChain(Construct):
-    """``goods-receipts`` → ``receiving``, ``shipment-updates`` → ``fulfilment`` (module docstring)."""
+    """``goods-receipts`` → ``receiving``; ``shipment-updates`` and ``order-returns`` → ``fulfilment``
+    (module docstring)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, kit: FunctionKit) -> None:
         super().__init__(scope, construct_id)
         self.receiving = QueueConsumer(self, "GoodsReceipts", kit=kit, function="receiving")
         self.fulfilment = QueueConsumer(self, "ShipmentUpdates", kit=kit, function="fulfilment")
+        returns = Construct(self, "OrderReturns")
+        self.returns_queue, self.returns_dlq = queue_with_dlq(
+            returns, key=kit.key, visibility_timeout=VISIBILITY_TIMEOUT, max_receive_count=MAX_RECEIVE_COUNT
+        )
+        self.fulfilment.function.add_event_source(
+            sources.SqsEventSource(self.returns_queue, batch_size=BATCH_SIZE, report_batch_item_failures=True)
+        )
+        self.returns_dlq.grant_send_messages(self.fulfilment.function)  # refused messages, with their reasons
 
     @property
     def consumers(self) -> tuple[QueueConsumer, QueueConsumer]:
@@ -59,4 +72,20 @@ class SupplyChain(Construct):
 
     @property
     def dead_letter_queues(self) -> dict[str, sqs.IQueue]:
-        return {"GoodsReceiptsDlq": self.receiving.dlq, "ShipmentUpdatesDlq": self.fulfilment.dlq}
+        return {
+            "GoodsReceiptsDlq": self.receiving.dlq,
+            "ShipmentUpdatesDlq": self.fulfilment.dlq,
+            "OrderReturnsDlq": self.returns_dlq,
+        }
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The supply chain's stack outputs (``livebase.markets.resources.OUTPUTS`` fields)."""
+        return {
+            "goods_receipts_queue_url": self.receiving.queue.queue_url,
+            "goods_receipts_dlq_url": self.receiving.dlq.queue_url,
+            "shipment_updates_queue_url": self.fulfilment.queue.queue_url,
+            "shipment_updates_dlq_url": self.fulfilment.dlq.queue_url,
+            "order_returns_queue_url": self.returns_queue.queue_url,
+            "order_returns_dlq_url": self.returns_dlq.queue_url,
+        }

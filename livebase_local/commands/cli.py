@@ -7,6 +7,8 @@ replay   re-drive a market's dead letters (ingest: back on the stream; orders: t
 simulate generate a seeded live day for a market; write it to a file or send it to the stream
 receive  book a goods receipt against a purchase order (SKU=QTY ...), as the warehouse would
 presale  open a presale capped by an inbound purchase order's unpromised units (presale open --market --sku --cap)
+order    ops: cancel, refund or return an order with a reason, or book a received return (on order-returns)
+price    ops: set or show a session's live price / promotion for a SKU
 erase    remove one viewer's personal data from every store of a market; a receipt in its data lake
 stock    book a seeded catalogue and the opening stock into a running `up` (idempotent)
 run      run a flow on the running `up` (parameters checked first, all faults named) and follow it
@@ -19,7 +21,9 @@ import sys
 from collections.abc import Sequence
 
 from livebase.markets.config import MarketConfigError, load_markets, selling_markets
+from livebase_local.commands.order import add_order_parser, run_order
 from livebase_local.commands.presale import add_presale_parser, run_presale
+from livebase_local.commands.price import add_price_parser, run_price
 
 
 def _market_list(value: str) -> list[str]:
@@ -86,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     case.add_argument("--draws", type=int, default=5000, help="Monte Carlo draws")
 
     add_presale_parser(commands, lambda v: _market_list(v)[0])
+    add_order_parser(commands, lambda v: _market_list(v)[0])
+    add_price_parser(commands, lambda v: _market_list(v)[0])
 
     erase = commands.add_parser("erase", help="remove a viewer's personal data from every store of a market")
     erase.add_argument("market", type=lambda v: _market_list(v)[0])
@@ -179,6 +185,8 @@ def _run(argv: Sequence[str] | None) -> int:
         return 1 if outcome.status.value == "refused" else 0
     if args.command == "presale":
         return run_presale(args)
+    if args.command in ("order", "price"):
+        return run_order(args) if args.command == "order" else run_price(args)
     if args.command == "stock":
         from livebase_local.commands.stock import run_stock
 

@@ -1,11 +1,13 @@
 """A simulated warehouse for the local mode: it takes the pick/pack messages and confirms them.
 
 What a real WMS does with the market's WMS queue (contract: :mod:`livebase.commerce.fulfilment`):
-each pick/pack message is picked, then shipped, and each step goes back as a shipment update on
-the stack's ``shipment-updates`` queue, where the ``fulfilment`` function (run locally by the
-event-source runner, as Lambda runs it in the cloud) applies it. A pick/pack message is deleted
-only once both updates are sent, so a crash re-delivers it and the updates, sent again, change
-nothing when applied (``update_id`` is per order and step).
+each pick/pack message is picked, shipped, then delivered by the carrier, and each step goes back as
+a shipment update on the stack's ``shipment-updates`` queue, where the ``fulfilment`` function (run
+locally by the event-source runner, as Lambda runs it in the cloud) applies it: the shipment
+consumes the order's reservation, the delivery starts its return window. A pick/pack message is
+deleted only once its updates are sent, so a crash re-delivers it and the updates, sent again,
+change nothing when applied (``update_id`` is per order and step). Steps are dated up to now, never
+ahead of it (Livebase refuses news from the future).
 """
 
 from __future__ import annotations
@@ -29,15 +31,21 @@ class WmsReport:
     updates_sent: int = 0  # shipment updates put on the shipment-updates queue
 
 
+# Each step and how long before ``now`` it is dated (picked first, delivered last).
+STEPS: tuple[tuple[str, timedelta], ...] = (
+    ("picked", timedelta(minutes=40)), ("shipped", timedelta(minutes=30)), ("delivered", timedelta(0)),
+)  # fmt: skip
+
+
 def updates_for(message: dict[str, Any], now: datetime) -> list[ShipmentUpdate]:
-    """The warehouse's two confirmations of one pick/pack message (picked, then shipped)."""
+    """The warehouse's confirmations of one pick/pack message: picked, shipped, delivered."""
     order_id, warehouse = message["order_id"], message["warehouse"]
     return [
-        ShipmentUpdate(update_id=f"{order_id}-picked", order_id=order_id, warehouse=warehouse, status="picked", at=now),
         ShipmentUpdate(
-            update_id=f"{order_id}-shipped", order_id=order_id, warehouse=warehouse, status="shipped",
-            at=now + timedelta(minutes=30), carrier=CARRIER,
-        ),
+            update_id=f"{order_id}-{status}", order_id=order_id, warehouse=warehouse, status=status,  # type: ignore[arg-type]
+            at=now - before, carrier=None if status == "picked" else CARRIER,
+        )
+        for status, before in STEPS
     ]  # fmt: skip
 
 

@@ -1,6 +1,6 @@
 """The supply chain's queues and consumers in every selling market (``components/supply_chain.py``).
 
-``goods-receipts`` → ``receiving`` and ``shipment-updates`` → ``fulfilment``: KMS-encrypted,
+``goods-receipts`` → ``receiving``, ``shipment-updates`` and ``order-returns`` → ``fulfilment``: KMS-encrypted,
 SSL-only queues, each with its own DLQ and a max receive count; SQS event sources that report
 partial batch failures; roles that reach only what each handler uses.
 """
@@ -120,6 +120,27 @@ def test_function_fed_by_its_queue_with_partial_batch_failures(synthesised, mark
 
 
 @pytest.mark.parametrize("market_id", SELLING)
+def test_the_order_returns_queue_feeds_the_fulfilment_function(synthesised, market_id: str) -> None:
+    template, raw = synthesised.template(market_id), _raw(synthesised, market_id)
+    template.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "FunctionName": {"Ref": _function_id(raw, "fulfilment")},
+            "EventSourceArn": {"Fn::GetAtt": [_one(raw, "AWS::SQS::Queue", "SupplyChainOrderReturnsQueue"), "Arn"]},
+            "BatchSize": BATCH_SIZE,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        },
+    )
+    queue = raw["Resources"][_one(raw, "AWS::SQS::Queue", "SupplyChainOrderReturnsQueue")]["Properties"]
+    dlq = _one(raw, "AWS::SQS::Queue", "SupplyChainOrderReturnsDlq")
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": [dlq, "Arn"]},
+                                      "maxReceiveCount": MAX_RECEIVE_COUNT}  # fmt: skip
+    assert "KmsMasterKeyId" in queue
+    alarms = [a for a in _of_type(raw, "AWS::CloudWatch::Alarm").values() if dlq in str(a["Properties"])]
+    assert alarms, "the order-returns DLQ has an alarm"
+
+
+@pytest.mark.parametrize("market_id", SELLING)
 def test_roles_reach_only_what_each_handler_uses(synthesised, market_id: str) -> None:
     raw = _raw(synthesised, market_id)
     tables = {k for k in _of_type(raw, "AWS::DynamoDB::Table")}
@@ -128,19 +149,25 @@ def test_roles_reach_only_what_each_handler_uses(synthesised, market_id: str) ->
             "tables": {_one(raw, "AWS::DynamoDB::Table", p) for p in ("TablesPurchaseOrders", "TablesInventory")},
             "puts_events": True,
         },
-        "fulfilment": {"tables": {_one(raw, "AWS::DynamoDB::Table", "TablesOrders")}, "puts_events": False},
+        "fulfilment": {  # an order's life: its state, the stock that follows, the room's money
+            "tables": {
+                _one(raw, "AWS::DynamoDB::Table", p) for p in ("TablesOrders", "TablesInventory", "TablesRoomMetrics")
+            },
+            "puts_events": False,
+        },
     }
+    own_queues = {"receiving": ("SupplyChainGoodsReceipts",),
+                  "fulfilment": ("SupplyChainShipmentUpdates", "SupplyChainOrderReturns")}  # fmt: skip
     for function, wanted in expected.items():
         statements = _statements(raw, _function_id(raw, function))
         dynamo = set().union(*(_targets(s) for s in statements if any(a.startswith("dynamodb:") for a in s["Action"])))
         assert dynamo & tables == wanted["tables"], function
         puts = [s for s in statements if "events:PutEvents" in s["Action"]]
         assert bool(puts) is wanted["puts_events"], function
-        prefix = f"SupplyChain{CONSUMERS[function]}"
         sends = set().union(*(_targets(s) for s in statements if "sqs:SendMessage" in s["Action"]))
-        assert sends == {_one(raw, "AWS::SQS::Queue", f"{prefix}Dlq")}  # its own DLQ, nothing else
+        assert sends == {_one(raw, "AWS::SQS::Queue", f"{p}Dlq") for p in own_queues[function]}  # its own DLQs only
         receives = set().union(*(_targets(s) for s in statements if "sqs:ReceiveMessage" in s["Action"]))
-        assert receives == {_one(raw, "AWS::SQS::Queue", f"{prefix}Queue")}
+        assert receives == {_one(raw, "AWS::SQS::Queue", f"{p}Queue") for p in own_queues[function]}
         assert not any("s3:" in str(s["Action"]) or "kinesis:" in str(s["Action"]) for s in statements)
 
 
@@ -152,6 +179,8 @@ def test_queue_urls_are_stack_outputs(synthesised, market_id: str) -> None:
         ("goods_receipts_dlq_url", "SupplyChainGoodsReceiptsDlq"),
         ("shipment_updates_queue_url", "SupplyChainShipmentUpdatesQueue"),
         ("shipment_updates_dlq_url", "SupplyChainShipmentUpdatesDlq"),
+        ("order_returns_queue_url", "SupplyChainOrderReturnsQueue"),
+        ("order_returns_dlq_url", "SupplyChainOrderReturnsDlq"),
     ):
         output = raw["Outputs"][OUTPUTS[field][0]]
         assert output["Value"] == {"Ref": _one(raw, "AWS::SQS::Queue", prefix)}

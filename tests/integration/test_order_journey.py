@@ -25,7 +25,6 @@ import boto3
 import pytest
 
 from livebase.live.events import OrderLine, OrderPlaced
-from livebase.replenishment.catalogue import CATALOGUE_KEY
 from livebase.stores.orders import WMS_SHIPPED, OrderStore, order_model, order_record
 from livebase.stores.purchase_orders import RECEIVED, PurchaseOrderStore
 from livebase_local.platform import queue_consumers
@@ -36,7 +35,7 @@ from livebase_local.simulator.stock import seed_stock, stock_store
 from livebase_local.simulator.supplier import deliver_purchase_orders
 from livebase_local.simulator.wms import acknowledge_pick_packs
 from tests.support.local_aws import LocalAwsStack
-from tests.support.pipeline import drain_queue, open_pipeline, order, unique
+from tests.support.pipeline import drain_queue, merge_catalogue, open_pipeline, order, unique
 
 pytestmark = pytest.mark.slow
 
@@ -98,12 +97,10 @@ def test_one_order_through_every_hop_each_delivered_twice(local_aws: LocalAwsSta
 
     tag = uuid.uuid4().hex[:8].upper()
     sku, supplier = f"SKU-JRN-{tag}", f"SUP-JRN-{tag}"
-    catalogue = {
-        "suppliers": [{"supplier_id": supplier, "lead_time_mean_days": 5, "lead_time_std_days": 1}],
-        "skus": [{"sku": sku, "supplier_id": supplier, "unit_cost": "2.50", "sku_class": "A"}],
-    }
-    boto3.client("s3", region_name=resources.region).put_object(
-        Bucket=resources.data_lake_bucket, Key=CATALOGUE_KEY, Body=json.dumps(catalogue).encode()
+    merge_catalogue(  # Livebase prices the order from it (issue 28): the SKU's list price is the client's
+        resources,
+        [{"sku": sku, "supplier_id": supplier, "unit_cost": "2.50", "sku_class": "A", "list_price": "9.90"}],
+        [{"supplier_id": supplier, "lead_time_mean_days": 5, "lead_time_std_days": 1}],
     )
     _history(resources, sku, per_day=40)
     seed_stock(resources, {sku: LOW_MARK + 3})
@@ -170,9 +167,23 @@ def test_one_order_through_every_hop_each_delivered_twice(local_aws: LocalAwsSta
     sqs.send_message(QueueUrl=target.queue_url, MessageBody=json.dumps(signal))
     cue_function.drain()
     assert _cues(resources, sku) == [LOW_MARK - 2]
+    # sea limits a viewer to 5 units of a SKU per session (issue 28): the room's other buyers take the
+    # stock down to just above the mark, then one order crosses it, leaving LOW_MARK - 1.
     second_id = unique("ord-jrn")
     crossing = restocked.available - (LOW_MARK - 1)
-    again = order(second_id, room_id=ROOM, lines=[{"sku": sku, "quantity": crossing, "unit_price": "9.90"}])
+    fillers = [min(5, crossing - 2 - done) for done in range(0, crossing - 2, 5)]
+    pipe.send(
+        [
+            order(
+                unique("ord-jrn-fill"),
+                room_id=ROOM,
+                viewer_id=f"v_{n:020x}",
+                lines=[{"sku": sku, "quantity": units, "unit_price": "9.90"}],
+            )
+            for n, units in enumerate(fillers)
+        ]
+    )
+    again = order(second_id, room_id=ROOM, lines=[{"sku": sku, "quantity": 2, "unit_price": "9.90"}])
     pipe.send([again, again])
     cue_function.drain()
     assert _cues(resources, sku) == [LOW_MARK - 2, LOW_MARK - 1]
@@ -182,7 +193,7 @@ def test_one_order_through_every_hop_each_delivered_twice(local_aws: LocalAwsSta
     assert len(handed) == 1 and "viewer_id" not in handed[0]
     for _ in range(2):
         sqs.send_message(QueueUrl=resources.wms_queue_url, MessageBody=json.dumps(handed[0]))
-    assert acknowledge_pick_packs(resources).updates_sent == 4  # picked + shipped, twice
+    assert acknowledge_pick_packs(resources).updates_sent == 6  # picked, shipped, delivered; twice
     counters = {**counters, **queue_functions.drain(timeout=120)}
     shipped = orders.get(order_id)
     assert shipped is not None and shipped.wms_status == WMS_SHIPPED and shipped.wms_picked_at is not None

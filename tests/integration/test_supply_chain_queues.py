@@ -97,9 +97,9 @@ def test_receipts_and_shipment_updates_through_the_queues(local_aws: LocalAwsSta
     # The simulated WMS works the hand-off queue and sends its updates where a real one would; the
     # pick/pack message comes twice (at least once), so each update is delivered twice.
     wms = replace(resources, wms_queue_url=handoff)
-    assert acknowledge_pick_packs(wms).updates_sent == 2
+    assert acknowledge_pick_packs(wms).updates_sent == 3  # picked, shipped, delivered
     sqs.send_message(QueueUrl=handoff, MessageBody=json.dumps({"order_id": order_id, "warehouse": "WH-SEA-1"}))
-    assert acknowledge_pick_packs(wms).updates_sent == 2
+    assert acknowledge_pick_packs(wms).updates_sent == 3
     sqs.send_message(QueueUrl=resources.shipment_updates_queue_url, MessageBody="picked, honest")
     counters = sources.drain(timeout=120)
     for body in (rest, rest):

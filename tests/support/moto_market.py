@@ -15,7 +15,8 @@ from tests.support.tables import string_keyed_table
 
 
 class Market:
-    """Purchase orders, inventory and orders tables, the receipts / shipment DLQs, the WMS queue, the bus."""
+    """Purchase orders, inventory, orders and room-metrics tables, the receipts / shipment / returns DLQs, the
+    returns queue, the WMS queue, the bus."""
 
     def __init__(self, market_id: str) -> None:
         region = load_markets()[market_id].region
@@ -24,7 +25,9 @@ class Market:
         names["purchase_orders_table"] = string_keyed_table(dynamodb, "purchase-orders", "po_id")
         names["inventory_table"] = string_keyed_table(dynamodb, "inventory", "sku", "warehouse")
         names["orders_table"] = string_keyed_table(dynamodb, "orders", "order_id")
-        for field in ("goods_receipts_dlq_url", "shipment_updates_dlq_url", "wms_queue_url"):
+        names["room_metrics_table"] = string_keyed_table(dynamodb, "room-metrics", "pk", "sk")
+        for field in ("goods_receipts_dlq_url", "shipment_updates_dlq_url", "wms_queue_url", "order_returns_queue_url",
+                      "order_returns_dlq_url"):  # fmt: skip
             names[field] = sqs.create_queue(QueueName=f"{field.replace('_', '-')}-{uuid.uuid4().hex[:6]}")["QueueUrl"]
         names["event_bus_name"] = f"livebase-{market_id}"
         boto3.client("events", region_name=region).create_event_bus(Name=names["event_bus_name"])

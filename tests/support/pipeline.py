@@ -7,15 +7,20 @@ by the handlers loaded for that market.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from livebase.markets.resources import MarketResources
+from livebase.replenishment.catalogue import CATALOGUE_KEY
 from livebase_local.platform import stream_consumers
 from livebase_local.runner.kinesis_source import KinesisEventSource
 from livebase_local.runner.sources import EventSources
@@ -87,17 +92,40 @@ def open_pipeline(local_aws: LocalAwsStack, market_id: str = "sea") -> Pipeline:
     sources = EventSources(consumers)
     sources.drain(timeout=120)  # whatever other tests left on the stream
     seed_stock(resources, {"SKU-TEST-1": 10_000, "SKU-SCARCE-1": 3})
+    merge_catalogue(resources, [{"sku": sku, "list_price": "10.50"} for sku in ("SKU-TEST-1", "SKU-SCARCE-1")])
     queue_url = observe_bus(resources, {"source": ["livebase.orders", "livebase.inventory"]}, "observe-orders")
     return Pipeline(resources, sources, handlers, queue_url)
 
 
+def merge_catalogue(
+    resources: MarketResources, skus: Sequence[Mapping[str, Any]], suppliers: Sequence[Mapping[str, Any]] = ()
+) -> None:
+    """List SKUs (and their suppliers) in the market's catalogue, keeping what other tests listed: the
+    orders function prices every line from it (a SKU without a list price is refused). A SKU without a
+    supplier is the default supplier's. Waits out the orders function's re-read of an unknown SKU."""
+    s3 = boto3.client("s3", region_name=resources.region)
+    try:
+        current = json.loads(s3.get_object(Bucket=resources.data_lake_bucket, Key=CATALOGUE_KEY)["Body"].read())
+    except ClientError:
+        current = {}
+    listed = {s["sku"]: s for s in current.get("skus", [])}
+    listed.update({s["sku"]: {"supplier_id": "default-supplier", **s} for s in skus})
+    known = {s["supplier_id"]: s for s in current.get("suppliers", [])} | {s["supplier_id"]: s for s in suppliers}
+    merged = {**current, "skus": list(listed.values()), "suppliers": list(known.values())}
+    if merged != current:
+        s3.put_object(Bucket=resources.data_lake_bucket, Key=CATALOGUE_KEY, Body=json.dumps(merged).encode())
+        time.sleep(1.2)  # livebase.commerce.price_list.MISS_SECONDS
+
+
 def order(order_id: str, *, quantity: int = 2, **changes: Any) -> bytes:
+    """An order of sea's; its session is its own (a viewer's purchase limit counts per session, and the
+    tests' orders share one viewer), unless ``session_id`` is given."""
     body = {
         "event_id": f"evt-{order_id}",
         "type": "order_placed",
         "market": "sea",
         "room_id": "room-test",
-        "session_id": "sess-test",
+        "session_id": own_session(order_id),
         "ts": TS,
         "viewer_id": "v_0123456789abcdef0123",
         "order_id": order_id,
@@ -106,6 +134,12 @@ def order(order_id: str, *, quantity: int = 2, **changes: Any) -> bytes:
         **changes,
     }
     return json.dumps(body).encode()
+
+
+def own_session(order_id: str) -> str:
+    """A session id of the order's own (letters only after ``sess-``: a session id has no long digit run)."""
+    digest = hashlib.sha256(order_id.encode()).hexdigest()[:12]
+    return "sess-" + digest.translate(str.maketrans("0123456789", "ghijklmnop"))
 
 
 def unique(prefix: str) -> str:

@@ -1,4 +1,5 @@
-"""The WMS round trip on moto (in-process): updates move an order forward only, once each."""
+"""The WMS round trip on moto (in-process): updates move an order forward only, once each, through the
+order's life (``OrderLife``: the fulfilment function's path since issue 28)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from typing import Any
 import boto3
 import pytest
 
-from livebase.commerce.fulfilment import ShipmentUpdate, UpdateOutcome, apply_update
+from livebase.commerce.fulfilment import ShipmentUpdate
+from livebase.commerce.order_life import UNKNOWN, Applied, OrderLife
 from livebase.commerce.wms_handoff import hand_off_orders
+from livebase.markets.config import load_markets
+from livebase.stores.inventory import InventoryStore
 from livebase.stores.orders import WMS_PICKED, WMS_SENT, WMS_SHIPPED, OrderStore
+from livebase.stores.room_orders import RoomOrders
 from tests.support.orders import NOW, placed
-from tests.support.tables import REGION
+from tests.support.tables import REGION, string_keyed_table
 
 
 def update(order_id: str, status: str, minutes: int = 0, **extra: Any) -> ShipmentUpdate:
@@ -20,6 +25,15 @@ def update(order_id: str, status: str, minutes: int = 0, **extra: Any) -> Shipme
         "update_id": f"{order_id}-{status}", "order_id": order_id, "warehouse": "WH-SEA-1", "status": status,
         "at": (NOW + timedelta(minutes=minutes)).isoformat(), **extra,
     })  # fmt: skip
+
+
+def apply_update(store: OrderStore, update: ShipmentUpdate) -> Applied:
+    """The fulfilment function's path for one update (an order stored before issue 28: no reservation)."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    inventory = InventoryStore(dynamodb, string_keyed_table(dynamodb, "inventory", "sku", "warehouse"))
+    rooms = RoomOrders(dynamodb, string_keyed_table(dynamodb, "rooms", "pk", "sk"))
+    life = OrderLife(inventory, store, rooms, load_markets()["sea"], clock=lambda: NOW + timedelta(days=1))
+    return life.apply(update)
 
 
 def handed_off(store: OrderStore, *order_ids: str) -> None:
@@ -31,10 +45,10 @@ def handed_off(store: OrderStore, *order_ids: str) -> None:
 
 def test_picked_then_shipped_each_applied_once(store: OrderStore) -> None:
     handed_off(store, "ord-f1")
-    assert apply_update(store, update("ord-f1", "picked")).outcome is UpdateOutcome.APPLIED
+    assert apply_update(store, update("ord-f1", "picked")).outcome == "applied"
     again = apply_update(store, update("ord-f1", "picked"))
-    assert again.outcome is UpdateOutcome.IGNORED and "picked already" in again.reason
-    assert apply_update(store, update("ord-f1", "shipped", 30, carrier="demo-post")).outcome is UpdateOutcome.APPLIED
+    assert again.outcome == "duplicate" and "was applied before" in again.reason
+    assert apply_update(store, update("ord-f1", "shipped", 30, carrier="demo-post")).outcome == "applied"
     order = store.get("ord-f1")
     assert order is not None and (order.wms_status, order.carrier) == (WMS_SHIPPED, "demo-post")
     assert order.wms_picked_at == NOW and order.wms_shipped_at == NOW + timedelta(minutes=30)
@@ -43,26 +57,27 @@ def test_picked_then_shipped_each_applied_once(store: OrderStore) -> None:
 
 def test_a_late_picked_never_moves_a_shipped_order_back(store: OrderStore) -> None:
     handed_off(store, "ord-f2")
-    assert apply_update(store, update("ord-f2", "shipped")).outcome is UpdateOutcome.APPLIED  # no picked step
+    assert apply_update(store, update("ord-f2", "shipped")).outcome == "applied"  # no picked step
     late = apply_update(store, update("ord-f2", "picked"))
-    assert late.outcome is UpdateOutcome.IGNORED and "shipped already" in late.reason
+    assert late.outcome == "stale" and "shipped already" in late.reason
     order = store.get("ord-f2")
     assert order is not None and order.wms_status == WMS_SHIPPED
 
 
-def test_updates_for_unknown_or_never_handed_off_orders_change_nothing(store: OrderStore) -> None:
-    assert "not in this market" in apply_update(store, update("ord-none", "picked")).reason
+def test_updates_for_unknown_orders_change_nothing_and_a_warehouse_step_implies_the_hand_off(store: OrderStore) -> None:
+    unknown = apply_update(store, update("ord-none", "picked"))
+    assert unknown.outcome == UNKNOWN and "not an order of this market" in unknown.reason
     store.save(placed("ord-f3", NOW, ("SKU-A", 1, "1")), "placed")
-    assert "never handed to the WMS" in apply_update(store, update("ord-f3", "picked")).reason
+    assert apply_update(store, update("ord-f3", "picked")).outcome == "applied"  # the WMS has it: it was handed
     order = store.get("ord-f3")
-    assert order is not None and order.wms_status is None
+    assert order is not None and order.wms_status == WMS_PICKED
 
 
 def test_a_confirmation_that_overtakes_mark_sent_is_kept(store: OrderStore) -> None:
     store.save(placed("ord-f4", NOW, ("SKU-A", 1, "1")), "placed")
     order = store.get("ord-f4")
     assert order is not None and store.claim_for_wms(order, NOW)  # claimed (sending), message sent ...
-    assert apply_update(store, update("ord-f4", "picked")).outcome is UpdateOutcome.APPLIED  # ... WMS is fast
+    assert apply_update(store, update("ord-f4", "picked")).outcome == "applied"  # ... WMS is fast
     store.mark_sent(["ord-f4"], NOW)  # then the hand-off marks it sent: must not undo picked
     order = store.get("ord-f4")
     assert order is not None and order.wms_status == WMS_PICKED

@@ -84,7 +84,7 @@ def test_the_purchase_limit_holds_inside_the_reservation_and_names_itself(store:
     too_many = store.reserve("o-6", "evt-00000007", [LineRequest("SKU-A1", W, 6)], limits=[_limit("SKU-A1", 6)])
     assert too_many.outcome is Outcome.REJECTED and "0 bought" in too_many.reason
     # a cancel gives the units back to the viewer's limit, in the release's transaction
-    store.release("o-4", "evt-00000008", "customer_request", limits=[_limit("SKU-A1", 3)])
+    store.release("o-4", "evt-00000008", "customer_request", limit_owner=("s", VIEWER))
     assert store.reserve("o-7", "evt-00000009", [LineRequest("SKU-A1", W, 5)], limits=[_limit("SKU-A1", 5)]).outcome \
         is Outcome.APPLIED  # fmt: skip
     assert _levels(store, "SKU-A1") == (95, 5)

@@ -45,6 +45,7 @@ from livebase.markets.resources import MarketResources
 # Each queue consumer: its queue's DLQ (a MarketResources field) and the prefix of its metrics.
 QUEUE_CONSUMERS: dict[str, tuple[str, str]] = {
     "fulfilment": ("shipment_updates_dlq_url", "ShipmentUpdates"),
+    "order_returns": ("order_returns_dlq_url", "OrderReturns"),  # the fulfilment function's second queue
     "receiving": ("goods_receipts_dlq_url", "Receipts"),
     "passport_intake": ("passport_intake_dlq_url", "SupplyEvents"),
 }

@@ -25,7 +25,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from livebase.live.events import Code, OrderCancelled, OrderId, Refund, Sku, UtcTimestamp, ViewerId
+from livebase.live.events import (
+    Code,
+    OrderCancelled,
+    OrderId,
+    OrderReturnRequested,
+    Refund,
+    Sku,
+    UtcTimestamp,
+    ViewerId,
+)
 
 MessageId = Annotated[str, Field(min_length=6, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Warehouse = Annotated[str, Field(pattern=r"^WH-[A-Z0-9-]{1,30}$")]
@@ -182,4 +191,16 @@ def refund_from_live(event: Refund) -> RefundRequest:
         requested_by=Requester(kind="viewer", viewer_id=event.viewer_id),
         currency=event.currency,
         amount=event.amount if event.amount > 0 else None,  # 0: what the viewer's received returns are due
+    )
+
+
+def return_from_live(event: OrderReturnRequested) -> ReturnRequested:
+    """The live stream's ``return_requested`` (the viewer's player) as that viewer's return request."""
+    return ReturnRequested(
+        message_id=event.event_id,
+        order_id=event.order_id,
+        at=event.ts,
+        requested_by=Requester(kind="viewer", viewer_id=event.viewer_id),
+        lines=tuple(ReturnLine(sku=line.sku, quantity=line.quantity) for line in event.lines),
+        reason=event.reason,
     )

@@ -1,76 +1,130 @@
-"""Order events of one market, applied: stock reserved or released, the order stored, the bus told.
+"""Orders of one market, accepted: priced by Livebase, limited per viewer, stock reserved, stored, announced.
 
-What the orders consumer does per event, free of Lambda wiring: the handler parses the record,
-wraps :meth:`OrderIntake.accept` in its idempotency guard (per order id) and reports. Each step
-is idempotent on its own too (the reservation on the order id, the order item is overwritten
-with the same content, the stock signals by their conditional marks), so a crash between them
-is repaired by redelivery.
+What the orders consumer does per ``order_placed``, free of Lambda wiring (the handler parses the
+record, wraps :meth:`OrderIntake.accept` in its idempotency guard and reports):
+
+1. **price** every line from the market's catalogue or the session's prices
+   (``livebase.commerce.pricing``, :class:`~livebase.commerce.price_list.PriceList`), at the time
+   Livebase received the order; a differing client price is refused or repriced per market;
+2. **reserve** the stock and the viewer's purchase-limit counters in one transaction, keyed on the
+   order id with the order's fingerprint: a redelivery finds its decision, another content under a
+   known id is refused (``conflict``) identically every time and nothing of it is stored or sent;
+   an order refused before stock (its price) is recorded the same way (``InventoryStore.reject``);
+3. **store** the order with Livebase's prices and its :class:`~livebase.commerce.order_state.OrderState`
+   (once: a redelivery finds it), and its money in its room (``livebase.stores.room_orders``);
+4. **announce**: ``OrderPlaced`` / ``OrderRejected`` and the stock signals the reservation crossed. A
+   put that fails (refused by EventBridge or the residency guard) puts the alert levels back and
+   raises :class:`AnnouncementFailed` (transient): the record is redelivered, the idempotency record
+   is dropped with the failure, and the redelivery crosses and announces again. Nothing announced is
+   lost: it is sent, or its record is redelivered (then kept on the stream's DLQ).
+
+Cancels, refunds and returns of a stored order go through :class:`~livebase.commerce.order_life.OrderLife`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from livebase.aws import TransientError, is_transient
+from livebase.commerce.conflicts import order_fingerprint
 from livebase.commerce.inventory import (
+    ChangeResult,
     LiveContext,
-    Outcome,
     ReservationStatus,
-    apply_event,
+    StockSignal,
+    order_lines,
     signal_entries,
     stock_signals,
 )
+from livebase.commerce.inventory.requests import LimitCounter
+from livebase.commerce.limits import check_limits, limit_key, requested_units
+from livebase.commerce.order_state import open_order, rejected_order
 from livebase.commerce.orders import market_warehouse, order_entry
-from livebase.live.events import OrderCancelled, OrderPlaced, Refund
+from livebase.commerce.price_list import PriceList
+from livebase.commerce.pricing import price_order
+from livebase.live.events import OrderPlaced
 from livebase.markets.config import Market
 from livebase.stores.inventory import InventoryStore
-from livebase.stores.orders import CANCELLED, PLACED, REFUNDED, REJECTED, OrderStore
+from livebase.stores.order_states import Decided, state_of
+from livebase.stores.orders import OrderStore
+from livebase.stores.room_orders import RoomOrders
 
-# A reservation's outcome decides the order's status; a cancel that overtook its order wins.
-ORDER_STATUS: Mapping[ReservationStatus, str] = {
-    ReservationStatus.RESERVED: PLACED,
-    ReservationStatus.REJECTED: REJECTED,
-    ReservationStatus.RELEASED: CANCELLED,
-}
+REFUSED = "refused"  # a known order id with other content: nothing stored, nothing announced
+LIMIT_COUNTER_DAYS = 7  # a limit counter outlives its session by days (TTL), then its viewer id goes
+HELD = (ReservationStatus.RESERVED, ReservationStatus.CONSUMED)  # the order was accepted
 
 
-@dataclass(frozen=True)
-class Released:
-    order_id: str
-    status: str  # cancelled or refunded
-    order_found: bool  # False: the release came before its order (which will then reserve nothing)
-    outcome: Outcome
+class AnnouncementFailed(TransientError):
+    """The order's bus entries were not sent; its alert levels were put back: redeliver the record."""
 
 
 @dataclass(frozen=True)
 class OrderIntake:
-    """One market's order handling: its inventory and orders stores and a way onto its bus."""
+    """One market's order acceptance: its stores, prices, rules and a way onto its bus."""
 
     inventory: InventoryStore
     orders: OrderStore
+    room_orders: RoomOrders
+    prices: PriceList
     market: Market
     bus_name: str
     put_events: Callable[[Sequence[Mapping[str, Any]]], None]  # all entries or an error
 
-    def accept(self, placed: OrderPlaced) -> dict[str, str]:
-        """Reserve stock, store the order with the outcome as its status, announce it."""
-        change = apply_event(self.inventory, placed, market_warehouse)
-        accepted = change.status is ReservationStatus.RESERVED
-        record = self.orders.save(placed, ORDER_STATUS[change.status or ReservationStatus.REJECTED])
+    def accept(self, placed: OrderPlaced, received_at: datetime) -> dict[str, str]:
+        """Decide, store and announce one order (see the module docstring); ``received_at``: when
+        Livebase received it (the record's arrival), which session prices are valid at."""
+        rules = self.market.commerce
+        fingerprint = order_fingerprint(placed)
+        pricing = price_order(placed, self.prices.book(placed), rules.price_policy, received_at)
+        if pricing.accepted:
+            lines = order_lines(placed, market_warehouse)
+            counters = self._limit_counters(placed, received_at)
+            change = self.inventory.reserve(
+                placed.order_id, placed.event_id, lines, fingerprint=fingerprint, limits=counters
+            )
+        else:
+            change = self.inventory.reject(placed.order_id, placed.event_id, pricing.reason, fingerprint)
+        if change.conflict:
+            return {"order_id": placed.order_id, "status": REFUSED, "reason": change.conflict}
+        accepted = change.status in HELD
+        state = open_order(placed, pricing.unit_prices) if accepted else rejected_order(placed, _reason(change))
+        total = pricing.total if accepted else Decimal(0)
+        decided = Decided(pricing.unit_prices, total, fingerprint, pricing.notes)
+        record = self.orders.open(placed, state, decided)
+        stored = state_of(record)
+        self.room_orders.record(stored)
         live = LiveContext({line.sku: placed.room_id for line in placed.lines})  # sold live in this room
         signals = stock_signals(self.inventory, change.touched, self.market, live)
-        self.put_events([
-            order_entry(placed, self.bus_name, accepted=accepted, reason=change.reason),
-            *signal_entries(signals, self.market, self.bus_name),
-        ])  # fmt: skip
-        return {"order_id": placed.order_id, "status": record.status}
+        entry = order_entry(placed, self.bus_name, accepted=accepted, reason=stored.rejection, total=total)
+        self._announce([entry, *signal_entries(signals, self.market, self.bus_name)], signals)
+        return {"order_id": placed.order_id, "status": record.status, "lifecycle": stored.status.value}
 
-    def release(self, event: OrderCancelled | Refund) -> Released:
-        """Give the stock back and mark the order (a missing order is tolerated); idempotent on the id."""
-        change = apply_event(self.inventory, event, market_warehouse)
-        status = CANCELLED if isinstance(event, OrderCancelled) else REFUNDED
-        found = self.orders.set_status(event.order_id, status)
-        signals = stock_signals(self.inventory, change.touched, self.market)
-        self.put_events(signal_entries(signals, self.market, self.bus_name))
-        return Released(event.order_id, status, found, change.outcome)
+    def _limit_counters(self, placed: OrderPlaced, received_at: datetime) -> tuple[LimitCounter, ...]:
+        """The viewer's counters this order bumps (SKUs the market or the plan limits)."""
+        requested = requested_units(placed.lines)
+        limited = check_limits(requested, {}, self.market.commerce).limited
+        expires = int((received_at + timedelta(days=LIMIT_COUNTER_DAYS)).timestamp())
+        return tuple(
+            LimitCounter(limit_key(placed.session_id, sku, placed.viewer_id), sku, requested[sku], limit, expires)
+            for sku, limit in limited.items()
+        )
+
+    def _announce(self, entries: Sequence[Mapping[str, Any]], signals: Sequence[StockSignal]) -> None:
+        try:
+            self.put_events(entries)
+        except Exception as error:
+            for signal in signals:
+                self.inventory.unsettle_alert(signal)
+            if is_transient(error):
+                raise
+            raise AnnouncementFailed(f"order announcement not sent: {type(error).__name__}") from error
+
+
+def _reason(change: ChangeResult) -> str:
+    """Why the order was rejected, as first decided (a redelivery's record says "already rejected: ...")."""
+    reason = str(change.reason or "rejected")
+    return reason.removeprefix("order already rejected: ")

@@ -21,15 +21,18 @@ def market_warehouse(market_id: str) -> str:
     return f"WH-{market_id.upper()}-1"
 
 
-def order_entry(order: OrderPlaced, bus_name: str, *, accepted: bool = True, reason: str = "") -> dict[str, Any]:
+def order_entry(
+    order: OrderPlaced, bus_name: str, *, accepted: bool = True, reason: str = "", total: Decimal | None = None
+) -> dict[str, Any]:
     """EventBridge entry for an order: ``OrderPlaced``, or ``OrderRejected`` with why (no stock).
 
+    ``total``: Livebase's (the orders consumer passes what it priced; the client's sum otherwise).
     Business facts only: not even the pseudonymous viewer id leaves on the bus.
     """
     facts: dict[str, Any] = {
         "order_id": order.order_id, "market": order.market, "room_id": order.room_id, "currency": order.currency,
-        "total": order.total, "lines": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines],
-        "placed_at": order.ts,
+        "total": order.total if total is None else total,
+        "lines": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines], "placed_at": order.ts,
     }  # fmt: skip
     signal = order_signals.OrderPlaced(**facts) if accepted else order_signals.OrderRejected(**facts, reason=reason)
     return bus_entry(signal, bus_name)

@@ -165,6 +165,22 @@ class Refund(LiveEvent):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 
+class ReturnedLine(BaseModel):
+    model_config = STRICT_RECORD
+
+    sku: Sku
+    quantity: Annotated[int, Field(ge=1, le=999)]
+
+
+class OrderReturnRequested(LiveEvent):
+    """The buyer asks, from the player, to send units of an order back (the orders consumer decides)."""
+
+    type: Literal["return_requested"]
+    order_id: OrderId
+    lines: Annotated[tuple[ReturnedLine, ...], Field(min_length=1, max_length=50)]
+    reason: Annotated[Code, Field(max_length=48)] = "customer_request"
+
+
 class EdgeNodeStats(LiveEvent):
     type: Literal["edge_node_stats"]
     edge_location: Annotated[str, Field(pattern=r"^[A-Z]{3}[0-9]{0,3}$")]
@@ -185,15 +201,16 @@ AnyLiveEvent = Annotated[
     | OrderPlaced
     | OrderCancelled
     | Refund
+    | OrderReturnRequested
     | EdgeNodeStats,
     Field(discriminator="type"),
 ]
 EVENT_TYPES: tuple[type[LiveEvent], ...] = (
     ViewerJoined, ViewerLeft, Comment, Like, Share, ProductShown, AddToCart, OrderPlaced,
-    OrderCancelled, Refund, EdgeNodeStats,
+    OrderCancelled, Refund, OrderReturnRequested, EdgeNodeStats,
 )  # fmt: skip
 # What the orders consumer's event-source mapping lets through (its filter on the record's "type").
-ORDER_EVENT_TYPES: tuple[str, ...] = ("order_placed", "order_cancelled", "refund")
+ORDER_EVENT_TYPES: tuple[str, ...] = ("order_placed", "order_cancelled", "refund", "return_requested")
 live_event_adapter: TypeAdapter[AnyLiveEvent] = TypeAdapter(AnyLiveEvent)
 
 

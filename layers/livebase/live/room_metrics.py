@@ -25,7 +25,10 @@ total per (room, minute, shard) (:mod:`livebase.live.shard_minutes`), items of t
 minute reads back as one item per shard. Per-batch items (:func:`to_items`) remain the offline form.
 
 Orders are keyed by order id inside each partial, so a producer's duplicate of an order (another
-sequence number) is counted once when partials are folded.
+sequence number) is counted once when partials are folded. Ingest counts no money (issue 28): an
+order's value is 0 here (it was the client's total) and refund events only count; the room's GMV
+and refunds are what the orders consumer accepted and applied, at Livebase's prices, one item per
+order in the room's partition (``livebase.stores.room_orders``), folded in by ``room_minutes``.
 """
 
 from __future__ import annotations
@@ -118,7 +121,7 @@ class Partial:
     add_to_cart: int = 0
     cart_units: int = 0
     cart_value: Decimal = Decimal(0)
-    orders: dict[str, Decimal] = field(default_factory=dict)
+    orders: dict[str, Decimal] = field(default_factory=dict)  # order ids seen (values 0: no money from ingest)
     cancellations: int = 0
     refunds: int = 0
     refund_amount: Decimal = Decimal(0)
@@ -230,11 +233,10 @@ class BatchAggregator:
             part.cart_units += event.quantity
             part.cart_value += event.unit_price * event.quantity
         elif event.type == "order_placed":
-            part.orders[event.order_id] = event.total
+            part.orders[event.order_id] = Decimal(0)  # the id only: the money is the orders consumer's
             part.buyers.add(viewer)
         elif event.type == "refund":
-            part.refunds += 1
-            part.refund_amount += event.amount
+            part.refunds += 1  # asked for; what was refunded is the orders consumer's
         return None
 
     def _check(self, event: AnyLiveEvent) -> str | None:

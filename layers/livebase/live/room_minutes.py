@@ -2,6 +2,16 @@
 
 The write side (batches folded into partials, partials into items) is :mod:`livebase.live.room_metrics`;
 this module turns items back into a gap-free series per room for flows and alert detectors.
+
+Orders and money (issue 28), per minute of the room:
+
+- ``orders``: ``order_placed`` events the room saw (each order id once, whatever the orders consumer
+  decided): the viewers' intent, what conversion rates and session planning count;
+- ``accepted_orders`` and ``gmv``: the orders the orders consumer accepted, placed in this minute,
+  and their total at Livebase's prices (``livebase.stores.room_orders``: one item per order);
+- ``refunds``: refund events the room saw (asked for); ``refund_amount``: what was refunded of
+  the orders placed in this minute (cancels and refunds the orders consumer applied), so
+  ``gmv - refund_amount`` is what the minute's orders kept.
 """
 
 from __future__ import annotations
@@ -41,9 +51,10 @@ class MinuteMetrics:
     add_to_cart: int = 0
     cart_units: int = 0
     cart_value: Decimal = Decimal(0)
-    orders: int = 0
+    orders: int = 0  # order_placed events seen (intent)
     buyers: int = 0
-    gmv: Decimal = Decimal(0)
+    accepted_orders: int = 0  # of them, accepted by the orders consumer
+    gmv: Decimal = Decimal(0)  # their total at Livebase's prices
     cancellations: int = 0
     refunds: int = 0
     refund_amount: Decimal = Decimal(0)
@@ -67,7 +78,8 @@ class _Minute:
     screen: dict[str, float] = field(default_factory=dict)
     languages: dict[str, LanguageTally] = field(default_factory=dict)
     edges: dict[str, EdgeTally] = field(default_factory=dict)
-    orders: dict[str, Decimal] = field(default_factory=dict)
+    orders: set[str] = field(default_factory=set)
+    accepted: dict[str, Decimal] = field(default_factory=dict)
     currency: str = ""
 
 
@@ -91,8 +103,9 @@ def _absorb(into: _Minute, item: Mapping[str, Any]) -> None:
         cpu_sum, cpu_max, error_sum, error_max = (float(e[f]) for f in ITEM_EDGE_FIELDS[1:5])
         tally = EdgeTally(int(e["samples"]), cpu_sum, cpu_max, error_sum, error_max, int(e["viewers_sum"]))
         into.edges.setdefault(loc, EdgeTally()).merge(tally)
-    for order_id, total in item.get("orders", {}).items():
-        into.orders[order_id] = Decimal(total)
+    into.orders.update(item.get("orders", {}))  # ids only: ingest's values are no money
+    for order_id, total in item.get("accepted", {}).items():
+        into.accepted[order_id] = Decimal(total)
 
 
 def fold_items(
@@ -112,6 +125,7 @@ def fold_items(
     for room_id, minutes in rooms.items():
         running = (opening_concurrent or {}).get(room_id, 0)
         counted_orders: set[str] = set()
+        counted_accepted: set[str] = set()
         currency = next((m.currency for m in minutes.values() if m.currency), "")
         series = []
         minute, last = min(minutes), max(minutes)
@@ -119,14 +133,16 @@ def fold_items(
             m = minutes.get(minute) or _Minute()
             amounts: dict[str, Any] = {n: m.counts.get(n, 0) for n in ITEM_COUNTS}
             amounts.update({n: m.money.get(n, Decimal(0)) for n in ITEM_MONEY})
-            new_orders = {k: v for k, v in m.orders.items() if k not in counted_orders}
+            new_orders = m.orders - counted_orders
             counted_orders.update(new_orders)
+            accepted = {k: v for k, v in m.accepted.items() if k not in counted_accepted}
+            counted_accepted.update(accepted)
             running = max(0, running + m.counts.get("joins", 0) - m.counts.get("leaves", 0))
             on_screen = max(m.screen, key=m.screen.__getitem__) if m.screen else None
             series.append(MinuteMetrics(
                 room_id=room_id, minute=minute, currency=currency, concurrent_viewers=running,
                 unique_viewers=len(m.viewers), orders=len(new_orders), buyers=len(m.buyers),
-                gmv=sum(new_orders.values(), Decimal(0)), product_on_screen=on_screen,
+                accepted_orders=len(accepted), gmv=sum(accepted.values(), Decimal(0)), product_on_screen=on_screen,
                 on_air_seconds=min(60.0, sum(m.screen.values())), languages=m.languages, edges=m.edges,
                 **amounts,
             ))  # fmt: skip

@@ -42,6 +42,9 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "goods_receipts_dlq_url": ("GoodsReceiptsDlqUrl", "GOODS_RECEIPTS_DLQ_URL"),
     "shipment_updates_queue_url": ("ShipmentUpdatesQueueUrl", "SHIPMENT_UPDATES_QUEUE_URL"),
     "shipment_updates_dlq_url": ("ShipmentUpdatesDlqUrl", "SHIPMENT_UPDATES_DLQ_URL"),
+    # Order returns and ops' requests (issue 28): the warehouse's received returns, ops' cancels and refunds.
+    "order_returns_queue_url": ("OrderReturnsQueueUrl", "ORDER_RETURNS_QUEUE_URL"),
+    "order_returns_dlq_url": ("OrderReturnsDlqUrl", "ORDER_RETURNS_DLQ_URL"),
     # Product passport (infra_cdk/components/passport.py): the ledger, the locked daily anchors, the signed
     # supplier intake (queue, its DLQ, the supplier keys' secret) and the public verification API's stage URL.
     "passport_ledger_table": ("PassportLedgerTableName", "PASSPORT_LEDGER_TABLE"),
@@ -80,6 +83,8 @@ class MarketResources:
     goods_receipts_dlq_url: str
     shipment_updates_queue_url: str
     shipment_updates_dlq_url: str
+    order_returns_queue_url: str
+    order_returns_dlq_url: str
     passport_ledger_table: str
     passport_anchor_bucket: str
     passport_intake_queue_url: str

@@ -21,7 +21,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from livebase.aws import TransientError
-from livebase.commerce.inventory.decided import already_decided, over_limit
+from livebase.commerce.inventory.decided import already_decided, limit_counters, over_limit
 from livebase.commerce.inventory.model import (
     RECORD_PREFIXES,
     RESERVATION_PREFIX,
@@ -246,19 +246,22 @@ class InventoryStore(StockAlertMarks):
         event_id: str,
         reason: str,
         *,
-        limits: Sequence[LimitCounter] = (),
+        limit_owner: tuple[str, str] | None = None,
         guards: Sequence[dict[str, Any]] = (),
     ) -> ChangeResult:
         """Give back what an order reserved (a cancel before hand-off); once per order id.
 
         Only a ``reserved`` reservation is released: a consumed one (shipped) never gives its units
-        back to ``available``. ``limits``: the counters the order bumped, given back in the same
-        transaction (a counter already expired is skipped). ``guards``: items of other tables that must
+        back to ``available``. ``limit_owner`` (session, viewer): the purchase-limit counters the
+        order bumped (its record says which SKUs) are given back in the same transaction (a counter
+        already expired is skipped). ``guards``: items of other tables that must
         hold for the release (e.g. the order not yet handed to the WMS: ``OrderStore.cancel_guard``);
         one that fails leaves everything as it was (``REJECTED``, reason "guard").
         A release that arrives before its order leaves a ``released`` record, so the late order
         reserves nothing.
         """
+        limits: Sequence[LimitCounter] = ()
+        given_back_skipped = False
         for attempt in range(1, self.max_attempts + 1):
             existing = self.reservation(order_id)
             if existing is None:
@@ -273,6 +276,8 @@ class InventoryStore(StockAlertMarks):
             if existing.get("status") != ReservationStatus.RESERVED.value:
                 return already_decided(existing, order_id)
             allocations = tuple(Allocation.from_value(v) for v in existing.get("lines", []))
+            if limit_owner is not None and not given_back_skipped:
+                limits = limit_counters(existing, *limit_owner)
             items = release_items(
                 self.table, order_id, event_id, reason, allocations, at=self._now(), limits=limits, guards=guards
             )
@@ -291,7 +296,7 @@ class InventoryStore(StockAlertMarks):
             if "ConditionalCheckFailed" in codes[stock_end + len(limits) :]:
                 return ChangeResult(Outcome.REJECTED, ReservationStatus.RESERVED, reason="guard", attempts=attempt)
             if "ConditionalCheckFailed" in codes[stock_end : stock_end + len(limits)]:
-                limits = ()  # a counter expired (TTL): the stock still goes back
+                limits, given_back_skipped = (), True  # a counter expired (TTL): the stock still goes back
                 continue
             if "ConditionalCheckFailed" in codes[1:stock_end]:
                 raise _changed_outside(order_id)

@@ -10,11 +10,23 @@ transactions, batch codecs); this one is pynamodb everywhere.
 Attributes (all declared on :class:`OrderRecord`): the order as placed (``event_id`` ..
 ``lines``), its ``status`` (``placed``, ``rejected``, ``cancelled``, ``refunded``) and the
 WMS hand-off's ``wms_status`` (``sending`` → ``sent``, then the WMS's own ``picked`` →
-``shipped``: :mod:`livebase.commerce.fulfilment`), ``wms_claimed_at``, ``wms_sent_at``,
+``shipped``, set with the order's state: :meth:`OrderStore.write_state`), ``wms_claimed_at``, ``wms_sent_at``,
 ``wms_picked_at``, ``wms_shipped_at`` and the ``carrier`` code, and ``expires_at`` (the
 table's TTL: placed time plus the market's ``retention.orders_days``; an order names a buyer).
 The hand-off timestamps keep the ISO text they had before this store (``datetime.isoformat``),
 so a claim written by the earlier code still reads and can be taken over.
+
+The order's life after placement (issue 28) is one more attribute: ``state``, the order's
+:class:`~livebase.commerce.order_state.OrderState` as JSON, with ``state_version`` (its ``version``),
+written only conditionally on the version read (:meth:`OrderStore.write_state`), so two consumers
+deciding messages of one order never overwrite each other. Beside it, for readers that do not parse
+the state: ``lifecycle`` (the derived status: placed .. delivered, cancelled, return_requested,
+return_received, refunded, rejected), ``refunded`` (money given back), ``fingerprint`` (the order's
+content, ``livebase.commerce.conflicts``), ``reason`` (why it was rejected) and ``price_notes`` (what
+Livebase's pricing said per line). ``total`` and each line's ``unit_price`` are Livebase's prices, never
+the client's. ``status`` keeps its meaning for the sales readers: ``placed`` for every order sold
+(handed, shipped, returned in part ...), ``cancelled``, ``rejected``, and ``refunded`` once everything
+paid went back. How a state maps onto these fields: :mod:`livebase.stores.order_states`.
 
 A pynamodb error whose cause is transient (throttling, a 5xx, a dropped connection) is raised as
 :class:`livebase.aws.TransientError`, so a stream consumer redelivers rather than quarantines.
@@ -38,18 +50,34 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.constants import STRING
-from pynamodb.exceptions import PynamoDBException, UpdateError
-from pynamodb.expressions.update import Action
+from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 from pynamodb.models import Model
 
 from livebase.aws import TransientError, is_transient
+from livebase.commerce.messages import OrderMessage
+from livebase.commerce.order_state import OrderState
 from livebase.live.events import OrderPlaced
 from livebase.markets.resources import MarketResources
-
-PLACED, REJECTED, CANCELLED, REFUNDED = "placed", "rejected", "cancelled", "refunded"
-WMS_SENDING, WMS_SENT, WMS_PICKED, WMS_SHIPPED = "sending", "sent", "picked", "shipped"
-# The fulfilment states in their order: a confirmation only ever moves an order forward.
-WMS_ORDER = (WMS_SENDING, WMS_SENT, WMS_PICKED, WMS_SHIPPED)
+from livebase.stores.order_states import (  # the status names, re-exported: every reader imports them from here
+    CANCELLED,
+    PLACED,
+    WMS_PICKED,
+    WMS_SENDING,
+    WMS_SENT,
+    WMS_SHIPPED,
+    Decided,
+    coarse_status,
+    fulfilment_fields,
+    opening_fields,
+    state_fields,
+    state_of,
+)
+from livebase.stores.order_states import (
+    REFUNDED as REFUNDED,
+)
+from livebase.stores.order_states import (
+    REJECTED as REJECTED,
+)
 
 
 class IsoDateTimeAttribute(Attribute[datetime]):
@@ -98,6 +126,15 @@ class OrderRecord(Model):
     expires_at = TTLAttribute(null=True)  # retention (DynamoDB TTL)
     channel = UnicodeAttribute(null=True)  # attribution: room / share_link / campaign (absent: room)
     campaign = UnicodeAttribute(null=True)
+    wms_delivered_at = IsoDateTimeAttribute(null=True)
+    # The order's life (issue 28): see the module docstring.
+    state = UnicodeAttribute(null=True)  # OrderState as JSON
+    state_version = NumberAttribute(null=True)
+    lifecycle = UnicodeAttribute(null=True)
+    refunded = UnicodeAttribute(null=True)  # decimal as text
+    fingerprint = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    price_notes = ListAttribute(of=UnicodeAttribute, null=True)
 
 
 @cache
@@ -153,7 +190,7 @@ class OrderStore:
     """Every read and write of one market's Orders table."""
 
     # What each reader needs, no more (a scan pays for what it returns).
-    SALES_ATTRIBUTES = ("placed_at", "status", "lines")
+    SALES_ATTRIBUTES = ("placed_at", "status", "lines", "state")  # state: net demand (sales − returns)
     LIFECYCLE_ATTRIBUTES = ("viewer_id", "placed_at", "total", "status", "channel", "campaign")
     HANDOFF_ATTRIBUTES = ("order_id", "market", "placed_at", "lines", "status", "wms_status", "wms_claimed_at")
 
@@ -167,6 +204,64 @@ class OrderStore:
         return cls(resources.orders_table, resources.region, retention_days=retention_days)
 
     # ---- the orders consumer ---------------------------------------------------------------------
+    def open(self, order: OrderPlaced, state: OrderState, decided: Decided) -> OrderRecord:
+        """Store an order as decided at placement (Livebase's prices, its state at version 0), once:
+        a record already there is returned as it is (a redelivery; the state may have moved on)."""
+        record = order_record(self.model, order, coarse_status(state), self.retention_days)
+        for name, value in opening_fields(state, decided).items():
+            setattr(record, name, value)
+        for line in record.lines:  # Livebase's price, where it has one (a refused price keeps the client's)
+            line.unit_price = str(decided.unit_prices.get(line.sku, line.unit_price))
+        try:
+            with _transient_causes():
+                record.save(condition=self.model.order_id.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            found = self.get(order.order_id)
+            assert found is not None, order.order_id
+            return found
+        return record
+
+    def read_state(self, order_id: str) -> tuple[OrderRecord, OrderState] | None:
+        """The stored order and its state (derived from the record for an order stored before
+        issue 28); None for an order this market does not know."""
+        record = self.get(order_id)
+        return None if record is None else (record, state_of(record))
+
+    def write_state(self, record: OrderRecord, state: OrderState, message: OrderMessage | None = None) -> bool:
+        """Store ``state`` if the stored one is still the version it was decided on (``state.version - 1``);
+        False when another writer got there first (re-read and decide again). ``message``: what moved
+        it, for the fulfilment fields a warehouse step also sets (``wms_status``, its time, carrier)."""
+        model = self.model
+        seen = state.version - 1
+        condition = model.state_version == seen if record.state_version is not None else model.state.does_not_exist()
+        actions = [getattr(model, name).set(value) for name, value in state_fields(state).items()]
+        actions += [getattr(model, name).set(value) for name, value in fulfilment_fields(record, message).items()]
+        try:
+            with _transient_causes():
+                model(record.order_id).update(actions=actions, condition=condition & model.order_id.exists())
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def cancel_guard(self, order_id: str) -> dict[str, Any]:
+        """A ``TransactWriteItems`` item for the release of a cancelled order's stock: the order is
+        not handed to the WMS (no ``wms_status``), and from that moment it is ``cancelled``, so the
+        hand-off (:meth:`claim_for_wms`, which claims only ``placed`` orders) can no longer take it."""
+        return {
+            "Update": {
+                "TableName": self.model.Meta.table_name,
+                "Key": {"order_id": {"S": order_id}},
+                "UpdateExpression": "SET #status = :cancelled",
+                "ConditionExpression": "attribute_exists(order_id) AND attribute_not_exists(wms_status)",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {":cancelled": {"S": CANCELLED}},
+            }
+        }
+
     def save(self, order: OrderPlaced, status: str) -> OrderRecord:
         """Store the order with its status (overwrites: the same order gives the same item)."""
         record = order_record(self.model, order, status, self.retention_days)
@@ -204,14 +299,14 @@ class OrderStore:
             return list(self.model.scan())
 
     def placed_between(self, start: date, end: date) -> list[OrderRecord]:
-        """Placed orders of UTC days [start, end), with only ``placed_at``, ``status`` and ``lines``.
+        """Sold orders of UTC days [start, end) (placed, or refunded: goods refunded without a return
+        stay sold), with only ``SALES_ATTRIBUTES``; ``livebase.replenishment.history`` nets the returns.
 
         The stored timestamp text is fixed-width UTC, so the range is filtered by DynamoDB.
         """
         model = self.model
-        condition = (
-            (model.status == PLACED) & (model.placed_at >= _midnight(start)) & (model.placed_at < _midnight(end))
-        )
+        sold = model.status.is_in(PLACED, REFUNDED)
+        condition = sold & (model.placed_at >= _midnight(start)) & (model.placed_at < _midnight(end))
         with _transient_causes():
             return list(model.scan(condition, attributes_to_get=list(self.SALES_ATTRIBUTES)))
 
@@ -253,8 +348,8 @@ class OrderStore:
     def claim_for_wms(self, order: OrderRecord, now: datetime) -> bool:
         """Conditional claim: only one run hands an order off; a stale claim is taken over as read."""
         model = self.model
-        if order.wms_status is None:
-            condition = model.wms_status.does_not_exist()
+        if order.wms_status is None:  # only a placed order: a cancel (cancel_guard) marks it cancelled first
+            condition = model.wms_status.does_not_exist() & (model.status == PLACED)
         else:
             condition = (model.wms_status == WMS_SENDING) & (model.wms_claimed_at == order.wms_claimed_at)
         try:
@@ -281,24 +376,6 @@ class OrderStore:
             except UpdateError as error:
                 if error.cause_response_code != "ConditionalCheckFailedException":
                     raise
-
-    def advance_fulfilment(self, order_id: str, status: str, at: datetime, carrier: str | None = None) -> bool:
-        """Move a handed-off order forward to ``picked`` or ``shipped``; False when the order is not
-        in a state before ``status`` (unknown, never handed off, or there already / beyond)."""
-        model = self.model
-        earlier = WMS_ORDER[: WMS_ORDER.index(status)]
-        stamp = model.wms_picked_at if status == WMS_PICKED else model.wms_shipped_at
-        actions: list[Action] = [model.wms_status.set(status), stamp.set(at)]
-        if carrier:
-            actions.append(model.carrier.set(carrier))
-        try:
-            with _transient_causes():
-                model(order_id).update(actions=actions, condition=model.wms_status.is_in(*earlier))
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
 
     def handed_off(self) -> list[OrderRecord]:
         """Orders the WMS has (sent, picked or shipped): what a fulfilment report counts."""

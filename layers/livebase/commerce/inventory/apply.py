@@ -1,7 +1,7 @@
 """Live order events -> inventory changes and the stock signals they cross.
 
-What a handler calls per order event: ``order_placed`` reserves, ``order_cancelled`` and
-``refund`` release, each once per order id. The warehouse that serves a market is the caller's
+Per order event: ``order_placed`` reserves, ``order_cancelled`` releases, each once per order id; a
+``refund`` moves no stock. The warehouse that serves a market is the caller's
 choice (one per market today), passed in so this stays free of configuration lookups.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from livebase.commerce.inventory.alerts import STOCK_LOW, StockSignal
-from livebase.commerce.inventory.model import ChangeResult, LineRequest, StockKey
+from livebase.commerce.inventory.model import ChangeResult, LineRequest, Outcome, StockKey
 from livebase.live.events import OrderCancelled, OrderPlaced, Refund
 from livebase.markets.config import Market
 from livebase.signals import bus_entry
@@ -30,11 +30,14 @@ def order_lines(order: OrderPlaced, warehouse_of: Callable[[str], str]) -> list[
 
 
 def apply_event(store: InventoryStore, event: InventoryEvent, warehouse_of: Callable[[str], str]) -> ChangeResult:
-    """Apply one order event; safe to call again with the same event (or the same order)."""
+    """Apply one order event's stock alone (no prices, limits or order state: the orders consumer's
+    path is ``livebase.commerce.order_intake`` and ``order_life``); safe to call again. A refund
+    never creates stock (issue 28): only a cancel gives a reservation back."""
     if isinstance(event, OrderPlaced):
         return store.reserve(event.order_id, event.event_id, order_lines(event, warehouse_of))
-    reason = event.reason if isinstance(event, OrderCancelled) else "refund"
-    return store.release(event.order_id, event.event_id, reason)
+    if isinstance(event, OrderCancelled):
+        return store.release(event.order_id, event.event_id, event.reason)
+    return ChangeResult(Outcome.NOOP, reason="a refund never creates stock")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 from livebase.commerce.conflicts import conflict_reason
 from livebase.commerce.inventory.model import Allocation, ChangeResult, Outcome, ReservationStatus
 from livebase.commerce.inventory.requests import LimitCounter
-from livebase.commerce.limits import LimitCheck
+from livebase.commerce.limits import LimitCheck, PurchaseLimit, limit_key
 
 
 def already_decided(record: dict[str, Any], order_id: str, fingerprint: str = "") -> ChangeResult:
@@ -39,3 +39,12 @@ def over_limit(bought: Sequence[tuple[LimitCounter, int]]) -> str:
     """The refusal naming each limit the order's units would pass ('' when within every limit)."""
     checks = (LimitCheck(c.sku, c.limit, have, c.quantity) for c, have in bought)
     return "; ".join(check.reason for check in checks if not check.allowed)
+
+
+def limit_counters(reservation: dict[str, Any], session_id: str, viewer_id: str) -> tuple[LimitCounter, ...]:
+    """The counters a reservation bumped (its record's ``limited`` units per SKU), to give them back."""
+    limited = reservation.get("limited") or {}
+    return tuple(
+        LimitCounter(limit_key(session_id, sku, viewer_id), sku, int(units), PurchaseLimit(int(units), "market"), 0)
+        for sku, units in limited.items()
+    )
