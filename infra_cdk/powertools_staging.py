@@ -14,12 +14,17 @@ for the runtime is taken from ``build/wheels/`` when one is there (``pip downloa
 :all: --platform manylinux2014_x86_64 --python-version 3.12 --no-deps -d build/wheels <name>==<version>``);
 without one only its pure-Python files are staged and :attr:`StagedPowertools.missing_wheels`
 names it, for a synth warning (``wrapt`` falls back to pure Python; ``pydantic-core`` has no
-fallback, so the parser would not import).
+fallback, so the parser would not import). ``./livebase``'s set-up fetches those wheels, at exactly
+the installed (pinned) versions, once per ``constraints.txt``: ``python -m infra_cdk.powertools_staging
+--download-wheels`` (:func:`download_runtime_wheels`).
 """
 
 from __future__ import annotations
 
+import argparse
 import re
+import subprocess
+import sys
 import tomllib
 import zipfile
 from dataclasses import dataclass
@@ -139,3 +144,42 @@ def stage_powertools_layer(build_dir: Path = BUILD_DIR, wheels_dir: Path = WHEEL
     files, missing = powertools_layer_files(wheels_dir)
     path = stage_files(files, "powertools", build_dir)
     return StagedPowertools(path, metadata.version(DISTRIBUTION), missing)
+
+
+def compiled_pins() -> list[str]:
+    """``name==version`` of the layer's compiled distributions whose installed build is not the runtime's."""
+    return [
+        f"{dist.metadata['Name']}=={dist.version}"
+        for dist in layer_distributions()
+        if not (_is_pure(dist) or _fits_runtime(dist))
+    ]
+
+
+def download_runtime_wheels(wheels_dir: Path = WHEELS_DIR) -> list[str]:
+    """Fetch the Lambda runtime's wheels (python3.12, manylinux x86_64) of :func:`compiled_pins` from the
+    package index into ``wheels_dir``; the pins fetched (none when this Python is the runtime's)."""
+    pins = compiled_pins()
+    if pins:
+        wheels_dir.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+                   "--only-binary=:all:", "--platform", f"manylinux2014_{TARGET_MACHINE}",
+                   "--python-version", TARGET_PYTHON, "--implementation", "cp", "--no-deps",
+                   "-d", str(wheels_dir), *pins]  # fmt: skip
+        subprocess.run(command, check=True)
+    return pins
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The project's Powertools layer for Regions without AWS's.")
+    parser.add_argument("--download-wheels", action="store_true", help="fetch the runtime's compiled wheels")
+    args = parser.parse_args(argv)
+    if args.download_wheels:
+        pins = download_runtime_wheels()
+        print(
+            f"powertools layer wheels in {WHEELS_DIR}: {', '.join(pins) or 'none needed (this is the runtime Python)'}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
