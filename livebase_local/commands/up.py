@@ -218,7 +218,8 @@ def serve_until_stopped(
     try:
         for child in children:
             child.start()
-        say(", ".join(f"{child.name} started (pid {child.pid})" for child in children))
+        started_children = ", ".join(f"{child.name} started (pid {child.pid})" for child in children)
+        say(f"event-source runner polling {len(platform.sources.sources)} sources; {started_children}")
         _report_ready(run.report, platform, prefect_server, chosen)
         with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
             watch(stop, FailedRuns(prefect_server.api_url, applied, started), children, run.report)
