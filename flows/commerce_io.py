@@ -13,7 +13,7 @@ viewer). Table access itself is in ``livebase.stores`` (orders, purchase orders,
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from livebase.aws import retry_config
 from livebase.commerce.inventory import StockItem
 from livebase.commerce.order_state import LineState, OrderState, Stage
 from livebase.commerce.orders import market_warehouse
+from livebase.commerce.pricing import SessionPrice
 from livebase.markets.resources import MarketResources
 from livebase.replenishment.catalogue import CATALOGUE_KEY, Catalogue, default_catalogue, parse_catalogue
 from livebase.replenishment.history import SaleLine, order_state, sale_lines
@@ -31,6 +32,7 @@ from livebase.stores import stock_books
 from livebase.stores.inventory import InventoryStore
 from livebase.stores.orders import CANCELLED, REFUNDED, REJECTED, OrderRecord, OrderStore
 from livebase.stores.purchase_orders import PurchaseOrderItem, PurchaseOrderStore
+from livebase.stores.session_prices import SessionPriceStore
 from livebase.stores.stock_books import StockBooks
 
 
@@ -41,6 +43,16 @@ def dynamodb(resources: MarketResources) -> Any:
 def read_sales(resources: MarketResources, start: date, end: date) -> list[SaleLine]:
     """Net demand of the orders placed in [start, end): only the attributes demand needs are fetched."""
     return sale_lines(OrderStore.for_market(resources).placed_between(start, end))
+
+
+def read_session_prices(resources: MarketResources, first: date, last: date) -> list[SessionPrice]:
+    """The live prices and promotions set for the market's sessions (by ops or the plan) in force on [first, last]."""
+    store = SessionPriceStore(dynamodb(resources), resources.inventory_table)
+    return store.in_force_between(_midnight(first), _midnight(last + timedelta(days=1)))
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
 
 
 def read_stock_books(resources: MarketResources) -> StockBooks:

@@ -1,14 +1,18 @@
 """Demand forecasting: every SKU x market, nightly, forecasts and intervals in the market's region.
 
 Per market (reads and writes in that market's own region; only aggregates leave it): read daily
-units per SKU from the orders table; forecast them in coarse chunks (``FORECAST_CHUNK`` SKUs
-per task, so 10k SKUs are 40 task runs) with ``livebase.forecasting.forecast_batch`` and the
-market's festival regressors (``livebase.markets.festivals``; effects by regression, SARIMAX skipped
-at this scale); backtest a sample of the busiest SKUs (rolling origin, against seasonal naive);
-write the forecasts as CSV to the market's data-lake bucket (the history per run date) and
-one item per successfully forecast SKU to the market's Forecasts table (overwritten nightly;
-what ``order-to-replenish`` reads instead of re-fitting, see ``livebase.stores.forecasts``);
-publish an accuracy table per market and a plot of history, forecast and interval for the top SKUs.
+net units per SKU from the orders table (sales less received returns, presold units on their
+order day, cancelled and rejected orders left out: ``livebase.replenishment.history``); forecast
+them in coarse chunks (``FORECAST_CHUNK`` SKUs per task, so 10k SKUs are 40 task runs) with
+``livebase.forecasting.forecast_batch`` and the market's festival regressors
+(``livebase.markets.festivals``), the session plans' line-ups and presales and the session
+prices' promotions (``livebase.sessions.regressors``; effects by regression, SARIMAX skipped at
+this scale; intermittent series keep Croston/SBA/TSB with a bounded uplift per regressor);
+backtest a sample of the busiest SKUs (rolling origin, against seasonal naive); write the
+forecasts as CSV to the market's data-lake bucket (the history per run date) and one item per
+successfully forecast SKU to the market's Forecasts table (overwritten nightly; what
+``order-to-replenish`` reads instead of re-fitting, see ``livebase.stores.forecasts``); publish an
+accuracy table per market and a plot of history, forecast and interval for the top SKUs.
 
 Parallel across cores by default (``ProcessPoolTaskRunner``). Scale-out: run the same flow
 with ``demand_forecasting.with_options(task_runner=DaskTaskRunner(address=...))`` from
@@ -41,8 +45,8 @@ from livebase.forecasting.yearly import yearly_factors
 from livebase.markets.festivals import market_festival_frame
 from livebase.markets.resources import MarketResources
 from livebase.replenishment.history import daily_units, history_window
-from livebase.sessions.regressors import COLUMNS as PLAN_COLUMNS
-from livebase.sessions.regressors import plan_regressors, regressor_rows
+from livebase.sessions.regressors import COLUMNS as REGRESSOR_COLUMNS
+from livebase.sessions.regressors import merged, plan_regressors, price_regressors, regressor_rows
 from livebase.stores.forecasts import ForecastStore, StoredForecast, from_rows
 
 FORECAST_CHUNK = 250
@@ -98,8 +102,17 @@ PlanRegressors = dict[str, dict[date, dict[str, float]]]
 
 
 def read_plan_regressors(resources: MarketResources, first: date, last: date) -> PlanRegressors:
-    """The market's stored session plans over [first, last] as per-SKU regressors (its own bucket)."""
-    return plan_regressors(session_io.read_plans(resources, first, last))
+    """The market's session plans and session prices over [first, last] as per-SKU regressors (its own region).
+
+    Plans: line-ups and presales (its bucket); prices: the promotions and live prices below the
+    catalogue's list price set for its sessions (``commerce_io.read_session_prices``).
+    """
+    plans = plan_regressors(session_io.read_plans(resources, first, last))
+    prices = commerce_io.read_session_prices(resources, first, last)
+    if not prices:
+        return plans
+    listed = {t.sku: t.list_price for t in commerce_io.read_catalogue(resources).skus if t.list_price is not None}
+    return merged(plans, price_regressors(prices, listed))
 
 
 @task
@@ -116,7 +129,7 @@ def _with_plan(
     days: int,
     horizon: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Add the session / presale columns (zeros where nothing was planned) to history and horizon."""
+    """Add the session / presale / promotion columns (zeros where nothing was said) to history and horizon."""
     planned = pd.DataFrame(regressor_rows(plan, skus, start, days + horizon))
     planned["ds"] = pd.to_datetime(planned["ds"])
     ahead = planned[planned["ds"] >= pd.Timestamp(start + timedelta(days=days))]
@@ -151,8 +164,9 @@ def forecast_chunk(
 ) -> list[dict[str, Any]]:
     """Forecast one chunk of SKUs; a SKU that cannot be forecast comes back with its reason.
 
-    ``plan``: the session plans' regressors of these SKUs (shown in a session, on presale), used
-    when any of them was planned; ``yearly``: a yearly pattern for series with two years of history.
+    ``plan``: the session plans' and prices' regressors of these SKUs (shown in a session, on
+    presale, on promotion), used when any of them was planned; ``yearly``: a yearly pattern for
+    series with two years of history.
     """
     frame = _long_frame(series, start)
     days = max((len(v) for v in series.values()), default=0)
@@ -166,7 +180,7 @@ def forecast_chunk(
         future = pd.concat([tail.assign(id=sku) for sku in series], ignore_index=True)
     if plan and series:
         frame, future = _with_plan(frame, future, plan, list(series), start, days, horizon)
-        columns += list(PLAN_COLUMNS)
+        columns += list(REGRESSOR_COLUMNS)
     factors = _deseasonalise_yearly(frame, series, start, horizon) if yearly else {}
     out = forecast_batch(
         frame,
@@ -247,7 +261,9 @@ def demand_forecasting(
     horizon_days: Annotated[int, Field(ge=1, le=90, description="days forecast")] = 28,
     chunk_size: Annotated[int, Field(ge=1, le=5000, description="SKUs per task")] = FORECAST_CHUNK,
     festivals: Annotated[bool, Field(description="use the market's festival regressors")] = True,
-    session_plans: Annotated[bool, Field(description="the session plans' line-ups and presales as regressors")] = True,
+    session_plans: Annotated[
+        bool, Field(description="the session plans' line-ups and presales, and promotions, as regressors")
+    ] = True,
     yearly: Annotated[bool, Field(description="a yearly pattern for series with two years of history")] = True,
     backtest_skus: Annotated[int, Field(ge=1, le=500, description="busiest SKUs backtested")] = 50,
     plotted_skus: Annotated[int, Field(ge=1, le=12, description="SKUs in the plot")] = 4,
