@@ -14,7 +14,6 @@ viewer). Table access itself is in ``livebase.stores`` (orders, purchase orders,
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -22,15 +21,16 @@ from botocore.exceptions import ClientError
 
 from livebase.aws import retry_config
 from livebase.commerce.inventory import StockItem
-from livebase.commerce.order_state import LineState, OrderState, Stage
+from livebase.commerce.order_state import OrderState
 from livebase.commerce.orders import market_warehouse
 from livebase.commerce.pricing import SessionPrice
 from livebase.markets.resources import MarketResources
 from livebase.replenishment.catalogue import CATALOGUE_KEY, Catalogue, default_catalogue, parse_catalogue
-from livebase.replenishment.history import SaleLine, order_state, sale_lines
+from livebase.replenishment.history import SaleLine, sale_lines
 from livebase.stores import stock_books
 from livebase.stores.inventory import InventoryStore
-from livebase.stores.orders import CANCELLED, REFUNDED, REJECTED, OrderRecord, OrderStore
+from livebase.stores.order_states import state_of
+from livebase.stores.orders import OrderStore
 from livebase.stores.purchase_orders import PurchaseOrderItem, PurchaseOrderStore
 from livebase.stores.session_prices import SessionPriceStore
 from livebase.stores.stock_books import StockBooks
@@ -63,34 +63,7 @@ def read_stock_books(resources: MarketResources) -> StockBooks:
 
 def read_order_states(resources: MarketResources) -> list[OrderState]:
     """Every stored order's lifecycle state (an order stored before states were kept: read from its status)."""
-    return [stored_state(record) for record in OrderStore.for_market(resources).all_orders()]
-
-
-# An order stored before its lifecycle state was: how far the WMS got, and what its status undid.
-_LEGACY_STAGES = {"sending": Stage.PLACED, "sent": Stage.HANDED, "picked": Stage.PICKED, "shipped": Stage.SHIPPED}
-
-
-def stored_state(record: OrderRecord) -> OrderState:
-    """The order's stored state; for an order without one, the state its status and WMS status say.
-
-    Before issue 28 a cancel and a refund both released the reservation (``cancelled`` / ``refunded``):
-    either holds nothing now. A rejected order reserved nothing.
-    """
-    state = order_state(record)
-    if state is not None:
-        return state
-    quantities: dict[str, tuple[int, Decimal]] = {}
-    for line in record.lines:
-        units, _ = quantities.get(str(line.sku), (0, Decimal(0)))
-        quantities[str(line.sku)] = (units + int(line.quantity), Decimal(str(line.unit_price)))
-    lines = tuple(LineState(sku=sku, quantity=q, unit_price=price) for sku, (q, price) in quantities.items())
-    return OrderState(
-        order_id=record.order_id, market=record.market, currency=record.currency, viewer_id=record.viewer_id,
-        room_id=record.room_id, session_id=record.session_id, placed_at=record.placed_at, lines=lines,
-        stage=_LEGACY_STAGES.get(record.wms_status or "", Stage.PLACED),
-        cancelled=record.status in (CANCELLED, REFUNDED),
-        rejection="rejected at placement" if record.status == REJECTED else "",
-    )  # fmt: skip
+    return [state_of(record) for record in OrderStore.for_market(resources).all_orders()]
 
 
 def read_stock(resources: MarketResources) -> dict[str, StockItem]:
