@@ -1,8 +1,15 @@
-"""The market's erasure API: ``POST /erasures`` (AWS_IAM) -> the erasure Lambda, in the market's region.
+"""The market's erasure API: ``POST /erasures`` and ``GET /erasures/{receipt}`` (AWS_IAM) -> the erasure
+Lambda, in the market's region.
+
+An erasure runs for minutes, API Gateway's integration waits 29 s: ``POST`` answers ``202`` with a
+receipt id and the function runs the erasure in an asynchronous invocation of itself
+(``lambda:InvokeFunction`` on its own fixed-name ARN, not a reference: no dependency cycle; no new
+function, so the Region's reserved concurrency is unchanged); ``GET`` answers the status.
 
 The function (``functions/erasure``) reaches exactly what an erasure touches: read/write on the
 tables that name viewers, read and delete of the data-lake prefixes that may hold them, put of
-the rewritten recall lists and of the receipts, and ``kms:GenerateMac`` on the market's HMAC key
+the rewritten recall lists and of the receipts (read too: the request statuses beside them), and
+``kms:GenerateMac`` on the market's HMAC key
 (a raw id is pseudonymised in-region). IAM authorisation: only principals granted
 ``execute-api:Invoke`` on the method (the privacy team's role) can call it.
 """
@@ -11,14 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import CfnOutput, Duration
+from aws_cdk import ArnFormat, CfnOutput, Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra_cdk.components.functions import FunctionKit
+from infra_cdk.components.functions import FunctionKit, function_name
 from infra_cdk.components.rest_api import MarketRestApi, add_validated_method, market_rest_api
 from infra_cdk.nag import acknowledge, arn_ref
 from livebase.batches.quarantine import QUARANTINE_PREFIX
@@ -55,6 +63,12 @@ class ErasureApi(Construct):
             lake.grant_delete(self.function, f"{prefix}/{market.id}/*")
         lake.grant_put(self.function, f"{RECALL_PREFIX}/{market.id}/*")
         lake.grant_put(self.function, f"{RECEIPTS_PREFIX}/{market.id}/*")
+        lake.grant_read(self.function, f"{RECEIPTS_PREFIX}/{market.id}/*")  # GET /erasures/{receipt}
+        own_arn = Stack.of(self).format_arn(  # built from the fixed name: a reference would be a dependency cycle
+            service="lambda", resource="function", resource_name=function_name(market.id, "erasure"),
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )  # fmt: skip
+        self.role.add_to_principal_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[own_arn]))
         pseudonym_key.grant(self.function, "kms:GenerateMac")
         rest = self._api(market.id, kit.key)
         self.api, self.url = rest.api, f"{rest.url}erasures"
@@ -80,11 +94,21 @@ class ErasureApi(Construct):
                 properties={"viewer": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, min_length=1, max_length=256)},
             ),
         )  # fmt: skip
-        method = add_validated_method(
-            parts.api.root.add_resource("erasures"), "POST", self.function,
+        erasures = parts.api.root.add_resource("erasures")
+        post = add_validated_method(
+            erasures, "POST", self.function,
             authorization_type=apigw.AuthorizationType.IAM, request_models={"application/json": model},
         )  # fmt: skip
-        acknowledge(method, "AwsSolutions-COG4", "AWS_IAM authorisation (SigV4) instead of a Cognito user pool.")
+        # Lambda proxy: the function sets the status; declared here so the contract is in the template.
+        post.node.default_child.add_property_override(  # type: ignore[union-attr]
+            "MethodResponses", [{"StatusCode": code} for code in ("202", "400", "403")]
+        )
+        get = add_validated_method(
+            erasures.add_resource("{receipt}"), "GET", self.function,
+            authorization_type=apigw.AuthorizationType.IAM, request_parameters={"method.request.path.receipt": True},
+        )  # fmt: skip
+        for method in (post, get):
+            acknowledge(method, "AwsSolutions-COG4", "AWS_IAM authorisation (SigV4) instead of a Cognito user pool.")
         return parts
 
     def _acknowledge(self, market_id: str, lake: s3.IBucket) -> None:

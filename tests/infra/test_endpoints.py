@@ -23,7 +23,11 @@ from tests.support.passport import PassportMarket, get
 
 SELLING = [m.id for m in selling_markets(load_markets())]
 # (method, path) -> authorisation; AWS_IAM: only principals granted execute-api:Invoke; NONE: public on purpose.
-ENDPOINTS = {("POST", "/erasures"): "AWS_IAM", ("GET", "/passport/{batch}"): "NONE"}
+ENDPOINTS = {
+    ("POST", "/erasures"): "AWS_IAM",
+    ("GET", "/erasures/{receipt}"): "AWS_IAM",
+    ("GET", "/passport/{batch}"): "NONE",
+}
 
 
 def resources(template: dict[str, Any], cfn_type: str) -> dict[str, dict[str, Any]]:
@@ -66,7 +70,8 @@ def test_every_method_is_validated_before_its_function_runs(synthesised, market_
             schema = raw["Resources"][model_ref["Ref"]]["Properties"]["Schema"]
             assert schema["required"] == ["viewer"] and schema["properties"]["viewer"]["maxLength"] == 256
         else:
-            assert props["RequestParameters"] == {"method.request.path.batch": True}, path
+            [parameter] = [part.strip("{}") for part in path.split("/") if part.startswith("{")]
+            assert props["RequestParameters"] == {f"method.request.path.{parameter}": True}, path
 
 
 @pytest.mark.parametrize("market_id", SELLING)

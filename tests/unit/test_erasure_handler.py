@@ -9,6 +9,7 @@ from contextlib import redirect_stdout
 from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
+from unittest.mock import ANY
 
 import boto3
 import pytest
@@ -47,8 +48,16 @@ def market(aws: Any) -> tuple[ModuleType, MarketResources]:
 
 
 def post(module: ModuleType, body: Any) -> tuple[int, dict[str, Any], str]:
-    """The response, and every line the handler logged (its Logger and Metrics write to stdout)."""
+    """The response, and every line the handler logged (its Logger and Metrics write to stdout).
+
+    The worker's asynchronous invocation is held (``module.queued``), for :func:`run_queued`."""
+    module.queued = []
+    module.dispatch = module.queued.append
     event = {**EVENT, "body": body if isinstance(body, str) or body is None else json.dumps(body)}
+    return _call(module, event)
+
+
+def _call(module: ModuleType, event: dict[str, Any]) -> tuple[int, dict[str, Any], str]:
     printed = io.StringIO()
     with redirect_stdout(printed):
         module.logger.registered_handler.setStream(printed)
@@ -56,18 +65,57 @@ def post(module: ModuleType, body: Any) -> tuple[int, dict[str, Any], str]:
     return int(response["statusCode"]), json.loads(response["body"]), printed.getvalue()
 
 
-def test_the_sample_request_erases_and_returns_the_receipt_without_the_viewer(
+def status_of(module: ModuleType, receipt: str) -> tuple[int, dict[str, Any]]:
+    event = {**EVENT, "httpMethod": "GET", "resource": "/erasures/{receipt}", "path": f"/erasures/{receipt}",
+             "pathParameters": {"receipt": receipt}, "body": None}  # fmt: skip
+    status, body, _ = _call(module, event)
+    return status, body
+
+
+def run_queued(module: ModuleType) -> str:
+    """The worker's invocation, in-process (Lambda would run it asynchronously); what it logged."""
+    [request] = module.queued
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        module.logger.registered_handler.setStream(printed)
+        module.lambda_handler({module.WORKER_EVENT: request}, CONTEXT)
+    return printed.getvalue()
+
+
+def test_the_sample_request_is_answered_202_then_erased_by_the_worker(
     market: tuple[ModuleType, MarketResources],
 ) -> None:
     module, resources = market
     consent = ConsentStore.for_market(resources)
     consent.record(SAMPLE_VIEWER, Purpose.MARKETING, True, NOW)
     status, body, logs = post(module, json.loads(EVENT["body"]))
-    assert status == 200 and body["complete"] is True and body["counts"]["consent"] == 1
+    assert status == 202 and body["status"] == "queued" and consent.records_of(SAMPLE_VIEWER)  # nothing erased yet
+    assert status_of(module, body["receipt"]) == (200, {"receipt": body["receipt"], "status": "queued",
+                                                        "at": ANY, "requested_at": ANY})  # fmt: skip
+    worker_logs = run_queued(module)
+    answer = status_of(module, body["receipt"])[1]
+    assert answer["status"] == "complete" and answer["counts"]["consent"] == 1
     assert consent.records_of(SAMPLE_VIEWER) == []
-    stored = boto3.client("s3", region_name=resources.region).get_object(Bucket="eu-lake", Key=body["receipt_key"])
-    assert json.loads(stored["Body"].read())["request_id"] == body["request_id"]
-    assert SAMPLE_VIEWER not in json.dumps(body) and SAMPLE_VIEWER not in logs and "viewer erased" in logs
+    key = f"erasure/eu/{body['receipt']}.json"
+    stored = boto3.client("s3", region_name=resources.region).get_object(Bucket="eu-lake", Key=key)
+    assert json.loads(stored["Body"].read())["request_id"] == body["receipt"]
+    assert "viewer erased" in worker_logs and "erasure queued" in logs
+    for text in (json.dumps(body), json.dumps(answer), logs, worker_logs):
+        assert SAMPLE_VIEWER not in text
+
+
+def test_a_viewer_no_store_holds_is_nothing_found(market: tuple[ModuleType, MarketResources]) -> None:
+    module, _ = market
+    _, body, _ = post(module, {"viewer": "v_" + "ab" * 16})
+    run_queued(module)
+    assert status_of(module, body["receipt"])[1]["status"] == "nothing found"
+
+
+def test_a_receipt_unknown_or_malformed(market: tuple[ModuleType, MarketResources]) -> None:
+    module, _ = market
+    assert status_of(module, "20261201T000000Z-0123456789ab")[0] == 404
+    status, body = status_of(module, "not-a-receipt")
+    assert status == 400 and body["message"].startswith("receipt")
 
 
 def test_a_raw_account_id_is_pseudonymised_in_region_first(market: tuple[ModuleType, MarketResources]) -> None:
@@ -77,7 +125,9 @@ def test_a_raw_account_id_is_pseudonymised_in_region_first(market: tuple[ModuleT
     consent = ConsentStore.for_market(resources)
     consent.record(pseudonym, Purpose.ANALYTICS, True, NOW)
     status, body, logs = post(module, {"viewer": "account-4711"})
-    assert status == 200 and body["counts"]["consent"] == 1 and consent.records_of(pseudonym) == []
+    assert status == 202 and module.queued[0]["viewer_key"] == pseudonym  # only the pseudonym is queued
+    logs += run_queued(module)
+    assert status_of(module, body["receipt"])[1]["counts"]["consent"] == 1 and consent.records_of(pseudonym) == []
     assert "account-4711" not in logs and pseudonym not in logs
 
 

@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -153,3 +154,28 @@ def summary(receipt: Mapping[str, Any]) -> str:
     counts = ", ".join(f"{store} {n}" for store, n in receipt["counts"].items())
     state = "complete" if receipt["complete"] else f"INCOMPLETE (remaining: {receipt['remaining']})"
     return f"erased in {receipt['market']}: {counts}; {state}; receipt {key}"
+
+
+# ---- asynchronous requests: a receipt id answered at once, the erasure run after -----------------
+QUEUED, RUNNING, FAILED = "queued", "running", "failed"
+COMPLETE, NOTHING_FOUND, INCOMPLETE = "complete", "nothing found", "incomplete"
+RECEIPT_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{12}$")  # request_id's shape
+
+
+def check_receipt_id(receipt_id: str) -> str:
+    """A receipt id as :func:`request_id` makes it (anything else names no receipt: a 400, not a lookup)."""
+    if not RECEIPT_ID.fullmatch(receipt_id):
+        raise ErasureError("receipt: not a receipt id (<yyyymmdd>T<hhmmss>Z-<12 hex>, as POST /erasures answered)")
+    return receipt_id
+
+
+def status_key(market: str, request_id: str) -> str:
+    """Where a request's progress is kept until its receipt is written (no viewer in it either)."""
+    return f"{RECEIPTS_PREFIX}/{market}/{request_id}.status.json"
+
+
+def receipt_status(receipt: Mapping[str, Any]) -> str:
+    """What a written receipt says of its request: complete, nothing found, or incomplete."""
+    if not receipt.get("complete", False):
+        return INCOMPLETE
+    return COMPLETE if receipt.get("found", True) else NOTHING_FOUND

@@ -32,10 +32,16 @@ from livebase.live.room_metrics import pack_hashes, unpack_hashes, viewer_hash
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
 from livebase.privacy.erasure import (
+    FAILED,
+    QUEUED,
+    RUNNING,
     ErasureReceipt,
     check_viewer_key,
     mentions,
+    receipt_key,
+    receipt_status,
     request_id,
+    status_key,
     subject_digest,
     without_viewer,
 )
@@ -45,6 +51,7 @@ from livebase.stores.orders import OrderStore
 
 ORDER_IDEMPOTENCY_PREFIX = "order_placed"  # functions/orders/handler.py: key_prefix of accept_order
 ROOM_SET_ATTRIBUTES = ("viewers", "buyers")
+NOT_FOUND = ("NoSuchKey", "404")
 ATTEMPTS = 5  # conditional rewrites of one room total before giving up (reported as remaining)
 StoreDone = Callable[[str, int], None]  # (store, items removed): told after each store (a CLI's progress)
 
@@ -239,3 +246,49 @@ class ViewerErasure:
                     if marker["Key"] in keys:
                         self.s3.delete_object(Bucket=bucket, Key=marker["Key"], VersionId=marker["VersionId"])
         return sorted({f"s3://{bucket}/{v['Key']}" for v in naming})
+
+
+class ErasureRequests:
+    """Asynchronous erasure requests of one market: their progress beside the receipts in its data lake.
+
+    ``POST /erasures`` queues (a status object, then the worker is invoked); the worker marks it
+    running, and the receipt it writes is the final word (complete, nothing found, incomplete).
+    No viewer in any of them: the receipt id is a timestamp and a digest."""
+
+    def __init__(self, s3: Any, bucket: str, market: str) -> None:
+        self.s3, self.bucket, self.market = s3, bucket, market
+
+    def queue(self, viewer_key: str, at: datetime) -> str:
+        """Record a request as queued; its receipt id (the id the erasure's receipt will carry)."""
+        receipt_id = request_id(self.market, check_viewer_key(viewer_key), at)
+        self._put(receipt_id, QUEUED, requested_at=at.astimezone(UTC).isoformat())
+        return receipt_id
+
+    def mark_running(self, receipt_id: str) -> None:
+        self._put(receipt_id, RUNNING)
+
+    def mark_failed(self, receipt_id: str, reason: str) -> None:
+        self._put(receipt_id, FAILED, reason=reason)
+
+    def status(self, receipt_id: str) -> dict[str, Any] | None:
+        """``{"receipt", "status", ...}``: from the receipt once written, else the progress; None if unknown."""
+        receipt = self._get(receipt_key(self.market, receipt_id))
+        if receipt is not None:
+            return {"receipt": receipt_id, "status": receipt_status(receipt), **receipt}
+        progress = self._get(status_key(self.market, receipt_id))
+        return None if progress is None else {"receipt": receipt_id, **progress}
+
+    def _put(self, receipt_id: str, status: str, **fields: str) -> None:
+        body = json.dumps({"status": status, "at": datetime.now(UTC).isoformat(), **fields}).encode("utf-8")
+        key = status_key(self.market, receipt_id)
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
+
+    def _get(self, key: str) -> dict[str, Any] | None:
+        try:
+            body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in NOT_FOUND:
+                return None
+            raise
+        document: dict[str, Any] = json.loads(body)
+        return document
