@@ -8,14 +8,11 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 
 from livebase.commerce.wms_handoff import hand_off_orders
-from livebase.replenishment.catalogue import CATALOGUE_KEY
 from livebase.replenishment.presales import PresaleRefused
 from livebase.stores.orders import OrderRecord, OrderStore
 from livebase.stores.presales import PresaleBook
@@ -24,6 +21,7 @@ from livebase_local.commands.presale import open_market_presale
 from livebase_local.platform import queue_consumers
 from livebase_local.runner.sources import EventSources
 from livebase_local.simulator.stock import seed_stock, stock_store
+from tests.support.catalogue import list_sku
 from tests.support.local_aws import LocalAwsStack
 from tests.support.pipeline import drain_queue, open_pipeline, order, unique
 
@@ -42,21 +40,6 @@ class OurOrders(OrderStore):
         return [o for o in super().due_for_wms(now, stale_after) if o.order_id in self.ours]
 
 
-def _price(resources: Any, sku: str) -> None:
-    """The SKU in the market's catalogue at PRICE (merged into whatever is there: other tests' SKUs stay)."""
-    s3 = boto3.client("s3", region_name=resources.region)
-    try:
-        catalogue = json.loads(s3.get_object(Bucket=resources.data_lake_bucket, Key=CATALOGUE_KEY)["Body"].read())
-    except ClientError:
-        catalogue = {"suppliers": [], "skus": []}
-    catalogue["suppliers"] = [s for s in catalogue["suppliers"] if s["supplier_id"] != "SUP-PRE"] + [
-        {"supplier_id": "SUP-PRE", "lead_time_mean_days": 5, "lead_time_std_days": 1}
-    ]
-    catalogue["skus"] = [*catalogue["skus"], {"sku": sku, "supplier_id": "SUP-PRE", "unit_cost": "3.00",
-                                              "list_price": PRICE}]  # fmt: skip
-    s3.put_object(Bucket=resources.data_lake_bucket, Key=CATALOGUE_KEY, Body=json.dumps(catalogue).encode())
-
-
 def test_a_presale_through_the_room_and_the_goods_receipt_to_the_wms(local_aws: LocalAwsStack) -> None:
     pipe = open_pipeline(local_aws, MARKET)
     resources, deployment = pipe.resources, local_aws.deployments[MARKET]
@@ -65,11 +48,11 @@ def test_a_presale_through_the_room_and_the_goods_receipt_to_the_wms(local_aws: 
     sqs = boto3.client("sqs", region_name=resources.region)
     tag = uuid.uuid4().hex[:8].upper()
     sku, po_id = f"SKU-PRE-{tag}", f"PO-sea-PRE-{tag}"
-    _price(resources, sku)
+    list_sku(resources, sku, PRICE)
     seed_stock(resources, {sku: 1})  # one unit on the shelf
     arrival = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
     PurchaseOrderStore.for_market(resources).put_new(PurchaseOrderItem(
-        po_id=po_id, market=MARKET, supplier="SUP-PRE", run_date=arrival, status=OPEN, announced=True,
+        po_id=po_id, market=MARKET, supplier="SUP-TEST", run_date=arrival, status=OPEN, announced=True,
         created_at=datetime.now(UTC).isoformat(), flow_run_id="test", currency="SGD", expected_arrival=arrival,
         lines=[PurchaseOrderLine(sku=sku, quantity=10, unit_cost="3.00")], total_cost="30.00",
     ))  # fmt: skip

@@ -19,6 +19,7 @@ from livebase.markets.resources import MarketResources
 from livebase_local.runner.bus_targets import BusTargets
 from livebase_local.runner.recorded_cues import recorded_cues
 from livebase_local.simulator.stock import seed_stock
+from tests.support.catalogue import list_sku
 from tests.support.local_aws import LocalAwsStack
 from tests.support.pipeline import open_pipeline, order, unique
 
@@ -42,6 +43,7 @@ def test_an_order_crossing_the_low_mark_cues_its_room_once_on_the_medialive_chan
     targets.drain()  # what earlier tests' stock signals left for the function
     sku, order_id = _sku(), unique("ord-cue")
     seed_stock(sea.resources, {sku: 103})  # the sea low mark is 100
+    list_sku(sea.resources, sku, "9.90")  # the orders consumer prices every line from the catalogue
     sea.send([order(order_id, room_id="sea-room-7", lines=[{"sku": sku, "quantity": 5, "unit_price": "9.90"}])])
     assert targets.drain() >= 1
 
@@ -81,6 +83,7 @@ def test_ivs_markets_put_the_cue_on_their_ivs_channel(local_aws: LocalAwsStack) 
     targets.drain()
     sku = _sku()
     seed_stock(eu.resources, {sku: 1})
+    list_sku(eu.resources, sku, "19.00")
     lines = [{"sku": sku, "quantity": 1, "unit_price": "19.00"}]
     eu.send([order(unique("ord-cue"), market="eu", currency="EUR", room_id="eu-room-1", lines=lines)])
     targets.drain()
