@@ -76,7 +76,7 @@ from livebase_local.soak.parked import peek_parked, replay_parked
 from livebase_local.soak.producer import Producer, poll_probes
 from livebase_local.soak.runner_process import RunnerProcess
 from livebase_local.soak.schedule import build_schedule, caught_up, journal_size, recovery_seconds
-from livebase_local.soak.streams import queues_empty, reshard, shorten_visibility, stream_end
+from livebase_local.soak.streams import queues_empty, reshard, shorten_visibility, stream_end, write_catalogue
 
 FIGURES = ("records_put", "records_lost", "orders_applied_twice", "units_oversold", "phantom_units",
            "alerts_duplicated", "dlq_unexplained", "order_lives", "order_lives_off_plan", "refused_with_reason",
@@ -109,6 +109,7 @@ class Soak:
             skus = {line["sku"] for r in day if r.kind == "order_placed" for line in json.loads(r.data)["lines"]}
             self.stock[m] = dict.fromkeys(sorted(skus), self.args.stock)
             seed_stock(resources, self.stock[m], receipt_prefix="soak")
+            write_catalogue(resources, day)
             shorten_visibility(resources.region, list(queue_urls(resources)), self.args.queue_visibility)
         spec = {m: (self.resources[m], self.live_sources(m), self.queue_sources(m)) for m in self.market_ids}
         (self.workdir / "spec.pickle").write_bytes(pickle.dumps(spec))
@@ -254,13 +255,13 @@ class Soak:
     def replay(self) -> None:
         """What the faults parked on the DLQs, replayed as an operator would (:mod:`livebase_local.soak.parked`)."""
         self.parked = {m: peek_parked(r) for m, r in self.resources.items()}
-        started = time.time()
         reports = {m: replay_parked(r, self.logs) for m, r in self.resources.items()}
+        replayed = time.time()  # what the replay left on a DLQ is hidden for a minute from its last receive
         self.notes += [f"replay {report.line(m)}" for m, report in reports.items()]
         if not self.wait_for_consumers():
             self.notes.append(f"consumers not caught up with the replay within {self.args.drain} s")
         if any(r.invalid_skipped or r.unreadable_messages or r.order_messages_kept for r in reports.values()):
-            time.sleep(max(0.0, started + 61 - time.time()))  # what the replay left on a DLQ is visible again
+            time.sleep(max(0.0, replayed + 61 - time.time()))
 
     def audit(self) -> Findings:
         findings = Findings()

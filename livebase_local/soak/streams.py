@@ -1,15 +1,47 @@
 """The soak's own set-up of what it drives, and how it knows the consumers are done.
 
-Its stream is re-created with the benchmark's shard count; the queues of the order messages get a
+Its catalogue lists each SKU of the simulated day at the price the day sells it at most (the orders
+consumer prices every line from it: a flash sale's lower price is then a client price that differs,
+repriced or refused per market, as it would be without the session's promotion set by ops or the
+plan). Its stream is re-created with the benchmark's shard count; the queues of the order messages get a
 short visibility timeout (the template's is six times the function's timeout, minutes: a message
 a storm failed would come back after the run); a queue is done when nothing is on it or in flight.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 import boto3
+
+from livebase.markets.resources import MarketResources
+from livebase.replenishment.catalogue import CATALOGUE_KEY, parse_catalogue
+from livebase_local.simulator.records import SimRecord
+
+
+def write_catalogue(resources: MarketResources, day: Iterable[SimRecord]) -> dict[str, str]:
+    """The market's catalogue in its lake: every SKU the day's orders name, at its most common price."""
+    prices: dict[str, Counter[str]] = defaultdict(Counter)
+    for record in day:
+        if record.kind == "order_placed":
+            for line in json.loads(record.data)["lines"]:
+                prices[line["sku"]][line["unit_price"]] += 1
+    supplier = f"SUP-{resources.market.upper()}-SOAK"
+    list_prices = {sku: counts.most_common(1)[0][0] for sku, counts in sorted(prices.items())}
+    body = json.dumps({
+        "suppliers": [{"supplier_id": supplier, "lead_time_mean_days": 5, "lead_time_std_days": 1, "moq": 12,
+                       "case_pack": 6}],
+        "skus": [{"sku": sku, "supplier_id": supplier, "unit_cost": "10.00", "category": "beauty", "list_price": price}
+                 for sku, price in list_prices.items()],
+    }).encode()  # fmt: skip
+    location = f"s3://{resources.data_lake_bucket}/{CATALOGUE_KEY}"
+    parse_catalogue(body, location)  # what the orders consumer will read must validate
+    s3 = boto3.client("s3", region_name=resources.region)
+    s3.put_object(Bucket=resources.data_lake_bucket, Key=CATALOGUE_KEY, Body=body, ContentType="application/json")
+    return list_prices
 
 
 def reshard(region: str, stream: str, shards: int) -> None:
