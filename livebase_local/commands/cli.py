@@ -21,6 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from livebase.markets.config import MarketConfigError, load_markets, selling_markets
+from livebase_local.commands.deploy import add_deploy_parser, run_deploy
 from livebase_local.commands.order import add_order_parser, run_order
 from livebase_local.commands.presale import add_presale_parser, run_presale
 from livebase_local.commands.price import add_price_parser, run_price
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_order_parser(commands, lambda v: _market_list(v)[0])
     add_price_parser(commands, lambda v: _market_list(v)[0])
 
+    add_deploy_parser(commands)
     erase = commands.add_parser("erase", help="remove a viewer's personal data from every store of a market")
     erase.add_argument("market", type=lambda v: _market_list(v)[0])
     erase.add_argument("viewer", help="the pseudonymous id (v_...) or the raw account id (pseudonymised in-region)")
@@ -207,6 +209,8 @@ def _run(argv: Sequence[str] | None) -> int:
         carried = [item for item in args.brand_carries.split(",") if item]
         path = Path(args.file) if args.file else None
         return run_business_case(args.market, carried, args.discount_rate, path, args.draws)
+    if args.command == "deploy":
+        return run_deploy(args)
     if args.command == "erase":
         from livebase.privacy.erasure import ErasureError
         from livebase_local.commands.erase import erase, erasure_line
