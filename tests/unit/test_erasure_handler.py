@@ -51,8 +51,8 @@ def post(module: ModuleType, body: Any) -> tuple[int, dict[str, Any], str]:
     """The response, and every line the handler logged (its Logger and Metrics write to stdout).
 
     The worker's asynchronous invocation is held (``module.queued``), for :func:`run_queued`."""
-    module.queued = []
-    module.dispatch = module.queued.append
+    queued: list[dict[str, str]] = []
+    vars(module).update(queued=queued, dispatch=queued.append)  # the handler's asynchronous invoke, held
     event = {**EVENT, "body": body if isinstance(body, str) or body is None else json.dumps(body)}
     return _call(module, event)
 
