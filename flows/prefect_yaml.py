@@ -38,17 +38,48 @@ def schedule_document(entry: ScheduleEntry) -> dict[str, Any]:
     return document
 
 
+# The Prefect variables a market's ECS job reads, each set from its stack output (`./livebase deploy`
+# prints them): livebase_<market>_<name> = the output's value (subnets as a JSON list).
+STACK_OUTPUT_VARIABLES: dict[str, str] = {
+    "image": "FlowImageUri",
+    "flow_role_arn": "FlowRoleArn",
+    "execution_role_arn": "FlowExecutionRoleArn",
+    "vpc_id": "FlowVpcId",
+    "subnets": "FlowSubnetIds",
+    "security_group": "FlowSecurityGroupId",
+    "log_group": "FlowLogGroupName",
+    "prefect_api_key_secret_arn": "FlowPrefectApiKeySecretArn",
+    "forecast_image_uri": "FlowImageUri",
+    "forecast_role_arn": "ForecastJobRoleArn",
+}
+
+
+def _variable(market: Market, name: str) -> str:
+    return f"{{{{ prefect.variables.livebase_{market.id}_{name} }}}}"
+
+
 def ecs_job_variables(market: Market, spec: FlowSpec) -> dict[str, Any]:
+    """A Fargate task in the market's flow runtime (infra_cdk/components/flow_runtime.py): its cluster,
+    image, roles, subnets and log group, the Prefect API key from the market's secret."""
     cpu, memory = spec.ecs_size
     return {
         "aws_credentials": f"{{{{ prefect.blocks.aws-credentials.livebase-{market.id} }}}}",  # region_name: region
         "cluster": f"livebase-{market.id}",
-        "image": f"{{{{ prefect.variables.livebase_{market.id}_image }}}}",
-        "task_role_arn": f"{{{{ prefect.variables.livebase_{market.id}_flow_role_arn }}}}",
+        "image": _variable(market, "image"),
+        "task_role_arn": _variable(market, "flow_role_arn"),
+        "execution_role_arn": _variable(market, "execution_role_arn"),
+        "vpc_id": _variable(market, "vpc_id"),
+        "network_configuration": {
+            "subnets": _variable(market, "subnets"),
+            "securityGroups": [_variable(market, "security_group")],
+            "assignPublicIp": "ENABLED",  # public subnets, no NAT (flow_network.py): egress to Prefect, ECR, AWS APIs
+        },
         "cpu": cpu,
         "memory": memory,
         "env": {"AWS_REGION": market.region, "AWS_DEFAULT_REGION": market.region, "LIVEBASE_MARKET": market.id},
         "configure_cloudwatch_logs": True,
+        "cloudwatch_logs_options": {"awslogs-group": _variable(market, "log_group")},
+        "prefect_api_key_secret_arn": _variable(market, "prefect_api_key_secret_arn"),
     }
 
 
@@ -63,7 +94,12 @@ def market_deployment(market: Market, spec: FlowSpec) -> dict[str, Any]:
         + (f", schedule in {', '.join(zones)})." if zones else ")."),
         "tags": [*spec.tags, f"market:{market.id}"],
         "parameters": spec.market_parameters(market.id),
-        "work_pool": {"name": ECS_POOL, "job_variables": ecs_job_variables(market, spec)},
+        # Each market's worker polls its own queue of the shared pool (flow_runtime.py's FlowWorkQueueName).
+        "work_pool": {
+            "name": ECS_POOL,
+            "work_queue_name": f"livebase-{market.id}",
+            "job_variables": ecs_job_variables(market, spec),
+        },
     }
     triggers = [trigger_document(t) for t in spec.market_triggers(market.id)]
     return deployment | _timing(schedules, triggers, spec.market_concurrency)
@@ -113,8 +149,10 @@ def render(markets: dict[str, Market] | None = None) -> str:
         "# Work pools: livebase-process (local / CI worker), livebase-ecs (prefect-aws ECS worker, cloud).\n"
         "# Per-market deployments read Prefect blocks and variables at `prefect deploy` time:\n"
         "#   aws-credentials/livebase-<market> (region_name = the market's region),\n"
-        "#   livebase_<market>_image, livebase_<market>_flow_role_arn, and for forecast-scaleout\n"
-        "#   livebase_<market>_forecast_image_uri, _forecast_role_arn, _kms_key_arn.\n"
+        "#   livebase_<market>_<name>, each from the market stack's output (STACK_OUTPUT_VARIABLES: image,\n"
+        "#   flow_role_arn, execution_role_arn, vpc_id, subnets, security_group, log_group,\n"
+        "#   prefect_api_key_secret_arn; forecast-scaleout's forecast_image_uri, forecast_role_arn, kms_key_arn).\n"
+        "# Each market's ECS worker polls the work queue livebase-<market> of livebase-ecs.\n"
         "# LIVEBASE_HOME: the checkout the flows run from (the image's, or this repository).\n"
     )
     return header + yaml.safe_dump(body, sort_keys=False, width=120)
