@@ -24,7 +24,7 @@ from livebase_local.runner.functions import load_handler
 from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event
 from livebase_local.simulator.stock import seed_stock, stock_store
 from tests.support.local_aws import LocalAwsStack
-from tests.support.pipeline import TS, Pipeline, open_pipeline, order, unique
+from tests.support.pipeline import TS, Pipeline, merge_catalogue, open_pipeline, order, unique
 
 pytestmark = pytest.mark.slow
 EMAIL, PHONE = "mallory@example.com", "+65 9123 4567"
@@ -85,6 +85,7 @@ def put_in_order(pipeline: Pipeline, records: list[bytes]) -> list[dict[str, str
 
 def test_hostile_records_are_quarantined_once_and_the_valid_ones_applied_once(sea: Pipeline) -> None:
     seed_stock(sea.resources, {"SKU-RACE-1": 5})
+    merge_catalogue(sea.resources, [{"sku": "SKU-RACE-1", "list_price": "5.00"}])  # Livebase prices each line
     hostile = hostile_records()
     valid_orders = [unique("ord-valid") for _ in range(4)]
     racers = [unique("ord-race") for _ in range(20)]
@@ -150,10 +151,10 @@ def test_an_unexpected_error_on_one_order_quarantines_it_and_the_batch_goes_on(s
     broken, after = unique("ord-broken"), unique("ord-after")
     real = module.accept_order
 
-    def accept(order: dict[str, Any]) -> dict[str, str]:
-        if order["order_id"] == broken:
+    def accept(order: Any, received_at: Any) -> dict[str, str]:
+        if order.order_id == broken:
             raise KeyError("a bug that only this order meets")
-        return dict(real(order=order))
+        return dict(real(order=order, received_at=received_at))
 
     module.__dict__["accept_order"] = accept  # this instance only
     puts = put_in_order(sea, [order(broken), order(after)])
