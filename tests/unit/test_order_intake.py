@@ -59,6 +59,9 @@ def test_a_session_promotion_valid_when_received_is_the_price(aws: Any) -> None:
     assert shop.intake.accept(order(shop, "ord-promo-1", ("SKU-A1", 1, "14.90")), RECEIVED)["status"] == "placed"
     late = shop.intake.accept(order(shop, "ord-promo-2", ("SKU-A1", 1, "14.90")), T0 + timedelta(hours=1))
     assert late["status"] == "rejected"  # the promotion had ended when Livebase received it
+    # a producer's retry of the first order after the promotion ended: the first decision stands
+    again = shop.intake.accept(order(shop, "ord-promo-1", ("SKU-A1", 1, "14.90")), T0 + timedelta(hours=2))
+    assert again["status"] == "placed" and Decimal(shop.bus.of("OrderPlaced")[-1]["total"]) == Decimal("14.90")
 
 
 def test_a_known_order_id_with_other_content_is_refused_identically(aws: Any) -> None:

@@ -91,15 +91,20 @@ class OrderIntake:
         if change.conflict:
             return {"order_id": placed.order_id, "status": REFUSED, "reason": change.conflict}
         accepted = change.status in HELD
-        state = open_order(placed, pricing.unit_prices) if accepted else rejected_order(placed, _reason(change))
-        total = pricing.total if accepted else Decimal(0)
-        decided = Decided(pricing.unit_prices, total, fingerprint, pricing.notes)
-        record = self.orders.open(placed, state, decided)
+        stored_first = self.orders.get(placed.order_id) if accepted and not pricing.accepted else None
+        if stored_first is not None:  # a redelivery priced otherwise (a price ended since): the first decision stands
+            record = stored_first
+        else:
+            state = open_order(placed, pricing.unit_prices) if accepted else rejected_order(placed, _reason(change))
+            total = pricing.total if accepted else Decimal(0)
+            record = self.orders.open(placed, state, Decided(pricing.unit_prices, total, fingerprint, pricing.notes))
         stored = state_of(record)
         self.room_orders.record(stored)
         live = LiveContext({line.sku: placed.room_id for line in placed.lines})  # sold live in this room
         signals = stock_signals(self.inventory, change.touched, self.market, live)
-        entry = order_entry(placed, self.bus_name, accepted=accepted, reason=stored.rejection, total=total)
+        entry = order_entry(
+            placed, self.bus_name, accepted=accepted, reason=stored.rejection, total=Decimal(record.total)
+        )
         self._announce([entry, *signal_entries(signals, self.market, self.bus_name)], signals)
         return {"order_id": placed.order_id, "status": record.status, "lifecycle": stored.status.value}
 
