@@ -20,7 +20,9 @@ class MarketTables(Construct):
         # powertools idempotency: partition key "id", TTL attribute "expiration".
         self.idempotency = self._table("Idempotency", "id", ttl="expiration")
         self.room_metrics = self._table("RoomMetrics", "pk", sort_key="sk", ttl="expires_at")
-        self.inventory = self._table("Inventory", "sku", sort_key="warehouse")
+        # TTL: the purchase-limit counters (livebase.commerce.limits) name a viewer and expire days after
+        # their session; stock items and bookkeeping records carry no expires_at and stay.
+        self.inventory = self._table("Inventory", "sku", sort_key="warehouse", ttl="expires_at")
         self.purchase_orders = self._table("PurchaseOrders", "po_id")
         self.forecasts = self._table("Forecasts", "sku", ttl="expires_at")
         # Consent per viewer and purpose (livebase.stores.consent): personal, so it expires by retention.

@@ -28,7 +28,7 @@ TABLE_KEYS = {  # (partition key, sort key) -> TTL attribute
     ("order_id", None): "expires_at",  # the market's retention.orders_days
     ("id", None): "expiration",
     ("pk", "sk"): "expires_at",
-    ("sku", "warehouse"): None,
+    ("sku", "warehouse"): "expires_at",  # inventory: its purchase-limit counters expire (issue 28)
     ("po_id", None): None,
     ("sku", None): "expires_at",  # forecasts
     ("viewer_key", "purpose"): "expires_at",  # consent (test_privacy_stacks.py)
@@ -131,13 +131,12 @@ def test_alarms_notify_encrypted_topic(synthesised, market_id: str) -> None:
     alarms = resources(raw, "AWS::CloudWatch::Alarm")
     ages = [a for a in alarms.values() if a["Properties"]["MetricName"] == "IteratorAge"]
     assert len(ages) == 2 and all(a["Properties"]["Threshold"] == 60_000 for a in ages)  # one per consumer
+    own_tests = ("AlarmsGoodsReceipts", "AlarmsShipmentUpdates", "AlarmsOrderReturns", "AlarmsRoomCues",
+                 "AlarmsPassport", "AlarmsStudio")  # fmt: skip
     depth = [
         a
         for k, a in alarms.items()
-        if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
-        and not k.startswith(  # their own tests
-            ("AlarmsGoodsReceipts", "AlarmsShipmentUpdates", "AlarmsRoomCues", "AlarmsPassport", "AlarmsStudio")
-        )
+        if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible" and not k.startswith(own_tests)
     ]
     # ingest, orders, WMS, ops-alerts, supplier-orders, replenish-signals, room-alert-signals DLQs
     assert len(depth) == 7 and all(a["Properties"]["Threshold"] == 0 for a in depth)
