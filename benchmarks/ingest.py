@@ -114,7 +114,9 @@ def throughput(
     handlers: dict[str, Handler], deployment: MarketDeployment, records: list[SimRecord], profile: bool, aws: LocalAws
 ) -> dict[str, float]:
     """One big invocation per consumer: thread CPU, process CPU and wall seconds; plus the json.loads limit."""
-    configs = {function_folder(c.function_name, MARKET): c for c in deployment.event_sources}
+    # The live-event stream's consumers only (the market's other streams, e.g. studio telemetry, are not measured).
+    folders = {function_folder(c.function_name, MARKET): c for c in deployment.event_sources}
+    configs = {name: config for name, config in folders.items() if name in handlers}
     batches = {}
     for function, config in configs.items():
         keeps = RecordFilter(config.filter_patterns).keeps
