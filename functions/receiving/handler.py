@@ -27,7 +27,7 @@ from livebase.lambda_entry import lambda_entry
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
 from livebase.privacy.masking import masked_logger
-from livebase.replenishment.receiving import GoodsReceipt, ReceiptStatus, Receiving
+from livebase.replenishment.receiving import GoodsReceipt, ReceiptStatus, Receiving, queue_cancels
 from livebase.stores.inventory import InventoryStore
 from livebase.stores.purchase_orders import PurchaseOrderStore
 
@@ -43,6 +43,8 @@ receiving = Receiving(
     bus_name=resources.event_bus_name,
     # the guard refuses an entry carrying personal data; the message that produced it goes to the DLQ
     put_events=partial(put_all, session.client("events"), source=market),
+    # a PO closed short cancels the unserved presold orders through the order lifecycle (its returns queue)
+    cancel=queue_cancels(session.client("sqs"), resources.order_returns_queue_url),
 )
 
 logger = masked_logger()  # nothing personal in a log line

@@ -65,6 +65,7 @@ class SupplyChain(Construct):
             sources.SqsEventSource(self.returns_queue, batch_size=BATCH_SIZE, report_batch_item_failures=True)
         )
         self.returns_dlq.grant_send_messages(self.fulfilment.function)  # refused messages, with their reasons
+        self.returns_queue.grant_send_messages(self.receiving.function)  # Livebase's cancels of short presales
 
     @property
     def consumers(self) -> tuple[QueueConsumer, QueueConsumer]:
