@@ -16,6 +16,7 @@ from livebase.markets.resources import CueSettings, MarketResources
 from livebase.stores.orders import WMS_SHIPPED, OrderStore
 from livebase.stores.purchase_orders import PurchaseOrderStore
 from livebase.stores.room_metrics import RoomStore
+from livebase_local.commands.demo_orders import order_life, presale_opened, presale_served
 from livebase_local.commands.demo_passport import passport_demo
 from livebase_local.commands.demo_studio import studio_demo
 from livebase_local.commands.prefect_server import LocalPrefectServer
@@ -24,7 +25,7 @@ from livebase_local.platform import STATE_DIR, LocalPlatform
 from livebase_local.runner.recorded_cues import recorded_cues
 from livebase_local.simulator.demo_orders import OPENING_STOCK, seeded_orders
 from livebase_local.simulator.records import SimRecord, generate_day, recent_day, send_to_kinesis
-from livebase_local.simulator.stock import seed_stock
+from livebase_local.simulator.stock import seed_catalogue, seed_stock
 from livebase_local.simulator.supplier import deliver_purchase_orders
 from livebase_local.simulator.wms import acknowledge_pick_packs
 
@@ -113,6 +114,7 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
         sent: dict[str, int] = {}
         for market_id in market_ids:
             runtime = platform.runtimes[market_id]
+            seed_catalogue(runtime.resources)  # the list prices the orders consumer charges (issue 28)
             seed_stock(runtime.resources, OPENING_STOCK)
             records = seeded_orders(markets[market_id], orders, seed)
             report = send_to_kinesis(
@@ -167,7 +169,14 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
             services = [CueSettings.from_environment(env).service for env in (t.environment for t in
                         platform.bus_targets.targets(market_id)) if CueSettings.present_in(env)]  # fmt: skip
             say(f"        {room_cue_summary(resources, services[0] if services else 'none')}")
-            say(f"        {supply_chain(resources, summary.purchase_orders, platform.drain)}")
+            presale, presale_lines = presale_opened(resources, platform.drain, seed)  # issue 28: before the goods
+            for line in presale_lines:
+                say(f"        {line}")
+            ops_po = [{"po_id": presale.po_id}] if presale and presale.po_placed else []
+            say(f"        {supply_chain(resources, [*summary.purchase_orders, *ops_po], platform.drain)}")
+            served = [presale_served(resources, presale)] if presale else []
+            for line in [*served, *order_life(resources, platform.drain)]:  # issue 28: after the sale
+                say(f"        {line}")
             say(studio_demo(platform, market_id))  # issue 19: a camera fails over
             from livebase_local.commands.demo_sessions import sessions_demo  # imports Prefect: after its URL is set
 

@@ -49,6 +49,20 @@ def test_demo_runs_the_whole_path_and_reports_per_market(tmp_path: Path) -> None
         written, received = (int(chain.split(f" {word}")[0].split()[-1]) for word in ("written", "received"))
         assert received == written  # every PO the run wrote arrived in full
     assert "live room sea-room-2:" in out and "live room eu-room-2:" in out
+    for market in ("sea", "eu"):  # issue 28: an order's life after the sale, a presale through its goods
+        block = out.split(f"\n{market} ", 1)[1]
+        life = next(line.strip() for line in block.splitlines() if line.strip().startswith("order life:"))
+        assert "sent back, received sellable, restocked, refunded" in life and "status refunded" in life, life
+        assert "refunded 0 " not in life, life
+        stock = next(line.strip() for line in block.splitlines() if "stock: shipped on hand" in line)
+        shipped, returned = (int(part.split("on hand ")[1].split()[0]) for part in stock.split("; after the return"))
+        assert returned > shipped, stock  # the sellable units are back on the shelf
+        presale = next(line.strip() for line in block.splitlines() if line.strip().startswith("presale of"))
+        assert " on PO-" in presale and ": cap " in presale, presale
+        ahead = next(line.strip() for line in block.splitlines() if "ahead of the goods:" in line)
+        assert "ahead of the goods: placed" in ahead and "presale 2 sold" in ahead, ahead
+        served = next(line.strip() for line in block.splitlines() if "received: order" in line)
+        assert "served first" in served and "0 still waiting" in served, served
     cues = [line.strip() for line in out.splitlines() if line.strip().startswith("room cues:")]
     assert len(cues) == 2 and "via medialive" in cues[0] and "via ivs" in cues[1], cues  # sea, then eu
     assert all(int(line.split()[2]) >= 1 for line in cues)  # a seeded order crosses the low mark in its room
