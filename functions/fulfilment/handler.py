@@ -17,33 +17,25 @@ delivered. What is not applied:
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from livebase.aws import retry_config
 from livebase.batches.queue import QueueBatch
 from livebase.commerce.fulfilment import OrderMessageBody
 from livebase.commerce.order_life import OrderLife, StockRefused
 from livebase.commerce.order_state import Outcome
-from livebase.lambda_entry import lambda_entry
-from livebase.markets.config import Market
-from livebase.markets.resources import MarketResources
+from livebase.lambda_entry import lambda_entry, market_runtime
 from livebase.privacy.masking import masked_logger
 from livebase.stores.inventory import InventoryStore
 from livebase.stores.orders import OrderStore
 from livebase.stores.room_orders import RoomOrders
 
-# Cold start: everything market-specific is read once, from the stack's environment.
-resources = MarketResources.from_environment()
-market = Market.model_validate_json(os.environ["MARKET_CONFIG"])
-session = boto3.Session(region_name=resources.region)
-dynamodb = session.client("dynamodb", config=retry_config())
+runtime = market_runtime()  # cold start: the market's resources and config, once
+resources, market, session, dynamodb = runtime.resources, runtime.market, runtime.session, runtime.dynamodb()
 life = OrderLife(
     inventory=InventoryStore(dynamodb, resources.inventory_table),
     orders=OrderStore(resources.orders_table, resources.region, retention_days=market.retention.orders_days),

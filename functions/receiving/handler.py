@@ -11,31 +11,24 @@ with the reason and is acknowledged; only transient failures are batch item fail
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from functools import partial
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from livebase.aws import put_all, retry_config
+from livebase.aws import put_all
 from livebase.batches.queue import QueueBatch
-from livebase.lambda_entry import lambda_entry
-from livebase.markets.config import Market
-from livebase.markets.resources import MarketResources
+from livebase.lambda_entry import lambda_entry, market_runtime
 from livebase.privacy.masking import masked_logger
 from livebase.replenishment.receiving import GoodsReceipt, ReceiptStatus, Receiving, queue_cancels
 from livebase.stores.inventory import InventoryStore
 from livebase.stores.purchase_orders import PurchaseOrderStore
 
-# Cold start: everything market-specific is read once, from the stack's environment.
-resources = MarketResources.from_environment()
-market = Market.model_validate_json(os.environ["MARKET_CONFIG"])
-session = boto3.Session(region_name=resources.region)
-dynamodb = session.client("dynamodb", config=retry_config())
+runtime = market_runtime()  # cold start: the market's resources and config, once
+resources, market, session, dynamodb = runtime.resources, runtime.market, runtime.session, runtime.dynamodb()
 receiving = Receiving(
     purchase_orders=PurchaseOrderStore(dynamodb, resources.purchase_orders_table),
     inventory=InventoryStore(dynamodb, resources.inventory_table),

@@ -3,17 +3,25 @@
 The order is the cookbook's (context → metrics → tracer, outermost first): the logger sees the
 Lambda context (and the API's correlation id), metrics are flushed once per invocation with the
 ``market`` dimension on every one of them, and the tracer never captures a response (batches are
-large, API bodies may be personal). :func:`json_response` is the REST handlers' JSON answer.
+large, API bodies may be personal). :func:`json_response` is the REST handlers' JSON answer;
+:func:`market_runtime` the cold start every market handler makes.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import boto3
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response, content_types
+
+from livebase.aws import retry_config
+from livebase.markets.config import Market
+from livebase.markets.resources import MarketResources
 
 Event = TypeVar("Event")
 Result = TypeVar("Result")
@@ -52,3 +60,23 @@ def json_response(status_code: int, body: Any, headers: Mapping[str, str] | None
         body=body,
         headers=headers,
     )
+
+
+@dataclass(frozen=True)
+class MarketRuntime:
+    """What a market's handler reads once at cold start: its resources, its market config, a session."""
+
+    resources: MarketResources
+    market: Market
+    session: boto3.Session
+
+    def dynamodb(self) -> Any:
+        """A DynamoDB client with the project's retry mode (throttling left to botocore)."""
+        return self.session.client("dynamodb", config=retry_config())
+
+
+def market_runtime() -> MarketRuntime:
+    """The stack's environment, read once: ``MarketResources`` and ``MARKET_CONFIG``, a session in its region."""
+    resources = MarketResources.from_environment()
+    market = Market.model_validate_json(os.environ["MARKET_CONFIG"])
+    return MarketRuntime(resources, market, boto3.Session(region_name=resources.region))
