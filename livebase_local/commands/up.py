@@ -42,9 +42,9 @@ def _stop_on_term(signum: int, frame: FrameType | None) -> None:
 
 # How `up` stops (Ctrl-C, or SIGTERM to it or its process group), in order and within seconds: the
 # children it started are in sessions of their own, so the signal reaches only this process; the
-# worker and the signal bridge stop first while the Prefect server still answers (the schedules are
-# left as they are), then the event-source threads are told to stop, then the Prefect server and
-# last the local AWS.
+# event-source threads are told to stop, and meanwhile the worker (with its flow runs) and the
+# signal bridge stop while the Prefect server still answers (the schedules are left as they are),
+# then the Prefect server and last the local AWS.
 
 
 def apply_prefect_setup(markets: list[str]) -> None:
@@ -227,13 +227,13 @@ def serve_until_stopped(
         pass
     finally:
         stopping = time.monotonic()
+        stop.set()  # the event-source threads finish their last poll meanwhile
         for child in children:  # all at once: each may take its grace
             child.begin_stop()
         for child in children:
             child.stop()
         log.info("worker and bridge stopped in %.1f s", time.monotonic() - stopping)
-        stop.set()
-        prefect_server.begin_stop()  # while the threads finish their last poll
+        prefect_server.begin_stop()  # after the worker: it reports to the server as it stops
         runner.join(timeout=3)
         log.info("event-source runner stopped after %.1f s", time.monotonic() - stopping)
 
