@@ -24,16 +24,7 @@ from typing import Any
 
 import boto3
 
-from livebase.commerce.messages import (
-    OrderMessage,
-    ReceivedLine,
-    RefundRequest,
-    Requester,
-    ReturnLine,
-    ReturnReceived,
-    ReturnRequested,
-    WmsUpdate,
-)
+from livebase.commerce import messages as msg
 from livebase.commerce.order_state import OrderState
 from livebase.commerce.orders import market_warehouse
 from livebase.markets.config import load_markets
@@ -64,13 +55,13 @@ def stock_line(resources: MarketResources, sku: str) -> str:
     return f"on hand {item.on_hand} (available {item.available}, reserved {item.reserved}){presale}"
 
 
-def send_order_messages(resources: MarketResources, messages: list[OrderMessage]) -> None:
+def send_order_messages(resources: MarketResources, messages: list[msg.OrderMessage]) -> None:
     """Each message on its queue, as the warehouse, the player or Livebase sends it."""
     sqs = boto3.client("sqs", region_name=resources.region)
     for message in messages:
         url = (
             resources.shipment_updates_queue_url
-            if isinstance(message, WmsUpdate)
+            if isinstance(message, msg.WmsUpdate)
             else resources.order_returns_queue_url
         )
         sqs.send_message(QueueUrl=url, MessageBody=message.model_dump_json())
@@ -206,26 +197,27 @@ def order_life(resources: MarketResources, drain: Drain) -> list[str]:
     before = stock_line(resources, line.sku)
     at = datetime.now(UTC)
     ids = state.order_id[:52]
-    viewer = Requester(kind="viewer", viewer_id=state.viewer_id)
+    viewer = msg.Requester(kind="viewer", viewer_id=state.viewer_id)
     warehouse = market_warehouse(resources.market)
-    messages: list[OrderMessage] = [
-        WmsUpdate(update_id=f"{ids}-de", order_id=state.order_id, warehouse=warehouse, status="delivered",
-                  at=at, carrier="demo-post"),
-        ReturnRequested(message_id=f"{ids}-rq", order_id=state.order_id, at=at + timedelta(seconds=1),
-                        requested_by=viewer, lines=(ReturnLine(sku=line.sku, quantity=back),), reason="too_small"),
+    messages: list[msg.OrderMessage] = [
+        msg.WmsUpdate(update_id=f"{ids}-de", order_id=state.order_id, warehouse=warehouse, status="delivered",
+                      at=at, carrier="demo-post"),
+        msg.ReturnRequested(message_id=f"{ids}-rq", order_id=state.order_id, at=at + timedelta(seconds=1),
+                            requested_by=viewer, lines=(msg.ReturnLine(sku=line.sku, quantity=back),),
+                            reason="too_small"),
     ]  # fmt: skip
     send_order_messages(resources, messages * 2)  # every message delivered twice
     drain()
-    receipt = ReturnReceived(
+    receipt = msg.ReturnReceived(
         message_id=f"{ids}-rr", order_id=state.order_id, warehouse=warehouse, at=at + timedelta(seconds=2),
-        lines=(ReceivedLine(sku=line.sku, sellable=back),),
+        lines=(msg.ReceivedLine(sku=line.sku, sellable=back),),
     )  # fmt: skip
     send_order_messages(resources, [receipt, receipt])
     drain()
     restocked = stock_line(resources, line.sku)
-    refund = RefundRequest(
+    refund = msg.RefundRequest(
         message_id=f"{ids}-rf", order_id=state.order_id, at=at + timedelta(seconds=3),
-        requested_by=Requester(kind="livebase"), currency=state.currency, reason="return_received",
+        requested_by=msg.Requester(kind="livebase"), currency=state.currency, reason="return_received",
     )  # fmt: skip
     send_order_messages(resources, [refund, refund])
     drain()

@@ -28,24 +28,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from livebase.commerce import messages as msg
 from livebase.commerce.lifecycle import message_key
-from livebase.commerce.messages import (
-    CancelRequest,
-    OrderMessage,
-    ReceivedLine,
-    RefundRequest,
-    Requester,
-    ReturnLine,
-    ReturnReceived,
-    ReturnRequested,
-    WmsStatus,
-    WmsUpdate,
-)
 from livebase.commerce.order_state import STAGES, OrderState, Stage
 
 HOSTILE = "-hx"  # the message id's ending of a hostile message (labelled, so the audit can find it)
 CARRIER = "demo-post"
-WMS_STEPS: tuple[WmsStatus, ...] = ("handed", "picked", "shipped", "delivered")
+WMS_STEPS: tuple[msg.WmsStatus, ...] = ("handed", "picked", "shipped", "delivered")
 
 
 class Fate(StrEnum):
@@ -102,13 +91,13 @@ class Life:
 
     order_id: str
     fate: Fate
-    phases: tuple[tuple[OrderMessage, ...], ...]
+    phases: tuple[tuple[msg.OrderMessage, ...], ...]
     expected: Expected
-    hostile: tuple[OrderMessage, ...] = ()
+    hostile: tuple[msg.OrderMessage, ...] = ()
     late_copies: bool = False
 
     @property
-    def messages(self) -> tuple[OrderMessage, ...]:
+    def messages(self) -> tuple[msg.OrderMessage, ...]:
         return tuple(m for phase in self.phases for m in phase)
 
     def phase_done(self, index: int, state: OrderState) -> bool:
@@ -116,15 +105,15 @@ class Life:
         return all(_decided(message, state) for message in self.phases[index])
 
 
-def _decided(message: OrderMessage, state: OrderState) -> bool:
+def _decided(message: msg.OrderMessage, state: OrderState) -> bool:
     if state.decision(message_key(message)) is not None:
         return True
-    if isinstance(message, WmsUpdate):  # a late step is stale: nothing is kept, the stage says it
+    if isinstance(message, msg.WmsUpdate):  # a late step is stale: nothing is kept, the stage says it
         return state.cancelled or STAGES.index(state.stage) >= STAGES.index(Stage(message.status))
     return False
 
 
-def hostile(message: OrderMessage) -> bool:
+def hostile(message: msg.OrderMessage) -> bool:
     return message.message_id.endswith(HOSTILE)
 
 
@@ -133,17 +122,17 @@ def plan_life(state: OrderState, seed: int, now: datetime, shares: Shares = Shar
     rng = random.Random(zlib.crc32(f"{seed}/{state.order_id}".encode()))
     ids = _Ids(state.order_id)
     clock = _Clock(now)
-    viewer = Requester(kind="viewer", viewer_id=state.viewer_id)
+    viewer = msg.Requester(kind="viewer", viewer_id=state.viewer_id)
     shuffled = rng.random() < shares.shuffled
-    hostile_messages: list[OrderMessage] = []
+    hostile_messages: list[msg.OrderMessage] = []
     if rng.random() < shares.hostile_cancel:
-        other = Requester(kind="viewer", viewer_id=_other_viewer(state.viewer_id))
+        other = msg.Requester(kind="viewer", viewer_id=_other_viewer(state.viewer_id))
         hostile_messages.append(
-            CancelRequest(message_id=ids("cx" + HOSTILE), order_id=state.order_id, at=clock(), requested_by=other)
+            msg.CancelRequest(message_id=ids("cx" + HOSTILE), order_id=state.order_id, at=clock(), requested_by=other)
         )
     draw = rng.random()
     if draw < shares.cancel:
-        cancel = CancelRequest(
+        cancel = msg.CancelRequest(
             message_id=ids("cx"), order_id=state.order_id, at=clock(), requested_by=viewer, reason="changed_mind"
         )
         given_back = {line.sku: line.refundable for line in state.lines if line.refundable > 0}
@@ -151,32 +140,32 @@ def plan_life(state: OrderState, seed: int, now: datetime, shares: Shares = Shar
         return Life(state.order_id, Fate.CANCEL, ((cancel, *hostile_messages),), expected, tuple(hostile_messages),
                     rng.random() < shares.late_copy)  # fmt: skip
     warehouse = _warehouse(state)
-    steps: list[OrderMessage] = [
-        WmsUpdate(update_id=ids(status[:2]), order_id=state.order_id, warehouse=warehouse, status=status, at=clock(),
-                  carrier=CARRIER if status in ("shipped", "delivered") else None)
+    steps: list[msg.OrderMessage] = [
+        msg.WmsUpdate(update_id=ids(status[:2]), order_id=state.order_id, warehouse=warehouse, status=status,
+                      at=clock(), carrier=CARRIER if status in ("shipped", "delivered") else None)
         for status in WMS_STEPS
     ]  # fmt: skip
     if shuffled:
         rng.shuffle(steps)
-    phases: list[tuple[OrderMessage, ...]] = [(*steps, *hostile_messages)]
+    phases: list[tuple[msg.OrderMessage, ...]] = [(*steps, *hostile_messages)]
     fate = Fate.SHIP
     restocked: dict[str, int] = {}
     written_off: dict[str, int] = {}
     refunded: dict[str, Decimal] = {}
     if rng.random() < shares.ret:
         fate, back, restocked, written_off = _returned(state, rng)
-        request = ReturnRequested(
+        request = msg.ReturnRequested(
             message_id=ids("rq"), order_id=state.order_id, at=clock(), requested_by=viewer, reason="not_as_expected",
-            lines=tuple(ReturnLine(sku=sku, quantity=units) for sku, units in back.items()),
+            lines=tuple(msg.ReturnLine(sku=sku, quantity=units) for sku, units in back.items()),
         )  # fmt: skip
-        receipt = ReturnReceived(
+        receipt = msg.ReturnReceived(
             message_id=ids("rr"), order_id=state.order_id, warehouse=warehouse, at=clock(),
-            lines=tuple(ReceivedLine(sku=sku, sellable=restocked.get(sku, 0), written_off=written_off.get(sku, 0))
+            lines=tuple(msg.ReceivedLine(sku=sku, sellable=restocked.get(sku, 0), written_off=written_off.get(sku, 0))
                         for sku in back),
         )  # fmt: skip
         phases.append((receipt, request) if shuffled else (request, receipt))
-        by = viewer if rng.random() < 0.5 else Requester(kind="livebase")
-        refund = RefundRequest(
+        by = viewer if rng.random() < 0.5 else msg.Requester(kind="livebase")
+        refund = msg.RefundRequest(
             message_id=ids("rf"), order_id=state.order_id, at=clock(), requested_by=by, currency=state.currency,
             reason="return_received",
         )  # fmt: skip
@@ -185,7 +174,7 @@ def plan_life(state: OrderState, seed: int, now: datetime, shares: Shares = Shar
             line.sku: line.unit_price * back[line.sku] for line in state.lines if line.sku in back and line.unit_price
         }
     if rng.random() < shares.hostile_refund:
-        above = RefundRequest(
+        above = msg.RefundRequest(
             message_id=ids("rf" + HOSTILE), order_id=state.order_id, at=clock(), requested_by=viewer,
             currency=state.currency, amount=state.paid + Decimal(100),
         )  # fmt: skip

@@ -13,18 +13,8 @@ from typing import Any
 
 import pytest
 
+from livebase.commerce import messages as msg
 from livebase.commerce.inventory import StockItem
-from livebase.commerce.messages import (
-    CancelRequest,
-    OrderMessage,
-    ReceivedLine,
-    RefundRequest,
-    Requester,
-    ReturnLine,
-    ReturnReceived,
-    ReturnRequested,
-    WmsUpdate,
-)
 from livebase.markets.resources import MarketResources
 from livebase_local.aws.moto_server import LocalAws
 from tests.support.flow_markets import resolve_to
@@ -32,19 +22,19 @@ from tests.support.shop import BUYER, T0, Shop, open_shop, order
 
 pytestmark = pytest.mark.slow
 WAREHOUSE = "WH-EU-1"
-BUYER_SAYS = Requester(kind="viewer", viewer_id=BUYER)
+BUYER_SAYS = msg.Requester(kind="viewer", viewer_id=BUYER)
 
 
 def at(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def step(order_id: str, status: str, minutes: int) -> WmsUpdate:
-    return WmsUpdate(update_id=f"{order_id}-{status}", order_id=order_id, warehouse=WAREHOUSE, status=status,  # type: ignore[arg-type]
-                     at=at(minutes))  # fmt: skip
+def step(order_id: str, status: str, minutes: int) -> msg.WmsUpdate:
+    return msg.WmsUpdate(update_id=f"{order_id}-{status}", order_id=order_id, warehouse=WAREHOUSE, status=status,  # type: ignore[arg-type]
+                         at=at(minutes))  # fmt: skip
 
 
-def shipped_and_delivered(order_id: str) -> list[OrderMessage]:
+def shipped_and_delivered(order_id: str) -> list[msg.OrderMessage]:
     return [step(order_id, "handed", 30), step(order_id, "picked", 45), step(order_id, "shipped", 60),
             step(order_id, "delivered", 24 * 60)]  # fmt: skip
 
@@ -75,16 +65,16 @@ def a_day_of_orders(shop: Shop) -> None:
     ):
         for _ in range(2):  # each in a session of its own: the market's per-session purchase limit stays out of it
             shop.intake.accept(order(shop, order_id, *lines, session=f"sess-{order_id}"), received)
-    messages: list[OrderMessage] = [
+    messages: list[msg.OrderMessage] = [
         *shipped_and_delivered("ord-rc-ship"),
-        CancelRequest(message_id="cxl-rc-1", order_id="ord-rc-cancel", at=at(5), requested_by=BUYER_SAYS),
+        msg.CancelRequest(message_id="cxl-rc-1", order_id="ord-rc-cancel", at=at(5), requested_by=BUYER_SAYS),
         *shipped_and_delivered("ord-rc-return"),
-        ReturnRequested(message_id="ret-rc-1", order_id="ord-rc-return", at=at(2 * 24 * 60), requested_by=BUYER_SAYS,
-                        lines=(ReturnLine(sku="SKU-A1", quantity=2),)),
-        ReturnReceived(message_id="rma-rc-1", order_id="ord-rc-return", warehouse=WAREHOUSE, at=at(3 * 24 * 60),
-                       lines=(ReceivedLine(sku="SKU-A1", sellable=1, written_off=1),)),
-        RefundRequest(message_id="rfd-rc-1", order_id="ord-rc-return", at=at(3 * 24 * 60 + 5),
-                      requested_by=Requester(kind="livebase"), currency="EUR"),
+        msg.ReturnRequested(message_id="ret-rc-1", order_id="ord-rc-return", at=at(2 * 24 * 60),
+                            requested_by=BUYER_SAYS, lines=(msg.ReturnLine(sku="SKU-A1", quantity=2),)),
+        msg.ReturnReceived(message_id="rma-rc-1", order_id="ord-rc-return", warehouse=WAREHOUSE, at=at(3 * 24 * 60),
+                           lines=(msg.ReceivedLine(sku="SKU-A1", sellable=1, written_off=1),)),
+        msg.RefundRequest(message_id="rfd-rc-1", order_id="ord-rc-return", at=at(3 * 24 * 60 + 5),
+                          requested_by=msg.Requester(kind="livebase"), currency="EUR"),
     ]  # fmt: skip
     for message in messages:
         for _ in range(2):  # every message delivered twice

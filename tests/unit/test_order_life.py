@@ -8,39 +8,29 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from livebase.commerce.messages import (
-    CancelRequest,
-    OrderMessage,
-    ReceivedLine,
-    RefundRequest,
-    Requester,
-    ReturnLine,
-    ReturnReceived,
-    ReturnRequested,
-    WmsUpdate,
-)
+from livebase.commerce import messages as msg
 from livebase.commerce.order_life import UNKNOWN
 from livebase.stores.orders import WMS_SHIPPED
 from tests.support.shop import BUYER, OTHER, T0, Shop, open_shop, order
 
 RECEIVED = T0 + timedelta(seconds=2)
-VIEWER = Requester(kind="viewer", viewer_id=BUYER)
-STRANGER = Requester(kind="viewer", viewer_id=OTHER)
-OPS = Requester(kind="ops", operator="ops-7")
+VIEWER = msg.Requester(kind="viewer", viewer_id=BUYER)
+STRANGER = msg.Requester(kind="viewer", viewer_id=OTHER)
+OPS = msg.Requester(kind="ops", operator="ops-7")
 
 
 def _placed(shop: Shop, order_id: str, units: int = 2) -> None:
     shop.intake.accept(order(shop, order_id, ("SKU-A1", units, "19.90")), RECEIVED)
 
 
-def step(order_id: str, status: str, minutes: int) -> WmsUpdate:
+def step(order_id: str, status: str, minutes: int) -> msg.WmsUpdate:
     at = T0 + timedelta(minutes=minutes)
-    return WmsUpdate(update_id=f"{order_id}-{status}", order_id=order_id, warehouse="WH-EU-1", status=status, at=at)  # type: ignore[arg-type]
+    return msg.WmsUpdate(update_id=f"{order_id}-{status}", order_id=order_id, warehouse="WH-EU-1", status=status, at=at)  # type: ignore[arg-type]
 
 
-def cancel(order_id: str, who: Requester = VIEWER, reason: str | None = None) -> CancelRequest:
+def cancel(order_id: str, who: msg.Requester = VIEWER, reason: str | None = None) -> msg.CancelRequest:
     message_id = f"cxl-{order_id}-{who.viewer_id or who.kind}"
-    return CancelRequest(message_id=message_id, order_id=order_id, at=at(5), requested_by=who, reason=reason)
+    return msg.CancelRequest(message_id=message_id, order_id=order_id, at=at(5), requested_by=who, reason=reason)
 
 
 def at(minutes: int) -> datetime:
@@ -92,18 +82,18 @@ def test_ship_return_restock_write_off_and_refund_each_once_in_any_order(aws: An
     shop = open_shop("eu", {"SKU-A1": "19.90"})
     shop.stock({"SKU-A1": 10})
     _placed(shop, "ord-ret-1")
-    received = ReturnReceived(
+    received = msg.ReturnReceived(
         message_id="rma-ret-1", order_id="ord-ret-1", warehouse="WH-EU-1", at=at(3 * 24 * 60),
-        lines=(ReceivedLine(sku="SKU-A1", sellable=1, written_off=1),),
+        lines=(msg.ReceivedLine(sku="SKU-A1", sellable=1, written_off=1),),
     )  # fmt: skip
-    asked = ReturnRequested(message_id="ret-ret-1", order_id="ord-ret-1", at=at(2 * 24 * 60), requested_by=VIEWER,
-                            lines=(ReturnLine(sku="SKU-A1", quantity=2),))  # fmt: skip
-    refund = RefundRequest(message_id="rfd-ret-1", order_id="ord-ret-1", at=at(3 * 24 * 60 + 5),
-                           requested_by=Requester(kind="livebase"), currency="EUR",
-                           reason="return_received")  # fmt: skip
+    asked = msg.ReturnRequested(message_id="ret-ret-1", order_id="ord-ret-1", at=at(2 * 24 * 60), requested_by=VIEWER,
+                                lines=(msg.ReturnLine(sku="SKU-A1", quantity=2),))  # fmt: skip
+    refund = msg.RefundRequest(message_id="rfd-ret-1", order_id="ord-ret-1", at=at(3 * 24 * 60 + 5),
+                               requested_by=msg.Requester(kind="livebase"), currency="EUR",
+                               reason="return_received")  # fmt: skip
     # delivered before shipped (implies it), shipped late, every message twice
-    messages: list[OrderMessage] = [step("ord-ret-1", "delivered", 24 * 60), step("ord-ret-1", "shipped", 60), asked,
-                                    received, refund]  # fmt: skip
+    messages: list[msg.OrderMessage] = [step("ord-ret-1", "delivered", 24 * 60), step("ord-ret-1", "shipped", 60),
+                                        asked, received, refund]  # fmt: skip
     outcomes = [shop.life.apply(m).outcome for m in messages for _ in range(2)]
     assert outcomes == ["applied", "duplicate", "stale", "stale", "applied", "duplicate", "applied", "duplicate",
                         "applied", "duplicate"]  # fmt: skip
@@ -120,8 +110,8 @@ def test_a_refund_after_shipment_never_creates_stock_and_is_bounded_per_line(aws
     shop.stock({"SKU-A1": 10})
     _placed(shop, "ord-rfd-1")
     shop.life.apply(step("ord-rfd-1", "shipped", 60))
-    too_much = RefundRequest(message_id="rfd-rfd-1", order_id="ord-rfd-1", at=at(120), requested_by=OPS,
-                             currency="USD", amount=Decimal("5000"), reason="goodwill")  # fmt: skip
+    too_much = msg.RefundRequest(message_id="rfd-rfd-1", order_id="ord-rfd-1", at=at(120), requested_by=OPS,
+                                 currency="USD", amount=Decimal("5000"), reason="goodwill")  # fmt: skip
     refused = shop.life.apply(too_much)
     assert refused.outcome == "refused" and "at most 39.80" in refused.reason
     some = too_much.model_copy(update={"message_id": "rfd-rfd-2", "amount": Decimal("10.00")})

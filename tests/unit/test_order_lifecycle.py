@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from livebase.commerce import messages as msg
 from livebase.commerce.lifecycle import (
     REFUSALS_KEPT,
     REQUESTS_PER_ORDER,
@@ -20,18 +21,6 @@ from livebase.commerce.lifecycle import (
     Transition,
     replay,
     transition,
-)
-from livebase.commerce.messages import (
-    CancelRequest,
-    OrderMessage,
-    ReceivedLine,
-    RefundLine,
-    RefundRequest,
-    Requester,
-    ReturnLine,
-    ReturnReceived,
-    ReturnRequested,
-    WmsUpdate,
 )
 from livebase.commerce.order_state import OrderState, OrderStatus, Outcome, Stage, open_order, rejected_order
 from livebase.live.events import OrderLine, OrderPlaced
@@ -43,9 +32,9 @@ BUYER, OTHER = "v_" + "a1" * 8, "v_" + "b2" * 8
 RULES = CommerceRules(return_window_days=14)
 LENIENT = CommerceRules(return_window_days=30, refund_without_return=True)
 PRICES = {"SKU-A1": Decimal("19.90"), "SKU-B2": Decimal("5.00")}
-VIEWER = Requester(kind="viewer", viewer_id=BUYER)
-OPS = Requester(kind="ops", operator="ops-7")
-LIVEBASE = Requester(kind="livebase")
+VIEWER = msg.Requester(kind="viewer", viewer_id=BUYER)
+OPS = msg.Requester(kind="ops", operator="ops-7")
+LIVEBASE = msg.Requester(kind="livebase")
 
 
 def placed(**changes: Any) -> OrderPlaced:
@@ -63,38 +52,39 @@ def order() -> OrderState:
     return open_order(placed(), PRICES)
 
 
-def wms(status: str, at: datetime, update_id: str | None = None) -> WmsUpdate:
-    return WmsUpdate.model_validate(
+def wms(status: str, at: datetime, update_id: str | None = None) -> msg.WmsUpdate:
+    return msg.WmsUpdate.model_validate(
         {"update_id": update_id or f"ord-0001-{status}", "order_id": "ord-0001", "warehouse": "WH-EU-1",
          "status": status, "at": at, "carrier": "demo-post" if status in ("shipped", "delivered") else None}
     )  # fmt: skip
 
 
-def cancel(who: Requester = VIEWER, message_id: str = "cancel-1", reason: str | None = None) -> CancelRequest:
-    return CancelRequest(message_id=message_id, order_id="ord-0001", at=T0 + timedelta(minutes=5),
-                         requested_by=who, reason=reason)  # fmt: skip
+def cancel(who: msg.Requester = VIEWER, message_id: str = "cancel-1", reason: str | None = None) -> msg.CancelRequest:
+    return msg.CancelRequest(message_id=message_id, order_id="ord-0001", at=T0 + timedelta(minutes=5),
+                             requested_by=who, reason=reason)  # fmt: skip
 
 
 def return_request(
-    at: datetime, units: int = 1, who: Requester = VIEWER, message_id: str = "ret-0001"
-) -> ReturnRequested:
-    return ReturnRequested(message_id=message_id, order_id="ord-0001", at=at, requested_by=who,
-                           lines=(ReturnLine(sku="SKU-A1", quantity=units),))  # fmt: skip
+    at: datetime, units: int = 1, who: msg.Requester = VIEWER, message_id: str = "ret-0001"
+) -> msg.ReturnRequested:
+    return msg.ReturnRequested(message_id=message_id, order_id="ord-0001", at=at, requested_by=who,
+                               lines=(msg.ReturnLine(sku="SKU-A1", quantity=units),))  # fmt: skip
 
 
-def received(at: datetime, sellable: int = 1, written_off: int = 0, message_id: str = "rcv-0001") -> ReturnReceived:
-    return ReturnReceived(message_id=message_id, order_id="ord-0001", warehouse="WH-EU-1", at=at,
-                          lines=(ReceivedLine(sku="SKU-A1", sellable=sellable, written_off=written_off),))  # fmt: skip
+def received(at: datetime, sellable: int = 1, written_off: int = 0, message_id: str = "rcv-0001") -> msg.ReturnReceived:
+    return msg.ReturnReceived(message_id=message_id, order_id="ord-0001", warehouse="WH-EU-1", at=at,
+                              lines=(msg.ReceivedLine(sku="SKU-A1", sellable=sellable,
+                                                      written_off=written_off),))  # fmt: skip
 
 
-def refund(who: Requester = LIVEBASE, message_id: str = "rfd-0001", **fields: Any) -> RefundRequest:
+def refund(who: msg.Requester = LIVEBASE, message_id: str = "rfd-0001", **fields: Any) -> msg.RefundRequest:
     values: dict[str, Any] = {"message_id": message_id, "order_id": "ord-0001", "at": T0 + timedelta(days=3),
                               "requested_by": who, "currency": "EUR", "reason": "return", **fields}  # fmt: skip
-    return RefundRequest.model_validate(values)
+    return msg.RefundRequest.model_validate(values)
 
 
 def run(
-    state: OrderState, *messages: OrderMessage, rules: CommerceRules = RULES
+    state: OrderState, *messages: msg.OrderMessage, rules: CommerceRules = RULES
 ) -> tuple[OrderState, list[Transition]]:
     final, steps = replay(state, messages, rules, NOW)
     return final, list(steps)
@@ -112,7 +102,7 @@ def refunded(steps: list[Transition]) -> Decimal:
     return sum((step.refund_total for step in steps), Decimal(0))
 
 
-SHIP: list[OrderMessage] = [wms("handed", T0 + timedelta(hours=1)), wms("picked", T0 + timedelta(hours=2)),
+SHIP: list[msg.OrderMessage] = [wms("handed", T0 + timedelta(hours=1)), wms("picked", T0 + timedelta(hours=2)),
         wms("shipped", T0 + timedelta(hours=3)), wms("delivered", T0 + timedelta(days=2))]  # fmt: skip
 
 
@@ -165,7 +155,7 @@ def test_cancel_after_hand_off_is_refused_and_kept_with_its_reason() -> None:
 
 
 def test_only_the_buyer_or_ops_with_a_reason_may_cancel() -> None:
-    stranger = Requester(kind="viewer", viewer_id=OTHER)
+    stranger = msg.Requester(kind="viewer", viewer_id=OTHER)
     _, steps = run(order(), cancel(stranger), cancel(OPS, "cancel-2"), cancel(LIVEBASE, "cancel-3"))
     assert all(s.outcome is Outcome.REFUSED for s in steps)
     assert "only the order's own viewer" in steps[0].reason and BUYER not in steps[0].reason
@@ -214,7 +204,7 @@ def test_return_window_per_market() -> None:
 def test_returns_are_refused_before_hand_off_for_strangers_and_beyond_what_was_bought() -> None:
     _, steps = run(order(), return_request(T0 + timedelta(hours=1)))
     assert "cancel it instead" in steps[0].reason
-    stranger = Requester(kind="viewer", viewer_id=OTHER)
+    stranger = msg.Requester(kind="viewer", viewer_id=OTHER)
     _, steps = run(order(), *SHIP[:3], return_request(T0 + timedelta(days=1), who=stranger))
     assert "only the order's own viewer" in steps[-1].reason
     _, steps = run(order(), *SHIP, return_request(T0 + timedelta(days=3), units=2),
@@ -255,7 +245,7 @@ def test_a_viewer_refund_is_their_own_shipped_order_within_the_window() -> None:
     assert "once it has shipped" in steps[-1].reason
     _, steps = run(order(), *SHIP, viewer_refund, rules=LENIENT)
     assert steps[-1].outcome is Outcome.APPLIED
-    stranger = refund(Requester(kind="viewer", viewer_id=OTHER), amount="5")
+    stranger = refund(msg.Requester(kind="viewer", viewer_id=OTHER), amount="5")
     _, steps = run(order(), *SHIP, stranger, rules=LENIENT)
     assert "only the order's own viewer" in steps[-1].reason
     _, steps = run(order(), *SHIP, refund(OPS, amount="5", currency="USD"), rules=LENIENT)
@@ -281,7 +271,7 @@ def test_messages_about_another_order_or_from_the_future_are_refused() -> None:
 
 
 def test_refusals_kept_are_bounded_but_applied_messages_are_all_kept() -> None:
-    stranger = Requester(kind="viewer", viewer_id=OTHER)
+    stranger = msg.Requester(kind="viewer", viewer_id=OTHER)
     spam = [cancel(stranger, f"cancel-{n:03d}") for n in range(REFUSALS_KEPT + 10)]
     final, _ = run(order(), SHIP[0], *spam)
     assert len(final.decisions) == REFUSALS_KEPT + 1
@@ -304,12 +294,12 @@ def test_the_state_round_trips_as_json() -> None:
 
 # ---- property tests: any delivery order, any redelivery, the same end and each effect once ----------
 DELIVERED = T0 + timedelta(days=2)
-RETURN_PATH: list[OrderMessage] = [*SHIP, return_request(DELIVERED + timedelta(days=3), units=2),
+RETURN_PATH: list[msg.OrderMessage] = [*SHIP, return_request(DELIVERED + timedelta(days=3), units=2),
                received(DELIVERED + timedelta(days=6), sellable=1, written_off=1)]  # fmt: skip
 REFUND_AFTER_RETURN = refund(at=DELIVERED + timedelta(days=7))
 
 
-def deliveries(messages: list[OrderMessage]) -> st.SearchStrategy[list[OrderMessage]]:
+def deliveries(messages: list[msg.OrderMessage]) -> st.SearchStrategy[list[msg.OrderMessage]]:
     """The messages in any order, each one to three times."""
     repeated = st.lists(st.integers(1, 3), min_size=len(messages), max_size=len(messages))
     return repeated.flatmap(
@@ -319,7 +309,7 @@ def deliveries(messages: list[OrderMessage]) -> st.SearchStrategy[list[OrderMess
 
 @settings(max_examples=200, deadline=None)
 @given(deliveries(SHIP))
-def test_any_order_of_warehouse_steps_ends_delivered_with_one_consumption(sequence: list[OrderMessage]) -> None:
+def test_any_order_of_warehouse_steps_ends_delivered_with_one_consumption(sequence: list[msg.OrderMessage]) -> None:
     final, steps = run(order(), *sequence)
     assert final.status is OrderStatus.DELIVERED and final.delivered_at == DELIVERED
     assert stock_totals(steps) == {("SKU-A1", StockAction.CONSUME): 2, ("SKU-B2", StockAction.CONSUME): 1}
@@ -328,10 +318,10 @@ def test_any_order_of_warehouse_steps_ends_delivered_with_one_consumption(sequen
 
 @settings(max_examples=200, deadline=None)
 @given(deliveries(RETURN_PATH), st.integers(0, 2))
-def test_any_order_of_a_return_ends_the_same_and_moves_stock_once(sequence: list[OrderMessage], late: int) -> None:
+def test_any_order_of_a_return_ends_the_same_and_moves_stock_once(sequence: list[msg.OrderMessage], late: int) -> None:
     """The viewer asks once the order shows shipped; Livebase's refund follows the received return."""
     shipped_at = next(
-        i for i, m in enumerate(sequence) if isinstance(m, WmsUpdate) and m.status in ("shipped", "delivered")
+        i for i, m in enumerate(sequence) if isinstance(m, msg.WmsUpdate) and m.status in ("shipped", "delivered")
     )
     request = RETURN_PATH[4]
     sequence = [m for m in sequence if m is not request]
@@ -362,7 +352,7 @@ REFUNDS = st.lists(
 @given(REFUNDS, st.booleans(), st.integers(0, 2))
 def test_refunds_never_exceed_what_each_line_paid(asks: list[Any], lenient: bool, returned: int) -> None:
     rules = LENIENT if lenient else RULES
-    path: list[OrderMessage] = [*SHIP]
+    path: list[msg.OrderMessage] = [*SHIP]
     if returned:
         path.append(received(DELIVERED + timedelta(days=1), sellable=returned))
     for n, (kind, amount, sku) in enumerate(asks):
@@ -382,7 +372,7 @@ def test_refunds_never_exceed_what_each_line_paid(asks: list[Any], lenient: bool
 
 def test_refund_lines_merge_per_sku_and_name_unknown_skus() -> None:
     ask = refund(
-        OPS, lines=[RefundLine(sku="SKU-A1", amount=Decimal(20)), RefundLine(sku="SKU-A1", amount=Decimal(20))]
+        OPS, lines=[msg.RefundLine(sku="SKU-A1", amount=Decimal(20)), msg.RefundLine(sku="SKU-A1", amount=Decimal(20))]
     )
     _, steps = run(order(), *SHIP, ask, rules=LENIENT)
     assert steps[-1].reason == "lines[0].amount: 40 asked, SKU-A1 may give back at most 39.80"
