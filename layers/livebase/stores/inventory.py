@@ -21,17 +21,12 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from livebase.aws import TransientError
+from livebase.commerce.inventory import Allocation, ChangeResult, LineRequest, Outcome, StockItem, StockKey
 from livebase.commerce.inventory.decided import already_decided, limit_counters, over_limit
 from livebase.commerce.inventory.model import (
     RECORD_PREFIXES,
     RESERVATION_PREFIX,
-    Allocation,
-    ChangeResult,
-    LineRequest,
-    Outcome,
     ReservationStatus,
-    StockItem,
-    StockKey,
     from_attributes,
     number,
 )
