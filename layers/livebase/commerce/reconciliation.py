@@ -22,9 +22,10 @@ never a buyer (an order's viewer is not read).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 from livebase.commerce.inventory.model import StockItem
 from livebase.commerce.order_state import OrderState
@@ -213,15 +214,14 @@ class Reconciliation:
         return "\n".join(lines) + "\n"
 
 
+Figure = Literal["opening", "receipts", "pooled", "shipped", "restocked", "open_reserved", "open_presale"]
+
+
 @dataclass
 class _Tally:
-    opening: int = 0
-    receipts: int = 0
-    pooled: int = 0
-    shipped: int = 0
-    restocked: int = 0
-    open_reserved: int = 0
-    open_presale: int = 0
+    """A SKU's books while they are added up: each figure under the name of the :class:`SkuBooks` field it fills."""
+
+    figures: Counter[Figure] = field(default_factory=Counter)
     explanations: list[Explanation] = field(default_factory=list)
 
 
@@ -238,15 +238,15 @@ def reconcile(
     for receipt in receipts:
         tally = tallies.setdefault(receipt.sku, _Tally())
         if receipt.opening:
-            tally.opening += receipt.quantity
+            tally.figures["opening"] += receipt.quantity
         else:
-            tally.receipts += receipt.quantity
-        tally.pooled += receipt.pooled
+            tally.figures["receipts"] += receipt.quantity
+        tally.figures["pooled"] += receipt.pooled
     held: dict[tuple[str, str], Holding] = {}
     for holding in holdings:
         tally = tallies.setdefault(holding.sku, _Tally())
-        tally.open_reserved += holding.spot
-        tally.open_presale += holding.presale
+        tally.figures["open_reserved"] += holding.spot
+        tally.figures["open_presale"] += holding.presale
         held[(holding.order_id, holding.sku)] = _merged(held.get((holding.order_id, holding.sku)), holding)
     states = list(orders)
     for state in states:
@@ -255,8 +255,8 @@ def reconcile(
                 continue  # refused at placement: nothing was reserved, shipped or returned
             tally = tallies.setdefault(line.sku, _Tally())
             if state.shipped and not state.cancelled and not state.rejected:
-                tally.shipped += line.quantity
-            tally.restocked += line.restocked
+                tally.figures["shipped"] += line.quantity
+            tally.figures["restocked"] += line.restocked
             reason = _disagreement(
                 state, line.sku, line.quantity, line.restocked, held.pop((state.order_id, line.sku), None)
             )
@@ -313,13 +313,13 @@ def _disagreement(state: OrderState, sku: str, quantity: int, restocked: int, ho
 
 
 def _books(sku: str, item: StockItem | None, tally: _Tally) -> SkuBooks:
-    return SkuBooks(
+    books = SkuBooks(
         sku=sku,
         on_hand=0 if item is None else item.on_hand,
         reserved=0 if item is None else item.reserved,
         presale_reserved=0 if item is None else item.presale_reserved,
-        opening=tally.opening, receipts=tally.receipts, pooled=tally.pooled, shipped=tally.shipped,
-        restocked=tally.restocked,
-        open_reserved=tally.open_reserved, open_presale=tally.open_presale, tracked=item is not None,
+        tracked=item is not None,
         explanations=tuple(tally.explanations),
-    )  # fmt: skip
+    )
+    figures: dict[str, Any] = {name: units for name, units in tally.figures.items()}  # Any: only some fields
+    return replace(books, **figures)
