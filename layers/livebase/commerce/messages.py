@@ -21,7 +21,7 @@ buyer is the pseudonymous ``viewer_id``, a warehouse or carrier is a code, a rea
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
@@ -171,13 +171,27 @@ def parse_order_message(raw: bytes | str) -> OrderMessage:
     return order_message_adapter.validate_json(raw)
 
 
-def cancel_from_live(event: OrderCancelled) -> CancelRequest:
-    """The live stream's ``order_cancelled`` (the viewer's player) as a cancel by that viewer."""
-    return CancelRequest(
+class _ViewerRequest(TypedDict):
+    message_id: str
+    order_id: str
+    at: UtcTimestamp
+    requested_by: Requester
+
+
+def _by_the_viewer(event: OrderCancelled | Refund | OrderReturnRequested) -> _ViewerRequest:
+    """What every request from the live stream has: the event's ids and time, the viewer who sent it."""
+    return _ViewerRequest(
         message_id=event.event_id,
         order_id=event.order_id,
         at=event.ts,
         requested_by=Requester(kind="viewer", viewer_id=event.viewer_id),
+    )
+
+
+def cancel_from_live(event: OrderCancelled) -> CancelRequest:
+    """The live stream's ``order_cancelled`` (the viewer's player) as a cancel by that viewer."""
+    return CancelRequest(
+        **_by_the_viewer(event),
         reason=event.reason[:48],
     )
 
@@ -185,10 +199,7 @@ def cancel_from_live(event: OrderCancelled) -> CancelRequest:
 def refund_from_live(event: Refund) -> RefundRequest:
     """The live stream's ``refund`` as the viewer's request for that total (the rules decide)."""
     return RefundRequest(
-        message_id=event.event_id,
-        order_id=event.order_id,
-        at=event.ts,
-        requested_by=Requester(kind="viewer", viewer_id=event.viewer_id),
+        **_by_the_viewer(event),
         currency=event.currency,
         amount=event.amount if event.amount > 0 else None,  # 0: what the viewer's received returns are due
     )
@@ -197,10 +208,7 @@ def refund_from_live(event: Refund) -> RefundRequest:
 def return_from_live(event: OrderReturnRequested) -> ReturnRequested:
     """The live stream's ``return_requested`` (the viewer's player) as that viewer's return request."""
     return ReturnRequested(
-        message_id=event.event_id,
-        order_id=event.order_id,
-        at=event.ts,
-        requested_by=Requester(kind="viewer", viewer_id=event.viewer_id),
+        **_by_the_viewer(event),
         lines=tuple(ReturnLine(sku=line.sku, quantity=line.quantity) for line in event.lines),
         reason=event.reason,
     )
