@@ -16,14 +16,13 @@ The ways there and what they cost a month (us-east-1 list prices, 2026):
 
 from __future__ import annotations
 
-from aws_cdk import Fn, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra_cdk.components.network import flow_logs_to, placeholder_zones, zones_read_at_deploy
+
 VPC_CIDR = "10.80.0.0/20"  # apart from the market VPC's default range, should the two ever be peered
-AZ_COUNT = 2
 
 
 class FlowNetwork(Construct):
@@ -31,25 +30,16 @@ class FlowNetwork(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
-        region = Stack.of(self).region
-        flow_logs = logs.LogGroup(
-            self, "FlowLogs", retention=logs.RetentionDays.ONE_MONTH, encryption_key=key,
-            removal_policy=RemovalPolicy.DESTROY,
-        )  # fmt: skip
         self.vpc = ec2.Vpc(
             self, "Vpc", ip_addresses=ec2.IpAddresses.cidr(VPC_CIDR), nat_gateways=0,
-            # Placeholders, not looked up, so synth stays offline; each subnet takes its AZ from Fn::GetAZs.
-            availability_zones=[f"{region}{suffix}" for suffix in "abc"[:AZ_COUNT]],
+            availability_zones=placeholder_zones(self),
             subnet_configuration=[ec2.SubnetConfiguration(
                 name="tasks", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24, map_public_ip_on_launch=False,
             )],
             restrict_default_security_group=False,  # a custom resource (a Lambda of CDK's); nothing uses the group
-            flow_logs={"All": ec2.FlowLogOptions(destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs))},
+            flow_logs=flow_logs_to(self, key),
         )  # fmt: skip
-        for index, subnet in enumerate(self.vpc.public_subnets):  # the Region's own AZ list, read at deploy
-            cfn_subnet = subnet.node.default_child
-            assert isinstance(cfn_subnet, ec2.CfnSubnet)
-            cfn_subnet.add_property_override("AvailabilityZone", Fn.select(index, Fn.get_azs()))
+        zones_read_at_deploy(self.vpc.public_subnets)
         self.subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)
         self.security_group = ec2.SecurityGroup(
             self, "Tasks", vpc=self.vpc, allow_all_outbound=False,

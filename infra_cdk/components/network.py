@@ -11,6 +11,8 @@ endpoint (IVS, MediaLive, IoT ``DescribeEndpoint``) stay outside, named in :data
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Fn, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
@@ -41,28 +43,19 @@ class MarketNetwork(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
-        region = Stack.of(self).region
-        flow_logs = logs.LogGroup(
-            self, "FlowLogs", retention=logs.RetentionDays.ONE_MONTH, encryption_key=key,
-            removal_policy=RemovalPolicy.DESTROY,
-        )  # fmt: skip
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
-            # Placeholders, not looked up, so synth stays offline; each subnet takes its AZ from Fn::GetAZs.
-            availability_zones=[f"{region}{suffix}" for suffix in "abc"[:AZ_COUNT]],
+            availability_zones=placeholder_zones(self),
             nat_gateways=0,
             subnet_configuration=[
                 ec2.SubnetConfiguration(name="functions", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=22)
             ],
             # The restriction is a custom resource (a Lambda of CDK's); nothing is placed in the default group.
             restrict_default_security_group=False,
-            flow_logs={"All": ec2.FlowLogOptions(destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs))},
+            flow_logs=flow_logs_to(self, key),
         )
-        for index, subnet in enumerate(self.vpc.isolated_subnets):  # the Region's own AZ list, read at deploy
-            cfn_subnet = subnet.node.default_child
-            assert isinstance(cfn_subnet, ec2.CfnSubnet)
-            cfn_subnet.add_property_override("AvailabilityZone", Fn.select(index, Fn.get_azs()))
+        zones_read_at_deploy(self.vpc.isolated_subnets)
         self.subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
         self.functions_group = ec2.SecurityGroup(
             self, "Functions", vpc=self.vpc, allow_all_outbound=False,
@@ -91,6 +84,29 @@ class MarketNetwork(Construct):
                 name, service=interface, subnets=self.subnets, security_groups=[endpoints_group],
                 private_dns_enabled=True,
             )  # fmt: skip
+
+
+def placeholder_zones(scope: Construct) -> list[str]:
+    """AZ names not looked up, so synth stays offline; :func:`zones_read_at_deploy` replaces them."""
+    region = Stack.of(scope).region
+    return [f"{region}{suffix}" for suffix in "abc"[:AZ_COUNT]]
+
+
+def zones_read_at_deploy(subnets: Sequence[ec2.ISubnet]) -> None:
+    """Each subnet takes its AZ from the Region's own list (``Fn::GetAZs``), read at deploy."""
+    for index, subnet in enumerate(subnets):
+        cfn_subnet = subnet.node.default_child
+        assert isinstance(cfn_subnet, ec2.CfnSubnet)
+        cfn_subnet.add_property_override("AvailabilityZone", Fn.select(index, Fn.get_azs()))
+
+
+def flow_logs_to(scope: Construct, key: kms.IKey) -> dict[str, ec2.FlowLogOptions]:
+    """A VPC's flow logs: all traffic, to a log group of ``scope`` kept a month and encrypted with ``key``."""
+    group = logs.LogGroup(
+        scope, "FlowLogs", retention=logs.RetentionDays.ONE_MONTH, encryption_key=key,
+        removal_policy=RemovalPolicy.DESTROY,
+    )  # fmt: skip
+    return {"All": ec2.FlowLogOptions(destination=ec2.FlowLogDestination.to_cloud_watch_logs(group))}
 
 
 def market_network(scope: Construct, key: kms.IKey) -> MarketNetwork:
