@@ -139,11 +139,9 @@ class FlowRuntime(Construct):
             removal_policy=RemovalPolicy.DESTROY,
         )
         self.secret = self._prefect_secret(key)
-        self.execution_role = iam.Role(
-            self,
+        self.execution_role = self._task_role(
             "ExecutionRole",
-            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
-            description=f"Starts market {market.id}'s flow tasks: pulls images, writes logs, reads the Prefect secret",
+            f"Starts market {market.id}'s flow tasks: pulls images, writes logs, reads the Prefect secret",
         )
         # Flow runs' task definitions (registered by the worker) may ask the awslogs driver to create the group.
         self.log_group.grant(self.execution_role, "logs:CreateLogGroup")
@@ -163,6 +161,12 @@ class FlowRuntime(Construct):
         )
         self._outputs()
         self._acknowledge(lake)
+
+    def _task_role(self, construct_id: str, description: str) -> iam.Role:
+        """A role ECS tasks assume (the tasks' execution or their own); what it may do is granted where it is used."""
+        return iam.Role(
+            self, construct_id, assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"), description=description
+        )
 
     def _prefect_secret(self, key: kms.IKey) -> secretsmanager.ISecret:
         named = (self.node.try_get_context(SECRET_CONTEXT) or {}).get(self.market.id)
@@ -241,11 +245,9 @@ class FlowRuntime(Construct):
     def _worker(self, key: kms.IKey, flow_role: iam.IRole) -> ecs.FargateService:
         """prefect-aws's worker: registers flow runs' task definitions and runs them in this cluster only."""
         stack, market_id = Stack.of(self), self.market.id
-        role = iam.Role(
-            self,
+        role = self._task_role(
             "WorkerRole",
-            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
-            description=f"Prefect ECS worker of market {market_id}: flow tasks of cluster {cluster_name(market_id)}",
+            f"Prefect ECS worker of market {market_id}: flow tasks of cluster {cluster_name(market_id)}",
         )
         self.worker_role = role
         events_queue = encrypted_queue(self, "EcsEvents", key=key, retention_period=Duration.days(1))
@@ -297,11 +299,9 @@ class FlowRuntime(Construct):
     def _bridge(self, key: kms.IKey, lake: s3.IBucket, signals: MarketSignals) -> ecs.FargateService:
         """``python -m flows.signal_bridge <market>``: the two signal queues into Prefect events."""
         stack, market_id = Stack.of(self), self.market.id
-        role = iam.Role(
-            self,
+        role = self._task_role(
             "BridgeRole",
-            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
-            description=f"Signal bridge of market {market_id}: its signal queues, its stack's outputs, its quarantine",
+            f"Signal bridge of market {market_id}: its signal queues, its stack's outputs, its quarantine",
         )
         self.bridge_role = role
         self.signal_queues = (signals.replenish.queue, signals.room_signals.queue)
