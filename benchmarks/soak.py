@@ -260,8 +260,9 @@ class Soak:
         self.notes += [f"replay {report.line(m)}" for m, report in reports.items()]
         if not self.wait_for_consumers():
             self.notes.append(f"consumers not caught up with the replay within {self.args.drain} s")
-        if any(r.invalid_skipped or r.unreadable_messages or r.order_messages_kept for r in reports.values()):
-            time.sleep(max(0.0, replayed + 61 - time.time()))
+        self.left_invalid = sum(r.invalid_skipped for r in reports.values())  # quarantine messages, with reasons
+        if any(r.unreadable_messages or r.order_messages_kept for r in reports.values()):
+            time.sleep(max(0.0, replayed + 61 - time.time()))  # hidden for a minute: the audit must read them
 
     def audit(self) -> Findings:
         findings = Findings()
@@ -271,6 +272,7 @@ class Soak:
         for driver in self.drivers.values():
             driver.audit(findings)
             self.notes += [f"{driver.resources.market} after-sale driver: {e}" for e in driver.errors[-3:]]
+        findings.counts["dlq_left_by_replay"] = self.left_invalid  # read by the replay, hidden from the audit
         findings.counts["parked_before_replay"] = sum(p.records for p in self.parked.values())
         findings.counts["parked_after_replay"] = findings.counts["dlq_parked_records"]
         return findings
@@ -325,7 +327,7 @@ def report(soak: Soak, findings: Findings, started: float) -> dict[str, Any]:
     print(f"producer: failed records put again {sum(p.failed_records for p in produced)}, "
           f"failed calls {sum(p.failed_calls for p in produced)}")  # fmt: skip
     info = ("stream_records", "stream_duplicates", "quarantined_records", "dlq_quarantine_messages",
-            "replayed_records_in_stream", "orders_in_stream", "units_reserved", "orders_shipped",
+            "dlq_left_by_replay", "replayed_records_in_stream", "orders_in_stream", "units_reserved", "orders_shipped",
             "returns_restocked", "alerts_delivered", "alerts_lost", "room_totals_counted_twice", "parked_counted_twice",
             "order_lives_unfinished", "lives_cancelled_on_the_stream", "order_messages_on_dlq")  # fmt: skip
     for name in sorted(n for n in findings.counts if n.startswith(("lifecycle:", "messages_sent:"))):

@@ -38,6 +38,7 @@ from livebase_local.runner.sqs_source import SqsEventSource
 
 Spec = dict[str, tuple[MarketResources, list[EventSourceConfig], list[SqsSourceConfig]]]
 READY_FILE = "runner-ready"
+QUEUE_POLLERS = 4  # concurrent invocations per queue mapping (Lambda starts SQS sources at five)
 STATUS_FILE = "runner-status.json"
 
 
@@ -55,8 +56,10 @@ def build_sources(spec: Spec, checkpoints: Path, logs: Path, switch: FaultSwitch
         for queue in queues:
             folder = function_folder(queue.function_name, resources.market)
             own = own_environment(queue.function_name, resources)
-            handler = load_handler(folder, resources, log_dir=logs, environment=own)[1]
-            sources.append(SqsEventSource(queue, faulty_handler(handler, switch, zlib.crc32(queue.queue_url.encode()))))
+            for poller in range(QUEUE_POLLERS):  # Lambda scales an SQS mapping out; each its own container
+                handler = load_handler(folder, resources, log_dir=logs, container=f"q{poller}", environment=own)[1]
+                seed = zlib.crc32(f"{queue.queue_url}/{poller}".encode())
+                sources.append(SqsEventSource(queue, faulty_handler(handler, switch, seed)))
         for config in configs:
             folder = function_folder(config.function_name, resources.market)
             load = per_shard_handler(resources, logs, folder, own_environment(config.function_name, resources))
