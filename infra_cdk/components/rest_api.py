@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
@@ -88,6 +89,9 @@ def market_rest_api(
     return MarketRestApi(api, f"https://{api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{STAGE}/")
 
 
+VALIDATOR_ID = "BodyAndParameters"
+
+
 def add_validated_method(
     resource: apigw.IResource,
     http_method: str,
@@ -97,16 +101,30 @@ def add_validated_method(
     request_models: Mapping[str, apigw.IModel] | None = None,
     request_parameters: Mapping[str, bool] | None = None,
 ) -> apigw.Method:
-    """A Lambda-proxy method whose parameters and body API Gateway validates before the function runs."""
+    """A Lambda-proxy method whose parameters and body API Gateway validates before the function runs.
+
+    Every method of an API shares one validator: ``request_validator_options`` makes a child named
+    ``validator`` per method, so a second validated method on the same API fails to synthesise
+    without the CLI's feature-flag context.
+    """
     return resource.add_method(
         http_method,
         apigw.LambdaIntegration(function),
         authorization_type=authorization_type,
         request_models=dict(request_models) if request_models else None,
         request_parameters=dict(request_parameters) if request_parameters else None,
-        request_validator_options=apigw.RequestValidatorOptions(
-            validate_request_body=True, validate_request_parameters=True
-        ),
+        request_validator=_validator(resource.api),
+    )
+
+
+def _validator(api: apigw.IRestApi) -> apigw.IRequestValidator:
+    """The API's one body-and-parameters validator (created on first use)."""
+    existing = api.node.try_find_child(VALIDATOR_ID)
+    if isinstance(existing, apigw.RequestValidator):
+        return existing
+    scope = cast(Construct, api)  # the RestApi construct the methods hang on
+    return apigw.RequestValidator(
+        scope, VALIDATOR_ID, rest_api=api, validate_request_body=True, validate_request_parameters=True
     )
 
 
