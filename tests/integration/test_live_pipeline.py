@@ -51,12 +51,12 @@ def test_every_sample_event_goes_through_the_handler(sea: Any) -> None:
     deployment, resources, handler = sea
     context = LambdaContext(deployment.event_sources[0])
     samples = sorted(EVENTS.glob("kinesis_*.json"))
-    assert len(samples) == 11
+    assert len(samples) == 12
     for path in samples:
         assert handler(json.loads(path.read_text()), context) == {"batchItemFailures": []}, path.name
     _, orders = load_handler("orders", resources)  # the order events' second consumer
     order_samples = [p for p in samples if p.stem.removeprefix("kinesis_") in ORDER_EVENT_TYPES]
-    assert len(order_samples) == 3
+    assert len(order_samples) == 4  # placed, cancelled, refund, return_requested
     for path in order_samples:
         assert orders(json.loads(path.read_text()), context) == {"batchItemFailures": []}, path.name
     minutes = [i for i in room_items(resources, "sea-room-2") if str(i["sk"]).startswith("MIN#")]
