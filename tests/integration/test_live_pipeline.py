@@ -51,7 +51,7 @@ def test_every_sample_event_goes_through_the_handler(sea: Any) -> None:
     deployment, resources, handler = sea
     context = LambdaContext(deployment.event_sources[0])
     samples = sorted(EVENTS.glob("kinesis_*.json"))
-    assert len(samples) == 12
+    assert len(samples) == 13
     for path in samples:
         assert handler(json.loads(path.read_text()), context) == {"batchItemFailures": []}, path.name
     _, orders = load_handler("orders", resources)  # the order events' second consumer

@@ -74,6 +74,7 @@ OrderId = Annotated[str, Field(min_length=6, max_length=64, pattern=WHOLE_ID_PAT
 NameId = Annotated[str, Field(min_length=1, max_length=64, pattern=NAME_ID_PATTERN)]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=CODE_PATTERN)]
 MarketId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{1,11}$")]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 # Records from outside: unknown fields refused, immutable once parsed, no NaN or infinity in numbers.
 STRICT_RECORD = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -146,6 +147,9 @@ class OrderPlaced(LiveEvent):
     # Attribution (optional; absent: placed in the room): how the buyer came, for livebase.lifecycle.
     channel: Literal["room", "share_link", "campaign"] | None = None
     campaign: Annotated[Code, Field(max_length=32)] | None = None
+    # Where the parcel goes: the country only (ISO 3166-1 alpha-2, never an address); the market's
+    # tax and duty rules decide by it (absent: the market's home country).
+    destination: CountryCode | None = None
 
     @property
     def total(self) -> Decimal:
@@ -181,6 +185,14 @@ class OrderReturnRequested(LiveEvent):
     reason: Annotated[Code, Field(max_length=48)] = "customer_request"
 
 
+class ConsentChanged(LiveEvent):
+    """The viewer gives or withdraws consent for one purpose, from the player (kept in the market's region)."""
+
+    type: Literal["consent_changed"]
+    purpose: Literal["marketing", "personalisation", "analytics"]
+    granted: bool
+
+
 class EdgeNodeStats(LiveEvent):
     type: Literal["edge_node_stats"]
     edge_location: Annotated[str, Field(pattern=r"^[A-Z]{3}[0-9]{0,3}$")]
@@ -202,12 +214,13 @@ AnyLiveEvent = Annotated[
     | OrderCancelled
     | Refund
     | OrderReturnRequested
+    | ConsentChanged
     | EdgeNodeStats,
     Field(discriminator="type"),
 ]
 EVENT_TYPES: tuple[type[LiveEvent], ...] = (
     ViewerJoined, ViewerLeft, Comment, Like, Share, ProductShown, AddToCart, OrderPlaced,
-    OrderCancelled, Refund, OrderReturnRequested, EdgeNodeStats,
+    OrderCancelled, Refund, OrderReturnRequested, ConsentChanged, EdgeNodeStats,
 )  # fmt: skip
 # What the orders consumer's event-source mapping lets through (its filter on the record's "type").
 ORDER_EVENT_TYPES: tuple[str, ...] = ("order_placed", "order_cancelled", "refund", "return_requested")
