@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from livebase.markets.config import Market
+from livebase_local.simulator.passes import DAY_PASSES
 from livebase_local.simulator.phrases import phrases
 from livebase_local.simulator.pseudonyms import simulated_pseudonyms
 
@@ -327,6 +328,8 @@ def build_day(market: Market, seed: int, options: SimOptions) -> list[tuple[floa
     out: list[tuple[float, int, str, dict[str, Any]]] = []
     for index, (local_start, hours) in enumerate(ROOM_SCHEDULE):
         RoomDay(market, seed, index, local_start, hours, options, rng, out).run()
+    for day_pass in DAY_PASSES:
+        day_pass(market, seed, options, out)
     out.sort(key=lambda row: (row[0], row[1]))
     return out
 
