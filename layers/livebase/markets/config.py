@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from livebase.lifecycle.settings import LifecycleSettings
 from livebase.markets.commerce_rules import CommerceRules
 from livebase.markets.deployment import EdgeSettings, FunctionSettings
 
@@ -244,6 +245,7 @@ class Market(BaseModel):
     functions: FunctionSettings = FunctionSettings()  # reserved concurrency, VPC (livebase.markets.deployment)
     edge: EdgeSettings = EdgeSettings()  # replay domain, certificate, CloudFront web ACL
     commerce: CommerceRules = CommerceRules()  # returns, refunds, limits, prices (markets.commerce_rules)
+    lifecycle: LifecycleSettings = LifecycleSettings()  # stages and recall delivery (lifecycle.settings)
 
     @property
     def stack_name(self) -> str:

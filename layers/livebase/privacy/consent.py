@@ -22,6 +22,15 @@ class Purpose(StrEnum):
     ANALYTICS = "analytics"  # per-viewer analytics (aggregates without viewer rows need none)
 
 
+class Source(StrEnum):
+    """Where a consent change came from (kept with every change, so a withdrawal can be traced)."""
+
+    PLAYER = "player"  # the live player, on the market's stream (functions/consent)
+    SITE = "site"  # the base's own sites, through POST /consent
+    UNSUBSCRIBE = "unsubscribe"  # the unsubscribe of a recall message: a marketing withdrawal
+    OPS = "ops"  # recorded by the base's staff (or a test), not by the viewer's own action
+
+
 class ConsentError(ValueError):
     """A consent record that cannot be kept: the message names the field."""
 
@@ -33,6 +42,15 @@ def parse_purpose(value: str) -> Purpose:
     except ValueError:
         known = ", ".join(p.value for p in Purpose)
         raise ConsentError(f"purpose: unknown {value!r} (one of {known})") from None
+
+
+def parse_source(value: str) -> Source:
+    """The source named ``value``, or a :class:`ConsentError` listing the known ones."""
+    try:
+        return Source(value)
+    except ValueError:
+        known = ", ".join(s.value for s in Source)
+        raise ConsentError(f"source: unknown {value!r} (one of {known})") from None
 
 
 def utc_stamp(at: datetime) -> str:
@@ -50,12 +68,15 @@ class ConsentRecord:
     purpose: Purpose
     granted: bool
     at: datetime
+    source: Source = Source.OPS
 
     def __post_init__(self) -> None:
         if not self.viewer_key:
             raise ConsentError("viewer_key: empty")
         if not isinstance(self.purpose, Purpose):
             raise ConsentError(f"purpose: {self.purpose!r} is not a Purpose")
+        if not isinstance(self.source, Source):
+            raise ConsentError(f"source: {self.source!r} is not a Source")
         utc_stamp(self.at)  # refuses a naive time
 
     @property

@@ -1,9 +1,13 @@
-"""A market's Consent table: one item per viewer and purpose (keys ``viewer_key``, ``purpose``).
+"""A market's Consent table: per viewer and purpose the record that counts, and every change kept.
 
-boto3 rather than pynamodb: three plain attributes and one conditional put. The put is
-conditional on the stamp held, so the latest record wins even when records arrive out of order.
-Each item carries ``expires_at`` (the table's TTL attribute) from the market's retention. Always
-a client of the market's own region: consent is personal data and stays there.
+Keys ``viewer_key``, ``purpose``. The item under ``purpose`` = ``marketing`` (etc.) is the one that
+counts: its put is conditional on the stamp held, so the latest record wins even when records
+arrive out of order. Every change is also kept as its own item under ``<purpose>@<stamp>``
+(``HISTORY``), with its source and time, so what the viewer said, where and when, can be shown;
+a redelivered change rewrites the same item. ``erase`` deletes both kinds (one query per viewer).
+boto3 rather than pynamodb: plain attributes and one conditional put. Each item carries
+``expires_at`` (the table's TTL attribute) from the market's retention. Always a client of the
+market's own region: consent is personal data and stays there.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from botocore.exceptions import ClientError
 
 from livebase.aws import retry_config
 from livebase.markets.resources import MarketResources
-from livebase.privacy.consent import ConsentRecord, Purpose, parse_purpose
+from livebase.privacy.consent import ConsentRecord, Purpose, Source, parse_purpose, parse_source
 
 DEFAULT_RETENTION_DAYS = 730  # when the market config names none (market config: retention.consent_days)
-ATTRIBUTES = ("viewer_key", "purpose", "granted", "recorded_at", "expires_at")
+ATTRIBUTES = ("viewer_key", "purpose", "granted", "recorded_at", "source", "expires_at")
+HISTORY = "@"  # purpose@stamp: one kept change (never read as the record that counts)
 
 
 class ConsentStore:
@@ -37,19 +42,27 @@ class ConsentStore:
         client = boto3.client("dynamodb", region_name=resources.region, config=retry_config())
         return cls(client, resources.consent_table, retention_days=retention_days)
 
-    def record(self, viewer_key: str, purpose: Purpose, granted: bool, at: datetime) -> bool:
-        """Keep the viewer's statement; False when a later one is already held (nothing changed)."""
-        entry = ConsentRecord(viewer_key, purpose, granted, at)
+    def record(
+        self, viewer_key: str, purpose: Purpose, granted: bool, at: datetime, *, source: Source = Source.OPS
+    ) -> bool:
+        """Keep the viewer's statement (and the change, with its source); False when a later one is
+        already held (the change is kept, the record that counts is not changed)."""
+        entry = ConsentRecord(viewer_key, purpose, granted, at, source)
+        item = {
+            "viewer_key": {"S": viewer_key},
+            "purpose": {"S": purpose.value},
+            "granted": {"BOOL": granted},
+            "recorded_at": {"S": entry.stamp},
+            "source": {"S": source.value},
+            "expires_at": {"N": str(entry.expires_at(self.retention_days))},
+        }
+        self.client.put_item(
+            TableName=self.table, Item=item | {"purpose": {"S": f"{purpose.value}{HISTORY}{entry.stamp}"}}
+        )
         try:
             self.client.put_item(
                 TableName=self.table,
-                Item={
-                    "viewer_key": {"S": viewer_key},
-                    "purpose": {"S": purpose.value},
-                    "granted": {"BOOL": granted},
-                    "recorded_at": {"S": entry.stamp},
-                    "expires_at": {"N": str(entry.expires_at(self.retention_days))},
-                },
+                Item=item,
                 ConditionExpression="attribute_not_exists(viewer_key) OR recorded_at <= :at",
                 ExpressionAttributeValues={":at": {"S": entry.stamp}},
             )
@@ -80,21 +93,18 @@ class ConsentStore:
         }
 
     def records_of(self, viewer_key: str) -> list[ConsentRecord]:
-        """What the table holds about one viewer (for erasure receipts and subject access)."""
-        return [
-            ConsentRecord(
-                viewer_key=item["viewer_key"]["S"],
-                purpose=parse_purpose(item["purpose"]["S"]),
-                granted=item["granted"]["BOOL"],
-                at=datetime.fromisoformat(item["recorded_at"]["S"]),
-            )
-            for item in self._query(viewer_key)
-        ]
+        """The records that count for one viewer, one per purpose (erasure receipts, subject access)."""
+        return [_record(item) for item in self._query(viewer_key) if HISTORY not in item["purpose"]["S"]]
+
+    def history_of(self, viewer_key: str) -> list[ConsentRecord]:
+        """Every change the viewer made, oldest first, each with its source and time."""
+        kept = [_record(item) for item in self._query(viewer_key) if HISTORY in item["purpose"]["S"]]
+        return sorted(kept, key=lambda record: (record.stamp, record.purpose.value))
 
     def erase(self, viewer_key: str) -> int:
         """Delete every record of the viewer; the number deleted."""
         keys = [{"viewer_key": item["viewer_key"], "purpose": item["purpose"]} for item in self._query(viewer_key)]
-        for key in keys:  # at most one per purpose
+        for key in keys:  # one per purpose and one per change kept
             self.client.delete_item(TableName=self.table, Key=key)
         return len(keys)
 
@@ -112,3 +122,13 @@ class ConsentStore:
         paginator = self.client.get_paginator("scan")
         for page in paginator.paginate(TableName=self.table, **request):
             yield from page.get("Items", [])
+
+
+def _record(item: dict[str, Any]) -> ConsentRecord:
+    return ConsentRecord(
+        viewer_key=item["viewer_key"]["S"],
+        purpose=parse_purpose(item["purpose"]["S"].split(HISTORY, 1)[0]),
+        granted=item["granted"]["BOOL"],
+        at=datetime.fromisoformat(item["recorded_at"]["S"]),
+        source=parse_source(item["source"]["S"]) if "source" in item else Source.OPS,
+    )
