@@ -8,7 +8,16 @@ from typing import Any
 import boto3
 import pytest
 
-from livebase.privacy.consent import ConsentError, ConsentRecord, Purpose, allowed, granted_keys, latest, parse_purpose
+from livebase.privacy.consent import (
+    ConsentError,
+    ConsentRecord,
+    Purpose,
+    Source,
+    allowed,
+    granted_keys,
+    latest,
+    parse_purpose,
+)
 from livebase.stores.consent import ConsentStore
 from tests.support.tables import string_keyed_table
 
@@ -70,5 +79,16 @@ def test_store_items_expire_by_retention_and_erase_removes_every_purpose(store: 
         (Purpose.MARKETING, True, T0),
         (Purpose.ANALYTICS, False, T0),
     }
-    assert store.erase("v_a") == 2
-    assert store.records_of("v_a") == [] and store.granted_keys(Purpose.ANALYTICS) == {"v_b"}
+    assert store.erase("v_a") == 4  # the two records that count and the two changes kept
+    assert store.records_of("v_a") == [] and store.history_of("v_a") == []
+    assert store.granted_keys(Purpose.ANALYTICS) == {"v_b"}
+
+
+def test_store_keeps_every_change_with_its_source_and_the_latest_counts(store: ConsentStore) -> None:
+    store.record("v_a", Purpose.MARKETING, True, T0, source=Source.PLAYER)
+    store.record("v_a", Purpose.MARKETING, False, T0 + timedelta(days=2), source=Source.UNSUBSCRIBE)
+    assert not store.record("v_a", Purpose.MARKETING, True, T0 + timedelta(days=1), source=Source.SITE)  # late
+    history = [(r.granted, r.source) for r in store.history_of("v_a")]  # in time order, the late one too
+    assert history == [(True, Source.PLAYER), (True, Source.SITE), (False, Source.UNSUBSCRIBE)]
+    assert not store.granted("v_a", Purpose.MARKETING) and store.granted_keys(Purpose.MARKETING) == set()
+    assert [r.source for r in store.records_of("v_a")] == [Source.UNSUBSCRIBE]
