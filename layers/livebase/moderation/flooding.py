@@ -1,0 +1,107 @@
+"""Per viewer and room, what they did lately: the flooding and bot signals moderation acts on.
+
+Windows run on the events' own times (not the clock), so the same records always give the same
+decisions, in a Lambda container, a benchmark or a test. The stream is partitioned by viewer,
+so one shard (one container) sees all of a viewer's events; state is per container and bounded
+(least recently seen viewers are dropped past ``max_viewers``).
+
+A viewer is *flagged* (an inauthentic account for this room) once they flood comments, like in
+bursts no thumb keeps up, or join and leave again and again; from then on their joins, likes and
+comments in the room are left out of the ``authentic_*`` figures that pay hosts (the raw figures
+stay beside them). Thresholds are module constants, tuned on one seeded day of the simulator
+(``benchmarks/trust_safety.py``) and reported on another.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from datetime import datetime
+
+COMMENT_WINDOW_S = 30.0
+MAX_COMMENTS_PER_WINDOW = 6  # a seventh comment inside 30 s is flooding
+REPEAT_WINDOW_S = 300.0
+MAX_REPEATS = 2  # the same text a third time inside 5 minutes is flooding
+LIKE_WINDOW_S = 60.0
+MAX_LIKE_EVENTS_PER_WINDOW = 12  # like events (each up to 1,000 taps) a minute
+JOIN_WINDOW_S = 600.0
+MAX_JOINS_PER_WINDOW = 3  # join-leave cycling
+MAX_VIEWERS = 200_000
+
+
+@dataclass(slots=True)
+class ViewerWindow:
+    comments: deque[float] = field(default_factory=deque)
+    texts: deque[tuple[float, int]] = field(default_factory=deque)
+    likes: deque[float] = field(default_factory=deque)
+    joins: deque[float] = field(default_factory=deque)
+    flagged: str = ""  # why the account counts as inauthentic in this room ("" while it does not)
+
+
+def _trim(window: deque[float], now: float, span: float) -> None:
+    while window and window[0] <= now - span:
+        window.popleft()
+
+
+class FloodTracker:
+    """Sliding windows per (room, viewer) over event times."""
+
+    def __init__(self, max_viewers: int = MAX_VIEWERS) -> None:
+        self._windows: OrderedDict[tuple[str, str], ViewerWindow] = OrderedDict()
+        self._max = max_viewers
+
+    def _window(self, room_id: str, viewer_id: str) -> ViewerWindow:
+        key = (room_id, viewer_id)
+        found = self._windows.get(key)
+        if found is None:
+            found = self._windows[key] = ViewerWindow()
+            if len(self._windows) > self._max:
+                self._windows.popitem(last=False)
+        else:
+            self._windows.move_to_end(key)
+        return found
+
+    def flagged(self, room_id: str, viewer_id: str) -> str:
+        found = self._windows.get((room_id, viewer_id))
+        return found.flagged if found is not None else ""
+
+    def comment(self, room_id: str, viewer_id: str, ts: datetime, folded_text: str) -> str:
+        """Record a comment; the flooding rule it breaks ("" when none)."""
+        now, window = ts.timestamp(), self._window(room_id, viewer_id)
+        _trim(window.comments, now, COMMENT_WINDOW_S)
+        window.comments.append(now)
+        digest = hash(folded_text)
+        while window.texts and window.texts[0][0] <= now - REPEAT_WINDOW_S:
+            window.texts.popleft()
+        repeats = sum(1 for _, seen in window.texts if seen == digest)
+        window.texts.append((now, digest))
+        if len(window.comments) > MAX_COMMENTS_PER_WINDOW:
+            window.flagged = window.flagged or "flooding:comment_rate"
+            return "flooding:comment_rate"
+        if repeats >= MAX_REPEATS:
+            window.flagged = window.flagged or "flooding:repeated_text"
+            return "flooding:repeated_text"
+        return ""
+
+    def like(self, room_id: str, viewer_id: str, ts: datetime) -> str:
+        now, window = ts.timestamp(), self._window(room_id, viewer_id)
+        _trim(window.likes, now, LIKE_WINDOW_S)
+        window.likes.append(now)
+        if len(window.likes) > MAX_LIKE_EVENTS_PER_WINDOW:
+            window.flagged = window.flagged or "bot:like_burst"
+        return window.flagged
+
+    def join(self, room_id: str, viewer_id: str, ts: datetime) -> str:
+        now, window = ts.timestamp(), self._window(room_id, viewer_id)
+        _trim(window.joins, now, JOIN_WINDOW_S)
+        window.joins.append(now)
+        if len(window.joins) > MAX_JOINS_PER_WINDOW:
+            window.flagged = window.flagged or "bot:join_cycling"
+        return window.flagged
+
+    def flag(self, room_id: str, viewer_id: str, why: str) -> None:
+        window = self._window(room_id, viewer_id)
+        window.flagged = window.flagged or why
+
+    def flagged_viewers(self) -> dict[tuple[str, str], str]:
+        return {key: w.flagged for key, w in self._windows.items() if w.flagged}
