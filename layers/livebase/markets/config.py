@@ -245,6 +245,8 @@ class Market(BaseModel):
     functions: FunctionSettings = FunctionSettings()  # reserved concurrency, VPC (livebase.markets.deployment)
     edge: EdgeSettings = EdgeSettings()  # replay domain, certificate, CloudFront web ACL
     commerce: CommerceRules = CommerceRules()  # returns, refunds, limits, prices (markets.commerce_rules)
+    # An exchange rate older than this is refused by the hq roll-up (livebase.aggregates.rates, docs/fx-rates.md).
+    fx_max_rate_age_days: Annotated[int, Field(ge=1, le=366)] = 45
     lifecycle: LifecycleSettings = LifecycleSettings()  # stages and recall delivery (lifecycle.settings)
 
     @property

@@ -1,0 +1,118 @@
+"""hq's store of exchange rates: one S3 object per publication day in hq's data-lake bucket, and the file.
+
+Why objects in hq's bucket rather than a table: hq's stack already has a KMS-encrypted, versioned
+bucket and no table; a day is written once and read by date (about 250 small objects a year, a
+roll-up reads the few before its day); each object keeps the day's provenance beside its rates
+(publisher, source URL, fetched-at, digest of the reply), and nothing else needs provisioning.
+
+Keys: ``fx-rates/<base>/<YYYY-MM-DD>.json`` (:class:`~livebase.aggregates.fx_source.FxDay`).
+``config/fx_rates.json`` (the offline fallback) is written from the same days by
+:func:`write_rates_file`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from livebase.aggregates.fx_source import FxDay
+from livebase.aggregates.rates import RateTable
+
+FX_PREFIX = "fx-rates"
+FILE_KEEPS_DAYS = 120  # config/fx_rates.json keeps the publications of the last 120 days
+FILE_COMMENT = (
+    "One unit of each currency in the base currency, per publication date: the ECB's euro reference rates "
+    "(AED through its USD peg), written by ./livebase fx-rates or the fx-rates flow (livebase.stores.fx_rates); "
+    "the offline fallback of hq's store. _sources: where the newest day came from."
+)
+
+
+def day_key(base: str, day: date) -> str:
+    return f"{FX_PREFIX}/{base}/{day.isoformat()}.json"
+
+
+class FxRateStore:
+    """The days of one bucket (hq's), read and written in hq's region."""
+
+    def __init__(self, bucket: str, region: str, s3: Any | None = None) -> None:
+        self.bucket, self.region = bucket, region
+        self.s3 = s3 or boto3.client("s3", region_name=region)
+
+    def stored_days(self, base: str) -> list[date]:
+        days = []
+        for page in self.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=f"{FX_PREFIX}/{base}/"
+        ):
+            for item in page.get("Contents", []):
+                days.append(date.fromisoformat(item["Key"].rsplit("/", 1)[1].removesuffix(".json")))
+        return sorted(days)
+
+    def put_days(self, days: Iterable[FxDay]) -> list[date]:
+        """Write the days not stored yet or stored with other rates; the days written (a re-run writes none)."""
+        written = []
+        for day in days:
+            key = day_key(day.base, day.published)
+            stored = self._read(key)
+            if stored is not None and stored.rates == day.rates:
+                continue
+            body = day.model_dump_json().encode()
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
+            written.append(day.published)
+        return written
+
+    def _read(self, key: str) -> FxDay | None:
+        try:
+            body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except self.s3.exceptions.NoSuchKey:
+            return None
+        return FxDay.model_validate_json(body)
+
+    def read_days(self, base: str, first: date, last: date) -> list[FxDay]:
+        """The stored days from ``first`` to ``last`` (inclusive), oldest first."""
+        found = [self._read(day_key(base, d)) for d in self.stored_days(base) if first <= d <= last]
+        return [day for day in found if day is not None]
+
+    def table(self, base: str, on: date, look_back_days: int) -> RateTable:
+        """The rows of the ``look_back_days`` before ``on`` (and ``on``), named after the store."""
+        days = self.read_days(base, on - timedelta(days=look_back_days), on)
+        return RateTable.from_days(days, base, name=f"s3://{self.bucket}/{FX_PREFIX}/{base}/")
+
+    def latest(self, base: str) -> FxDay | None:
+        stored = self.stored_days(base)
+        return self._read(day_key(base, stored[-1])) if stored else None
+
+
+def _file_text(document: dict[str, Any]) -> str:
+    """The file as people read it: one row per line, as it was written by hand before."""
+    rates = document.pop("rates")
+    blocks = []
+    for currency, rows in rates.items():
+        lines = ",\n".join(f"      {json.dumps(row)}" for row in rows)
+        blocks.append(f'    "{currency}": [\n{lines}\n    ]')
+    head = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in document.items())
+    return "{\n" + head + ',\n  "rates": {\n' + ",\n".join(blocks) + "\n  }\n}\n"
+
+
+def write_rates_file(path: Path, days: list[FxDay], keeps_days: int = FILE_KEEPS_DAYS) -> RateTable:
+    """``days`` merged into the file at ``path`` (its rows of the last ``keeps_days`` days kept); the new table."""
+    if not days:
+        raise ValueError("no days to write")
+    base = days[0].base
+    newer = RateTable.from_days(days, base, name="fx-rates")
+    table = RateTable.load(path).merged(newer) if path.is_file() else newer
+    newest = max(day.published for day in days)
+    cutoff = newest - timedelta(days=keeps_days)
+    kept = RateTable(base=base, rates={c: tuple(r for r in rows if r[0] >= cutoff) for c, rows in table.rates.items()})
+    document = kept.to_document(FILE_COMMENT)
+    latest = max(days, key=lambda d: d.published)
+    document["_sources"] = {
+        "published": latest.published.isoformat(), "publisher": latest.publisher, "source_url": latest.source_url,
+        "fetched_at": latest.fetched_at.isoformat(), "digest": latest.digest, "derived": latest.derived,
+    }  # fmt: skip
+    path.write_text(_file_text(document), encoding="utf-8")
+    return kept
