@@ -6,6 +6,7 @@ settings come from the template the cloud would get, and the local runner applie
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -109,7 +110,7 @@ def read_mappings(template: Mapping[str, Any]) -> list[MappingSpec]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class FunctionMapping:
+class FunctionMapping(ABC):
     """A mapping resolved against a deployed stack, whatever its source: the function and how it is invoked."""
 
     market: str
@@ -126,8 +127,9 @@ class FunctionMapping:
     memory_mb: int = 128
 
     @property
+    @abstractmethod
     def source_arn(self) -> str:
-        raise NotImplementedError
+        """The ARN of what feeds the function (the stream or the queue)."""
 
     @property
     def function_arn(self) -> str:

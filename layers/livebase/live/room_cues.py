@@ -28,6 +28,7 @@ import base64
 import json
 import re
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
@@ -118,14 +119,15 @@ class CueChannel(Protocol):
 
 
 @dataclass(frozen=True)
-class _OneCall:
+class _OneCall(ABC):
     """A channel whose cue is one call of its client: ``OPERATION`` (the boto3 method) with the request."""
 
     client: Any  # boto3 "ivs" / "medialive"
     OPERATION: ClassVar[str]
 
+    @abstractmethod
     def request(self, cue: RoomCue) -> dict[str, Any]:
-        raise NotImplementedError
+        """The keyword arguments of ``OPERATION`` that deliver ``cue``."""
 
     def send(self, cue: RoomCue) -> dict[str, Any]:
         request = self.request(cue)
