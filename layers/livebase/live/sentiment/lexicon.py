@@ -38,6 +38,7 @@ class Lexicon:
     segmentation: Literal["words", "substring"]
     terms: dict[str, float]  # signed valence (negative < 0)
     negations: frozenset[str]
+    negations_after: frozenset[str]  # negation that follows its term ("gefällt mir nicht", "j'aime pas")
     before: dict[str, float]  # intensifier (or dampener < 1) placed before the term
     after: dict[str, float]  # intensifier placed after the term (Thai, Malay, Indonesian, ...)
     phrase_starts: frozenset[str]  # first tokens of multi-word terms (words mode)
@@ -59,6 +60,7 @@ def _compile(data: dict[str, Any], language: str) -> Lexicon:
         segmentation=data["segmentation"],
         terms=terms,
         negations=frozenset(normalise(w, language) for w in data["negations"]),
+        negations_after=frozenset(normalise(w, language) for w in data.get("negations_after", [])),
         before=_longest_first(data["intensifiers_before"], language),
         after=_longest_first(data["intensifiers_after"], language),
         phrase_starts=frozenset(p[0] for p in phrases),
@@ -85,6 +87,37 @@ def lexicon(language: str) -> Lexicon | None:
     if language not in SUPPORTED_LANGUAGES:
         return None
     return _compile(_read(f"{language}.json"), language)
+
+
+@cache
+def code_switched(primary: str, others: tuple[str, ...]) -> Lexicon | None:
+    """``primary``'s lexicon with the words of ``others`` behind it, for comments that mix languages
+    (Manglish, Arabizi with English): a token is looked up in ``primary`` first, then in each other in
+    order; negations and intensifiers of all count. Substring-mode languages (Thai) never merge."""
+    base = lexicon(primary)
+    extra = [lex for lex in map(lexicon, others) if lex is not None and lex.segmentation == "words"]
+    if base is None or base.segmentation != "words" or not extra:
+        return base
+    terms: dict[str, float] = {}
+    before: dict[str, float] = {}
+    after: dict[str, float] = {}
+    for lex in [*reversed(extra), base]:  # later updates win: primary last
+        terms.update(lex.terms)
+        before.update(lex.before)
+        after.update(lex.after)
+    phrases = [t.split() for t in terms if " " in t]
+    return Lexicon(
+        language=primary,
+        segmentation="words",
+        terms=terms,
+        negations=base.negations.union(*(lex.negations for lex in extra)),
+        negations_after=base.negations_after.union(*(lex.negations_after for lex in extra)),
+        before=before,
+        after=after,
+        phrase_starts=frozenset(p[0] for p in phrases),
+        max_phrase=max((len(p) for p in phrases), default=1),
+        by_length=tuple(sorted(terms, key=len, reverse=True)),
+    )
 
 
 @cache

@@ -36,6 +36,7 @@ class Sentiment:
     score: float
     hits: int
     supported: bool
+    language: str = ""  # the language it was scored as (identified, not the client's tag)
 
     @property
     def compound(self) -> float:
@@ -48,7 +49,11 @@ class Sentiment:
 
 def score(text: str, language: str) -> Sentiment:
     """Score ``text`` written in ``language`` (ISO 639-1); unsupported languages score emoji only."""
-    lex = lexicon(language)
+    return score_with(text, language, lexicon(language))
+
+
+def score_with(text: str, language: str, lex: Lexicon | None) -> Sentiment:
+    """Score ``text`` with ``lex`` (a language's lexicon, possibly backed by mixed-in languages)."""
     text = normalise(text, language)
     total, hits = _score_emoji(text)
     if lex is not None:
@@ -58,7 +63,7 @@ def score(text: str, language: str) -> Sentiment:
             value, count = _score_words(text, lex)
         total += value
         hits += count
-    return Sentiment(score=total, hits=hits, supported=lex is not None)
+    return Sentiment(score=total, hits=hits, supported=lex is not None, language=language)
 
 
 def is_negative(text: str, language: str) -> bool:
@@ -102,6 +107,7 @@ def _score_words(text: str, lex: Lexicon) -> tuple[float, int]:
     for clause in _CLAUSE.split(stretched):
         tokens = _TOKEN.findall(clause)
         i, n = 0, len(tokens)
+        in_phrase = [False] * n  # tokens of a matched phrase: its words are never a negation of another
         while i < n:
             token, span, valence = tokens[i], 1, None
             if token in starts:
@@ -109,31 +115,39 @@ def _score_words(text: str, lex: Lexicon) -> tuple[float, int]:
                     valence = terms.get(" ".join(tokens[i : i + size]))
                     if valence is not None:
                         span = size
+                        in_phrase[i : i + size] = [True] * size
                         break
             if valence is None:
                 valence = terms.get(token)
                 if valence is None and second_chance:
                     valence = _lookup_variant(token, lex, elongated)
             if valence:
-                total += _shape_words(tokens, i, span, valence, lex)
+                total += _shape_words(tokens, i, span, valence, lex, in_phrase)
                 hits += 1
             i += span
     return total, hits
 
 
-def _shape_words(tokens: list[str], i: int, span: int, valence: float, lex: Lexicon) -> float:
+def _shape_words(tokens: list[str], i: int, span: int, valence: float, lex: Lexicon, in_phrase: list[bool]) -> float:
     if i > 0 and (factor := lex.before.get(tokens[i - 1])) is not None:
         valence *= factor
     end = i + span
     if end < len(tokens) and (factor := lex.after.get(tokens[end])) is not None:
         valence *= factor
-    if span > 1 and any(t in lex.negations for t in tokens[i:end]):
+    if span > 1 and any(t in lex.negations or t in lex.negations_after for t in tokens[i:end]):
         return valence  # the phrase carries its own negation ("aime pas")
     for k in range(i - 1, max(-1, i - 1 - NEGATION_WINDOW), -1):
+        if in_phrase[k]:
+            break  # "ما شاء الله جميل": the idiom's "ما" negates nothing
         if tokens[k] in lex.negations:
             return valence * NEGATION_FACTOR
         if lex.terms.get(tokens[k]):
             break  # another sentiment term sits between: the negation belongs to it
+    for k in range(end, min(len(tokens), end + NEGATION_WINDOW)):
+        if tokens[k] in lex.negations_after:
+            return valence * NEGATION_FACTOR
+        if lex.terms.get(tokens[k]):
+            break
     return valence
 
 
