@@ -54,7 +54,7 @@ def test_stages_follow_days_since_first_and_last_order() -> None:
         viewer(4): "dormant",
         viewer(5): "churned",
     }
-    assert result.stage_sizes == {"new": 1, "active": 1, "dormant": 2, "churned": 1}
+    assert result.stage_sizes == {"new": 1, "active": 1, "churn_risk": 0, "dormant": 2, "churned": 1}
 
 
 def test_totals_repeat_rate_and_checkout_conversion() -> None:
