@@ -53,6 +53,10 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "passport_intake_dlq_url": ("PassportIntakeDlqUrl", "PASSPORT_INTAKE_DLQ_URL"),
     "passport_supplier_keys_secret": ("PassportSupplierKeysSecretName", "PASSPORT_SUPPLIER_KEYS_SECRET"),
     "passport_api_url": ("PassportApiUrl", "PASSPORT_API_URL"),
+    # Settlement ledger (infra_cdk/components/settlement.py, issue 33): its table, the queue of order signals, its DLQ.
+    "settlement_ledger_table": ("SettlementLedgerTableName", "SETTLEMENT_LEDGER_TABLE"),
+    "settlement_queue_url": ("SettlementQueueUrl", "SETTLEMENT_QUEUE_URL"),
+    "settlement_dlq_url": ("SettlementDlqUrl", "SETTLEMENT_DLQ_URL"),
 }
 
 
@@ -91,6 +95,9 @@ class MarketResources:
     passport_intake_dlq_url: str
     passport_supplier_keys_secret: str
     passport_api_url: str
+    settlement_ledger_table: str
+    settlement_queue_url: str
+    settlement_dlq_url: str
 
     @classmethod
     def from_outputs(cls, market: str, region: str, outputs: Mapping[str, str]) -> MarketResources:
@@ -188,3 +195,11 @@ class CueSettings(FunctionEnvironment):
         "service": "CUE_SERVICE", "channel": "CUE_CHANNEL", "region": "CUE_REGION",
         "channel_parameter": "CUE_CHANNEL_PARAMETER",
     }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ConsentSettings(FunctionEnvironment):
+    """``functions/consent``: its stream mapping's DLQ (``infra_cdk/components/recall.py``)."""
+
+    dlq_url: str
+    VARIABLES: ClassVar[Mapping[str, str]] = {"dlq_url": "CONSENT_DLQ_URL"}
