@@ -21,7 +21,6 @@ from livebase.commerce.messages import (
     WmsUpdate,
     cancel_from_live,
     order_message_adapter,
-    parse_order_message,
     refund_from_live,
 )
 from livebase.commerce.order_state import OrderStatus, Outcome, open_order
@@ -41,7 +40,7 @@ def test_every_sample_message_parses_and_is_named_after_its_type() -> None:
     paths = sorted(SAMPLES.glob("*.json"))
     types = set()
     for path in paths:
-        message = parse_order_message(path.read_bytes())
+        message = order_message_adapter.validate_json(path.read_bytes())
         assert path.stem.startswith(message.type), path.name
         assert order_message_adapter.validate_python(json.loads(message.model_dump_json())) == message
         types.add(message.type)
@@ -59,7 +58,7 @@ def test_the_sample_story_ships_returns_restocks_and_refunds() -> None:
     )  # fmt: skip
     names = ["shipment_update_handed", "shipment_update_picked", "shipment_update_shipped",
              "shipment_update_delivered", "return_requested", "return_received", "refund_requested"]  # fmt: skip
-    messages = [parse_order_message(json.dumps(sample(n))) for n in names]
+    messages = [order_message_adapter.validate_json(json.dumps(sample(n))) for n in names]
     eu = load_markets()["eu"].commerce
     final, steps = replay(
         open_order(order, {"SKU-A1": Decimal("19.90")}), messages, eu, datetime(2027, 1, 1, tzinfo=UTC)
@@ -93,7 +92,7 @@ def test_the_wms_existing_shipment_updates_parse_as_the_new_contract() -> None:
 )
 def test_contracts_refuse_malformed_and_personal_fields(name: str, change: dict[str, Any], fault: str) -> None:
     with pytest.raises(ValidationError, match=fault):
-        parse_order_message(json.dumps({**sample(name), **change}))
+        order_message_adapter.validate_json(json.dumps({**sample(name), **change}))
 
 
 def _live(name: str) -> Any:

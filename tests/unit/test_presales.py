@@ -211,7 +211,7 @@ def test_the_plan_presells_the_units_of_its_presale_slots_and_ops_open_one_by_co
 
 
 def test_a_short_receipt_announces_once_and_sends_livebases_cancels_to_the_order_queue(stores: Stores) -> None:
-    from livebase.commerce.messages import CancelRequest, parse_order_message
+    from livebase.commerce.messages import CancelRequest, order_message_adapter
     from livebase.markets.config import load_markets
     from livebase.replenishment.receiving import Receiving, queue_cancels
 
@@ -232,6 +232,6 @@ def test_a_short_receipt_announces_once_and_sends_livebases_cancels_to_the_order
         {"order_id": "ord-001", "units": 2}
     ]  # fmt: skip
     [message] = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
-    cancel = parse_order_message(message["Body"])
+    cancel = order_message_adapter.validate_json(message["Body"])
     assert isinstance(cancel, CancelRequest) and cancel.order_id == "ord-002" and cancel.reason == SHORT_REASON
     assert stores.levels() == (0, 3, 0, 0)  # ord-001: its shelf unit and the 2 delivered; nothing waits

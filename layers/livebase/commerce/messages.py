@@ -166,11 +166,6 @@ OrderMessage = Annotated[
 order_message_adapter: TypeAdapter[OrderMessage] = TypeAdapter(OrderMessage)
 
 
-def parse_order_message(raw: bytes | str) -> OrderMessage:
-    """Validate one JSON message; raises ``pydantic.ValidationError`` naming the fault."""
-    return order_message_adapter.validate_json(raw)
-
-
 class _ViewerRequest(TypedDict):
     message_id: str
     order_id: str

@@ -17,7 +17,6 @@ end: ``valid_until`` moved). Which price wins among several is the pricing's rul
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,9 +63,6 @@ class SessionPriceStore:
             if "LastEvaluatedKey" not in page:
                 return found
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    def for_session(self, session_id: str, skus: Iterable[str]) -> list[SessionPrice]:
-        return [price for sku in dict.fromkeys(skus) for price in self.for_sku(session_id, sku)]
 
     def in_force_between(self, first: datetime, end: datetime) -> list[SessionPrice]:
         """Every price of any session valid at some moment of [first, end): one scan, for the nightly
