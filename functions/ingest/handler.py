@@ -1,10 +1,14 @@
-"""Ingest Lambda: a market's live-event stream → quarantine, room metrics, room alerts.
+"""Ingest Lambda: a market's live-event stream → quarantine, moderation, room metrics, room alerts.
 
 Kinesis batch with partial failures (:class:`livebase.batches.kinesis.KinesisBatch`): every record is
 admitted or refused by :func:`livebase.live.admission.admit` (the decision every consumer of the
 stream makes alike); a refused record, or one whose handling raises anything but a transient AWS
 failure, is quarantined (S3 + DLQ, with the reason) and acknowledged, so it cannot block the shard.
-The rest are added to the room totals, and completed minutes are judged for alerts. Order events
+The rest are added to the room totals, and completed minutes are judged for alerts. Each comment
+is moderated on the way (``livebase.moderation``: show, hide or hold, in microseconds, against the
+market's rules and the sanctions ops applied, read through a 30-second cache); hidden and held
+comments are not counted, their decisions and statements of reasons are kept in the market's
+room-metrics table, and accounts flagged in a room stay out of its ``authentic_*`` figures. Order events
 count in the room totals here; their stock and order records are the orders consumer's work
 (``functions/orders``), so an order's round trips never delay the room metrics.
 """
@@ -29,6 +33,8 @@ from livebase.live.judging import RoomJudge
 from livebase.live.room_metrics import BatchAggregator
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
+from livebase.moderation import Moderator
+from livebase.moderation.store import CachedSanctions, ModerationStore
 from livebase.privacy.masking import masked_logger
 from livebase.privacy.refused import RefusedDocuments
 from livebase.stores.room_metrics import RoomStore
@@ -38,6 +44,9 @@ resources = MarketResources.from_environment()
 market = Market.model_validate_json(os.environ["MARKET_CONFIG"])
 session = boto3.Session(region_name=resources.region)
 rooms = RoomStore(session.resource("dynamodb", config=retry_config()).Table(resources.room_metrics_table))
+
+moderation = ModerationStore(rooms.table, market.id)
+moderator = Moderator(market, CachedSanctions(moderation.sanctions))  # per container: the shard's viewers
 
 logger = masked_logger()  # nothing personal in a log line
 metrics = Metrics()
@@ -58,7 +67,7 @@ def update_room_metrics(run: KinesisRun[AnyLiveEvent]) -> None:
     """
     if not run.admitted:
         return
-    batch = BatchAggregator(market, run.admitted[0][0].event_id.split(":")[0])
+    batch = BatchAggregator(market, run.admitted[0][0].event_id.split(":")[0], moderator=moderator)
     for record, event in run.admitted:
         if run.redelivered(record):
             continue
@@ -70,6 +79,9 @@ def update_room_metrics(run: KinesisRun[AnyLiveEvent]) -> None:
         if rejection is not None:
             run.quarantine(record, rejection.reason)
     outcome = judge.count_and_judge(batch)
+    if batch.decisions:  # rewritten alike when the batch is redelivered
+        withheld = moderation.record_decisions(batch.decisions)
+        metrics.add_metric(name="CommentsWithheld", unit=MetricUnit.Count, value=withheld)
     run.outcomes["alerts"] += outcome.alerts_sent
     overlaps = outcome.written.overlaps
     if overlaps:  # in-order delivery never overlaps; counted low rather than twice

@@ -43,10 +43,11 @@ from hashlib import blake2b
 from typing import Any
 
 from livebase.live.admission import market_fault
-from livebase.live.events import AnyLiveEvent
+from livebase.live.events import AnyLiveEvent, Comment
 from livebase.live.sentiment import Sentiment
 from livebase.live.sentiment import score as score_comment
 from livebase.markets.config import Market
+from livebase.moderation import Decision, Moderator, Verdict
 from livebase.stores.room_keys import minute_key
 
 DEFAULT_TTL_DAYS = 35
@@ -125,6 +126,11 @@ class Partial:
     cancellations: int = 0
     refunds: int = 0
     refund_amount: Decimal = Decimal(0)
+    hidden_comments: int = 0  # moderation hid them: never in ``comments`` nor the languages' tallies
+    held_comments: int = 0  # held for review: not counted unless ops show them
+    authentic_joins: int = 0  # from accounts not flagged as flooding or bots in this room
+    authentic_likes: int = 0
+    authentic_comments: int = 0
     viewers: set[int] = field(default_factory=set)
     buyers: set[int] = field(default_factory=set)
     languages: dict[str, LanguageTally] = field(default_factory=dict)
@@ -148,10 +154,23 @@ def viewer_hash(viewer_id: str) -> int:
 
 
 class BatchAggregator:
-    """Folds one Kinesis batch (one shard) of validated events into partials."""
+    """Folds one Kinesis batch (one shard) of validated events into partials.
 
-    def __init__(self, market: Market, shard_id: str, scorer: Callable[[str, str], Sentiment] = score_comment) -> None:
+    With a :class:`~livebase.moderation.Moderator`, each comment is decided first (hidden and held
+    comments count only as such, and their decisions are kept in ``decisions`` for the store), and
+    joins, likes and comments of accounts flagged in the room stay out of the ``authentic_*`` counts.
+    """
+
+    def __init__(
+        self,
+        market: Market,
+        shard_id: str,
+        scorer: Callable[[str, str], Sentiment] = score_comment,
+        moderator: Moderator | None = None,
+    ) -> None:
         self.market = market
+        self.moderator = moderator
+        self.decisions: list[tuple[Comment, Decision]] = []
         self.shard_id = shard_id
         self.partials: dict[tuple[str, datetime], Partial] = {}
         self.rejected: list[Rejected] = []
@@ -217,13 +236,29 @@ class BatchAggregator:
             return None
         viewer = self._viewer(event.viewer_id)
         part.viewers.add(viewer)
+        if event.type == "comment" and self.moderator is not None:
+            decision = self.moderator.decide(event)
+            if not decision.shown:
+                self.decisions.append((event, decision))
+                if decision.verdict is Verdict.HOLD:
+                    part.held_comments += 1
+                else:
+                    part.hidden_comments += 1
+                return None
+        authentic = self.moderator.observe(event) if self.moderator is not None else True
         counter = _COUNTED_ONCE.get(event.type)
         if counter is not None:
             setattr(part, counter, getattr(part, counter) + 1)
+            if counter == "joins" and authentic:
+                part.authentic_joins += 1
         elif event.type == "like":
             part.likes += event.count
+            if authentic:
+                part.authentic_likes += event.count
         elif event.type == "comment":
             part.comments += 1
+            if authentic:
+                part.authentic_comments += 1
             lang = part.languages.setdefault(event.language, LanguageTally())
             lang.comments += 1
             if self._scorer(event.text, event.language).negative:
@@ -283,7 +318,9 @@ def to_decimal(value: float) -> Decimal:
 
 
 ITEM_COUNTS = ("joins", "leaves", "comments", "likes", "shares", "add_to_cart", "cart_units", "cancellations",
-           "refunds")  # fmt: skip
+           "refunds", "hidden_comments", "held_comments", "authentic_joins", "authentic_likes",
+           "authentic_comments")  # fmt: skip
+AUTHENTIC_OF = {"authentic_joins": "joins", "authentic_likes": "likes", "authentic_comments": "comments"}
 ITEM_MONEY = ("cart_value", "refund_amount")
 ITEM_EDGE_FIELDS = ("samples", "cpu_sum", "cpu_max", "error_sum", "error_max", "viewers_sum")
 

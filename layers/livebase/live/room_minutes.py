@@ -12,6 +12,11 @@ Orders and money (issue 28), per minute of the room:
 - ``refunds``: refund events the room saw (asked for); ``refund_amount``: what was refunded of
   the orders placed in this minute (cancels and refunds the orders consumer applied), so
   ``gmv - refund_amount`` is what the minute's orders kept.
+
+Moderation (issue 32): ``comments`` are the comments shown; ``hidden_comments`` and ``held_comments``
+the others. ``authentic_joins``, ``authentic_likes`` and ``authentic_comments`` leave out accounts
+flagged in the room (flooding, like or join bursts, scam or spam): the figures that pay hosts. Items
+written before moderation carry none, and read as wholly authentic.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from livebase.live.room_metrics import (
+    AUTHENTIC_OF,
     ITEM_COUNTS,
     ITEM_EDGE_FIELDS,
     ITEM_MONEY,
@@ -58,6 +64,11 @@ class MinuteMetrics:
     cancellations: int = 0
     refunds: int = 0
     refund_amount: Decimal = Decimal(0)
+    hidden_comments: int = 0
+    held_comments: int = 0
+    authentic_joins: int = 0
+    authentic_likes: int = 0
+    authentic_comments: int = 0
     product_on_screen: str | None = None
     on_air_seconds: float = 0.0
     languages: Mapping[str, LanguageTally] = field(default_factory=dict)
@@ -85,7 +96,8 @@ class _Minute:
 
 def _absorb(into: _Minute, item: Mapping[str, Any]) -> None:
     for name in ITEM_COUNTS:
-        into.counts[name] = into.counts.get(name, 0) + int(item.get(name, 0))
+        stored = item.get(name, item.get(AUTHENTIC_OF[name], 0) if name in AUTHENTIC_OF else 0)
+        into.counts[name] = into.counts.get(name, 0) + int(stored)
     for name in ITEM_MONEY:
         into.money[name] = into.money.get(name, Decimal(0)) + Decimal(item.get(name, 0))
     into.currency = str(item.get("currency", into.currency))
