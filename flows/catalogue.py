@@ -230,4 +230,10 @@ FLOWS = (
         "(Object Lock) in the market's region; broken chains are left out and fail the run.",
         ("livebase", "passport"), Schedule("15 0 * * *"), ecs_size=(256, 512),
     ),
+    FlowSpec(
+        "fx-rates", "flows/fx_rates.py:fx_rates",
+        "Daily at 15:30 UTC (after the ECB's 16:00 CET publication): the ECB's euro reference rates of the last 90 "
+        "days into hq's store, one object per day with provenance; days of cover per market to CloudWatch (alarmed).",
+        ("livebase", "fx", "hq"), Schedule("30 15 * * *"), ecs_size=(256, 512),
+    ),
 )  # fmt: skip
