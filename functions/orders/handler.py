@@ -55,6 +55,7 @@ from livebase.stores.inventory import InventoryStore
 from livebase.stores.orders import OrderStore
 from livebase.stores.room_orders import RoomOrders
 from livebase.stores.session_prices import SessionPriceStore
+from livebase.tax import market_tax_table
 
 # Cold start: everything market-specific is read once, from the stack's environment.
 resources = MarketResources.from_environment()
@@ -68,13 +69,17 @@ room_orders = RoomOrders(dynamodb, resources.room_metrics_table)
 prices = PriceList(  # the catalogue's list prices and the sessions' prices, cached in this container
     market.currency, catalogue_from_lake(session.client("s3"), resources.data_lake_bucket),
     SessionPriceStore(dynamodb, resources.inventory_table).for_sku,
+    tax=market_tax_table(market.id),  # tax and duty per destination (issue 33), validated at cold start
 )  # fmt: skip
 intake = OrderIntake(
     inventory=inventory, orders=orders, room_orders=room_orders, prices=prices, market=market,
     bus_name=resources.event_bus_name,
     put_events=partial(put_all, session.client("events"), source=market, keep=refused.keep),
 )  # fmt: skip
-life = OrderLife(inventory=inventory, orders=orders, room_orders=room_orders, market=market)
+life = OrderLife(
+    inventory=inventory, orders=orders, room_orders=room_orders, market=market,
+    bus_name=resources.event_bus_name, put_events=intake.put_events,  # the life signals (settlement, issue 33)
+)  # fmt: skip
 
 logger = masked_logger()  # nothing personal in a log line
 metrics = Metrics()

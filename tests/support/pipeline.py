@@ -109,7 +109,7 @@ def merge_catalogue(
     except ClientError:
         current = {}
     listed = {s["sku"]: s for s in current.get("skus", [])}
-    listed.update({s["sku"]: {"supplier_id": "default-supplier", **s} for s in skus})
+    listed.update({s["sku"]: {"supplier_id": "default-supplier", "hs_code": "330499", **s} for s in skus})  # HS: tax
     known = {s["supplier_id"]: s for s in current.get("suppliers", [])} | {s["supplier_id"]: s for s in suppliers}
     merged = {**current, "skus": list(listed.values()), "suppliers": list(known.values())}
     if merged != current:

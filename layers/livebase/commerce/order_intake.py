@@ -97,7 +97,8 @@ class OrderIntake:
         else:
             state = open_order(placed, pricing.unit_prices) if accepted else rejected_order(placed, _reason(change))
             total = pricing.total if accepted else Decimal(0)
-            record = self.orders.open(placed, state, Decided(pricing.unit_prices, total, fingerprint, pricing.notes))
+            decided = Decided(pricing.unit_prices, total, fingerprint, pricing.notes)
+            record = self.orders.open(placed, state, decided, pricing.tax if accepted else None)  # tax: issue 33
         stored = state_of(record)
         self.room_orders.record(stored)
         live = LiveContext({line.sku: placed.room_id for line in placed.lines})  # sold live in this room
@@ -106,7 +107,8 @@ class OrderIntake:
             placed, self.bus_name, accepted=accepted, reason=stored.rejection, total=Decimal(record.total)
         )
         self._announce([entry, *signal_entries(signals, self.market, self.bus_name)], signals)
-        return {"order_id": placed.order_id, "status": record.status, "lifecycle": stored.status.value}
+        landed = {"landed_total": record.landed_total, "tax_rule": record.tax_rule} if record.landed_total else {}
+        return {"order_id": placed.order_id, "status": record.status, "lifecycle": stored.status.value, **landed}
 
     def _limit_counters(self, placed: OrderPlaced, received_at: datetime) -> tuple[LimitCounter, ...]:
         """The viewer's counters this order bumps (SKUs the market or the plan limits)."""

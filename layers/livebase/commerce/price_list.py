@@ -30,6 +30,7 @@ from livebase.replenishment.catalogue import (
     default_catalogue,
     parse_catalogue,
 )
+from livebase.tax import TaxTable
 
 CATALOGUE_SECONDS = 300.0  # a catalogue change reaches every container within five minutes
 MISS_SECONDS = 1.0  # an unknown SKU re-reads the catalogue at most this often
@@ -63,6 +64,7 @@ class PriceList:
     load_catalogue: LoadCatalogue
     load_session_prices: LoadSessionPrices
     clock: Callable[[], float] = time.monotonic
+    tax: TaxTable | None = None  # the market's tax and duty table (livebase.tax): landed prices per order
     _catalogue: Catalogue | None = None
     _read_at: float = float("-inf")
     _session: dict[tuple[str, str], tuple[float, list[SessionPrice]]] = field(default_factory=dict)
@@ -73,7 +75,7 @@ class PriceList:
         skus = list(dict.fromkeys(line.sku for line in order.lines))
         catalogue = self._current(skus)
         prices = [price for sku in skus for price in self._session_prices(order.session_id, sku)]
-        return PriceBook.from_catalogue(catalogue, self.currency, prices)
+        return PriceBook.from_catalogue(catalogue, self.currency, prices, self.tax)
 
     def _current(self, skus: list[str]) -> Catalogue:
         now = self.clock()

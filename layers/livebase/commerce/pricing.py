@@ -9,6 +9,11 @@ refused. A client price that differs is refused or repriced as the market says
 
 ``at`` is when Livebase received the order (the record's arrival), never the client's ``ts``: a
 client cannot date an order back into an ended promotion.
+
+Prices are net of tax. A book with the market's tax table (``livebase.tax``) also decides the order's
+tax, duty and landed total by its destination country (absent: the market's home) and the SKUs' HS
+codes (the catalogue's ``hs_code``, else the table's code for the SKU's category); a destination or
+line the table cannot decide refuses the order with the table's reason (``PricingDecision.tax``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from livebase.live.events import NameId, OrderPlaced, Sku, UtcTimestamp
 from livebase.markets.commerce_rules import PricePolicy
+from livebase.tax import TaxableLine, TaxQuote, TaxTable, quote_order
 
 if TYPE_CHECKING:
     from livebase.replenishment.catalogue import Catalogue
@@ -76,13 +82,21 @@ class PriceBook:
     currency: str
     list_prices: Mapping[str, Decimal]
     session_prices: tuple[SessionPrice, ...] = ()
+    tax: TaxTable | None = None  # None: no tax decided (a book built without the market's table)
+    hs_codes: Mapping[str, str] = field(default_factory=dict)  # per SKU, from the catalogue (or its category)
 
     @classmethod
     def from_catalogue(
-        cls, catalogue: Catalogue, currency: str, session_prices: Iterable[SessionPrice] = ()
+        cls,
+        catalogue: Catalogue,
+        currency: str,
+        session_prices: Iterable[SessionPrice] = (),
+        tax: TaxTable | None = None,
     ) -> PriceBook:
         prices = {terms.sku: terms.list_price for terms in catalogue.skus if terms.list_price is not None}
-        return cls(currency, prices, tuple(session_prices))
+        codes = {t.sku: t.hs_code or (tax.hs_code(None, t.category) if tax else None) for t in catalogue.skus}
+        hs_codes = {sku: code for sku, code in codes.items() if code}
+        return cls(currency, prices, tuple(session_prices), tax, hs_codes)
 
     def quote(self, sku: str, session_id: str, at: datetime) -> Quote | None:
         valid = [p for p in self.session_prices if p.sku == sku and p.session_id == session_id and p.valid_at(at)]
@@ -118,6 +132,7 @@ class PricingDecision:
     currency: str
     lines: tuple[PricedLine, ...]
     refusals: tuple[str, ...] = field(default=())
+    tax: TaxQuote | None = None  # net, tax, duty, landed and the deciding rule (None: the book has no table)
 
     @property
     def accepted(self) -> bool:
@@ -163,4 +178,12 @@ def price_order(order: OrderPlaced, book: PriceBook, policy: PricePolicy, at: da
             else:
                 note = f"{said}; charged {quote.unit_price}"
         lines.append(PricedLine(index, line.sku, line.quantity, line.unit_price, quote, note))
-    return PricingDecision(book.currency, tuple(lines), tuple(refusals))
+    taxed = None
+    if book.tax is not None and not refusals:
+        taxable = [
+            TaxableLine(p.sku, p.quantity, p.quote.unit_price, book.hs_codes.get(p.sku)) for p in lines if p.quote
+        ]
+        taxed = quote_order(book.tax, order.destination, taxable, at)
+        if not taxed.accepted:
+            refusals.append(taxed.refusal)
+    return PricingDecision(book.currency, tuple(lines), tuple(refusals), taxed)

@@ -60,6 +60,8 @@ class SkuTerms(_Strict):
     category: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")] | None = None
     modest: bool = False
     list_price: Annotated[Decimal, Field(gt=0)] | None = None
+    # The customs code (HS, 6 to 10 digits) the market's tax and duty rules decide by (livebase.tax).
+    hs_code: Annotated[str, Field(pattern=r"^[0-9]{6,10}$")] | None = None
 
 
 DEFAULT_TERMS = SupplierTerms(supplier_id=DEFAULT_SUPPLIER)

@@ -24,9 +24,13 @@ the state: ``lifecycle`` (the derived status: placed .. delivered, cancelled, re
 return_received, refunded, rejected), ``refunded`` (money given back), ``fingerprint`` (the order's
 content, ``livebase.commerce.conflicts``), ``reason`` (why it was rejected) and ``price_notes`` (what
 Livebase's pricing said per line). ``total`` and each line's ``unit_price`` are Livebase's prices, never
-the client's. ``status`` keeps its meaning for the sales readers: ``placed`` for every order sold
-(handed, shipped, returned in part ...), ``cancelled``, ``rejected``, and ``refunded`` once everything
-paid went back. How a state maps onto these fields: :mod:`livebase.stores.order_states`.
+the client's, net of tax. Tax and duty (issue 33, ``livebase.tax``): ``net_total``, ``tax_total``,
+``duty_total``, ``landed_total`` (what the buyer pays), ``tax_rule`` (the rule that decided) and
+``destination`` (the country), and per line ``hs_code``, ``tax``, ``duty`` and ``landed``; absent on
+orders taken without a tax table or rejected. ``status`` keeps its meaning for the sales readers:
+``placed`` for every order sold (handed, shipped, returned in part ...), ``cancelled``, ``rejected``,
+and ``refunded`` once everything paid went back. How a state maps onto these fields:
+:mod:`livebase.stores.order_states`.
 
 A pynamodb error whose cause is transient (throttling, a 5xx, a dropped connection) is raised as
 :class:`livebase.aws.TransientError`, so a stream consumer redelivers rather than quarantines.
@@ -78,6 +82,7 @@ from livebase.stores.order_states import (
 from livebase.stores.order_states import (
     REJECTED as REJECTED,
 )
+from livebase.tax import TaxQuote
 
 
 class IsoDateTimeAttribute(Attribute[datetime]):
@@ -98,6 +103,10 @@ class OrderLineAttribute(MapAttribute[str, Any]):
     sku = UnicodeAttribute()
     quantity = NumberAttribute()
     unit_price = UnicodeAttribute()  # decimal as text: no float rounding of money
+    hs_code = UnicodeAttribute(null=True)  # tax and duty of the line (issue 33), decimals as text
+    tax = UnicodeAttribute(null=True)
+    duty = UnicodeAttribute(null=True)
+    landed = UnicodeAttribute(null=True)
 
 
 class OrderRecord(Model):
@@ -135,6 +144,13 @@ class OrderRecord(Model):
     fingerprint = UnicodeAttribute(null=True)
     reason = UnicodeAttribute(null=True)
     price_notes = ListAttribute(of=UnicodeAttribute, null=True)
+    # Tax and duty (issue 33, livebase.tax), decimals as text: see the module docstring.
+    net_total = UnicodeAttribute(null=True)
+    tax_total = UnicodeAttribute(null=True)
+    duty_total = UnicodeAttribute(null=True)
+    landed_total = UnicodeAttribute(null=True)
+    tax_rule = UnicodeAttribute(null=True)
+    destination = UnicodeAttribute(null=True)  # the country (ISO alpha-2), never an address
 
 
 @cache
@@ -204,14 +220,17 @@ class OrderStore:
         return cls(resources.orders_table, resources.region, retention_days=retention_days)
 
     # ---- the orders consumer ---------------------------------------------------------------------
-    def open(self, order: OrderPlaced, state: OrderState, decided: Decided) -> OrderRecord:
-        """Store an order as decided at placement (Livebase's prices, its state at version 0), once:
-        a record already there is returned as it is (a redelivery; the state may have moved on)."""
+    def open(self, order: OrderPlaced, state: OrderState, decided: Decided, tax: TaxQuote | None = None) -> OrderRecord:
+        """Store an order as decided at placement (Livebase's prices, its state at version 0, its tax and
+        duty), once: a record already there is returned as it is (a redelivery; the state may have moved on)."""
         record = order_record(self.model, order, coarse_status(state), self.retention_days)
-        for name, value in opening_fields(state, decided).items():
+        for name, value in {**opening_fields(state, decided), **(tax.record_fields() if tax else {})}.items():
             setattr(record, name, value)
-        for line in record.lines:  # Livebase's price, where it has one (a refused price keeps the client's)
+        # Livebase's price, where it has one (a refused price keeps the client's), and the line's tax and duty
+        for index, line in enumerate(record.lines):
             line.unit_price = str(decided.unit_prices.get(line.sku, line.unit_price))
+            for name, value in (tax.line_fields(index) if tax else {}).items():
+                setattr(line, name, value)
         try:
             with _transient_causes():
                 record.save(condition=self.model.order_id.does_not_exist())

@@ -84,6 +84,18 @@ class TaxQuote:
     def landed_total(self) -> Decimal:
         return self.net_total + self.tax_total + self.duty_total
 
+    def record_fields(self) -> dict[str, str]:
+        """The order record's attributes (``livebase.stores.orders``; the settlement ledger reads them)."""
+        return {
+            "net_total": str(self.net_total), "tax_total": str(self.tax_total), "duty_total": str(self.duty_total),
+            "landed_total": str(self.landed_total), "tax_rule": self.rule_id, "destination": self.destination,
+        }  # fmt: skip
+
+    def line_fields(self, index: int) -> dict[str, str | None]:
+        """One line's attributes on the order record (its HS code, tax, duty and landed amount)."""
+        line = self.lines[index]
+        return {"hs_code": line.hs_code, "tax": str(line.tax), "duty": str(line.duty), "landed": str(line.landed)}
+
     def describe(self) -> str:
         """One line for a confirmation or a demo: landed, and what it is made of."""
         return (
