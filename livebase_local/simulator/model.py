@@ -5,6 +5,12 @@ day on every machine. Arrivals are a non-homogeneous Poisson process (exponentia
 re-read each minute) following a diurnal curve in the market's local time; sessions are
 log-normal (median 6 min); likes, comments and shares are Poisson per viewer; each product
 segment a viewer watches may lead to add-to-cart and then an order, with price elasticity.
+
+Viewers have known tastes (:mod:`livebase_local.simulator.audience`): a share of arrivals are
+regulars of the market, the same pseudonymous viewer with the same category affinities on every
+day of a seed, and the affinity for a product's category scales their chance to cart it (mean 1,
+so the day's totals hold). Recommendations are evaluated against these tastes
+(``benchmarks/recommendations.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from livebase.markets.config import Market
+from livebase_local.simulator.audience import Audience, sku_category
 from livebase_local.simulator.passes import DAY_PASSES
 from livebase_local.simulator.phrases import phrases
 from livebase_local.simulator.pseudonyms import simulated_pseudonyms
@@ -44,6 +51,7 @@ PRICE_LEVEL = {
 ZERO_DECIMAL = {"IDR", "VND", "JPY", "KRW"}
 LIKES_PER_MIN, COMMENTS_PER_MIN, SHARES_PER_MIN = 0.8, 0.25, 0.01
 EDGE_TICK_S = 15.0
+LINEUP_SIZE = 8  # SKUs in one room's line-up of a day (livebase_local.simulator.stock stocks them)
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,8 @@ class SimOptions:
     day: date = DEFAULT_DAY
     flash_sale: bool = True
     degraded_edge: bool = True
+    assortment: int = 8  # SKUs of each room's catalogue; a day's line-up shows LINEUP_SIZE of them
+    returning_share: float = 0.5  # arrivals that are the market's regulars (same id and tastes every day)
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,12 @@ class Segment:
 def seeded_random(seed: int, market_id: str, stream: str = "day") -> random.Random:
     digest = hashlib.sha256(f"{seed}:{market_id}:{stream}".encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def day_tag(options: SimOptions) -> str:
+    """Empty for the default day (its historic streams and ids), ``:<date>`` for any other, so two days
+    of one seed draw different crowds and name their one-time viewers apart."""
+    return "" if options.day == DEFAULT_DAY else f":{options.day.isoformat()}"
 
 
 def diurnal(local_hour: float) -> float:
@@ -95,8 +111,12 @@ class RoomDay:
         options: SimOptions,
         rng: random.Random,
         out: list[tuple[float, int, str, dict[str, Any]]],
+        audience: Audience,
     ) -> None:
         self.market, self.seed, self.rng, self.out, self.options = market, seed, rng, out, options
+        self.audience = audience
+        # The funnel draws from its own stream: tastes change what is carted and bought, not the crowd.
+        self.funnel_rng = seeded_random(seed, market.id, f"funnel:{index}{day_tag(options)}")
         zone = ZoneInfo(market.time_zone)
         start = datetime.combine(options.day, datetime.min.time(), zone).replace(
             hour=local_start[0], minute=local_start[1]
@@ -140,6 +160,13 @@ class RoomDay:
         quantum = Decimal(1) if self.market.currency in ZERO_DECIMAL else Decimal("0.01")
         return (reference * Decimal(str(round(factor, 4)))).quantize(quantum)
 
+    def _shown(self, index: int) -> list[int]:
+        """Which of the room's catalogue numbers today's line-up shows (all of a catalogue of 8, in order)."""
+        if self.options.assortment <= LINEUP_SIZE:
+            return list(range(LINEUP_SIZE))
+        pick = seeded_random(self.seed, self.market.id, f"lineup:{index}{day_tag(self.options)}")
+        return pick.sample(range(self.options.assortment), LINEUP_SIZE)
+
     def _lineup(self, index: int) -> list[Segment]:
         rng, level = self.rng, PRICE_LEVEL.get(self.market.currency, 30)
         skus = [
@@ -147,7 +174,7 @@ class RoomDay:
                 f"{self.market.id.upper()}-{index + 1}{n:04d}",
                 self._price(Decimal(level), rng.lognormvariate(0, 0.3)),
             )
-            for n in range(8)
+            for n in self._shown(index)
         ]
         segments, t, n = [], self.start, 0
         flash_at = self.flash[0] if self.flash else math.inf
@@ -205,7 +232,7 @@ class RoomDay:
     def viewer(self, t0: float) -> None:
         rng = self.rng
         self.count += 1
-        vid = self.pseudonymise(f"{self.room_id}-viewer-{self.seed}-{self.count}")
+        vid, taste = self.audience.arrival(f"{self.room_id}-viewer-{self.seed}-{self.count}{day_tag(self.options)}")
         edge = rng.choices(self.edges, self.edge_weights)[0]
         leave = min(self.end, t0 + rng.lognormvariate(math.log(360), 1.0))
         trouble = None
@@ -227,7 +254,7 @@ class RoomDay:
             while t < leave:
                 emit(t, vid, trouble)
                 t += rng.expovariate(rate / 60)
-        self._funnel(vid, t0, leave)
+        self._funnel(vid, taste, t0, leave)
 
     def _like(self, t: float, vid: str, trouble: tuple[float, float] | None) -> None:
         self.emit(t, "like", vid, vid, count=min(1000, 1 + int(self.rng.expovariate(0.5))))
@@ -245,8 +272,8 @@ class RoomDay:
             kind = "negative" if draw < 0.07 else "positive" if draw < 0.4 else "neutral"
         self.emit(t, "comment", vid, vid, text=rng.choice(pool[kind]), language=language)
 
-    def _funnel(self, vid: str, t0: float, leave: float) -> None:
-        rng = self.rng
+    def _funnel(self, vid: str, taste: dict[str, float], t0: float, leave: float) -> None:
+        rng = self.funnel_rng
         first = max(0, bisect_right(self.seg_starts, t0) - 1)
         for seg in self.segments[first:]:
             if seg.start >= leave:
@@ -255,7 +282,7 @@ class RoomDay:
             if b <= a:
                 continue
             ratio = float(seg.reference / seg.price) if seg.price else 1.0
-            boost = 2.0 if seg.flash else 1.0
+            boost = (2.0 if seg.flash else 1.0) * taste[sku_category(seg.sku)]
             if rng.random() >= min(0.6, 0.12 * (b - a) / 600 * ratio**1.2 * boost):
                 continue
             quantity = 1 if rng.random() < 0.8 else 2
@@ -324,10 +351,12 @@ ROOM_SCHEDULE = (((19, 0), 4.0), ((12, 0), 2.5))  # local start and hours of eac
 
 def build_day(market: Market, seed: int, options: SimOptions) -> list[tuple[float, int, str, dict[str, Any]]]:
     """All events of the day, time-ordered (ties keep generation order)."""
-    rng = seeded_random(seed, market.id)
+    tag = day_tag(options)
+    rng = seeded_random(seed, market.id, f"day{tag}")
+    audience = Audience(market.id, seed, options.scale, options.returning_share, tag)
     out: list[tuple[float, int, str, dict[str, Any]]] = []
     for index, (local_start, hours) in enumerate(ROOM_SCHEDULE):
-        RoomDay(market, seed, index, local_start, hours, options, rng, out).run()
+        RoomDay(market, seed, index, local_start, hours, options, rng, out, audience).run()
     for day_pass in DAY_PASSES:
         day_pass(market, seed, options, out)
     out.sort(key=lambda row: (row[0], row[1]))
