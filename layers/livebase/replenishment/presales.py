@@ -35,7 +35,8 @@ from livebase.commerce.inventory import StockKey
 from livebase.commerce.messages import CancelRequest, Requester
 from livebase.signals import bus_entry
 from livebase.signals.presales import ORDERS_PER_ENTRY, PresaleLate, PresaleNotice, PresaleShort, PresoldOrder
-from livebase.stores.presales import PresaleBook, PresaleState
+from livebase.stores.presale_items import PresaleState
+from livebase.stores.presales import PresaleBook
 from livebase.stores.purchase_orders import OPEN, PurchaseOrderItem, PurchaseOrderStore, outstanding
 
 SHORT_REASON = "presale-short-delivered"

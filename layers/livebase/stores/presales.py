@@ -24,7 +24,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,13 +33,20 @@ from livebase.aws import from_attributes, to_attributes
 from livebase.commerce.inventory.model import (
     RECEIPT_PREFIX,
     RESERVATION_PREFIX,
-    Allocation,
     ReservationStatus,
     StockKey,
     number,
 )
 from livebase.commerce.inventory.requests import NEW_RECORD, RELEASE_CONDITION, RELEASE_UPDATE, record, record_key
 from livebase.stores.inventory import InventoryContention, InventoryStore
+from livebase.stores.presale_items import (
+    PresaleState,
+    Received,
+    WaitingOrder,
+    moved_lines,
+    transact_update,
+    waiting_order,
+)
 
 MAX_CONFLICTS = 12  # lost races a receipt or a presale change retries before giving up (redelivered)
 BATCH_GET = 100  # keys per BatchGetItem
@@ -54,93 +60,6 @@ SHORT_RELEASE_UPDATE = (
     " presale_reserved = presale_reserved - :p, presale_cap = presale_cap - :p"
 )
 SHORT_RELEASE_CONDITION = "reserved >= :s AND presale_reserved >= :p AND presale_cap >= :p"
-
-
-@dataclass(frozen=True)
-class PresaleState:
-    """One stock item as a presale sees it."""
-
-    key: StockKey
-    available: int
-    reserved: int
-    cap: int
-    left: int  # still sellable ahead of the goods
-    waiting: int  # sold ahead and not yet served by a receipt (``presale_reserved``)
-    po_id: str | None
-    expected_arrival: str | None
-    late_announced: str | None  # the expected arrival a ``presale.late`` was put for
-    short_announced: str | None  # the PO a ``presale.short`` was put for
-
-    @property
-    def promised(self) -> int:
-        """Units of the PO's goods this presale has promised: sellable plus sold."""
-        return self.left + self.waiting
-
-    @classmethod
-    def from_item(cls, item: dict[str, Any]) -> PresaleState:
-        raw = from_attributes(item)
-        return cls(
-            key=StockKey(raw["sku"], raw["warehouse"]),
-            available=int(raw.get("available", 0)), reserved=int(raw.get("reserved", 0)),
-            cap=int(raw.get("presale_cap", 0)), left=int(raw.get("presale_left", 0)),
-            waiting=int(raw.get("presale_reserved", 0)), po_id=raw.get("presale_po"),
-            expected_arrival=raw.get("expected_arrival"), late_announced=raw.get("presale_late_announced"),
-            short_announced=raw.get("presale_short_announced"),
-        )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class WaitingOrder:
-    """A reserved order holding presold units of one SKU."""
-
-    order_id: str
-    at: str  # when it reserved (oldest first)
-    presale: int  # its units of the SKU still waiting for goods
-    lines: tuple[Allocation, ...]
-    moves: int  # version of its lines (each move from presale to spot adds one)
-
-
-@dataclass(frozen=True)
-class Received:
-    """What one receipt line did: units to presold orders (oldest first), the rest to ``available``."""
-
-    duplicate: bool
-    served: tuple[tuple[str, int], ...] = ()  # (order id, units) this receipt's units went to
-    to_available: int = 0
-
-
-def _order(item: dict[str, Any], key: StockKey) -> WaitingOrder | None:
-    raw = from_attributes(item)
-    lines = tuple(Allocation.from_value(v) for v in raw.get("lines", []))
-    presale = sum(a.presale for a in lines if a.key == key)
-    if raw.get("status") != ReservationStatus.RESERVED.value or presale <= 0:
-        return None
-    order_id = str(raw["sku"]).removeprefix(RESERVATION_PREFIX)
-    return WaitingOrder(order_id, str(raw.get("at", "")), presale, lines, int(raw.get("presale_moves", 0)))
-
-
-def _update(
-    table: str, key: dict[str, Any], expression: str, condition: str, values: dict[str, Any], **names: str
-) -> dict[str, Any]:
-    """One ``Update`` item of a transaction."""
-    update: dict[str, Any] = {
-        "TableName": table,
-        "Key": key,
-        "UpdateExpression": expression,
-        "ConditionExpression": condition,
-        "ExpressionAttributeValues": values,
-    }
-    if names:
-        update["ExpressionAttributeNames"] = {f"#{alias}": name for alias, name in names.items()}
-    return {"Update": update}
-
-
-def _moved(lines: Sequence[Allocation], key: StockKey, units: int) -> list[dict[str, Any]]:
-    """The order's lines with ``units`` of ``key`` moved from presale to spot."""
-    return [
-        (Allocation(a.sku, a.warehouse, a.spot + units, a.presale - units) if a.key == key else a).to_value()
-        for a in lines
-    ]
 
 
 class PresaleBook:
@@ -171,7 +90,7 @@ class PresaleBook:
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={":res": {"S": RESERVATION_PREFIX}, ":reserved": {"S": "reserved"}},
         ):
-            found += [order for item in page.get("Items", []) if (order := _order(item, key)) is not None]
+            found += [order for item in page.get("Items", []) if (order := waiting_order(item, key)) is not None]
         return sorted(found, key=lambda o: (o.at, o.order_id))
 
     def waiting_presales(self, warehouse: str) -> list[PresaleState]:
@@ -280,7 +199,7 @@ class PresaleBook:
             else:
                 condition = f"{EXISTS} AND {NO_PRESALE_WAITING}"
                 add = {":q": number(quantity), ":zero": number(0)}
-                stock = _update(self.table, key.key(), "SET available = available + :q", condition, add)
+                stock = transact_update(self.table, key.key(), "SET available = available + :q", condition, add)
             codes = self._transact([put, stock])
             if codes:  # booked meanwhile (the re-read resumes it), presold units appeared, or a conflict
                 if "ConditionalCheckFailed" not in codes:
@@ -322,20 +241,20 @@ class PresaleBook:
     def _serve(self, key: StockKey, receipt_key: str, pool: int, order: WaitingOrder, units: int) -> bool:
         """One order takes ``units`` from the pool: the pool, its lines and the stock in one transaction."""
         served = {"L": [{"M": {"order_id": {"S": order.order_id}, "units": number(units)}}]}
-        take = _update(
+        take = transact_update(
             self.table, record_key(RECEIPT_PREFIX, receipt_key),
             "SET pooled = :after, served = list_append(served, :served)", "pooled = :pool",
             {":after": number(pool - units), ":pool": number(pool), ":served": served},
         )  # fmt: skip
-        lines = to_attributes({"lines": _moved(order.lines, key, units)})["lines"]
-        move = _update(
+        lines = to_attributes({"lines": moved_lines(order.lines, key, units)})["lines"]
+        move = transact_update(
             self.table, record_key(RESERVATION_PREFIX, order.order_id),
             "SET #l = :lines, presale_moves = :next", f"#s = :reserved AND {_UNMOVED}",
             {":lines": lines, ":next": number(order.moves + 1), ":moves": number(order.moves),
              ":reserved": {"S": ReservationStatus.RESERVED.value}},
             s="status", l="lines",
         )  # fmt: skip
-        stock = _update(
+        stock = transact_update(
             self.table, key.key(),
             "SET reserved = reserved + :u, presale_reserved = presale_reserved - :u, presale_cap = presale_cap - :u",
             "presale_reserved >= :u AND presale_cap >= :u", {":u": number(units)},
@@ -344,7 +263,7 @@ class PresaleBook:
 
     def _pool_to_available(self, key: StockKey, receipt_key: str, pool: int, waiting_seen: int) -> bool:
         """No order waits: the pool's rest becomes available, unless something was presold since."""
-        empty = _update(
+        empty = transact_update(
             self.table, record_key(RECEIPT_PREFIX, receipt_key), "SET pooled = :zero, to_available = :pool",
             "pooled = :pool", {":zero": number(0), ":pool": number(pool)},
         )  # fmt: skip
@@ -352,7 +271,9 @@ class PresaleBook:
             condition, seen = f"{EXISTS} AND {NO_PRESALE_WAITING}", {":zero": number(0)}
         else:
             condition, seen = "presale_reserved = :w", {":w": number(waiting_seen)}
-        add = _update(self.table, key.key(), "SET available = available + :q", condition, {":q": number(pool), **seen})
+        add = transact_update(
+            self.table, key.key(), "SET available = available + :q", condition, {":q": number(pool), **seen}
+        )
         return not self._transact([empty, add])
 
     # ---- a presale that came short -----------------------------------------------------------
@@ -360,7 +281,7 @@ class PresaleBook:
         """Cancel a presold order whose PO closed short: its spot units back to ``available``; its presold
         units of ``key`` leave the presale (never back to what is sellable: the goods will not come);
         other lines as any release. False when the order changed meanwhile (re-read)."""
-        flip = _update(
+        flip = transact_update(
             self.table, record_key(RESERVATION_PREFIX, order.order_id),
             "SET #s = :released, released_by = :by, released_reason = :r, released_at = :at",
             f"#s = :reserved AND {_UNMOVED}",
@@ -376,7 +297,7 @@ class PresaleBook:
                 update, condition = SHORT_RELEASE_UPDATE, SHORT_RELEASE_CONDITION
             else:
                 update, condition = RELEASE_UPDATE, RELEASE_CONDITION
-            items.append(_update(self.table, line.key.key(), update, condition, values))
+            items.append(transact_update(self.table, line.key.key(), update, condition, values))
         return not self._transact(items)
 
     # ---- internals ---------------------------------------------------------------------------
