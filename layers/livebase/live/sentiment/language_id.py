@@ -43,7 +43,9 @@ _ARABIZI_WORDS = frozenset([
     "wallah", "wallahi", "walla", "mashallah", "mashalla", "inshallah", "inshalla", "yalla", "habibi", "habibti",
     "shu", "shlon", "shloon", "mafi", "mafee", "mish", "msh", "mo", "mu", "zain", "zein", "7elw", "helw", "7ilu",
     "7elo", "kteer", "kthir", "wayed", "wayid", "wa9el", "ya3ni", "yaani", "akhi", "ukhti", "khalas", "tayeb",
-    "tayyib", "la2", "aywa", "ma3", "3ala", "alhamdulillah", "subhanallah",
+    "tayyib", "la2", "aywa", "ma3", "3ala", "alhamdulillah", "subhanallah", "el", "il", "kil", "shwai", "shway",
+    "abadan", "shi", "bas", "lesh", "leish", "hatha", "hadha", "ana", "inta", "enta", "ma", "wayid", "jiddan",
+    "mumkin", "ghali", "khasara", "akhith", "wa7ed", "si3r", "kam",
 ])  # fmt: skip
 _WORD = re.compile(r"[a-z0-9]+")
 

@@ -121,6 +121,8 @@ def _score_words(text: str, lex: Lexicon) -> tuple[float, int]:
                 valence = terms.get(token)
                 if valence is None and second_chance:
                     valence = _lookup_variant(token, lex, elongated)
+                elif valence and token in lex.before and i + 1 < n and terms.get(tokens[i + 1]):
+                    valence = None  # "super lente": an intensifier here, not praise of its own
             if valence:
                 total += _shape_words(tokens, i, span, valence, lex, in_phrase)
                 hits += 1
