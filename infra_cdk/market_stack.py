@@ -24,6 +24,7 @@ from infra_cdk.components.live_video import LiveVideo
 from infra_cdk.components.messaging import MarketMessaging, market_bus
 from infra_cdk.components.monitoring import MarketAlarms
 from infra_cdk.components.passport import Passport
+from infra_cdk.components.recall import ConsentAndRecall
 from infra_cdk.components.room_cues import RoomCues
 from infra_cdk.components.signals import MarketSignals
 from infra_cdk.components.studio import Studio
@@ -154,6 +155,11 @@ class MarketStack(Stack):
             consumer_functions=(ingest_function_name(market.id), orders_function_name(market.id)),
         )  # fmt: skip
         CfnOutput(self, "FlowRoleArn", key="FlowRoleArn", value=flows.role.role_arn)
+        recall = ConsentAndRecall(  # issue 31: consent from the stream and the sites, activity, the recall topic
+            self, "Recall", kit=live.kit, stream=live.stream, consent=tables.consent, lake=self.data_lake.bucket,
+            pseudonym_key=self.key.pseudonym_key, flow_role=flows.role,
+            environment={OUTPUTS[f][1]: v for f, v in names.items()},
+        )  # fmt: skip
         FlowRuntime(  # issue 29: the worker, the signal bridge and their images in the market's account
             self, "FlowRuntime", market=market, key=key, flow_role=flows.role, lake=self.data_lake.bucket,
             signals=signals, forecasts=tables.forecasts,
@@ -188,7 +194,12 @@ class MarketStack(Stack):
                 **studio.dead_letter_queues,
                 **supply.dead_letter_queues,
                 **passport.dead_letter_queues,
+                "ConsentDlq": recall.consumer.dlq,
             },
-            stream_consumers={"Ingest": ingest.function, "Orders": orders.function},
+            stream_consumers={
+                "Ingest": ingest.function,
+                "Orders": orders.function,
+                "Consent": recall.consumer.function,
+            },
         )
         return names

@@ -28,7 +28,7 @@ def test_stream_consumers_and_their_mappings(synthesised, market_id: str) -> Non
     stream_arn = {"Fn::GetAtt": [live_stream(raw)[0], "Arn"]}
     every = resources(raw, "AWS::Lambda::EventSourceMapping").values()
     mappings = [m for m in every if m["Properties"]["EventSourceArn"] == stream_arn]  # SQS ones: test_supply_chain
-    assert len(mappings) == 2
+    assert len(mappings) == 3  # ingest, orders and consent (its own: test_recall.py)
     queues = resources(raw, "AWS::SQS::Queue")
     for function, dlq_name in (("ingest", "IngestDlq"), ("orders", "OrdersDlq")):
         function_id, _ = consumer(raw, function)

@@ -30,6 +30,7 @@ DEFAULT_RESERVED = {
     "room_cue": 10,
     "studio": 10,
     "studio_failover": 5,
+    "consent": 20,  # consent and activity from the stream, POST /consent (issue 31)
 }
 QUEUE_CONSUMERS = frozenset({"receiving", "fulfilment", "passport_intake"})
 SQS_POLLER_MINIMUM = 5

@@ -1,0 +1,146 @@
+"""Consent and recall (issue 31): the consent function, its stream mapping and API, and the recall topic.
+
+* ``functions/consent`` on the live stream, a third consumer whose mapping's filter passes only
+  ``consent_changed`` and the activity types (joins, leaves, comments, likes, shares, add-to-cart):
+  it writes the Consent table and one activity object per batch (``recall/<market>/activity/``), and
+  quarantines on its own DLQ.
+* ``POST /consent`` and ``POST /consent/unsubscribe`` on an IAM-authorised REST API of the market
+  (the base's own sites call it; :mod:`infra_cdk.components.rest_api`: throttled, validated,
+  access-logged without bodies, the stack's WAF), to the same function. The unsubscribe reads the
+  delivery's record (``recall/<market>/deliveries/``) to find the viewer.
+* The recall topic: SNS in the market's region, encrypted with the market key, TLS only; the
+  ``recall-delivery`` flow publishes to it (the flow role's grant here), the market's in-region
+  messaging subscribes (End User Messaging / SES behind it: docs/consent-and-recall.md).
+
+Outputs: ``RecallTopicArn`` and ``ConsentApiUrl`` (read by the flow from the stack, like hq's bucket).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import CfnOutput
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesis as kinesis
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from infra_cdk.components.functions import FunctionKit
+from infra_cdk.components.live_ingest import StreamConsumer
+from infra_cdk.components.rest_api import add_validated_method, market_rest_api
+from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_grant_read, arn_ref
+from livebase.batches.quarantine import QUARANTINE_PREFIX
+from livebase.lifecycle.activity import ACTIVITY_TYPES
+from livebase.markets.resources import ConsentSettings
+from livebase.privacy.retention import RECALL_PREFIX
+from livebase.stores.recall import ACTIVITY, DELIVERIES
+
+RATE_LIMIT, BURST_LIMIT = 50, 100  # the base's sites, on a viewer's click
+CONSENT_TYPES = ("consent_changed", *ACTIVITY_TYPES)  # what the consent function's mapping passes
+OUTPUT_TOPIC, OUTPUT_API = "RecallTopicArn", "ConsentApiUrl"
+
+
+class ConsentAndRecall(Construct):
+    """The consent function (stream + API) and the recall topic, with their grants."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        kit: FunctionKit,
+        stream: kinesis.IStream,
+        consent: dynamodb.ITable,
+        lake: s3.IBucket,
+        pseudonym_key: kms.IKey,
+        flow_role: iam.Role,
+        environment: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        market = kit.market
+        filters = [lambda_.FilterCriteria.filter({"data": {"type": lambda_.FilterRule.or_(*CONSENT_TYPES)}})]
+        self.consumer = StreamConsumer(self, "Consumer", kit=kit, function="consent", stream=stream, filters=filters)
+        function = self.consumer.function
+        for variable, value in {
+            **environment,
+            **ConsentSettings(self.consumer.dlq.queue_url).lambda_environment(),
+        }.items():
+            function.add_environment(variable, value)
+        function.add_environment("MARKET_CONFIG", market.handler_config_json())
+        consent.grant_read_write_data(function)
+        activity = f"{RECALL_PREFIX}/{market.id}/{ACTIVITY}/*"
+        deliveries = f"{RECALL_PREFIX}/{market.id}/{DELIVERIES}/*"
+        lake.grant_put(function, activity)
+        lake.grant_read(function, deliveries)  # the unsubscribe: which viewer a delivery id was sent to
+        lake.grant_put(function, f"{QUARANTINE_PREFIX}/*")
+        lake.grant_read(function, f"{QUARANTINE_PREFIX}/*")
+        self.consumer.dlq.grant_send_messages(function)
+        pseudonym_key.grant(function, "kms:GenerateMac")  # a raw account id from a site, pseudonymised in-region
+        self.topic = sns.Topic(
+            self, "Topic", master_key=kit.key, enforce_ssl=True, display_name=f"Livebase {market.id} recall",
+        )  # fmt: skip
+        self.topic.grant_publish(flow_role)
+        lake.grant_read(flow_role, f"{RECALL_PREFIX}/{market.id}/*")  # recall-delivery: lists, activity, deliveries
+        acknowledge(
+            flow_role.node.find_child("DefaultPolicy"), f"AwsSolutions-IAM5[Resource::{arn_ref(lake)}/{RECALL_PREFIX}/"
+            f"{market.id}/*]", "regional-processing and recall-delivery read the recall lists, activity and "
+            "deliveries of this market only; keys per day and batch.",
+        )  # fmt: skip
+        rest = market_rest_api(
+            self, name=f"livebase-{market.id}-consent", key=kit.key, rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT,
+            description="Consent given and withdrawn on the base's own sites, and recall unsubscribes (IAM)",
+            log_fields=_log_fields(),
+        )  # fmt: skip
+        self._methods(rest.api, function)
+        self.api_url = f"{rest.url}consent"
+        CfnOutput(self, OUTPUT_TOPIC, key=OUTPUT_TOPIC, value=self.topic.topic_arn)
+        CfnOutput(self, OUTPUT_API, key=OUTPUT_API, value=self.api_url)
+        policy = self.consumer.role.node.find_child("DefaultPolicy")
+        for objects, who in ((activity, "consent (activity per batch)"), (f"{QUARANTINE_PREFIX}/*", "consent")):
+            acknowledge_grant_put(policy, lake, objects, who)
+        acknowledge_grant_read(policy, "consent")
+        for objects, why in ((deliveries, "the unsubscribe reads the delivery's record (one object per day)"),
+                             (f"{QUARANTINE_PREFIX}/*", "reads back its own quarantined records")):  # fmt: skip
+            acknowledge(policy, f"AwsSolutions-IAM5[Resource::{arn_ref(lake)}/{objects}]", f"consent: {why}.")
+
+    def _methods(self, api: apigw.RestApi, function: lambda_.IFunction) -> None:
+        def model(name: str, required: list[str], properties: dict[str, apigw.JsonSchema]) -> apigw.Model:
+            return api.add_model(
+                name, content_type="application/json", model_name=name,
+                schema=apigw.JsonSchema(
+                    schema=apigw.JsonSchemaVersion.DRAFT4, type=apigw.JsonSchemaType.OBJECT, required=required,
+                    properties=properties, additional_properties=False,
+                ),
+            )  # fmt: skip
+
+        text = apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, min_length=1, max_length=256)
+        change = model("ConsentChange", ["viewer", "purpose", "granted"], {
+            "viewer": text, "purpose": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, max_length=32),
+            "granted": apigw.JsonSchema(type=apigw.JsonSchemaType.BOOLEAN),
+        })  # fmt: skip
+        unsubscribe = model("Unsubscribe", ["delivery"], {"delivery": text})
+        consent = api.root.add_resource("consent")
+        for resource, body in ((consent, change), (consent.add_resource("unsubscribe"), unsubscribe)):
+            method = add_validated_method(
+                resource, "POST", function, authorization_type=apigw.AuthorizationType.IAM,
+                request_models={"application/json": body},
+            )  # fmt: skip
+            method.node.default_child.add_property_override(  # type: ignore[union-attr]
+                "MethodResponses", [{"StatusCode": code} for code in ("200", "400", "403", "404")]
+            )
+            acknowledge(method, "AwsSolutions-COG4", "AWS_IAM authorisation (SigV4) instead of a Cognito user pool.")
+
+
+def _log_fields() -> dict[str, str]:
+    fields = apigw.AccessLogField
+    return {  # the caller's IAM identity, never a body (it names the viewer)
+        "requestId": fields.context_request_id(), "time": fields.context_request_time(),
+        "method": fields.context_http_method(), "resource": fields.context_resource_path(),
+        "status": fields.context_status(), "caller": fields.context_identity_user_arn(),
+        "error": fields.context_error_message(),
+    }  # fmt: skip
