@@ -44,8 +44,7 @@ from typing import Any
 
 from livebase.live.admission import market_fault
 from livebase.live.events import AnyLiveEvent, Comment
-from livebase.live.sentiment import Sentiment
-from livebase.live.sentiment import score as score_comment
+from livebase.live.sentiment import Sentiment, scorer_for
 from livebase.markets.config import Market
 from livebase.moderation import Decision, Moderator, Verdict
 from livebase.stores.room_keys import minute_key
@@ -165,7 +164,7 @@ class BatchAggregator:
         self,
         market: Market,
         shard_id: str,
-        scorer: Callable[[str, str], Sentiment] = score_comment,
+        scorer: Callable[[str, str], Sentiment] | None = None,
         moderator: Moderator | None = None,
     ) -> None:
         self.market = market
@@ -176,7 +175,7 @@ class BatchAggregator:
         self.rejected: list[Rejected] = []
         self.duplicates = 0
         self._seen: set[str] = set()
-        self._scorer = scorer
+        self._scorer = scorer or scorer_for(market.languages)  # identifies the language among the market's
         self._hashes: dict[str, int] = {}
         self._market_id = market.id
         # Records come in time order, so most land in the partial of the one before.
