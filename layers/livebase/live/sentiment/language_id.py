@@ -15,11 +15,12 @@ tag wins if it names one of them. Loading costs about a second and 60 MB once pe
 from __future__ import annotations
 
 import ast
-import io
 import lzma
 import math
 import re
+import shutil
 import struct
+import tempfile
 import unicodedata
 import zipfile
 from array import array
@@ -102,20 +103,25 @@ def _ints(data: bytes, expected: str, code: str) -> array:  # type: ignore[type-
 
 @cache
 def _model() -> _Model:
-    with zipfile.ZipFile(io.BytesIO(lzma.decompress(_model_path().read_bytes()))) as npz:
-        descr, shape, raw = _npy(npz.read("classes.npy"))
-        width = int(descr.lstrip("<U"))
-        text = raw.tobytes().decode("utf-32-le")
-        classes = tuple(text[i * width : (i + 1) * width].rstrip("\x00") for i in range(shape[0]))
-        descr, _, raw = _npy(npz.read("pc.npy"))
-        priors = struct.unpack(f"<{len(classes)}f", raw)
-        descr, ptc_shape, raw = _npy(npz.read("ptc.npy"))
-        if descr != "<f2" or ptc_shape[1] != len(classes):
-            raise LanguageModelError("unexpected weights layout")
-        weights = memoryview(raw.tobytes()).cast("H")
-        nextmove = _ints(npz.read("nextmove.npy"), "<u4", "I")
-        rows = _ints(npz.read("nextmove_row.npy"), "<u2", "H")
-        out_feat = _ints(npz.read("out_feat.npy"), "<i4", "i")
+    # Streamed to a temporary file, as py3langid does: the 68 MB npz is never held whole in memory.
+    with tempfile.TemporaryFile(suffix=".npz") as unpacked:
+        with lzma.open(_model_path()) as packed:
+            shutil.copyfileobj(packed, unpacked, length=1 << 20)
+        unpacked.seek(0)
+        with zipfile.ZipFile(unpacked) as npz:
+            descr, shape, raw = _npy(npz.read("classes.npy"))
+            width = int(descr.lstrip("<U"))
+            text = raw.tobytes().decode("utf-32-le")
+            classes = tuple(text[i * width : (i + 1) * width].rstrip("\x00") for i in range(shape[0]))
+            descr, _, raw = _npy(npz.read("pc.npy"))
+            priors = struct.unpack(f"<{len(classes)}f", raw)
+            descr, ptc_shape, raw = _npy(npz.read("ptc.npy"))
+            if descr != "<f2" or ptc_shape[1] != len(classes):
+                raise LanguageModelError("unexpected weights layout")
+            weights = raw.cast("H")
+            nextmove = _ints(npz.read("nextmove.npy"), "<u4", "I")
+            rows = _ints(npz.read("nextmove_row.npy"), "<u2", "H")
+            out_feat = _ints(npz.read("out_feat.npy"), "<i4", "i")
     return _Model(classes, priors, weights, nextmove, tuple(r << 8 for r in rows), tuple(out_feat))
 
 
