@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from livebase_local.simulator.destinations import order_destinations
+
 if TYPE_CHECKING:
     from livebase.markets.config import Market
     from livebase_local.simulator.model import SimOptions
@@ -19,4 +21,4 @@ if TYPE_CHECKING:
 DayRows = list[tuple[float, int, str, dict[str, Any]]]
 DayPass = Callable[["Market", int, "SimOptions", DayRows], None]
 
-DAY_PASSES: tuple[DayPass, ...] = ()
+DAY_PASSES: tuple[DayPass, ...] = (order_destinations,)
