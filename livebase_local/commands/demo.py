@@ -19,6 +19,7 @@ from livebase.stores.room_metrics import RoomStore
 from livebase_local.commands.demo_orders import order_life, presale_opened, presale_served
 from livebase_local.commands.demo_passport import passport_demo
 from livebase_local.commands.demo_studio import studio_demo
+from livebase_local.commands.demo_tax import landed_price_line
 from livebase_local.commands.prefect_server import LocalPrefectServer
 from livebase_local.commands.run_log import RunLog
 from livebase_local.platform import STATE_DIR, LocalPlatform
@@ -169,6 +170,7 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
             services = [CueSettings.from_environment(env).service for env in (t.environment for t in
                         platform.bus_targets.targets(market_id)) if CueSettings.present_in(env)]  # fmt: skip
             say(f"        {room_cue_summary(resources, services[0] if services else 'none')}")
+            say(f"        {landed_price_line(resources)}")  # issue 33: tax and duty by destination
             presale, presale_lines = presale_opened(resources, platform.drain, seed)  # issue 28: before the goods
             for line in presale_lines:
                 say(f"        {line}")
