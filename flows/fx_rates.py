@@ -18,9 +18,7 @@ or a file (``./livebase fx-rates --from-file F``).
 from __future__ import annotations
 
 import os
-import urllib.request
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Annotated
 
 import boto3
@@ -30,16 +28,15 @@ from pydantic import BaseModel, Field
 from flows import regional_io as io
 from flows.artifacts import CROSS_MARKET, publish_markdown
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection
-from livebase.aggregates.fx_source import ECB_90_DAYS_URL, MAX_REPLY_BYTES, FxDay, FxSourceError, fx_days
+from livebase.aggregates.fx_source import ECB_90_DAYS_URL, FxDay, FxSourceError, fx_days
 from livebase.aggregates.rates import RateTable, default_rates_path
 from livebase.markets.config import hq_market, selling_markets
-from livebase.stores.fx_rates import FxRateStore, write_rates_file
+from livebase.stores.fx_rates import FxRateStore, hq_rates, read_reply, source_url, write_rates_file
 
 FX_FEED_ENV = "LIVEBASE_FX_FEED"  # another source than the ECB's (the local feed, a mirror)
 METRIC_NAMESPACE = "Livebase/FxRates"
 COVER_METRIC = "DaysOfCover"  # days before the roll-up refuses a market's rates (min over markets, and per market)
 AGE_METRIC = "RateAgeDays"  # days since the newest publication in hq's store
-LOOK_BACK_DAYS = 400  # the roll-up never accepts a rate older than a year (fx_max_rate_age_days <= 366)
 
 
 class FxRatesResult(BaseModel):
@@ -53,29 +50,6 @@ class FxRatesResult(BaseModel):
 
 def default_source() -> str:
     return os.environ.get(FX_FEED_ENV) or ECB_90_DAYS_URL
-
-
-def read_reply(source: str) -> bytes:
-    """The reply of an ``https://`` URL (30 s, at most ``MAX_REPLY_BYTES``) or of a file (``file://`` or a path)."""
-    if source.startswith("https://"):
-        request = urllib.request.Request(source, headers={"User-Agent": "livebase-fx-rates"})
-        with urllib.request.urlopen(request, timeout=30) as response:  # https only (checked above)
-            return bytes(response.read(MAX_REPLY_BYTES + 1))
-    if "://" in source and not source.startswith("file://"):
-        raise ValueError(f"source: only https:// URLs or files are read, got {source.split('://')[0]}://")
-    return Path(source.removeprefix("file://")).read_bytes()
-
-
-def source_url(source: str) -> str:
-    """The source as its provenance names it (a file by its absolute ``file://`` URL)."""
-    return source if "://" in source else Path(source).resolve().as_uri()
-
-
-def store_table(store: FxRateStore, base: str, today: date) -> RateTable:
-    """What the roll-up converts with: hq's store over the committed file (the offline fallback)."""
-    stored = store.table(base, today, LOOK_BACK_DAYS)
-    fallback = default_rates_path()
-    return RateTable.load(fallback).merged(stored) if fallback.is_file() else stored
 
 
 def market_cover(table: RateTable, today: date, market_ids: list[str]) -> dict[str, int]:
@@ -160,7 +134,7 @@ def fx_rates(
             write_rates_file(default_rates_path(), days)
     except (OSError, ValueError, FxSourceError) as error:  # the cover is still published: the alarm must see it
         failure = error
-    table = store_table(store, hq.currency, today)
+    table = hq_rates(store, hq.currency, today)
     cover = market_cover(table, today, selected)
     newest = max((d for d in (table.last_day(c) for c in currencies - {hq.currency}) if d), default=None)
     publish_cover(cover, newest, today)

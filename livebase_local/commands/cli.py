@@ -12,6 +12,7 @@ price    ops: set or show a session's live price / promotion for a SKU
 erase    remove one viewer's personal data from every store of a market; a receipt in its data lake
 stock    book a seeded catalogue and the opening stock into a running `up` (idempotent)
 run      run a flow on the running `up` (parameters checked first, all faults named) and follow it
+fx-rates the ECB's reference rates into config/fx_rates.json (--from-file F: a saved reply; --up: hq's store too)
 """
 
 from __future__ import annotations
@@ -100,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("viewer", help="the pseudonymous id (v_...) or the raw account id (pseudonymised in-region)")
     erase.add_argument("--aws", action="store_true", help="use the real AWS account of your credentials")
 
+    fx = commands.add_parser("fx-rates", help="the ECB's reference rates into config/fx_rates.json")
+    fx.add_argument("--from-file", default=None, help="a saved ECB reply (eurofxref-daily.xml, -hist-90d.xml)")
+    fx.add_argument("--up", action="store_true", help="also into hq's store of the running `up`")
     commands.add_parser("setup", help="only set up (Python packages, CDK CLI)")
     commands.add_parser("help", help="this help")
     return parser
@@ -189,6 +193,10 @@ def _run(argv: Sequence[str] | None) -> int:
         return run_presale(args)
     if args.command in ("order", "price"):
         return run_order(args) if args.command == "order" else run_price(args)
+    if args.command == "fx-rates":
+        from livebase_local.commands.fx_rates import run_fx_rates
+
+        return run_fx_rates(args.from_file, args.up)
     if args.command == "stock":
         from livebase_local.commands.stock import run_stock
 

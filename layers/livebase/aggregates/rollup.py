@@ -1,5 +1,9 @@
 """hq's roll-up: GMV (in hq's currency), orders, conversion and segment sizes per market, and the total.
 
+FX exposure per currency: what hq has receivable in each market currency (the markets' GMV in their
+own currency, before conversion) and its value in hq's currency at each market's rate of the day;
+the total sums it per currency. Aggregates only: the exports' market cells.
+
 Built only from :class:`~livebase.aggregates.export.MarketExport` documents, so hq never needs or
 sees anything below the market's k; a figure a market suppressed stays blank (``None``).
 """
@@ -11,6 +15,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from livebase.aggregates.export import MarketExport
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Receivable in ``currency`` (``local``), worth ``hq`` in hq's currency at the rates of the day."""
+
+    currency: str
+    local: Decimal
+    hq: Decimal
+
+    def text(self, hq_currency: str) -> str:
+        if self.currency == hq_currency:
+            return f"{self.currency} {self.local:,.2f}"
+        return f"{self.currency} {self.local:,.2f} (= {self.hq:,.2f} {hq_currency})"
 
 
 @dataclass(frozen=True)
@@ -26,6 +44,7 @@ class RollupRow:
     repeat_rate: float | None
     segments: dict[str, int] = field(default_factory=dict)
     suppressed_cells: int = 0
+    exposure: tuple[Exposure, ...] = ()  # per currency, from the market's GMV cell
 
     def line(self) -> str:
         def show(value: object, fmt: str = "{}") -> str:
@@ -34,10 +53,11 @@ class RollupRow:
             return fmt.format(value)
 
         segments = ", ".join(f"{name} {size}" for name, size in self.segments.items()) or "none above k"
+        exposure = "; ".join(e.text(self.hq_currency) for e in self.exposure) or "none"
         return (
             f"{self.market}: GMV {show(self.gmv_hq)} {self.hq_currency} ({self.rate}), orders {show(self.orders)}, "
             f"buyers {show(self.buyers)}, checkout conversion {show(self.checkout_conversion, '{:.1%}')}, "
-            f"repeat rate {show(self.repeat_rate, '{:.1%}')}; segments: {segments}"
+            f"repeat rate {show(self.repeat_rate, '{:.1%}')}; segments: {segments}; FX exposure: {exposure}"
         )
 
 
@@ -63,7 +83,19 @@ def rollup_row(export: MarketExport, hq_currency: str) -> RollupRow:
         repeat_rate=_value(export, "repeat_rate"),
         segments={c.key: int(c.value) for c in export.cells if c.dimension == "segment"},
         suppressed_cells=export.suppressed_cells,
+        exposure=(Exposure(money.local_currency, money.local, money.hq),) if money else (),
     )
+
+
+def total_exposure(rows: Iterable[RollupRow]) -> tuple[Exposure, ...]:
+    """The rows' exposure summed per currency (largest in hq's currency first)."""
+    local: dict[str, Decimal] = {}
+    hq: dict[str, Decimal] = {}
+    for row in rows:
+        for e in row.exposure:
+            local[e.currency] = local.get(e.currency, Decimal(0)) + e.local
+            hq[e.currency] = hq.get(e.currency, Decimal(0)) + e.hq
+    return tuple(sorted((Exposure(c, local[c], hq[c]) for c in local), key=lambda e: (-e.hq, e.currency)))
 
 
 def hq_rollup(exports: Iterable[MarketExport], hq_currency: str) -> list[RollupRow]:
@@ -87,5 +119,6 @@ def hq_rollup(exports: Iterable[MarketExport], hq_currency: str) -> list[RollupR
         repeat_rate=None,
         segments=segments,
         suppressed_cells=sum(r.suppressed_cells for r in rows),
+        exposure=total_exposure(rows),
     )
     return [*rows, total]

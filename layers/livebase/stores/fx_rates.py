@@ -13,6 +13,7 @@ Keys: ``fx-rates/<base>/<YYYY-MM-DD>.json`` (:class:`~livebase.aggregates.fx_sou
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,16 +21,33 @@ from typing import Any
 
 import boto3
 
-from livebase.aggregates.fx_source import FxDay
-from livebase.aggregates.rates import RateTable
+from livebase.aggregates.fx_source import MAX_REPLY_BYTES, FxDay
+from livebase.aggregates.rates import RateTable, default_rates_path
 
 FX_PREFIX = "fx-rates"
+LOOK_BACK_DAYS = 400  # a roll-up never accepts a rate older than a year (fx_max_rate_age_days <= 366)
 FILE_KEEPS_DAYS = 120  # config/fx_rates.json keeps the publications of the last 120 days
 FILE_COMMENT = (
     "One unit of each currency in the base currency, per publication date: the ECB's euro reference rates "
     "(AED through its USD peg), written by ./livebase fx-rates or the fx-rates flow (livebase.stores.fx_rates); "
     "the offline fallback of hq's store. _sources: where the newest day came from."
 )
+
+
+def read_reply(source: str) -> bytes:
+    """The reply of an ``https://`` URL (30 s, at most ``MAX_REPLY_BYTES``) or of a file (``file://`` or a path)."""
+    if source.startswith("https://"):
+        request = urllib.request.Request(source, headers={"User-Agent": "livebase-fx-rates"})
+        with urllib.request.urlopen(request, timeout=30) as response:  # https only (checked above)
+            return bytes(response.read(MAX_REPLY_BYTES + 1))
+    if "://" in source and not source.startswith("file://"):
+        raise ValueError(f"source: only https:// URLs or files are read, got {source.split('://')[0]}://")
+    return Path(source.removeprefix("file://")).read_bytes()
+
+
+def source_url(source: str) -> str:
+    """The source as its provenance names it (a file by its absolute ``file://`` URL)."""
+    return source if "://" in source else Path(source).resolve().as_uri()
 
 
 def day_key(base: str, day: date) -> str:
@@ -85,6 +103,13 @@ class FxRateStore:
     def latest(self, base: str) -> FxDay | None:
         stored = self.stored_days(base)
         return self._read(day_key(base, stored[-1])) if stored else None
+
+
+def hq_rates(store: FxRateStore, base: str, on: date, fallback: Path | None = None) -> RateTable:
+    """What the roll-up converts with on ``on``: hq's store over the committed file (the offline fallback)."""
+    stored = store.table(base, on, LOOK_BACK_DAYS)
+    path = fallback or default_rates_path()
+    return RateTable.load(path).merged(stored) if path.is_file() else stored
 
 
 def _file_text(document: dict[str, Any]) -> str:
