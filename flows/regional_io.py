@@ -1,6 +1,7 @@
 """What the regional-processing flow reads and writes, each in the region it belongs to.
 
-Reads: a market's orders (a segment of a parallel scan), its marketing consent, hq's bucket name.
+Reads: a market's orders (a segment of a parallel scan), its marketing consent, its viewers' activity
+(``recall/<market>/activity/``, kept by the consent function: issue 31), hq's bucket name.
 Writes: the recall list in the market's own data lake (``recall/<market>/``), the export in hq's
 bucket (``aggregates/<market>/``) only after the residency guard let it pass, and a refused export
 in the market's own quarantine (``quarantine/<market>/regional-processing/``), never lost.
@@ -9,7 +10,7 @@ in the market's own quarantine (``quarantine/<market>/regional-processing/``), n
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import boto3
@@ -17,7 +18,9 @@ import pandas as pd
 
 from livebase.aggregates.export import MarketExport
 from livebase.batches.quarantine import QUARANTINE_PREFIX
+from livebase.lifecycle.activity import activity_frame
 from livebase.lifecycle.frame import orders_frame
+from livebase.lifecycle.stages import StageRules
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
 from livebase.privacy.consent import Purpose
@@ -41,6 +44,21 @@ def marketing_consent(resources: MarketResources) -> set[str]:
     from livebase.stores.consent import ConsentStore
 
     return ConsentStore.for_market(resources).granted_keys(Purpose.MARKETING)
+
+
+def market_rules(market: Market, overrides: dict[str, int]) -> StageRules:
+    """The market's stage days (market config ``lifecycle``), with what the run's parameters override."""
+    base = StageRules.of(market.lifecycle)
+    return StageRules(**{**base.__dict__, **overrides})
+
+
+def read_activity(resources: MarketResources, as_of: date, rules: StageRules) -> pd.DataFrame:
+    """The viewers' activity of the ``churned_after`` days up to ``as_of`` (older: churned whatever it was)."""
+    from livebase.stores.recall import RecallLake
+
+    lake = RecallLake(boto3.client("s3", region_name=resources.region), resources.data_lake_bucket, resources.market)
+    first = as_of - timedelta(days=rules.churned_after + 1)
+    return activity_frame(lake.activity(first, as_of + timedelta(days=1)))  # the day's arrivals up to midnight
 
 
 def recall_key(market: str, as_of: date) -> str:

@@ -74,7 +74,8 @@ def process_market(
     frame = pd.concat(frames, ignore_index=True) if frames else orders_frame([])
     if len(frames) > 1:  # categoricals of different segments concatenate as object: re-type once
         frame = frame.astype({"viewer_id": "category", "campaign": "category"})
-    lifecycle = analyse(frame, as_of, rules)
+    activity = io.read_activity(resources, as_of, rules)  # visits, watch time, interaction (issue 31)
+    lifecycle = analyse(frame, as_of, rules, activity)
     recalled = recall_list(lifecycle.staged, consent)
     key = io.write_recall_list(resources, as_of, recalled)
     rate = RateTable.load().rate(market.currency, hq_market(MARKETS).currency, as_of)
@@ -120,17 +121,18 @@ def regional_processing(
     markets: MarketSelection | None = None,
     as_of: Annotated[date | None, Field(description="last day analysed (UTC); default today")] = None,
     k: Annotated[int, Field(ge=MIN_K, le=1000, description="smallest group exported to hq (viewers)")] = DEFAULT_K,
-    dormant_after_days: Annotated[int, Field(ge=7, le=180, description="days without an order: dormant")] = 30,
-    churned_after_days: Annotated[int, Field(ge=30, le=730, description="days without an order: churned")] = 90,
-    new_within_days: Annotated[int, Field(ge=1, le=180, description="first order this recent: new")] = 30,
+    dormant_after_days: Annotated[int | None, Field(ge=7, le=180, description="days unseen: dormant")] = None,
+    churned_after_days: Annotated[int | None, Field(ge=30, le=730, description="days unseen: churned")] = None,
+    new_within_days: Annotated[int | None, Field(ge=1, le=180, description="first seen this recent: new")] = None,
     scan_segments: Annotated[int, Field(ge=1, le=64, description="parallel scan segments per market")] = 4,
 ) -> RegionalResult:
-    """Lifecycle per market in its region, recall lists in-region, aggregates to hq, the hq roll-up."""
-    if dormant_after_days >= churned_after_days:
-        raise ValueError(
-            f"dormant_after_days ({dormant_after_days}) must be below churned_after_days ({churned_after_days})"
-        )
-    rules = StageRules(new_within=new_within_days, dormant_after=dormant_after_days, churned_after=churned_after_days)
+    """Lifecycle per market in its region, recall lists in-region, aggregates to hq, the hq roll-up.
+
+    Stage days are each market's (market config ``lifecycle``) unless a parameter overrides them."""
+    chosen = {"new_within": new_within_days, "dormant_after": dormant_after_days, "churned_after": churned_after_days}
+    overrides = {name: days for name, days in chosen.items() if days is not None}
+    for market_id in markets or list(SELLING_MARKET_IDS):  # refuse impossible days before any work
+        io.market_rules(MARKETS[market_id], overrides)
     run_date = as_of or datetime.now(UTC).date()
     selected = markets or list(SELLING_MARKET_IDS)
     hq = hq_market(MARKETS)
@@ -143,6 +145,7 @@ def regional_processing(
     outcomes = []
     for resources in resolved:
         frames = [f.result() for f in segments[resources.market]]
+        rules = io.market_rules(MARKETS[resources.market], overrides)
         outcome, export = process_market(resources, frames, consents[resources.market].result(), run_date, rules, k)
         outcome.export_key = export_to_hq(resources, export, bucket)
         publish(export)
