@@ -1,6 +1,8 @@
-"""Comment phrases per language for the simulator: positive, neutral, negative, stream trouble.
+"""Comments per language for the simulator: positive, neutral, negative, stream trouble.
 
-The phrases are data (``phrases.yaml`` beside this module), read once at import.
+The comments are data (``phrases.yaml`` beside this module), read once at import: sentences as viewers
+write them (slang, emoji, Manglish, Arabizi), not the sentiment lexicons' entries and not the labelled
+set the scorer is measured on, so the demo's negative share says something about the scorer.
 """
 
 from __future__ import annotations
