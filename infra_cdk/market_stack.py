@@ -26,6 +26,7 @@ from infra_cdk.components.monitoring import MarketAlarms
 from infra_cdk.components.passport import Passport
 from infra_cdk.components.recall import ConsentAndRecall
 from infra_cdk.components.room_cues import RoomCues
+from infra_cdk.components.settlement import Settlement
 from infra_cdk.components.signals import MarketSignals
 from infra_cdk.components.studio import Studio
 from infra_cdk.components.supply_chain import SupplyChain
@@ -100,6 +101,12 @@ class MarketStack(Stack):
             self, "Passport", kit=live.kit, log_bucket=self.data_lake.log_bucket
         )  # fmt: skip
         names.update(passport.names)  # the product passport's outputs (issue 19)
+        settlement = Settlement(  # issue 33: the settlement ledger, fed by the order signals on the bus
+            self, "Settlement", kit=live.kit, bus=messaging.bus, orders=tables.orders,
+            announcers=(supply.fulfilment.function,),  # the orders function puts on the bus already
+        )  # fmt: skip
+        names.update(settlement.names)
+        settlement.set_environment(names, market.handler_config_json())
         for consumer in (*live.consumers, *supply.consumers):
             for field, (_, variable) in OUTPUTS.items():
                 consumer.function.add_environment(variable, names[field])
@@ -194,6 +201,7 @@ class MarketStack(Stack):
                 **studio.dead_letter_queues,
                 **supply.dead_letter_queues,
                 **passport.dead_letter_queues,
+                **settlement.dead_letter_queues,
                 "ConsentDlq": recall.consumer.dlq,
             },
             stream_consumers={

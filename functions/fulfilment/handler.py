@@ -18,12 +18,14 @@ delivered. What is not applied:
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from livebase.aws import put_all
 from livebase.batches.queue import QueueBatch
 from livebase.commerce.fulfilment import OrderMessageBody
 from livebase.commerce.order_life import OrderLife, StockRefused
@@ -41,6 +43,8 @@ life = OrderLife(
     orders=OrderStore(resources.orders_table, resources.region, retention_days=market.retention.orders_days),
     room_orders=RoomOrders(dynamodb, resources.room_metrics_table),
     market=market,
+    bus_name=resources.event_bus_name,  # the life signals for the settlement ledger (issue 33)
+    put_events=partial(put_all, session.client("events"), source=market),
 )
 
 logger = masked_logger()  # nothing personal in a log line

@@ -76,7 +76,10 @@ intake = OrderIntake(
     bus_name=resources.event_bus_name,
     put_events=partial(put_all, session.client("events"), source=market, keep=refused.keep),
 )  # fmt: skip
-life = OrderLife(inventory=inventory, orders=orders, room_orders=room_orders, market=market)
+life = OrderLife(
+    inventory=inventory, orders=orders, room_orders=room_orders, market=market,
+    bus_name=resources.event_bus_name, put_events=intake.put_events,  # the life signals (settlement, issue 33)
+)  # fmt: skip
 
 logger = masked_logger()  # nothing personal in a log line
 metrics = Metrics()

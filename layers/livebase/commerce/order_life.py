@@ -15,7 +15,10 @@ returns and ops' requests. In order:
 5. store the new state conditionally on the version it was decided on. Another writer first: read
    and decide again (the effects already applied are found done by their records). A crash between
    4 and 5 is repaired by the redelivery, which decides the same and finds the effects done;
-6. the room's money (``livebase.stores.room_orders``) follows the state's refunds.
+6. the room's money (``livebase.stores.room_orders``) follows the state's refunds;
+7. the life signals (``livebase.signals.orders``: ``OrderShipped``, ``OrderReturned``, ``OrderRefunded``)
+   go on the market bus for the settlement ledger, when a bus is given. A put that fails raises: the
+   redelivery is a duplicate, which announces the first decision again (the ledger posts once).
 
 A refused transition is stored too (the state keeps the refusal and its reason); the caller reports
 it. Reasons name fields, rules and amounts, never the buyer.
@@ -23,18 +26,21 @@ it. Reasons name fields, rules and amounts, never the buyer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from livebase.aws import TransientError
 from livebase.commerce.inventory import LineRequest, StockKey
 from livebase.commerce.inventory.model import Outcome as StockOutcome
 from livebase.commerce.lifecycle import StockAction, Transition, message_key, transition
-from livebase.commerce.messages import OrderMessage
+from livebase.commerce.messages import CancelRequest, OrderMessage, RefundRequest, ReturnReceived, WmsUpdate
 from livebase.commerce.order_state import OrderState, Outcome, Stage
 from livebase.commerce.orders import market_warehouse
 from livebase.markets.config import Market
+from livebase.signals import bus_entry
+from livebase.signals.orders import OrderLifeSignal, OrderRefunded, OrderReturned, OrderShipped
 from livebase.stores.inventory import InventoryStore
 from livebase.stores.orders import OrderRecord, OrderStore
 from livebase.stores.room_orders import RoomOrders
@@ -75,6 +81,8 @@ class OrderLife:
     room_orders: RoomOrders
     market: Market
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    bus_name: str = ""
+    put_events: Callable[[Sequence[Mapping[str, Any]]], None] | None = None  # None: no life signals
 
     def apply(self, message: OrderMessage) -> Applied:
         """Apply ``message`` to its order once, however often and in whatever order it comes."""
@@ -88,12 +96,17 @@ class OrderLife:
             step = transition(state, message, self.market.commerce, self.clock())
             if not step.write:
                 self._repair(state)
+                earlier = state.decision(message_key(message))
+                if step.outcome is Outcome.DUPLICATE and earlier is not None and earlier.outcome is Outcome.APPLIED:
+                    self._announce(state, message)  # the first delivery's put may have failed
                 return Applied(message.order_id, step.outcome.value, step.reason, state)
             if not self._stock(state, step, message_key(message)):
                 continue  # the hand-off took the order meanwhile: decide again (the cancel is now too late)
             if self.orders.write_state(record, step.state, message):
                 if step.refunds:
                     self.room_orders.record(step.state)
+                if step.outcome is Outcome.APPLIED:
+                    self._announce(step.state, message)
                 return Applied(message.order_id, step.outcome.value, step.reason, step.state)
         raise OrderContention(f"order {message.order_id}: changed under every one of {MAX_ATTEMPTS} decisions")
 
@@ -123,6 +136,10 @@ class OrderLife:
             self.inventory.settle_alert(stock_key, self.market.alerts.low_stock_units)
         return True
 
+    def _announce(self, state: OrderState, message: OrderMessage) -> None:
+        if self.put_events is not None and (signals := life_signals(state, message)):
+            self.put_events([bus_entry(signal, self.bus_name) for signal in signals])
+
     def _repair(self, state: OrderState) -> None:
         """A duplicate or stale message: make sure what the stored state says was done (a crash after
         the state's write and before the room's money, or a state stored by an earlier delivery)."""
@@ -135,3 +152,17 @@ def _claimed_by_hand_off(record: OrderRecord, state: OrderState) -> OrderState:
     if record.wms_status is not None and state.stage is Stage.PLACED and not state.cancelled:
         return state.model_copy(update={"stage": Stage.HANDED})
     return state
+
+
+def life_signals(state: OrderState, message: OrderMessage) -> list[OrderLifeSignal]:
+    """What an applied ``message`` announces of the order (``state``: after it). No amounts: the
+    ledger reads them from the order record."""
+    said = {"order_id": state.order_id, "market": state.market, "event": message_key(message), "at": message.at}
+    found: list[OrderLifeSignal] = []
+    if isinstance(message, WmsUpdate | ReturnReceived) and state.shipped:
+        found.append(OrderShipped.model_validate(said))
+    if isinstance(message, ReturnReceived):
+        found.append(OrderReturned.model_validate(said))
+    if isinstance(message, RefundRequest | CancelRequest) and state.refunded > 0:
+        found.append(OrderRefunded.model_validate(said))
+    return found

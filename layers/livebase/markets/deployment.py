@@ -30,9 +30,10 @@ DEFAULT_RESERVED = {
     "room_cue": 10,
     "studio": 10,
     "studio_failover": 5,
+    "settlement": 10,
     "consent": 20,  # consent and activity from the stream, POST /consent (issue 31)
 }
-QUEUE_CONSUMERS = frozenset({"receiving", "fulfilment", "passport_intake"})
+QUEUE_CONSUMERS = frozenset({"receiving", "fulfilment", "passport_intake", "settlement"})
 SQS_POLLER_MINIMUM = 5
 Concurrency = Annotated[int, Field(ge=1, le=ACCOUNT_CONCURRENCY - UNRESERVED_MINIMUM)]
 

@@ -95,9 +95,9 @@ class MarketResources:
     passport_intake_dlq_url: str
     passport_supplier_keys_secret: str
     passport_api_url: str
-    settlement_ledger_table: str
-    settlement_queue_url: str
-    settlement_dlq_url: str
+    settlement_ledger_table: str = ""  # defaults: resources built by hand in tests need not name them
+    settlement_queue_url: str = ""
+    settlement_dlq_url: str = ""
 
     @classmethod
     def from_outputs(cls, market: str, region: str, outputs: Mapping[str, str]) -> MarketResources:

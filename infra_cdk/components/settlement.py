@@ -1,0 +1,107 @@
+"""The settlement ledger of a selling market (issue 33): its table, the queue of order signals, the consumer.
+
+* ``Ledger``: DynamoDB (on demand, PITR, the market key, retained), ``livebase.stores.settlement``:
+  one item per transaction, one head per order, the ``by_day`` index the period statements read.
+* A rule on the market bus takes ``OrderPlaced`` / ``OrderRejected`` and the order's life signals
+  (``OrderShipped``, ``OrderReturned``, ``OrderRefunded``; ``livebase.signals.orders``) to the
+  ``settlement`` queue (KMS, its own DLQ; what the rule cannot deliver goes to that DLQ too), which
+  feeds ``functions/settlement``.
+* The function gets the market's fee schedule (``config/settlement/<market>.yaml``, validated at
+  synth) as ``SETTLEMENT_FEES``. A selling market without a schedule fails the synth: its orders
+  could not settle.
+
+Grants only: the function reads and writes the ledger, reads orders (``GetItem``) and sends refused
+messages to its DLQ; the functions that apply an order's life (orders, fulfilment) may put the life
+signals on the bus. ``names`` are the stack outputs (``livebase.markets.resources``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra_cdk.components.delivery import bus_rule, to_queue
+from infra_cdk.components.functions import FunctionKit
+from infra_cdk.components.supply_chain import QueueConsumer
+from infra_cdk.nag import acknowledge, arn_ref
+from livebase.markets.resources import OUTPUTS
+from livebase.settlement.fees import FEES_VARIABLE, load_fees
+from livebase.signals.orders import LIFE_SIGNALS, ORDER_EVENT_SOURCE, ORDER_PLACED, ORDER_REJECTED
+from livebase.stores.settlement import DAY_INDEX
+
+ORDER_SIGNAL_PATTERN = events.EventPattern(
+    source=[ORDER_EVENT_SOURCE], detail_type=[ORDER_PLACED, ORDER_REJECTED, *LIFE_SIGNALS]
+)
+FUNCTION_VARIABLES = ("orders_table", "settlement_ledger_table", "settlement_queue_url", "settlement_dlq_url")
+
+
+class Settlement(Construct):
+    """The ledger table, the rule, the queue and its consumer (module docstring)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        kit: FunctionKit,
+        bus: events.IEventBus,
+        orders: dynamodb.ITable,
+        announcers: Sequence[lambda_.IFunction],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        fees = load_fees(kit.market.id)
+        self.ledger = dynamodb.Table(
+            self, "Ledger",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED, encryption_key=kit.key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )  # fmt: skip
+        self.ledger.add_global_secondary_index(
+            index_name=DAY_INDEX,
+            partition_key=dynamodb.Attribute(name="day", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="txn_id", type=dynamodb.AttributeType.STRING),
+        )
+        self.consumer = QueueConsumer(self, "Consumer", kit=kit, function="settlement")
+        self.function, self.queue, self.dlq = self.consumer.function, self.consumer.queue, self.consumer.dlq
+        self.rule = bus_rule(
+            self, "OrderSignalsToSettlement", bus=bus, pattern=ORDER_SIGNAL_PATTERN,
+            description="Order signals (placed, rejected, shipped, returned, refunded) to the settlement ledger",
+            to=[to_queue(self.queue, dlq=self.dlq)],
+        )  # fmt: skip
+        self.ledger.grant_read_write_data(self.function)
+        acknowledge(
+            self.consumer.role.node.find_child("DefaultPolicy"),
+            f"AwsSolutions-IAM5[Resource::{arn_ref(self.ledger)}/index/*]",
+            "grant_read_write_data names the ledger's indexes too: the one index is by_day of this table, "
+            "which the statements flow reads; the function itself never queries it.",
+        )
+        orders.grant(self.function, "dynamodb:GetItem")  # the order's record: every amount comes from it
+        for announcer in announcers:  # the order's life signals (livebase.commerce.order_life)
+            bus.grant_put_events_to(announcer)
+        self.names = {
+            "settlement_ledger_table": self.ledger.table_name,
+            "settlement_queue_url": self.queue.queue_url,
+            "settlement_dlq_url": self.dlq.queue_url,
+        }
+        self.function.add_environment(FEES_VARIABLE, fees.environment_json())
+
+    def set_environment(self, names: Mapping[str, str], market_config: str) -> None:
+        """The function's variables: the names it reads (once every output is known) and the market."""
+        for field in FUNCTION_VARIABLES:
+            self.function.add_environment(OUTPUTS[field][1], names[field])
+        self.function.add_environment("MARKET_CONFIG", market_config)
+
+    @property
+    def dead_letter_queues(self) -> dict[str, sqs.IQueue]:
+        return {"SettlementDlq": self.dlq}
