@@ -1,15 +1,18 @@
 """Day pass: where the simulated orders ship, so the soak and the demo exercise the tax rules (issue 33).
 
 Most orders go home (without a destination, as the player sends them, or with the home country
-named); the rest go to the other countries of the market's tax table (``livebase.tax``), in
-equal shares, including those the table refuses (an order there is rejected with the table's
-reason). From its own seeded stream: same seed, same destinations; no other pass's draws move.
+named); the rest go abroad, to a country of the market's tax table (``livebase.tax``) whose rule
+takes an order of that value on the simulated day, in equal shares (none: home). The simulated day
+places orders, it does not test refusals (a day sent after ``up`` rejects none: tests/e2e); the
+refusals are worked in tests/unit/test_tax_tables.py. From its own seeded stream: same seed, same
+destinations; no other pass's draws move.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from livebase.tax import market_tax_table
@@ -29,6 +32,11 @@ def order_destinations(market: Market, seed: int, options: SimOptions, rows: Day
     if table is None:
         return
     abroad = sorted(country for country in table.destinations if country != table.home)
+
+    def takes(country: str, value: Decimal) -> bool:
+        rule = table.rule_for(country, options.day, value)
+        return rule is not None and rule.regime != "refuse"
+
     digest = hashlib.sha256(f"{seed}:{market.id}:destinations".encode()).digest()  # model.seeded_random's recipe
     rng = random.Random(int.from_bytes(digest[:8], "big"))
     for _, _, _, payload in rows:
@@ -37,7 +45,10 @@ def order_destinations(market: Market, seed: int, options: SimOptions, rows: Day
         draw = rng.random()
         if draw < UNNAMED_SHARE:
             continue
-        if draw < HOME_SHARE or not abroad:
+        value = sum((Decimal(str(line["unit_price"])) * int(line["quantity"]) for line in payload["lines"]), Decimal(0))
+        open_to = [country for country in abroad if takes(country, value)]
+        if draw < HOME_SHARE or not open_to:
             payload["destination"] = table.home
         else:
-            payload["destination"] = abroad[int((draw - HOME_SHARE) / (1 - HOME_SHARE) * len(abroad)) % len(abroad)]
+            share = (draw - HOME_SHARE) / (1 - HOME_SHARE)
+            payload["destination"] = open_to[int(share * len(open_to)) % len(open_to)]
