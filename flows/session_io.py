@@ -34,6 +34,7 @@ from livebase.stores.inventory import InventoryStore
 from livebase.stores.presales import PresaleBook
 from livebase.stores.purchase_orders import PurchaseOrderStore
 from livebase.stores.room_history import RoomHistory
+from livebase.tax import market_tax_table
 
 ROSTER = Path(__file__).with_name("session_hosts.yaml")
 PLAN_PREFIX = "sessions/plans"
@@ -62,8 +63,9 @@ def read_planning_inputs(
     today = now.astimezone(UTC).date()
     sales = commerce_io.read_sales(resources, today - timedelta(days=history_days), today + timedelta(days=1))
     products, unpriced = build_products(
-        commerce_io.read_catalogue(resources), stock, inbound, sales, screen_stats(minutes), engagement
-    )
+        commerce_io.read_catalogue(resources), stock, inbound, sales, screen_stats(minutes), engagement,
+        tax=market_tax_table(market.id), at=now,  # the room's shown (landed) price, issue 33
+    )  # fmt: skip
     return PlanningInputs(engagement, products, len(unpriced))
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
@@ -41,6 +41,7 @@ class Product:
     on_hand: int  # sellable now
     inbound: tuple[tuple[date, int], ...] = ()  # (arrival day, units) of open purchase orders
     modest: bool = False
+    shown_price: str | None = None  # what the room shows a unit at (landed where the law asks: livebase.tax)
 
     def value(self, objective: Objective) -> float:
         """Value per expected order."""
@@ -57,6 +58,7 @@ class LineupItem:
     expected_units: int
     expected_value: float
     ships_from: date | None = None  # presale: the day the PO arrives
+    shown_price: str | None = None  # the room's price of a unit: tax-inclusive landed where the law asks
 
 
 def screen_stats(minutes: Iterable[MinuteMetrics]) -> dict[str, tuple[int, int]]:
@@ -126,19 +128,18 @@ def build_lineup(
         value = round(orders * product.value(objective), 2)
         if ledger.spot_left(product.sku, day) >= units:
             ledger.spot_used[product.sku] += units
-            spot.append(LineupItem(0, product.sku, product.category, slot_minutes, SPOT, units, value))
+            spot.append(LineupItem(0, product.sku, product.category, slot_minutes, SPOT, units, value,
+                                   shown_price=product.shown_price))  # fmt: skip
             continue
         left, arrival = ledger.presale_left(product.sku, day, promise_by)
         if left >= units:
             ledger.presale_used[product.sku] += units
-            presale.append(LineupItem(0, product.sku, product.category, slot_minutes, PRESALE, units, value, arrival))
+            presale.append(LineupItem(0, product.sku, product.category, slot_minutes, PRESALE, units, value, arrival,
+                                      product.shown_price))  # fmt: skip
             continue
         out_of_stock.add(product.sku)
     ordered = spot + presale
-    return [
-        LineupItem(i + 1, x.sku, x.category, x.minutes, x.kind, x.expected_units, x.expected_value, x.ships_from)
-        for i, x in enumerate(ordered)
-    ]
+    return [replace(x, position=i + 1) for i, x in enumerate(ordered)]
 
 
 def rank_products(products: Iterable[Product], objective: Objective) -> list[Product]:

@@ -3,20 +3,23 @@
 Pure: the flow reads the stores and passes plain values here. Price is the catalogue's list
 price, else the average price the SKU sold at in the sales window; a SKU with neither is left
 out (it cannot be valued) and counted. Inbound units are what each open PO still has to deliver.
+With the market's tax table, each product also carries the price the room shows (``shown_price``:
+a unit landed at home, tax-inclusive where the consumer law asks; ``livebase.tax.shown_unit_price``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from livebase.replenishment.catalogue import Catalogue
+from livebase.replenishment.catalogue import Catalogue, SkuTerms
 from livebase.replenishment.history import SaleLine
 from livebase.sessions.lineup import Product, predicted_conversion
 from livebase.sessions.timing import Engagement
 from livebase.stores.purchase_orders import PurchaseOrderItem
+from livebase.tax import TaxTable, shown_unit_price
 
 
 def inbound_units(orders: Iterable[PurchaseOrderItem]) -> dict[str, list[tuple[date, int]]]:
@@ -44,6 +47,8 @@ def build_products(
     sales: Iterable[SaleLine],
     screen: Mapping[str, tuple[int, int]],
     engagement: Engagement,
+    tax: TaxTable | None = None,
+    at: datetime | None = None,  # the day the shown prices are decided for (with ``tax``)
 ) -> tuple[list[Product], list[str]]:
     """Products for every SKU in stock, on order or in the catalogue; and the SKUs without a price."""
     units: dict[str, int] = defaultdict(int)
@@ -69,6 +74,15 @@ def build_products(
             unit_cost=float(terms.unit_cost) if terms else 0.0,
             conversion=predicted_conversion(orders, viewers, base, velocity),
             on_hand=max(0, int(sellable.get(sku, 0))), inbound=tuple(sorted(inbound.get(sku, ()))),
-            modest=terms.modest if terms else False,
+            modest=terms.modest if terms else False, shown_price=_shown(tax, at, terms, price),
         ))  # fmt: skip
     return products, unpriced
+
+
+def _shown(tax: TaxTable | None, at: datetime | None, terms: SkuTerms | None, price: Decimal) -> str | None:
+    """The room's price of one unit; None without a table, or where no rule decides it."""
+    if tax is None or at is None:
+        return None
+    hs_code = tax.hs_code(terms.hs_code, terms.category) if terms else None
+    shown = shown_unit_price(tax, Decimal(price), hs_code, at)
+    return None if shown is None else str(shown)
