@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from livebase_local.simulator.abuse import inject_abuse
 from livebase_local.simulator.destinations import order_destinations
 
 if TYPE_CHECKING:
@@ -21,4 +22,4 @@ if TYPE_CHECKING:
 DayRows = list[tuple[float, int, str, dict[str, Any]]]
 DayPass = Callable[["Market", int, "SimOptions", DayRows], None]
 
-DAY_PASSES: tuple[DayPass, ...] = (order_destinations,)
+DAY_PASSES: tuple[DayPass, ...] = (order_destinations, inject_abuse)

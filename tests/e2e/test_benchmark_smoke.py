@@ -31,6 +31,7 @@ TINY: dict[str, list[str]] = {
     "session_forecast": ["--skus", "3"],
     "session_planning": ["--skus", "20", "--days", "2", "--sessions", "1"],
     "studio_failover": ["--minutes", "10", "--rooms", "1", "--seeds", "tuning"],
+    "trust_safety": ["--scale", "0.05", "--skip-local-aws"],
 }
 OWN_TESTS = {"soak", "up_stop"}
 

@@ -20,12 +20,12 @@ from datetime import datetime
 
 COMMENT_WINDOW_S = 30.0
 MAX_COMMENTS_PER_WINDOW = 6  # a seventh comment inside 30 s is flooding
-REPEAT_WINDOW_S = 300.0
-MAX_REPEATS = 2  # the same text a third time inside 5 minutes is flooding
+REPEAT_WINDOW_S = 120.0
+MAX_REPEATS = 3  # the same text a fourth time inside 2 minutes is flooding (chat repeats itself a little)
 LIKE_WINDOW_S = 60.0
 MAX_LIKE_EVENTS_PER_WINDOW = 12  # like events (each up to 1,000 taps) a minute
 JOIN_WINDOW_S = 600.0
-MAX_JOINS_PER_WINDOW = 3  # join-leave cycling
+MAX_JOINS_PER_WINDOW = 6  # join-leave cycling (returning viewers rejoin a few times)
 MAX_VIEWERS = 200_000
 
 

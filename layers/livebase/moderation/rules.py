@@ -74,27 +74,64 @@ _STRETCH = re.compile(r"([a-z])\1{2,}")
 _SHOUT = re.compile(r"[A-Z]{12,}|(.)\1{9,}")
 
 
-def _alternation(terms: Iterable[str]) -> re.Pattern[str]:
-    parts = []
-    for term in sorted(set(terms), key=len, reverse=True):
-        escaped = re.escape(term).replace(r"\ ", r"\s+")
-        parts.append(escaped if _NON_SPACED.search(term) else rf"(?<![\w]){escaped}(?![\w])")
-    return re.compile("|".join(parts))
+_TOKEN = re.compile(r"\w+(?:['’.-]\w+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """Terms found by word n-grams (Latin and other spaced scripts) or as substrings (Thai, Arabic).
+
+    A set lookup per n-gram of the comment's words: a few microseconds whatever the list's length,
+    where one regular-expression alternation of every term cost a hundred.
+    """
+
+    ngrams: frozenset[str]
+    longest: int
+    substrings: tuple[str, ...]
+    names: Mapping[str, str]  # term -> its category (banned talk) or ""
+
+    @classmethod
+    def of(cls, terms: Iterable[str], names: Mapping[str, str] | None = None) -> Terms:
+        spaced, substrings, keyed = set(), [], {}
+        for term in terms:
+            if _NON_SPACED.search(term):
+                substrings.append(term)
+                keyed[term] = (names or {}).get(term, "")
+            else:
+                key = " ".join(_TOKEN.findall(term.lower()))
+                spaced.add(key)
+                keyed[key] = (names or {}).get(term, "")
+        longest = max((key.count(" ") + 1 for key in spaced), default=0)
+        return cls(frozenset(spaced), longest, tuple(sorted(substrings, key=len, reverse=True)), keyed)
+
+    def find(self, folded: str) -> str | None:
+        """The first term present in ``folded`` text, or None."""
+        if self.ngrams:
+            words = _TOKEN.findall(folded)
+            for n in range(1, min(self.longest, len(words)) + 1):
+                for i in range(len(words) - n + 1):
+                    key = words[i] if n == 1 else " ".join(words[i : i + n])
+                    if key in self.ngrams:
+                        return key
+        for term in self.substrings:
+            if term in folded:
+                return term
+        return None
 
 
 def _flat(table: Mapping[str, tuple[str, ...]]) -> list[str]:
     return [term for terms in table.values() for term in terms]
 
 
-_INSULT = _alternation(_flat(INSULTS))
-_SCAM = _alternation(_flat(SCAMS))
+_INSULT = Terms.of(_flat(INSULTS))
+_SCAM = Terms.of(_flat(SCAMS))
 _SPAM = re.compile("|".join(SPAM_PATTERNS))
 _CONTACT = re.compile("|".join(CONTACT_PATTERNS))
 
 
 def fold(text: str) -> str:
     """Lower case, compatibility forms, look-alikes to letters, spaced and stretched letters joined."""
-    folded = unicodedata.normalize("NFKC", text).lower()
+    folded = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).lower()
     if folded.isascii():
         letters = folded.translate(_LEET)
         # digits may be a number (contact rule) or look-alike letters: keep both readings
@@ -113,34 +150,26 @@ class TextMatch:
 class TextRules:
     """One market's text rules: the shared patterns plus its banned categories."""
 
-    banned: re.Pattern[str] | None
-    banned_names: tuple[str, ...]
+    banned: Terms | None
 
     @classmethod
     def for_categories(cls, categories: Iterable[str]) -> TextRules:
-        names = tuple(c for c in categories if c in CATEGORY_TERMS)
-        terms = [term for name in names for term in CATEGORY_TERMS[name]]
-        return cls(_alternation(terms) if terms else None, names)
+        named = {term: name for name in categories if name in CATEGORY_TERMS for term in CATEGORY_TERMS[name]}
+        return cls(Terms.of(named, named) if named else None)
 
     def match(self, text: str) -> TextMatch | None:
         """The first rule the comment breaks, most harmful first; None when it breaks none."""
         folded = fold(text)
-        if _SCAM.search(folded):
+        if _SCAM.find(folded):
             return TextMatch(Reason.SCAM, "scam:off_platform")
         if contact_data_in(text) or _CONTACT.search(folded):
             return TextMatch(Reason.CONTACT_DATA, "contact:spelled_out")
-        if _INSULT.search(folded):
+        if _INSULT.find(folded):
             return TextMatch(Reason.INSULT, "insult:word_list")
         if _SPAM.search(folded) or _SHOUT.search(text):
             return TextMatch(Reason.SPAM, "spam:link_or_shouting")
         if self.banned is not None:
-            found = self.banned.search(folded)
-            if found:
-                return TextMatch(Reason.BANNED_CATEGORY, f"banned_category:{self._category(found.group(0))}")
+            found = self.banned.find(folded)
+            if found is not None:
+                return TextMatch(Reason.BANNED_CATEGORY, f"banned_category:{self.banned.names[found]}")
         return None
-
-    def _category(self, term: str) -> str:
-        for name in self.banned_names:
-            if any(fold(t) == term or t == term for t in CATEGORY_TERMS[name]):
-                return name
-        return self.banned_names[0]
