@@ -236,4 +236,11 @@ FLOWS = (
         "days into hq's store, one object per day with provenance; days of cover per market to CloudWatch (alarmed).",
         ("livebase", "fx", "hq"), Schedule("30 15 * * *"), ecs_size=(256, 512),
     ),
+    FlowSpec(
+        "recall-delivery", "flows/recall_delivery.py:recall_delivery",
+        "Daily at 10:30 in each market's time zone, in its region: the outcome of past recalls (returned within 7 "
+        "days, recalled vs the held-back control group), then the day's recall list to viewers still consenting to "
+        "marketing, through the market's recall topic (frequency cap, quiet hours, unsubscribe).",
+        ("livebase", "privacy", "lifecycle"), Schedule("30 10 * * *", per_market=True), ecs_size=(512, 2048),
+    ),
 )  # fmt: skip

@@ -19,7 +19,7 @@ FLOWS_DIR = Path(__file__).resolve().parents[2] / "flows"
 SELLING = {m.id: m for m in selling_markets(load_markets())}
 NIGHTLY = {
     "demand-forecasting": "0 2 * * *", "session-planning": "0 6 * * *", "regional-processing": "30 3 * * *",
-    "stock-reconciliation": "30 4 * * *",
+    "stock-reconciliation": "30 4 * * *", "recall-delivery": "30 10 * * *",
 }  # fmt: skip
 
 

@@ -50,7 +50,8 @@ def test_every_entrypoint_imports_as_its_flow_and_its_parameters_fit_the_schema(
                                                       "forecast-scaleout", "room-alert",
                                                       "experiment-analysis", "regional-processing",
                                                       "business-case", "passport-anchoring", "session-planning",
-                                                      "session-channels", "stock-reconciliation", "fx-rates"}  # fmt: skip
+                                                      "session-channels", "stock-reconciliation", "fx-rates",
+                                                      "recall-delivery"}  # fmt: skip
     for deployment in config["deployments"]:
         flow = flows[deployment["entrypoint"]]
         assert flow.name == names[deployment["entrypoint"]]
