@@ -6,7 +6,7 @@ How an order is stored (the pynamodb model, every read and write) is ``livebase.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,13 @@ def market_warehouse(market_id: str) -> str:
 
 
 def order_entry(
-    order: OrderPlaced, bus_name: str, *, accepted: bool = True, reason: str = "", total: Decimal | None = None
+    order: OrderPlaced,
+    bus_name: str,
+    *,
+    accepted: bool = True,
+    reason: str = "",
+    total: Decimal | None = None,
+    landed: Mapping[str, Any] | None = None,  # an accepted order's landed_total and tax_rule (issue 33)
 ) -> dict[str, Any]:
     """EventBridge entry for an order: ``OrderPlaced``, or ``OrderRejected`` with why (no stock).
 
@@ -34,7 +40,11 @@ def order_entry(
         "total": order.total if total is None else total,
         "lines": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines], "placed_at": order.ts,
     }  # fmt: skip
-    signal = order_signals.OrderPlaced(**facts) if accepted else order_signals.OrderRejected(**facts, reason=reason)
+    signal = (
+        order_signals.OrderPlaced(**facts, **(landed or {}))
+        if accepted
+        else order_signals.OrderRejected(**facts, reason=reason)
+    )
     return bus_entry(signal, bus_name)
 
 

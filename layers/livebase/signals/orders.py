@@ -36,6 +36,11 @@ class OrderAnnouncement(BusSignal):
 
 class OrderPlaced(OrderAnnouncement):
     DETAIL_TYPE = ORDER_PLACED
+    OMIT_NONE = True  # an order taken without a tax table has no landed total
+
+    # What the buyer pays landed (net + tax + duty) and the tax rule that decided (issue 33, livebase.tax).
+    landed_total: Decimal | None = None  # written as text
+    tax_rule: str | None = None
 
 
 class OrderRejected(OrderAnnouncement):
