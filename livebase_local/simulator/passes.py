@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from livebase_local.simulator.abuse import inject_abuse
+from livebase_local.simulator.consent import player_consent
 from livebase_local.simulator.destinations import order_destinations
 
 if TYPE_CHECKING:
@@ -22,4 +23,4 @@ if TYPE_CHECKING:
 DayRows = list[tuple[float, int, str, dict[str, Any]]]
 DayPass = Callable[["Market", int, "SimOptions", DayRows], None]
 
-DAY_PASSES: tuple[DayPass, ...] = (order_destinations, inject_abuse)
+DAY_PASSES: tuple[DayPass, ...] = (order_destinations, inject_abuse, player_consent)
