@@ -30,6 +30,7 @@ TINY: dict[str, list[str]] = {
     "room_cue_latency": ["--orders", "3", "--warmup", "0", "--timeout", "60"],
     "session_forecast": ["--skus", "3"],
     "session_planning": ["--skus", "20", "--days", "2", "--sessions", "1"],
+    "sentiment": ["--part", "development", "--repeat", "1"],
     "studio_failover": ["--minutes", "10", "--rooms", "1", "--seeds", "tuning"],
     "trust_safety": ["--scale", "0.05", "--skip-local-aws"],
 }

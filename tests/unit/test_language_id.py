@@ -61,6 +61,7 @@ def test_script_arabizi_model_and_hint() -> None:
     unsure = sea.identify("ok", "ms")
     assert unsure.how == "hint" and unsure.language == "ms"
     assert sea.identify("ok", "pt").language in sea.languages  # a tag outside the market is ignored
+    assert sea.identify("barang KW, kecewa banget", "vi").language in ("id", "ms")  # an implausible tag loses
     mena = LanguageIdentifier(("ar", "en"))
     assert mena.identify("ما شاء الله جميل", "en").language == "ar"
     arabizi = mena.identify("wallah 7elw kteer", "en")

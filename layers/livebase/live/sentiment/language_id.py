@@ -9,7 +9,8 @@ holds plain ``.npy`` arrays (no pickle), and only the columns of the market's la
 Decision: Thai and Arabic script decide by themselves; Latin text that writes Arabic (Arabizi: digits
 as letters, "wallah", "7elw") is Arabic in a market that speaks it; otherwise the model picks among the
 market's Latin-script languages and, when it is unsure (top probability below ``SURE``), the client's
-tag wins if it names one of them. Loading costs about a second and 60 MB once per process (first use).
+tag wins if the model finds it plausible (``PLAUSIBLE``: Malay against Indonesian, not Vietnamese).
+Loading costs about a second and 60 MB once per process, at the first comment that needs the model.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from pathlib import Path
 
 MODEL_PACKAGE = "py3langid"
 SURE = 0.8
+PLAUSIBLE = 0.2  # an unsure model yields to the client's tag only when the tag is itself plausible
 _THAI = re.compile("[\u0e00-\u0e7f]")
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f]")
 _LATIN = re.compile("[a-zA-Z]")
@@ -199,10 +201,10 @@ class LanguageIdentifier:
 
     def __init__(self, languages: tuple[str, ...]) -> None:
         self.languages = languages
-        known = set(_model().classes)
-        self._latin = tuple(lang for lang in languages if lang not in ("th", "ar") and lang in known)
+        self.latin = tuple(lang for lang in languages if lang not in ("th", "ar"))  # the model's choices
 
-    def identify(self, text: str, hint: str | None = None) -> Identification:
+    def by_script(self, text: str, hint: str | None = None) -> Identification | None:
+        """The decisions that need no model (a script, Arabizi, a single candidate), else None."""
         languages = self.languages
         if "th" in languages and _THAI.search(text):
             return Identification("th", "script")
@@ -210,12 +212,18 @@ class LanguageIdentifier:
             return Identification("ar", "script")
         if "ar" in languages and is_arabizi(text):
             return Identification("ar", "arabizi", transliterated=True)
-        if len(self._latin) == 1:
-            return Identification(self._latin[0], "only")
-        if not self._latin:
+        if len(self.latin) == 1:
+            return Identification(self.latin[0], "only")
+        if not self.latin:
             return Identification(hint if hint in languages else languages[0], "hint")
-        probs = probabilities(text, self._latin)
+        return None
+
+    def identify(self, text: str, hint: str | None = None) -> Identification:
+        found = self.by_script(text, hint)
+        if found is not None:
+            return found
+        probs = probabilities(text, self.latin)
         best = max(probs, key=probs.__getitem__)
-        if probs[best] < SURE and hint in probs:
-            return Identification(hint, "hint")
+        if probs[best] < SURE and probs.get(hint or "", 0.0) >= PLAUSIBLE:
+            return Identification(hint or best, "hint")
         return Identification(best, "model")

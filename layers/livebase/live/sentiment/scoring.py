@@ -23,9 +23,9 @@ ALPHA = 15.0
 NEGATIVE_BELOW = -0.05
 
 _CLAUSE = re.compile(r"[.,!?;:()\[\]\n]+")
-_TOKEN = re.compile(r"[^\W_]+")
+TOKEN = re.compile(r"[^\W_]+")
 _ELONGATED = re.compile(r"(\w)\1{2,}")
-_REPEATED = re.compile(r"(\w)\1+")
+REPEATED = re.compile(r"(\w)\1+")
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 
 
@@ -75,6 +75,11 @@ def _emoji_pattern() -> re.Pattern[str]:
     return re.compile("[" + "".join(emoji_valences()) + "]")
 
 
+def has_emoji(text: str) -> bool:
+    """Whether any scored emoji is in ``text``."""
+    return _emoji_pattern().search(text) is not None
+
+
 def _score_emoji(text: str) -> tuple[float, int]:
     found = _emoji_pattern().findall(text)
     if not found:
@@ -85,7 +90,7 @@ def _score_emoji(text: str) -> tuple[float, int]:
 
 def _lookup_variant(token: str, lex: Lexicon, elongated: bool) -> float | None:
     """Second chance for a token that missed: undo letter stretching, strip Arabic clitics."""
-    if elongated and (shortened := _REPEATED.sub(r"\1", token)) != token:
+    if elongated and (shortened := REPEATED.sub(r"\1", token)) != token:
         found = lex.terms.get(shortened)
         if found is not None:
             return found
@@ -105,7 +110,7 @@ def _score_words(text: str, lex: Lexicon) -> tuple[float, int]:
     terms, starts = lex.terms, lex.phrase_starts
     total, hits = 0.0, 0
     for clause in _CLAUSE.split(stretched):
-        tokens = _TOKEN.findall(clause)
+        tokens = TOKEN.findall(clause)
         i, n = 0, len(tokens)
         in_phrase = [False] * n  # tokens of a matched phrase: its words are never a negation of another
         while i < n:
