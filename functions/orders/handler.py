@@ -18,6 +18,11 @@ other content is decided again, and refused as a conflict). What an order event 
 return request: decided against the order's stored state); here: call, report. A cancel, refund or
 return of an order this market does not know (yet) is kept on this function's DLQ (``Refused``), to
 be replayed once its order is in.
+
+Risk (issue 32): every order is scored (``livebase.risk.OrderRisk``: velocity per viewer, bulk rings of
+fresh accounts, recent cancels and refunds, from this container's view of the shard's viewers); one at
+the hold line is reserved and held for review instead of served (``OrderHeld`` on the bus, the entry in
+the room-metrics table). Cancels and refund requests feed the scores of the viewer's next orders.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
 from livebase.privacy.masking import masked_logger
 from livebase.privacy.refused import RefusedDocuments
+from livebase.risk import OrderRisk
+from livebase.risk.holds import HeldOrders
 from livebase.stores.inventory import InventoryStore
 from livebase.stores.orders import OrderStore
 from livebase.stores.room_orders import RoomOrders
@@ -75,6 +82,7 @@ intake = OrderIntake(
     inventory=inventory, orders=orders, room_orders=room_orders, prices=prices, market=market,
     bus_name=resources.event_bus_name,
     put_events=partial(put_all, session.client("events"), source=market, keep=refused.keep),
+    risk=OrderRisk(), holds=HeldOrders(session.resource("dynamodb").Table(resources.room_metrics_table), market.id),
 )  # fmt: skip
 life = OrderLife(
     inventory=inventory, orders=orders, room_orders=room_orders, market=market,
@@ -113,6 +121,8 @@ def handle(record: KinesisStreamRecord, event: AnyLiveEvent, run: KinesisRun[Any
             run.outcomes["refused"] += 1
             return
     elif isinstance(event, OrderCancelled | Refund | OrderReturnRequested):
+        if intake.risk is not None and isinstance(event, OrderCancelled | Refund):
+            intake.risk.observe(event)  # weighs on the viewer's next orders
         message = (
             cancel_from_live(event) if isinstance(event, OrderCancelled)
             else refund_from_live(event) if isinstance(event, Refund) else return_from_live(event)

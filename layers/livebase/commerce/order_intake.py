@@ -18,6 +18,12 @@ record, wraps :meth:`OrderIntake.accept` in its idempotency guard and reports):
    is dropped with the failure, and the redelivery crosses and announces again. Nothing announced is
    lost: it is sent, or its record is redelivered (then kept on the stream's DLQ).
 
+**Risk** (issue 32): with an :class:`~livebase.risk.OrderRisk`, an order it scores at the hold line is
+reserved (its units wait) but neither stored nor announced as placed: it is kept for review
+(:class:`~livebase.risk.holds.HeldOrders`) and announced as ``OrderHeld``; ops release it (this method
+again with ``review=False``: the reservation is found, the order stored and announced) or cancel it
+(``livebase.risk.review``).
+
 Cancels, refunds and returns of a stored order go through :class:`~livebase.commerce.order_life.OrderLife`.
 """
 
@@ -48,12 +54,17 @@ from livebase.commerce.price_list import PriceList
 from livebase.commerce.pricing import price_order
 from livebase.live.events import OrderPlaced
 from livebase.markets.config import Market
+from livebase.risk import OrderRisk, RiskAssessment
+from livebase.risk.holds import HeldOrders
+from livebase.signals import bus_entry
+from livebase.signals.trust import OrderHeld
 from livebase.stores.inventory import InventoryStore
 from livebase.stores.order_states import Decided, state_of
 from livebase.stores.orders import OrderStore
 from livebase.stores.room_orders import RoomOrders
 
 REFUSED = "refused"  # a known order id with other content: nothing stored, nothing announced
+HELD_FOR_REVIEW = "held"  # reserved, kept for review, announced as OrderHeld
 LIMIT_COUNTER_DAYS = 7  # a limit counter outlives its session by days (TTL), then its viewer id goes
 HELD = (ReservationStatus.RESERVED, ReservationStatus.CONSUMED)  # the order was accepted
 
@@ -73,10 +84,13 @@ class OrderIntake:
     market: Market
     bus_name: str
     put_events: Callable[[Sequence[Mapping[str, Any]]], None]  # all entries or an error
+    risk: OrderRisk | None = None  # issue 32: orders scored at the hold line wait for review
+    holds: HeldOrders | None = None
 
-    def accept(self, placed: OrderPlaced, received_at: datetime) -> dict[str, str]:
+    def accept(self, placed: OrderPlaced, received_at: datetime, *, review: bool = True) -> dict[str, str]:
         """Decide, store and announce one order (see the module docstring); ``received_at``: when
-        Livebase received it (the record's arrival), which session prices are valid at."""
+        Livebase received it (the record's arrival), which session prices are valid at; ``review``
+        False: ops released it after a hold (no second risk look)."""
         rules = self.market.commerce
         fingerprint = order_fingerprint(placed)
         pricing = price_order(placed, self.prices.book(placed), rules.price_policy, received_at)
@@ -91,6 +105,10 @@ class OrderIntake:
         if change.conflict:
             return {"order_id": placed.order_id, "status": REFUSED, "reason": change.conflict}
         accepted = change.status in HELD
+        if accepted and review and self.risk is not None and self.holds is not None:
+            assessment = self.risk.assess(placed, received_at)
+            if assessment.hold and self.orders.get(placed.order_id) is None:
+                return self._hold(placed, assessment, received_at, change)
         stored_first = self.orders.get(placed.order_id) if accepted and not pricing.accepted else None
         if stored_first is not None:  # a redelivery priced otherwise (a price ended since): the first decision stands
             record = stored_first
@@ -110,6 +128,19 @@ class OrderIntake:
         )  # fmt: skip
         self._announce([entry, *signal_entries(signals, self.market, self.bus_name)], signals)
         return {"order_id": placed.order_id, "status": record.status, "lifecycle": stored.status.value, **landed}
+
+    def _hold(
+        self, placed: OrderPlaced, assessment: RiskAssessment, received_at: datetime, change: ChangeResult
+    ) -> dict[str, str]:
+        """Keep a risky order for review: its reservation waits; ``OrderHeld`` and the stock signals go out."""
+        assert self.holds is not None
+        self.holds.hold(placed, assessment, received_at)
+        live = LiveContext({line.sku: placed.room_id for line in placed.lines})
+        signals = stock_signals(self.inventory, change.touched, self.market, live)
+        held = OrderHeld(order_id=placed.order_id, market=placed.market, room_id=placed.room_id,
+                         score=assessment.score, signals=assessment.signals, held_at=received_at)  # fmt: skip
+        self._announce([bus_entry(held, self.bus_name), *signal_entries(signals, self.market, self.bus_name)], signals)
+        return {"order_id": placed.order_id, "status": HELD_FOR_REVIEW, "risk": assessment.reason()}
 
     def _limit_counters(self, placed: OrderPlaced, received_at: datetime) -> tuple[LimitCounter, ...]:
         """The viewer's counters this order bumps (SKUs the market or the plan limits)."""

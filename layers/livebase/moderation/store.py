@@ -163,11 +163,15 @@ class ModerationStore:
 
     def log(self, action: str, decision: Decision, actor: str, **details: str | None) -> dict[str, Any]:
         """One line of the action log (no viewer id: targets are event ids or viewer keys)."""
+        extra = {"verdict": decision.verdict.value, "reason": decision.reason.value}
+        return self.log_entry(action, statement_of_reasons(decision), actor, **extra, **details)
+
+    def log_entry(self, action: str, statement: str, actor: str, **details: str | None) -> dict[str, Any]:
+        """One line of the action log with its statement of reasons (held orders' reviews use it too)."""
         now = datetime.fromtimestamp(self.clock(), UTC)
         entry = {
             "pk": f"{LOG}{self.market_id}#{now:%Y-%m-%d}", "sk": f"{_stamp(now)}#{uuid4().hex[:12]}",
-            "action": action, "verdict": decision.verdict.value, "reason": decision.reason.value,
-            "statement": statement_of_reasons(decision), "actor": actor, "expires_at": self._expires(),
+            "action": action, "statement": statement, "actor": actor, "expires_at": self._expires(),
             **{k: v for k, v in details.items() if v},
         }  # fmt: skip
         self.table.put_item(Item=entry)

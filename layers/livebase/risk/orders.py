@@ -6,7 +6,8 @@ room. Each signal adds to a score in [0, 1]; at :data:`HOLD_AT` or above the ord
 review (the reservation waits; ops release or cancel it). The weights were chosen on one seeded
 day of the simulator's injected abuse and are reported on another (``benchmarks/trust_safety.py``).
 
-- **velocity**: the viewer's orders in the last five minutes (a person buys once per product shown);
+- **velocity**: the viewer's orders in the same session in the last five minutes (a person buys once
+  per product shown);
 - **bulk**: three or more units of one SKU in one order;
 - **ring**: several distinct viewers, each on their first order here, buying the same SKU in
   bulk within two minutes (fresh accounts hoarding the last units together);
@@ -50,7 +51,7 @@ class RiskAssessment:
 
 @dataclass(slots=True)
 class _Buyer:
-    orders: deque[float] = field(default_factory=deque)
+    orders: dict[str, deque[float]] = field(default_factory=dict)  # per session
     cancels: deque[float] = field(default_factory=deque)
     refunds: deque[float] = field(default_factory=deque)
     placed: int = 0
@@ -87,13 +88,14 @@ class OrderRisk:
             return known
         now = (at or order.ts).timestamp()
         buyer = self._buyer(order.viewer_id)
-        _trim(buyer.orders, now, VELOCITY_WINDOW_S)
+        session_orders = buyer.orders.setdefault(order.session_id, deque())
+        _trim(session_orders, now, VELOCITY_WINDOW_S)
         _trim(buyer.cancels, now, HISTORY_WINDOW_S)
         _trim(buyer.refunds, now, HISTORY_WINDOW_S)
         signals: list[str] = []
-        if len(buyer.orders) >= 2:
+        if len(session_orders) >= 2:
             signals.append("velocity_2")
-        elif buyer.orders:
+        elif session_orders:
             signals.append("velocity_1")
         bulk_skus = {line.sku for line in order.lines if line.quantity >= BULK_UNITS}
         if bulk_skus:
@@ -111,7 +113,9 @@ class OrderRisk:
             signals.append("cancels")
         if buyer.refunds:
             signals.append("refunds")
-        buyer.orders.append(now)
+        session_orders.append(now)
+        if len(buyer.orders) > 8:  # sessions long past: keep the latest few
+            del buyer.orders[next(iter(buyer.orders))]
         buyer.placed += 1
         assessment = RiskAssessment(min(1.0, round(sum(WEIGHTS[s] for s in signals), 3)), tuple(signals))
         self._seen[order.order_id] = assessment
