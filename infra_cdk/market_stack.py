@@ -19,6 +19,7 @@ from infra_cdk.components.flow_grants import grant_market_flows
 from infra_cdk.components.flow_role import FlowRole
 from infra_cdk.components.flow_runtime import FlowRuntime
 from infra_cdk.components.flow_runtime_roles import HqRollupRole
+from infra_cdk.components.fx_rates import FxRatesAlarm
 from infra_cdk.components.live_ingest import LiveIngest, ingest_function_name, orders_function_name
 from infra_cdk.components.live_video import LiveVideo
 from infra_cdk.components.messaging import MarketMessaging, market_bus
@@ -65,6 +66,7 @@ class MarketStack(Stack):
         """hq: receives aggregates and pseudonymised keys only, so no stream, orders or functions."""
         bus = market_bus(Construct(self, "Messaging"), self.market.id, self.key.key)
         HqRollupRole(self, "Rollup", hq=self.market, bucket=self.data_lake.bucket, key=self.key.key)  # issue 29
+        FxRatesAlarm(self, "FxRates", hq=self.market, key=self.key)  # issues 30, 33: rates about to run out
         return {"data_lake_bucket": self.data_lake.bucket.bucket_name, "event_bus_name": bus.event_bus_name}
 
     def _selling_market(self) -> dict[str, str]:

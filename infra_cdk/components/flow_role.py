@@ -25,6 +25,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra_cdk.components.fx_rates import grant_fx_rates
 from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_key_grants, nag_resource
 from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.markets.config import Market, find_hq_market, load_markets
@@ -94,6 +95,7 @@ class FlowRole(Construct):
                 encryption_key=kms.Key.from_key_arn(self, "HqKey", str(key_arn)) if key_arn else None,
             )  # fmt: skip
             self.hq_bucket.grant_put(self.role, f"{EXPORT_PREFIX}/{market.id}/*")  # aggregates only, its own prefix
+            grant_fx_rates(self.role, self.hq_bucket)  # the fx-rates flow: hq's store of the ECB's rates, their cover
         else:
             Annotations.of(self).add_warning_v2(
                 "livebase:hq-bucket",

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from livebase.aggregates.fx_source import FxDay
 
 MAX_RATE_AGE_DAYS = 45  # an older rate is refused: GMV converted at a stale rate misleads hq
+COVER_ALARM_DAYS = 7  # hq's alarm fires when a market has fewer days than this before its rates are refused
 
 
 class RateError(LookupError):
