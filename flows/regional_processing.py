@@ -6,7 +6,9 @@ segments and the marketing consent once; compute RFM segments, lifecycle stages,
 rate, channel attribution and cohort retention (``livebase.lifecycle``); write the recall list
 (dormant viewers who granted marketing) to the market's own data lake; build the export
 (``livebase.aggregates.export``: no viewer field, cells below k suppressed, GMV converted into
-hq's currency at the dated rate of ``config/fx_rates.json``) and send it to hq's bucket through
+hq's currency at the rate of the day the export covers, from hq's store of the ECB's reference rates
+(``flows/fx_rates.py``) over ``config/fx_rates.json``; rates older than the market's
+``fx_max_rate_age_days`` are refused with the day they stopped) and send it to hq's bucket through
 the residency guard (a refused export stays in the market's quarantine). Then the hq roll-up reads
 what has arrived at hq for the day. Artifacts: the aggregates table and cohort plot per market, the
 roll-up; none carries a per-viewer row. Tasks are coarse: per market and scan segment.
@@ -35,6 +37,7 @@ from livebase.lifecycle.stages import StageRules, recall_list
 from livebase.markets.config import hq_market
 from livebase.markets.residency import ResidencyViolation
 from livebase.markets.resources import MarketResources
+from livebase.stores.fx_rates import FxRateStore, hq_rates
 
 
 class MarketOutcome(BaseModel):
@@ -67,8 +70,9 @@ def read_marketing_consent(resources: MarketResources) -> set[str]:
 
 @task(name="process-market")
 def process_market(
-    resources: MarketResources, frames: list[pd.DataFrame], consent: set[str], as_of: date, rules: StageRules, k: int
-) -> tuple[MarketOutcome, MarketExport]:
+    resources: MarketResources, frames: list[pd.DataFrame], consent: set[str], as_of: date, rules: StageRules, k: int,
+    rates: RateTable,
+) -> tuple[MarketOutcome, MarketExport]:  # fmt: skip
     """Lifecycle, recall list (in-region) and the export (aggregates) of one market."""
     market = MARKETS[resources.market]
     frame = pd.concat(frames, ignore_index=True) if frames else orders_frame([])
@@ -78,7 +82,7 @@ def process_market(
     lifecycle = analyse(frame, as_of, rules, activity)
     recalled = recall_list(lifecycle.staged, consent)
     key = io.write_recall_list(resources, as_of, recalled)
-    rate = RateTable.load().rate(market.currency, hq_market(MARKETS).currency, as_of)
+    rate = rates.with_max_age(market.fx_max_rate_age_days).rate(market.currency, hq_market(MARKETS).currency, as_of)
     export = market_export(market.id, lifecycle, rate, k=k)
     outcome = MarketOutcome(
         market=market.id, orders=lifecycle.orders_placed, recalled=len(recalled), recall_key=key,
@@ -137,6 +141,7 @@ def regional_processing(
     selected = markets or list(SELLING_MARKET_IDS)
     hq = hq_market(MARKETS)
     bucket = io.hq_bucket(hq)
+    rates = hq_rates(FxRateStore(bucket, hq.region), hq.currency, run_date)  # the days before run_date, once
     resolved = [f.result() for f in resolve_market_resources.map(selected)]
     segments = {
         r.market: [read_orders_segment.submit(r, s, scan_segments) for s in range(scan_segments)] for r in resolved
@@ -146,7 +151,8 @@ def regional_processing(
     for resources in resolved:
         frames = [f.result() for f in segments[resources.market]]
         rules = io.market_rules(MARKETS[resources.market], overrides)
-        outcome, export = process_market(resources, frames, consents[resources.market].result(), run_date, rules, k)
+        consent = consents[resources.market].result()
+        outcome, export = process_market(resources, frames, consent, run_date, rules, k, rates)
         outcome.export_key = export_to_hq(resources, export, bucket)
         publish(export)
         outcomes.append(outcome)
