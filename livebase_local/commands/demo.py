@@ -18,6 +18,7 @@ from livebase.stores.purchase_orders import PurchaseOrderStore
 from livebase.stores.room_metrics import RoomStore
 from livebase_local.commands.demo_orders import order_life, presale_opened, presale_served
 from livebase_local.commands.demo_passport import passport_demo
+from livebase_local.commands.demo_player import player_demo
 from livebase_local.commands.demo_studio import studio_demo
 from livebase_local.commands.demo_tax import landed_price_line
 from livebase_local.commands.prefect_server import LocalPrefectServer
@@ -142,7 +143,7 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
             summaries = {s.market: s for s in order_to_replenish(markets=market_ids)}
             from livebase_local.commands.regional import hq_rollup_lines
 
-            rollup = hq_rollup_lines(STATE_DIR / "cdk.out", market_ids)  # issue 18: in-region lifecycle, hq aggregates
+            rollup = hq_rollup_lines(STATE_DIR / "cdk.out", market_ids, platform.drain, seed)  # issues 18, 31
             say("\nhq roll-up (regional-processing: aggregates only, cells behind < k viewers suppressed):")
             for line in rollup:
                 say(f"  {line}")
@@ -184,6 +185,7 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
 
             say(sessions_demo(markets[market_id], resources))  # issue 17: tomorrow's sessions, channels ready
             say(passport_demo(resources, platform.drain, STATE_DIR / "passport"))
+            say(player_demo(resources))  # issue 31: a viewer's experiment arm and recommendations
         from livebase_local.commands.business_case import demo_line
 
         say(f"\n{demo_line()}")
