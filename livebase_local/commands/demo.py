@@ -18,7 +18,6 @@ from livebase.stores.purchase_orders import PurchaseOrderStore
 from livebase.stores.room_metrics import RoomStore
 from livebase_local.commands.demo_orders import order_life, presale_opened, presale_served
 from livebase_local.commands.demo_passport import passport_demo
-from livebase_local.commands.demo_player import player_demo
 from livebase_local.commands.demo_studio import studio_demo
 from livebase_local.commands.demo_tax import landed_price_line
 from livebase_local.commands.prefect_server import LocalPrefectServer
@@ -185,7 +184,6 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
 
             say(sessions_demo(markets[market_id], resources))  # issue 17: tomorrow's sessions, channels ready
             say(passport_demo(resources, platform.drain, STATE_DIR / "passport"))
-            say(player_demo(resources))  # issue 31: a viewer's experiment arm and recommendations
         from livebase_local.commands.business_case import demo_line
 
         say(f"\n{demo_line()}")
