@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Stack
+from aws_cdk import Aws, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra_cdk.nag import acknowledge
@@ -72,3 +73,11 @@ class MarketKey(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
             )
         )
+
+
+def encrypted_log_group(scope: Construct, construct_id: str, key: kms.IKey, name: str | None = None) -> logs.LogGroup:
+    """Every log group of the stacks: encrypted with the market's key, kept a month, gone with the stack."""
+    return logs.LogGroup(
+        scope, construct_id, log_group_name=name, retention=logs.RetentionDays.ONE_MONTH, encryption_key=key,
+        removal_policy=RemovalPolicy.DESTROY,
+    )  # fmt: skip

@@ -29,7 +29,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, Fn, RemovalPolicy, SecretValue, Stack
+from aws_cdk import CfnOutput, Duration, Fn, SecretValue, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
@@ -37,11 +37,11 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from infra_cdk.components.encryption import encrypted_log_group
 from infra_cdk.components.flow_network import FlowNetwork
 from infra_cdk.components.flow_runtime_roles import ForecastJobRole, arn, hq_rollup_role_arn
 from infra_cdk.components.messaging import encrypted_queue
@@ -130,14 +130,7 @@ class FlowRuntime(Construct):
         build = {"directory": str(PROJECT), "platform": ecr_assets.Platform.LINUX_AMD64}
         self.flows_image = ecr_assets.DockerImageAsset(self, "FlowsImage", target="flows", **build)  # type: ignore[arg-type]
         self.worker_image = ecr_assets.DockerImageAsset(self, "WorkerImage", target="worker", **build)  # type: ignore[arg-type]
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=f"/livebase/{market.id}/flows",
-            retention=logs.RetentionDays.ONE_MONTH,
-            encryption_key=key,
-            removal_policy=RemovalPolicy.DESTROY,
-        )
+        self.log_group = encrypted_log_group(self, "Logs", key, f"/livebase/{market.id}/flows")
         self.secret = self._prefect_secret(key)
         self.execution_role = self._task_role(
             "ExecutionRole",

@@ -22,13 +22,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra_cdk.components.encryption import encrypted_log_group
 from infra_cdk.components.network import OUTSIDE_VPC, MarketNetwork, market_network
 from infra_cdk.layer_staging import FUNCTIONS_DIR
 from infra_cdk.nag import acknowledge, acknowledge_key_grants
@@ -84,14 +85,7 @@ def market_function(
     market = market_of(scope)
     network = _network(scope, market, function, key)
     name = function_name(market_id, function)
-    log_group = logs.LogGroup(
-        scope,
-        "Logs",
-        log_group_name=f"/aws/lambda/{name}",
-        retention=logs.RetentionDays.ONE_MONTH,
-        encryption_key=key,
-        removal_policy=RemovalPolicy.DESTROY,
-    )
+    log_group = encrypted_log_group(scope, "Logs", key, f"/aws/lambda/{name}")
     role = iam.Role(
         scope,
         "Role",

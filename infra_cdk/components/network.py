@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Fn, RemovalPolicy, Stack
+from aws_cdk import Fn, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra_cdk.components.encryption import encrypted_log_group
 from infra_cdk.nag import acknowledge
 
 NETWORK_ID = "Network"
@@ -102,10 +102,7 @@ def zones_read_at_deploy(subnets: Sequence[ec2.ISubnet]) -> None:
 
 def flow_logs_to(scope: Construct, key: kms.IKey) -> dict[str, ec2.FlowLogOptions]:
     """A VPC's flow logs: all traffic, to a log group of ``scope`` kept a month and encrypted with ``key``."""
-    group = logs.LogGroup(
-        scope, "FlowLogs", retention=logs.RetentionDays.ONE_MONTH, encryption_key=key,
-        removal_policy=RemovalPolicy.DESTROY,
-    )  # fmt: skip
+    group = encrypted_log_group(scope, "FlowLogs", key)
     return {"All": ec2.FlowLogOptions(destination=ec2.FlowLogDestination.to_cloud_watch_logs(group))}
 
 

@@ -20,14 +20,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import cast
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from infra_cdk.components.encryption import encrypted_log_group
 from infra_cdk.nag import acknowledge
 from infra_cdk.scanners import skip_checkov
 
@@ -58,10 +58,7 @@ def market_rest_api(
     log_fields: Mapping[str, str],
 ) -> MarketRestApi:
     """The REST API, its stage and access logs, and the stack's web ACL on it (module docstring)."""
-    access_logs = logs.LogGroup(
-        scope, "ApiAccessLogs", retention=logs.RetentionDays.ONE_MONTH, encryption_key=key,
-        removal_policy=RemovalPolicy.DESTROY,
-    )  # fmt: skip
+    access_logs = encrypted_log_group(scope, "ApiAccessLogs", key)
     api = apigw.RestApi(
         scope, "Api", rest_api_name=name, description=description,
         endpoint_types=[apigw.EndpointType.REGIONAL], cloud_watch_role=False,
