@@ -7,7 +7,9 @@ up without a deploy). An unsigned event, an unknown supplier, a bad signature or
 schema refuses goes to the queue's DLQ with the reason and is acknowledged
 (``livebase.batches.queue``); an admitted event is appended to its batch's chain once per event
 id (a redelivery is recognised by the ledger's event mark: idempotent by construction, no
-separate idempotency record). Only transient failures are batch item failures.
+separate idempotency record; the mark is scoped to the signer). An event for a batch another supplier
+owns, without the base's grant to its signer (``livebase.passport.owners``), is refused to the DLQ
+with that reason. Only transient failures are batch item failures.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from livebase.aws import retry_config
 from livebase.batches.queue import QueueBatch
 from livebase.lambda_entry import lambda_entry
 from livebase.markets.resources import MarketResources
+from livebase.passport.owners import NotOwner
 from livebase.passport.signing import SignedEnvelope, admit, supplier_keys
 from livebase.privacy.masking import masked_logger
 from livebase.stores.ledger import LedgerStore
@@ -55,7 +58,13 @@ def take(envelope: SignedEnvelope, outcomes: Counter[str]) -> None:
         logger.warning("supply event refused", supplier_id=envelope.supplier_id, reason=admission.reason)
         batches.refuse(admission.reason)
         return
-    appended = ledger.append(admission.event, datetime.now(UTC))
+    try:
+        appended = ledger.append(admission.event, datetime.now(UTC))
+    except NotOwner as refused:
+        outcomes["refused"] += 1
+        logger.warning("supply event refused", supplier_id=envelope.supplier_id, reason=str(refused))
+        batches.refuse(str(refused))
+        return
     outcomes["duplicate" if appended.duplicate else "appended"] += 1
     logger.info(
         "supply event", batch_id=admission.event.batch_id, event_id=admission.event.event_id,

@@ -18,9 +18,9 @@ from livebase.markets.config import load_markets
 from livebase.privacy.guard import personal_reasons
 
 EU = load_markets()["eu"]
-DIGIT_LIKE_ORDER = "o-030-4567"  # "030-4567" is a national phone number's shape
-DIGIT_LIKE_ROOM = "room-0049-301234"  # "0049-301234": an international prefix
-DIGIT_LIKE_SESSION = "s-030-12345678"
+DIGIT_LIKE_ORDER = "o-030-4567"  # "030-4567" is a national phone number's shape (too short for a whole one)
+DIGIT_LIKE_ROOM = "room-1-42-00000123"  # digits and dashes as the simulator's counters are written
+DIGIT_LIKE_SESSION = "s-2026-12-07-0930"  # a date and a time
 
 
 class FakeBus:
@@ -59,6 +59,11 @@ def test_an_order_announcement_with_digit_like_ids_is_put() -> None:
         {"room_id": "+49 30 1234 5678"},  # what the schema refuses is not an id
         {"order_id": "call 030-1234567"},
         {"order_id": "o-1", "contact": "someone@example.com"},
+        {"room_id": "room-0049-301234"},  # a phone number written with separators is no id (issue 31)
+        {"session_id": "s-030-12345678"},
+        {"note": "call +49\u200b170\u200b1234567"},  # zero-width spaces inside
+        {"note": "mail someone\uff20example\uff0ecom"},  # fullwidth "@" and "."
+        {"note": "+\u0664\u0669 \u0663\u0660 \u0661\u0662\u0663\u0664 \u0665\u0666\u0667\u0668"},  # Arabic-Indic digits
     ],
 )
 def test_contact_data_is_still_refused(document: dict[str, str]) -> None:

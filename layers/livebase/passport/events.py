@@ -1,9 +1,10 @@
 """Supply events of one product batch: what a supplier, a customs broker or a warehouse reports.
 
 One model per kind (discriminated on ``kind``). Every field is about the goods and the companies
-handling them; free text refuses anything that looks like an email or phone number, identifiers
-use closed alphabets, and unknown fields are refused, so nothing personal reaches the ledger,
-which is public by design (``GET /passport/{batch}``).
+handling them; free text refuses anything that looks like an email or phone number however it is
+written (fullwidth, zero-width characters inside, other scripts' digits: ``SafeText``), identifiers
+use closed alphabets and refuse phone numbers written with separators, and unknown fields are
+refused, so nothing personal reaches the ledger, which is public by design (``GET /passport/{batch}``).
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from livebase.live.events import NAME_ID_PATTERN, SafeText, UtcTimestamp
+from livebase.live.events import NAME_ID_PATTERN, NoPhoneInside, SafeText, UtcTimestamp
 
 BATCH_PATTERN = r"^[A-Z0-9][A-Z0-9-]{3,47}$"
 BatchId = Annotated[str, Field(pattern=BATCH_PATTERN)]
-Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=NAME_ID_PATTERN)]
+Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=NAME_ID_PATTERN), NoPhoneInside]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]  # ISO 3166-1 alpha-2
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 Name = Annotated[SafeText, Field(min_length=1, max_length=120)]
@@ -51,7 +52,7 @@ class QcCertificate(_Event):
 class CustomsDeclaration(_Event):
     kind: Literal["customs_declaration"] = "customs_declaration"
     declaration_id: Ident
-    hs_code: Annotated[str, Field(pattern=r"^\d{6}(\d{2}){0,2}$")]
+    hs_code: Annotated[str, Field(pattern=r"^[0-9]{6}([0-9]{2}){0,2}$")]  # ASCII digits: \d is any script's
     origin_country: Country
     destination_country: Country
     status: Literal["lodged", "cleared", "held"]

@@ -23,9 +23,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from livebase.aggregates.screen import PERSONAL_NAMES, VIEWER_ID
+from livebase.batches.reasons import phone_in_identifier
 from livebase.live.events import NAME_ID_PATTERN, WHOLE_ID_PATTERN
 from livebase.markets.config import Market, ResidencyMode
 from livebase.markets.residency import ResidencyViolation, may_send
+from livebase.privacy.normalise import fold
 
 T = TypeVar("T")
 Keeper = Callable[[str, list[str]], str]  # (document text, reasons) -> where it was kept
@@ -51,9 +53,10 @@ _NOT_CONTACT = re.compile(
     r"|[0-9a-f]{16,}",
     re.IGNORECASE,
 )
-# Identifiers the live-event schema admits, by the field that carries them: their patterns already
-# refuse phone numbers (``livebase.live.events``), so a value that fits its field's pattern is an id,
-# not contact data, however many digits and dashes it has (``o-030-4567``, ``room-0049-301234``).
+# Identifiers the live-event schema admits, by the field that carries them: the schema refuses phone
+# numbers in them (``livebase.live.events``: the pattern, then ``phone_in_identifier`` for numbers
+# written with separators), so a value it admits in its field is an id, not contact data, however many
+# digits and dashes it has (``o-030-4567``, ``ev-sea-room-1-42-00000123``).
 _WHOLE_ID = re.compile(WHOLE_ID_PATTERN)
 _NAME_ID = re.compile(NAME_ID_PATTERN)
 SCHEMA_IDS: Mapping[str, re.Pattern[str]] = {
@@ -78,9 +81,9 @@ def _cleaned(value: Any) -> Any:
                 return _cleaned(json.loads(value))
             except ValueError:
                 pass
-        return _NOT_CONTACT.sub("#", value)
+        return _NOT_CONTACT.sub("#", fold(value))  # fullwidth, zero-width, other digits: as contact_data_in
     if isinstance(value, Mapping):
-        return {str(k): "#" if _schema_id(str(k), v) else _cleaned(v) for k, v in value.items()}
+        return {fold(str(k)): "#" if _schema_id(str(k), v) else _cleaned(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_cleaned(v) for v in value]
     if value is None or isinstance(value, bool | int | float):
@@ -91,7 +94,10 @@ def _cleaned(value: Any) -> Any:
 def _schema_id(field: str, value: Any) -> bool:
     """``value`` is an identifier the event schema admits in ``field`` (set aside like a timestamp)."""
     pattern = SCHEMA_IDS.get(field)
-    return pattern is not None and isinstance(value, str) and len(value) <= 64 and bool(pattern.fullmatch(value))
+    return (
+        pattern is not None and isinstance(value, str) and len(value) <= 64 and bool(pattern.fullmatch(value))
+        and not phone_in_identifier(value)
+    )  # fmt: skip
 
 
 def _strings(value: Any) -> list[str]:
@@ -113,7 +119,7 @@ def personal_reasons(document: Any) -> list[str]:
     identifiers the event schema admits in their own fields (:data:`SCHEMA_IDS`) set aside first and
     arithmetic ("1000 / (0.15 - 0.30)") not taken for a phone number.
     """
-    text = as_text(document)
+    text = fold(as_text(document))
     value: Any = document
     if isinstance(document, str):
         try:

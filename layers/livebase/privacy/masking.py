@@ -3,7 +3,9 @@
 Every handler that may see viewer data logs through :func:`masked_logger`. Before a line is
 written, fields that name a person (``PERSONAL_FIELDS``, at any depth) are erased with
 Powertools data masking (``aws_lambda_powertools.utilities.data_masking``), and any pseudonymous
-id, e-mail address or phone number left in free text (an exception message, say) is replaced.
+id, e-mail address or phone number left in free text (an exception message, say) is replaced,
+however it is written (the text is folded first: ``livebase.privacy.normalise``) and in every
+market's national form as well as the international one.
 Masking only runs when a line holds something to mask: the field walk and the patterns cost
 microseconds, data masking's JSONPath milliseconds.
 """
@@ -17,6 +19,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
+from livebase.privacy.normalise import fold
+
 PERSONAL_FIELDS = frozenset({
     "viewer_id", "viewer", "viewer_key", "viewers", "host_id", "buyer", "email", "phone", "address",
 })  # fmt: skip
@@ -25,8 +29,14 @@ _OWN_KEYS = frozenset({"level", "location", "timestamp", "service", "xray_trace_
 _PERSONAL_TEXT = re.compile(
     r"v_[0-9a-f]{16,64}"  # a pseudonymous viewer id
     r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"  # an e-mail address
-    r"|\+\d[\d ()-]{7,}\d"  # a phone number in international form
+    r"|\+\d[\d ()._/-]{7,}\d"  # a phone number in international form
+    r"|(?<![\w.+-])0\d{8,11}(?![\w.-])"  # a national number written in one run, trunk 0 first (08123456789)
 )
+# National forms as each market writes them, digit groups with separators: 0812-3456-7890, (415) 555-0134,
+# 050 123 4567, 9123 4567, 030/1234567, 1-415-555-0134; masked when the groups hold 8 to 15 digits and are not a date.
+_NATIONAL_PHONE = re.compile(r"(?<![\w.+/-])\(?\d{1,5}\)?(?:[ ._/-]{1,2}\(?\d{2,8}\)?){1,4}(?![\w/:]|[.-]\d)")
+_DATE = re.compile(r"\d{4}([-/.])\d{2}\1\d{2}|\d{2}([-/.])\d{2}\2\d{4}")
+NATIONAL_DIGITS = range(8, 16)
 
 
 def _erase_fields(document: dict[str, Any], present: list[str]) -> dict[str, Any]:
@@ -60,8 +70,16 @@ def _personal_keys(value: Any) -> Iterator[str]:
             yield from _personal_keys(inner)
 
 
+def _national(match: re.Match[str]) -> str:
+    found = match.group()
+    digits = sum(char.isdigit() for char in found)
+    return MASK if digits in NATIONAL_DIGITS and not _DATE.fullmatch(found) else found
+
+
 def mask_text(text: str) -> str:
-    return _PERSONAL_TEXT.sub(MASK, text)
+    """``text`` with viewer ids, e-mail addresses and phone numbers (international or national, however
+    written: fullwidth, zero-width inside, other scripts' digits; ``livebase.privacy.normalise``) masked."""
+    return _NATIONAL_PHONE.sub(_national, _PERSONAL_TEXT.sub(MASK, fold(text)))
 
 
 def mask_personal(document: dict[str, Any]) -> dict[str, Any]:

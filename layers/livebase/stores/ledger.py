@@ -5,22 +5,28 @@ items of several shapes, as for inventory):
 
 * ``batch#<id>`` / ``entry#<seq, 10 digits>``: one chain entry; ``event`` is the canonical JSON
   that was hashed, kept as a string so the hash can be recomputed byte for byte;
-* ``batch#<id>`` / ``event#<event_id>``: the event was appended (a redelivered event is not
-  appended twice);
+* ``batch#<id>`` / ``event#<supplier_id>#<event_id>``: the event was appended (a redelivered event
+  is not appended twice); scoped to its signer, so one supplier cannot take an id another then
+  cannot use;
+* ``batch#<id>`` / ``owner``: the supplier that opened the batch (its first event) or that the base
+  granted it before; ``batch#<id>`` / ``grant#<supplier_id>``: a base-issued grant to another
+  supplier (a customs broker, a warehouse) to add events to it. An event signed by anyone else is
+  refused (:class:`NotOwner`, ``livebase.passport.owners``): no fork of another supplier's batch;
 * ``day#<yyyy-mm-dd>`` / ``batch#<id>``: the batch changed that day (what the daily anchor reads);
 * ``batch#<id>`` / ``anchor#<yyyy-mm-dd>``: the head the day's anchor committed to, and where.
 
-An append is one transaction: the entry at ``head.seq + 1`` only if that position is free and
-the event mark only if absent. Two writers that read the same head cannot both write: one
-transaction is cancelled, re-reads the head and appends after the other's entry, so the chain
-never forks (``ChainConflict`` if that keeps failing).
+An append is one transaction: the entry at ``head.seq + 1`` only if that position is free, the
+event mark only if absent, and the signer's right to the batch (the owner item written if the
+batch is new, else checked unchanged, or the signer's grant checked present). Two writers that
+read the same head cannot both write: one transaction is cancelled, re-reads the head and appends
+after the other's entry, so the chain never forks (``ChainConflict`` if that keeps failing).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -29,9 +35,10 @@ from livebase.aws import from_attributes, to_attributes
 from livebase.passport.canonical import canonical_json
 from livebase.passport.chain import AnchoredHead, ChainEntry, next_entry
 from livebase.passport.events import SupplyEvent
+from livebase.passport.owners import FOREIGN_BATCH, NotOwner, Owner
 
 APPEND_ATTEMPTS = 8
-_ENTRY, _EVENT, _ANCHOR = "entry#", "event#", "anchor#"
+_ENTRY, _EVENT, _ANCHOR, _OWNER, _GRANT = "entry#", "event#", "anchor#", "owner", "grant#"
 _NOT_EXISTS = "attribute_not_exists(pk)"
 
 
@@ -89,11 +96,13 @@ class LedgerStore:
         self.dynamodb, self.table = dynamodb, table_name
 
     def append(self, event: SupplyEvent, now: datetime) -> Appended:
-        """Append ``event`` to its batch's chain once (see the module docstring)."""
+        """Append ``event`` to its batch's chain once, if its signer may (see the module docstring);
+        :class:`NotOwner` when the batch is another supplier's and no grant lets the signer in."""
         for attempt in range(1, APPEND_ATTEMPTS + 1):
+            access = self._access(event.batch_id, event.supplier_id)
             entry = next_entry(self.head(event.batch_id), event)
             try:
-                self._write(entry, now)
+                self._write(entry, now, access)
             except ChainConflict:
                 continue
             except _Duplicate:
@@ -103,16 +112,74 @@ class LedgerStore:
 
     def append_entry(self, entry: ChainEntry, now: datetime) -> None:
         """Write a computed entry: refused (``ChainConflict``) if its position is taken."""
+        access = self._access(entry.batch_id, str(entry.event.get("supplier_id", "")))
         try:
-            self._write(entry, now)
+            self._write(entry, now, access)
         except _Duplicate as duplicate:
             raise ChainConflict(f"event {entry.event_id} is already in the chain") from duplicate
 
-    def _write(self, entry: ChainEntry, now: datetime) -> None:
+    # ---- owners and grants -------------------------------------------------------------------------
+    def owner(self, batch_id: str) -> Owner | None:
+        item = self._get(batch_id, _OWNER)
+        return None if item is None else Owner(str(item["supplier_id"]), str(item["source"]), str(item["since"]))
+
+    def grants(self, batch_id: str) -> list[str]:
+        """The suppliers the base granted this batch to (its owner aside)."""
+        return sorted(str(from_attributes(item)["supplier_id"]) for item in self._query(_batch(batch_id), _GRANT))
+
+    def grant(self, batch_id: str, supplier_id: str, now: datetime) -> Owner:
+        """A base-issued grant: ``supplier_id`` may add events to the batch. A batch nobody opened yet
+        becomes theirs (so nobody can squat it first); the batch's owner after."""
+        item = to_attributes({
+            "pk": _batch(batch_id), "sk": _OWNER, "supplier_id": supplier_id, "source": "grant",
+            "since": now.isoformat(),
+        })  # fmt: skip
+        try:
+            self.dynamodb.put_item(TableName=self.table, Item=item, ConditionExpression=_NOT_EXISTS)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        owner = self.owner(batch_id)
+        assert owner is not None  # written above or before
+        if owner.supplier_id != supplier_id:
+            self.dynamodb.put_item(TableName=self.table, Item=to_attributes({
+                "pk": _batch(batch_id), "sk": f"{_GRANT}{supplier_id}", "supplier_id": supplier_id,
+                "since": now.isoformat(),
+            }))  # fmt: skip
+        return owner
+
+    def _access(self, batch_id: str, signer: str) -> dict[str, Any]:
+        """The transaction item that proves ``signer`` may append to the batch (raises NotOwner)."""
+        owner = self.owner(batch_id)
+        if owner is None:  # the first event opens the batch: its signer becomes the owner
+            item = to_attributes({
+                "pk": _batch(batch_id), "sk": _OWNER, "supplier_id": signer, "source": "first_event",
+                "since": datetime.now(UTC).isoformat(),
+            })  # fmt: skip
+            return {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": _NOT_EXISTS}}
+        if owner.supplier_id == signer:
+            key, condition = _OWNER, "supplier_id = :signer"
+        elif self._get(batch_id, f"{_GRANT}{signer}") is not None:
+            key, condition = f"{_GRANT}{signer}", "supplier_id = :signer"
+        else:
+            raise NotOwner(FOREIGN_BATCH)
+        return {"ConditionCheck": {
+            "TableName": self.table, "Key": {"pk": {"S": _batch(batch_id)}, "sk": {"S": key}},
+            "ConditionExpression": condition, "ExpressionAttributeValues": {":signer": {"S": signer}},
+        }}  # fmt: skip
+
+    def _get(self, batch_id: str, sk: str) -> dict[str, Any] | None:
+        item = self.dynamodb.get_item(
+            TableName=self.table, Key={"pk": {"S": _batch(batch_id)}, "sk": {"S": sk}}, ConsistentRead=True
+        ).get("Item")
+        return None if item is None else from_attributes(item)
+
+    def _write(self, entry: ChainEntry, now: datetime, access: dict[str, Any]) -> None:
         at = now.isoformat()
         day = now.date().isoformat()
         pk = {"S": _batch(entry.batch_id)}
-        mark = {"pk": pk, "sk": {"S": f"{_EVENT}{entry.event_id}"}, "seq": {"N": str(entry.seq)}}
+        signer = str(entry.event.get("supplier_id", ""))
+        mark = {"pk": pk, "sk": {"S": f"{_EVENT}{signer}#{entry.event_id}"}, "seq": {"N": str(entry.seq)}}
         index = to_attributes({
             "pk": f"day#{day}", "sk": _batch(entry.batch_id), "batch_id": entry.batch_id,
             "head": entry.entry_hash, "length": entry.seq + 1, "updated_at": at,
@@ -123,6 +190,7 @@ class LedgerStore:
                     {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": _NOT_EXISTS}}
                     for item in (_entry_item(entry, at), mark)
                 ] + [
+                    access,
                     {"Put": {"TableName": self.table, "Item": index}},
                 ]
             )  # fmt: skip
@@ -134,6 +202,8 @@ class LedgerStore:
                 raise _Duplicate(entry.event_id) from error
             if codes and codes[0] == "ConditionalCheckFailed":
                 raise ChainConflict(f"batch {entry.batch_id}: position {entry.seq} is taken") from error
+            if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":  # opened or granted meanwhile: read again
+                raise ChainConflict(f"batch {entry.batch_id}: its owner changed while appending") from error
             raise
 
     def head(self, batch_id: str) -> ChainEntry | None:
