@@ -23,6 +23,7 @@ from infra_cdk.components.fx_rates import FxRatesAlarm
 from infra_cdk.components.live_ingest import LiveIngest, ingest_function_name, orders_function_name
 from infra_cdk.components.live_video import LiveVideo
 from infra_cdk.components.messaging import MarketMessaging, market_bus
+from infra_cdk.components.moderation import Moderation
 from infra_cdk.components.monitoring import MarketAlarms
 from infra_cdk.components.passport import Passport
 from infra_cdk.components.recall import ConsentAndRecall
@@ -152,6 +153,11 @@ class MarketStack(Stack):
         ErasureApi(  # issue 18: POST /erasures (IAM) removes one viewer from every store of the market
             self, "Erasure", kit=live.kit, pseudonym_key=self.key.pseudonym_key,
             tables=tables.personal, lake=self.data_lake.bucket,
+            environment={OUTPUTS[f][1]: v for f, v in names.items()},
+        )  # fmt: skip
+        Moderation(  # issue 32: the moderation API (IAM), held orders to the ops topic
+            self, "Moderation", kit=live.kit, room_metrics=tables.room_metrics, bus=messaging.bus,
+            ops_topic=signals.ops_topic, ops_dlq=signals.ops_dlq,
             environment={OUTPUTS[f][1]: v for f, v in names.items()},
         )  # fmt: skip
         flows = FlowRole(  # issue 18: what the market's Prefect flows touch, by grants only

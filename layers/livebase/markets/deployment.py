@@ -27,6 +27,7 @@ DEFAULT_RESERVED = {
     "passport_intake": 10,
     "passport": 20,
     "erasure": 2,
+    "moderation": 2,  # ops' moderation API (issue 32): people at a console and the review flow
     "room_cue": 10,
     "studio": 10,
     "studio_failover": 5,

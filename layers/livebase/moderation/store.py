@@ -120,8 +120,10 @@ class ModerationStore:
         return self.log("review", decision, actor, room_id=held.room_id, target=held.event_id, note=note)
 
     # ---- ops actions ----
-    def hide_comment(self, room_id: str, event_id: str, ts: str, actor: str, note: str = "") -> dict[str, Any]:
+    def hide_comment(self, room_id: str, event_id: str, actor: str, note: str = "") -> dict[str, Any]:
+        """Ops hide a comment that was shown (the player drops it; its decision item is filed under now)."""
         decision = Decision(Verdict.HIDE, Reason.OPS_HIDDEN, "ops:hide", automated=False)
+        ts = _stamp(datetime.fromtimestamp(self.clock(), UTC))
         self.table.put_item(Item={
             "pk": f"ROOM#{room_id}", "sk": f"{DECISION}{ts}#{event_id}", "market": self.market_id,
             "room_id": room_id, "event_id": event_id, "ts": ts, "verdict": decision.verdict.value,
