@@ -31,12 +31,18 @@ from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection
 from livebase.aggregates.fx_source import ECB_90_DAYS_URL, FxDay, FxSourceError, fx_days
 from livebase.aggregates.rates import RateTable, default_rates_path
 from livebase.markets.config import hq_market, selling_markets
-from livebase.stores.fx_rates import FxRateStore, hq_rates, read_reply, source_url, write_rates_file
+from livebase.stores.fx_rates import (
+    AGE_METRIC,
+    COVER_METRIC,
+    METRIC_NAMESPACE,
+    FxRateStore,
+    hq_rates,
+    read_reply,
+    source_url,
+    write_rates_file,
+)
 
 FX_FEED_ENV = "LIVEBASE_FX_FEED"  # another source than the ECB's (the local feed, a mirror)
-METRIC_NAMESPACE = "Livebase/FxRates"
-COVER_METRIC = "DaysOfCover"  # days before the roll-up refuses a market's rates (min over markets, and per market)
-AGE_METRIC = "RateAgeDays"  # days since the newest publication in hq's store
 
 
 class FxRatesResult(BaseModel):

@@ -27,10 +27,8 @@ from infra_cdk.components.encryption import MarketKey
 from infra_cdk.nag import acknowledge, acknowledge_key_grants, nag_resource
 from livebase.aggregates.rates import COVER_ALARM_DAYS
 from livebase.markets.config import Market
-from livebase.stores.fx_rates import FX_PREFIX
+from livebase.stores.fx_rates import COVER_METRIC, FX_PREFIX, METRIC_NAMESPACE
 
-METRIC_NAMESPACE = "Livebase/FxRates"  # flows.fx_rates.METRIC_NAMESPACE (no Prefect import at synth)
-COVER_METRIC = "DaysOfCover"
 PERIOD = Duration.hours(6)
 PERIODS_WITHOUT_DATA = 6  # 36 hours: a daily run missed once is tolerated, twice alarms
 

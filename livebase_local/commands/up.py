@@ -26,6 +26,7 @@ from uuid import UUID
 from livebase.markets.config import load_markets, selling_markets
 from livebase_local.commands.prefect_server import ChildProcess, LocalPrefectServer
 from livebase_local.commands.run_log import RunLog
+from livebase_local.fx_feed import refresh_local_rates
 from livebase_local.platform import PROJECT_ROOT, STATE_DIR, LocalPlatform, Progress
 from livebase_local.simulator.stock import book_opening
 
@@ -209,6 +210,8 @@ def serve_until_stopped(
         apply_prefect_setup(chosen)
         applied = deploy_to_pool(chosen)
     say(f"{len(applied)} deployments on work pool livebase-process; automation livebase-room-alert applied")
+    for line in refresh_local_rates(STATE_DIR / "fx-feed", chosen):  # issue 30: rates that never run out locally
+        say(line)
     stop = threading.Event()
     runner = threading.Thread(target=platform.run_forever, args=(stop,), name="event-source", daemon=True)
     runner.start()

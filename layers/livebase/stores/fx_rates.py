@@ -25,6 +25,9 @@ from livebase.aggregates.fx_source import MAX_REPLY_BYTES, FxDay
 from livebase.aggregates.rates import RateTable, default_rates_path
 
 FX_PREFIX = "fx-rates"
+METRIC_NAMESPACE = "Livebase/FxRates"  # what the fx-rates flow publishes and hq's alarm watches
+COVER_METRIC = "DaysOfCover"  # days before the roll-up refuses a market's rates (min over markets, and per market)
+AGE_METRIC = "RateAgeDays"  # days since the newest publication in hq's store
 LOOK_BACK_DAYS = 400  # a roll-up never accepts a rate older than a year (fx_max_rate_age_days <= 366)
 FILE_KEEPS_DAYS = 120  # config/fx_rates.json keeps the publications of the last 120 days
 FILE_COMMENT = (
