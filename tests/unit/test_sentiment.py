@@ -162,3 +162,11 @@ def test_the_split_is_fixed_by_the_text_alone() -> None:
     held = [row for row in rows if held_out(row.language, row.text)]
     assert 0.25 <= len(held) / len(rows) <= 0.45
     assert held_out("en", "cheap quality, broke after one day") is held_out("en", "cheap quality, broke after one day")
+
+
+def test_every_scored_emoji_is_in_the_blocks_checked_first() -> None:
+    from livebase.live.sentiment.lexicon import emoji_valences
+    from livebase.live.sentiment.scoring import has_emoji
+
+    assert all(has_emoji(f"so {emoji} today") for emoji in emoji_valences())
+    assert not has_emoji("no emoji here, ok?")

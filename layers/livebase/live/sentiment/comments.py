@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 
 from livebase.live.sentiment.language_id import LanguageIdentifier
 from livebase.live.sentiment.lexicon import SUPPORTED_LANGUAGES, Lexicon, code_switched, normalise
-from livebase.live.sentiment.scoring import REPEATED, TOKEN, Sentiment, has_emoji, score_with
+from livebase.live.sentiment.scoring import ELONGATED, REPEATED, TOKEN, Sentiment, has_emoji, score_with
 
 CACHED_COMMENTS = 8192
 # Which languages a comment in the key language borrows words from, when the market speaks them.
@@ -54,9 +54,11 @@ class CommentScorer:
 
     def _may_score(self, text: str) -> bool:
         words, collapsed = self._vocabulary
-        for token in TOKEN.findall(normalise(text, "en")):  # lower case, and "n't" as the lexicons write it
-            if token in words or REPEATED.sub(r"\1", token) in collapsed:
-                return True
+        tokens = TOKEN.findall(normalise(text, "en"))  # lower case, and "n't" as the lexicons write it
+        if not words.isdisjoint(tokens):
+            return True
+        if ELONGATED.search(text) and not collapsed.isdisjoint(REPEATED.sub(r"\1", token) for token in tokens):
+            return True  # "baaad"
         return has_emoji(text)
 
 

@@ -165,16 +165,14 @@ def probabilities(text: str, languages: tuple[str, ...]) -> dict[str, float]:
     if not features:
         return {language: 1.0 / len(languages) for language in languages}
     found = list(features)
-    logs = [math.log1p(count) for count in features.values()]
+    logs = list(map(math.log1p, features.values()))
     scale = 1.0 / math.sqrt(size)
-    raw = {
-        language: (sum(map(mul, logs, map(column.__getitem__, found))) + prior) * scale
-        for language, column, prior in _columns(languages)
-    }
-    top = max(raw.values())
-    exps = {language: math.exp(value - top) for language, value in raw.items()}
-    total = sum(exps.values())
-    return {language: value / total for language, value in exps.items()}
+    columns = _columns(languages)
+    raw = [(sum(map(mul, logs, map(column.__getitem__, found))) + prior) * scale for _, column, prior in columns]
+    top = max(raw)
+    exps = [math.exp(value - top) for value in raw]
+    total = sum(exps)
+    return {language: value / total for (language, _, _), value in zip(columns, exps, strict=True)}
 
 
 def is_arabizi(text: str) -> bool:

@@ -24,7 +24,7 @@ NEGATIVE_BELOW = -0.05
 
 _CLAUSE = re.compile(r"[.,!?;:()\[\]\n]+")
 TOKEN = re.compile(r"[^\W_]+")
-_ELONGATED = re.compile(r"(\w)\1{2,}")
+ELONGATED = re.compile(r"(\w)\1{2,}")
 REPEATED = re.compile(r"(\w)\1+")
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 
@@ -75,12 +75,19 @@ def _emoji_pattern() -> re.Pattern[str]:
     return re.compile("[" + "".join(emoji_valences()) + "]")
 
 
+# The symbol and pictograph blocks every scored emoji is in: one range check is ten times faster than
+# the class of the emoji themselves, and most comments have none.
+_EMOJI_BLOCKS = re.compile("[\u2600-\u27bf\U0001f300-\U0001faff]")
+
+
 def has_emoji(text: str) -> bool:
     """Whether any scored emoji is in ``text``."""
-    return _emoji_pattern().search(text) is not None
+    return _EMOJI_BLOCKS.search(text) is not None and _emoji_pattern().search(text) is not None
 
 
 def _score_emoji(text: str) -> tuple[float, int]:
+    if _EMOJI_BLOCKS.search(text) is None:
+        return 0.0, 0
     found = _emoji_pattern().findall(text)
     if not found:
         return 0.0, 0
@@ -104,7 +111,7 @@ def _lookup_variant(token: str, lex: Lexicon, elongated: bool) -> float | None:
 
 
 def _score_words(text: str, lex: Lexicon) -> tuple[float, int]:
-    stretched = _ELONGATED.sub(r"\1\1", text)
+    stretched = ELONGATED.sub(r"\1\1", text)
     elongated = stretched != text
     second_chance = elongated or lex.language == "ar"
     terms, starts = lex.terms, lex.phrase_starts
