@@ -243,4 +243,11 @@ FLOWS = (
         "marketing, through the market's recall topic (frequency cap, quiet hours, unsubscribe).",
         ("livebase", "privacy", "lifecycle"), Schedule("30 10 * * *", per_market=True), ecs_size=(512, 2048),
     ),
+    FlowSpec(
+        "moderation-review", "flows/moderation_review.py:moderation_review",
+        "Every 15 minutes, per market in its region: ops' decisions applied (held comments shown or hidden, held "
+        "orders released or cancelled, each logged with its statement of reasons), then what is still held as "
+        "artifacts (ids, reasons, rules, risk scores; never a comment's text or a viewer).",
+        ("livebase", "moderation", "trust"), Schedule("*/15 * * * *"), ecs_size=(256, 512),
+    ),
 )  # fmt: skip
