@@ -131,7 +131,7 @@ def _grant_session_channels(role: iam.IRole, market: Market) -> None:
 
 
 def _acknowledge(role: iam.IRole, lake: s3.IBucket) -> None:
-    policy: IConstruct = role.node.find_child("DefaultPolicy")
+    policy: IConstruct = role  # the role: its default policy and any overflow policy CDK splits off when it fills
     for objects, who in ((FORECAST_FILES, "demand-forecasting"), (PLANS, "session-planning"),
                          (REPORTS, "business-case")):  # fmt: skip
         acknowledge_grant_put(policy, lake, objects, who)

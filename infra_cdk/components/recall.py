@@ -9,8 +9,9 @@
   access-logged without bodies, the stack's WAF), to the same function. The unsubscribe reads the
   delivery's record (``recall/<market>/deliveries/``) to find the viewer.
 * The recall topic: SNS in the market's region, encrypted with the market key, TLS only; the
-  ``recall-delivery`` flow publishes to it (the flow role's grant here), the market's in-region
-  messaging subscribes (End User Messaging / SES behind it: docs/consent-and-recall.md).
+  ``recall-delivery`` flow publishes to it (the flow role's grant here, in a policy of its own with the
+  read of ``recall/<market>/``), the market's in-region messaging subscribes (End User Messaging / SES
+  behind it: docs/consent-and-recall.md).
 
 Outputs: ``RecallTopicArn`` and ``ConsentApiUrl`` (read by the flow from the stack, like hq's bucket).
 """
@@ -58,7 +59,7 @@ class ConsentAndRecall(Construct):
         consent: dynamodb.ITable,
         lake: s3.IBucket,
         pseudonym_key: kms.IKey,
-        flow_role: iam.Role,
+        flow_role: iam.IRole,
         environment: Mapping[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
@@ -84,13 +85,7 @@ class ConsentAndRecall(Construct):
         self.topic = sns.Topic(
             self, "Topic", master_key=kit.key, enforce_ssl=True, display_name=f"Livebase {market.id} recall",
         )  # fmt: skip
-        self.topic.grant_publish(flow_role)
-        lake.grant_read(flow_role, f"{RECALL_PREFIX}/{market.id}/*")  # recall-delivery: lists, activity, deliveries
-        acknowledge(
-            flow_role.node.find_child("DefaultPolicy"), f"AwsSolutions-IAM5[Resource::{arn_ref(lake)}/{RECALL_PREFIX}/"
-            f"{market.id}/*]", "regional-processing and recall-delivery read the recall lists, activity and "
-            "deliveries of this market only; keys per day and batch.",
-        )  # fmt: skip
+        self._flow_policy(flow_role, lake, f"{RECALL_PREFIX}/{market.id}/")
         rest = market_rest_api(
             self, name=f"livebase-{market.id}-consent", key=kit.key, rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT,
             description="Consent given and withdrawn on the base's own sites, and recall unsubscribes (IAM)",
@@ -107,6 +102,23 @@ class ConsentAndRecall(Construct):
         for objects, why in ((deliveries, "the unsubscribe reads the delivery's record (one object per day)"),
                              (f"{QUARANTINE_PREFIX}/*", "reads back its own quarantined records")):  # fmt: skip
             acknowledge(policy, f"AwsSolutions-IAM5[Resource::{arn_ref(lake)}/{objects}]", f"consent: {why}.")
+
+    def _flow_policy(self, flow_role: iam.IRole, lake: s3.IBucket, prefix: str) -> None:
+        """The flows' recall grants in a policy of their own: the flow role's default policy is full (every
+        flow's grants), and CDK would move statements to an overflow policy the acknowledgments do not reach.
+        Publish on the recall topic (its key: the market key, already granted to the role), read of the
+        market's recall documents (lists, activity, deliveries) and listing under that prefix only."""
+        policy = iam.Policy(self, "FlowPolicy", roles=[flow_role], statements=[
+            iam.PolicyStatement(actions=["sns:Publish"], resources=[self.topic.topic_arn]),
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[lake.arn_for_objects(f"{prefix}*")]),
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[lake.bucket_arn],
+                                conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}}),
+        ])  # fmt: skip
+        acknowledge(
+            policy, f"AwsSolutions-IAM5[Resource::{arn_ref(lake)}/{prefix}*]",
+            "regional-processing and recall-delivery read this market's recall lists, activity and deliveries "
+            "only; keys per day and batch.",
+        )  # fmt: skip
 
     def _methods(self, api: apigw.RestApi, function: lambda_.IFunction) -> None:
         def model(name: str, required: list[str], properties: dict[str, apigw.JsonSchema]) -> apigw.Model:
