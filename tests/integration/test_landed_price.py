@@ -16,7 +16,7 @@ from tests.support.pipeline import open_pipeline, order, unique
 
 def test_eu_orders_keep_net_tax_duty_landed_and_the_rule(local_aws: LocalAwsStack) -> None:
     eu = open_pipeline(local_aws, "eu")
-    lip, scarf = f"SKU-LIP-{uuid.uuid4().hex[:6]}", f"SKU-SCARF-{uuid.uuid4().hex[:6]}"
+    lip, scarf = (f"SKU-{kind}-{uuid.uuid4().hex[:6].upper()}" for kind in ("LIP", "SCARF"))
     seed_stock(eu.resources, {lip: 20, scarf: 20})
     list_sku(eu.resources, lip, "19.90", hs_code="330410")
     list_sku(eu.resources, scarf, "29.00", hs_code="621410")
