@@ -15,7 +15,11 @@ from livebase.stores.orders import OrderRecord, OrderStore
 
 def landed_price_line(resources: MarketResources) -> str:
     """``landed price: ...`` for the report, or why there is none."""
-    orders = OrderStore.for_market(resources).all_orders()
+    return landed_price_summary(OrderStore.for_market(resources).all_orders())
+
+
+def landed_price_summary(orders: Sequence[OrderRecord]) -> str:
+    """The report's line over the market's stored orders."""
     taxed = sorted((o for o in orders if o.landed_total), key=lambda o: (o.destination == _home(orders), o.order_id))
     refused = sum(1 for o in orders if o.status == "rejected" and "tax rule" in (o.reason or ""))
     tail = f"; {refused} refused for their destination" if refused else ""
