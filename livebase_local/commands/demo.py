@@ -20,6 +20,7 @@ from livebase_local.commands.demo_orders import order_life, presale_opened, pres
 from livebase_local.commands.demo_passport import passport_demo
 from livebase_local.commands.demo_studio import studio_demo
 from livebase_local.commands.demo_tax import landed_price_line
+from livebase_local.commands.demo_trust import trust_demo
 from livebase_local.commands.prefect_server import LocalPrefectServer
 from livebase_local.commands.run_log import RunLog
 from livebase_local.platform import STATE_DIR, LocalPlatform
@@ -184,6 +185,7 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
 
             say(sessions_demo(markets[market_id], resources))  # issue 17: tomorrow's sessions, channels ready
             say(passport_demo(resources, platform.drain, STATE_DIR / "passport"))
+            say(trust_demo(platform, markets[market_id]))  # issue 32: comments moderated, a fake-order ring held
         from livebase_local.commands.business_case import demo_line
 
         say(f"\n{demo_line()}")

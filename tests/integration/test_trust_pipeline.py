@@ -1,0 +1,52 @@
+"""Trust and safety through the deployed market stack (issue 32): comments moderated by ingest, a ring held by orders.
+
+The demo room's events (``livebase_local.commands.demo_trust``) go on sea's stream in the local AWS; the
+event-source runner feeds both consumers as in ``livebase up``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from boto3.dynamodb.conditions import Key
+
+from livebase.markets.config import load_markets
+from livebase.risk.holds import HeldOrders
+from livebase.stores.room_metrics import RoomStore
+from livebase_local.commands.demo_trust import RING_SKU, demo_records
+from livebase_local.simulator.demo_orders import CATALOGUE
+from livebase_local.simulator.stock import seed_stock
+from tests.support.local_aws import LocalAwsStack
+from tests.support.pipeline import Pipeline, merge_catalogue, open_pipeline
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def sea(local_aws: LocalAwsStack) -> Iterator[Pipeline]:
+    pipeline = open_pipeline(local_aws, "sea")
+    seed_stock(pipeline.resources, {RING_SKU: 1_000}, receipt_prefix="trust")
+    merge_catalogue(pipeline.resources, [{"sku": RING_SKU, "list_price": str(CATALOGUE[RING_SKU])}])
+    yield pipeline
+
+
+def test_abusive_comments_are_hidden_uncounted_and_the_ring_is_held(sea: Pipeline) -> None:
+    run, now = uuid.uuid4().hex[:8], datetime.now(UTC).replace(microsecond=0)
+    records = demo_records(load_markets()["sea"], run, now)
+    sea.send([json.dumps(r).encode() for r in records])
+    table = boto3.resource("dynamodb", region_name=sea.resources.region).Table(sea.resources.room_metrics_table)
+    room = "sea-trust-demo"
+    items = table.query(KeyConditionExpression=Key("pk").eq(f"ROOM#{room}") & Key("sk").begins_with("MOD#"))["Items"]
+    reasons = sorted(str(i["reason"]) for i in items if str(i["event_id"]).startswith(f"ev-trust-{run}"))
+    assert reasons == ["flooding", "flooding", "insult", "scam"]  # "buy buy buy" a fourth and fifth time
+    assert all("Redress" in str(i["statement"]) for i in items)
+    minutes = RoomStore(table).series(room, now - timedelta(minutes=1), now + timedelta(minutes=1))
+    assert sum(m.comments for m in minutes) == 3 + 3  # the chat and the flooder's first three
+    assert sum(m.hidden_comments for m in minutes) == 4
+    held = [h.order.order_id for h in HeldOrders(table, "sea").pending() if h.order.order_id.startswith("ord-trust-")]
+    assert sorted(held) == [f"ord-trust-{run}-2", f"ord-trust-{run}-3"]
