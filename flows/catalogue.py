@@ -250,4 +250,11 @@ FLOWS = (
         "artifacts (ids, reasons, rules, risk scores; never a comment's text or a viewer).",
         ("livebase", "moderation", "trust"), Schedule("*/15 * * * *"), ecs_size=(256, 512),
     ),
+    FlowSpec(
+        "settlement-statements", "flows/settlement_statements.py:settlement_statements",
+        "Daily at 01:00 UTC (yesterday's booking day is whole): per market, in its region, the settlement "
+        "ledger's trial balance (fails the run unless it sums to exactly zero) and a statement per party "
+        "(buyers' clearing, base, hosts, brands, logistics, payments, tax authorities) as CSV in the market's lake.",
+        ("livebase", "settlement", "finance"), Schedule("0 1 * * *"), ecs_size=(256, 1024),
+    ),
 )  # fmt: skip

@@ -169,6 +169,7 @@ class MarketStack(Stack):
             wms_queue=messaging.wms_queue, stream=live.stream,
             consumer_functions=(ingest_function_name(market.id), orders_function_name(market.id)),
         )  # fmt: skip
+        settlement.grant_flows(flows.role, self.data_lake.bucket)  # settlement-statements (issue 33)
         CfnOutput(self, "FlowRoleArn", key="FlowRoleArn", value=flows.role.role_arn)
         recall = ConsentAndRecall(  # issue 31: consent from the stream and the sites, activity, the recall topic
             self, "Recall", kit=live.kit, stream=live.stream, consent=tables.consent, lake=self.data_lake.bucket,

@@ -12,7 +12,8 @@
 
 Grants only: the function reads and writes the ledger, reads orders (``GetItem``) and sends refused
 messages to its DLQ; the functions that apply an order's life (orders, fulfilment) may put the life
-signals on the bus. ``names`` are the stack outputs (``livebase.markets.resources``).
+signals on the bus; the flow role (``grant_flows``) reads the ledger and writes the statements under
+``settlement/`` of the market's lake. ``names`` are the stack outputs (``livebase.markets.resources``).
 """
 
 from __future__ import annotations
@@ -22,14 +23,16 @@ from collections.abc import Mapping, Sequence
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra_cdk.components.delivery import bus_rule, to_queue
 from infra_cdk.components.functions import FunctionKit
 from infra_cdk.components.supply_chain import QueueConsumer
-from infra_cdk.nag import acknowledge, arn_ref
+from infra_cdk.nag import acknowledge, acknowledge_grant_put, arn_ref
 from livebase.markets.resources import OUTPUTS
 from livebase.settlement.fees import FEES_VARIABLE, load_fees
 from livebase.signals.orders import LIFE_SIGNALS, ORDER_EVENT_SOURCE, ORDER_PLACED, ORDER_REJECTED
@@ -38,6 +41,7 @@ from livebase.stores.settlement import DAY_INDEX
 ORDER_SIGNAL_PATTERN = events.EventPattern(
     source=[ORDER_EVENT_SOURCE], detail_type=[ORDER_PLACED, ORDER_REJECTED, *LIFE_SIGNALS]
 )
+STATEMENTS = "settlement/*"  # flows.settlement_statements.PREFIX: settlement/<market>/<period>/<party>.csv
 FUNCTION_VARIABLES = ("orders_table", "settlement_ledger_table", "settlement_queue_url", "settlement_dlq_url")
 
 
@@ -101,6 +105,17 @@ class Settlement(Construct):
         for field in FUNCTION_VARIABLES:
             self.function.add_environment(OUTPUTS[field][1], names[field])
         self.function.add_environment("MARKET_CONFIG", market_config)
+
+    def grant_flows(self, role: iam.IRole, lake: s3.IBucket) -> None:
+        """settlement-statements reads the period's transactions (the day index) and writes the CSVs."""
+        self.ledger.grant_read_data(role)
+        lake.grant_put(role, STATEMENTS)
+        policy = role.node.find_child("DefaultPolicy")
+        acknowledge_grant_put(policy, lake, STATEMENTS, "settlement-statements")
+        acknowledge(
+            policy, f"AwsSolutions-IAM5[Resource::{arn_ref(self.ledger)}/index/*]",
+            "settlement-statements reads a period's transactions through the ledger's by_day index (its only one).",
+        )  # fmt: skip
 
     @property
     def dead_letter_queues(self) -> dict[str, sqs.IQueue]:
