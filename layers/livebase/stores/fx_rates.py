@@ -28,7 +28,6 @@ FX_PREFIX = "fx-rates"
 METRIC_NAMESPACE = "Livebase/FxRates"  # what the fx-rates flow publishes and hq's alarm watches
 COVER_METRIC = "DaysOfCover"  # days before the roll-up refuses a market's rates (min over markets, and per market)
 AGE_METRIC = "RateAgeDays"  # days since the newest publication in hq's store
-LOOK_BACK_DAYS = 400  # a roll-up never accepts a rate older than a year (fx_max_rate_age_days <= 366)
 FILE_KEEPS_DAYS = 120  # config/fx_rates.json keeps the publications of the last 120 days
 FILE_COMMENT = (
     "One unit of each currency in the base currency, per publication date: the ECB's euro reference rates "
@@ -98,9 +97,11 @@ class FxRateStore:
         found = [self._read(day_key(base, d)) for d in self.stored_days(base) if first <= d <= last]
         return [day for day in found if day is not None]
 
-    def table(self, base: str, on: date, look_back_days: int) -> RateTable:
-        """The rows of the ``look_back_days`` before ``on`` (and ``on``), named after the store."""
-        days = self.read_days(base, on - timedelta(days=look_back_days), on)
+    def table(self, base: str, on: date) -> RateTable:
+        """The newest stored day on or before ``on`` as a table (all a rate of ``on`` needs: every stored day
+        holds every market currency), named after the store; empty when none is stored."""
+        stored = [d for d in self.stored_days(base) if d <= on]
+        days = self.read_days(base, stored[-1], stored[-1]) if stored else []
         return RateTable.from_days(days, base, name=f"s3://{self.bucket}/{FX_PREFIX}/{base}/")
 
     def latest(self, base: str) -> FxDay | None:
@@ -110,7 +111,7 @@ class FxRateStore:
 
 def hq_rates(store: FxRateStore, base: str, on: date, fallback: Path | None = None) -> RateTable:
     """What the roll-up converts with on ``on``: hq's store over the committed file (the offline fallback)."""
-    stored = store.table(base, on, LOOK_BACK_DAYS)
+    stored = store.table(base, on)
     path = fallback or default_rates_path()
     return RateTable.load(path).merged(stored) if path.is_file() else stored
 
