@@ -21,7 +21,7 @@ from datetime import datetime
 COMMENT_WINDOW_S = 30.0
 MAX_COMMENTS_PER_WINDOW = 6  # a seventh comment inside 30 s is flooding
 REPEAT_WINDOW_S = 120.0
-MAX_REPEATS = 3  # the same text a fourth time inside 2 minutes is flooding (chat repeats itself a little)
+MAX_REPEATS = 2  # the same text a third time inside 2 minutes is hidden (it does not flag the account alone)
 LIKE_WINDOW_S = 60.0
 MAX_LIKE_EVENTS_PER_WINDOW = 12  # like events (each up to 1,000 taps) a minute
 JOIN_WINDOW_S = 600.0
@@ -78,8 +78,7 @@ class FloodTracker:
         if len(window.comments) > MAX_COMMENTS_PER_WINDOW:
             window.flagged = window.flagged or "flooding:comment_rate"
             return "flooding:comment_rate"
-        if repeats >= MAX_REPEATS:
-            window.flagged = window.flagged or "flooding:repeated_text"
+        if repeats >= MAX_REPEATS:  # chatty people repeat themselves too: hidden, but no bot for that alone
             return "flooding:repeated_text"
         return ""
 

@@ -42,7 +42,7 @@ SCAMS: dict[str, tuple[str, ...]] = {
            "crypto investment", "double your money", "free giveaway click", "you won a prize", "claim your prize"),
     "ms": ("pm saya", "pm je", "dm saya", "lagi murah", "whatsapp saya", "bayar terus", "cek bio"),
     "id": ("dm aja", "wa aja", "chat aku", "cek bio", "lebih murah di", "transfer langsung", "japri"),
-    "th": ("ทักแชท", "ทักไลน์", "แอดไลน์", "ถูกกว่าที่ร้าน", "โอนตรง"),
+    "th": ("ทักแชทมา", "ทักไลน์มา", "แอดไลน์มา", "ถูกกว่าที่ร้าน", "โอนตรงมา"),  # substrings: "ทักแชท" alone is a complaint
     "vi": ("ib mình", "inbox mình", "rẻ hơn ở", "chuyển khoản trực tiếp", "kết bạn zalo"),
     "ar": ("راسلني", "كلمني خاص", "تواصل معي", "ارخص عندي", "واتساب", "حول مباشرة"),
     "de": ("schreib mir privat", "billiger bei mir", "melde dich privat", "direkt überweisen"),
