@@ -37,7 +37,7 @@ from livebase.aws import retry_config
 from livebase.batches.kinesis import KinesisBatch, KinesisRun
 from livebase.batches.quarantine import Quarantine
 from livebase.lambda_entry import json_response, lambda_entry
-from livebase.lifecycle.activity import ACTIVITY_TYPES, batch_activity
+from livebase.lifecycle.traces import ACTIVITY_TYPES, batch_activity
 from livebase.live.admission import admit_record
 from livebase.live.events import AnyLiveEvent, ConsentChanged
 from livebase.markets.config import Market

@@ -36,7 +36,7 @@ from infra_cdk.components.live_ingest import StreamConsumer
 from infra_cdk.components.rest_api import add_validated_method, market_rest_api
 from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_grant_read, arn_ref
 from livebase.batches.quarantine import QUARANTINE_PREFIX
-from livebase.lifecycle.activity import ACTIVITY_TYPES
+from livebase.lifecycle.traces import ACTIVITY_TYPES
 from livebase.markets.resources import ConsentSettings
 from livebase.privacy.retention import RECALL_PREFIX
 from livebase.stores.recall import ACTIVITY, DELIVERIES

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from livebase.lifecycle.activity import ACTIVITY_TYPES
+from livebase.lifecycle.traces import ACTIVITY_TYPES
 from livebase.markets.config import Market, hq_market, load_markets
 from livebase.markets.resources import lookup
 from livebase_local.aws.deploy import deploy_assembly

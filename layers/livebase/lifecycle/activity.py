@@ -2,7 +2,7 @@
 
 Why: "dormant" in the report Livebase was founded on means no visit or interaction, not only no
 order; a viewer who watches every night without buying is not dormant. The stream's consumer
-(``functions/consent``) folds each batch into :func:`batch_activity` rows, one per viewer and room
+(``functions/consent``) folds each batch into ``livebase.lifecycle.traces.batch_activity`` rows, one per viewer and room
 (joins, leaves, interactions and the first and last time seen), kept in the market's own lake; the
 regional run reads them back as one frame (:func:`activity_frame`) and summarises per viewer
 (:func:`viewer_activity`): first and last seen, and engagement in the last window and the one
@@ -12,55 +12,18 @@ before it (churn risk). Watch time pairs each leave with the join before it in t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from livebase.lifecycle.traces import ACTIVITY_TYPES, INTERACTIONS, batch_activity
+
+__all__ = ["ACTIVITY_TYPES", "INTERACTIONS", "activity_frame", "batch_activity", "seen_between", "viewer_activity"]
 JOIN, LEAVE, INTERACT = "join", "leave", "interact"
-INTERACTIONS = frozenset({"comment", "like", "share", "add_to_cart"})  # livebase.live.events types
-ACTIVITY_TYPES = ("viewer_joined", "viewer_left", *sorted(INTERACTIONS))  # what the consumer's filter passes
 MAX_WATCH_SECONDS = 6 * 3600  # one join to its leave: longer is a lost leave, not a six-hour show
 WATCH_MINUTES_PER_VISIT = 10.0  # engagement: ten minutes watched count as much as a visit or an interaction
 COLUMNS = ("viewer_id", "room_id", "at", "kind", "weight")
-
-
-@dataclass
-class _Trace:
-    joins: list[int] = field(default_factory=list)
-    leaves: list[int] = field(default_factory=list)
-    interactions: int = 0
-    first: int = 0
-    last: int = 0
-
-
-def batch_activity(events: Iterable[tuple[str, str, str, datetime]]) -> list[dict[str, Any]]:
-    """``(type, viewer, room, ts)`` of one batch -> one row per viewer and room (epoch seconds).
-
-    Rows are a list of records naming their viewer (``viewer``), so erasure can drop a viewer's
-    rows from a kept document (``livebase.privacy.erasure.without_viewer``)."""
-    traces: dict[tuple[str, str], _Trace] = {}
-    for kind, viewer, room, ts in events:
-        if kind not in ACTIVITY_TYPES:
-            continue
-        at = int(ts.timestamp())
-        trace = traces.get((viewer, room))
-        if trace is None:
-            trace = traces[(viewer, room)] = _Trace(first=at, last=at)
-        trace.first, trace.last = min(trace.first, at), max(trace.last, at)
-        if kind == "viewer_joined":
-            trace.joins.append(at)
-        elif kind == "viewer_left":
-            trace.leaves.append(at)
-        else:
-            trace.interactions += 1
-    return [
-        {"viewer": viewer, "room": room, "first": t.first, "last": t.last, "joins": sorted(t.joins),
-         "leaves": sorted(t.leaves), "interactions": t.interactions}
-        for (viewer, room), t in sorted(traces.items())
-    ]  # fmt: skip
 
 
 def activity_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
