@@ -82,14 +82,15 @@ def test_erase_removes_the_viewer_everywhere_and_a_later_scan_finds_nothing(eras
         "room_metrics": 1,
         "quarantine": 1,
         "recall_lists": 2,
+        "dead_letter_queues": 0,
     }
     receipt = erasure.erase(GONE, NOW)
     assert receipt.counts() == {"orders": 2, "idempotency": 2, "consent": 2, "room_metrics": 1, "quarantine": 1,
-                                "recall_lists": 1}  # fmt: skip
+                                "recall_lists": 1, "dead_letter_queues": 0}  # fmt: skip
     assert receipt.complete and erasure.find(GONE) == dict.fromkeys(before, 0)
-    # The other viewer keeps everything; the sales stay, unlinked.
+    # The other viewer keeps everything (recall_lists: the rewritten list, old versions went); the sales stay, unlinked.
     assert erasure.find(KEPT) == {"orders": 1, "idempotency": 0, "consent": 2, "room_metrics": 1, "quarantine": 1,
-                                  "recall_lists": 1}  # fmt: skip  # the rewritten list (old versions went)
+                                  "recall_lists": 1, "dead_letter_queues": 0}  # fmt: skip
     assert sorted(o.viewer_id for o in erasure.orders.all_orders()) == [ERASED_VIEWER, ERASED_VIEWER, KEPT]
     item = erasure.dynamodb.scan(TableName=erasure.resources.room_metrics_table)["Items"][0]
     assert set(unpack_hashes(item["viewers"]["B"])) == {viewer_hash(KEPT)} and "buyers" not in item
@@ -142,7 +143,8 @@ def test_a_viewer_never_seen_is_told_apart_from_one_erased(erasure: ViewerErasur
     erased = erasure.erase(GONE, NOW, done=lambda store, count: heard.append((store, count)))
     assert erased.found and summary(erased.to_json()).startswith("erased in eu: orders 2")
     assert [store for store, _ in heard] == [
-        "orders", "idempotency", "consent", "room_metrics", "quarantine", "recall_lists", "still found by a scan after"
+        "orders", "idempotency", "consent", "room_metrics", "quarantine", "recall_lists", "dead_letter_queues",
+        "still found by a scan after",
     ]  # fmt: skip
     assert dict(heard)["orders"] == 2 and dict(heard)["still found by a scan after"] == 0
 

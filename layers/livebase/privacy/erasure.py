@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import hashlib
+import io
 import json
 import re
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,23 +56,79 @@ def viewer_key_of(viewer: str, pseudonymise: Callable[[str], str]) -> str:
 
 
 def mentions(body: bytes, viewer_key: str) -> bool:
-    """Whether a stored object names the viewer, in its text or in a base64 record it carries
-    (quarantined records keep the Kinesis data as received, base64: ``data``)."""
-    needle = viewer_key.encode("utf-8")
+    """Whether a stored body names the viewer, however the store wrote it: raw, JSON-escaped
+    (``\\u0076_...``), in a base64 record it carries (a Kinesis record kept in quarantine, a DLQ body,
+    an archived record), gzip-compressed, or nested several of these deep (:data:`DECODE_DEPTH`)."""
+    return _mentions(body, viewer_key.encode("utf-8"), 0)
+
+
+DECODE_DEPTH = 4  # layers of encoding looked through (gzip in base64 in JSON in JSON: 4)
+MAX_INFLATED = 64 * 1024 * 1024  # a gzip body larger than this once inflated is not inflated (a bomb)
+_BASE64 = re.compile(rb"[A-Za-z0-9+/]{16,}={0,2}")  # a base64 run long enough to hold a viewer id
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def _mentions(body: bytes, needle: bytes, depth: int) -> bool:
     if needle in body:
         return True
-    for line in body.splitlines():
+    if depth >= DECODE_DEPTH:
+        return False
+    if body[:2] == b"\x1f\x8b":
+        inflated = _gunzip(body)
+        return inflated is not None and _mentions(inflated, needle, depth + 1)
+    text = body.decode("utf-8", errors="replace")
+    if "\\u" in text and needle.decode() in _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text):
+        return True
+    for document in _json_documents(text):
+        if any(_mentions(value.encode("utf-8"), needle, depth + 1) for value in _strings(document)):
+            return True
+    return any(_mentions(decoded, needle, depth + 1) for decoded in _base64_runs(body))
+
+
+def _gunzip(body: bytes) -> bytes | None:
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
+            inflated = stream.read(MAX_INFLATED + 1)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return inflated if len(inflated) <= MAX_INFLATED else None
+
+
+def _json_documents(text: str) -> list[Any]:
+    """The body as JSON: whole, or line by line (JSON lines); nothing if it is neither."""
+    if text.lstrip()[:1] not in ("{", "[", '"'):
+        return []
+    try:
+        return [json.loads(text)]
+    except ValueError:
+        pass
+    documents = []
+    for line in text.splitlines():
         try:
-            document = json.loads(line)
+            documents.append(json.loads(line))
         except ValueError:
             continue
-        if isinstance(document, dict) and isinstance(document.get("data"), str):
-            try:
-                if needle in base64.b64decode(document["data"], validate=True):
-                    return True
-            except (binascii.Error, ValueError):
-                continue
-    return False
+    return documents
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for k, v in value.items() for text in (str(k), *_strings(v))]
+    if isinstance(value, list):
+        return [text for v in value for text in _strings(v)]
+    return []
+
+
+def _base64_runs(body: bytes) -> list[bytes]:
+    decoded = []
+    for run in _BASE64.findall(body):
+        try:
+            decoded.append(base64.b64decode(run + b"=" * (-len(run) % 4), validate=True))
+        except (binascii.Error, ValueError):
+            continue
+    return decoded
 
 
 def without_viewer(document: Any, viewer_key: str) -> Any:
@@ -99,6 +158,7 @@ class ErasureReceipt:
     requested_at: datetime
     removed: dict[str, list[str]] = field(default_factory=dict)
     remaining: dict[str, int] = field(default_factory=dict)  # the scan after: every count should be 0
+    unscanned: dict[str, int] = field(default_factory=dict)  # what the scan after could not look at (in flight)
     not_erasable: dict[str, str] = field(default_factory=dict)  # what only expires, and when
 
     @property
@@ -107,7 +167,8 @@ class ErasureReceipt:
 
     @property
     def complete(self) -> bool:
-        return not any(self.remaining.values())
+        """Only when the scan after found nothing of the viewer and could look at everything."""
+        return not any(self.remaining.values()) and not any(self.unscanned.values())
 
     @property
     def found(self) -> bool:
@@ -126,6 +187,7 @@ class ErasureReceipt:
             "removed": self.removed,
             "counts": self.counts(),
             "remaining": self.remaining,
+            "unscanned": self.unscanned,
             "complete": self.complete,
             "found": self.found,
             "not_erasable": self.not_erasable,
@@ -152,7 +214,13 @@ def summary(receipt: Mapping[str, Any]) -> str:
             f"some); receipt {key}"
         )
     counts = ", ".join(f"{store} {n}" for store, n in receipt["counts"].items())
-    state = "complete" if receipt["complete"] else f"INCOMPLETE (remaining: {receipt['remaining']})"
+    left = {store: n for store, n in receipt["remaining"].items() if n}
+    unseen = {store: n for store, n in receipt.get("unscanned", {}).items() if n}
+    state = (
+        "complete"
+        if receipt["complete"]
+        else (f"INCOMPLETE (still found, by store: {left}" + (f"; not looked at: {unseen}" if unseen else "") + ")")
+    )
     return f"erased in {receipt['market']}: {counts}; {state}; receipt {key}"
 
 

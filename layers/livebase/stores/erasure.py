@@ -9,14 +9,19 @@ Stores (all in the market's region, clients of that region only):
   (conditional on the item read, retried when ingest wrote in between);
 - the data lake: every version of every quarantined record naming them (``quarantine/<market>/``)
   deleted; recall lists (``recall/<market>/``) rewritten without them and their older versions
-  deleted.
-Then every store is scanned again (``remaining``, which must be all zero) and the receipt goes to
-``erasure/<market>/<request id>.json`` in the same lake. What cannot be erased in place (the
-stream's records, DLQ messages) is named in the receipt with when it expires.
+  deleted;
+- the dead-letter queues: every message naming them deleted (``livebase.stores.erasure_queues``).
+"Naming" is decided on what the store holds decoded (``livebase.privacy.erasure.mentions``: JSON
+escapes, base64 records, gzip), not on the raw bytes alone. Then every store is scanned again
+(``remaining``, which must be all zero; DLQ messages in flight are ``unscanned``) and the receipt
+goes to ``erasure/<market>/<request id>.json`` in the same lake: complete only when that scan found
+nothing, else incomplete with the counts by store (never a value). What cannot be erased in place
+(the stream's records) is named in the receipt with when it expires.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -47,6 +52,7 @@ from livebase.privacy.erasure import (
 )
 from livebase.privacy.retention import RECALL_PREFIX
 from livebase.stores.consent import ConsentStore
+from livebase.stores.erasure_queues import DeadLetterErasure, dlq_urls
 from livebase.stores.orders import OrderStore
 
 ORDER_IDEMPOTENCY_PREFIX = "order_placed"  # functions/orders/handler.py: key_prefix of accept_order
@@ -73,6 +79,7 @@ class ViewerErasure:
         self.s3 = session.client("s3", region_name=resources.region, config=retry_config())
         self.orders = OrderStore.for_market(resources, retention_days=market.retention.orders_days)
         self.consent = ConsentStore(self.dynamodb, resources.consent_table)
+        self.queues = DeadLetterErasure(session.client("sqs", region_name=resources.region), dlq_urls(resources))
         self.prefixes = {
             "quarantine": f"{QUARANTINE_PREFIX}/{market.id}/",
             "recall_lists": f"{RECALL_PREFIX}/{market.id}/",
@@ -103,12 +110,11 @@ class ViewerErasure:
         removed("room_metrics", self._erase_room_sets(viewer_key))
         removed("quarantine", self._erase_objects(self.prefixes["quarantine"], viewer_key, rewrite=False))
         removed("recall_lists", self._erase_objects(self.prefixes["recall_lists"], viewer_key, rewrite=True))
-        receipt.remaining = self.find(viewer_key)
+        removed("dead_letter_queues", self.queues.sweep(viewer_key, delete=True).naming)
+        receipt.remaining, receipt.unscanned = self._scan_after(viewer_key)
         tell("still found by a scan after", sum(receipt.remaining.values()))
         receipt.not_erasable = {
             "live_event_stream": "records expire with the stream's retention (24 hours)",
-            "dead_letter_queues": "messages expire with the queues' retention (14 days); replay skips erased viewers' "
-            "records only after their quarantine object is gone",
         }
         body = json.dumps(receipt.to_json(), indent=2).encode("utf-8")
         self.s3.put_object(
@@ -118,7 +124,13 @@ class ViewerErasure:
 
     def find(self, viewer_key: str) -> dict[str, int]:
         """What every store still holds about the viewer (a count per store): the proof after."""
+        return self._scan_after(viewer_key)[0]
+
+    def _scan_after(self, viewer_key: str) -> tuple[dict[str, int], dict[str, int]]:
+        """(count naming the viewer, count that could not be looked at) per store."""
         hashed = viewer_hash(viewer_key)
+        queues = self.queues.sweep(viewer_key, delete=False)
+        unscanned = {"dead_letter_queues": queues.unscanned} if queues.unscanned else {}
         return {
             "orders": sum(1 for o in self.orders.all_orders() if o.viewer_id == viewer_key),
             "idempotency": len(self._idempotency_naming(viewer_key)),
@@ -126,19 +138,16 @@ class ViewerErasure:
             "room_metrics": sum(1 for _ in self._room_items_with(hashed)),
             "quarantine": len(self._versions_naming(self.prefixes["quarantine"], viewer_key)),
             "recall_lists": len(self._versions_naming(self.prefixes["recall_lists"], viewer_key)),
-        }
+            "dead_letter_queues": len(queues.naming),
+        }, unscanned
 
     # ---- DynamoDB --------------------------------------------------------------------------------
     def _idempotency_naming(self, viewer_key: str) -> list[dict[str, Any]]:
-        return list(
-            self._scan(
-                self.resources.idempotency_table,
-                FilterExpression="contains(#d, :v)",
-                ExpressionAttributeNames={"#d": "data"},
-                ExpressionAttributeValues={":v": {"S": viewer_key}},
-                ProjectionExpression="id",
-            )
+        """Records whose stored data names the viewer, decoded (a JSON-escaped id is no raw substring)."""
+        items = self._scan(
+            self.resources.idempotency_table, ProjectionExpression="id, #d", ExpressionAttributeNames={"#d": "data"}
         )
+        return [item for item in items if "data" in item and mentions(_attribute_bytes(item["data"]), viewer_key)]
 
     def _erase_idempotency(self, viewer_key: str, order_ids: list[str]) -> list[str]:
         ids = {idempotency_id(ORDER_IDEMPOTENCY_PREFIX, order_id) for order_id in order_ids}
@@ -234,9 +243,9 @@ class ViewerErasure:
         if rewrite:
             for version in naming:
                 if version.get("IsLatest"):
-                    document = json.loads(self._body(version["Key"], version["VersionId"]))
-                    body = json.dumps(without_viewer(document, viewer_key)).encode("utf-8")
-                    self.s3.put_object(Bucket=bucket, Key=version["Key"], Body=body, ContentType="application/json")
+                    body = rewritten_without(self._body(version["Key"], version["VersionId"]), viewer_key)
+                    if body is not None:  # else no document could be kept: the version goes whole
+                        self.s3.put_object(Bucket=bucket, Key=version["Key"], Body=body, ContentType="application/json")
         for version in naming:
             self.s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
         if not rewrite:  # a quarantined record of the viewer goes whole: drop what hides its key too
@@ -246,6 +255,36 @@ class ViewerErasure:
                     if marker["Key"] in keys:
                         self.s3.delete_object(Bucket=bucket, Key=marker["Key"], VersionId=marker["VersionId"])
         return sorted({f"s3://{bucket}/{v['Key']}" for v in naming})
+
+
+def _attribute_bytes(value: dict[str, Any]) -> bytes:
+    """A DynamoDB attribute value's content: a string, binary (gzip, say), or anything else as JSON."""
+    if "S" in value:
+        return str(value["S"]).encode("utf-8")
+    if "B" in value:
+        return bytes(value["B"])
+    return json.dumps(value, default=str).encode("utf-8")
+
+
+def rewritten_without(body: bytes, viewer_key: str) -> bytes | None:
+    """A JSON (or JSON lines; gzip kept) document again without the viewer: list entries naming them
+    left out, a line naming them dropped. None when it is not JSON or still names them elsewhere (a
+    field of its own): then the version goes whole."""
+    zipped = body[:2] == b"\x1f\x8b"
+    text = (gzip.decompress(body) if zipped else body).decode("utf-8", errors="replace")
+    try:
+        out = json.dumps(without_viewer(json.loads(text), viewer_key))
+    except ValueError:
+        try:
+            documents = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except ValueError:
+            return None
+        lines = [json.dumps(without_viewer(document, viewer_key)) for document in documents]
+        out = "\n".join(line for line in lines if not mentions(line.encode("utf-8"), viewer_key))
+    encoded = out.encode("utf-8")
+    if mentions(encoded, viewer_key):
+        return None
+    return gzip.compress(encoded) if zipped else encoded
 
 
 class ErasureRequests:
