@@ -8,7 +8,8 @@ per day in hq's bucket, with publisher, source URL, fetched-at and the reply's d
 how many days of cover each market has left before the roll-up refuses its rates as stale
 (CloudWatch ``Livebase/FxRates`` ``DaysOfCover`` in hq's region; hq's stack alarms on it:
 ``infra_cdk/components/fx_rates.py``). The cover is published even when the fetch fails, then the
-run fails. ``write_file``: ``config/fx_rates.json`` (the offline fallback) from the same days.
+run fails; a reply the parser refuses is kept with the reason under ``fx-rates/refused/`` of hq's bucket.
+``write_file``: ``config/fx_rates.json`` (the offline fallback) from the same days.
 
 The source is a parameter: the ECB's URL by default, ``$LIVEBASE_FX_FEED`` when set (the embedded
 default's local feed: a recorded ECB reply replayed up to the day, ``livebase_local/fx_feed.py``),
@@ -28,6 +29,7 @@ from pydantic import BaseModel, Field
 from flows import regional_io as io
 from flows.artifacts import CROSS_MARKET, publish_markdown
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection
+from flows.retries import retry_unless
 from livebase.aggregates.fx_source import ECB_90_DAYS_URL, FxDay, FxSourceError, fx_days
 from livebase.aggregates.rates import RateTable, default_rates_path
 from livebase.markets.config import hq_market, selling_markets
@@ -66,7 +68,10 @@ def market_cover(table: RateTable, today: date, market_ids: list[str]) -> dict[s
     }
 
 
-@task(name="fetch-fx-reply", retries=2, retry_delay_seconds=30)
+ONLY_NETWORK = retry_unless(FileNotFoundError, ValueError)  # a missing file or a refused URL fails again
+
+
+@task(name="fetch-fx-reply", retries=2, retry_delay_seconds=30, retry_condition_fn=ONLY_NETWORK)
 def fetch_reply(source: str) -> bytes:
     return read_reply(source)
 
@@ -132,9 +137,12 @@ def fx_rates(
     try:
         reply = fetch_reply(chosen)
         fetched_at = datetime.now(UTC)
-        days = [
-            d for d in fx_days(reply, hq.currency, currencies, source_url(chosen), fetched_at) if d.published <= today
-        ]
+        try:
+            parsed = fx_days(reply, hq.currency, currencies, source_url(chosen), fetched_at)
+        except FxSourceError as refused:  # kept with the reason, for whoever looks at why the rates stopped
+            store.quarantine(reply, source_url(chosen), str(refused), fetched_at)
+            raise
+        days = [d for d in parsed if d.published <= today]  # a feed ahead of the clock is not published yet
         written = store_days(bucket, days)
         if write_file and days:
             write_rates_file(default_rates_path(), days)

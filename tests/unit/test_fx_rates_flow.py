@@ -139,3 +139,22 @@ def test_the_recorded_ecb_reply_is_stored_once_per_day_with_its_provenance(eu_ma
     assert day.publisher == "European Central Bank" and day.source_url == RECORDED.as_uri()
     assert set(day.rates) == {"EUR", "SGD", "AED"} and day.digest.startswith("sha256:")
     assert not [k for k in (o["Key"] for o in s3.list_objects_v2(Bucket=HQ_BUCKET)["Contents"]) if "2026-11-28" in k]
+
+
+def test_a_malformed_reply_is_refused_kept_with_its_reason_and_changes_no_day(
+    eu_market: MarketResources, tmp_path: Path
+) -> None:
+    from flows.fx_rates import fx_rates
+
+    daily = (RECORDED.parent / "eurofxref-daily.xml").read_bytes()
+    malformed = tmp_path / "eurofxref-daily.xml"
+    malformed.write_bytes(daily.replace(b"rate='1.0574'", b"rate='1,0574'"))
+    with pytest.raises(Exception, match=r"Cube\[0\].Cube\[0\]: rate is not a decimal"):
+        fx_rates(markets=["eu"], source=str(malformed), as_of=date(2026, 12, 7))
+    s3: Any = boto3.client("s3", region_name=HQ.region)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=HQ_BUCKET).get("Contents", [])]
+    assert not [k for k in keys if k.startswith("fx-rates/USD/")]
+    [why_key] = [k for k in keys if k.startswith("fx-rates/refused/") and k.endswith(".json")]
+    why = json.loads(s3.get_object(Bucket=HQ_BUCKET, Key=why_key)["Body"].read())
+    assert why["reasons"] == ["Cube[0].Cube[0]: rate is not a decimal"] and "1,0574" not in json.dumps(why)
+    assert why["source_url"] == malformed.as_uri() and why_key.replace(".json", ".reply") in keys

@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from livebase.aggregates.fx_source import MAX_REPLY_BYTES, FxDay
+from livebase.aggregates.fx_source import MAX_REPLY_BYTES, FxDay, reply_digest
 from livebase.aggregates.rates import RateTable, default_rates_path
 
 FX_PREFIX = "fx-rates"
@@ -103,6 +103,16 @@ class FxRateStore:
         stored = [d for d in self.stored_days(base) if d <= on]
         days = self.read_days(base, stored[-1], stored[-1]) if stored else []
         return RateTable.from_days(days, base, name=f"s3://{self.bucket}/{FX_PREFIX}/{base}/")
+
+    def quarantine(self, reply: bytes, source_url: str, reason: str, fetched_at: datetime) -> str:
+        """Keep a refused reply (public data) and why, under ``fx-rates/refused/``; the reason's key."""
+        key = f"{FX_PREFIX}/refused/{fetched_at:%Y-%m-%dT%H%M%S%fZ}"
+        why = {"condition": "ValidationFailed", "reasons": [reason], "source_url": source_url,
+               "fetched_at": fetched_at.isoformat(), "digest": reply_digest(reply), "bytes": len(reply)}  # fmt: skip
+        self.s3.put_object(Bucket=self.bucket, Key=f"{key}.reply", Body=reply, ContentType="application/octet-stream")
+        self.s3.put_object(Bucket=self.bucket, Key=f"{key}.json", Body=json.dumps(why).encode(),
+                           ContentType="application/json")  # fmt: skip
+        return f"{key}.json"
 
     def latest(self, base: str) -> FxDay | None:
         stored = self.stored_days(base)
