@@ -68,7 +68,9 @@ def send(
 ) -> dict[str, Any]:
     """Record the delivery, publish the messages, mark it sent (a rerun after ``sent`` sends nothing)."""
     outputs = stack_outputs(resources)
-    entries = delivery_entries(plan, day)
+    started = lake.delivery(day) or {}  # a retry after a failed publish: the same ids again (at least once)
+    ids = {str(e["viewer"]): str(e["delivery"]) for e in started.get("entries", []) if e.get("delivery")}
+    entries = delivery_entries(plan, day, ids)
     document: dict[str, Any] = {
         "market": market.id, "day": day.isoformat(), "sent_at": at.isoformat(),
         "outcome_days": market.lifecycle.recall.outcome_days, "status": SENDING, "entries": entries,

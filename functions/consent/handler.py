@@ -42,7 +42,7 @@ from livebase.live.admission import admit_record
 from livebase.live.events import AnyLiveEvent, ConsentChanged
 from livebase.markets.config import Market
 from livebase.markets.resources import ConsentSettings, MarketResources
-from livebase.privacy.consent import ConsentError, Purpose, Source, parse_purpose
+from livebase.privacy.consent import Purpose, Source
 from livebase.privacy.erasure import ErasureError, viewer_key_of
 from livebase.privacy.masking import masked_logger
 from livebase.privacy.pseudonyms import KmsPseudonymiser
@@ -71,6 +71,7 @@ batches: KinesisBatch[AnyLiveEvent] = KinesisBatch(
                      "skipped": "ConsentRecordsSkipped"},
 )  # fmt: skip
 app = APIGatewayRestResolver()
+PURPOSES = frozenset(p.value for p in Purpose)
 
 
 # ---- the stream ------------------------------------------------------------------------------------
@@ -140,11 +141,13 @@ def post_consent() -> Response[dict[str, Any]]:
         raise _refused("viewer: required, the viewer's pseudonymous id or account id (text)")
     if not isinstance(granted, bool):
         raise _refused("granted: required, true or false")
+    if purpose not in PURPOSES:  # named by the field, never echoed: a value may carry anything
+        raise _refused(f"purpose: required, one of {', '.join(sorted(PURPOSES))}")
     try:
-        chosen = parse_purpose(purpose if isinstance(purpose, str) else "")
         viewer_key = viewer_key_of(viewer.strip(), pseudonymise)
-    except (ConsentError, ErasureError) as error:
+    except ErasureError as error:  # its messages name the field and the kind of data, never the value
         raise _refused(str(error).split(";")[0]) from None
+    chosen = Purpose(purpose)
     kept = consent.record(viewer_key, chosen, granted, _received_at(), source=Source.SITE)
     metrics.add_metric(name="ConsentChangesFromSites", unit=MetricUnit.Count, value=1)
     return json_response(200, {"purpose": chosen.value, "granted": granted, "recorded": kept})
