@@ -57,6 +57,7 @@ class PlatformCounts:
     joins: int
     room_orders: int
     video: str  # "ivs", "medialive" or "none"
+    authentic_joins: int | None = None  # joins of accounts not flagged as bots or flooding (issue 32)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ def market_figures(market: str, currency: str, orders: Iterable[PlacedOrder], co
     count = len(placed)
     aov = float(gmv / count) if count else None
     conversion = counts.room_orders / counts.joins if counts.joins else None
+    authentic = counts.authentic_joins / counts.joins if counts.joins and counts.authentic_joins is not None else None
     figures = (
         Figure("orders", float(count), "orders", "measured", "placed orders in the market's Orders table"),
         Figure("gmv", float(gmv), currency, "measured", "sum of placed orders' totals"),
@@ -142,6 +144,8 @@ def market_figures(market: str, currency: str, orders: Iterable[PlacedOrder], co
                "room-minute orders / joins (room metrics)" if conversion is not None else "no room minutes yet"),
         Figure("window_days", days, "days", "measured", "first to last placed order (at least one day)"),
         Figure("on_air_hours", counts.on_air_hours, "hours", "measured", "on-air seconds of the room minutes"),
+        Figure("authentic_join_share", authentic, "share of joins", "measured" if authentic is not None else "assumed",
+               "joins of accounts not flagged as bots or flooding / all joins (room metrics, issue 32)"),
     )  # fmt: skip
     return MarketFigures(market, currency, days, count, gmv, figures, tuple(usage_lines(counts, count, days)))
 

@@ -106,4 +106,5 @@ def platform_counts(resources: MarketResources, session: Any, video: str, metric
         room_minutes=sum(1 for m in every if m.on_air_seconds > 0 or m.joins or m.orders),
         on_air_hours=sum(m.on_air_seconds for m in every) / 3600.0,
         joins=sum(m.joins for m in every), room_orders=sum(m.orders for m in every), video=video,
+        authentic_joins=sum(m.authentic_joins for m in every),  # issue 32: bots and floods left out
     )  # fmt: skip
