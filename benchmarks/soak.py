@@ -76,11 +76,13 @@ from livebase_local.soak.parked import peek_parked, replay_parked
 from livebase_local.soak.producer import Producer, poll_probes
 from livebase_local.soak.runner_process import RunnerProcess
 from livebase_local.soak.schedule import build_schedule, caught_up, journal_size, recovery_seconds
+from livebase_local.soak.settlement_audit import audit_settlement, settlement_queues
 from livebase_local.soak.streams import queues_empty, reshard, shorten_visibility, stream_end, write_catalogue
 
 FIGURES = ("records_put", "records_lost", "orders_applied_twice", "units_oversold", "phantom_units",
            "alerts_duplicated", "dlq_unexplained", "order_lives", "order_lives_off_plan", "refused_with_reason",
-           "hostile_applied", "parked_before_replay", "parked_after_replay")  # fmt: skip
+           "hostile_applied", "parked_before_replay", "parked_after_replay", "trial_balance_off",
+           "statements_unreconciled", "settlement_transactions")  # fmt: skip
 
 
 class Soak:
@@ -246,7 +248,8 @@ class Soak:
         time.sleep(3.0)  # orders the replay stored are seen by the drivers' next step
         while time.time() < deadline:
             idle = all(all(life.done for life in d.lives.values()) for d in self.drivers.values())
-            if idle and all(queues_empty(r.region, list(queue_urls(r))) for r in self.resources.values()):
+            queues = [(r.region, [*queue_urls(r), *settlement_queues(r)]) for r in self.resources.values()]  # + settled
+            if idle and all(queues_empty(region, urls) for region, urls in queues):
                 return
             time.sleep(1.0)
         open_lives = sum(not life.done for d in self.drivers.values() for life in d.lives.values())
@@ -269,6 +272,7 @@ class Soak:
         for m in self.market_ids:
             audit_market(self.markets[m], self.resources[m], self.producers[m].produced, self.stock[m], findings,
                          self.parked[m])  # fmt: skip
+            audit_settlement(self.markets[m], self.resources[m], findings)  # the day settles (issue 33)
         for driver in self.drivers.values():
             driver.audit(findings)
             self.notes += [f"{driver.resources.market} after-sale driver: {e}" for e in driver.errors[-3:]]

@@ -18,6 +18,7 @@ from livebase.stores.purchase_orders import PurchaseOrderStore
 from livebase.stores.room_metrics import RoomStore
 from livebase_local.commands.demo_orders import order_life, presale_opened, presale_served
 from livebase_local.commands.demo_passport import passport_demo
+from livebase_local.commands.demo_settlement import settlement_demo
 from livebase_local.commands.demo_studio import studio_demo
 from livebase_local.commands.demo_tax import landed_price_line
 from livebase_local.commands.demo_trust import trust_demo
@@ -180,6 +181,8 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
             served = [presale_served(resources, presale)] if presale else []
             for line in [*served, *order_life(resources, platform.drain)]:  # issue 28: after the sale
                 say(f"        {line}")
+            settled = settlement_demo(markets[market_id], resources, platform.drain, STATE_DIR / "settlement")
+            say("\n".join(f"        {line}" for line in settled))  # issue 33: the day's ledger, balanced
             say(studio_demo(platform, market_id))  # issue 19: a camera fails over
             from livebase_local.commands.demo_sessions import sessions_demo  # imports Prefect: after its URL is set
 
