@@ -2,11 +2,13 @@
 
 Deliberately public and read-only: a viewer scans the batch's QR label during a live show and
 sees where the product came from. The body is the batch's supply events and the result of
-verifying them (hash chain, anchored head, Merkle inclusion under the day's locked anchor),
-labelled in the market's languages (``livebase.passport.view``); supply events hold no personal
-data (the schema refuses it), so nothing personal can be served or logged here. A malformed
-batch id is a 400 naming the field; an unknown batch a 404. Throttled by the stage and its usage
-plan (``infra_cdk/components/passport.py``).
+verifying them (hash chain, anchored head, Merkle inclusion under the day's locked anchor, with
+the leaf and proof path that let anyone check it without this API), labelled in the market's
+languages (``livebase.passport.view``): JSON, or a web page when ``Accept`` prefers HTML (a phone's
+browser), in the market language ``Accept-Language`` ranks highest (``livebase.passport.page``);
+supply events hold no personal data (the schema refuses it), so nothing personal can be served or
+logged here. A malformed batch id is a 400 naming the field; an unknown batch a 404. Throttled by
+the stage and its usage plan (``infra_cdk/components/passport.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from livebase.lambda_entry import json_response, lambda_entry
 from livebase.markets.config import Market
 from livebase.markets.resources import MarketResources
 from livebase.passport.events import BATCH_PATTERN
+from livebase.passport.page import HEADERS, HTML_TYPE, choose_language, render, wants_html
 from livebase.passport.service import verify
 from livebase.passport.view import passport
 from livebase.privacy.masking import masked_logger
@@ -49,7 +52,7 @@ app = APIGatewayRestResolver()
 
 @app.get("/passport/<batch>")
 @tracer.capture_method(capture_response=False)
-def get_passport(batch: str) -> Response[dict[str, object]]:
+def get_passport(batch: str) -> Response[dict[str, object]] | Response[str]:
     if not _BATCH.match(batch):
         raise BadRequestError("batch: not a batch id (A-Z, 0-9 and '-', 4 to 48 characters)")
     checked = verify(ledger, anchors, batch)
@@ -58,8 +61,19 @@ def get_passport(batch: str) -> Response[dict[str, object]]:
     body = passport(checked.entries, checked.verification, checked.anchor, market.languages)
     status = str(body["verification"]["status"])  # type: ignore[index]
     metrics.add_metric(name=f"Passport_{status}", unit=MetricUnit.Count, value=1)
-    logger.info("passport served", batch_id=batch, status=status, length=checked.verification.length)
-    return json_response(200, body, headers={"Cache-Control": "public, max-age=60"})
+    headers = app.current_event.headers or {}
+    html = wants_html(_header(headers, "accept"))
+    logger.info("passport served", batch_id=batch, status=status, length=checked.verification.length, html=html)
+    if html:
+        page = render(body, choose_language(_header(headers, "accept-language"), market.languages))
+        cache = {"Cache-Control": "public, max-age=60", **HEADERS}
+        return Response(status_code=200, content_type=HTML_TYPE, body=page, headers=cache)
+    return json_response(200, body, headers={"Cache-Control": "public, max-age=60", "Vary": HEADERS["Vary"]})
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    """A request header whatever its case (API Gateway passes them as the client sent them)."""
+    return next((value for key, value in headers.items() if key.lower() == name), None)
 
 
 @lambda_entry(logger, metrics, resources.market, tracer=tracer, correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -60,10 +60,13 @@ def verify(ledger: Ledger, anchors: Anchors, batch_id: str) -> Checked:
     heads = [DayHead(str(h["batch_id"]), str(h["head"]), int(h["length"])) for h in document.get("heads", [])]
     mine = DayHead(batch_id, record.head.head_hash, record.head.length)
     root = str(document.get("root", ""))
-    included = (
-        mine in heads and merkle_root(heads) == root and verify_inclusion(mine, inclusion_proof(heads, batch_id), root)
-    )
-    return Checked(entries, verification, AnchorProof(record.day, root, included))
+    proof = inclusion_proof(heads, batch_id) if mine in heads else []
+    included = mine in heads and merkle_root(heads) == root and verify_inclusion(mine, proof, root)
+    leaf = {"batch_id": batch_id, "head": mine.head, "length": mine.length}
+    return Checked(
+        entries, verification,
+        AnchorProof(record.day, root, included, leaf, tuple(proof), record.key, record.version_id),
+    )  # fmt: skip
 
 
 @dataclass

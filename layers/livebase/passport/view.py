@@ -10,7 +10,7 @@ the day's Merkle root), ``verified_pending_anchor`` (intact, not anchored yet) o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from livebase.passport.chain import ChainEntry, Verification
@@ -19,11 +19,17 @@ from livebase.passport.labels import labels
 
 @dataclass(frozen=True)
 class AnchorProof:
-    """The day's anchor as checked: its date and root, and whether the batch's head is included."""
+    """The day's anchor as checked: its date and root, whether the batch's head is included, and what
+    lets anyone check that without the API: the leaf (the anchored head), the proof path from it to
+    the root, and the anchor object (key and version in the market's Object Lock bucket)."""
 
     day: str
     root: str
     included: bool
+    leaf: dict[str, Any] = field(default_factory=dict)  # {"batch_id", "head", "length"}: what was hashed
+    proof: tuple[tuple[str, str], ...] = ()  # ("left" | "right", sibling hash) from the leaf up
+    key: str = ""
+    version_id: str = ""
 
 
 def status(verification: Verification, anchor: AnchorProof | None) -> str:
@@ -43,7 +49,8 @@ def passport(
         events.append({
             "seq": entry.seq, "kind": kind,
             "label": labels(kind, languages) if kind in _KIND_LABELS else {},
-            "details": details, "entry_hash": entry.entry_hash,
+            "details": details, "event_hash": entry.event_hash, "prev_hash": entry.prev_hash,
+            "entry_hash": entry.entry_hash,
         })  # fmt: skip
     findings = [{**f.as_dict(), "label": labels(f.kind.value, languages)} for f in verification.findings]
     outcome = status(verification, anchor)
@@ -66,6 +73,8 @@ def passport(
             "anchor": None if anchor is None else {
                 "day": anchor.day, "root": anchor.root, "included": anchor.included,
                 "length": verification.anchored.length if verification.anchored else None,
+                "leaf": anchor.leaf, "proof": [list(step) for step in anchor.proof],
+                "object": {"key": anchor.key, "version_id": anchor.version_id},
             },
         },
     }  # fmt: skip
