@@ -257,4 +257,12 @@ FLOWS = (
         "(buyers' clearing, base, hosts, brands, logistics, payments, tax authorities) as CSV in the market's lake.",
         ("livebase", "settlement", "finance"), Schedule("0 1 * * *"), ecs_size=(256, 1024),
     ),
+    FlowSpec(
+        "recommendations-training", "flows/recommendations.py:recommendations_training",
+        "Nightly at 04:00 in each market's time zone, in its region: the planned sessions the player joins "
+        "(room, line-up, experiment), per-viewer top lists trained on consenting viewers' behaviour (item "
+        "co-occurrence, recency-weighted), withdrawn viewers' lists dropped, the popular list.",
+        ("livebase", "recommendations", "sessions"), Schedule("0 4 * * *", per_market=True),
+        market_parameter="market", ecs_size=(1024, 4096),
+    ),
 )  # fmt: skip

@@ -1,11 +1,12 @@
 """Experiment analysis: is variant B of a session (line-up order, host style) better than A?
 
-Each arm of an experiment is a live room of its own (``livebase.sessions.experiments.arm_room``:
-``<experiment>-A`` / ``<experiment>-B`` unless named), its viewers routed there by
-``assign_variant``; the room-metrics table already holds each room's exact (hashed) viewer and
-buyer sets, so the split needs no new field and ingest is unchanged. One task reads both arms'
-audience in the market's own region (only two pairs of counts come back: no viewer crosses);
-the analysis is ``livebase.sessions.experiments.analyse`` and the result a table artifact,
+Who was in which arm is what the join path recorded, not a guess from rooms: the player's join
+request (``functions/player``) assigns the viewer with ``assign_variant`` and writes the exposure
+(experiment, viewer hash -> arm, first exposure) to the market's player table. One task reads the
+experiment's exposures and the market's orders in its own region and counts, per arm, the exposed
+viewers and those of them who ordered within ``window_hours`` after their first exposure (only two
+pairs of counts leave the task: no viewer crosses). The analysis is
+``livebase.sessions.experiments.analyse`` and the result a table artifact,
 ``experiment-<market>-<experiment>``, with the verdict ("underpowered: need N per arm" until both
 arms reach the sample the MDE needs).
 """
@@ -13,7 +14,9 @@ arms reach the sample the MDE needs).
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import Annotated, Any
 
 import boto3
 from prefect import flow, task
@@ -23,21 +26,45 @@ from flows.artifacts import publish_table
 from flows.markets import MarketId, resolve_market_resources
 from livebase.aws import retry_config
 from livebase.markets.resources import MarketResources
-from livebase.sessions.experiments import ArmCounts, ExperimentResult, analyse, arm_room
-from livebase.stores.room_metrics import RoomStore
+from livebase.sessions.experiments import ArmCounts, ExperimentResult, analyse
+from livebase.sessions.joining import viewer_hash
+from livebase.stores.orders import OrderStore
+from livebase.stores.player import Exposure, PlayerStore
 
-# The room-id alphabet of live events (livebase.live.events NameId), 2 characters left for "-A".
-ROOM = r"^[A-Za-z0-9_.:-]{1,62}$"
-ExperimentId = Annotated[str, Field(pattern=ROOM, description="the experiment (keys the split; names its arms)")]
-RoomId = Annotated[str | None, Field(pattern=ROOM, description="the arm's live room; default <experiment>-A/-B")]
+# The room-id alphabet of live events (livebase.live.events NameId).
+ExperimentId = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="the experiment (keys the split; names its arms)")
+]
 
 
-@task(name="read-arm-audiences", retries=2, retry_delay_seconds=5)
-def read_arm_audiences(resources: MarketResources, room_a: str, room_b: str) -> tuple[ArmCounts, ArmCounts]:
-    """Distinct viewers and buyers of both arms, read in the market's region: two counts each."""
-    dynamodb = boto3.resource("dynamodb", region_name=resources.region, config=retry_config())
-    store = RoomStore(dynamodb.Table(resources.room_metrics_table))
-    return ArmCounts(*store.audience(room_a)), ArmCounts(*store.audience(room_b))
+def count_arms(exposures: Sequence[Exposure], orders: Iterable[Any], window: timedelta) -> tuple[ArmCounts, ArmCounts]:
+    """Exposed viewers per arm and, of them, those with an order placed in ``window`` after first exposure."""
+    first = {e.viewer_hash: e for e in exposures}
+    bought: set[str] = set()
+    for order in orders:
+        exposure = first.get(viewer_hash(str(order.viewer_id)))
+        if exposure and exposure.first_exposed_at <= order.placed_at <= exposure.first_exposed_at + window:
+            bought.add(exposure.viewer_hash)
+    counts = {
+        arm: ArmCounts(
+            sum(1 for e in exposures if e.arm == arm),
+            sum(1 for e in exposures if e.arm == arm and e.viewer_hash in bought),
+        )
+        for arm in ("A", "B")
+    }
+    return counts["A"], counts["B"]
+
+
+@task(name="read-exposed-arms", retries=2, retry_delay_seconds=5)
+def read_exposed_arms(resources: MarketResources, experiment_id: str, window_hours: int) -> tuple[ArmCounts, ArmCounts]:
+    """Exposures and orders, read in the market's region: two counts per arm come back."""
+    client = boto3.client("dynamodb", region_name=resources.region, config=retry_config())
+    exposures = PlayerStore(client, resources.player_table).exposures(experiment_id)
+    if not exposures:
+        return ArmCounts(0, 0), ArmCounts(0, 0)
+    start = min(e.first_exposed_at for e in exposures)
+    orders = [o for o in OrderStore.for_market(resources).all_orders() if o.placed_at >= start]
+    return count_arms(exposures, orders, timedelta(hours=window_hours))
 
 
 def artifact_key(market: str, experiment_id: str) -> str:
@@ -49,8 +76,7 @@ def artifact_key(market: str, experiment_id: str) -> str:
 def experiment_analysis(
     market: MarketId,
     experiment_id: ExperimentId,
-    room_a: RoomId = None,
-    room_b: RoomId = None,
+    window_hours: Annotated[int, Field(ge=1, le=168, description="an order counts this long after exposure")] = 24,
     share: Annotated[float, Field(gt=0, lt=1, description="planned fraction of the audience in B")] = 0.5,
     alpha: Annotated[float, Field(ge=0.001, le=0.2, description="false-winner rate (two-sided)")] = 0.05,
     power: Annotated[float, Field(ge=0.5, le=0.99, description="chance of detecting an effect of size mde")] = 0.8,
@@ -58,22 +84,19 @@ def experiment_analysis(
         float, Field(ge=0.001, le=0.5, description="minimum detectable effect: absolute change in conversion")
     ] = 0.01,
 ) -> ExperimentResult:
-    """Compare the arms' viewer conversion; publish the difference, its interval, the test and the verdict."""
+    """Compare the arms' conversion of exposed viewers; publish the difference, its interval, the test, the verdict."""
     resources = resolve_market_resources(market)
-    rooms = (room_a or arm_room(experiment_id, "A"), room_b or arm_room(experiment_id, "B"))
-    if rooms[0] == rooms[1]:
-        raise ValueError(f"room_b: both arms are room {rooms[0]!r}; an experiment compares two rooms")
-    a, b = read_arm_audiences(resources, *rooms)
+    a, b = read_exposed_arms(resources, experiment_id, window_hours)
     result = analyse(a, b, alpha=alpha, power=power, mde=mde, share=share)
     publish_table(
         market,
         key=artifact_key(market, experiment_id),
-        table=[{"market": market, "experiment": experiment_id, "room_a": rooms[0], "room_b": rooms[1], **result.row()}],
+        table=[{"market": market, "experiment": experiment_id, "window_hours": window_hours, **result.row()}],
         description=f"{experiment_id} ({market}): {result.verdict}",
     )
     warning = " (sample ratio mismatch: check the split before trusting this)" if result.sample_ratio_mismatch else ""
     print(
-        f"{market} {experiment_id}: A {a.buyers}/{a.viewers}, B {b.buyers}/{b.viewers}, "
+        f"{market} {experiment_id}: exposed A {a.buyers}/{a.viewers}, B {b.buyers}/{b.viewers}, "
         f"B-A {result.difference:+.4f} -> {result.verdict}{warning}"
     )
     return result

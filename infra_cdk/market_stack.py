@@ -26,6 +26,7 @@ from infra_cdk.components.messaging import MarketMessaging, market_bus
 from infra_cdk.components.moderation import Moderation
 from infra_cdk.components.monitoring import MarketAlarms
 from infra_cdk.components.passport import Passport
+from infra_cdk.components.player_api import PlayerApi
 from infra_cdk.components.recall import ConsentAndRecall
 from infra_cdk.components.room_cues import RoomCues
 from infra_cdk.components.settlement import Settlement
@@ -104,6 +105,8 @@ class MarketStack(Stack):
             self, "Passport", kit=live.kit, log_bucket=self.data_lake.log_bucket
         )  # fmt: skip
         names.update(passport.names)  # the product passport's outputs (issue 19)
+        player = PlayerApi(self, "Player", kit=live.kit, consent=tables.consent)  # issue 31: join, recommendations
+        names.update(player.names)
         settlement = Settlement(  # issue 33: the settlement ledger, fed by the order signals on the bus
             self, "Settlement", kit=live.kit, bus=messaging.bus, orders=tables.orders,
             announcers=(supply.fulfilment.function,),  # the orders function puts on the bus already
@@ -170,6 +173,7 @@ class MarketStack(Stack):
             consumer_functions=(ingest_function_name(market.id), orders_function_name(market.id)),
         )  # fmt: skip
         settlement.grant_flows(flows.role, self.data_lake.bucket)  # settlement-statements (issue 33)
+        player.grant_flows(flows.role)
         CfnOutput(self, "FlowRoleArn", key="FlowRoleArn", value=flows.role.role_arn)
         recall = ConsentAndRecall(  # issue 31: consent from the stream and the sites, activity, the recall topic
             self, "Recall", kit=live.kit, stream=live.stream, consent=tables.consent, lake=self.data_lake.bucket,

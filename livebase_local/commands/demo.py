@@ -18,6 +18,7 @@ from livebase.stores.purchase_orders import PurchaseOrderStore
 from livebase.stores.room_metrics import RoomStore
 from livebase_local.commands.demo_orders import order_life, presale_opened, presale_served
 from livebase_local.commands.demo_passport import passport_demo
+from livebase_local.commands.demo_player import player_demo
 from livebase_local.commands.demo_settlement import settlement_demo
 from livebase_local.commands.demo_studio import studio_demo
 from livebase_local.commands.demo_tax import landed_price_line
@@ -188,6 +189,7 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
 
             say(sessions_demo(markets[market_id], resources))  # issue 17: tomorrow's sessions, channels ready
             say(passport_demo(resources, platform.drain, STATE_DIR / "passport"))
+            say(player_demo(resources))  # issue 31: a viewer's experiment arm and recommendations
             say(trust_demo(platform, markets[market_id]))  # issue 32: comments moderated, a fake-order ring held
         from livebase_local.commands.business_case import demo_line
 

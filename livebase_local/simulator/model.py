@@ -62,7 +62,13 @@ class SimOptions:
     day: date = DEFAULT_DAY
     flash_sale: bool = True
     degraded_edge: bool = True
-    assortment: int = 8  # SKUs of each room's catalogue; a day's line-up shows LINEUP_SIZE of them
+
+
+@dataclass(frozen=True)
+class CatalogueOptions:
+    """What the simulated market sells and who comes back (``benchmarks/recommendations.py`` widens it)."""
+
+    assortment: int = LINEUP_SIZE  # SKUs of each room's catalogue; a day's line-up shows LINEUP_SIZE of them
     returning_share: float = 0.5  # arrivals that are the market's regulars (same id and tastes every day)
 
 
@@ -112,9 +118,10 @@ class RoomDay:
         rng: random.Random,
         out: list[tuple[float, int, str, dict[str, Any]]],
         audience: Audience,
+        catalogue: CatalogueOptions,
     ) -> None:
         self.market, self.seed, self.rng, self.out, self.options = market, seed, rng, out, options
-        self.audience = audience
+        self.audience, self.catalogue = audience, catalogue
         # The funnel draws from its own stream: tastes change what is carted and bought, not the crowd.
         self.funnel_rng = seeded_random(seed, market.id, f"funnel:{index}{day_tag(options)}")
         zone = ZoneInfo(market.time_zone)
@@ -162,10 +169,10 @@ class RoomDay:
 
     def _shown(self, index: int) -> list[int]:
         """Which of the room's catalogue numbers today's line-up shows (all of a catalogue of 8, in order)."""
-        if self.options.assortment <= LINEUP_SIZE:
+        if self.catalogue.assortment <= LINEUP_SIZE:
             return list(range(LINEUP_SIZE))
         pick = seeded_random(self.seed, self.market.id, f"lineup:{index}{day_tag(self.options)}")
-        return pick.sample(range(self.options.assortment), LINEUP_SIZE)
+        return pick.sample(range(self.catalogue.assortment), LINEUP_SIZE)
 
     def _lineup(self, index: int) -> list[Segment]:
         rng, level = self.rng, PRICE_LEVEL.get(self.market.currency, 30)
@@ -349,14 +356,17 @@ class RoomDay:
 ROOM_SCHEDULE = (((19, 0), 4.0), ((12, 0), 2.5))  # local start and hours of each room
 
 
-def build_day(market: Market, seed: int, options: SimOptions) -> list[tuple[float, int, str, dict[str, Any]]]:
+def build_day(
+    market: Market, seed: int, options: SimOptions, catalogue: CatalogueOptions | None = None
+) -> list[tuple[float, int, str, dict[str, Any]]]:
     """All events of the day, time-ordered (ties keep generation order)."""
+    catalogue = catalogue or CatalogueOptions()
     tag = day_tag(options)
     rng = seeded_random(seed, market.id, f"day{tag}")
-    audience = Audience(market.id, seed, options.scale, options.returning_share, tag)
+    audience = Audience(market.id, seed, options.scale, catalogue.returning_share, tag)
     out: list[tuple[float, int, str, dict[str, Any]]] = []
     for index, (local_start, hours) in enumerate(ROOM_SCHEDULE):
-        RoomDay(market, seed, index, local_start, hours, options, rng, out, audience).run()
+        RoomDay(market, seed, index, local_start, hours, options, rng, out, audience, catalogue).run()
     for day_pass in DAY_PASSES:
         day_pass(market, seed, options, out)
     out.sort(key=lambda row: (row[0], row[1]))

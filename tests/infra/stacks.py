@@ -11,7 +11,7 @@ from livebase.markets.config import hq_market, load_markets, selling_markets
 MARKETS = load_markets()
 SELLING = [m.id for m in selling_markets(MARKETS)]
 HQ = [hq_market(MARKETS).id]
-OWN_TESTS = ("Passport", "Studio", "FlowRuntime")  # their tables, buckets, queues: test_<name>.py
+OWN_TESTS = ("Passport", "Studio", "FlowRuntime", "Player")  # their tables, buckets, queues: test_<name>.py
 
 
 def resources(template: dict[str, Any], cfn_type: str) -> dict[str, dict[str, Any]]:

@@ -31,6 +31,7 @@ DEFAULT_RESERVED = {
     "room_cue": 10,
     "studio": 10,
     "studio_failover": 5,
+    "player": 30,  # join and recommendations for the player app (issue 31): ~1,000 requests/s at ~30 ms
     "settlement": 10,
     "consent": 20,  # consent and activity from the stream, POST /consent (issue 31)
 }

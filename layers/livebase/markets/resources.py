@@ -57,6 +57,9 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "settlement_ledger_table": ("SettlementLedgerTableName", "SETTLEMENT_LEDGER_TABLE"),
     "settlement_queue_url": ("SettlementQueueUrl", "SETTLEMENT_QUEUE_URL"),
     "settlement_dlq_url": ("SettlementDlqUrl", "SETTLEMENT_DLQ_URL"),
+    # Player API (infra_cdk/components/player_api.py): sessions, exposures, top lists; join and recommendations.
+    "player_table": ("PlayerTableName", "PLAYER_TABLE"),
+    "player_api_url": ("PlayerApiUrl", "PLAYER_API_URL"),
 }
 
 
@@ -98,6 +101,8 @@ class MarketResources:
     settlement_ledger_table: str = ""  # defaults: resources built by hand in tests need not name them
     settlement_queue_url: str = ""
     settlement_dlq_url: str = ""
+    player_table: str = ""  # defaults: resources built by hand in tests need not name them
+    player_api_url: str = ""
 
     @classmethod
     def from_outputs(cls, market: str, region: str, outputs: Mapping[str, str]) -> MarketResources:

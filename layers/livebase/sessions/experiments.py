@@ -1,10 +1,12 @@
 """A/B experiments on live sessions: who sees which variant, and whether the difference is real.
 
 A session's audience is split between two variants (line-up order, host style). A variant that
-changes what is streamed is its own live room (:func:`arm_room`), so the split is recorded by
-where the viewer's events land: the room-metrics table already holds, per room, the exact sets
-of (hashed) viewers and buyers, and the analysis reads them per arm. Nothing else is stored and
-no viewer id leaves the market: the player calls :func:`assign_variant` on the pseudonymous key.
+changes what is streamed is its own live room (:func:`arm_room`). The split happens on the join
+path: the player's join request (``functions/player``, ``livebase.sessions.joining``) gets the
+viewer's arm from :func:`assign_variant` on the pseudonymous key and the exposure is recorded in
+the market's player table (experiment, viewer hash -> arm, first exposure); the analysis counts
+exposed viewers per arm and, of them, those who ordered after their first exposure
+(``flows/session_experiments.py``). No viewer id leaves the market.
 
 The analysis (:func:`analyse`) compares viewer conversion (buyers / unique viewers) of the arms:
 the difference B - A with its confidence interval (Newcomb), a two-proportion z-test, and the
@@ -19,10 +21,6 @@ import math
 from dataclasses import asdict, dataclass
 from hashlib import blake2b
 from typing import Literal
-
-from scipy.stats import chisquare
-from statsmodels.stats.power import NormalIndPower
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_effectsize, proportions_ztest
 
 Variant = Literal["A", "B"]
 VARIANTS: tuple[Variant, Variant] = ("A", "B")
@@ -123,6 +121,9 @@ def needed_sample(baseline: float, mde: float, *, alpha: float, power: float, sh
     Cohen's h between ``baseline + mde`` and ``baseline`` (two-sided), statsmodels' normal power,
     B's arm ``share / (1 - share)`` times A's.
     """
+    from statsmodels.stats.power import NormalIndPower  # here, not at import: the join path ships no statsmodels
+    from statsmodels.stats.proportion import proportion_effectsize
+
     _check("mde", mde, 0.0, 1.0)
     low = max(0.0, min(baseline, 1.0 - mde))  # near 1 there is no room upwards: the same gap below
     effect = abs(float(proportion_effectsize(low + mde, low)))
@@ -132,6 +133,8 @@ def needed_sample(baseline: float, mde: float, *, alpha: float, power: float, sh
 
 
 def _split_p_value(a: ArmCounts, b: ArmCounts, share: float) -> float | None:
+    from scipy.stats import chisquare
+
     total = a.viewers + b.viewers
     if total == 0:
         return None
@@ -143,6 +146,8 @@ def analyse(
 ) -> ExperimentResult:
     """Compare conversion of B against A; the verdict is one of "A wins", "B wins", "no difference",
     or "underpowered: need N per arm" while either arm is below the needed sample."""
+    from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+
     _check("alpha", alpha, 0.0, 0.5)
     _check("power", power, 0.5, 1.0)
     _check("share", share, 0.0, 1.0)

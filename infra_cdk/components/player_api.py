@@ -1,0 +1,116 @@
+"""The market's player API (issue 31): joining a session in its experiment arm, and recommendations.
+
+* ``Table``: the player table (``livebase.stores.player``: sessions, exposures, top lists; keys
+  ``pk``/``sk``, TTL ``expires_at``), on demand, point-in-time recovery, the market key; it names
+  viewers (pseudonymous keys or their digests), so it is in the market's region and expires.
+* ``Function``: ``functions/player``. Grants: get, batch get and put on the player table (it
+  writes only exposures, conditionally), batch get on the Consent table (the viewer's
+  personalisation consent, read in the same call). Its environment holds the two table names and
+  the market config, nothing else.
+* ``Api``: a REST API, ``POST /sessions/{session}/join`` and ``GET /recommendations`` (query
+  ``session`` and ``viewer`` required: API Gateway refuses a request without them). Called by the
+  player app, whose viewers have no account: no authorizer, the viewer named by a pseudonym only,
+  throttled at the stage and by a usage plan, behind the stack's web ACL, access logs without
+  caller IPs, query strings or bodies.
+
+:meth:`PlayerApi.grant_flows`: the ``recommendations-training`` flow writes sessions and top lists,
+``experiment-analysis`` reads exposures (read and write on the player table for the flow role).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from infra_cdk.components.functions import FunctionKit
+from infra_cdk.components.rest_api import add_validated_method, market_rest_api
+from infra_cdk.nag import acknowledge
+from infra_cdk.scanners import skip_checkov
+from livebase.markets.resources import OUTPUTS
+
+RATE_LIMIT = 200  # requests per second, steady, for the stage: a room's joins at a session's start
+BURST_LIMIT = 400
+DAILY_QUOTA = 2_000_000
+_S = dynamodb.AttributeType.STRING
+
+
+class PlayerApi(Construct):
+    """The player table, the player function and its public REST API (module docstring)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, kit: FunctionKit, consent: dynamodb.ITable) -> None:
+        super().__init__(scope, construct_id)
+        market, key = kit.market, kit.key
+        self.table = dynamodb.Table(
+            self, "Table",
+            partition_key=dynamodb.Attribute(name="pk", type=_S), sort_key=dynamodb.Attribute(name="sk", type=_S),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED, encryption_key=key,
+            time_to_live_attribute="expires_at", removal_policy=RemovalPolicy.RETAIN,
+        )  # fmt: skip
+        parts = kit.build(self, "player", timeout=Duration.seconds(5))
+        self.function, self.role = parts.function, parts.role
+        self.table.grant(self.function, "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem")
+        consent.grant(self.function, "dynamodb:BatchGetItem")
+        self.function.add_environment("MARKET_CONFIG", market.handler_config_json())
+        self.function.add_environment(OUTPUTS["player_table"][1], self.table.table_name)
+        self.function.add_environment(OUTPUTS["consent_table"][1], consent.table_name)
+        self.api, url = self._api(market.id, key)
+        self.names = {"player_table": self.table.table_name, "player_api_url": url}
+
+    def grant_flows(self, role: iam.IRole) -> None:
+        """recommendations-training writes sessions and top lists; experiment-analysis reads exposures."""
+        self.table.grant_read_write_data(role)
+
+    def _api(self, market_id: str, key: kms.IKey) -> tuple[apigw.RestApi, str]:
+        fields = apigw.AccessLogField
+        parts = market_rest_api(
+            self, name=f"livebase-{market_id}-player", key=key, rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT,
+            description="The player's way into a session: join (room and experiment arm) and recommendations",
+            log_fields={  # no caller IP, query string or body: the viewer is named there
+                "requestId": fields.context_request_id(), "time": fields.context_request_time(),
+                "method": fields.context_http_method(), "resource": fields.context_resource_path(),
+                "status": fields.context_status(), "latencyMs": fields.context_response_latency(),
+                "error": fields.context_error_message(),
+            },
+        )  # fmt: skip
+        api = parts.api
+        join_model = api.add_model(
+            "JoinRequest", content_type="application/json", model_name="JoinRequest",
+            schema=apigw.JsonSchema(
+                schema=apigw.JsonSchemaVersion.DRAFT4, type=apigw.JsonSchemaType.OBJECT, required=["viewer"],
+                properties={"viewer": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, min_length=1, max_length=80)},
+            ),
+        )  # fmt: skip
+        join = add_validated_method(
+            api.root.add_resource("sessions").add_resource("{session}").add_resource("join"), "POST", self.function,
+            authorization_type=apigw.AuthorizationType.NONE, request_models={"application/json": join_model},
+            request_parameters={"method.request.path.session": True},
+        )  # fmt: skip
+        recommend = add_validated_method(
+            api.root.add_resource("recommendations"), "GET", self.function,
+            authorization_type=apigw.AuthorizationType.NONE,
+            request_parameters={"method.request.querystring.session": True, "method.request.querystring.viewer": True},
+        )  # fmt: skip
+        plan = api.add_usage_plan(
+            "UsagePlan", name=f"livebase-{market_id}-player",
+            throttle=apigw.ThrottleSettings(rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT),
+            quota=apigw.QuotaSettings(limit=DAILY_QUOTA, period=apigw.Period.DAY),
+        )  # fmt: skip
+        plan.add_api_stage(stage=api.deployment_stage)
+        reason = (
+            "Called by the player app, whose viewers have no account: a viewer is named only by the pseudonymous "
+            "key the player holds (64+ random bits, never a contact detail); the answers are a room, an arm and an "
+            "order of the session's line-up. Throttled at stage and usage plan, behind the stack's regional web ACL."
+        )
+        for method in (join, recommend):
+            for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+                acknowledge(method, rule, reason)
+            skip_checkov(method, "CKV_AWS_59", reason)
+        return api, parts.url
