@@ -41,7 +41,7 @@ from livebase.stores.player import PlayerStore
 SESSION_KEPT_DAYS = 30  # a session's record outlives it for late joins of its replay and the analysis
 
 
-def _store(resources: MarketResources) -> PlayerStore:
+def player_store(resources: MarketResources) -> PlayerStore:
     client = boto3.client("dynamodb", region_name=resources.region, config=retry_config())
     return PlayerStore(client, resources.player_table, resources.consent_table)
 
@@ -63,7 +63,7 @@ def session_records(plans: list[dict[str, Any]]) -> list[SessionRecord]:
 
 def publish_sessions(resources: MarketResources, today: date, days_ahead: int) -> int:
     """The plans of ``today`` .. ``today + days_ahead`` as session records; how many."""
-    store = _store(resources)
+    store = player_store(resources)
     records = session_records(read_plans(resources, today, today + timedelta(days=days_ahead)))
     for record in records:
         store.put_session(record, expires=datetime.now(UTC) + timedelta(days=SESSION_KEPT_DAYS + days_ahead))
@@ -81,7 +81,7 @@ def publish_model(
     resources: MarketResources, interactions: list[Interaction], consenting: set[str], now: datetime, half_life: float
 ) -> dict[str, Any]:
     """Train on consenting viewers' behaviour; write their lists, drop the others', write the popular list."""
-    store = _store(resources)
+    store = player_store(resources)
     model = train([i for i in interactions if i.viewer in consenting], now, half_life_days=half_life)
     written = store.put_top_lists(model.viewers, now)
     withdrawn = sorted(store.listed_viewers() - set(model.viewers))  # consent withdrawn, or no behaviour left

@@ -42,13 +42,13 @@ def _call(handler: Any, method: str, path: str, *, body: Any = None, query: dict
 
 def player_demo(resources: MarketResources) -> str:
     """Lines for the report: the viewer's arm, then their recommendations without and with consent."""
-    from flows.recommendations import _store, behaviour, publish_model
+    from flows.recommendations import behaviour, player_store, publish_model
 
     now = datetime.now(UTC)
     session = f"{resources.market}-demo-{now:%Y%m%d}"
     experiment = f"{session}-lineup_order"
     lineup = tuple(lineup_skus(resources.market))
-    _store(resources).put_session(
+    player_store(resources).put_session(
         SessionRecord(session, session, lineup, experiment, 0.5, now + timedelta(hours=2)),
         expires=now + timedelta(days=1),
     )
