@@ -109,6 +109,7 @@ class MarketStack(Stack):
         names.update(player.names)
         settlement = Settlement(  # issue 33: the settlement ledger, fed by the order signals on the bus
             self, "Settlement", kit=live.kit, bus=messaging.bus, orders=tables.orders,
+            purchase_orders=tables.purchase_orders,
             announcers=(supply.fulfilment.function,),  # the orders function puts on the bus already
         )  # fmt: skip
         names.update(settlement.names)

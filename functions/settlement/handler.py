@@ -1,13 +1,14 @@
 """Settlement Lambda: the order signals on the market bus → the market's settlement ledger (issue 33).
 
-A bus rule (``infra_cdk/components/settlement.py``) sends ``OrderPlaced`` / ``OrderRejected`` and the
-order's life signals (``OrderShipped``, ``OrderReturned``, ``OrderRefunded``) to the ``settlement``
-queue; each message is the EventBridge event as delivered. :class:`~livebase.settlement.service.Settlement`
-reads the order from the Orders table and posts the transactions its record calls for, each once
-(``livebase.stores.settlement``), with the market's fee schedule (``SETTLEMENT_FEES``, set by the stack
-from ``config/settlement/<market>.yaml``). An event that is no such signal, of another market or of an
-order the market does not hold goes to the queue's DLQ with the reason and is acknowledged; only
-transient failures (a contended ledger head, throttling) are batch item failures (:mod:`livebase.batches.queue`).
+A bus rule (``infra_cdk/components/settlement.py``) sends ``OrderPlaced`` / ``OrderRejected``, the
+order's life signals (``OrderShipped``, ``OrderReturned``, ``OrderRefunded``) and ``GoodsReceived`` to
+the ``settlement`` queue; each message is the EventBridge event as delivered.
+:class:`~livebase.settlement.service.Settlement` reads the order (or the PO) from its table and posts
+the transactions its record calls for, each once (``livebase.stores.settlement``), with the market's
+fee schedule (``SETTLEMENT_FEES``, set by the stack from ``config/settlement/<market>.yaml``). An event
+that is no such signal, of another market or of an order or PO the market does not hold goes to the
+queue's DLQ with the reason and is acknowledged; only transient failures (a contended ledger head,
+throttling) are batch item failures (:mod:`livebase.batches.queue`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from livebase.settlement.fees import fees_from_environment
 from livebase.settlement.service import Settlement, SettlementRefused
 from livebase.signals import SignalError
 from livebase.stores.orders import OrderStore
+from livebase.stores.purchase_orders import PurchaseOrderStore
 from livebase.stores.settlement import SettlementStore
 
 runtime = market_runtime()  # cold start: the market's resources and config, once
@@ -36,6 +38,7 @@ settlement = Settlement(
     ledger=SettlementStore(dynamodb, resources.settlement_ledger_table),
     orders=OrderStore(resources.orders_table, resources.region, retention_days=market.retention.orders_days),
     fees=fees_from_environment(),
+    purchase_orders=PurchaseOrderStore(dynamodb, resources.purchase_orders_table),  # goods receipts, at cost
 )
 
 logger = masked_logger()  # nothing personal in a log line

@@ -2,15 +2,16 @@
 
 * ``Ledger``: DynamoDB (on demand, PITR, the market key, retained), ``livebase.stores.settlement``:
   one item per transaction, one head per order, the ``by_day`` index the period statements read.
-* A rule on the market bus takes ``OrderPlaced`` / ``OrderRejected`` and the order's life signals
-  (``OrderShipped``, ``OrderReturned``, ``OrderRefunded``; ``livebase.signals.orders``) to the
+* A rule on the market bus takes ``OrderPlaced`` / ``OrderRejected``, the order's life signals
+  (``OrderShipped``, ``OrderReturned``, ``OrderRefunded``; ``livebase.signals.orders``) and
+  ``GoodsReceived`` (``livebase.signals.supply``, put by receiving) to the
   ``settlement`` queue (KMS, its own DLQ; what the rule cannot deliver goes to that DLQ too), which
   feeds ``functions/settlement``.
 * The function gets the market's fee schedule (``config/settlement/<market>.yaml``, validated at
   synth) as ``SETTLEMENT_FEES``. A selling market without a schedule fails the synth: its orders
   could not settle.
 
-Grants only: the function reads and writes the ledger, reads orders (``GetItem``) and sends refused
+Grants only: the function reads and writes the ledger, reads orders and POs (``GetItem``), sends refused
 messages to its DLQ; the functions that apply an order's life (orders, fulfilment) may put the life
 signals on the bus; the flow role (``grant_flows``) reads the ledger and writes the statements under
 ``settlement/`` of the market's lake. ``names`` are the stack outputs (``livebase.markets.resources``).
@@ -36,13 +37,17 @@ from infra_cdk.nag import acknowledge, acknowledge_grant_put, arn_ref
 from livebase.markets.resources import OUTPUTS
 from livebase.settlement.fees import FEES_VARIABLE, load_fees
 from livebase.signals.orders import LIFE_SIGNALS, ORDER_EVENT_SOURCE, ORDER_PLACED, ORDER_REJECTED
+from livebase.signals.supply import GOODS_RECEIVED, PO_EVENT_SOURCE
 from livebase.stores.settlement import DAY_INDEX
 
-ORDER_SIGNAL_PATTERN = events.EventPattern(
-    source=[ORDER_EVENT_SOURCE], detail_type=[ORDER_PLACED, ORDER_REJECTED, *LIFE_SIGNALS]
+ORDER_SIGNAL_PATTERN = events.EventPattern(  # not PurchaseOrderCreated: only these detail-types match
+    source=[ORDER_EVENT_SOURCE, PO_EVENT_SOURCE],
+    detail_type=[ORDER_PLACED, ORDER_REJECTED, *LIFE_SIGNALS, GOODS_RECEIVED],
 )
 STATEMENTS = "settlement/*"  # flows.settlement_statements.PREFIX: settlement/<market>/<period>/<party>.csv
-FUNCTION_VARIABLES = ("orders_table", "settlement_ledger_table", "settlement_queue_url", "settlement_dlq_url")
+FUNCTION_VARIABLES = (
+    "orders_table", "purchase_orders_table", "settlement_ledger_table", "settlement_queue_url", "settlement_dlq_url",
+)  # fmt: skip
 
 
 class Settlement(Construct):
@@ -56,6 +61,7 @@ class Settlement(Construct):
         kit: FunctionKit,
         bus: events.IEventBus,
         orders: dynamodb.ITable,
+        purchase_orders: dynamodb.ITable,
         announcers: Sequence[lambda_.IFunction],
     ) -> None:
         super().__init__(scope, construct_id)
@@ -80,7 +86,7 @@ class Settlement(Construct):
         self.function, self.queue, self.dlq = self.consumer.function, self.consumer.queue, self.consumer.dlq
         self.rule = bus_rule(
             self, "OrderSignalsToSettlement", bus=bus, pattern=ORDER_SIGNAL_PATTERN,
-            description="Order signals (placed, rejected, shipped, returned, refunded) to the settlement ledger",
+            description="Order signals (placed, rejected, shipped, returned, refunded), goods received: to the ledger",
             to=[to_queue(self.queue, dlq=self.dlq)],
         )  # fmt: skip
         self.ledger.grant_read_write_data(self.function)
@@ -91,6 +97,7 @@ class Settlement(Construct):
             "which the statements flow reads; the function itself never queries it.",
         )
         orders.grant(self.function, "dynamodb:GetItem")  # the order's record: every amount comes from it
+        purchase_orders.grant(self.function, "dynamodb:GetItem")  # a PO's received units and unit costs
         for announcer in announcers:  # the order's life signals (livebase.commerce.order_life)
             bus.grant_put_events_to(announcer)
         self.names = {

@@ -74,8 +74,8 @@ def life_of_an_order(shop: Shop) -> None:
     refund = msg.RefundRequest(message_id="rfd-001", order_id="ord-001", at=AT + timedelta(days=2, minutes=5),
                                requested_by=msg.Requester(kind="livebase"), currency="EUR",
                                reason="return_received")  # fmt: skip
-    asked = msg.ReturnRequested(message_id="ret-001", order_id="ord-001", at=AT + timedelta(days=1), requested_by=VIEWER,
-                                lines=(msg.ReturnLine(sku="SKU-A1", quantity=1),))  # fmt: skip
+    asked = msg.ReturnRequested(message_id="ret-001", order_id="ord-001", at=AT + timedelta(days=1),
+                                requested_by=VIEWER, lines=(msg.ReturnLine(sku="SKU-A1", quantity=1),))  # fmt: skip
     shipped = msg.WmsUpdate(update_id="wms-001", order_id="ord-001", warehouse="WH-EU-1", status="shipped", at=AT)  # type: ignore[arg-type]
     for message in (shipped, asked, received, refund, refund):  # the refund twice: its signal twice
         shop.life.apply(message)
@@ -144,3 +144,29 @@ def test_the_handler_posts_a_batch_and_sends_what_it_refuses_to_its_dlq(
     assert len(refused) == 2 and all(
         "x" not in m["MessageAttributes"].get("reason", {}).get("StringValue", "") for m in refused
     )
+
+
+def test_goods_received_post_the_pos_cost_of_what_came_in_once_per_level(shop: Shop, settlement: Settlement) -> None:
+    from livebase.replenishment.receiving import GoodsReceipt, Receiving
+    from livebase.stores.purchase_orders import PurchaseOrderStore
+    from tests.support.orders import po
+    from tests.support.tables import string_keyed_table
+
+    pos = PurchaseOrderStore(shop.dynamodb, string_keyed_table(shop.dynamodb, "purchase-orders", "po_id"))
+    pos.put_new(po())
+    receiving = Receiving(pos, shop.inventory, shop.market, "bus", shop.bus)
+    books = replace(settlement, purchase_orders=pos)
+    for receipt_id, units in (("RCV-001", 6), ("RCV-002", 4)):
+        lines = [{"sku": "SKU-A1", "quantity": units}]
+        receiving.receive(
+            GoodsReceipt.model_validate({"receipt_id": receipt_id, "po_id": po()["po_id"], "lines": lines})
+        )
+    received = [delivered(e) for e in shop.bus.entries if e["DetailType"] == "GoodsReceived"]
+    assert [r["detail"]["receipt_id"] for r in received] == ["RCV-001", "RCV-002"]
+    posted = [books.settle(event).posted for event in [*received, *received]]
+    assert posted == [(f"po-received:{po()['po_id']}:25.00",), (), (), ()]  # both in already: 10 × 2.50, once
+    [txn] = books.ledger.all_transactions()
+    assert {e.account.key: e.amount for e in txn.entries} == {"base:inventory": Decimal("25.00"),
+                                                               "supplier:payable:SUP": Decimal("-25.00")}  # fmt: skip
+    with pytest.raises(SettlementRefused, match=r"^po_id: not a purchase order of this market$"):
+        books.settle({**received[0], "detail": {**received[0]["detail"], "po_id": "PO-eu-NONE-20261203"}})

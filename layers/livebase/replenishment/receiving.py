@@ -37,7 +37,9 @@ from livebase.commerce.messages import CancelRequest
 from livebase.commerce.orders import market_warehouse
 from livebase.markets.config import Market
 from livebase.replenishment.presales import cancel_requests, notice_entries, remember_short, settle_after_receipt
+from livebase.signals import bus_entry
 from livebase.signals.presales import PresaleShort
+from livebase.signals.supply import GoodsReceived
 from livebase.stores.inventory import InventoryStore
 from livebase.stores.presales import PresaleBook
 from livebase.stores.purchase_orders import PurchaseOrderItem, PurchaseOrderStore
@@ -203,6 +205,9 @@ class Receiving:
             signals = stock_signals(self.inventory, outcome.touched, self.market)
             entries += signal_entries(signals, self.market, self.bus_name)
         entries += notice_entries(outcome.shorts, self.bus_name)
+        if outcome.status is not ReceiptStatus.REFUSED:  # booked (or before: announced again) → settlement
+            received = GoodsReceived(receipt_id=receipt.receipt_id, po_id=receipt.po_id, market=self.market.id)
+            entries.append(bus_entry(received, self.bus_name))
         if entries:
             self.put_events(entries)
         if outcome.shorts:

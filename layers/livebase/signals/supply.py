@@ -14,6 +14,7 @@ from livebase.signals.contract import BusSignal, SkuLine
 
 PO_EVENT_SOURCE = "livebase.replenishment"
 PO_CREATED = "PurchaseOrderCreated"
+GOODS_RECEIVED = "GoodsReceived"
 
 
 class OrderedLine(SkuLine):
@@ -32,3 +33,15 @@ class PurchaseOrderCreated(BusSignal):
     currency: str
     total_cost: Decimal  # written as text
     lines: tuple[OrderedLine, ...]
+
+
+class GoodsReceived(BusSignal):
+    """A goods receipt booked against its PO (``livebase.replenishment.receiving``); no amount: the
+    settlement ledger reads the PO's unit costs and received units from its record (issue 33)."""
+
+    SOURCE = PO_EVENT_SOURCE
+    DETAIL_TYPE = GOODS_RECEIVED
+
+    receipt_id: str
+    po_id: str
+    market: str

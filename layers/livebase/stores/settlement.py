@@ -6,7 +6,8 @@ String keys ``pk`` / ``sk`` (boto3: conditional transactions over items of two s
   as text), with its ``day`` (the booking day, UTC): the ``by_day`` index (``day`` / ``txn_id``)
   is what period statements read;
 * ``order#<order id>`` / ``head``: what the ledger posted for the order (the transactions' ids,
-  the refunded amount it caught up with) and its ``version``.
+  the refunded amount it caught up with) and its ``version``;
+* ``po#<po id>`` / ``head``: the same for a purchase order (the received value it caught up with).
 
 An order's catch-up is one ``TransactWriteItems``: every new transaction only if its id is absent,
 and the head only at the version it was computed from. A redelivered event computes nothing new
@@ -26,7 +27,7 @@ from botocore.exceptions import ClientError
 from livebase.aws import TransientError, from_attributes, to_attributes
 from livebase.settlement.accounts import Account, Entry, Kind, Transaction
 from livebase.settlement.fees import FeeSchedule
-from livebase.settlement.postings import OrderFacts, Posted, order_catch_up, session_fee, session_fee_id
+from livebase.settlement.postings import OrderFacts, Posted, order_catch_up, po_received, session_fee, session_fee_id
 
 DAY_INDEX = "by_day"
 POST_ATTEMPTS = 6
@@ -42,8 +43,9 @@ def _txn_key(txn_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"txn#{txn_id}"}, "sk": {"S": _TXN}}
 
 
-def _head_key(order_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"order#{order_id}"}, "sk": {"S": _HEAD}}
+def _head_key(owner: str) -> dict[str, Any]:
+    """``owner``: ``order#<id>`` or ``po#<id>``."""
+    return {"pk": {"S": owner}, "sk": {"S": _HEAD}}
 
 
 def transaction_item(t: Transaction) -> dict[str, Any]:
@@ -70,8 +72,9 @@ class SettlementStore:
     def __init__(self, dynamodb: Any, table_name: str) -> None:
         self.dynamodb, self.table = dynamodb, table_name
 
-    def head(self, order_id: str) -> Posted:
-        item = self.dynamodb.get_item(TableName=self.table, Key=_head_key(order_id), ConsistentRead=True).get("Item")
+    def head(self, order_id: str, kind: str = "order") -> Posted:
+        key = _head_key(f"{kind}#{order_id}")
+        item = self.dynamodb.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item")
         if not item:
             return Posted()
         v = from_attributes(item)
@@ -91,9 +94,24 @@ class SettlementStore:
             new = list(catch_up.transactions)
             if any(t.kind is Kind.ACCEPTED for t in new) and not self.exists(session_fee_id(facts.session_id)):
                 new.append(session_fee(facts, fees, now))
-            if self._write(facts.order_id, new, posted, catch_up.posted):
+            if self._write(f"order#{facts.order_id}", new, posted, catch_up.posted):
                 return new
         raise LedgerContention(f"order {facts.order_id}: its ledger head changed under {POST_ATTEMPTS} attempts")
+
+    def post_received(
+        self, po_id: str, supplier: str, market: str, currency: str, received_value: Decimal, now: datetime
+    ) -> list[Transaction]:
+        """Catch the PO's ledger up with the value its record says was received (at its unit costs)."""
+        for _ in range(POST_ATTEMPTS):
+            posted = self.head(po_id, "po")
+            if received_value == posted.refunded_to:
+                return []
+            delta = received_value - posted.refunded_to
+            new = [po_received(f"{po_id}:{received_value}", supplier, market, currency, delta, now)]
+            after = Posted(posted.keys | {new[0].txn_id}, received_value, posted.version + 1)
+            if self._write(f"po#{po_id}", new, posted, after):
+                return new
+        raise LedgerContention(f"purchase order {po_id}: its ledger head changed under {POST_ATTEMPTS} attempts")
 
     def post(self, transaction: Transaction) -> bool:
         """One transaction of no order (a PO received); False when its id was posted before."""
@@ -107,9 +125,9 @@ class SettlementStore:
             raise
         return True
 
-    def _write(self, order_id: str, new: list[Transaction], before: Posted, after: Posted) -> bool:
+    def _write(self, owner: str, new: list[Transaction], before: Posted, after: Posted) -> bool:
         head = to_attributes({
-            "pk": f"order#{order_id}", "sk": _HEAD, "keys": json.dumps(sorted(after.keys)),
+            "pk": owner, "sk": _HEAD, "keys": json.dumps(sorted(after.keys)),
             "refunded_to": str(after.refunded_to), "version": after.version,
         })  # fmt: skip
         guard: dict[str, Any] = {"ConditionExpression": _ABSENT}
