@@ -10,6 +10,7 @@ presale  open a presale capped by an inbound purchase order's unpromised units (
 order    ops: cancel, refund or return an order with a reason, or book a received return (on order-returns)
 price    ops: set or show a session's live price / promotion for a SKU
 erase    remove one viewer's personal data from every store of a market; a receipt in its data lake
+passport-grant  grant a supplier a passport batch (its owner if nobody opened it; else it may add events)
 stock    book a seeded catalogue and the opening stock into a running `up` (idempotent)
 run      run a flow on the running `up` (parameters checked first, all faults named) and follow it
 fx-rates the ECB's reference rates into config/fx_rates.json (--from-file F: a saved reply; --up: hq's store too)
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 from livebase.markets.config import MarketConfigError, load_markets, selling_markets
 from livebase_local.commands.deploy import add_deploy_parser, run_deploy
 from livebase_local.commands.order import add_order_parser, run_order
+from livebase_local.commands.passport_grant import add_passport_grant_parser, run_passport_grant
 from livebase_local.commands.presale import add_presale_parser, run_presale
 from livebase_local.commands.price import add_price_parser, run_price
 
@@ -96,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_price_parser(commands, lambda v: _market_list(v)[0])
 
     add_deploy_parser(commands)
+    add_passport_grant_parser(commands, lambda v: _market_list(v)[0])
     erase = commands.add_parser("erase", help="remove a viewer's personal data from every store of a market")
     erase.add_argument("market", type=lambda v: _market_list(v)[0])
     erase.add_argument("viewer", help="the pseudonymous id (v_...) or the raw account id (pseudonymised in-region)")
@@ -219,6 +222,8 @@ def _run(argv: Sequence[str] | None) -> int:
         return run_business_case(args.market, carried, args.discount_rate, path, args.draws)
     if args.command == "deploy":
         return run_deploy(args)
+    if args.command == "passport-grant":
+        return run_passport_grant(args)
     if args.command == "erase":
         from livebase.privacy.erasure import ErasureError
         from livebase_local.commands.erase import erase, erasure_line

@@ -105,3 +105,14 @@ def test_the_intake_sends_an_event_for_another_suppliers_batch_to_the_dlq_with_t
     letters = market.dead_letters()
     assert [m["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"] for m in letters] == [FOREIGN_BATCH]
     assert [e.event["supplier_id"] for e in market.ledger.entries(BATCH)] == [SUPPLIER]
+
+
+def test_the_base_grants_a_batch_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from livebase_local.commands.cli import build_parser
+
+    args = build_parser().parse_args(["passport-grant", "eu", "EU-BATCH-0042", "sup-lyon-02"])
+    assert (args.command, args.batch, args.supplier) == ("passport-grant", "EU-BATCH-0042", "sup-lyon-02")
+    for bad in (["eu", "eu batch", "sup-lyon-02"], ["eu", "EU-BATCH-0042", "sup@lyon"]):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["passport-grant", *bad])
+    assert "not a" in capsys.readouterr().err
