@@ -121,7 +121,7 @@ def test_a_year_ahead_the_rollup_refuses_and_alarms_until_the_local_feed_refresh
     gmv = MarketExport.model_validate_json(body).cell("market", "all", "gmv")
     assert gmv is not None and gmv.money is not None
     assert gmv.money.rate_date == newest and gmv.money.rate == stored.rates["EUR"].quantize(Decimal("0.000001"))
-    assert gmv.money.rate_source.startswith(f"s3://{HQ_BUCKET}/fx-rates/USD/")
+    assert gmv.money.rate_source == "hq:fx-rates/USD + fx_rates.json"  # hq's store over the committed file
     assert "FX exposure: EUR 300.00 (= " in result.lines[0]
 
 

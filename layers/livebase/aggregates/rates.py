@@ -140,7 +140,7 @@ class RateTable:
             table.setdefault(currency, {}).update(dict(rows))
         return RateTable(
             base=self.base, rates={c: tuple(sorted(rows.items())) for c, rows in table.items()},
-            name=f"{newer.name} over {self.name}", max_age_days=self.max_age_days,
+            name=f"{newer.name} + {self.name}", max_age_days=self.max_age_days,
         )  # fmt: skip
 
     def last_day(self, currency: str) -> date | None:

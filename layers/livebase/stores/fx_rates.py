@@ -102,7 +102,7 @@ class FxRateStore:
         holds every market currency), named after the store; empty when none is stored."""
         stored = [d for d in self.stored_days(base) if d <= on]
         days = self.read_days(base, stored[-1], stored[-1]) if stored else []
-        return RateTable.from_days(days, base, name=f"s3://{self.bucket}/{FX_PREFIX}/{base}/")
+        return RateTable.from_days(days, base, name=f"hq:{FX_PREFIX}/{base}")  # short: exports carry it (80)
 
     def quarantine(self, reply: bytes, source_url: str, reason: str, fetched_at: datetime) -> str:
         """Keep a refused reply (public data) and why, under ``fx-rates/refused/``; the reason's key."""
