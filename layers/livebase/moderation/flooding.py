@@ -33,6 +33,7 @@ MAX_VIEWERS = 200_000
 class ViewerWindow:
     comments: deque[float] = field(default_factory=deque)
     texts: deque[tuple[float, int]] = field(default_factory=deque)
+    text_counts: dict[int, int] = field(default_factory=dict)  # digest -> times inside the repeat window
     likes: deque[float] = field(default_factory=deque)
     joins: deque[float] = field(default_factory=deque)
     flagged: str = ""  # why the account counts as inauthentic in this room ("" while it does not)
@@ -70,11 +71,15 @@ class FloodTracker:
         now, window = ts.timestamp(), self._window(room_id, viewer_id)
         _trim(window.comments, now, COMMENT_WINDOW_S)
         window.comments.append(now)
-        digest = hash(folded_text)
+        digest, counts = hash(folded_text), window.text_counts
         while window.texts and window.texts[0][0] <= now - REPEAT_WINDOW_S:
-            window.texts.popleft()
-        repeats = sum(1 for _, seen in window.texts if seen == digest)
+            _, gone = window.texts.popleft()
+            counts[gone] -= 1
+            if not counts[gone]:
+                del counts[gone]
+        repeats = counts.get(digest, 0)
         window.texts.append((now, digest))
+        counts[digest] = repeats + 1
         if len(window.comments) > MAX_COMMENTS_PER_WINDOW:
             window.flagged = window.flagged or "flooding:comment_rate"
             return "flooding:comment_rate"

@@ -56,7 +56,7 @@ class Moderator:
         sanction = self.sanctions(comment.viewer_id, comment.session_id)
         if sanction is not None:
             return Decision(Verdict.HIDE, sanction, f"sanction:{sanction.value}")
-        matched = self.rules.match(comment.text)
+        matched = self.rules.match(comment.text, folded)
         if matched is not None:
             flag = _ACCOUNT_FLAGS.get(matched.reason)
             if flag:

@@ -17,7 +17,6 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from livebase.batches.reasons import contact_data_in
 from livebase.moderation.decisions import Reason
 
 # Abuse aimed at people (hide). Kept short and unambiguous: words that are also food, animals
@@ -71,6 +70,7 @@ _NON_SPACED = re.compile(r"[\u0600-\u06ff\u0e00-\u0e7f]")  # Arabic and Thai: su
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "|": "i"})
 _SPACED_LETTERS = re.compile(r"\b(?:[a-z][\s.\-_*]+)+[a-z]\b")
 _STRETCH = re.compile(r"([a-z])\1{2,}")
+_DIGIT = re.compile(r"\d")
 _SHOUT = re.compile(r"[A-Z]{12,}|(.)\1{9,}")
 
 
@@ -86,7 +86,7 @@ class Terms:
     """
 
     ngrams: frozenset[str]
-    longest: int
+    starts: Mapping[str, int]  # a term's first word -> the most words of a term starting with it
     substrings: tuple[str, ...]
     names: Mapping[str, str]  # term -> its category (banned talk) or ""
 
@@ -101,16 +101,22 @@ class Terms:
                 key = " ".join(_TOKEN.findall(term.lower()))
                 spaced.add(key)
                 keyed[key] = (names or {}).get(term, "")
-        longest = max((key.count(" ") + 1 for key in spaced), default=0)
-        return cls(frozenset(spaced), longest, tuple(sorted(substrings, key=len, reverse=True)), keyed)
+        starts: dict[str, int] = {}
+        for key in spaced:
+            first = key.split(" ", 1)[0]
+            starts[first] = max(starts.get(first, 0), key.count(" ") + 1)
+        return cls(frozenset(spaced), starts, tuple(sorted(substrings, key=len, reverse=True)), keyed)
 
     def find(self, folded: str) -> str | None:
         """The first term present in ``folded`` text, or None."""
         if self.ngrams:
             words = _TOKEN.findall(folded)
-            for n in range(1, min(self.longest, len(words)) + 1):
-                for i in range(len(words) - n + 1):
-                    key = words[i] if n == 1 else " ".join(words[i : i + n])
+            for i, word in enumerate(words):  # only where a term can start
+                longest = self.starts.get(word)
+                if longest is None:
+                    continue
+                for n in range(1, min(longest, len(words) - i) + 1):
+                    key = word if n == 1 else " ".join(words[i : i + n])
                     if key in self.ngrams:
                         return key
         for term in self.substrings:
@@ -135,7 +141,7 @@ def fold(text: str) -> str:
     if folded.isascii():
         letters = folded.translate(_LEET)
         # digits may be a number (contact rule) or look-alike letters: keep both readings
-        folded = f"{folded} {letters}" if any(c.isdigit() for c in folded) else letters
+        folded = f"{folded} {letters}" if _DIGIT.search(folded) else letters
     folded = _SPACED_LETTERS.sub(lambda m: re.sub(r"[\s.\-_*]", "", m.group(0)), folded)
     return _STRETCH.sub(r"\1\1", folded)
 
@@ -157,12 +163,13 @@ class TextRules:
         named = {term: name for name in categories if name in CATEGORY_TERMS for term in CATEGORY_TERMS[name]}
         return cls(Terms.of(named, named) if named else None)
 
-    def match(self, text: str) -> TextMatch | None:
-        """The first rule the comment breaks, most harmful first; None when it breaks none."""
-        folded = fold(text)
+    def match(self, text: str, folded: str | None = None) -> TextMatch | None:
+        """The first rule the comment breaks, most harmful first; None when it breaks none (``folded``:
+        :func:`fold` of ``text`` when the caller has it already)."""
+        folded = fold(text) if folded is None else folded
         if _SCAM.find(folded):
             return TextMatch(Reason.SCAM, "scam:off_platform")
-        if contact_data_in(text) or _CONTACT.search(folded):
+        if _CONTACT.search(folded):  # the schema refused plain emails and phone numbers already
             return TextMatch(Reason.CONTACT_DATA, "contact:spelled_out")
         if _INSULT.find(folded):
             return TextMatch(Reason.INSULT, "insult:word_list")
