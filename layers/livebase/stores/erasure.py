@@ -240,14 +240,19 @@ class ViewerErasure:
         """Delete every version naming the viewer; with ``rewrite``, first put the latest back without them."""
         naming = self._versions_naming(prefix, viewer_key)
         bucket = self.resources.data_lake_bucket
+        overwritten: set[tuple[str, str]] = set()  # an unversioned object's rewrite replaced it in place
         if rewrite:
             for version in naming:
                 if version.get("IsLatest"):
                     body = rewritten_without(self._body(version["Key"], version["VersionId"]), viewer_key)
                     if body is not None:  # else no document could be kept: the version goes whole
-                        self.s3.put_object(Bucket=bucket, Key=version["Key"], Body=body, ContentType="application/json")
+                        put = self.s3.put_object(
+                            Bucket=bucket, Key=version["Key"], Body=body, ContentType="application/json"
+                        )
+                        overwritten.add((version["Key"], str(put.get("VersionId") or "null")))
         for version in naming:
-            self.s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
+            if (version["Key"], str(version["VersionId"])) not in overwritten:
+                self.s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
         if not rewrite:  # a quarantined record of the viewer goes whole: drop what hides its key too
             keys = {v["Key"] for v in naming}
             for page in self.s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
