@@ -16,7 +16,7 @@ from infra_cdk.components.edge import ReplayDistribution
 from infra_cdk.components.encryption import MarketKey
 from infra_cdk.components.erasure_api import ErasureApi
 from infra_cdk.components.flow_grants import grant_market_flows
-from infra_cdk.components.flow_role import FlowRole
+from infra_cdk.components.flow_role import HQ_KEY_OUTPUT, FlowRole
 from infra_cdk.components.flow_runtime import FlowRuntime
 from infra_cdk.components.flow_runtime_roles import HqRollupRole
 from infra_cdk.components.fx_rates import FxRatesAlarm
@@ -29,6 +29,7 @@ from infra_cdk.components.passport import Passport
 from infra_cdk.components.player_api import PlayerApi
 from infra_cdk.components.recall import ConsentAndRecall
 from infra_cdk.components.room_cues import RoomCues
+from infra_cdk.components.runtime_environment import RuntimeEnvironment
 from infra_cdk.components.settlement import Settlement
 from infra_cdk.components.signals import MarketSignals
 from infra_cdk.components.studio import Studio
@@ -69,6 +70,8 @@ class MarketStack(Stack):
         bus = market_bus(Construct(self, "Messaging"), self.market.id, self.key.key)
         HqRollupRole(self, "Rollup", hq=self.market, bucket=self.data_lake.bucket, key=self.key.key)  # issue 29
         FxRatesAlarm(self, "FxRates", hq=self.market, key=self.key)  # issues 30, 33: rates about to run out
+        # The markets' flow roles write hq's aggregates encrypted with this key: `./livebase deploy` passes it on.
+        CfnOutput(self, HQ_KEY_OUTPUT, key=HQ_KEY_OUTPUT, value=self.key.key.key_arn)
         return {"data_lake_bucket": self.data_lake.bucket.bucket_name, "event_bus_name": bus.event_bus_name}
 
     def _selling_market(self) -> dict[str, str]:
@@ -154,12 +157,16 @@ class MarketStack(Stack):
             self, "RoomCues", kit=live.kit, bus=messaging.bus, video=video,
             idempotency_table=tables.idempotency, environment={OUTPUTS[f][1]: v for f, v in names.items()},
         )  # fmt: skip
-        ErasureApi(  # issue 18: POST /erasures (IAM) removes one viewer from every store of the market
+        erasure = ErasureApi(  # issue 18: POST /erasures (IAM) removes one viewer from every store of the market
             self, "Erasure", kit=live.kit, pseudonym_key=self.key.pseudonym_key,
             tables=tables.personal, lake=self.data_lake.bucket,
             environment={OUTPUTS[f][1]: v for f, v in names.items()},
         )  # fmt: skip
-        Moderation(  # issue 32: the moderation API (IAM), held orders to the ops topic
+        # issue 31: erasure deletes the dead-letter messages that name a viewer (livebase.stores.erasure_queues)
+        dlqs = {**supply.dead_letter_queues, **passport.dead_letter_queues, **settlement.dead_letter_queues}
+        for dlq in (ingest.dlq, orders.dlq, *dlqs.values()):
+            dlq.grant_consume_messages(erasure.function)
+        moderation = Moderation(  # issue 32: the moderation API (IAM), held orders to the ops topic
             self, "Moderation", kit=live.kit, room_metrics=tables.room_metrics, bus=messaging.bus,
             ops_topic=signals.ops_topic, ops_dlq=signals.ops_dlq,
             environment={OUTPUTS[f][1]: v for f, v in names.items()},
@@ -173,8 +180,9 @@ class MarketStack(Stack):
             wms_queue=messaging.wms_queue, stream=live.stream,
             consumer_functions=(ingest_function_name(market.id), orders_function_name(market.id)),
         )  # fmt: skip
-        settlement.grant_flows(flows.role, self.data_lake.bucket)  # settlement-statements (issue 33)
         player.grant_flows(flows.role)
+        settlement.grant_flows(flows.role, self.data_lake.bucket)  # settlement-statements (issue 33)
+        moderation.grant_flows(flows.role, tables.inventory)  # moderation-review: held comments and orders
         CfnOutput(self, "FlowRoleArn", key="FlowRoleArn", value=flows.role.role_arn)
         recall = ConsentAndRecall(  # issue 31: consent from the stream and the sites, activity, the recall topic
             self, "Recall", kit=live.kit, stream=live.stream, consent=tables.consent, lake=self.data_lake.bucket,
@@ -215,8 +223,8 @@ class MarketStack(Stack):
                 **studio.dead_letter_queues,
                 **supply.dead_letter_queues,
                 **passport.dead_letter_queues,
-                **settlement.dead_letter_queues,
                 "ConsentDlq": recall.consumer.dlq,
+                **settlement.dead_letter_queues,
             },
             stream_consumers={
                 "Ingest": ingest.function,
@@ -224,4 +232,8 @@ class MarketStack(Stack):
                 "Consent": recall.consumer.function,
             },
         )
+        RuntimeEnvironment(  # Lambda's 4 KB environment limit: the stack-wide values once, in an SSM parameter
+            self, "RuntimeEnvironment", market_id=market.id,
+            values={OUTPUTS[f][1]: v for f, v in names.items()} | {"MARKET_CONFIG": market.handler_config_json()},
+        )  # fmt: skip
         return names

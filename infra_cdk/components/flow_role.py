@@ -34,6 +34,7 @@ from livebase.stores.anchors import PREFIX as ANCHOR_PREFIX
 
 HQ_BUCKET_CONTEXT = "hq_aggregates_bucket"
 HQ_KEY_CONTEXT = "hq_aggregates_key_arn"
+HQ_KEY_OUTPUT = "DataLakeKeyArn"  # hq's stack output: its data-lake key, passed on as HQ_KEY_CONTEXT
 EXPORT_PREFIX = "aggregates"  # flows.regional_io.EXPORT_PREFIX
 
 

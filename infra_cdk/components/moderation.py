@@ -9,6 +9,10 @@
 - **Signals to ops**: a bus rule sends ``OrderHeld`` (``livebase.trust``) to the market's ops topic,
   beside the room alerts, through the same retried, dead-lettered target.
 
+The market's flow role (``moderation-review``) gets, by :meth:`Moderation.grant_flows`, read and write
+on the room-metrics table (the held queues, decisions, the action log) and on the inventory (a held
+order cancelled gives its units back; released, it is accepted as the orders consumer would).
+
 Ingest already reads and writes the room-metrics table (moderation decisions, sanctions) and the
 orders consumer writes it (held orders); neither needs a new grant.
 """
@@ -21,6 +25,7 @@ from aws_cdk import CfnOutput
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -54,6 +59,7 @@ class Moderation(Construct):
         market = kit.market
         parts = kit.build(self, "moderation")
         self.function, self.role = parts.function, parts.role
+        self.room_metrics = room_metrics
         for variable, value in environment.items():
             self.function.add_environment(variable, value)
         self.function.add_environment("MARKET_CONFIG", market.handler_config_json())
@@ -66,6 +72,11 @@ class Moderation(Construct):
             event_pattern=events.EventPattern(source=[TRUST_SOURCE], detail_type=[ORDER_HELD]),
             targets=[to_topic(ops_topic, dlq=ops_dlq)],
         )  # fmt: skip
+
+    def grant_flows(self, role: iam.IRole, inventory: dynamodb.ITable) -> None:
+        """What ``moderation-review`` writes beyond the flows' common grants (reads of orders, stock, lake)."""
+        self.room_metrics.grant_read_write_data(role)
+        inventory.grant_read_write_data(role)
 
     def _api(self, market_id: str, kit: FunctionKit) -> MarketRestApi:
         fields = apigw.AccessLogField

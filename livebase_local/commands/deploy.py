@@ -41,7 +41,6 @@ from livebase_local.commands.deploy_preflight import (
 )
 
 HQ_BUCKET_OUTPUT = "DataLakeBucketName"  # livebase.markets.resources.OUTPUTS["data_lake_bucket"]
-HQ_KEY_OUTPUT = "DataLakeKeyArn"  # not an output of hq's stack yet: the flow roles then go without the key grant
 Deployer = Callable[[str, Mapping[str, str]], None]  # (stack, context) -> deployed
 
 
@@ -170,7 +169,7 @@ def deploy_in_order(
 ) -> None:
     """Deploy the plan's stacks in order, carrying hq's and each market's outputs forward as context."""
     from infra_cdk.components.edge import OUTPUT_DISTRIBUTION, OUTPUT_LOG_BUCKET
-    from infra_cdk.components.flow_role import HQ_BUCKET_CONTEXT, HQ_KEY_CONTEXT
+    from infra_cdk.components.flow_role import HQ_BUCKET_CONTEXT, HQ_KEY_CONTEXT, HQ_KEY_OUTPUT
     from infra_cdk.edge_logs_stack import SOURCES_CONTEXT
 
     context: dict[str, str] = {}
@@ -184,8 +183,7 @@ def deploy_in_order(
             print(f"  {key} = {value}")
         if stack.kind == "hq":
             context[HQ_BUCKET_CONTEXT] = outputs[HQ_BUCKET_OUTPUT]
-            if HQ_KEY_OUTPUT in outputs:
-                context[HQ_KEY_CONTEXT] = outputs[HQ_KEY_OUTPUT]
+            context[HQ_KEY_CONTEXT] = outputs[HQ_KEY_OUTPUT]
         if stack.kind == "market" and OUTPUT_DISTRIBUTION in outputs:
             market = by_stack[stack.name]
             log_sources[market.id] = {

@@ -114,7 +114,12 @@ class MarketResources:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> MarketResources:
-        """Inside a Lambda function: the stack passes every name as an environment variable."""
+        """Inside a Lambda function: every name from the environment, filled from the market's runtime
+        parameter when the function was deployed with one (``livebase.markets.runtime_environment``)."""
+        if environ is None:
+            from livebase.markets.runtime_environment import load_runtime_environment
+
+            load_runtime_environment()
         env = os.environ if environ is None else environ
         values = {name: env.get(var, "") for name, (_, var) in OUTPUTS.items()}
         return cls(market=env.get("MARKET", ""), region=env.get("AWS_REGION", ""), **values)
