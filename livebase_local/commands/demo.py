@@ -189,8 +189,8 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
 
             say(sessions_demo(markets[market_id], resources))  # issue 17: tomorrow's sessions, channels ready
             say(passport_demo(resources, platform.drain, STATE_DIR / "passport"))
-            say(player_demo(resources))  # issue 31: a viewer's experiment arm and recommendations
             say(trust_demo(platform, markets[market_id]))  # issue 32: comments moderated, a fake-order ring held
+            say(player_demo(resources))  # issue 31: a viewer's experiment arm and recommendations
         from livebase_local.commands.business_case import demo_line
 
         say(f"\n{demo_line()}")

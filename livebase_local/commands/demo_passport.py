@@ -141,4 +141,12 @@ def _passport_lines(resources: MarketResources, drain: Callable[[], Any], out_di
     lines.append(
         f"  QR label: {write_label(resources, batch, out_dir)} (+ .png) -> {resources.passport_api_url}passport/{batch}"
     )
+    from livebase.passport.offline import check  # issue 31: the page the QR opens, the check without the API
+    from livebase.passport.page import render
+
+    page = out_dir / f"{resources.market}-{batch}.html"
+    page.write_text(render(body, languages[0]), encoding="utf-8")
+    lines.append(
+        f"  page: {page}; checked against the anchor's root without the API: {check(body, anchor.root) or 'ok'}"
+    )
     return lines
