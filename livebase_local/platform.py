@@ -120,8 +120,9 @@ def queue_consumers(
     sources, handlers = [], {}
     for config in deployment.queue_sources:
         folder = function_folder(config.function_name, resources.market)
-        if folder not in handlers:
-            handlers[folder] = load_handler(folder, resources, log_dir=log_dir)[1]
+        if folder not in handlers:  # its own variables too (the settlement function's fee schedule)
+            own = own_environment(config.function_name, resources)
+            handlers[folder] = load_handler(folder, resources, log_dir=log_dir, environment=own)[1]
         sources.append(SqsEventSource(config, handlers[folder]))
     return sources, handlers
 

@@ -23,4 +23,4 @@ if TYPE_CHECKING:
 DayRows = list[tuple[float, int, str, dict[str, Any]]]
 DayPass = Callable[["Market", int, "SimOptions", DayRows], None]
 
-DAY_PASSES: tuple[DayPass, ...] = (order_destinations, inject_abuse, player_consent)
+DAY_PASSES: tuple[DayPass, ...] = (order_destinations, player_consent, inject_abuse)  # abuse last: bots give no consent

@@ -55,5 +55,8 @@ def test_the_demo_reports_a_verified_passport_and_writes_its_qr_label(market: Pa
     ]  # fmt: skip
     [svg] = list(tmp_path.glob("*.svg"))
     assert svg.read_text().startswith("<svg") and svg.with_suffix(".png").read_bytes().startswith(b"\x89PNG")
-    assert f"QR label: {svg}" in report[-1] and "/v1/passport/EU-BATCH-" in report[-1]
+    assert f"QR label: {svg}" in report[-2] and "/v1/passport/EU-BATCH-" in report[-2]
+    page = svg.with_suffix(".html")
+    assert f"page: {page}" in report[-1] and report[-1].endswith("without the API: ok")
+    assert page.read_text(encoding="utf-8").startswith('<!doctype html><html lang="de"')
     assert len(market.dead_letters()) == 2  # the forged and the unsigned event, kept for review

@@ -20,7 +20,13 @@ SELLING = {m.id: m for m in selling_markets(load_markets())}
 NIGHTLY = {
     "demand-forecasting": "0 2 * * *", "session-planning": "0 6 * * *", "regional-processing": "30 3 * * *",
     "stock-reconciliation": "30 4 * * *", "recall-delivery": "30 10 * * *",
+    "recommendations-training": "0 4 * * *",
 }  # fmt: skip
+
+
+def per_market(spec: FlowSpec, market: str) -> dict[str, Any]:
+    """A per-market schedule's parameters: the one market, as the flow takes it (a list or a single id)."""
+    return {"market": market} if spec.market_parameter == "market" else {"markets": [market]}
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +112,7 @@ def test_nightly_work_runs_at_its_hour_in_each_markets_own_time_zone(config: dic
         local = yaml_deployment(config, spec, PROCESS_POOL, "local")
         if spec.name in NIGHTLY:
             assert local["schedules"] == [
-                {"cron": NIGHTLY[spec.name], "timezone": m.time_zone, "slug": m.id, "parameters": {"markets": [m.id]}}
+                {"cron": NIGHTLY[spec.name], "timezone": m.time_zone, "slug": m.id, "parameters": per_market(spec, m.id)}
                 for m in SELLING.values()
             ]
         else:  # hourly, every 5 minutes, or the UTC day's boundary: one schedule for every market

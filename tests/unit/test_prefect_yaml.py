@@ -51,7 +51,8 @@ def test_every_entrypoint_imports_as_its_flow_and_its_parameters_fit_the_schema(
                                                       "experiment-analysis", "regional-processing",
                                                       "business-case", "passport-anchoring", "session-planning",
                                                       "session-channels", "stock-reconciliation", "fx-rates",
-                                                      "recall-delivery", "settlement-statements"}  # fmt: skip
+                                                      "recall-delivery", "settlement-statements",
+                                                      "moderation-review", "recommendations-training"}  # fmt: skip
     for deployment in config["deployments"]:
         flow = flows[deployment["entrypoint"]]
         assert flow.name == names[deployment["entrypoint"]]

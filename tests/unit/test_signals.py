@@ -14,6 +14,7 @@ from livebase.signals.orders import OrderRejected
 from livebase.signals.rooms import DETAIL_TYPES, EVIDENCE_FIELDS, AlertKind, EdgeOverload, ViewerDrop
 from livebase.signals.stock import StockLevel, StockLow
 from livebase.signals.studio import DeviceFailover, DeviceKindName
+from livebase.signals.trust import OrderHeld, OrderReviewed
 from livebase.studio.telemetry import DeviceKind
 from tests.support.signals import delivered, purchase_order, stock_low, stock_out, viewer_drop
 
@@ -34,8 +35,10 @@ REJECTED = OrderRejected(
     order_id="ord-1", market="sea", room_id="r", currency="SGD", total="28.1000",
     lines=[{"sku": "SKU-A1", "quantity": 2}], placed_at=TS, reason="no stock: SKU-A1",
 )  # fmt: skip
+HELD = OrderHeld(order_id="ord-2", market="sea", room_id="r", score=0.91, signals=("bulk", "ring"), held_at=TS)
+REVIEWED = OrderReviewed(order_id="ord-2", market="sea", outcome="cancelled", at=TS)
 SAMPLES: list[BusSignal] = [stock_low(cue={"th": "เหลือ 4"}, room_id="r"), stock_out(), viewer_drop(), EDGE,
-                            purchase_order(), FAILOVER, REJECTED]  # fmt: skip
+                            purchase_order(), FAILOVER, REJECTED, HELD, REVIEWED]  # fmt: skip
 
 
 def test_every_detail_type_has_a_sample_here() -> None:
