@@ -17,12 +17,14 @@ import pytest
 from botocore.exceptions import ClientError
 
 from livebase.markets.resources import OUTPUTS
+from livebase.markets.runtime_environment import load_runtime_environment
 from livebase_local.aws.assembly import read_assembly, zip_directory
 from livebase_local.aws.deploy import DeployError, deploy_assembly, moto_resource_types
 from livebase_local.aws.env import RealCredentialsError, apply_local_environment
 from livebase_local.aws.mappings import read_mappings
 from livebase_local.aws.moto_server import LocalAws, LocalAwsError, is_moto
 from livebase_local.aws.template_transform import transform_for_moto
+from livebase_local.platform import own_environment
 from tests.support.local_aws import LocalAwsStack
 
 # -- moto server and environment ---------------------------------------------------------------
@@ -281,7 +283,9 @@ def test_each_market_is_deployed_in_its_own_region(local_aws: LocalAwsStack) -> 
         bus = boto3.client("events", region_name=deployment.region).describe_event_bus(Name=res.event_bus_name)
         assert bus["Name"] == res.event_bus_name
         fn = boto3.client("lambda", region_name=deployment.region).get_function(FunctionName=res.ingest_function_name)
-        assert fn["Configuration"]["Environment"]["Variables"]["LIVE_EVENT_STREAM"] == res.stream_name
+        environment = dict(fn["Configuration"]["Environment"]["Variables"])  # names the runtime parameter
+        assert load_runtime_environment(environment, boto3.client("ssm", region_name=deployment.region))
+        assert environment["LIVE_EVENT_STREAM"] == res.stream_name
     print(f"deploy of {sorted(local_aws.deployments)}: {local_aws.deploy_seconds:.1f} s")
 
 
@@ -299,8 +303,10 @@ def test_event_source_mappings_are_applied_locally_not_deployed(local_aws: Local
         specs = [s for s in read_mappings(template) if not s.function_id.startswith("Studio")]
         live = [source for source in deployment.event_sources if source.stream_name == res.stream_name]
         by_function = {source.function_name: source for source in live}
-        assert set(by_function) == {res.ingest_function_name, res.orders_function_name}
-        expected_dlq = {res.ingest_function_name: res.ingest_dlq_url, res.orders_function_name: res.orders_dlq_url}
+        consent = f"livebase-{res.market}-consent"  # issue 31: consent and activity from the same stream
+        assert set(by_function) == {res.ingest_function_name, res.orders_function_name, consent}
+        expected_dlq = {res.ingest_function_name: res.ingest_dlq_url, res.orders_function_name: res.orders_dlq_url,
+                        consent: own_environment(consent, res)["CONSENT_DLQ_URL"]}  # fmt: skip
         client = boto3.client("lambda", region_name=deployment.region)
         for source in live:
             [spec] = [s for s in specs if s.filter_patterns == source.filter_patterns]
