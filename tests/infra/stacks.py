@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from importlib import metadata
 from typing import Any
 
@@ -63,3 +65,34 @@ def consumer(raw: dict[str, Any], function: str) -> tuple[str, dict[str, Any]]:
     ]
     assert len(found) == 1, found
     return found[0]
+
+
+def runtime_parameter_values(template: dict[str, Any]) -> dict[str, Any]:
+    """The market's runtime parameter (``components/runtime_environment.py``) as variable -> value, each value a
+    string or the template node (``Ref``, ``Fn::GetAtt``, ``Fn::Join``) the parameter's JSON carries for it."""
+    [body] = [v for k, v in resources(template, "AWS::SSM::Parameter").items() if k.startswith("RuntimeEnvironment")]
+    value = body["Properties"]["Value"]
+    parts = value["Fn::Join"][1] if isinstance(value, dict) else [value]
+    tokens: list[Any] = []
+    text = ""
+    for part in parts:
+        if isinstance(part, str):
+            text += part
+        else:
+            text += f"@@{len(tokens)}@@"
+            tokens.append(part)
+
+    def node(found: str) -> Any:
+        pieces = re.split(r"@@(\d+)@@", found)
+        if len(pieces) == 1:
+            return found
+        joined = [tokens[int(p)] if i % 2 else p for i, p in enumerate(pieces) if p or i % 2]
+        return joined[0] if len(joined) == 1 else {"Fn::Join": ["", joined]}
+
+    return {variable: node(str(found)) for variable, found in json.loads(text).items()}
+
+
+def function_environment(template: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+    """What a function sees at cold start: the runtime parameter's values under its own variables."""
+    own = dict(properties.get("Environment", {}).get("Variables", {}))
+    return {**runtime_parameter_values(template), **own} if "RUNTIME_PARAMETER" in own else own

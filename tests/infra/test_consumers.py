@@ -15,6 +15,7 @@ from tests.infra.stacks import (
     MARKETS,
     SELLING,
     consumer,
+    function_environment,
     key_arn,
     live_stream,
     powertools_layer,
@@ -59,10 +60,13 @@ def test_consumer_function(synthesised, market_id: str, function: str) -> None:
     assert (props["MemorySize"], props["Timeout"]) == (512, 60)
     assert props["TracingConfig"] == {"Mode": "Active"}
     assert props["Handler"] == "handler.lambda_handler"
-    variables = props["Environment"]["Variables"]
+    own = props["Environment"]["Variables"]
+    assert set(own) == {"MARKET", "RUNTIME_PARAMETER", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+    variables = function_environment(raw, props)  # the stack-wide names and config: the runtime parameter
     expected = {var for _, var in OUTPUTS.values()} | {
         "MARKET",
         "MARKET_CONFIG",
+        "RUNTIME_PARAMETER",
         "POWERTOOLS_SERVICE_NAME",
         "POWERTOOLS_METRICS_NAMESPACE",
     }

@@ -24,14 +24,17 @@ def test_stream_encrypted_with_market_key(synthesised, market_id: str) -> None:
     assert props["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"}
 
 
-TABLE_KEYS = {  # (partition key, sort key) -> TTL attribute
-    ("order_id", None): "expires_at",  # the market's retention.orders_days
-    ("id", None): "expiration",
-    ("pk", "sk"): "expires_at",
-    ("sku", "warehouse"): "expires_at",  # inventory: its purchase-limit counters expire (issue 28)
-    ("po_id", None): None,
-    ("sku", None): "expires_at",  # forecasts
-    ("viewer_key", "purpose"): "expires_at",  # consent (test_privacy_stacks.py)
+TABLE_KEYS = {  # table (logical id prefix) -> (partition key, sort key), TTL attribute
+    "TablesOrders": (("order_id", None), "expires_at"),  # the market's retention.orders_days
+    "TablesIdempotency": (("id", None), "expiration"),
+    "TablesRoomMetrics": (("pk", "sk"), "expires_at"),
+    "TablesInventory": (("sku", "warehouse"), "expires_at"),  # its purchase-limit counters expire (issue 28)
+    "TablesPurchaseOrders": (("po_id", None), None),
+    "TablesForecasts": (("sku", None), "expires_at"),
+    "TablesConsent": (("viewer_key", "purpose"), "expires_at"),  # test_privacy_stacks.py
+    # the settlement ledger (issue 33) is the market's books: kept (retained, no TTL); its items name
+    # parties (brands, hosts, suppliers) and amounts, never a viewer (test_settlement.py)
+    "SettlementLedger": (("pk", "sk"), None),
 }
 
 
@@ -40,7 +43,7 @@ def test_tables_on_demand_pitr_customer_key(synthesised, market_id: str) -> None
     raw = synthesised.raw(market_id)
     tables = {k: t for k, t in resources(raw, "AWS::DynamoDB::Table").items() if not k.startswith(OWN_TESTS)}
     seen = {}
-    for table in tables.values():
+    for logical_id, table in tables.items():
         props = table["Properties"]
         assert props["BillingMode"] == "PAY_PER_REQUEST"
         assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
@@ -51,7 +54,8 @@ def test_tables_on_demand_pitr_customer_key(synthesised, market_id: str) -> None
         }
         schema = {k["KeyType"]: k["AttributeName"] for k in props["KeySchema"]}
         ttl = props.get("TimeToLiveSpecification", {})
-        seen[(schema["HASH"], schema.get("RANGE"))] = ttl.get("AttributeName") if ttl.get("Enabled") else None
+        [name] = [n for n in TABLE_KEYS if logical_id.startswith(n)] or [logical_id]
+        seen[name] = ((schema["HASH"], schema.get("RANGE")), ttl.get("AttributeName") if ttl.get("Enabled") else None)
     assert seen == TABLE_KEYS
 
 
@@ -103,15 +107,15 @@ def test_every_bucket_versioned_and_logged_to_the_market_log_bucket(synthesised,
 def test_queues_encrypted_and_ssl_only(synthesised, market_id: str) -> None:
     raw = synthesised.raw(market_id)
     queues = resources(raw, "AWS::SQS::Queue")
-    # ingest DLQ, orders DLQ, WMS queue + DLQ, ops-alerts DLQ, supplier-orders, replenish-signals and
-    # room-alert-signals queues + DLQs; the supply chain's, room cues', passport's and studio's are
-    # counted by their own tests (test_supply_chain.py, ...)
+    # ingest DLQ, orders DLQ, WMS queue + DLQ, ops-alerts DLQ, supplier-orders, replenish-signals,
+    # room-alert-signals and settlement queues + DLQs, the consent consumer's DLQ (RecallConsumer); the
+    # supply chain's, room cues', passport's and studio's are counted by their own tests (test_supply_chain.py, ...)
     own = {k: q for k, q in queues.items() if not k.startswith(("SupplyChain", "RoomCues", *OWN_TESTS))}
-    assert len(own) == 11
+    assert len(own) == 14
     for queue in queues.values():
         assert queue["Properties"]["KmsMasterKeyId"] == key_arn(raw)
     redriven = [q for q in own.values() if "RedrivePolicy" in q["Properties"]]
-    assert len(redriven) == 4 and all(q["Properties"]["RedrivePolicy"]["maxReceiveCount"] == 5 for q in redriven)
+    assert len(redriven) == 5 and all(q["Properties"]["RedrivePolicy"]["maxReceiveCount"] == 5 for q in redriven)
     guarded: set[str] = set()
     for policy in resources(raw, "AWS::SQS::QueuePolicy").values():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
@@ -130,7 +134,8 @@ def test_alarms_notify_encrypted_topic(synthesised, market_id: str) -> None:
     assert all(topic["Properties"]["KmsMasterKeyId"] == key_arn(raw) for topic in topics.values())
     alarms = resources(raw, "AWS::CloudWatch::Alarm")
     ages = [a for a in alarms.values() if a["Properties"]["MetricName"] == "IteratorAge"]
-    assert len(ages) == 2 and all(a["Properties"]["Threshold"] == 60_000 for a in ages)  # one per consumer
+    # one per consumer of the live stream: ingest, orders, consent (RecallConsumer)
+    assert len(ages) == 3 and all(a["Properties"]["Threshold"] == 60_000 for a in ages)
     own_tests = ("AlarmsGoodsReceipts", "AlarmsShipmentUpdates", "AlarmsOrderReturns", "AlarmsRoomCues",
                  "AlarmsPassport", "AlarmsStudio")  # fmt: skip
     depth = [
@@ -138,8 +143,9 @@ def test_alarms_notify_encrypted_topic(synthesised, market_id: str) -> None:
         for k, a in alarms.items()
         if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible" and not k.startswith(own_tests)
     ]
-    # ingest, orders, WMS, ops-alerts, supplier-orders, replenish-signals, room-alert-signals DLQs
-    assert len(depth) == 7 and all(a["Properties"]["Threshold"] == 0 for a in depth)
+    # ingest, orders, WMS, ops-alerts, supplier-orders, replenish-signals, room-alert-signals, consent and
+    # settlement DLQs
+    assert len(depth) == 9 and all(a["Properties"]["Threshold"] == 0 for a in depth)
     for alarm in alarms.values():
         assert alarm["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
