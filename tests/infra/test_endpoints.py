@@ -1,9 +1,12 @@
 """Every HTTP endpoint of a market: authenticated or deliberately public, throttled, validated, behind WAF.
 
-There are two: ``POST /erasures`` (AWS_IAM) and ``GET /passport/{batch}`` (public, read-only).
-Goods receipts have no HTTP endpoint (the ``goods-receipts`` SQS queue, sent to with IAM), so a new
-method anywhere fails :func:`test_the_endpoints_are_exactly_these` until it is added here. The
-template says who may call; the handlers refuse, with a clear message, what gets past.
+Five REST APIs: erasure (``/erasures``, AWS_IAM), passport (``GET /passport/{batch}``, public,
+read-only), player (``/sessions/{session}/join``, ``/recommendations``: the player app, public, the
+viewer named by a pseudonym), moderation (``/moderation/...``, AWS_IAM) and consent (``/consent``,
+``/consent/unsubscribe``, AWS_IAM: the base's own sites). Goods receipts have no HTTP endpoint (the
+``goods-receipts`` SQS queue, sent to with IAM), so a new method anywhere fails
+:func:`test_the_endpoints_are_exactly_these` until it is added here. The template says who may call;
+the handlers refuse, with a clear message, what gets past.
 """
 
 from __future__ import annotations
@@ -29,6 +32,40 @@ ENDPOINTS = {
     ("GET", "/passport/{batch}"): "NONE",
     ("POST", "/sessions/{session}/join"): "NONE",  # the player app (issue 31: components/player_api.py)
     ("GET", "/recommendations"): "NONE",
+    ("GET", "/moderation/held"): "AWS_IAM",  # ops' console and the review flow (issue 32: components/moderation.py)
+    ("POST", "/moderation/actions"): "AWS_IAM",
+    ("POST", "/consent"): "AWS_IAM",  # the base's own sites (issue 31: components/recall.py)
+    ("POST", "/consent/unsubscribe"): "AWS_IAM",
+}
+# What API Gateway checks before a function runs: a GET's required parameters, a POST's required body
+# fields with each string field's maxLength.
+PARAMETERS = {
+    ("GET", "/erasures/{receipt}"): {"method.request.path.receipt"},
+    ("GET", "/passport/{batch}"): {"method.request.path.batch"},
+    ("GET", "/recommendations"): {"method.request.querystring.session", "method.request.querystring.viewer"},
+    ("GET", "/moderation/held"): set(),  # no parameter: the held events of the market
+    ("POST", "/sessions/{session}/join"): {"method.request.path.session"},
+}
+BODIES = {
+    # a pseudonymous id or a raw account id (erased under both), up to 256
+    ("POST", "/erasures"): (["viewer"], {"viewer": 256}),
+    # the player's own key only (v_ and 16 to 64 hex digits: livebase.sessions.joining.check_viewer)
+    ("POST", "/sessions/{session}/join"): (["viewer"], {"viewer": 80}),
+    ("POST", "/moderation/actions"): (
+        ["action"],
+        {"room_id": 64, "event_id": 64, "viewer_id": 64, "session_id": 64, "note": 500},
+    ),
+    # a site's account id (pseudonymised in-region by the function), the purpose's name
+    ("POST", "/consent"): (["viewer", "purpose", "granted"], {"viewer": 256, "purpose": 32}),
+    ("POST", "/consent/unsubscribe"): (["delivery"], {"delivery": 256}),
+}
+# REST API name (livebase-<market>-<name>) -> the stage's (rate, burst) throttle caps.
+THROTTLE_CAPS = {
+    "erasure": (5, 10),  # a person at the privacy team's console
+    "moderation": (10, 20),  # ops at a console and the review flow
+    "passport": (20, 40),  # a QR scanned on a product: public, also a usage plan
+    "consent": (50, 100),  # the base's sites, on a viewer's click
+    "player": (200, 400),  # every viewer of a room joining at a session's start: also a usage plan with a quota
 }
 
 
@@ -63,24 +100,31 @@ def test_the_endpoints_are_exactly_these(synthesised, market_id: str) -> None:
 def test_every_method_is_validated_before_its_function_runs(synthesised, market_id: str) -> None:
     raw = synthesised.raw(market_id)
     validators = resources(raw, "AWS::ApiGateway::RequestValidator")
-    for (verb, path), (_, props) in methods(raw).items():
+    for endpoint, (_, props) in methods(raw).items():
         validator = validators[props["RequestValidatorId"]["Ref"]]["Properties"]
         assert validator["ValidateRequestBody"] is True and validator["ValidateRequestParameters"] is True
         assert props["Integration"]["Type"] == "AWS_PROXY"
-        if verb == "POST":  # a JSON body with the fields the handler reads, bounded
+        required = {name for name, needed in props.get("RequestParameters", {}).items() if needed}
+        assert required == PARAMETERS.get(endpoint, set()), endpoint
+        if endpoint[0] == "POST":  # a JSON body with the fields the handler reads, bounded
             [model_ref] = props["RequestModels"].values()
             schema = raw["Resources"][model_ref["Ref"]]["Properties"]["Schema"]
-            assert schema["required"] == ["viewer"] and schema["properties"]["viewer"]["maxLength"] == 256
+            fields, bounds = BODIES[endpoint]
+            assert schema["required"] == fields, endpoint
+            strings = {k: v for k, v in schema["properties"].items() if v["type"] == "string" and "enum" not in v}
+            assert {k: v.get("maxLength") for k, v in strings.items()} == bounds, endpoint
         else:
-            [parameter] = [part.strip("{}") for part in path.split("/") if part.startswith("{")]
-            assert props["RequestParameters"] == {f"method.request.path.{parameter}": True}, path
+            assert "RequestModels" not in props, endpoint
 
 
 @pytest.mark.parametrize("market_id", SELLING)
 def test_every_stage_is_throttled_logged_and_behind_the_regional_web_acl(synthesised, market_id: str) -> None:
     raw = synthesised.raw(market_id)
     stages = resources(raw, "AWS::ApiGateway::Stage")
-    assert len(stages) == len(resources(raw, "AWS::ApiGateway::RestApi")) == 2
+    apis = resources(raw, "AWS::ApiGateway::RestApi")
+    assert len(stages) == len(apis) == len(THROTTLE_CAPS)
+    names = {k: api["Properties"]["Name"].removeprefix(f"livebase-{market_id}-") for k, api in apis.items()}
+    assert set(names.values()) == set(THROTTLE_CAPS)
     [(acl_id, acl)] = resources(raw, "AWS::WAFv2::WebACL").items()
     assert acl["Properties"]["Scope"] == "REGIONAL"  # in the market's Region: sampled requests stay there
     rules = {r["Name"]: r for r in acl["Properties"]["Rules"]}
@@ -93,9 +137,10 @@ def test_every_stage_is_throttled_logged_and_behind_the_regional_web_acl(synthes
     assert associated == set(stages)
     for stage in stages.values():
         props = stage["Properties"]
+        rate, burst = THROTTLE_CAPS[names[props["RestApiId"]["Ref"]]]
         [settings] = props["MethodSettings"]
         assert settings["HttpMethod"] == "*" and settings["ResourcePath"] == "/*"
-        assert 0 < settings["ThrottlingRateLimit"] <= 20 and 0 < settings["ThrottlingBurstLimit"] <= 40
+        assert 0 < settings["ThrottlingRateLimit"] <= rate and 0 < settings["ThrottlingBurstLimit"] <= burst
         assert props["TracingEnabled"] is True
         log_format = json.loads(props["AccessLogSetting"]["Format"])
         assert "sourceIp" not in json.dumps(log_format) and "body" not in json.dumps(log_format).lower()
