@@ -16,24 +16,27 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 ACCOUNT_CONCURRENCY = 1000
 UNRESERVED_MINIMUM = 100
 # Reserved concurrency per function folder (functions/<name>): a cap that keeps one function from
-# starving the others of the Region's quota, and a guarantee. Stream consumers get one per shard of
-# a busy on-demand stream; SQS consumers at least 5 (Lambda's SQS poller starts with 5 and a lower
-# cap throttles messages into their DLQ); the erasure API is called by a person, a few at a time.
+# starving the others of the Region's quota, and a guarantee. Four selling markets may share one
+# Region, so one market reserves at most (1000 - 100) / 4 = 225 (tests/infra/test_first_deploy.py);
+# these reserve 204, leaving room for the next function. Stream consumers take one execution per
+# shard (parallelisation factor 1); SQS consumers at least 5 (Lambda's SQS poller starts with 5 and
+# a lower cap throttles messages into their DLQ); an API's function no more than its stage's
+# throttle can keep busy (burst x warm duration) with room for cold starts.
 DEFAULT_RESERVED = {
-    "ingest": 50,
-    "orders": 50,
-    "receiving": 10,
-    "fulfilment": 10,
-    "passport_intake": 10,
-    "passport": 20,
-    "erasure": 2,
+    "ingest": 50,  # every record of the live stream: one per shard of an on-demand stream up to 50 shards
+    "orders": 50,  # the order events of the same stream: one per shard, as ingest
+    "receiving": 5,  # goods receipts from the WMS, a few an hour: the SQS poller's 5
+    "fulfilment": 10,  # shipment updates and returns, two queues (the poller's 5 each), at the orders' pace
+    "passport_intake": 5,  # suppliers' signed intake batches, a few a day: the SQS poller's 5
+    "passport": 10,  # public GET, stage 20/s (burst 40) at ~100 ms warm: ~4 busy, the rest for cold starts
+    "erasure": 2,  # a person at the privacy team's console, a few at a time
     "moderation": 2,  # ops' moderation API (issue 32): people at a console and the review flow
-    "room_cue": 10,
-    "studio": 10,
-    "studio_failover": 5,
-    "player": 30,  # join and recommendations for the player app (issue 31): ~1,000 requests/s at ~30 ms
-    "settlement": 10,
-    "consent": 20,  # consent and activity from the stream, POST /consent (issue 31)
+    "room_cue": 10,  # stock cues from the bus, asynchronous: a few live rooms' cues at once, worth seconds
+    "studio": 10,  # studio telemetry stream: one per shard of a few studios' devices
+    "studio_failover": 5,  # a failing device's switch, rare and one at a time per studio
+    "player": 20,  # join and recommendations (issue 31): stage 200/s (burst 400) at ~30 ms warm: ~12 busy
+    "settlement": 5,  # one posting per order signal from its queue: the ledger catches up, the poller's 5
+    "consent": 20,  # consent and activity on the stream (issue 31): not urgent, may trail past 20 shards
 }
 QUEUE_CONSUMERS = frozenset({"receiving", "fulfilment", "passport_intake", "settlement"})
 SQS_POLLER_MINIMUM = 5
