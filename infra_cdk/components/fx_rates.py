@@ -6,8 +6,9 @@
   or when no run published it for 36 hours (missing data breaches), to hq's ops topic: an SNS topic
   encrypted with hq's key, subscribed by hq's ``ops_contacts``. It fires days before a roll-up fails.
 * :func:`grant_fx_rates` (each selling market's flow role, hq's bucket named by context as for the
-  exports: ``flow_role.py``): read and write ``fx-rates/*`` of hq's bucket (the rates are not
-  personal: public reference rates), and put metric data in the ``Livebase/FxRates`` namespace only.
+  exports: ``flow_role.py``): get and put ``fx-rates/*`` of hq's bucket (the rates are not
+  personal: public reference rates), list the bucket, and put metric data in the ``Livebase/FxRates``
+  namespace only.
   Every selling market's runtime runs the daily ``fx-rates`` deployment (the catalogue's rule), each
   writing the same days idempotently, so one runtime down does not stop the rates.
 """
@@ -70,8 +71,21 @@ class FxRatesAlarm(Construct):
 
 
 def grant_fx_rates(role: iam.IRole, hq_bucket: s3.IBucket) -> None:
-    """The flow role reads and writes hq's rates and publishes their cover (module docstring)."""
-    hq_bucket.grant_read_write(role, f"{FX_PREFIX}/*")
+    """The flow role reads and writes hq's rates and publishes their cover (module docstring).
+
+    Only what ``livebase.stores.fx_rates.FxRateStore`` calls: ``GetObject`` and ``PutObject`` under
+    ``fx-rates/`` (a corrected day is overwritten, never deleted), ``ListBucket`` on the bucket (the
+    stored days; S3 also answers a missing day 404 rather than 403 only with it), and hq's key to
+    encrypt and decrypt them: not ``grant_read_write``'s deletes, bucket reads and action wildcards.
+    """
+    iam.Grant.add_to_principal(
+        grantee=role,
+        actions=["s3:GetObject", "s3:PutObject"],
+        resource_arns=[hq_bucket.arn_for_objects(f"{FX_PREFIX}/*")],
+    )
+    iam.Grant.add_to_principal(grantee=role, actions=["s3:ListBucket"], resource_arns=[hq_bucket.bucket_arn])
+    if hq_bucket.encryption_key is not None:
+        hq_bucket.encryption_key.grant(role, "kms:Decrypt", "kms:GenerateDataKey")
     iam.Grant.add_to_principal(
         grantee=role,
         actions=["cloudwatch:PutMetricData"],
@@ -83,12 +97,6 @@ def grant_fx_rates(role: iam.IRole, hq_bucket: s3.IBucket) -> None:
         f"AwsSolutions-IAM5[Resource::{nag_resource(role, hq_bucket.arn_for_objects(f'{FX_PREFIX}/*'))}]": "The "
         "fx-rates flow keeps one object per publication day of the ECB's reference rates under this prefix of "
         "hq's bucket (public rates, no personal data); the roll-up reads them.",
-        "AwsSolutions-IAM5[Action::s3:DeleteObject*]": "From bucket.grant_read_write on hq's fx-rates/ prefix "
-        "only: a day is overwritten when the source corrects it.",
-        "AwsSolutions-IAM5[Action::s3:Abort*]": "From bucket.grant_read_write on hq's fx-rates/ prefix only.",
-        "AwsSolutions-IAM5[Action::s3:GetObject*]": "From bucket.grant_read_write on hq's fx-rates/ prefix only.",
-        "AwsSolutions-IAM5[Action::s3:GetBucket*]": "From bucket.grant_read_write on hq's bucket (its fx-rates/).",
-        "AwsSolutions-IAM5[Action::s3:List*]": "From bucket.grant_read_write: the flow lists the stored days.",
         "AwsSolutions-IAM5[Resource::*]": "cloudwatch:PutMetricData has no resource-level permissions; the "
         "statement is limited to the Livebase/FxRates namespace by condition.",
     }

@@ -73,9 +73,12 @@ def test_the_role_is_for_ecs_tasks_and_is_a_stack_output(eu: tuple[cdk.Stack, di
         s for s in statements(raw) if "*" in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
     ]
     actions = sorted(a for s in anywhere for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))
-    assert actions == [  # only what supports no resource-level scoping, and only reads
-        "cloudwatch:GetMetricStatistics", "ivs:ListChannels", "medialive:ListChannels", "medialive:ListInputs",
+    assert actions == [  # only what supports no resource-level scoping: reads, and the fx-rates flow's metric
+        "cloudwatch:GetMetricStatistics", "cloudwatch:PutMetricData", "ivs:ListChannels", "medialive:ListChannels",
+        "medialive:ListInputs",
     ]  # fmt: skip
+    [metric] = [s for s in anywhere if s["Action"] == "cloudwatch:PutMetricData"]  # its one namespace only
+    assert metric["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Livebase/FxRates"}}
 
 
 def test_regional_processing_reads_its_tables_and_writes_its_prefixes_only(
@@ -97,15 +100,21 @@ def test_regional_processing_reads_its_tables_and_writes_its_prefixes_only(
     lake_puts = sorted(json.loads(r)["Fn::Join"][1][1] for r in puts if lake in r)
     assert lake_puts == [
         "/forecasts/demand/*", "/quarantine/eu/artifacts/*", "/quarantine/eu/regional-processing/*", "/recall/eu/*",
-        "/reports/business-case/*", "/sessions/plans/*",
+        "/reports/business-case/*", "/sessions/plans/*", "/settlement/*",  # settlement-statements (issue 33)
     ]  # fmt: skip
 
 
 def test_hq_gets_only_the_markets_aggregates_by_bucket_name(eu: tuple[cdk.Stack, dict[str, Any]]) -> None:
     _, raw = eu
-    hq_puts = [json.loads(r) for r in resources_of(raw, "s3:PutObject") if HQ_BUCKET in r]
-    assert hq_puts == [f"arn:aws:s3:::{HQ_BUCKET}/aggregates/eu/*"]
-    assert not [r for r in resources_of(raw, "s3:GetObject") if HQ_BUCKET in r]  # writes, never reads hq
+    hq_puts = sorted(json.loads(r) for r in resources_of(raw, "s3:PutObject") if HQ_BUCKET in r)
+    # its own aggregates, and the fx-rates flow's days of the ECB's public reference rates (fx_rates.py)
+    assert hq_puts == [f"arn:aws:s3:::{HQ_BUCKET}/aggregates/eu/*", f"arn:aws:s3:::{HQ_BUCKET}/fx-rates/*"]
+    hq_reads = [json.loads(r) for r in resources_of(raw, "s3:GetObject") if HQ_BUCKET in r]
+    assert hq_reads == [f"arn:aws:s3:::{HQ_BUCKET}/fx-rates/*"]  # reads hq's rates, never its aggregates
+    on_hq = {a for s in statements(raw) if HQ_BUCKET in json.dumps(s["Resource"])
+             for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}  # fmt: skip
+    assert not {a for a in on_hq if a.startswith(("s3:Delete", "s3:List", "s3:GetBucket"))} - {"s3:ListBucket"}
+    assert not {a for a in on_hq if a.startswith("s3:Get") and a.endswith("*")}  # its days by name, nothing more
     assert json.dumps(HQ_KEY) in resources_of(raw, "kms:GenerateDataKey*")  # hq's bucket is SSE-KMS with hq's key
     assert json.dumps(f"arn:aws:cloudformation:{HQ.region}:{ACCOUNT}:stack/{HQ.stack_name}/*") in resources_of(
         raw, "cloudformation:DescribeStacks"
