@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from infra_cdk.components.moderation import BURST_LIMIT, RATE_LIMIT
-from tests.infra.stacks import SELLING, resources
+from tests.infra.stacks import SELLING, function_environment, resources
 
 
 def _one(raw: dict[str, Any], cfn_type: str, prefix: str) -> tuple[str, dict[str, Any]]:
@@ -39,7 +39,9 @@ def test_the_function_reaches_only_the_room_metrics_table(synthesised: Any, mark
     }
     assert not any(a.startswith(("s3:", "kinesis:", "events:")) for s in statements for a in _actions(s))
     _, function = _one(raw, "AWS::Lambda::Function", "ModerationFunction")
-    assert {"ROOM_METRICS_TABLE", "MARKET_CONFIG"} <= set(function["Properties"]["Environment"]["Variables"])
+    variables = function_environment(raw, function["Properties"])
+    assert {"ROOM_METRICS_TABLE", "MARKET_CONFIG"} <= set(variables)
+    assert variables["ROOM_METRICS_TABLE"] == {"Ref": rooms_id}
 
 
 @pytest.mark.parametrize("market_id", SELLING)

@@ -1,8 +1,9 @@
 """The player API in every selling market's template (``components/player_api.py``).
 
 Its table (market key, PITR, TTL), the function's grants (only what joining and serving do), its
-small environment, the public REST API's two validated methods, throttling and the flow role's
-grant. cdk-nag AwsSolutions runs on every synth (the fixture's synth would raise on a finding).
+environment (its own variables, the stack-wide names read from the runtime parameter), the public
+REST API's two validated methods, throttling and the flow role's grant. cdk-nag AwsSolutions runs
+on every synth (the fixture's synth would raise on a finding).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from infra_cdk.components.player_api import BURST_LIMIT, RATE_LIMIT
-from tests.infra.stacks import SELLING, key_arn, resources
+from tests.infra.stacks import SELLING, function_environment, key_arn, resources
 
 
 def _one(raw: dict[str, Any], cfn_type: str, prefix: str) -> tuple[str, dict[str, Any]]:
@@ -62,9 +63,11 @@ def test_the_function_reaches_only_what_joining_and_serving_use(synthesised: Any
         json.dumps({"Fn::GetAtt": [consent_id, "Arn"]}): {"dynamodb:BatchGetItem"},
     }
     _, function = _one(raw, "AWS::Lambda::Function", "PlayerFunction")
-    variables = set(function["Properties"]["Environment"]["Variables"])
-    assert {"PLAYER_TABLE", "CONSENT_TABLE", "MARKET_CONFIG"} <= variables
-    assert not variables & {"ORDERS_TABLE", "LIVE_EVENT_STREAM", "DATA_LAKE_BUCKET"}  # nothing it does not use
+    own = set(function["Properties"]["Environment"]["Variables"])  # the stack-wide names: the runtime parameter
+    assert own == {"MARKET", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "RUNTIME_PARAMETER"}
+    variables = function_environment(raw, function["Properties"])
+    assert {"PLAYER_TABLE", "CONSENT_TABLE", "MARKET_CONFIG"} <= set(variables)
+    assert (variables["PLAYER_TABLE"], variables["CONSENT_TABLE"]) == ({"Ref": table_id}, {"Ref": consent_id})
 
 
 @pytest.mark.parametrize("market_id", SELLING)

@@ -11,6 +11,7 @@ from aws_cdk.assertions import Match
 from livebase.markets.config import load_markets, selling_markets
 from livebase.privacy.retention import lake_rules
 from tests.infra.conftest import Synthesised
+from tests.infra.stacks import function_environment
 
 PERSONAL_TABLES = ("Orders", "Idempotency", "RoomMetrics", "Consent")  # items name a viewer
 MARKETS = load_markets()
@@ -104,12 +105,14 @@ def test_the_erasure_api_is_iam_authorised_and_its_function_reaches_only_what_er
     synthesised: Synthesised, market_id: str
 ) -> None:
     raw = synthesised.raw(market_id)
+    [api_id] = [k for k in _resources(synthesised, market_id, "AWS::ApiGateway::RestApi") if k.startswith("Erasure")]
     methods = [r["Properties"] for r in _resources(synthesised, market_id, "AWS::ApiGateway::Method").values()]
-    erasure = [m for m in methods if m["HttpMethod"] == "POST" and "RequestModels" in m]
-    assert erasure and all(m["AuthorizationType"] == "AWS_IAM" for m in erasure)
+    erasure = [m for m in methods if m["RestApiId"] == {"Ref": api_id}]  # POST /erasures, GET /erasures/{receipt}
+    assert sorted(m["HttpMethod"] for m in erasure) == ["GET", "POST"]
+    assert all(m["AuthorizationType"] == "AWS_IAM" for m in erasure)
     (function,) = [r["Properties"] for r in _resources(synthesised, market_id, "AWS::Lambda::Function").values()
                    if r["Properties"].get("FunctionName") == f"livebase-{market_id}-erasure"]  # fmt: skip
-    env = function["Environment"]["Variables"]
+    env = function_environment(raw, function)
     assert {"CONSENT_TABLE", "PSEUDONYM_KEY_ID", "ORDERS_TABLE", "DATA_LAKE_BUCKET", "MARKET_CONFIG"} <= set(env)
     policies = [r["Properties"] for k, r in _resources(synthesised, market_id, "AWS::IAM::Policy").items()
                 if k.startswith("ErasureRole")]  # fmt: skip

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from infra_cdk.components.recall import CONSENT_TYPES
-from tests.infra.stacks import SELLING, as_list, consumer, key_arn, live_stream, resources
+from tests.infra.stacks import SELLING, as_list, consumer, function_environment, key_arn, live_stream, resources
 
 
 def statements_of(raw: dict[str, Any], role_id: str) -> list[dict[str, Any]]:
@@ -37,16 +37,16 @@ def test_consent_consumer_takes_consent_and_activity_only_and_reaches_only_its_s
     [pattern] = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
     assert pattern == {"data": {"type": list(CONSENT_TYPES)}}
     assert "order_placed" not in CONSENT_TYPES and "consent_changed" in CONSENT_TYPES
-    assert {"CONSENT_DLQ_URL", "CONSENT_TABLE", "MARKET_CONFIG"} <= set(props["Environment"]["Variables"])
+    assert {"CONSENT_DLQ_URL", "CONSENT_TABLE", "MARKET_CONFIG"} <= set(function_environment(raw, props))
     role_id = props["Role"]["Fn::GetAtt"][0]
     statements = statements_of(raw, role_id)
     granted = actions(statements)
     assert "kms:GenerateMac" in granted and "dynamodb:PutItem" in granted
     assert not any(a.startswith(("sns:", "events:", "lambda:Invoke")) for a in granted)
-    tables = {r for s in statements if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))
+    tables = {json.dumps(r) for s in statements if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))
               for r in as_list(s["Resource"])}  # fmt: skip
     consent_table = [k for k in resources(raw, "AWS::DynamoDB::Table") if k.startswith("TablesConsent")]
-    assert {json.dumps(r) for r in tables} <= {
+    assert tables and tables <= {
         json.dumps({"Fn::GetAtt": [consent_table[0], "Arn"]}), json.dumps({"Ref": "AWS::NoValue"})
     }  # fmt: skip
 

@@ -14,7 +14,7 @@ from infra_cdk.components.room_cues import CUE_MAX_EVENT_AGE, CUE_RETRY_ATTEMPTS
 from livebase.markets.config import load_markets, selling_markets
 from livebase.signals.stock import STOCK_EVENT_SOURCE, STOCK_LOW, STOCK_OUT
 from tests.infra.conftest import Synthesised
-from tests.infra.stacks import as_list
+from tests.infra.stacks import as_list, function_environment
 
 SELLING = [m.id for m in selling_markets(load_markets())]
 # market -> (CUE_SERVICE, the channel resource's type, the action granted on it)
@@ -85,7 +85,7 @@ def test_the_function_is_told_its_channel_and_may_call_only_it(synthesised: Synt
     template, raw = synthesised.template(market_id), synthesised.raw(market_id)
     service, channel_type, action = VIDEO[market_id]
     function = _one(raw, "AWS::Lambda::Function", "RoomCuesFunction")
-    variables = raw["Resources"][function]["Properties"]["Environment"]["Variables"]
+    variables = function_environment(raw, raw["Resources"][function]["Properties"])
     assert variables["CUE_SERVICE"] == service
     assert variables["IDEMPOTENCY_TABLE"] == {"Ref": _one(raw, "AWS::DynamoDB::Table", "TablesIdempotency")}
     policies = Capture()

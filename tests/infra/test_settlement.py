@@ -12,7 +12,7 @@ from livebase.markets.resources import OUTPUTS
 from livebase.settlement.fees import FEES_VARIABLE, FeeSchedule, load_fees
 from livebase.signals.orders import LIFE_SIGNALS, ORDER_PLACED, ORDER_REJECTED
 from livebase.stores.settlement import DAY_INDEX
-from tests.infra.stacks import HQ, SELLING, key_arn, resources
+from tests.infra.stacks import HQ, SELLING, function_environment, key_arn, resources
 
 
 def _settlement(raw: dict[str, Any], cfn_type: str) -> dict[str, dict[str, Any]]:
@@ -77,7 +77,7 @@ def test_the_order_signals_reach_the_queue_and_what_cannot_goes_to_its_dlq(synth
 def test_the_function_reads_orders_only_and_knows_its_fee_schedule(synthesised: Any, market_id: str) -> None:
     raw = synthesised.raw(market_id)
     function_id, function = _function(raw, market_id, "settlement")
-    variables = function["Environment"]["Variables"]
+    variables = function_environment(raw, function)
     assert FeeSchedule.model_validate_json(variables[FEES_VARIABLE]) == load_fees(market_id)
     assert {OUTPUTS[f][1] for f in FUNCTION_VARIABLES} <= set(variables)
     assert json.loads(variables["MARKET_CONFIG"])["id"] == market_id

@@ -15,6 +15,7 @@ from aws_cdk.assertions import Capture, Match
 from infra_cdk.components.supply_chain import BATCH_SIZE, MAX_RECEIVE_COUNT
 from livebase.markets.config import load_markets, selling_markets
 from livebase.markets.resources import OUTPUTS
+from tests.infra.stacks import function_environment
 
 SELLING = [m.id for m in selling_markets(load_markets())]
 CONSUMERS = {"receiving": "GoodsReceipts", "fulfilment": "ShipmentUpdates"}
@@ -112,7 +113,7 @@ def test_function_fed_by_its_queue_with_partial_batch_failures(synthesised, mark
     props = raw["Resources"][function_id]["Properties"]
     assert props["Handler"] == "handler.lambda_handler" and props["Runtime"] == "python3.12"
     assert props["Timeout"] == 60 and props["TracingConfig"] == {"Mode": "Active"}
-    variables = props["Environment"]["Variables"]
+    variables = function_environment(raw, props)
     assert {var for _, var in OUTPUTS.values()} | {"MARKET", "MARKET_CONFIG"} <= set(variables)
     assert variables["POWERTOOLS_SERVICE_NAME"] == function
     dlq_var = OUTPUTS[f"{'goods_receipts' if function == 'receiving' else 'shipment_updates'}_dlq_url"][1]
@@ -153,7 +154,7 @@ def test_roles_reach_only_what_each_handler_uses(synthesised, market_id: str) ->
             "tables": {
                 _one(raw, "AWS::DynamoDB::Table", p) for p in ("TablesOrders", "TablesInventory", "TablesRoomMetrics")
             },
-            "puts_events": False,
+            "puts_events": True,  # the order's life signals (shipped, returned, refunded) for settlement
         },
     }
     own_queues = {"receiving": ("SupplyChainGoodsReceipts",),
@@ -164,6 +165,8 @@ def test_roles_reach_only_what_each_handler_uses(synthesised, market_id: str) ->
         assert dynamo & tables == wanted["tables"], function
         puts = [s for s in statements if "events:PutEvents" in s["Action"]]
         assert bool(puts) is wanted["puts_events"], function
+        assert set().union(*(_targets(s) for s in puts)) <= {_one(raw, "AWS::Events::EventBus", "MessagingBus")}
+        assert all(s["Resource"] != "*" for s in puts), function  # the market's bus only
         sends = set().union(*(_targets(s) for s in statements if "sqs:SendMessage" in s["Action"]))
         own_dlqs = {_one(raw, "AWS::SQS::Queue", f"{p}Dlq") for p in own_queues[function]}
         # receiving also sends Livebase's cancels of short-delivered presales to the order lifecycle's queue
