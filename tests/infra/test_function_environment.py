@@ -12,13 +12,14 @@ resource name and the market config) live once in the runtime parameter
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
 from livebase.markets.runtime_environment import RUNTIME_PARAMETER, stack_wide_variables
 from tests.infra.conftest import Synthesised
-from tests.infra.stacks import SELLING, as_list, resources
+from tests.infra.stacks import MARKETS, SELLING, as_list, resources
 
 FUNCTION_BUDGET = 3584  # bytes of keys and values; Lambda refuses more than 4096
 PARAMETER_BUDGET = 7168  # an Advanced parameter holds 8192
@@ -100,14 +101,18 @@ def test_runtime_parameter_holds_every_name_and_fits_at_real_lengths(synthesised
     [body] = [v for k, v in resources(template, "AWS::SSM::Parameter").items() if k.startswith("RuntimeEnvironment")]
     properties = body["Properties"]
     assert properties["Name"] == f"/livebase/{market_id}/runtime" and properties["Tier"] == "Advanced"
-    value = RealLengths(f"Livebase-{market_id}", template).value(properties["Value"])
+    lengths = RealLengths(f"Livebase-{market_id}", template)
+    value = lengths.value(properties["Value"])
     assert len(value.encode()) <= PARAMETER_BUDGET, f"{len(value.encode())} bytes at real name lengths"
     assert set(json.loads(value)) == stack_wide_variables()
-    readers = [
-        policy["Properties"]["Roles"]
+    arn = re.compile(rf"^arn:aws:ssm:{MARKETS[market_id].region}:{ACCOUNT}:parameter/livebase/{market_id}/runtime$")
+    readers = {  # the grant names the parameter by its Ref (its name): resolved as deployed
+        role["Ref"]
         for policy in resources(template, "AWS::IAM::Policy").values()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         if "ssm:GetParameter" in as_list(statement["Action"])
-        and f"parameter/livebase/{market_id}/runtime" in json.dumps(statement["Resource"])
-    ]
-    assert len(readers) == len(livebase_functions(template)), "each function's role reads the parameter"
+        and any(arn.match(lengths.value(r)) for r in as_list(statement["Resource"]))
+        for role in policy["Properties"]["Roles"]
+    }
+    roles = {f["Role"]["Fn::GetAtt"][0] for f in livebase_functions(template).values()}
+    assert readers == roles, "each function's role reads the parameter, and no other role"

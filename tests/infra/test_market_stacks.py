@@ -12,6 +12,7 @@ import pytest
 
 from infra_cdk.account_stack import account_stack_name
 from infra_cdk.app import synth_errors
+from infra_cdk.components.flow_role import HQ_KEY_OUTPUT
 from livebase.markets.resources import OUTPUTS
 from tests.infra.stacks import HQ, MARKETS, SELLING, key_arn, only
 
@@ -52,8 +53,9 @@ def test_hq_holds_nothing_personal(synthesised, market_id: str) -> None:
         "AWS::SQS::Queue",
     ):
         assert forbidden not in types
-    assert set(raw["Outputs"]) == {"DataLakeBucketName", "EventBusName"}
-    assert set(raw["Outputs"]) <= {key for key, _ in OUTPUTS.values()}
+    # DataLakeKeyArn: the markets' flow roles encrypt their exports to hq's bucket with it (flow_role.HQ_KEY_OUTPUT)
+    assert set(raw["Outputs"]) == {"DataLakeBucketName", "EventBusName", HQ_KEY_OUTPUT}
+    assert set(raw["Outputs"]) - {HQ_KEY_OUTPUT} <= {key for key, _ in OUTPUTS.values()}
     _, bus = only(raw, "AWS::Events::EventBus")
     assert bus["Properties"]["Name"] == f"livebase-{market_id}"
     assert bus["Properties"]["KmsKeyIdentifier"] == key_arn(raw)

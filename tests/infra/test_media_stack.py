@@ -22,6 +22,7 @@ from infra_cdk.media_aspect import media_only_problem
 from infra_cdk.media_stack import MediaStack, media_stack_name
 from livebase.markets.config import load_markets, selling_markets
 from tests.infra.conftest import Synthesised
+from tests.infra.stacks import runtime_parameter_values
 
 MARKETS = load_markets()
 MENA = MARKETS["mena"]
@@ -90,9 +91,12 @@ def test_the_home_stack_reaches_only_its_channel_and_nothing_personal_crosses(sy
     # The media Region appears only where the cue function is pointed at the channel and where the
     # flows' role may run the sessions' channels there: no table, bucket, stream or key of mena is
     # anywhere but me-central-1.
+    # The runtime parameter holds the market config (media_region included) beside the resource names.
+    names = {k: v for k, v in runtime_parameter_values(raw).items() if k != "MARKET_CONFIG"}
+    assert "ap-south-1" not in json.dumps(names)
     mentions = [k for k, v in raw["Resources"].items() if "ap-south-1" in json.dumps(without_market_config(v))]
-    flow_role = ("FlowsRoleDefaultPolicy", "FlowsRoleOverflowPolicy")
-    assert {k.startswith("RoomCues") for k in mentions if not k.startswith(flow_role)} == {True}
+    elsewhere = ("FlowsRoleDefaultPolicy", "FlowsRoleOverflowPolicy", "RuntimeEnvironmentParameter")  # flows; config
+    assert {k.startswith("RoomCues") for k in mentions if not k.startswith(elsewhere)} == {True}
     manifest = json.loads((synthesised.outdir / "manifest.json").read_text())
     assert media_stack_name(MENA) in manifest["artifacts"][MENA.stack_name]["dependencies"]  # deployed first
 
