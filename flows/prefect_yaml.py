@@ -25,7 +25,8 @@ from typing import Any
 import yaml
 
 from flows.catalogue import FLOWS, FlowSpec, ScheduleEntry, trigger_document
-from livebase.markets.config import Market, load_markets, selling_markets
+from livebase.aggregates.rollup import ROLLUP_ROLE_VARIABLE, rollup_role_name
+from livebase.markets.config import Market, find_hq_market, load_markets, selling_markets
 
 PROCESS_POOL = "livebase-process"
 ECS_POOL = "livebase-ecs"
@@ -58,6 +59,13 @@ def _variable(market: Market, name: str) -> str:
     return f"{{{{ prefect.variables.livebase_{market.id}_{name} }}}}"
 
 
+def task_environment(market: Market) -> dict[str, str]:
+    """The flow task's variables: its market and Region, and hq's roll-up reader (regional-processing assumes it)."""
+    environment = {"AWS_REGION": market.region, "AWS_DEFAULT_REGION": market.region, "LIVEBASE_MARKET": market.id}
+    hq = find_hq_market(load_markets())
+    return environment | ({ROLLUP_ROLE_VARIABLE: rollup_role_name(hq.id)} if hq else {})
+
+
 def ecs_job_variables(market: Market, spec: FlowSpec) -> dict[str, Any]:
     """A Fargate task in the market's flow runtime (infra_cdk/components/flow_runtime.py): its cluster,
     image, roles, subnets and log group, the Prefect API key from the market's secret."""
@@ -76,7 +84,7 @@ def ecs_job_variables(market: Market, spec: FlowSpec) -> dict[str, Any]:
         },
         "cpu": cpu,
         "memory": memory,
-        "env": {"AWS_REGION": market.region, "AWS_DEFAULT_REGION": market.region, "LIVEBASE_MARKET": market.id},
+        "env": task_environment(market),
         "configure_cloudwatch_logs": True,
         "cloudwatch_logs_options": {"awslogs-group": _variable(market, "log_group")},
         "prefect_api_key_secret_arn": _variable(market, "prefect_api_key_secret_arn"),

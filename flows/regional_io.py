@@ -10,6 +10,8 @@ in the market's own quarantine (``quarantine/<market>/regional-processing/``), n
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,6 +19,7 @@ import boto3
 import pandas as pd
 
 from livebase.aggregates.export import MarketExport
+from livebase.aggregates.rollup import ROLLUP_ROLE_VARIABLE
 from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.lifecycle.activity import activity_frame
 from livebase.lifecycle.frame import orders_frame
@@ -118,9 +121,31 @@ def send_export(source: Market, resources: MarketResources, hq: Market, bucket: 
     return send_to_hq(source, resources, hq, bucket, document, export.object_key())
 
 
-def read_exports(hq: Market, bucket: str, as_of: date) -> list[MarketExport]:
-    """Every market's export for ``as_of`` that has arrived in hq's bucket (read in hq's region)."""
-    s3 = boto3.client("s3", region_name=hq.region)
+def hq_reader_session(hq: Market, environ: Mapping[str, str] | None = None) -> boto3.Session:
+    """A session in hq's region as hq's roll-up reader.
+
+    In the cloud the flow runs under its market's flow role, which may not read hq's bucket itself:
+    it assumes hq's roll-up role (named in ``LIVEBASE_HQ_ROLLUP_ROLE`` on the ECS task; reads
+    ``aggregates/`` only), in the account and partition it runs in. Without that variable (the
+    embedded default, a test) the process's own credentials read.
+    """
+    role_name = (os.environ if environ is None else environ).get(ROLLUP_ROLE_VARIABLE, "")
+    if not role_name:
+        return boto3.Session(region_name=hq.region)
+    sts = boto3.client("sts", region_name=hq.region)
+    caller = sts.get_caller_identity()
+    role_arn = f"arn:{caller['Arn'].split(':')[1]}:iam::{caller['Account']}:role/{role_name}"
+    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=f"{CONSUMER}-rollup", DurationSeconds=900)
+    granted = credentials["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=granted["AccessKeyId"], aws_secret_access_key=granted["SecretAccessKey"],
+        aws_session_token=granted["SessionToken"], region_name=hq.region,
+    )  # fmt: skip
+
+
+def read_exports(hq: Market, bucket: str, as_of: date, session: boto3.Session | None = None) -> list[MarketExport]:
+    """Every market's export for ``as_of`` that has arrived in hq's bucket (read in hq's region, as hq's reader)."""
+    s3 = (session or hq_reader_session(hq)).client("s3")
     exports = []
     paginator = s3.get_paginator("list_objects_v2")
     for page in paginator.paginate(Bucket=bucket, Prefix=f"{EXPORT_PREFIX}/"):

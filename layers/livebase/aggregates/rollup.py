@@ -16,6 +16,14 @@ from decimal import Decimal
 
 from livebase.aggregates.export import MarketExport
 
+ROLLUP_ROLE_VARIABLE = "LIVEBASE_HQ_ROLLUP_ROLE"  # set on the flows' ECS tasks (flows/prefect_yaml.py)
+
+
+def rollup_role_name(hq_id: str) -> str:
+    """hq's reader of the markets' aggregates (created in hq's stack: infra_cdk/components/flow_runtime_roles.py),
+    named so the markets' flow roles find it without a cross-Region reference."""
+    return f"livebase-{hq_id}-rollup"
+
 
 @dataclass(frozen=True)
 class Exposure:
