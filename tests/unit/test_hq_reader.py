@@ -21,8 +21,8 @@ BUCKET = "livebase-hq-aggregates"
 @pytest.mark.usefixtures("aws")
 def test_the_rollup_assumes_hqs_reader_role_when_the_task_names_it() -> None:
     iam = boto3.client("iam", region_name=HQ.region)
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                     "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]}  # fmt: skip
+    allow = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}
+    trust = {"Version": "2012-10-17", "Statement": [allow]}
     role = iam.create_role(RoleName=rollup_role_name(HQ.id), AssumeRolePolicyDocument=json.dumps(trust))["Role"]
     s3 = boto3.client("s3", region_name=HQ.region)
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": HQ.region})
