@@ -112,7 +112,12 @@ def test_nightly_work_runs_at_its_hour_in_each_markets_own_time_zone(config: dic
         local = yaml_deployment(config, spec, PROCESS_POOL, "local")
         if spec.name in NIGHTLY:
             assert local["schedules"] == [
-                {"cron": NIGHTLY[spec.name], "timezone": m.time_zone, "slug": m.id, "parameters": per_market(spec, m.id)}
+                {
+                    "cron": NIGHTLY[spec.name],
+                    "timezone": m.time_zone,
+                    "slug": m.id,
+                    "parameters": per_market(spec, m.id),
+                }
                 for m in SELLING.values()
             ]
         else:  # hourly, every 5 minutes, or the UTC day's boundary: one schedule for every market

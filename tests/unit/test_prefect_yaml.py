@@ -72,7 +72,8 @@ def test_every_selling_market_has_each_flow_in_its_own_region(config: dict[str, 
         market = SELLING[deployment["name"]]
         variables = deployment["work_pool"]["job_variables"]
         assert variables["env"] == {"AWS_REGION": market.region, "AWS_DEFAULT_REGION": market.region,
-                                    "LIVEBASE_MARKET": market.id, "LIVEBASE_HQ_ROLLUP_ROLE": "livebase-hq-rollup"}  # fmt: skip
+                                    "LIVEBASE_MARKET": market.id,
+                                    "LIVEBASE_HQ_ROLLUP_ROLE": "livebase-hq-rollup"}  # fmt: skip
         assert variables["aws_credentials"] == f"{{{{ prefect.blocks.aws-credentials.livebase-{market.id} }}}}"
         assert variables["cluster"] == f"livebase-{market.id}"
         assert market.id in str(deployment["parameters"])
