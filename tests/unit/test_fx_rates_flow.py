@@ -7,7 +7,6 @@ exposure per currency. Also: the recorded ECB reply into hq's store, once per da
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,9 +23,8 @@ from livebase.markets.config import hq_market, load_markets
 from livebase.markets.resources import MarketResources
 from livebase.stores.fx_rates import COVER_METRIC, METRIC_NAMESPACE, day_key
 from livebase.stores.orders import PLACED, order_model, order_record
-from tests.support.flow_markets import resolve_to
+from tests.support.flow_markets import eu_flow_market
 
-EU = "eu-central-1"
 HQ = hq_market(load_markets())
 HQ_BUCKET = "fx-hq-lake"
 TODAY = datetime.now(UTC).date()
@@ -34,30 +32,11 @@ AHEAD = TODAY + timedelta(days=365)  # the clock a year ahead: the committed rat
 RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "ecb" / "eurofxref-hist-90d.xml"
 
 
-def table(region: str, name: str, *keys: str) -> None:
-    boto3.client("dynamodb", region_name=region).create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": k, "KeyType": "HASH" if i == 0 else "RANGE"} for i, k in enumerate(keys)],
-        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in keys],
-    )  # fmt: skip
-
-
 @pytest.fixture
 def eu_market(aws: object, monkeypatch: pytest.MonkeyPatch, prefect_harness: None) -> MarketResources:
     import flows.regional_processing as module
 
-    names = {f.name: f"fx-eu-{f.name}".replace("_", "-") for f in fields(MarketResources)}
-    resources = MarketResources(**(names | {"market": "eu", "region": EU}))
-    table(EU, resources.orders_table, "order_id")
-    table(EU, resources.consent_table, "viewer_key", "purpose")
-    s3 = boto3.client("s3", region_name=EU)
-    s3.create_bucket(Bucket=resources.data_lake_bucket, CreateBucketConfiguration={"LocationConstraint": EU})
-    template = {"Resources": {"Lake": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": HQ_BUCKET}}},
-                "Outputs": {"DataLakeBucketName": {"Value": {"Ref": "Lake"}}}}  # fmt: skip
-    boto3.client("cloudformation", region_name=HQ.region).create_stack(
-        StackName=HQ.stack_name, TemplateBody=json.dumps(template)
-    )
-    resolve_to(monkeypatch, module, resources)
+    resources = eu_flow_market(monkeypatch, module, "fx", HQ_BUCKET)
     model = order_model(resources.orders_table, resources.region)
     for n in range(30):  # 30 buyers of a recent day: enough for k
         order_record(model, OrderPlaced(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -20,38 +19,18 @@ from livebase.markets.resources import MarketResources
 from livebase.privacy.consent import Purpose
 from livebase.stores.consent import ConsentStore
 from livebase.stores.orders import PLACED, order_model, order_record
-from tests.support.flow_markets import resolve_to
+from tests.support.flow_markets import EU, eu_flow_market
 
-EU = "eu-central-1"
 HQ = hq_market(load_markets())
 AS_OF = date(2026, 11, 30)
 VIEWER_ID = re.compile(rb"v_[0-9a-f]{16,64}")
-
-
-def table(region: str, name: str, *keys: str) -> None:
-    boto3.client("dynamodb", region_name=region).create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": k, "KeyType": "HASH" if i == 0 else "RANGE"} for i, k in enumerate(keys)],
-        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in keys],
-    )  # fmt: skip
 
 
 @pytest.fixture
 def eu_market(aws: object, monkeypatch: pytest.MonkeyPatch, prefect_harness: None) -> MarketResources:
     import flows.regional_processing as module
 
-    names = {f.name: f"rp-eu-{f.name}".replace("_", "-") for f in fields(MarketResources)}
-    resources = MarketResources(**(names | {"market": "eu", "region": EU}))
-    table(EU, resources.orders_table, "order_id")
-    table(EU, resources.consent_table, "viewer_key", "purpose")
-    s3 = boto3.client("s3", region_name=EU)
-    s3.create_bucket(Bucket=resources.data_lake_bucket, CreateBucketConfiguration={"LocationConstraint": EU})
-    template = {"Resources": {"Lake": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "rp-hq-lake"}}},
-                "Outputs": {"DataLakeBucketName": {"Value": {"Ref": "Lake"}}}}  # fmt: skip
-    boto3.client("cloudformation", region_name=HQ.region).create_stack(
-        StackName=HQ.stack_name, TemplateBody=json.dumps(template)
-    )
-    resolve_to(monkeypatch, module, resources)
+    resources = eu_flow_market(monkeypatch, module, "rp", "rp-hq-lake")
     return resources
 
 
