@@ -18,6 +18,8 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from livebase.recent import entry, trim
+
 COMMENT_WINDOW_S = 30.0
 MAX_COMMENTS_PER_WINDOW = 6  # a seventh comment inside 30 s is flooding
 REPEAT_WINDOW_S = 120.0
@@ -39,9 +41,15 @@ class ViewerWindow:
     flagged: str = ""  # why the account counts as inauthentic in this room ("" while it does not)
 
 
-def _trim(window: deque[float], now: float, span: float) -> None:
-    while window and window[0] <= now - span:
-        window.popleft()
+def _burst(window: ViewerWindow, events: deque[float], ts: datetime, span: float, limit: int, why: str) -> str:
+    """Count one event at ``ts`` in ``events``: more than ``limit`` inside ``span`` seconds flags the account
+    ``why``. The account's flag (the first reason stays)."""
+    now = ts.timestamp()
+    trim(events, now, span)
+    events.append(now)
+    if len(events) > limit:
+        window.flagged = window.flagged or why
+    return window.flagged
 
 
 class FloodTracker:
@@ -52,15 +60,7 @@ class FloodTracker:
         self._max = max_viewers
 
     def _window(self, room_id: str, viewer_id: str) -> ViewerWindow:
-        key = (room_id, viewer_id)
-        found = self._windows.get(key)
-        if found is None:
-            found = self._windows[key] = ViewerWindow()
-            if len(self._windows) > self._max:
-                self._windows.popitem(last=False)
-        else:
-            self._windows.move_to_end(key)
-        return found
+        return entry(self._windows, (room_id, viewer_id), ViewerWindow, self._max)
 
     def flagged(self, room_id: str, viewer_id: str) -> str:
         found = self._windows.get((room_id, viewer_id))
@@ -69,7 +69,7 @@ class FloodTracker:
     def comment(self, room_id: str, viewer_id: str, ts: datetime, folded_text: str) -> str:
         """Record a comment; the flooding rule it breaks ("" when none)."""
         now, window = ts.timestamp(), self._window(room_id, viewer_id)
-        _trim(window.comments, now, COMMENT_WINDOW_S)
+        trim(window.comments, now, COMMENT_WINDOW_S)
         window.comments.append(now)
         digest, counts = hash(folded_text), window.text_counts
         while window.texts and window.texts[0][0] <= now - REPEAT_WINDOW_S:
@@ -88,20 +88,12 @@ class FloodTracker:
         return ""
 
     def like(self, room_id: str, viewer_id: str, ts: datetime) -> str:
-        now, window = ts.timestamp(), self._window(room_id, viewer_id)
-        _trim(window.likes, now, LIKE_WINDOW_S)
-        window.likes.append(now)
-        if len(window.likes) > MAX_LIKE_EVENTS_PER_WINDOW:
-            window.flagged = window.flagged or "bot:like_burst"
-        return window.flagged
+        window = self._window(room_id, viewer_id)
+        return _burst(window, window.likes, ts, LIKE_WINDOW_S, MAX_LIKE_EVENTS_PER_WINDOW, "bot:like_burst")
 
     def join(self, room_id: str, viewer_id: str, ts: datetime) -> str:
-        now, window = ts.timestamp(), self._window(room_id, viewer_id)
-        _trim(window.joins, now, JOIN_WINDOW_S)
-        window.joins.append(now)
-        if len(window.joins) > MAX_JOINS_PER_WINDOW:
-            window.flagged = window.flagged or "bot:join_cycling"
-        return window.flagged
+        window = self._window(room_id, viewer_id)
+        return _burst(window, window.joins, ts, JOIN_WINDOW_S, MAX_JOINS_PER_WINDOW, "bot:join_cycling")
 
     def flag(self, room_id: str, viewer_id: str, why: str) -> None:
         window = self._window(room_id, viewer_id)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from livebase.live.events import OrderCancelled, OrderPlaced, Refund
+from livebase.recent import entry, trim
 
 HOLD_AT = 0.6
 VELOCITY_WINDOW_S = 300.0
@@ -57,11 +58,6 @@ class _Buyer:
     placed: int = 0
 
 
-def _trim(window: deque[float], now: float, span: float) -> None:
-    while window and window[0] <= now - span:
-        window.popleft()
-
-
 class OrderRisk:
     """One market's order risk state in this container."""
 
@@ -72,14 +68,7 @@ class OrderRisk:
         self._max = max_viewers
 
     def _buyer(self, viewer_id: str) -> _Buyer:
-        found = self._buyers.get(viewer_id)
-        if found is None:
-            found = self._buyers[viewer_id] = _Buyer()
-            if len(self._buyers) > self._max:
-                self._buyers.popitem(last=False)
-        else:
-            self._buyers.move_to_end(viewer_id)
-        return found
+        return entry(self._buyers, viewer_id, _Buyer, self._max)
 
     def assess(self, order: OrderPlaced, at: datetime | None = None) -> RiskAssessment:
         """Score an order (once per order id: a redelivery gets the same answer) and remember it."""
@@ -89,9 +78,9 @@ class OrderRisk:
         now = (at or order.ts).timestamp()
         buyer = self._buyer(order.viewer_id)
         session_orders = buyer.orders.setdefault(order.session_id, deque())
-        _trim(session_orders, now, VELOCITY_WINDOW_S)
-        _trim(buyer.cancels, now, HISTORY_WINDOW_S)
-        _trim(buyer.refunds, now, HISTORY_WINDOW_S)
+        trim(session_orders, now, VELOCITY_WINDOW_S)
+        trim(buyer.cancels, now, HISTORY_WINDOW_S)
+        trim(buyer.refunds, now, HISTORY_WINDOW_S)
         signals: list[str] = []
         if len(session_orders) >= 2:
             signals.append("velocity_2")
