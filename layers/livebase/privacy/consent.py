@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import TypeVar
 
 
 class Purpose(StrEnum):
@@ -31,26 +32,30 @@ class Source(StrEnum):
     OPS = "ops"  # recorded by the base's staff (or a test), not by the viewer's own action
 
 
+E = TypeVar("E", bound=StrEnum)
+
+
 class ConsentError(ValueError):
     """A consent record that cannot be kept: the message names the field."""
 
 
+def _parse(kind: type[E], field: str, value: str) -> E:
+    """The member of ``kind`` named ``value``, or a :class:`ConsentError` naming ``field`` and the known ones."""
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(member.value for member in kind)
+        raise ConsentError(f"{field}: unknown {value!r} (one of {known})") from None
+
+
 def parse_purpose(value: str) -> Purpose:
     """The purpose named ``value``, or a :class:`ConsentError` listing the known ones."""
-    try:
-        return Purpose(value)
-    except ValueError:
-        known = ", ".join(p.value for p in Purpose)
-        raise ConsentError(f"purpose: unknown {value!r} (one of {known})") from None
+    return _parse(Purpose, "purpose", value)
 
 
 def parse_source(value: str) -> Source:
     """The source named ``value``, or a :class:`ConsentError` listing the known ones."""
-    try:
-        return Source(value)
-    except ValueError:
-        known = ", ".join(s.value for s in Source)
-        raise ConsentError(f"source: unknown {value!r} (one of {known})") from None
+    return _parse(Source, "source", value)
 
 
 def utc_stamp(at: datetime) -> str:
