@@ -15,6 +15,7 @@ by ``keep`` in the market's own quarantine; no entry of that put is sent.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -75,6 +76,21 @@ def to_attributes(values: dict[str, Any]) -> dict[str, Any]:
 
 def from_attributes(item: dict[str, Any]) -> dict[str, Any]:
     return {key: _deserializer.deserialize(value) for key, value in item.items()}
+
+
+S3_NOT_FOUND = ("NoSuchKey", "404")  # GetObject's codes for no object (404: no ListBucket on the bucket)
+
+
+def read_json(s3: Any, bucket: str, key: str) -> Any:
+    """The JSON document at ``key``, or None when there is no object (for the stores that read their own
+    documents back, a missing one is an answer, not an error); any other failure is raised."""
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in S3_NOT_FOUND:
+            return None
+        raise
+    return json.loads(body)
 
 
 PUT_EVENTS_LIMIT = 10  # entries per PutEvents call

@@ -31,7 +31,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from livebase.aws import retry_config
+from livebase.aws import read_json, retry_config
 from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.live.room_metrics import pack_hashes, unpack_hashes, viewer_hash
 from livebase.markets.config import Market
@@ -57,7 +57,6 @@ from livebase.stores.orders import OrderStore
 
 ORDER_IDEMPOTENCY_PREFIX = "order_placed"  # functions/orders/handler.py: key_prefix of accept_order
 ROOM_SET_ATTRIBUTES = ("viewers", "buyers")
-NOT_FOUND = ("NoSuchKey", "404")
 ATTEMPTS = 5  # conditional rewrites of one room total before giving up (reported as remaining)
 StoreDone = Callable[[str, int], None]  # (store, items removed): told after each store (a CLI's progress)
 
@@ -328,11 +327,5 @@ class ErasureRequests:
         self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
 
     def _get(self, key: str) -> dict[str, Any] | None:
-        try:
-            body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in NOT_FOUND:
-                return None
-            raise
-        document: dict[str, Any] = json.loads(body)
+        document: dict[str, Any] | None = read_json(self.s3, self.bucket, key)
         return document

@@ -18,13 +18,11 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from livebase.aws import read_json
 from livebase.lifecycle.recall import delivery_day
 from livebase.privacy.retention import RECALL_PREFIX
 
 ACTIVITY, DELIVERIES = "activity", "deliveries"
-NOT_FOUND = ("NoSuchKey", "404")
 
 
 class RecallLake:
@@ -89,13 +87,7 @@ class RecallLake:
         self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
 
     def _get(self, key: str) -> Any:
-        try:
-            body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in NOT_FOUND:
-                return None
-            raise
-        return json.loads(body)
+        return read_json(self.s3, self.bucket, key)
 
     def _keys(self, prefix: str) -> Iterator[str]:
         for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
