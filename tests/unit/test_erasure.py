@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,13 +13,12 @@ import pytest
 from livebase.batches.quarantine import Quarantine, QuarantinedRecord
 from livebase.live.room_metrics import pack_hashes, unpack_hashes, viewer_hash
 from livebase.markets.config import load_markets
-from livebase.markets.resources import MarketResources
 from livebase.privacy.consent import Purpose
 from livebase.privacy.erasure import ErasureError, mentions, subject_digest, summary, viewer_key_of
 from livebase.stores.erasure import ORDER_IDEMPOTENCY_PREFIX, ViewerErasure, idempotency_id
 from livebase.stores.orders import ERASED_VIEWER
+from tests.support.erasure import eu_erasure
 from tests.support.orders import placed
-from tests.support.tables import string_keyed_table
 
 REGION = "eu-central-1"
 GONE, KEPT = "v_00112233445566778899", "v_ffeeddccbbaa99887766"
@@ -31,18 +29,7 @@ MARKET = load_markets()["eu"]
 @pytest.fixture
 def erasure(aws: Any) -> ViewerErasure:
     """eu's stores of personal data in the in-process moto ``aws`` started, and a versioned lake."""
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
-    s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket="lake", CreateBucketConfiguration={"LocationConstraint": REGION})
-    s3.put_bucket_versioning(Bucket="lake", VersioningConfiguration={"Status": "Enabled"})
-    names = {f.name: "" for f in fields(MarketResources)} | {
-        "market": "eu", "region": REGION, "data_lake_bucket": "lake",
-        "orders_table": string_keyed_table(dynamodb, "orders", "order_id"),
-        "idempotency_table": string_keyed_table(dynamodb, "idempotency", "id"),
-        "consent_table": string_keyed_table(dynamodb, "consent", "viewer_key", "purpose"),
-        "room_metrics_table": string_keyed_table(dynamodb, "room", "pk", "sk"),
-    }  # fmt: skip
-    return ViewerErasure(MARKET, MarketResources(**names))
+    return eu_erasure(REGION)
 
 
 def seed(erasure: ViewerErasure) -> None:

@@ -9,21 +9,17 @@ import base64
 import gzip
 import itertools
 import json
-from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from livebase.markets.config import load_markets
-from livebase.markets.resources import MarketResources
 from livebase.privacy.erasure import INCOMPLETE, mentions, receipt_status, summary
-from livebase.stores.erasure import ViewerErasure, rewritten_without
+from livebase.stores.erasure import rewritten_without
 from livebase.stores.erasure_queues import QueuePass
-from tests.support.tables import string_keyed_table
+from tests.support.erasure import eu_erasure
 
 GONE, KEPT = "v_00112233445566778899aabb", "v_ffeeddccbbaa998877665544"
 REGION = "eu-central-1"
@@ -88,18 +84,7 @@ class StuckQueues:
 
 
 def test_a_receipt_is_incomplete_when_the_scan_after_still_finds_the_viewer(aws: Any) -> None:
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
-    s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket="lake", CreateBucketConfiguration={"LocationConstraint": REGION})
-    s3.put_bucket_versioning(Bucket="lake", VersioningConfiguration={"Status": "Enabled"})
-    names = {f.name: "" for f in fields(MarketResources)} | {
-        "market": "eu", "region": REGION, "data_lake_bucket": "lake",
-        "orders_table": string_keyed_table(dynamodb, "orders", "order_id"),
-        "idempotency_table": string_keyed_table(dynamodb, "idempotency", "id"),
-        "consent_table": string_keyed_table(dynamodb, "consent", "viewer_key", "purpose"),
-        "room_metrics_table": string_keyed_table(dynamodb, "room", "pk", "sk"),
-    }  # fmt: skip
-    erasure = ViewerErasure(load_markets()["eu"], MarketResources(**names))
+    erasure = eu_erasure(REGION)
     erasure.queues = StuckQueues()  # type: ignore[assignment]
     receipt = erasure.erase(GONE, datetime(2026, 12, 2, tzinfo=UTC))
     assert not receipt.complete and receipt.remaining["dead_letter_queues"] == 1
