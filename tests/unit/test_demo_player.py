@@ -6,26 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
-
-from livebase.markets.config import load_markets
-from livebase.markets.resources import OUTPUTS, MarketResources
 from livebase.stores.orders import OrderStore
 from livebase_local.commands.demo_player import player_demo
 from tests.support.orders import placed
-from tests.support.tables import string_keyed_table
+from tests.support.player import eu_player_market
 
-EU = load_markets()["eu"]
 BUYER = "v_b000000000000001"
 
 
 def test_the_demo_shows_the_arm_and_recommendations_before_and_after_consent(aws: Any) -> None:
-    client = boto3.client("dynamodb", region_name=EU.region)
-    names = {field: f"eu-{field}" for field in OUTPUTS}
-    names["player_table"] = string_keyed_table(client, "player", "pk", "sk")
-    names["consent_table"] = string_keyed_table(client, "consent", "viewer_key", "purpose")
-    names["orders_table"] = string_keyed_table(client, "orders", "order_id")
-    resources = MarketResources(market="eu", region=EU.region, **names)
+    resources = eu_player_market()
     orders = OrderStore.for_market(resources)
     when = datetime.now(UTC) - timedelta(hours=1)
     for n, sku in enumerate(("EU-20003", "EU-10001")):

@@ -12,13 +12,13 @@ import pytest
 
 from flows.recommendations import behaviour, publish_model, publish_sessions, session_records
 from livebase.markets.config import load_markets
-from livebase.markets.resources import OUTPUTS, MarketResources
+from livebase.markets.resources import MarketResources
 from livebase.privacy.consent import Purpose
 from livebase.stores.consent import ConsentStore
 from livebase.stores.orders import OrderStore
 from livebase.stores.player import PlayerStore
 from tests.support.orders import placed
-from tests.support.tables import string_keyed_table
+from tests.support.player import eu_player_market
 
 EU = load_markets()["eu"]
 NOW = datetime(2026, 12, 3, 21, 0, tzinfo=UTC)
@@ -35,15 +35,7 @@ def _plan(first: date) -> dict[str, Any]:
 
 @pytest.fixture
 def market(aws: Any) -> MarketResources:
-    client = boto3.client("dynamodb", region_name=EU.region)
-    names = {field: f"eu-{field}" for field in OUTPUTS}
-    names["player_table"] = string_keyed_table(client, "player", "pk", "sk")
-    names["consent_table"] = string_keyed_table(client, "consent", "viewer_key", "purpose")
-    names["orders_table"] = string_keyed_table(client, "orders", "order_id")
-    s3 = boto3.client("s3", region_name=EU.region)
-    s3.create_bucket(Bucket="eu-lake", CreateBucketConfiguration={"LocationConstraint": EU.region})
-    names["data_lake_bucket"] = "eu-lake"
-    return MarketResources(market="eu", region=EU.region, **names)
+    return eu_player_market(lake="eu-lake")
 
 
 def test_planned_sessions_become_the_players_session_records(market: MarketResources) -> None:
