@@ -225,6 +225,7 @@ class MarketStack(Stack):
                 **passport.dead_letter_queues,
                 "ConsentDlq": recall.consumer.dlq,
                 **settlement.dead_letter_queues,
+                "ErasureFailures": erasure.failures,
             },
             stream_consumers={
                 "Ingest": ingest.function,

@@ -4,7 +4,8 @@ Lambda, in the market's region.
 An erasure runs for minutes, API Gateway's integration waits 29 s: ``POST`` answers ``202`` with a
 receipt id and the function runs the erasure in an asynchronous invocation of itself
 (``lambda:InvokeFunction`` on its own fixed-name ARN, not a reference: no dependency cycle; no new
-function, so the Region's reserved concurrency is unchanged); ``GET`` answers the status.
+function, so the Region's reserved concurrency is unchanged); ``GET`` answers the status. A run that
+still fails after Lambda's two retries goes to the ``Failures`` queue (alarmed with the market's DLQs).
 
 The function (``functions/erasure``) reaches exactly what an erasure touches: read/write on the
 tables that name viewers, read and delete of the data-lake prefixes that may hold them, put of
@@ -23,9 +24,11 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra_cdk.components.delivery import dead_letter_queue
 from infra_cdk.components.functions import FunctionKit, function_name
 from infra_cdk.components.rest_api import MarketRestApi, add_validated_method, market_rest_api
 from infra_cdk.nag import acknowledge, arn_ref
@@ -69,6 +72,12 @@ class ErasureApi(Construct):
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )  # fmt: skip
         self.role.add_to_principal_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[own_arn]))
+        # An erasure that fails after Lambda's two retries is kept (its request: receipt id and pseudonymous key,
+        # in the market's region, encrypted) and alarmed on, never dropped: ops re-run it from the message.
+        self.failures = dead_letter_queue(self, "Failures", key=kit.key, catches="the erasure's asynchronous runs")
+        self.function.configure_async_invoke(
+            retry_attempts=2, max_event_age=Duration.hours(6), on_failure=destinations.SqsDestination(self.failures)
+        )
         pseudonym_key.grant(self.function, "kms:GenerateMac")
         rest = self._api(market.id, kit.key)
         self.api, self.url = rest.api, f"{rest.url}erasures"

@@ -109,8 +109,9 @@ def test_queues_encrypted_and_ssl_only(synthesised, market_id: str) -> None:
     queues = resources(raw, "AWS::SQS::Queue")
     # ingest DLQ, orders DLQ, WMS queue + DLQ, ops-alerts DLQ, supplier-orders, replenish-signals,
     # room-alert-signals and settlement queues + DLQs, the consent consumer's DLQ (RecallConsumer); the
-    # supply chain's, room cues', passport's and studio's are counted by their own tests (test_supply_chain.py, ...)
-    own = {k: q for k, q in queues.items() if not k.startswith(("SupplyChain", "RoomCues", *OWN_TESTS))}
+    # supply chain's, room cues', passport's, studio's and the erasure's failures are counted by their own tests
+    # (test_supply_chain.py, ..., test_erasure_async.py)
+    own = {k: q for k, q in queues.items() if not k.startswith(("SupplyChain", "RoomCues", "Erasure", *OWN_TESTS))}
     assert len(own) == 14
     for queue in queues.values():
         assert queue["Properties"]["KmsMasterKeyId"] == key_arn(raw)
@@ -137,7 +138,7 @@ def test_alarms_notify_encrypted_topic(synthesised, market_id: str) -> None:
     # one per consumer of the live stream: ingest, orders, consent (RecallConsumer)
     assert len(ages) == 3 and all(a["Properties"]["Threshold"] == 60_000 for a in ages)
     own_tests = ("AlarmsGoodsReceipts", "AlarmsShipmentUpdates", "AlarmsOrderReturns", "AlarmsRoomCues",
-                 "AlarmsPassport", "AlarmsStudio")  # fmt: skip
+                 "AlarmsPassport", "AlarmsStudio", "AlarmsErasureFailures")  # fmt: skip
     depth = [
         a
         for k, a in alarms.items()
