@@ -54,7 +54,9 @@ from livebase_local.soak.producer import Produced, digest
 from livebase_local.soak.stock_audit import StockBooks
 
 WEIGHTED = {"viewer_joined", "viewer_left", "comment", "share", "add_to_cart", "order_cancelled", "refund"}
-TOTAL_FIELDS = ("joins", "leaves", "comments", "likes", "shares", "add_to_cart", "cancellations", "refunds")
+# Every comment lands in exactly one of shown / hidden / held (moderation, issue 32): the three together
+TOTAL_FIELDS = ("joins", "leaves", "comments", "hidden_comments", "held_comments", "likes", "shares", "add_to_cart",
+                "cancellations", "refunds")  # fmt: skip
 NAMED = 20  # records named per finding
 
 
