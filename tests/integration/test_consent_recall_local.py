@@ -22,7 +22,7 @@ from livebase.stores.recall import RecallLake
 from tests.support.hq_stack import deploy_hq
 from tests.support.lambda_events import lambda_context
 from tests.support.local_aws import LocalAwsStack
-from tests.support.pipeline import TS, TS_LATER, open_pipeline
+from tests.support.pipeline import TS, TS_LATER, drain_queue, open_pipeline
 
 pytestmark = pytest.mark.slow
 TODAY = datetime.now(UTC).date()
@@ -66,16 +66,6 @@ def observe_topic(resources: Any, topic_arn: str) -> str:
         TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"}
     )
     return url
-
-
-def delivered_to(queue_url: str, region: str) -> list[dict[str, Any]]:
-    sqs = boto3.client("sqs", region_name=region)
-    found = []
-    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in batch:
-            found.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-    return found
 
 
 def recall_list(resources: Any, day: date) -> list[str]:
@@ -126,7 +116,7 @@ def test_consent_from_the_stream_recall_delivered_and_every_withdrawal_honoured(
     assert document is not None and document["status"] == "sent"
     entries = {e["viewer"]: e for e in document["entries"]}
     assert withdrawer not in entries and result.withdrawn >= 1  # withdrawn after the run: no delivery
-    messages = delivered_to(queue, resources.region)
+    messages = drain_queue(queue, resources.region)
     sent = {m["viewer"] for m in messages}
     assert sent == {v for v, e in entries.items() if e["group"] == "recalled"} and withdrawer not in sent
     assert result.control == sum(e["group"] == "control" for e in entries.values()) and result.sent == len(sent)
@@ -141,7 +131,7 @@ def test_consent_from_the_stream_recall_delivered_and_every_withdrawal_honoured(
     assert forged["statusCode"] == 404
 
     again = recall_delivery(markets=["eu"], day=TODAY, at=SEND_AT + timedelta(hours=1)).markets[0]
-    assert again.note.startswith("already delivered") and delivered_to(queue, resources.region) == []
+    assert again.note.startswith("already delivered") and drain_queue(queue, resources.region) == []
     regional_processing(markets=["eu"], as_of=TODAY, k=5)
     relisted = set(recall_list(resources, TODAY))
     assert not {withdrawer, site_withdrawer, unsubscriber} & relisted  # every withdrawal: in no list
