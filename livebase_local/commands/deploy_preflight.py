@@ -53,17 +53,27 @@ def _could_not(region: str, check: str, error: Exception) -> Finding:
     )
 
 
-def check_bootstrap(clients: Clients, region: str) -> Finding:
-    check = "cdk bootstrap"
+def _ssm_parameter(
+    clients: Clients, region: str, check: str, name: str, missing: str, found: Callable[[str], str]
+) -> Finding:
+    """``check`` by SSM parameter ``name`` in ``region``: ok with ``found(value)``; no parameter blocks with
+    ``missing``; a parameter that cannot be read blocks nothing."""
     try:
-        version = clients("ssm", region).get_parameter(Name=BOOTSTRAP_PARAMETER)["Parameter"]["Value"]
+        value = clients("ssm", region).get_parameter(Name=name)["Parameter"]["Value"]
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ParameterNotFound":
-            return Finding(region, check, False, f"not bootstrapped: npx cdk bootstrap aws://<account>/{region}")
+            return Finding(region, check, False, missing)
         return _could_not(region, check, error)
     except BotoCoreError as error:
         return _could_not(region, check, error)
-    return Finding(region, check, True, f"bootstrap version {version}")
+    return Finding(region, check, True, found(value))
+
+
+def check_bootstrap(clients: Clients, region: str) -> Finding:
+    missing = f"not bootstrapped: npx cdk bootstrap aws://<account>/{region}"
+    return _ssm_parameter(
+        clients, region, "cdk bootstrap", BOOTSTRAP_PARAMETER, missing, lambda version: f"bootstrap version {version}"
+    )
 
 
 def check_opt_in(clients: Clients, region: str) -> Finding:
@@ -91,16 +101,10 @@ def check_concurrency(clients: Clients, region: str, reserved: int) -> Finding:
 
 
 def check_powertools_parameter(clients: Clients, region: str, parameter: str) -> Finding:
-    check = "Powertools layer (managed)"
-    try:
-        arn = clients("ssm", region).get_parameter(Name=parameter)["Parameter"]["Value"]
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ParameterNotFound":
-            return Finding(region, check, False, f"{parameter} not published here: the stack cannot resolve it")
-        return _could_not(region, check, error)
-    except BotoCoreError as error:
-        return _could_not(region, check, error)
-    return Finding(region, check, True, f"{parameter} -> {arn}")
+    missing = f"{parameter} not published here: the stack cannot resolve it"
+    return _ssm_parameter(
+        clients, region, "Powertools layer (managed)", parameter, missing, lambda arn: f"{parameter} -> {arn}"
+    )
 
 
 def check_powertools_wheels(region: str, missing: tuple[str, ...]) -> Finding:
