@@ -155,7 +155,10 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
         say("\nmarket  region        orders  placed  rejected  quarantined  revenue          top SKU")
         for market_id in market_ids:
             resources = platform.runtimes[market_id].resources
-            statuses = Counter(o.status for o in OrderStore.for_market(resources).all_orders())
+            ours = f"ord-{market_id}-{seed}-"  # the demo's orders (seeded_orders), not the live show's or the stories'
+            statuses = Counter(
+                o.status for o in OrderStore.for_market(resources).all_orders() if o.order_id.startswith(ours)
+            )
             reasons = _dlq_reasons(resources.ingest_dlq_url, resources.region)
             summary = summaries[market_id]
             top = next(iter(summary.units_per_sku.items()), ("-", 0))

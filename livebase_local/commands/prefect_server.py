@@ -13,8 +13,9 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
+
+from livebase_local.started import Started
 
 DEFAULT_PORT = 4200
 
@@ -41,7 +42,7 @@ def api_healthy(api_url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-class LocalPrefectServer:
+class LocalPrefectServer(Started):
     """``prefect server start`` with analytics off and its database under the project's state dir."""
 
     def __init__(self, home: Path, port: int | None = None) -> None:
@@ -51,7 +52,7 @@ class LocalPrefectServer:
         self.ui_url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 90.0) -> LocalPrefectServer:
+    def start(self, timeout: float = 90.0) -> Self:
         if api_healthy(self.api_url):
             return self  # one is already running there (another `up`): use it
         self.home.mkdir(parents=True, exist_ok=True)
@@ -100,16 +101,8 @@ class LocalPrefectServer:
                 process.kill()
                 process.wait(timeout=5)
 
-    def __enter__(self) -> LocalPrefectServer:
-        return self.start()
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-
-class ChildProcess:
+class ChildProcess(Started):
     """A long-running child of `up`: its own session (a Ctrl-C reaches only `up`, which stops its
     children in order), SIGTERM when `up` dies, its output in ``log_path``; stopped by SIGTERM to
     its group, then killed after ``grace`` seconds (a worker or bridge mid-poll is not worth waiting for)."""
@@ -117,12 +110,13 @@ class ChildProcess:
     def __init__(self, name: str, argv: list[str], env: dict[str, str], log_path: Path, grace: float = 3.0) -> None:
         self.name, self.argv, self.env, self.log_path, self.grace = name, argv, env, log_path, grace
         self._process: subprocess.Popen[bytes] | None = None
+        self._sessions: list[int] = []  # the flow runs' own sessions, found as the stop begins
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def start(self) -> ChildProcess:
+    def start(self) -> Self:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
@@ -136,8 +130,12 @@ class ChildProcess:
         return None if self._process is None else self._process.poll()
 
     def begin_stop(self) -> None:
-        """SIGTERM to its process group: the worker's flow runs (its children) stop with it."""
+        """SIGTERM to its process group and to every session its children started (the worker starts each
+        flow run in a session of its own, which a signal to the worker's group does not reach)."""
         if self._process is not None and self._process.poll() is None:
+            self._sessions = [pid for pid in _descendants(self._process.pid) if _leads_session(pid)]
+            for pid in self._sessions:
+                _signal_pid_group(pid, signal.SIGTERM)
             _signal_group(self._process, signal.SIGTERM)
 
     def stop(self) -> None:
@@ -151,14 +149,35 @@ class ChildProcess:
             _signal_group(process, signal.SIGKILL)
             process.wait(timeout=5)
         _signal_group(process, signal.SIGKILL)  # what it left of its group (a flow run slow to stop)
+        for pid in self._sessions:  # flow runs slow to stop, in their own sessions
+            _signal_pid_group(pid, signal.SIGKILL)
 
-    def __enter__(self) -> ChildProcess:
-        return self.start()
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+def _descendants(pid: int) -> list[int]:
+    """Every live process below ``pid``, from Linux's /proc (none elsewhere: only the group is signalled)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])  # the name may hold spaces: after ")"
+            children.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found += below
+        todo += below
+    return found
+
+
+def _leads_session(pid: int) -> bool:
+    try:
+        return os.getsid(pid) == pid
+    except OSError:  # gone already
+        return False
+
+
+def _signal_pid_group(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # gone already (or reused by another user)
+        os.killpg(pid, signum)
 
 
 def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
