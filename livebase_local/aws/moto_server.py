@@ -19,7 +19,9 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
+from typing import Self
+
+from livebase_local.started import Started
 
 DEFAULT_PORT = 4566
 PORT_VARIABLE = "LIVEBASE_AWS_PORT"
@@ -155,7 +157,7 @@ class _MotoProcess:
             self.log_path = None
 
 
-class LocalAws:
+class LocalAws(Started):
     """The local AWS on ``127.0.0.1``: moto on ``port``, and a second moto for Kinesis on ``port + 1``.
 
     Why two: AWS serves each service from its own endpoint, and so can moto. The live stream's
@@ -189,7 +191,7 @@ class LocalAws:
     def kinesis_endpoint_url(self) -> str:
         return f"http://{HOST}:{self.kinesis_port}"
 
-    def start(self) -> LocalAws:
+    def start(self) -> Self:
         running = [port_in_use(port) for port in (self.port, self.kinesis_port)]
         for port, used in zip((self.port, self.kinesis_port), running, strict=True):
             if used and not is_moto(port):
@@ -258,11 +260,3 @@ class LocalAws:
             with urllib.request.urlopen(request, timeout=30) as reply:
                 if reply.status != 200:
                     raise LocalAwsError(f"moto reset on port {port} answered HTTP {reply.status}")
-
-    def __enter__(self) -> LocalAws:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
