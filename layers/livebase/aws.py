@@ -16,7 +16,7 @@ by ``keep`` in the market's own quarantine; no entry of that put is sent.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -76,6 +76,19 @@ def to_attributes(values: dict[str, Any]) -> dict[str, Any]:
 
 def from_attributes(item: dict[str, Any]) -> dict[str, Any]:
     return {key: _deserializer.deserialize(value) for key, value in item.items()}
+
+
+def conditional_write(write: Callable[..., Any], **request: Any) -> bool:
+    """``write(**request)``, a DynamoDB write with a condition: True when written, False when the condition did
+    not hold (the item exists, or changed since it was read: the caller re-reads or keeps what is there); any
+    other failure is raised."""
+    try:
+        write(**request)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
 
 
 S3_NOT_FOUND = ("NoSuchKey", "404")  # GetObject's codes for no object (404: no ListBucket on the bucket)

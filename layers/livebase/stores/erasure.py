@@ -29,9 +29,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
 
-from livebase.aws import read_json, retry_config
+from livebase.aws import conditional_write, read_json, retry_config
 from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.live.room_metrics import pack_hashes, unpack_hashes, viewer_hash
 from livebase.markets.config import Market
@@ -204,19 +203,14 @@ class ViewerErasure:
         condition = "last_seq_key = :seen" if "last_seq_key" in item else "attribute_not_exists(last_seq_key)"
         if "last_seq_key" in item:
             values[":seen"] = item["last_seq_key"]
-        try:
-            self.dynamodb.update_item(
-                TableName=self.resources.room_metrics_table,
-                Key={"pk": item["pk"], "sk": item["sk"]},
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                **({"ExpressionAttributeValues": values} if values else {}),
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        return conditional_write(
+            self.dynamodb.update_item,
+            TableName=self.resources.room_metrics_table,
+            Key={"pk": item["pk"], "sk": item["sk"]},
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            **({"ExpressionAttributeValues": values} if values else {}),
+        )
 
     def _scan(self, table: str, **request: Any) -> Iterator[dict[str, Any]]:
         for page in self.dynamodb.get_paginator("scan").paginate(TableName=table, **request):

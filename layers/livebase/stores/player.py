@@ -21,8 +21,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from livebase.aws import conditional_write
 from livebase.sessions.joining import SessionRecord, viewer_hash
 
 SESSION, TOP, POPULAR, MARKET = "SESSION", "TOP", "POPULAR", "MARKET"
@@ -98,21 +97,16 @@ class PlayerStore:
     # ---- exposures -------------------------------------------------------------------------------
     def expose(self, experiment_id: str, viewer_key: str, arm: str, at: datetime) -> bool:
         """Record the viewer's first exposure; False when it was already recorded (kept as it was)."""
-        try:
-            self.client.put_item(
-                TableName=self.table,
-                Item={
-                    "pk": {"S": f"EXPOSURE#{experiment_id}"}, "sk": {"S": viewer_hash(viewer_key)},
-                    "arm": {"S": arm}, "first_exposed_at": {"S": at.astimezone(UTC).isoformat()},
-                    "expires_at": {"N": _epoch(at, EXPOSURE_DAYS)},
-                },
-                ConditionExpression="attribute_not_exists(pk)",
-            )  # fmt: skip
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        return conditional_write(
+            self.client.put_item,
+            TableName=self.table,
+            Item={
+                "pk": {"S": f"EXPOSURE#{experiment_id}"}, "sk": {"S": viewer_hash(viewer_key)},
+                "arm": {"S": arm}, "first_exposed_at": {"S": at.astimezone(UTC).isoformat()},
+                "expires_at": {"N": _epoch(at, EXPOSURE_DAYS)},
+            },
+            ConditionExpression="attribute_not_exists(pk)",
+        )  # fmt: skip
 
     def exposures(self, experiment_id: str) -> list[Exposure]:
         """Every exposure of the experiment (one query, paginated)."""

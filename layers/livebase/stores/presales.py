@@ -29,7 +29,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from livebase.aws import from_attributes, to_attributes
+from livebase.aws import conditional_write, from_attributes, to_attributes
 from livebase.commerce.inventory.model import (
     RECEIPT_PREFIX,
     RESERVATION_PREFIX,
@@ -311,24 +311,19 @@ class PresaleBook:
         """An update of the stock item conditional on the presale as ``seen`` (its PO included)."""
         po = "attribute_not_exists(presale_po)" if seen.po_id is None else "presale_po = :seen_po"
         seen_po = {} if seen.po_id is None else {":seen_po": {"S": seen.po_id}}
-        try:
-            self.client.update_item(
-                TableName=self.table,
-                Key=seen.key.key(),
-                UpdateExpression=expression,
-                ConditionExpression=f"presale_reserved = :seen_waiting AND presale_left = :seen_left AND {po}",
-                ExpressionAttributeValues={
-                    **values,
-                    **seen_po,
-                    ":seen_waiting": number(seen.waiting),
-                    ":seen_left": number(seen.left),
-                },
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        return conditional_write(
+            self.client.update_item,
+            TableName=self.table,
+            Key=seen.key.key(),
+            UpdateExpression=expression,
+            ConditionExpression=f"presale_reserved = :seen_waiting AND presale_left = :seen_left AND {po}",
+            ExpressionAttributeValues={
+                **values,
+                **seen_po,
+                ":seen_waiting": number(seen.waiting),
+                ":seen_left": number(seen.left),
+            },
+        )
 
     def _transact(self, items: list[dict[str, Any]]) -> list[str]:
         """[] on commit, else the per-item cancellation codes."""

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from typing import Any, TypedDict, cast
 
 import boto3
-from botocore.exceptions import ClientError
 
-from livebase.aws import from_attributes, retry_config, to_attributes
+from livebase.aws import conditional_write, from_attributes, retry_config, to_attributes
 from livebase.markets.resources import MarketResources
 
 OPEN = "open"  # a purchase order not yet received in full
@@ -98,17 +97,12 @@ class PurchaseOrderStore:
 
     def put_new(self, item: PurchaseOrderItem) -> bool:
         """Write the PO unless one with its id exists; False when it did (kept as it was)."""
-        try:
-            self.client.put_item(
-                TableName=self.table,
-                Item=to_attributes(dict(item)),
-                ConditionExpression="attribute_not_exists(po_id)",
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        return conditional_write(
+            self.client.put_item,
+            TableName=self.table,
+            Item=to_attributes(dict(item)),
+            ConditionExpression="attribute_not_exists(po_id)",
+        )
 
     def open_orders(self, market: str) -> list[PurchaseOrderItem]:
         """The market's open (not yet received) purchase orders."""
@@ -140,34 +134,29 @@ class PurchaseOrderStore:
         supplier's last delivery left units outstanding; the PO closes as :data:`SHORT`.
         """
         seen = po.get("version", 0)
-        try:
-            self.client.update_item(
-                TableName=self.table,
-                Key={"po_id": {"S": po["po_id"]}},
-                UpdateExpression=(
-                    "SET received = :received, #status = :status, version = :next, "
-                    "receipts = list_append(if_not_exists(receipts, :none), :receipt)"
-                ),
-                ConditionExpression=(
-                    "attribute_exists(po_id) AND (attribute_not_exists(version) OR version = :seen)"
-                    " AND NOT contains(receipts, :receipt_id)"
-                ),
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":received": to_attributes({"r": received})["r"],
-                    ":status": {"S": (SHORT if short else RECEIVED) if closed else OPEN},
-                    ":next": {"N": str(seen + 1)},
-                    ":seen": {"N": str(seen)},
-                    ":none": {"L": []},
-                    ":receipt": {"L": [{"S": receipt_id}]},
-                    ":receipt_id": {"S": receipt_id},
-                },
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        return conditional_write(
+            self.client.update_item,
+            TableName=self.table,
+            Key={"po_id": {"S": po["po_id"]}},
+            UpdateExpression=(
+                "SET received = :received, #status = :status, version = :next, "
+                "receipts = list_append(if_not_exists(receipts, :none), :receipt)"
+            ),
+            ConditionExpression=(
+                "attribute_exists(po_id) AND (attribute_not_exists(version) OR version = :seen)"
+                " AND NOT contains(receipts, :receipt_id)"
+            ),
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":received": to_attributes({"r": received})["r"],
+                ":status": {"S": (SHORT if short else RECEIVED) if closed else OPEN},
+                ":next": {"N": str(seen + 1)},
+                ":seen": {"N": str(seen)},
+                ":none": {"L": []},
+                ":receipt": {"L": [{"S": receipt_id}]},
+                ":receipt_id": {"S": receipt_id},
+            },
+        )
 
     def mark_announced(self, po_id: str) -> None:
         self.client.update_item(
