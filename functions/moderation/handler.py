@@ -50,27 +50,29 @@ tracer = Tracer()
 metrics = Metrics()
 app = APIGatewayRestResolver()
 Note = Annotated[str, Field(max_length=500)]
-_STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
-class CommentAction(BaseModel):
-    model_config = _STRICT
+class _StrictAction(BaseModel):
+    """An action's body: unknown fields refused (a typo is not silently ignored), the action immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CommentAction(_StrictAction):
     action: Literal["hide", "show"]
     room_id: NameId
     event_id: EventId
     note: Note = ""
 
 
-class MuteAction(BaseModel):
-    model_config = _STRICT
+class MuteAction(_StrictAction):
     action: Literal["mute"]
     viewer_id: ViewerId
     session_id: NameId
     note: Note = ""
 
 
-class BanAction(BaseModel):
-    model_config = _STRICT
+class BanAction(_StrictAction):
     action: Literal["ban"]
     viewer_id: ViewerId
     note: Note = ""
