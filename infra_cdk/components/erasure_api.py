@@ -30,7 +30,14 @@ from constructs import Construct
 
 from infra_cdk.components.delivery import dead_letter_queue
 from infra_cdk.components.functions import FunctionKit, function_name
-from infra_cdk.components.rest_api import MarketRestApi, add_validated_method, market_rest_api
+from infra_cdk.components.rest_api import (
+    MarketRestApi,
+    access_log_fields,
+    add_validated_method,
+    declare_status_codes,
+    json_body_model,
+    market_rest_api,
+)
 from infra_cdk.nag import acknowledge, arn_ref
 from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.privacy.retention import RECALL_PREFIX, RECEIPTS_PREFIX
@@ -85,39 +92,25 @@ class ErasureApi(Construct):
         self._acknowledge(market.id, lake)
 
     def _api(self, market_id: str, key: kms.IKey) -> MarketRestApi:
-        fields = apigw.AccessLogField
         parts = market_rest_api(
             self, name=f"livebase-{market_id}-erasure", key=key, rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT,
             description="Erase one viewer's personal data from this market (IAM-authorised)",
-            log_fields={  # the caller's IAM identity, never a body (it names the viewer)
-                "requestId": fields.context_request_id(), "time": fields.context_request_time(),
-                "method": fields.context_http_method(), "resource": fields.context_resource_path(),
-                "status": fields.context_status(), "caller": fields.context_identity_user_arn(),
-                "error": fields.context_error_message(),
-            },
+            log_fields=access_log_fields(caller=True),
         )  # fmt: skip
-        model = parts.api.add_model(
-            "ErasureRequest", content_type="application/json", model_name="ErasureRequest",
-            schema=apigw.JsonSchema(
-                schema=apigw.JsonSchemaVersion.DRAFT4, type=apigw.JsonSchemaType.OBJECT, required=["viewer"],
-                properties={"viewer": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, min_length=1, max_length=256)},
-            ),
+        model = json_body_model(
+            parts.api, "ErasureRequest", required=["viewer"],
+            properties={"viewer": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, min_length=1, max_length=256)},
         )  # fmt: skip
         erasures = parts.api.root.add_resource("erasures")
         post = add_validated_method(
             erasures, "POST", self.function,
             authorization_type=apigw.AuthorizationType.IAM, request_models={"application/json": model},
         )  # fmt: skip
-        # Lambda proxy: the function sets the status; declared here so the contract is in the template.
-        post.node.default_child.add_property_override(  # type: ignore[union-attr]
-            "MethodResponses", [{"StatusCode": code} for code in ("202", "400", "403")]
-        )
-        get = add_validated_method(
+        declare_status_codes(post, "202", "400", "403")
+        add_validated_method(
             erasures.add_resource("{receipt}"), "GET", self.function,
             authorization_type=apigw.AuthorizationType.IAM, request_parameters={"method.request.path.receipt": True},
         )  # fmt: skip
-        for method in (post, get):
-            acknowledge(method, "AwsSolutions-COG4", "AWS_IAM authorisation (SigV4) instead of a Cognito user pool.")
         return parts
 
     def _acknowledge(self, market_id: str, lake: s3.IBucket) -> None:

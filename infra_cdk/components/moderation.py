@@ -32,8 +32,13 @@ from constructs import Construct
 
 from infra_cdk.components.delivery import to_topic
 from infra_cdk.components.functions import FunctionKit
-from infra_cdk.components.rest_api import MarketRestApi, add_validated_method, market_rest_api
-from infra_cdk.nag import acknowledge
+from infra_cdk.components.rest_api import (
+    MarketRestApi,
+    access_log_fields,
+    add_validated_method,
+    json_body_model,
+    market_rest_api,
+)
 from livebase.signals.trust import ORDER_HELD, TRUST_SOURCE
 
 RATE_LIMIT, BURST_LIMIT = 10, 20  # ops at a console and the review flow, a few requests a second
@@ -79,38 +84,27 @@ class Moderation(Construct):
         inventory.grant_read_write_data(role)
 
     def _api(self, market_id: str, kit: FunctionKit) -> MarketRestApi:
-        fields = apigw.AccessLogField
         parts = market_rest_api(
             self, name=f"livebase-{market_id}-moderation", key=kit.key, rate_limit=RATE_LIMIT,
             burst_limit=BURST_LIMIT, description="Moderation of the live rooms of this market (IAM-authorised)",
-            log_fields={  # the caller's IAM identity, never a body (it names a viewer)
-                "requestId": fields.context_request_id(), "time": fields.context_request_time(),
-                "method": fields.context_http_method(), "resource": fields.context_resource_path(),
-                "status": fields.context_status(), "caller": fields.context_identity_user_arn(),
-                "error": fields.context_error_message(),
-            },
+            log_fields=access_log_fields(caller=True),
         )  # fmt: skip
         text = apigw.JsonSchemaType.STRING
-        model = parts.api.add_model(
-            "ModerationAction", content_type="application/json", model_name="ModerationAction",
-            schema=apigw.JsonSchema(
-                schema=apigw.JsonSchemaVersion.DRAFT4, type=apigw.JsonSchemaType.OBJECT, required=["action"],
-                properties={
-                    "action": apigw.JsonSchema(type=text, enum=list(ACTIONS)),
-                    **{name: apigw.JsonSchema(type=text, min_length=1, max_length=64)
-                       for name in ("room_id", "event_id", "viewer_id", "session_id")},
-                    "note": apigw.JsonSchema(type=text, max_length=500),
-                },
-            ),
+        model = json_body_model(
+            parts.api, "ModerationAction", required=["action"],
+            properties={
+                "action": apigw.JsonSchema(type=text, enum=list(ACTIONS)),
+                **{name: apigw.JsonSchema(type=text, min_length=1, max_length=64)
+                   for name in ("room_id", "event_id", "viewer_id", "session_id")},
+                "note": apigw.JsonSchema(type=text, max_length=500),
+            },
         )  # fmt: skip
         root = parts.api.root.add_resource("moderation")
-        held = add_validated_method(
+        add_validated_method(
             root.add_resource("held"), "GET", self.function, authorization_type=apigw.AuthorizationType.IAM
         )
-        act = add_validated_method(
+        add_validated_method(
             root.add_resource("actions"), "POST", self.function,
             authorization_type=apigw.AuthorizationType.IAM, request_models={"application/json": model},
         )  # fmt: skip
-        for method in (held, act):
-            acknowledge(method, "AwsSolutions-COG4", "AWS_IAM authorisation (SigV4) instead of a Cognito user pool.")
         return parts

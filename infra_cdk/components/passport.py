@@ -27,10 +27,9 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra_cdk.components.functions import FunctionKit
-from infra_cdk.components.rest_api import add_validated_method, market_rest_api
+from infra_cdk.components.rest_api import access_log_fields, add_validated_method, market_rest_api, open_to_the_public
 from infra_cdk.components.supply_chain import QueueConsumer
 from infra_cdk.nag import acknowledge, acknowledge_grant_read
-from infra_cdk.scanners import skip_checkov
 from livebase.markets.resources import OUTPUTS
 from livebase.stores.anchors import PREFIX, RETENTION_DAYS
 
@@ -105,36 +104,23 @@ class Passport(Construct):
         self._acknowledge_roles()
 
     def _api(self, market_id: str, key: kms.IKey) -> tuple[apigw.RestApi, str]:
-        fields = apigw.AccessLogField
         parts = market_rest_api(
             self, name=f"livebase-{market_id}-passport", key=key, rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT,
             description="Public, read-only product passport verification (GET /passport/{batch})",
-            log_fields={  # no caller IP or user agent: nothing personal in the logs
-                "requestId": fields.context_request_id(), "time": fields.context_request_time(),
-                "method": fields.context_http_method(), "resource": fields.context_resource_path(),
-                "status": fields.context_status(), "latencyMs": fields.context_response_latency(),
-                "error": fields.context_error_message(),
-            },
+            log_fields=access_log_fields(caller=False),
         )  # fmt: skip
         api = parts.api
         method = add_validated_method(
             api.root.add_resource("passport").add_resource("{batch}"), "GET", self.function,
             authorization_type=apigw.AuthorizationType.NONE, request_parameters={"method.request.path.batch": True},
         )  # fmt: skip
-        plan = api.add_usage_plan(
-            "UsagePlan", name=f"livebase-{market_id}-passport-public",
-            throttle=apigw.ThrottleSettings(rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT),
-            quota=apigw.QuotaSettings(limit=DAILY_QUOTA, period=apigw.Period.DAY),
-        )  # fmt: skip
-        plan.add_api_stage(stage=api.deployment_stage)
-        public = (
-            "Deliberately public: anyone scanning a product's QR label reads its passport; it is read-only "
+        open_to_the_public(
+            api, [method], plan_name=f"livebase-{market_id}-passport-public", rate_limit=RATE_LIMIT,
+            burst_limit=BURST_LIMIT, daily_quota=DAILY_QUOTA,
+            reason="Deliberately public: anyone scanning a product's QR label reads its passport; it is read-only "
             "and holds no personal data (supply events and hashes only), throttled at stage and usage plan, "
-            "behind the stack's regional web ACL."
-        )
-        for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
-            acknowledge(method, rule, public)
-        skip_checkov(method, "CKV_AWS_59", public)
+            "behind the stack's regional web ACL.",
+        )  # fmt: skip
         return api, parts.url
 
     def _acknowledge_roles(self) -> None:

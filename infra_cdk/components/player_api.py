@@ -27,9 +27,13 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from infra_cdk.components.functions import FunctionKit
-from infra_cdk.components.rest_api import add_validated_method, market_rest_api
-from infra_cdk.nag import acknowledge
-from infra_cdk.scanners import skip_checkov
+from infra_cdk.components.rest_api import (
+    access_log_fields,
+    add_validated_method,
+    json_body_model,
+    market_rest_api,
+    open_to_the_public,
+)
 from livebase.markets.resources import OUTPUTS
 
 RATE_LIMIT = 200  # requests per second, steady, for the stage: a room's joins at a session's start
@@ -69,24 +73,15 @@ class PlayerApi(Construct):
         self.table.grant_read_write_data(role)
 
     def _api(self, market_id: str, key: kms.IKey) -> tuple[apigw.RestApi, str]:
-        fields = apigw.AccessLogField
         parts = market_rest_api(
             self, name=f"livebase-{market_id}-player", key=key, rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT,
             description="The player's way into a session: join (room and experiment arm) and recommendations",
-            log_fields={  # no caller IP, query string or body: the viewer is named there
-                "requestId": fields.context_request_id(), "time": fields.context_request_time(),
-                "method": fields.context_http_method(), "resource": fields.context_resource_path(),
-                "status": fields.context_status(), "latencyMs": fields.context_response_latency(),
-                "error": fields.context_error_message(),
-            },
+            log_fields=access_log_fields(caller=False),  # no query string either: the viewer is named there
         )  # fmt: skip
         api = parts.api
-        join_model = api.add_model(
-            "JoinRequest", content_type="application/json", model_name="JoinRequest",
-            schema=apigw.JsonSchema(
-                schema=apigw.JsonSchemaVersion.DRAFT4, type=apigw.JsonSchemaType.OBJECT, required=["viewer"],
-                properties={"viewer": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, min_length=1, max_length=80)},
-            ),
+        join_model = json_body_model(
+            api, "JoinRequest", required=["viewer"],
+            properties={"viewer": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, min_length=1, max_length=80)},
         )  # fmt: skip
         join = add_validated_method(
             api.root.add_resource("sessions").add_resource("{session}").add_resource("join"), "POST", self.function,
@@ -98,19 +93,12 @@ class PlayerApi(Construct):
             authorization_type=apigw.AuthorizationType.NONE,
             request_parameters={"method.request.querystring.session": True, "method.request.querystring.viewer": True},
         )  # fmt: skip
-        plan = api.add_usage_plan(
-            "UsagePlan", name=f"livebase-{market_id}-player",
-            throttle=apigw.ThrottleSettings(rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT),
-            quota=apigw.QuotaSettings(limit=DAILY_QUOTA, period=apigw.Period.DAY),
+        open_to_the_public(
+            api, [join, recommend], plan_name=f"livebase-{market_id}-player", rate_limit=RATE_LIMIT,
+            burst_limit=BURST_LIMIT, daily_quota=DAILY_QUOTA,
+            reason="Called by the player app, whose viewers have no account: a viewer is named only by the "
+            "pseudonymous key the player holds (64+ random bits, never a contact detail); the answers are a room, "
+            "an arm and an order of the session's line-up. Throttled at stage and usage plan, behind the stack's "
+            "regional web ACL.",
         )  # fmt: skip
-        plan.add_api_stage(stage=api.deployment_stage)
-        reason = (
-            "Called by the player app, whose viewers have no account: a viewer is named only by the pseudonymous "
-            "key the player holds (64+ random bits, never a contact detail); the answers are a room, an arm and an "
-            "order of the session's line-up. Throttled at stage and usage plan, behind the stack's regional web ACL."
-        )
-        for method in (join, recommend):
-            for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
-                acknowledge(method, rule, reason)
-            skip_checkov(method, "CKV_AWS_59", reason)
         return api, parts.url

@@ -33,7 +33,13 @@ from constructs import Construct
 
 from infra_cdk.components.functions import FunctionKit
 from infra_cdk.components.live_ingest import StreamConsumer
-from infra_cdk.components.rest_api import add_validated_method, market_rest_api
+from infra_cdk.components.rest_api import (
+    access_log_fields,
+    add_validated_method,
+    declare_status_codes,
+    json_body_model,
+    market_rest_api,
+)
 from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_grant_read, arn_ref
 from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.lifecycle.traces import ACTIVITY_TYPES
@@ -89,7 +95,7 @@ class ConsentAndRecall(Construct):
         rest = market_rest_api(
             self, name=f"livebase-{market.id}-consent", key=kit.key, rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT,
             description="Consent given and withdrawn on the base's own sites, and recall unsubscribes (IAM)",
-            log_fields=_log_fields(),
+            log_fields=access_log_fields(caller=True),
         )  # fmt: skip
         self._methods(rest.api, function)
         self.api_url = f"{rest.url}consent"
@@ -121,38 +127,18 @@ class ConsentAndRecall(Construct):
         )  # fmt: skip
 
     def _methods(self, api: apigw.RestApi, function: lambda_.IFunction) -> None:
-        def model(name: str, required: list[str], properties: dict[str, apigw.JsonSchema]) -> apigw.Model:
-            return api.add_model(
-                name, content_type="application/json", model_name=name,
-                schema=apigw.JsonSchema(
-                    schema=apigw.JsonSchemaVersion.DRAFT4, type=apigw.JsonSchemaType.OBJECT, required=required,
-                    properties=properties, additional_properties=False,
-                ),
-            )  # fmt: skip
-
         text = apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, min_length=1, max_length=256)
-        change = model("ConsentChange", ["viewer", "purpose", "granted"], {
+        change = json_body_model(api, "ConsentChange", required=["viewer", "purpose", "granted"], properties={
             "viewer": text, "purpose": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, max_length=32),
             "granted": apigw.JsonSchema(type=apigw.JsonSchemaType.BOOLEAN),
-        })  # fmt: skip
-        unsubscribe = model("Unsubscribe", ["delivery"], {"delivery": text})
+        }, additional_properties=False)  # fmt: skip
+        unsubscribe = json_body_model(
+            api, "Unsubscribe", required=["delivery"], properties={"delivery": text}, additional_properties=False
+        )
         consent = api.root.add_resource("consent")
         for resource, body in ((consent, change), (consent.add_resource("unsubscribe"), unsubscribe)):
             method = add_validated_method(
                 resource, "POST", function, authorization_type=apigw.AuthorizationType.IAM,
                 request_models={"application/json": body},
             )  # fmt: skip
-            method.node.default_child.add_property_override(  # type: ignore[union-attr]
-                "MethodResponses", [{"StatusCode": code} for code in ("200", "400", "403", "404")]
-            )
-            acknowledge(method, "AwsSolutions-COG4", "AWS_IAM authorisation (SigV4) instead of a Cognito user pool.")
-
-
-def _log_fields() -> dict[str, str]:
-    fields = apigw.AccessLogField
-    return {  # the caller's IAM identity, never a body (it names the viewer)
-        "requestId": fields.context_request_id(), "time": fields.context_request_time(),
-        "method": fields.context_http_method(), "resource": fields.context_resource_path(),
-        "status": fields.context_status(), "caller": fields.context_identity_user_arn(),
-        "error": fields.context_error_message(),
-    }  # fmt: skip
+            declare_status_codes(method, "200", "400", "403", "404")

@@ -4,7 +4,10 @@
   KMS-encrypted log group with only the fields the caller names (never a body, never a caller IP
   unless asked), Regional endpoint. Logging needs the account's API Gateway CloudWatch role, set
   once per Region by ``Livebase-account-<region>`` (``infra_cdk/account_stack.py``), not here.
-* Every method validates its parameters and body (:func:`add_validated_method`).
+* Every method validates its parameters and body (:func:`add_validated_method`); a body is a JSON
+  object of a model (:func:`json_body_model`).
+* Access logs name their fields (:func:`access_log_fields`): the caller's IAM identity on an
+  IAM-authorised API, nothing about the caller on a public one (:func:`open_to_the_public`).
 * A REGIONAL WAFv2 web ACL, one per stack (:func:`regional_web_acl`), associated with the stage:
   in the market's Region, so residency holds (sampled requests stay there). AWS managed rules
   (common, known bad inputs, IP reputation) and a per-IP rate limit.
@@ -16,7 +19,7 @@ APIs kept their logical ids when this moved out of ``erasure_api`` and ``passpor
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -86,6 +89,69 @@ def market_rest_api(
     return MarketRestApi(api, f"https://{api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{STAGE}/")
 
 
+def access_log_fields(*, caller: bool) -> dict[str, str]:
+    """The access log's fields, never a body (it names a viewer) nor a caller IP or user agent.
+
+    ``caller``: the caller's IAM identity (an IAM-authorised API); otherwise the latency, and nothing
+    personal (a public API, whose callers are viewers).
+    """
+    fields = apigw.AccessLogField
+    who = {"caller": fields.context_identity_user_arn()} if caller else {"latencyMs": fields.context_response_latency()}
+    return {
+        "requestId": fields.context_request_id(), "time": fields.context_request_time(),
+        "method": fields.context_http_method(), "resource": fields.context_resource_path(),
+        "status": fields.context_status(), **who, "error": fields.context_error_message(),
+    }  # fmt: skip
+
+
+def json_body_model(
+    api: apigw.RestApi,
+    name: str,
+    *,
+    required: list[str],
+    properties: Mapping[str, apigw.JsonSchema],
+    additional_properties: bool | None = None,
+) -> apigw.Model:
+    """A request body API Gateway validates: a JSON object (draft 4) with these properties."""
+    return api.add_model(
+        name, content_type="application/json", model_name=name,
+        schema=apigw.JsonSchema(
+            schema=apigw.JsonSchemaVersion.DRAFT4, type=apigw.JsonSchemaType.OBJECT, required=required,
+            properties=dict(properties), additional_properties=additional_properties,
+        ),
+    )  # fmt: skip
+
+
+def declare_status_codes(method: apigw.Method, *codes: str) -> None:
+    """A Lambda-proxy method's answers (the function sets the status), declared so the contract is in the template."""
+    method.node.default_child.add_property_override(  # type: ignore[union-attr]
+        "MethodResponses", [{"StatusCode": code} for code in codes]
+    )
+
+
+def open_to_the_public(
+    api: apigw.RestApi,
+    methods: Sequence[apigw.Method],
+    *,
+    plan_name: str,
+    rate_limit: float,
+    burst_limit: int,
+    daily_quota: int,
+    reason: str,
+) -> None:
+    """Methods without an authorizer, on purpose: a usage plan on the stage and ``reason`` acknowledged."""
+    plan = api.add_usage_plan(
+        "UsagePlan", name=plan_name,
+        throttle=apigw.ThrottleSettings(rate_limit=rate_limit, burst_limit=burst_limit),
+        quota=apigw.QuotaSettings(limit=daily_quota, period=apigw.Period.DAY),
+    )  # fmt: skip
+    plan.add_api_stage(stage=api.deployment_stage)
+    for method in methods:
+        for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+            acknowledge(method, rule, reason)
+        skip_checkov(method, "CKV_AWS_59", reason)
+
+
 VALIDATOR_ID = "BodyAndParameters"
 
 
@@ -100,11 +166,12 @@ def add_validated_method(
 ) -> apigw.Method:
     """A Lambda-proxy method whose parameters and body API Gateway validates before the function runs.
 
+    An IAM-authorised method has cdk-nag's Cognito finding acknowledged (SigV4 is the authorisation).
     Every method of an API shares one validator: ``request_validator_options`` makes a child named
     ``validator`` per method, so a second validated method on the same API fails to synthesise
     without the CLI's feature-flag context.
     """
-    return resource.add_method(
+    method = resource.add_method(
         http_method,
         apigw.LambdaIntegration(function),
         authorization_type=authorization_type,
@@ -112,6 +179,9 @@ def add_validated_method(
         request_parameters=dict(request_parameters) if request_parameters else None,
         request_validator=_validator(resource.api),
     )
+    if authorization_type == apigw.AuthorizationType.IAM:
+        acknowledge(method, "AwsSolutions-COG4", "AWS_IAM authorisation (SigV4) instead of a Cognito user pool.")
+    return method
 
 
 def _validator(api: apigw.IRestApi) -> apigw.IRequestValidator:
