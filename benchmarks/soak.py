@@ -124,8 +124,8 @@ class Soak:
         return [replace(c, timeout_seconds=self.args.timeout) if self.args.timeout else c for c in sources]
 
     def queue_sources(self, market: str) -> list[SqsSourceConfig]:
-        """The consumers of the order messages (shipment updates, order returns)."""
-        urls = set(queue_urls(self.resources[market]))
+        """The consumers of the order messages (shipment updates, order returns) and the settlement queue's."""
+        urls = {*queue_urls(self.resources[market]), *settlement_queues(self.resources[market])}
         return [c for c in self.deployments[market].queue_sources if c.queue_url in urls]
 
     def functions(self, market: str) -> list[str]:
