@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -29,6 +28,7 @@ from constructs import Construct
 from infra_cdk.components.functions import FunctionKit
 from infra_cdk.components.rest_api import access_log_fields, add_validated_method, market_rest_api, open_to_the_public
 from infra_cdk.components.supply_chain import QueueConsumer
+from infra_cdk.components.tables import market_table
 from infra_cdk.nag import acknowledge, acknowledge_grant_read
 from livebase.markets.resources import OUTPUTS
 from livebase.stores.anchors import PREFIX, RETENTION_DAYS
@@ -48,17 +48,7 @@ class Passport(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, kit: FunctionKit, log_bucket: s3.IBucket) -> None:
         super().__init__(scope, construct_id)
         market, key = kit.market, kit.key
-        self.ledger = dynamodb.Table(
-            self, "Ledger",
-            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED, encryption_key=key,
-            removal_policy=RemovalPolicy.RETAIN,
-        )  # fmt: skip
+        self.ledger = market_table(self, "Ledger", key, "pk", sort_key="sk")
         self.anchors = s3.Bucket(
             self, "Anchors",
             object_lock_enabled=True,

@@ -19,7 +19,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -34,12 +34,12 @@ from infra_cdk.components.rest_api import (
     market_rest_api,
     open_to_the_public,
 )
+from infra_cdk.components.tables import market_table
 from livebase.markets.resources import OUTPUTS
 
 RATE_LIMIT = 200  # requests per second, steady, for the stage: a room's joins at a session's start
 BURST_LIMIT = 400
 DAILY_QUOTA = 2_000_000
-_S = dynamodb.AttributeType.STRING
 
 
 class PlayerApi(Construct):
@@ -48,16 +48,7 @@ class PlayerApi(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, kit: FunctionKit, consent: dynamodb.ITable) -> None:
         super().__init__(scope, construct_id)
         market, key = kit.market, kit.key
-        self.table = dynamodb.Table(
-            self, "Table",
-            partition_key=dynamodb.Attribute(name="pk", type=_S), sort_key=dynamodb.Attribute(name="sk", type=_S),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED, encryption_key=key,
-            time_to_live_attribute="expires_at", removal_policy=RemovalPolicy.RETAIN,
-        )  # fmt: skip
+        self.table = market_table(self, "Table", key, "pk", sort_key="sk", ttl="expires_at")
         parts = kit.build(self, "player", timeout=Duration.seconds(5))
         self.function, self.role = parts.function, parts.role
         self.table.grant(self.function, "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem")

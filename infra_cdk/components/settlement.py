@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -33,6 +32,7 @@ from constructs import Construct
 from infra_cdk.components.delivery import bus_rule, to_queue
 from infra_cdk.components.functions import FunctionKit
 from infra_cdk.components.supply_chain import QueueConsumer
+from infra_cdk.components.tables import market_table
 from infra_cdk.nag import acknowledge, acknowledge_grant_put, arn_ref
 from livebase.markets.resources import OUTPUTS
 from livebase.settlement.fees import FEES_VARIABLE, load_fees
@@ -66,17 +66,7 @@ class Settlement(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         fees = load_fees(kit.market.id)
-        self.ledger = dynamodb.Table(
-            self, "Ledger",
-            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED, encryption_key=kit.key,
-            removal_policy=RemovalPolicy.RETAIN,
-        )  # fmt: skip
+        self.ledger = market_table(self, "Ledger", kit.key, "pk", sort_key="sk")
         self.ledger.add_global_secondary_index(
             index_name=DAY_INDEX,
             partition_key=dynamodb.Attribute(name="day", type=dynamodb.AttributeType.STRING),

@@ -1,12 +1,36 @@
-"""The market's DynamoDB tables: on-demand, point-in-time recovery, the market's own KMS key."""
+"""The market's DynamoDB tables: on-demand, point-in-time recovery, the market's own KMS key, retained.
+
+:func:`market_table` is the one way a component builds a table of its own too (passport, settlement, player).
+"""
 
 from __future__ import annotations
 
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 _S = dynamodb.AttributeType.STRING
+
+
+def market_table(
+    scope: Construct, construct_id: str, key: kms.IKey, pk: str, *, sort_key: str | None = None, ttl: str | None = None
+) -> dynamodb.Table:
+    """String keys, on demand, point-in-time recovery, encrypted with ``key``, retained when the stack goes."""
+    return dynamodb.Table(
+        scope,
+        construct_id,
+        partition_key=dynamodb.Attribute(name=pk, type=_S),
+        sort_key=dynamodb.Attribute(name=sort_key, type=_S) if sort_key else None,
+        billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=True
+        ),
+        encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+        encryption_key=key,
+        time_to_live_attribute=ttl,
+        removal_policy=RemovalPolicy.RETAIN,
+    )
 
 
 class MarketTables(Construct):
@@ -51,16 +75,4 @@ class MarketTables(Construct):
         return [self.orders, self.idempotency, self.inventory]
 
     def _table(self, construct_id: str, pk: str, *, sort_key: str | None = None, ttl: str | None = None):
-        return dynamodb.Table(
-            self,
-            construct_id,
-            partition_key=dynamodb.Attribute(name=pk, type=_S),
-            sort_key=dynamodb.Attribute(name=sort_key, type=_S) if sort_key else None,
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
-            encryption_key=self._key,
-            time_to_live_attribute=ttl,
-        )
+        return market_table(self, construct_id, self._key, pk, sort_key=sort_key, ttl=ttl)
