@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import Acknowledgment, CfnElement, Stack, Stage, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
@@ -17,6 +19,12 @@ def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
     if len(reason) < 20:
         raise ValueError(f"suppression of {rule} needs a specific reason, got {reason!r}")
     Validations.of(scope).acknowledge(Acknowledgment(id=rule, reason=reason))
+
+
+def acknowledge_all(scope: IConstruct, reasons: Mapping[str, str]) -> None:
+    """Suppress each finding of ``reasons`` (rule to its reason) on a scope, as :func:`acknowledge` does."""
+    for rule, reason in reasons.items():
+        acknowledge(scope, rule, reason)
 
 
 def arn_ref(construct: IConstruct) -> str:
@@ -35,8 +43,7 @@ def acknowledge_grant_put(policy: IConstruct, bucket: IConstruct, objects: str, 
         "AwsSolutions-IAM5[Action::s3:Abort*]": "From bucket.grant_put: abort its own multipart uploads "
         "on the market's bucket only.",
     }
-    for rule, reason in reasons.items():
-        acknowledge(policy, rule, reason)
+    acknowledge_all(policy, reasons)
     acknowledge_key_grants(policy)
 
 
@@ -49,8 +56,7 @@ def acknowledge_grant_read(policy: IConstruct, who: str) -> None:
         "AwsSolutions-IAM5[Action::s3:List*]": "From bucket.grant_read: without ListBucket a missing "
         "quarantine object reads as AccessDenied, not NotFound.",
     }
-    for rule, reason in reasons.items():
-        acknowledge(policy, rule, reason)
+    acknowledge_all(policy, reasons)
 
 
 def acknowledge_key_grants(policy: IConstruct) -> None:
@@ -61,8 +67,7 @@ def acknowledge_key_grants(policy: IConstruct) -> None:
         "AwsSolutions-IAM5[Action::kms:ReEncrypt*]": "From grants on the market key only; the key is the "
         "statement's one resource.",
     }
-    for rule, reason in reasons.items():
-        acknowledge(policy, rule, reason)
+    acknowledge_all(policy, reasons)
 
 
 def nag_resource(scope: IConstruct, arn: str) -> str:

@@ -38,7 +38,7 @@ from infra_cdk.components.rest_api import (
     json_body_model,
     market_rest_api,
 )
-from infra_cdk.nag import acknowledge, arn_ref
+from infra_cdk.nag import acknowledge_all, arn_ref
 from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.privacy.retention import RECALL_PREFIX, RECEIPTS_PREFIX
 
@@ -129,5 +129,4 @@ class ErasureApi(Construct):
             reasons[f"AwsSolutions-IAM5[Resource::{arn_ref(lake)}/{prefix}/{market_id}/*]"] = (
                 f"Objects under {prefix}/{market_id}/ of the market's own bucket; keys per record / day / request."
             )
-        for rule, reason in reasons.items():
-            acknowledge(policy, rule, reason)
+        acknowledge_all(policy, reasons)

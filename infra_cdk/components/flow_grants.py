@@ -33,7 +33,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import IConstruct
 
 from infra_cdk.components.tables import MarketTables
-from infra_cdk.nag import acknowledge, acknowledge_grant_put, arn_ref, nag_resource
+from infra_cdk.nag import acknowledge, acknowledge_all, acknowledge_grant_put, arn_ref, nag_resource
 from livebase.markets.config import Market
 from livebase.replenishment.catalogue import CATALOGUE_KEY
 
@@ -146,5 +146,4 @@ def _acknowledge(role: iam.IRole, lake: s3.IBucket) -> None:
         "ivs:ListChannels, medialive:ListChannels and medialive:ListInputs support no resource-level scoping; "
         "every other statement names its resource.",
     }
-    for rule, reason in reasons.items():
-        acknowledge(policy, rule, reason)
+    acknowledge_all(policy, reasons)

@@ -25,7 +25,14 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_key_grants, arn_ref, nag_resource
+from infra_cdk.nag import (
+    acknowledge,
+    acknowledge_all,
+    acknowledge_grant_put,
+    acknowledge_key_grants,
+    arn_ref,
+    nag_resource,
+)
 from livebase.markets.config import Market, find_hq_market, load_markets, selling_markets
 from livebase.privacy.refused import refused_key
 
@@ -143,8 +150,7 @@ class ForecastJobRole(Construct):
             f"AwsSolutions-IAM5[Resource::{nag_resource(self, self.job_logs)}]": "SageMaker processing jobs log "
             "to this one log group, one stream per job.",
         }
-        for rule, reason in reasons.items():
-            acknowledge(policy, rule, reason)
+        acknowledge_all(policy, reasons)
         acknowledge(
             self.policy,
             f"AwsSolutions-IAM5[Resource::{nag_resource(self, self.jobs)}]",

@@ -25,7 +25,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra_cdk.components.encryption import MarketKey
-from infra_cdk.nag import acknowledge, acknowledge_key_grants, nag_resource
+from infra_cdk.nag import acknowledge_all, acknowledge_key_grants, nag_resource
 from livebase.aggregates.rates import COVER_ALARM_DAYS
 from livebase.markets.config import Market
 from livebase.stores.fx_rates import COVER_METRIC, FX_PREFIX, METRIC_NAMESPACE
@@ -100,6 +100,5 @@ def grant_fx_rates(role: iam.IRole, hq_bucket: s3.IBucket) -> None:
         "AwsSolutions-IAM5[Resource::*]": "cloudwatch:PutMetricData has no resource-level permissions; the "
         "statement is limited to the Livebase/FxRates namespace by condition.",
     }
-    for rule, reason in reasons.items():
-        acknowledge(policy, rule, reason)
+    acknowledge_all(policy, reasons)
     acknowledge_key_grants(policy)
