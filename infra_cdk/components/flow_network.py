@@ -20,7 +20,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from infra_cdk.components.network import flow_logs_to, placeholder_zones, zones_read_at_deploy
+from infra_cdk.components.network import nat_free_vpc
 
 VPC_CIDR = "10.80.0.0/20"  # apart from the market VPC's default range, should the two ever be peered
 
@@ -30,17 +30,12 @@ class FlowNetwork(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
-        self.vpc = ec2.Vpc(
-            self, "Vpc", ip_addresses=ec2.IpAddresses.cidr(VPC_CIDR), nat_gateways=0,
-            availability_zones=placeholder_zones(self),
-            subnet_configuration=[ec2.SubnetConfiguration(
+        self.vpc, self.subnets = nat_free_vpc(
+            self, key, cidr=VPC_CIDR,
+            subnets=ec2.SubnetConfiguration(
                 name="tasks", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24, map_public_ip_on_launch=False,
-            )],
-            restrict_default_security_group=False,  # a custom resource (a Lambda of CDK's); nothing uses the group
-            flow_logs=flow_logs_to(self, key),
+            ),
         )  # fmt: skip
-        zones_read_at_deploy(self.vpc.public_subnets)
-        self.subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)
         self.security_group = ec2.SecurityGroup(
             self, "Tasks", vpc=self.vpc, allow_all_outbound=False,
             description="Flow tasks: no ingress; HTTPS out to the Prefect API and AWS",

@@ -43,20 +43,11 @@ class MarketNetwork(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
-        self.vpc = ec2.Vpc(
+        self.vpc, self.subnets = nat_free_vpc(
             self,
-            "Vpc",
-            availability_zones=placeholder_zones(self),
-            nat_gateways=0,
-            subnet_configuration=[
-                ec2.SubnetConfiguration(name="functions", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=22)
-            ],
-            # The restriction is a custom resource (a Lambda of CDK's); nothing is placed in the default group.
-            restrict_default_security_group=False,
-            flow_logs=flow_logs_to(self, key),
+            key,
+            ec2.SubnetConfiguration(name="functions", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=22),
         )
-        zones_read_at_deploy(self.vpc.isolated_subnets)
-        self.subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
         self.functions_group = ec2.SecurityGroup(
             self, "Functions", vpc=self.vpc, allow_all_outbound=False,
             description="Market Lambdas: HTTPS to the VPC endpoints only",
@@ -84,6 +75,28 @@ class MarketNetwork(Construct):
                 name, service=interface, subnets=self.subnets, security_groups=[endpoints_group],
                 private_dns_enabled=True,
             )  # fmt: skip
+
+
+def nat_free_vpc(
+    scope: Construct, key: kms.IKey, subnets: ec2.SubnetConfiguration, *, cidr: str | None = None
+) -> tuple[ec2.Vpc, ec2.SubnetSelection]:
+    """``Vpc`` of ``scope``: one group of ``subnets`` in :data:`AZ_COUNT` AZs (read at deploy), no NAT gateway,
+    flow logs (:func:`flow_logs_to`); the VPC and the selection of those subnets. ``cidr``: CDK's default if None.
+    """
+    vpc = ec2.Vpc(
+        scope,
+        "Vpc",
+        ip_addresses=ec2.IpAddresses.cidr(cidr) if cidr else None,
+        availability_zones=placeholder_zones(scope),
+        nat_gateways=0,
+        subnet_configuration=[subnets],
+        # The restriction is a custom resource (a Lambda of CDK's); nothing is placed in the default group.
+        restrict_default_security_group=False,
+        flow_logs=flow_logs_to(scope, key),
+    )
+    selection = ec2.SubnetSelection(subnet_type=subnets.subnet_type)
+    zones_read_at_deploy(vpc.select_subnets(subnet_type=subnets.subnet_type).subnets)
+    return vpc, selection
 
 
 def placeholder_zones(scope: Construct) -> list[str]:
