@@ -26,6 +26,42 @@ def only(template: dict[str, Any], cfn_type: str) -> tuple[str, dict[str, Any]]:
     return next(iter(found.items()))
 
 
+def one(template: dict[str, Any], cfn_type: str, prefix: str) -> tuple[str, dict[str, Any]]:
+    """The one resource of ``cfn_type`` whose logical id starts with ``prefix``: its id and body."""
+    [(logical_id, body)] = [(k, v) for k, v in resources(template, cfn_type).items() if k.startswith(prefix)]
+    return logical_id, body
+
+
+def actions(statement: dict[str, Any]) -> set[str]:
+    """A policy statement's actions (one string or a list in the template)."""
+    named = statement["Action"]
+    return {named} if isinstance(named, str) else set(named)
+
+
+def throttled_stage_log_format(template: dict[str, Any], prefix: str, rate: float, burst: int) -> str:
+    """The access-log format of the one REST API stage under ``prefix``, whose one throttle must be ``rate``
+    and ``burst`` (``rest_api.py``)."""
+    _, stage = one(template, "AWS::ApiGateway::Stage", prefix)
+    props = stage["Properties"]
+    [setting] = props["MethodSettings"]
+    assert (setting["ThrottlingRateLimit"], setting["ThrottlingBurstLimit"]) == (rate, burst)
+    return str(props["AccessLogSetting"]["Format"])
+
+
+def function_statements(template: dict[str, Any], name: str, action: str) -> tuple[str, list[dict[str, Any]]]:
+    """The Lambda function named ``name`` (its logical id) and the statements of its role's policies with ``action``."""
+    [(function_id, function)] = [
+        (k, v) for k, v in resources(template, "AWS::Lambda::Function").items()
+        if v["Properties"].get("FunctionName") == name
+    ]  # fmt: skip
+    role = {"Ref": function["Properties"]["Role"]["Fn::GetAtt"][0]}
+    statements = [
+        s for p in resources(template, "AWS::IAM::Policy").values() if role in p["Properties"].get("Roles", [])
+        for s in p["Properties"]["PolicyDocument"]["Statement"] if action in json.dumps(s["Action"])
+    ]  # fmt: skip
+    return function_id, statements
+
+
 def powertools_layer_reference() -> str:
     """The AWS-managed Powertools layer of the release installed here, for python3.12 on x86_64."""
     version = metadata.version("aws-lambda-powertools")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Template
 
-from tests.infra.stacks import SELLING
+from tests.infra.stacks import SELLING, function_statements, resources
 
 
 def _method(template: Template, verb: str, path_part: str) -> dict:
@@ -32,19 +32,11 @@ def test_post_answers_202_and_get_reads_the_status_with_iam(synthesised, market_
 
 @pytest.mark.parametrize("market_id", SELLING)
 def test_the_function_invokes_only_itself_and_the_stage_is_throttled(synthesised, market_id: str) -> None:
-    template = Template.from_json(synthesised.raw(market_id))
+    raw = synthesised.raw(market_id)
     name = f"livebase-{market_id}-erasure"
-    [(function_id, function)] = template.find_resources(
-        "AWS::Lambda::Function", {"Properties": {"FunctionName": name}}
-    ).items()
-    role = function["Properties"]["Role"]["Fn::GetAtt"][0]
-    policies = template.find_resources("AWS::IAM::Policy", {"Properties": {"Roles": Match.array_with([{"Ref": role}])}})
-    invokes = [
-        s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]
-        if "lambda:InvokeFunction" in json.dumps(s["Action"])
-    ]  # fmt: skip
+    function_id, invokes = function_statements(raw, name, "lambda:InvokeFunction")
     assert len(invokes) == 1 and name in json.dumps(invokes[0]["Resource"]) and function_id not in json.dumps(invokes)
-    stages = template.find_resources("AWS::ApiGateway::Stage")
+    stages = resources(raw, "AWS::ApiGateway::Stage")
     assert all(s["Properties"].get("MethodSettings") for s in stages.values())  # throttled (rest_api.py)
 
 

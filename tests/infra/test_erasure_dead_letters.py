@@ -8,9 +8,8 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Match, Template
 
-from tests.infra.stacks import SELLING
+from tests.infra.stacks import SELLING, function_statements
 
 DLQ_OUTPUTS = (
     "IngestDlqUrl", "OrdersDlqUrl", "GoodsReceiptsDlqUrl", "ShipmentUpdatesDlqUrl", "OrderReturnsDlqUrl",
@@ -26,16 +25,7 @@ def _queue_of(value: Any) -> str:
 @pytest.mark.parametrize("market_id", SELLING)
 def test_the_erasure_function_consumes_exactly_the_dlqs_that_may_name_a_viewer(synthesised, market_id: str) -> None:
     raw = synthesised.raw(market_id)
-    template = Template.from_json(raw)
-    [(_, function)] = template.find_resources(
-        "AWS::Lambda::Function", {"Properties": {"FunctionName": f"livebase-{market_id}-erasure"}}
-    ).items()
-    role = function["Properties"]["Role"]["Fn::GetAtt"][0]
-    policies = template.find_resources("AWS::IAM::Policy", {"Properties": {"Roles": Match.array_with([{"Ref": role}])}})
-    deletes = [
-        s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]
-        if "sqs:DeleteMessage" in json.dumps(s["Action"])
-    ]  # fmt: skip
+    _, deletes = function_statements(raw, f"livebase-{market_id}-erasure", "sqs:DeleteMessage")
     consumed = {
         _queue_of(r) for s in deletes for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
     }

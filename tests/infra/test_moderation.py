@@ -13,32 +13,22 @@ from typing import Any
 import pytest
 
 from infra_cdk.components.moderation import BURST_LIMIT, RATE_LIMIT
-from tests.infra.stacks import SELLING, function_environment, resources
-
-
-def _one(raw: dict[str, Any], cfn_type: str, prefix: str) -> tuple[str, dict[str, Any]]:
-    [(logical_id, body)] = [(k, v) for k, v in resources(raw, cfn_type).items() if k.startswith(prefix)]
-    return logical_id, body
-
-
-def _actions(statement: dict[str, Any]) -> set[str]:
-    actions = statement["Action"]
-    return {actions} if isinstance(actions, str) else set(actions)
+from tests.infra.stacks import SELLING, actions, function_environment, one, resources, throttled_stage_log_format
 
 
 @pytest.mark.parametrize("market_id", SELLING)
 def test_the_function_reaches_only_the_room_metrics_table(synthesised: Any, market_id: str) -> None:
     raw = synthesised.raw(market_id)
     [rooms_id] = [k for k in resources(raw, "AWS::DynamoDB::Table") if k.startswith("TablesRoomMetrics")]
-    _, policy = _one(raw, "AWS::IAM::Policy", "ModerationRoleDefaultPolicy")
+    _, policy = one(raw, "AWS::IAM::Policy", "ModerationRoleDefaultPolicy")
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
-    dynamodb = [s for s in statements if any(a.startswith("dynamodb:") for a in _actions(s))]
+    dynamodb = [s for s in statements if any(a.startswith("dynamodb:") for a in actions(s))]
     assert {json.dumps(s["Resource"]) for s in dynamodb} <= {
         json.dumps([{"Fn::GetAtt": [rooms_id, "Arn"]}, {"Ref": "AWS::NoValue"}]),
         json.dumps({"Fn::GetAtt": [rooms_id, "Arn"]}),
     }
-    assert not any(a.startswith(("s3:", "kinesis:", "events:")) for s in statements for a in _actions(s))
-    _, function = _one(raw, "AWS::Lambda::Function", "ModerationFunction")
+    assert not any(a.startswith(("s3:", "kinesis:", "events:")) for s in statements for a in actions(s))
+    _, function = one(raw, "AWS::Lambda::Function", "ModerationFunction")
     variables = function_environment(raw, function["Properties"])
     assert {"ROOM_METRICS_TABLE", "MARKET_CONFIG"} <= set(variables)
     assert variables["ROOM_METRICS_TABLE"] == {"Ref": rooms_id}
@@ -47,10 +37,7 @@ def test_the_function_reaches_only_the_room_metrics_table(synthesised: Any, mark
 @pytest.mark.parametrize("market_id", SELLING)
 def test_the_api_is_iam_authorised_throttled_and_validated(synthesised: Any, market_id: str) -> None:
     raw = synthesised.raw(market_id)
-    _, stage = _one(raw, "AWS::ApiGateway::Stage", "ModerationApi")
-    [setting] = stage["Properties"]["MethodSettings"]
-    assert (setting["ThrottlingRateLimit"], setting["ThrottlingBurstLimit"]) == (RATE_LIMIT, BURST_LIMIT)
-    log_format = stage["Properties"]["AccessLogSetting"]["Format"]
+    log_format = throttled_stage_log_format(raw, "ModerationApi", RATE_LIMIT, BURST_LIMIT)
     assert "caller" in log_format and "body" not in log_format
     methods = [m["Properties"] for k, m in resources(raw, "AWS::ApiGateway::Method").items()
                if k.startswith("ModerationApi")]  # fmt: skip
@@ -62,7 +49,7 @@ def test_the_api_is_iam_authorised_throttled_and_validated(synthesised: Any, mar
 @pytest.mark.parametrize("market_id", SELLING)
 def test_held_orders_go_to_the_ops_topic(synthesised: Any, market_id: str) -> None:
     raw = synthesised.raw(market_id)
-    _, rule = _one(raw, "AWS::Events::Rule", "ModerationOrderHeldToOps")
+    _, rule = one(raw, "AWS::Events::Rule", "ModerationOrderHeldToOps")
     assert rule["Properties"]["EventPattern"] == {"source": ["livebase.trust"], "detail-type": ["OrderHeld"]}
     [target] = rule["Properties"]["Targets"]
     assert target["Arn"]["Ref"].startswith("SignalsOpsTopic") and "DeadLetterConfig" in target

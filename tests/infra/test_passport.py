@@ -16,19 +16,12 @@ import pytest
 
 from infra_cdk.components.passport import BURST_LIMIT, RATE_LIMIT, supplier_keys_secret_name
 from infra_cdk.components.rest_api import STAGE
-from livebase.markets.config import load_markets, selling_markets
 from livebase.stores.anchors import RETENTION_DAYS
-
-SELLING = [m.id for m in selling_markets(load_markets())]
-
-
-def _of_type(raw: dict[str, Any], cfn_type: str) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in raw["Resources"].items() if v["Type"] == cfn_type}
+from tests.infra.stacks import SELLING, one, resources, throttled_stage_log_format
 
 
 def _passport(raw: dict[str, Any], cfn_type: str, prefix: str = "Passport") -> tuple[str, dict[str, Any]]:
-    [(logical_id, body)] = [(k, v) for k, v in _of_type(raw, cfn_type).items() if k.startswith(prefix)]
-    return logical_id, body
+    return one(raw, cfn_type, prefix)
 
 
 def _statements(raw: dict[str, Any], role_prefix: str) -> list[dict[str, Any]]:
@@ -72,9 +65,7 @@ def test_the_public_api_is_throttled_validated_and_logs_no_caller_ip(synthesised
     _, stage = _passport(raw, "AWS::ApiGateway::Stage")
     props = stage["Properties"]
     assert props["StageName"] == STAGE and props["TracingEnabled"] is True
-    [throttle] = props["MethodSettings"]
-    assert (throttle["ThrottlingRateLimit"], throttle["ThrottlingBurstLimit"]) == (RATE_LIMIT, BURST_LIMIT)
-    access_format = props["AccessLogSetting"]["Format"]
+    access_format = throttled_stage_log_format(raw, "Passport", RATE_LIMIT, BURST_LIMIT)
     assert (
         "$context.requestId" in access_format and "sourceIp" not in access_format and "userAgent" not in access_format
     )
@@ -82,13 +73,13 @@ def test_the_public_api_is_throttled_validated_and_logs_no_caller_ip(synthesised
     assert plan["Properties"]["Throttle"] == {"RateLimit": RATE_LIMIT, "BurstLimit": BURST_LIMIT}
     assert plan["Properties"]["Quota"]["Period"] == "DAY"
     assert plan["Properties"]["ApiStages"][0]["Stage"] == {"Ref": _passport(raw, "AWS::ApiGateway::Stage")[0]}
-    [(_, method)] = [(k, v) for k, v in _of_type(raw, "AWS::ApiGateway::Method").items() if k.startswith("Passport")]
+    [(_, method)] = [(k, v) for k, v in resources(raw, "AWS::ApiGateway::Method").items() if k.startswith("Passport")]
     m = method["Properties"]
     assert m["HttpMethod"] == "GET" and m["AuthorizationType"] == "NONE"  # deliberately public
     assert m["RequestParameters"] == {"method.request.path.batch": True} and "RequestValidatorId" in m
     function_id, _ = _passport(raw, "AWS::Lambda::Function", "PassportFunction")
     assert function_id in json.dumps(m["Integration"]["Uri"])
-    assert len([k for k in _of_type(raw, "AWS::ApiGateway::Method") if k.startswith("Passport")]) == 1  # GET only
+    assert len([k for k in resources(raw, "AWS::ApiGateway::Method") if k.startswith("Passport")]) == 1  # GET only
 
 
 @pytest.mark.parametrize("market_id", SELLING)
@@ -110,7 +101,7 @@ def test_signed_intake_queue_and_outputs(synthesised: Any, market_id: str) -> No
                  "PassportIntakeDlqUrl", "PassportSupplierKeysSecretName", "PassportApiUrl"):  # fmt: skip
         assert name in outputs
     assert f"/{STAGE}/" in json.dumps(outputs["PassportApiUrl"]["Value"])
-    assert any("PassportIntakeDlq" in k for k in _of_type(raw, "AWS::CloudWatch::Alarm"))
+    assert any("PassportIntakeDlq" in k for k in resources(raw, "AWS::CloudWatch::Alarm"))
 
 
 @pytest.mark.parametrize("market_id", SELLING)

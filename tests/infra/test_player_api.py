@@ -14,28 +14,26 @@ from typing import Any
 import pytest
 
 from infra_cdk.components.player_api import BURST_LIMIT, RATE_LIMIT
-from tests.infra.stacks import SELLING, function_environment, key_arn, resources
-
-
-def _one(raw: dict[str, Any], cfn_type: str, prefix: str) -> tuple[str, dict[str, Any]]:
-    [(logical_id, body)] = [(k, v) for k, v in resources(raw, cfn_type).items() if k.startswith(prefix)]
-    return logical_id, body
+from tests.infra.stacks import (
+    SELLING,
+    actions,
+    function_environment,
+    key_arn,
+    one,
+    resources,
+    throttled_stage_log_format,
+)
 
 
 def _statements(raw: dict[str, Any], policy_prefix: str) -> list[dict[str, Any]]:
-    _, policy = _one(raw, "AWS::IAM::Policy", policy_prefix)
+    _, policy = one(raw, "AWS::IAM::Policy", policy_prefix)
     return list(policy["Properties"]["PolicyDocument"]["Statement"])
-
-
-def _actions(statement: dict[str, Any]) -> set[str]:
-    actions = statement["Action"]
-    return {actions} if isinstance(actions, str) else set(actions)
 
 
 @pytest.mark.parametrize("market_id", SELLING)
 def test_the_player_table_is_encrypted_recoverable_and_expires(synthesised: Any, market_id: str) -> None:
     raw = synthesised.raw(market_id)
-    _, table = _one(raw, "AWS::DynamoDB::Table", "PlayerTable")
+    _, table = one(raw, "AWS::DynamoDB::Table", "PlayerTable")
     props = table["Properties"]
     assert [k["AttributeName"] for k in props["KeySchema"]] == ["pk", "sk"]
     assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
@@ -48,12 +46,12 @@ def test_the_player_table_is_encrypted_recoverable_and_expires(synthesised: Any,
 @pytest.mark.parametrize("market_id", SELLING)
 def test_the_function_reaches_only_what_joining_and_serving_use(synthesised: Any, market_id: str) -> None:
     raw = synthesised.raw(market_id)
-    table_id, _ = _one(raw, "AWS::DynamoDB::Table", "PlayerTable")
+    table_id, _ = one(raw, "AWS::DynamoDB::Table", "PlayerTable")
     [consent_id] = [k for k in resources(raw, "AWS::DynamoDB::Table") if k.startswith("TablesConsent")]
     dynamodb = [
-        s for s in _statements(raw, "PlayerRoleDefaultPolicy") if any(a.startswith("dynamodb:") for a in _actions(s))
+        s for s in _statements(raw, "PlayerRoleDefaultPolicy") if any(a.startswith("dynamodb:") for a in actions(s))
     ]
-    by_table = {json.dumps(s["Resource"]): _actions(s) for s in dynamodb}
+    by_table = {json.dumps(s["Resource"]): actions(s) for s in dynamodb}
     assert by_table == {
         json.dumps({"Fn::GetAtt": [table_id, "Arn"]}): {
             "dynamodb:GetItem",
@@ -62,7 +60,7 @@ def test_the_function_reaches_only_what_joining_and_serving_use(synthesised: Any
         },
         json.dumps({"Fn::GetAtt": [consent_id, "Arn"]}): {"dynamodb:BatchGetItem"},
     }
-    _, function = _one(raw, "AWS::Lambda::Function", "PlayerFunction")
+    _, function = one(raw, "AWS::Lambda::Function", "PlayerFunction")
     own = set(function["Properties"]["Environment"]["Variables"])  # the stack-wide names: the runtime parameter
     assert own == {"MARKET", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "RUNTIME_PARAMETER"}
     variables = function_environment(raw, function["Properties"])
@@ -73,10 +71,7 @@ def test_the_function_reaches_only_what_joining_and_serving_use(synthesised: Any
 @pytest.mark.parametrize("market_id", SELLING)
 def test_the_api_is_throttled_and_validates_both_methods(synthesised: Any, market_id: str) -> None:
     raw = synthesised.raw(market_id)
-    _, stage = _one(raw, "AWS::ApiGateway::Stage", "PlayerApi")
-    [setting] = stage["Properties"]["MethodSettings"]
-    assert (setting["ThrottlingRateLimit"], setting["ThrottlingBurstLimit"]) == (RATE_LIMIT, BURST_LIMIT)
-    log_format = stage["Properties"]["AccessLogSetting"]["Format"]
+    log_format = throttled_stage_log_format(raw, "PlayerApi", RATE_LIMIT, BURST_LIMIT)
     assert "sourceIp" not in log_format and "queryString" not in log_format
     methods = {
         m["Properties"]["HttpMethod"]: m["Properties"]
@@ -90,18 +85,18 @@ def test_the_api_is_throttled_and_validates_both_methods(synthesised: Any, marke
     }
     assert "application/json" in methods["POST"]["RequestModels"]
     assert all("RequestValidatorId" in props for props in methods.values())
-    _one(raw, "AWS::ApiGateway::UsagePlan", "PlayerApi")
+    one(raw, "AWS::ApiGateway::UsagePlan", "PlayerApi")
 
 
 @pytest.mark.parametrize("market_id", SELLING)
 def test_the_flow_role_reads_and_writes_the_player_table(synthesised: Any, market_id: str) -> None:
     raw = synthesised.raw(market_id)
-    table_id, _ = _one(raw, "AWS::DynamoDB::Table", "PlayerTable")
+    table_id, _ = one(raw, "AWS::DynamoDB::Table", "PlayerTable")
     policies = [p for k, p in resources(raw, "AWS::IAM::Policy").items() if k.startswith("FlowsRole")]
     granted = [
         s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]
         if {"Fn::GetAtt": [table_id, "Arn"]} in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
     ]  # fmt: skip
     assert granted and {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"} <= set().union(
-        *map(_actions, granted)
+        *map(actions, granted)
     )
