@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from livebase.privacy.masking import MASK, mask_personal, masked_logger
+from livebase.privacy.masking import MASK, mask_personal, mask_text, masked_logger
 
 VIEWER = "v_00112233445566778899aabb"
 
@@ -53,3 +53,11 @@ def test_every_handler_that_may_see_viewer_data_logs_through_the_masked_logger()
             and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
         ]  # fmt: skip
         assert loggers == ["masked_logger"], f"functions/{name}: logger is {loggers}"
+
+
+def test_text_without_personal_data_is_logged_as_written() -> None:
+    """The fold that finds contact data however written drops combining marks: a line with nothing to mask
+    keeps its Thai tone marks, Vietnamese accents and dashes."""
+    line = "verified — Verified / ตรวจสอบแล้ว / Đã xác minh / تم التحقق"
+    assert mask_text(line) == line
+    assert mask_text("ตรวจสอบแล้ว call +66 81 234 5678") == "ตรวจสอบแลว call " + MASK

@@ -79,7 +79,9 @@ def _national(match: re.Match[str]) -> str:
 def mask_text(text: str) -> str:
     """``text`` with viewer ids, e-mail addresses and phone numbers (international or national, however
     written: fullwidth, zero-width inside, other scripts' digits; ``livebase.privacy.normalise``) masked."""
-    return _NATIONAL_PHONE.sub(_national, _PERSONAL_TEXT.sub(MASK, fold(text)))
+    folded = fold(text)  # for matching only: it drops combining marks (Thai, Vietnamese, Arabic vowels)
+    masked = _NATIONAL_PHONE.sub(_national, _PERSONAL_TEXT.sub(MASK, folded))
+    return text if masked == folded else masked  # nothing personal: the line as it was written
 
 
 def mask_personal(document: dict[str, Any]) -> dict[str, Any]:
