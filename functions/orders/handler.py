@@ -19,8 +19,9 @@ return request: decided against the order's stored state); here: call, report. A
 return of an order this market does not know (yet) is kept on this function's DLQ (``Refused``), to
 be replayed once its order is in.
 
-Risk (issue 32): every order is scored (``livebase.risk.OrderRisk``: velocity per viewer, bulk rings of
-fresh accounts, recent cancels and refunds, from this container's view of the shard's viewers); one at
+Risk (issue 32): every order is scored (``livebase.risk.OrderRisk``: velocity per viewer, recent cancels
+and refunds, from this container's view of the shard's viewers; bulk rings of fresh accounts, which span
+shards, from the window every container shares in the room-metrics table, ``livebase.risk.ring``); one at
 the hold line is reserved and held for review instead of served (``OrderHeld`` on the bus, the entry in
 the room-metrics table). Cancels and refund requests feed the scores of the viewer's next orders.
 """
@@ -58,6 +59,7 @@ from livebase.privacy.masking import masked_logger
 from livebase.privacy.refused import RefusedDocuments
 from livebase.risk import OrderRisk
 from livebase.risk.holds import HeldOrders
+from livebase.risk.ring import SharedRingWindow
 from livebase.stores.inventory import InventoryStore
 from livebase.stores.orders import OrderStore
 from livebase.stores.room_orders import RoomOrders
@@ -78,11 +80,12 @@ prices = PriceList(  # the catalogue's list prices and the sessions' prices, cac
     SessionPriceStore(dynamodb, resources.inventory_table).for_sku,
     tax=market_tax_table(market.id),  # tax and duty per destination (issue 33), validated at cold start
 )  # fmt: skip
+room_table = session.resource("dynamodb").Table(resources.room_metrics_table)  # holds, the shared ring window
 intake = OrderIntake(
     inventory=inventory, orders=orders, room_orders=room_orders, prices=prices, market=market,
     bus_name=resources.event_bus_name,
     put_events=partial(put_all, session.client("events"), source=market, keep=refused.keep),
-    risk=OrderRisk(), holds=HeldOrders(session.resource("dynamodb").Table(resources.room_metrics_table), market.id),
+    risk=OrderRisk(ring=SharedRingWindow(room_table)), holds=HeldOrders(room_table, market.id),
 )  # fmt: skip
 life = OrderLife(
     inventory=inventory, orders=orders, room_orders=room_orders, market=market,

@@ -13,8 +13,11 @@ day of the simulator's injected abuse and are reported on another (``benchmarks/
   bulk within two minutes (fresh accounts hoarding the last units together);
 - **buy-and-cancel / refunds**: the viewer's cancels and refund requests in the last day.
 
-Windows run on event times, so the same stream gives the same scores anywhere. State is per
-container and bounded; a cold container starts with no history (the score then errs low).
+Windows run on event times, so the same stream gives the same scores anywhere. A viewer's state is
+per container and bounded (the stream is partitioned by viewer; a cold container starts with no
+history and the score then errs low). The ring spans viewers, hence shards: its window is a
+:class:`RingWindow`, in memory by default (one process: benchmarks, tests) and shared through the
+room-metrics table in the orders consumer (:class:`livebase.risk.ring.SharedRingWindow`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from livebase.live.events import OrderCancelled, OrderPlaced, Refund
 from livebase.recent import entry, trim
@@ -50,6 +54,29 @@ class RiskAssessment:
         return "risk " + ",".join(self.signals) if self.signals else ""
 
 
+class RingWindow(Protocol):
+    def others(self, room_id: str, sku: str, viewer_id: str, now: float, span: float, fresh: bool) -> set[str]:
+        """The other first-order bulk buyers of ``sku`` in ``room_id`` within ``span`` seconds before ``now``
+        (viewer keys); with ``fresh`` this buyer is one of them from now on."""
+        ...
+
+
+class MemoryRingWindow:
+    """The ring window of one process (every order reaches it)."""
+
+    def __init__(self) -> None:
+        self._bulk: dict[tuple[str, str], deque[tuple[float, str]]] = {}  # (room, sku) -> first-order bulk buys
+
+    def others(self, room_id: str, sku: str, viewer_id: str, now: float, span: float, fresh: bool) -> set[str]:
+        recent = self._bulk.setdefault((room_id, sku), deque())
+        while recent and recent[0][0] <= now - span:
+            recent.popleft()
+        found = {viewer for _, viewer in recent if viewer != viewer_id}
+        if fresh:
+            recent.append((now, viewer_id))
+        return found
+
+
 @dataclass(slots=True)
 class _Buyer:
     orders: dict[str, deque[float]] = field(default_factory=dict)  # per session
@@ -61,9 +88,9 @@ class _Buyer:
 class OrderRisk:
     """One market's order risk state in this container."""
 
-    def __init__(self, max_viewers: int = MAX_VIEWERS) -> None:
+    def __init__(self, max_viewers: int = MAX_VIEWERS, ring: RingWindow | None = None) -> None:
         self._buyers: OrderedDict[str, _Buyer] = OrderedDict()
-        self._bulk: dict[tuple[str, str], deque[tuple[float, str]]] = {}  # (room, sku) -> first-order bulk buys
+        self._ring = ring or MemoryRingWindow()
         self._seen: OrderedDict[str, RiskAssessment] = OrderedDict()
         self._max = max_viewers
 
@@ -89,15 +116,10 @@ class OrderRisk:
         bulk_skus = {line.sku for line in order.lines if line.quantity >= BULK_UNITS}
         if bulk_skus:
             signals.append("bulk")
-            for sku in bulk_skus:
-                recent = self._bulk.setdefault((order.room_id, sku), deque())
-                while recent and recent[0][0] <= now - RING_WINDOW_S:
-                    recent.popleft()
-                others = {viewer for _, viewer in recent if viewer != order.viewer_id}
+            for sku in sorted(bulk_skus):
+                others = self._ring.others(order.room_id, sku, order.viewer_id, now, RING_WINDOW_S, buyer.placed == 0)
                 if len(others) >= RING_MIN_OTHERS and "ring" not in signals:
                     signals.append("ring")
-                if buyer.placed == 0:
-                    recent.append((now, order.viewer_id))
         if buyer.cancels:
             signals.append("cancels")
         if buyer.refunds:
