@@ -62,11 +62,11 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from livebase.markets.config import load_markets
 from livebase_local import faults
+from livebase_local.assembly_cache import cached_assembly
 from livebase_local.aws.deploy import deploy_assembly
 from livebase_local.aws.env import apply_local_environment, restore_environment
 from livebase_local.aws.mappings import EventSourceConfig, SqsSourceConfig
 from livebase_local.aws.moto_server import LocalAws, free_port
-from livebase_local.platform import STATE_DIR, synthesise
 from livebase_local.runner.checkpoints import CheckpointStore
 from livebase_local.simulator.records import generate_day, recent_day
 from livebase_local.simulator.stock import seed_stock
@@ -98,7 +98,7 @@ class Soak:
         self.notes: list[str] = []
 
     def deploy(self) -> None:
-        assembly = synthesise(STATE_DIR / "soak-cdk.out")
+        assembly = cached_assembly()
         self.deployments = deploy_assembly(assembly, self.market_ids)
         self.resources = {m: d.resources() for m, d in self.deployments.items()}
         self.stock: dict[str, dict[str, int]] = {}

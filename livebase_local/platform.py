@@ -1,18 +1,16 @@
 """The embedded default in one object: local AWS, the market stacks in it, handlers fed from Kinesis and SQS.
 
-``LocalPlatform`` starts moto on 127.0.0.1, synthesises the CDK app (skipped when nothing it
-reads has changed), deploys each market's stack into its own region (and hq's, aggregates only,
-when asked: `up` runs regional-processing), loads each stream consumer's handler (ingest, orders)
-and each queue consumer's (receiving, fulfilment) per market and wires the event-source runner
-with the mappings' own settings. A cold start takes minutes: ``progress`` hears each step.
+``LocalPlatform`` starts moto on 127.0.0.1, takes the synthesised CDK app from the shared cache
+(``assembly_cache``: synthesised only when something it reads has changed), deploys each market's
+stack into its own region (and hq's, aggregates only, when asked: `up` runs regional-processing),
+loads each stream consumer's handler (ingest, orders) and each queue consumer's (receiving,
+fulfilment) per market and wires the event-source runner with the mappings' own settings.
+A cold start takes minutes: ``progress`` hears each step.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +20,7 @@ from types import TracebackType
 
 from livebase.markets.config import hq_market, load_markets
 from livebase.markets.resources import MarketResources, lookup
+from livebase_local.assembly_cache import cached_assembly, is_cached
 from livebase_local.aws.deploy import MarketDeployment, deploy_assembly
 from livebase_local.aws.env import apply_local_environment, restore_environment
 from livebase_local.aws.moto_server import LocalAws, LocalAwsError, is_moto
@@ -33,43 +32,6 @@ from livebase_local.runner.sqs_source import SqsEventSource
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 STATE_DIR = Path(os.environ.get("LIVEBASE_STATE_DIR", PROJECT_ROOT / ".livebase"))
-SYNTH_INPUTS = ("cdk.json", "infra_cdk", "layers/livebase", "functions")
-
-
-def _source_digest() -> str:
-    digest = hashlib.sha256()
-    for name in SYNTH_INPUTS:
-        root = PROJECT_ROOT / name
-        files = sorted(root.rglob("*")) if root.is_dir() else [root]
-        for path in files:
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def synthesised_already(out: str | Path) -> bool:
-    """Whether ``out`` holds the assembly of the sources as they are (synthesise will skip)."""
-    stamp = Path(out).resolve() / ".livebase-source-digest"
-    return stamp.is_file() and stamp.read_text() == _source_digest()
-
-
-def synthesise(out: str | Path) -> Path:
-    """``python -m infra_cdk.app`` into ``out``, skipped when its inputs are unchanged."""
-    out = Path(out).resolve()
-    stamp = out / ".livebase-source-digest"
-    digest = _source_digest()
-    if stamp.is_file() and stamp.read_text() == digest:
-        return out
-    env = {**os.environ, "CDK_OUTDIR": str(out), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    result = subprocess.run(
-        [sys.executable, "-m", "infra_cdk.app"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if result.returncode != 0:
-        raise RuntimeError(f"CDK synth failed:\n{result.stderr.strip()[-4000:]}")
-    stamp.write_text(digest)
-    return out
 
 
 def per_shard_handler(
@@ -171,9 +133,16 @@ class LocalPlatform:
         self.progress = progress or Progress(quiet=True)
         self.aws = LocalAws(port)
         self.runtimes: dict[str, MarketRuntime] = {}
+        self.assembly: Path | None = None  # the synthesised app deployed (set by start)
         self.sources = EventSources([])
         self.bus_targets = BusTargets([])  # rule -> Lambda targets (room cues), invoked in-process
         self._previous_env: dict[str, str | None] = {}
+
+    def synthesised(self) -> Path:
+        """The assembly this platform deployed (after ``start``)."""
+        if self.assembly is None:
+            raise RuntimeError("the platform is not started: nothing deployed yet")
+        return self.assembly
 
     @property
     def endpoint_url(self) -> str:
@@ -186,9 +155,10 @@ class LocalPlatform:
             self.aws.endpoint_url, kinesis_endpoint_url=self.aws.kinesis_endpoint_url
         )
         say(f"local AWS (moto) on {self.aws.endpoint_url}")
-        if not synthesised_already(self.state_dir / "cdk.out"):
+        if not is_cached():
             say.begin("synthesising the CDK app (its sources changed since the last synth; a minute or two)")
-        assembly = synthesise(self.state_dir / "cdk.out")
+        assembly = cached_assembly()
+        self.assembly = assembly
         say(f"CDK app ready in {assembly}")
         deployments: dict[str, MarketDeployment] = {}
         for market_id in self.market_ids:  # one at a time: each a line on the terminal

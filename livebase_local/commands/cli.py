@@ -144,7 +144,7 @@ def _run(argv: Sequence[str] | None) -> int:
         print("livebase: set up (.venv and node_modules are ready)")
         return 0
     if args.command == "synth":
-        from livebase_local.platform import synthesise
+        from livebase_local.assembly_cache import synthesise
 
         out = synthesise(args.out)
         print(f"synthesised {len(load_markets())} market stacks into {out}")

@@ -145,7 +145,7 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
             summaries = {s.market: s for s in order_to_replenish(markets=market_ids)}
             from livebase_local.commands.regional import hq_rollup_lines
 
-            rollup = hq_rollup_lines(STATE_DIR / "cdk.out", market_ids, platform.drain, seed)  # issues 18, 31
+            rollup = hq_rollup_lines(platform.synthesised(), market_ids, platform.drain, seed)  # issues 18, 31
             say("\nhq roll-up (regional-processing: aggregates only, cells behind < k viewers suppressed):")
             for line in rollup:
                 say(f"  {line}")
@@ -199,7 +199,7 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
         say(f"\n{demo_line()}")
         say(f"\ndone in {time.monotonic() - started:.0f}s. Where to look:")
         say(f"  logs: {run.path} (Prefect flows and tasks, libraries), beside it <function>-<market>.log per handler")
-        say(f"  synthesised templates: {STATE_DIR / 'cdk.out'}")
+        say(f"  synthesised templates: {platform.synthesised()}")
         say("  orders: DynamoDB table per market (names in the stack outputs), in the market's own region")
         say("Go on: `./livebase up` keeps local AWS, the runner and the Prefect UI (http://127.0.0.1:4200)")
         say("running; `./livebase help` lists every command.")

@@ -1,8 +1,9 @@
 """Shared integration fixtures: the local AWS (moto server) with the real CDK app deployed.
 
 ``local_aws`` is session-scoped: one moto server on a free port, the process environment
-pointed at it, the real CDK assembly synthesised once (markets ``sea`` and ``eu``) and deployed
-through CloudFormation, each market in its own region. Tests that need other state create their
+pointed at it, the real CDK assembly (the whole app, synthesised once per source digest and shared
+with the demo, `up` and the benchmarks: ``livebase_local.assembly_cache``), its ``sea`` and ``eu``
+stacks deployed through CloudFormation, each market in its own region. Tests that need other state create their
 own resources (unique names) rather than resetting moto under the others.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from livebase.markets.config import load_markets
+from livebase_local.assembly_cache import cached_assembly
 from livebase_local.aws.deploy import deploy_assembly
 from livebase_local.aws.env import apply_local_environment, restore_environment
 from livebase_local.aws.moto_server import LocalAws, free_port
@@ -41,15 +42,9 @@ def moto_server() -> Iterator[LocalAws]:
 
 
 @pytest.fixture(scope="session")
-def cdk_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real CDK app, synthesised once for the local markets."""
-    from infra_cdk.app import build_app, synth_errors
-
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    markets = {key: market for key, market in load_markets().items() if key in LOCAL_MARKETS}
-    errors = synth_errors(build_app(outdir=str(outdir), markets=markets).synth())
-    assert not errors, errors
-    return outdir
+def cdk_assembly() -> Path:
+    """The real CDK app as `python -m infra_cdk.app` synthesises it (which fails on any nag finding)."""
+    return cached_assembly()
 
 
 @pytest.fixture(scope="session")
