@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -176,14 +176,20 @@ def rejected_order(order: OrderPlaced, reason: str) -> OrderState:
     return _state(order, lines).model_copy(update={"rejection": reason})
 
 
+def placed_fields(order: OrderPlaced) -> dict[str, Any]:
+    """What every record of an order keeps as it was placed, never changed after: its state here, its
+    stored record (``livebase.stores.orders.order_record``). The order, its market, currency, buyer
+    (pseudonymous), room, session and time."""
+    return {
+        "order_id": order.order_id,
+        "market": order.market,
+        "currency": order.currency,
+        "viewer_id": order.viewer_id,
+        "room_id": order.room_id,
+        "session_id": order.session_id,
+        "placed_at": order.ts,
+    }
+
+
 def _state(order: OrderPlaced, lines: tuple[LineState, ...]) -> OrderState:
-    return OrderState(
-        order_id=order.order_id,
-        market=order.market,
-        currency=order.currency,
-        viewer_id=order.viewer_id,
-        room_id=order.room_id,
-        session_id=order.session_id,
-        placed_at=order.ts,
-        lines=lines,
-    )
+    return OrderState(**placed_fields(order), lines=lines)

@@ -59,7 +59,7 @@ from pynamodb.models import Model
 
 from livebase.aws import TransientError, is_transient
 from livebase.commerce.messages import OrderMessage
-from livebase.commerce.order_state import OrderState
+from livebase.commerce.order_state import OrderState, placed_fields
 from livebase.live.events import OrderPlaced
 from livebase.markets.resources import MarketResources
 from livebase.stores.order_states import (  # the status names, re-exported: every reader imports them from here
@@ -168,14 +168,8 @@ def order_record(
     model: type[OrderRecord], order: OrderPlaced, status: str = PLACED, retention_days: int = DEFAULT_RETENTION_DAYS
 ) -> OrderRecord:
     return model(
-        order.order_id,
+        **placed_fields(order),  # order_id: the hash key
         event_id=order.event_id,
-        market=order.market,
-        room_id=order.room_id,
-        session_id=order.session_id,
-        viewer_id=order.viewer_id,
-        placed_at=order.ts,
-        currency=order.currency,
         total=str(order.total),
         lines=[
             OrderLineAttribute(sku=line.sku, quantity=line.quantity, unit_price=str(line.unit_price))
