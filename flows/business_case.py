@@ -25,8 +25,9 @@ from prefect import flow, task
 from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 
-from flows.artifacts import CROSS_MARKET, publish_markdown, publish_table
+from flows.artifacts import CROSS_MARKET, no_input, publish_markdown, publish_table
 from flows.business_case_report import (
+    SUMMARY_FIRST,
     PlanResult,
     SummaryRow,
     cash_flow_png,
@@ -37,6 +38,7 @@ from flows.business_case_report import (
     image_markdown,
     measured_rows,
     summary_row,
+    summary_table,
     tornado_png,
 )
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketId, MarketSelection, resolve_market_resources
@@ -145,7 +147,7 @@ def build_plans(
             annual = annual_gmv_cny_wan(seen, prices.fx_to_cny[seen.currency].rate)
             plan, source = plan.with_base(gmv_first_year=annual), "measured"
             notes.append(
-                f"{market}: first-year GMV {annual:,.2f}萬 = measured {seen.gmv} {seen.currency} over "
+                f"{market}: first-year GMV {annual:,.2f} (10k CNY) = measured {seen.gmv} {seen.currency} over "
                 f"{seen.window_days:.1f} days, annualised at the assumed fx rate"
             )
         plans[market] = (plan, source)
@@ -153,6 +155,22 @@ def build_plans(
         total = sum(p.gmv_first_year.base for p, _ in plans.values())
         return {"base": (base.with_base(gmv_first_year=total), "measured"), **plans}
     return {"base": (base, "plan"), **plans}
+
+
+CHART_CAPTIONS = {  # chart -> artifact key, title, caption (the artifact's description)
+    "cash_flow": (
+        "business-case-cash-flow",
+        "Cash flow",
+        "Monthly free cash flow of the base (bars) and cumulative cash per plan in 10k CNY: the base a wide grey "
+        "line, each market a thin dashed line with markers on top of it.",
+    ),
+    "tornado": (
+        "business-case-tornado",
+        "Tornado",
+        "NPV (10k CNY) with one driver at its low and high, others at base.",
+    ),
+    "distribution": ("business-case-npv-distribution", "NPV distribution", "NPV (10k CNY) over triangular draws."),
+}
 
 
 def publish_artifacts(
@@ -164,36 +182,42 @@ def publish_artifacts(
     settings: str,
 ) -> None:
     """The summary, provenance and cost tables, the three charts and the feasibility note."""
+    base = rows[0]
+    headline = (f"{base.plan}: {'feasible' if base.feasible else 'not feasible'}, NPV {base.npv_wan_cny:,.1f} "
+                f"(10k CNY), P(NPV > 0) {base.p_npv_positive:.1%}")  # fmt: skip
     publish_table(
         CROSS_MARKET,
         key="business-case-summary",
-        table=[r.model_dump() for r in rows],
-        description=f"Business case at {settings}",
+        table=summary_table(rows),
+        description=f"{headline}; at {settings}",
+        empty=no_input("no plan evaluated"),
+        first=SUMMARY_FIRST,
     )
     publish_table(
         CROSS_MARKET,
         key="business-case-measured",
         table=measured_rows(figures),
         description="Measured figures per market: measured, estimated or assumed",
+        empty=no_input("no market measured"),
+        last=("how",),
     )
     publish_table(
         CROSS_MARKET,
         key="business-case-aws-cost",
         table=cost_rows(estimates),
         description="AWS cost per month from usage, priced from livebase/finance/aws_prices.yaml",
+        empty=no_input("no usage measured or estimated"),
+        first=("market", "usage", "cost_per_month"),
+        last=("how", "price"),
     )
-    captions = {
-        "cash_flow": (
-            "business-case-cash-flow",
-            "Cash flow",
-            "Monthly free cash flow of the base, cumulative per plan.",
-        ),
-        "tornado": ("business-case-tornado", "Tornado", "NPV with one driver at its low and high, others at base."),
-        "distribution": ("business-case-npv-distribution", "NPV distribution", "Triangular draws over the ranges."),
-    }
-    for chart, (key, title, caption) in captions.items():
-        publish_markdown(CROSS_MARKET, key=key, markdown=image_markdown(charts[chart], title, caption))
-    publish_markdown(CROSS_MARKET, key="business-case-feasibility", markdown=feasibility_markdown(results, checks()))
+    for chart, (key, title, caption) in CHART_CAPTIONS.items():
+        publish_markdown(
+            CROSS_MARKET, key=key, markdown=image_markdown(charts[chart], title, caption), description=caption
+        )
+    publish_markdown(
+        CROSS_MARKET, key="business-case-feasibility", markdown=feasibility_markdown(results, checks()),
+        description=f"Can it break even? {headline}; and the seed report's chapter 4 arithmetic, recomputed",
+    )  # fmt: skip
 
 
 @flow(name="business-case", log_prints=True)
@@ -242,7 +266,7 @@ def business_case(
     directory = Path(output_dir) if output_dir else Path(tempfile.gettempdir()) / "livebase-business-case"
     path, uri = write_report(page, target, directory)
     headline = rows[0]
-    print(f"business case: NPV {headline.npv_wan_cny:,.1f}萬 at {discount_rate:.0%}, "
+    print(f"business case: NPV {headline.npv_wan_cny:,.1f} (10k CNY) at {discount_rate:.0%}, "
           f"break-even month {headline.break_even_month}; report {path}" + (f" and {uri}" if uri else ""))  # fmt: skip
     return BusinessCase(rows=rows, report_path=str(path), report_uri=uri,
                         explanations=[line for r in results for line in r.feasibility.explanation])  # fmt: skip

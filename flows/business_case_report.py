@@ -12,10 +12,12 @@ import html
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
 
+from flows.artifacts import money, plain
 from livebase.finance.aws_costs import CostEstimate
 from livebase.finance.cashflow import CashFlow
 from livebase.finance.feasibility import Feasibility
@@ -27,6 +29,13 @@ from livebase.finance.seed_checks import Check
 from livebase.finance.sensitivity import Tornado
 
 TORNADO_BARS = 10
+BASE_LINE: dict[str, Any] = {"color": "black", "linewidth": 4.0, "alpha": 0.45, "linestyle": "-", "zorder": 2}
+MARKET_LINES: tuple[dict[str, Any], ...] = tuple(  # thin, on top of the base's, each its own dash and marker
+    {"color": colour, "linewidth": 1.5, "linestyle": dash, "marker": marker, "markevery": 3, "markersize": 4,
+     "zorder": 3}
+    for colour, dash, marker in (("tab:blue", "--", "o"), ("tab:orange", "-.", "s"), ("tab:purple", ":", "^"),
+                                 ("tab:brown", (0, (5, 1, 1, 1)), "D"))
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,22 @@ class PlanResult:
     scenarios: tuple[Scenario, ...]
     distribution: Distribution
     gmv_source: str  # "plan" or "measured"
+
+
+SUMMARY_FIRST = ("plan", "feasible", "npv_10k_cny", "p_npv_positive", "break_even_month")
+
+
+def summary_table(rows: Sequence[SummaryRow]) -> list[dict[str, Any]]:
+    """The summary artifact: can it break even and what is it worth first, money in 10k CNY, shares in %."""
+    return [{
+        "plan": r.plan, "feasible": r.feasible, "npv_10k_cny": f"{r.npv_wan_cny:,.1f}",
+        "p_npv_positive": f"{r.p_npv_positive:.1%}", "break_even_month": r.break_even_month, "irr": r.irr,
+        "npv_pessimistic_10k_cny": f"{r.npv_pessimistic:,.1f}", "npv_optimistic_10k_cny": f"{r.npv_optimistic:,.1f}",
+        "break_even_gmv_10k_cny_per_year": r.break_even_gmv_wan_per_year,
+        "discounted_payback_months": r.discounted_payback_months,
+        "ebitda_margin_final_year": r.ebitda_margin_final_year,
+        "gmv_first_year_from": r.gmv_first_year_from,
+    } for r in rows]  # fmt: skip
 
 
 class SummaryRow(BaseModel):
@@ -87,7 +112,14 @@ def _png(figure: object) -> bytes:
 
 
 def cash_flow_png(results: Sequence[PlanResult]) -> bytes:
-    """Monthly free cash flow of the whole base (bars) and every plan's cumulative cash (lines)."""
+    return _png(cash_flow_figure(results))
+
+
+def cash_flow_figure(results: Sequence[PlanResult]) -> Any:
+    """Monthly free cash flow of the whole base (bars) and every plan's cumulative cash (lines).
+
+    The base's line is wide, dark and under the others; each market's is thin, with its own dash and
+    marker on top: a market whose figures equal the base's (one market selected) still shows both."""
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(8, 4), dpi=80)
@@ -97,9 +129,10 @@ def cash_flow_png(results: Sequence[PlanResult]) -> bytes:
     monthly = base.flow.free_cash_flow[0]
     axis.bar(months, monthly, color=np.where(monthly >= 0, "tab:green", "tab:red"), alpha=0.4,
              label=f"{base.key}: monthly free cash flow")  # fmt: skip
-    for result in results:
+    for index, result in enumerate(results):
+        style = BASE_LINE if index == 0 else MARKET_LINES[(index - 1) % len(MARKET_LINES)]
         axis.plot(np.arange(1, result.flow.months + 1), np.cumsum(result.flow.free_cash_flow[0]),
-                  label=f"{result.key}: cumulative")  # fmt: skip
+                  label=f"{result.key}: cumulative", **style)  # fmt: skip
     for edge in (6.5, 18.5):
         axis.axvline(edge, color="grey", linestyle=":", linewidth=0.8)
     axis.axhline(0, color="black", linewidth=0.5)
@@ -108,7 +141,7 @@ def cash_flow_png(results: Sequence[PlanResult]) -> bytes:
     axis.set_title("Cash flow", fontsize=10)
     axis.legend(fontsize=7, loc="best")
     figure.tight_layout()
-    return _png(figure)
+    return figure
 
 
 def tornado_png(result: PlanResult) -> bytes:
@@ -175,9 +208,9 @@ def measured_rows(figures: Sequence[MarketFigures]) -> list[dict[str, str]]:
 
 def cost_rows(estimates: Sequence[CostEstimate]) -> list[dict[str, str]]:
     return [
-        {"market": e.market, "region": e.region, "usage": line.usage.name,
-         "per_month": f"{line.usage.quantity:,.4g}", "source": line.usage.source,
-         "usd_per_month": f"{line.usd:,.2f}", "how": line.usage.how, "price": line.price_source}
+        {"market": e.market, "usage": line.usage.name, "cost_per_month": money(line.usd, "USD"),
+         "per_month": f"{line.usage.quantity:,.4g}", "source": line.usage.source, "region": e.region,
+         "how": line.usage.how, "price": line.price_source}
         for e in estimates for line in e.lines
     ]  # fmt: skip
 
@@ -203,18 +236,19 @@ def html_report(
     check_rows = [{"section": c.section, "claim": c.claim, "stated": "-" if c.stated is None else f"{c.stated:,.2f}",
                    "computed": f"{c.computed:,.2f}", "holds": "yes" if c.holds else "NO", "note": c.note}
                   for c in checks]  # fmt: skip
-    totals = [{"market": e.market, "region": e.region, "usd_per_month": f"{e.usd:,.2f}"} for e in estimates]
-    return f"""<!doctype html>
+    totals = [{"market": e.market, "region": e.region, "cost_per_month": money(e.usd, "USD")} for e in estimates]
+    return plain(f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:1em auto;font-size:13px}}
 table{{border-collapse:collapse;margin:.5em 0}}td,th{{border:1px solid #ccc;padding:2px 5px;text-align:left}}
 img{{max-width:100%}}h2{{margin-top:1.2em}}</style></head><body>
 <h1>{html.escape(title)}</h1>
-<p>Money in 萬元 (10,000 CNY), pre-tax. Assumptions from the seed report's chapter 4 (each field cites its
+<p>Money in 10k CNY (units of 10,000 CNY, the seed report's unit), pre-tax. Assumptions from the seed
+report's chapter 4 (each field cites its
 section in <code>livebase/finance/model.py</code>); measured figures from this platform's own tables, each
 marked measured, estimated or assumed below.</p>
 <ul>{"".join(f"<li>{html.escape(n)}</li>" for n in notes)}</ul>
-<h2>Headline</h2>{_table([r.model_dump() for r in rows])}
+<h2>Headline</h2>{_table(summary_table(rows))}
 <h2>Can it break even?</h2><ul>{explanations}</ul>
 <h2>Cash flow</h2>{_img(charts["cash_flow"], "cash flow")}
 <h2>Sensitivity</h2>{_img(charts["tornado"], "tornado")}
@@ -223,4 +257,4 @@ marked measured, estimated or assumed below.</p>
 <h2>Measured figures</h2>{_table(measured_rows(figures))}
 <h2>AWS cost estimate (USD per month)</h2>{_table(totals)}{_table(cost_rows(estimates))}
 </body></html>
-"""
+""")  # the seed report's 萬 and 億 written out: the page renders without CJK fonts

@@ -36,7 +36,7 @@ from prefect.task_runners import ProcessPoolTaskRunner
 from pydantic import BaseModel, Field
 
 from flows import commerce_io, session_io
-from flows.artifacts import CROSS_MARKET, publish_markdown, publish_table
+from flows.artifacts import CROSS_MARKET, no_input, pct, publish_markdown, publish_table
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from livebase.forecasting import forecast_batch
 from livebase.forecasting.backtest import backtest
@@ -221,6 +221,20 @@ def backtest_market(
     ]
 
 
+def accuracy_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A market's backtest as ops read it: the verdict against seasonal naive first, errors in %."""
+    if "note" in row:
+        return {"market": row["market"], "verdict": no_input(str(row["note"]))}
+    skill = float(row["mase_skill"])
+    verdict = "beats seasonal naive" if skill > 0 else "no better than seasonal naive"
+    return {
+        "market": row["market"], "verdict": verdict if skill == skill else "no naive baseline (flat history)",
+        "mase_skill": pct(skill) if skill == skill else "-", "smape": f"{row['smape']:.1f}%",
+        "smape_snaive": f"{row['smape_snaive']:.1f}%", "mase": row["mase"], "mase_snaive": row["mase_snaive"],
+        "series": row["series"], "evaluations": row["evaluations"],
+    }  # fmt: skip
+
+
 def _plot_markdown(
     market_id: str, series: dict[str, list[int]], start: date, rows: list[dict[str, Any]], top: int
 ) -> str:
@@ -305,13 +319,13 @@ def demand_forecasting(
                 market=market_id, skus=len(series), failed=failed, object_key=key, stored=stored, accuracy=accuracy
             )
         )
-        if series:
-            publish_markdown(
-                market_id,
-                key=f"demand-forecast-plot-{market_id}",
-                markdown=_plot_markdown(market_id, series, start, rows, plotted_skus),
-                description=f"History, forecast and interval for the top SKUs of {market_id}",
-            )
+        publish_markdown(
+            market_id,
+            key=f"demand-forecast-plot-{market_id}",
+            markdown=_plot_markdown(market_id, series, start, rows, plotted_skus) if series else "",
+            description=f"History, forecast and interval for the top SKUs of {market_id}",
+            empty=no_input(f"no sales history in {market_id} since {start}: nothing to forecast"),
+        )
         print(
             f"{market_id}: {len(series)} SKUs forecast ({failed} failed) -> {key or 'not written'}; "
             f"{stored} stored in the Forecasts table"
@@ -319,7 +333,8 @@ def demand_forecasting(
     publish_table(
         CROSS_MARKET,
         key="demand-forecast-accuracy",
-        table=[row for s in summaries for row in s.accuracy] or [{"market": m, "note": "no SKUs"} for m in selected],
+        table=[accuracy_row(row) for s in summaries for row in s.accuracy],
         description="Rolling-origin backtest per market: sMAPE and MASE vs seasonal naive (busiest SKUs)",
+        empty=no_input(f"no SKU with sales history in {', '.join(selected)}: nothing to backtest"),
     )
     return summaries

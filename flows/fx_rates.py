@@ -27,11 +27,11 @@ from prefect import flow, task
 from pydantic import BaseModel, Field
 
 from flows import regional_io as io
-from flows.artifacts import CROSS_MARKET, publish_markdown
+from flows.artifacts import CROSS_MARKET, no_input, publish_markdown
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection
 from flows.retries import retry_unless
 from livebase.aggregates.fx_source import ECB_90_DAYS_URL, FxDay, FxSourceError, fx_days
-from livebase.aggregates.rates import RateTable, default_rates_path
+from livebase.aggregates.rates import COVER_ALARM_DAYS, RateTable, default_rates_path
 from livebase.markets.config import hq_market, selling_markets
 from livebase.stores.fx_rates import (
     AGE_METRIC,
@@ -97,23 +97,31 @@ def publish_cover(cover: dict[str, int], newest: date | None, today: date) -> No
 
 
 def report(days: list[FxDay], written: list[date], cover: dict[str, int], source: str) -> str:
+    """The cover first (how long until the roll-up refuses each market's rates), then the rates, provenance last."""
     newest = days[-1] if days else None
-    lines = [f"# Exchange rates into {hq_market(MARKETS).currency}", ""]
+    lowest = min(cover.values(), default=None)
+    verdict = (
+        "no market selected" if lowest is None
+        else f"refused: a market's rates are {-lowest} days past their limit" if lowest < 0
+        else f"alarm: {lowest} days of cover left (under {COVER_ALARM_DAYS})" if lowest < COVER_ALARM_DAYS
+        else f"ok: at least {lowest} days of cover"
+    )  # fmt: skip
+    lines = [f"# Exchange rates into {hq_market(MARKETS).currency}: {verdict}", ""]
+    lines += ["| market | days of cover |", "|---|---|", *(f"| {m} | {d} |" for m, d in cover.items()), ""]
     if newest is None:
-        lines.append(f"**No rates read** from `{source}`: the store and the file were not refreshed.")
-    else:
-        lines += [
-            f"Newest publication **{newest.published}** by {newest.publisher}; {len(days)} days in the reply, "
-            f"{len(written)} new in hq's store.",
-            "",
-            "| currency | 1 unit in " + newest.base + " | how |",
-            "|---|---|---|",
-            *(f"| {c} | {r} | {newest.derived.get(c, 'published')} |" for c, r in sorted(newest.rates.items())),
-            "",
-            f"Provenance: `{newest.source_url}`, fetched {newest.fetched_at:%Y-%m-%d %H:%M} UTC, {newest.digest}.",
-        ]
-    lines += ["", "| market | days of cover |", "|---|---|", *(f"| {m} | {d} |" for m, d in cover.items())]
-    return "\n".join(lines)
+        lines.append(f"**{no_input(f'no rates read from {source}')}**: the store and the file were not refreshed.")
+        return "\n".join(lines)
+    return "\n".join([
+        *lines,
+        f"Newest publication **{newest.published}** by {newest.publisher}; {len(days)} days in the reply, "
+        f"{len(written)} new in hq's store.",
+        "",
+        "| currency | 1 unit in " + newest.base + " | how |",
+        "|---|---|---|",
+        *(f"| {c} | {r} | {newest.derived.get(c, 'published')} |" for c, r in sorted(newest.rates.items())),
+        "",
+        f"Provenance: `{newest.source_url}`, fetched {newest.fetched_at:%Y-%m-%d %H:%M} UTC, {newest.digest}.",
+    ])  # fmt: skip
 
 
 @flow(name="fx-rates", log_prints=True)

@@ -109,8 +109,8 @@ def publish(market: str, outcome: dict[str, Any]) -> MarketReview:
     held = outcome["held"]
     comments = sum(1 for row in held if row["kind"] == "comment")
     description = f"{market}: {comments} comments and {len(held) - comments} orders held for review"
-    publish_table(market, key=f"moderation-held-{market}", table=held or [{"kind": "-", "id": "nothing held"}],
-                  description=description)  # fmt: skip
+    publish_table(market, key=f"moderation-held-{market}", table=held, description=description,
+                  empty=f"nothing held for review in {market}", first=("kind", "why", "rule", "score"))  # fmt: skip
     lines = [f"# Moderation review, {market}", "", description, ""]
     lines += [f"- **{a['action']}** `{a['id']}`: {a['statement']}" for a in outcome["applied"]] or ["No decisions."]
     if outcome["not_held"]:

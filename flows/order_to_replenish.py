@@ -27,10 +27,12 @@ from pydantic import BaseModel, Field
 
 import livebase.replenishment.purchase_orders as po
 from flows import commerce_io
-from flows.artifacts import CROSS_MARKET, publish_markdown, publish_table
+from flows.artifacts import CROSS_MARKET, no_input, publish_markdown, publish_table
 from flows.market_limits import DEFAULT_WAIT_SECONDS, market_slots
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from flows.replenishment_report import (
+    DECISION_FIRST,
+    DECISION_LAST,
     DecisionRow,
     decision_row,
     plot_markdown,
@@ -183,22 +185,27 @@ def hand_off_to_wms(resources: MarketResources) -> int:
 
 def publish_market_report(state: MarketState, decisions: list[Decision], rows: list[DecisionRow], top: int) -> None:
     notes = "; ".join(nothing_to_act_on(state))
-    placeholder = {"market": state.market, "sku": "-", "order_qty": 0, "note": notes or "no SKU to decide"}
+    ordering = [r for r in rows if r.order_qty > 0]
+    decided = f"{len(ordering)} of {len(rows)} SKUs to order ({sum(r.order_qty for r in ordering)} units)"
     publish_table(
         state.market,
         key=f"order-to-replenish-decisions-{state.market}",
-        table=[row.model_dump() for row in rows] or [placeholder],
-        description=f"Replenishment decisions for {state.market}. Catalogue: {state.catalogue.source}"
+        table=[row.model_dump() for row in sorted(rows, key=lambda r: (r.order_qty == 0, r.sku))],
+        description=f"{state.market}: {decided}; ordering SKUs first. Catalogue: {state.catalogue.source}"
         + (f". Nothing to act on: {notes}" if notes else ""),
+        empty=no_input(notes or f"no SKU to decide in {state.market}"),
+        first=DECISION_FIRST,
+        last=DECISION_LAST,
     )
     positions = inventory_positions(state.skus)
     chosen = top_skus(decisions, top)
-    png = trajectory_png(chosen, positions, f"{state.market}: projected stock vs reorder point")
+    png = trajectory_png(chosen, positions, f"{state.market}: projected stock vs reorder point") if chosen else b""
     publish_markdown(
         state.market,
         key=f"order-to-replenish-plot-{state.market}",
-        markdown=plot_markdown(png, state.market, state.catalogue.source, [d.sku for d in chosen]),
+        markdown=plot_markdown(png, state.market, state.catalogue.source, [d.sku for d in chosen]) if chosen else "",
         description=f"Projected stock trajectory vs reorder point, top SKUs of {state.market}",
+        empty=no_input(notes or f"no SKU with demand in {state.market} to plot"),
     )
 
 
@@ -273,6 +280,7 @@ def _publish_units_table(summaries: list[MarketDemand], selected: list[str]) -> 
     publish_table(
         CROSS_MARKET,
         key="order-to-replenish-units",
-        table=rows or [{"market": m, "sku": "-", "units": 0, "market_orders": 0} for m in selected],
+        table=rows,
         description="Units sold per SKU and market (from each market's orders table, in its own region)",
+        empty=no_input(f"no order in {', '.join(selected)}'s orders tables"),
     )

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 import boto3
 from prefect import flow, task
 
-from flows.artifacts import CROSS_MARKET, publish_table
+from flows.artifacts import CROSS_MARKET, no_input, publish_table
 from flows.markets import SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from livebase.aws import retry_config
 from livebase.markets.resources import MarketResources
@@ -40,19 +40,33 @@ def anchor_market_day(resources: MarketResources, day: str) -> DayAnchor:
     return anchor_day(ledger, anchors, resources.market, day, retain_until)
 
 
+def anchor_row(anchor: DayAnchor) -> dict[str, str | int]:
+    """One market's anchor as ops read it: chains anchored and refused first, the hashes last; a day
+    with no batch says so (nothing was recorded, so nothing was anchored)."""
+    refused = ", ".join(f"{b} ({'/'.join(k)})" for b, k in anchor.refused.items()) or "-"
+    note = "" if anchor.heads or anchor.refused else no_input(
+        f"no passport batch recorded in {anchor.market} on {anchor.day}: nothing to anchor"
+    )  # fmt: skip
+    return {"market": anchor.market, "day": anchor.day, "batches": len(anchor.heads), "refused": refused,
+            "note": note or "anchored", "root": anchor.root or "-", "object": anchor.key or "-"}  # fmt: skip
+
+
 @flow(name="passport-anchoring", log_prints=True)
 def passport_anchoring(markets: MarketSelection | None = None, day: date | None = None) -> list[DayAnchor]:
     """Anchor ``day`` (default: yesterday, UTC) for every selected market (default: all selling)."""
     selected = list(markets or SELLING_MARKET_IDS)
     the_day = (day or (datetime.now(UTC) - timedelta(days=1)).date()).isoformat()
     results: list[DayAnchor] = [anchor_market_day(resolve_market_resources(m), the_day) for m in selected]  # type: ignore[misc]
-    rows = [
-        {"market": r.market, "day": r.day, "batches": len(r.heads), "root": r.root, "object": r.key or "-",
-         "refused": ", ".join(f"{b} ({'/'.join(k)})" for b, k in r.refused.items()) or "-"}
-        for r in results
-    ]  # fmt: skip
-    publish_table(CROSS_MARKET, key="passport-anchors", table=rows, description=f"Passport anchors of {the_day}")
+    publish_table(
+        CROSS_MARKET, key="passport-anchors", table=[anchor_row(r) for r in results],
+        description=f"Passport anchors of {the_day}: "
+        + ", ".join(f"{r.market} {len(r.heads)} chains, {len(r.refused)} refused" for r in results),
+        empty=no_input("no market selected"), last=("root", "object"),
+    )  # fmt: skip
     for r in results:
+        if not r.heads and not r.refused:
+            print(f"{r.market} {r.day}: no input: no passport batch recorded that day, nothing anchored")
+            continue
         print(f"{r.market} {r.day}: {len(r.heads)} chains anchored, root {r.root[:16]}..., {len(r.refused)} refused")
     broken = {f"{r.market}/{b}": k for r in results for b, k in r.refused.items()}
     if broken:

@@ -20,7 +20,7 @@ from prefect import flow, task
 from pydantic import BaseModel, Field
 
 from flows import recall_io as io
-from flows.artifacts import publish_table
+from flows.artifacts import no_input, publish_table
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from livebase.lifecycle.recall import plan_delivery
 from livebase.markets.resources import MarketResources
@@ -88,6 +88,14 @@ def deliver(resources: MarketResources, day: date, at: datetime) -> MarketDelive
     return result
 
 
+def delivery_row(result: MarketDelivery) -> dict[str, object]:
+    """The artifact's row: what happened first (sent, held back); an empty list says it was empty."""
+    row = {k: v for k, v in result.model_dump().items() if k != "outcomes"}
+    if not result.note and not result.listed:
+        row["note"] = no_input(f"nobody on {result.market}'s recall list for {result.day}")
+    return row
+
+
 @flow(name="recall-delivery", log_prints=True)
 def recall_delivery(
     markets: MarketSelection | None = None,
@@ -105,10 +113,10 @@ def recall_delivery(
         result.outcomes = measured
         results.append(result)
         publish_table(
-            resources.market, key=f"recall-delivery-{resources.market}",
-            table=[{k: v for k, v in result.model_dump().items() if k != "outcomes"}],
-            description=f"Recall delivery of {resources.market} for {list_day} (counts only); "
+            resources.market, key=f"recall-delivery-{resources.market}", table=[delivery_row(result)],
+            description=f"Recall delivery of {resources.market} for {list_day} (counts only): {result.line()}; "
             + ("; ".join(measured) or "no earlier delivery to measure"),
+            first=("note", "sent", "control", "capped", "withdrawn", "listed"),
         )  # fmt: skip
     lines = [line for r in results for line in (r.line(), *(f"  {o}" for o in r.outcomes))]
     for line in lines:

@@ -24,7 +24,7 @@ from prefect import flow, task
 from pydantic import BaseModel, Field
 
 from flows import regional_io as io
-from flows.artifacts import CROSS_MARKET, publish_markdown, publish_table
+from flows.artifacts import CROSS_MARKET, no_input, publish_markdown, publish_table
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from flows.regional_report import aggregate_rows, cohort_markdown, rollup_rows
 from flows.retries import retry_unless
@@ -108,15 +108,18 @@ def publish(export: MarketExport) -> None:
     publish_table(
         export.market,
         key=f"regional-processing-aggregates-{export.market}",
-        table=aggregate_rows(export) or [{"market": export.market, "dimension": "-", "value": 0}],
+        table=aggregate_rows(export),
         description=f"Aggregates {export.market} sent to hq for {export.as_of} (k={export.k}, "
         f"{export.suppressed_cells} cells suppressed)",
+        empty=no_input(f"no order in {export.market} up to {export.as_of}: nothing to aggregate"),
     )
+    cohorts = any(c.dimension == "cohort" and c.offset is not None for c in export.cells)
     publish_markdown(
         export.market,
         key=f"regional-processing-cohorts-{export.market}",
-        markdown=cohort_markdown(export),
+        markdown=cohort_markdown(export) if cohorts else "",
         description=f"Cohort retention of {export.market} (from its export)",
+        empty=no_input(f"no cohort in {export.market}'s export of {export.as_of} (no repeat buyer above k)"),
     )
 
 
@@ -161,9 +164,10 @@ def regional_processing(
     publish_table(
         CROSS_MARKET,
         key="regional-processing-hq-rollup",
-        table=table or [{"market": "-", "as_of": run_date.isoformat()}],
+        table=table,
         description=f"hq roll-up for {run_date}: GMV in {hq.currency}, orders, conversion, segments "
         "per market (from the exports at hq only)",
+        empty=no_input(f"no market export at hq for {run_date}"),
     )
     lines = [row.line() for row in rollup]
     for line in lines:

@@ -10,21 +10,35 @@ from __future__ import annotations
 import base64
 import io
 
+from flows.artifacts import money, pct
 from livebase.aggregates.export import MarketExport
 from livebase.aggregates.rollup import RollupRow
 
+SHARES = frozenset({"repeat_rate", "checkout_conversion", "retention"})  # metrics that are shares: shown in %
+
+
+def shown(metric: str, value: float, currency: str | None = None) -> str | int | float:
+    """A cell's value as ops read it: shares in %, money with its currency, counts as counts."""
+    if metric in SHARES:
+        return pct(value)
+    if currency is not None:
+        return money(value, currency)
+    return int(value) if float(value).is_integer() else value
+
 
 def aggregate_rows(export: MarketExport) -> list[dict[str, str | int | float]]:
+    """Each exported cell: what it measures and its value first, its provenance (rate) last."""
     rows: list[dict[str, str | int | float]] = []
     for cell in export.cells:
+        currency = cell.money.hq_currency if cell.money is not None else None
         row: dict[str, str | int | float] = {
-            "market": export.market, "dimension": cell.dimension, "key": cell.key, "metric": cell.metric,
-            "offset": "" if cell.offset is None else cell.offset, "value": round(cell.value, 4),
-            "viewers": cell.viewers,
+            "dimension": cell.dimension, "key": cell.key, "metric": cell.metric,
+            "offset": "" if cell.offset is None else cell.offset, "value": shown(cell.metric, cell.value, currency),
+            "viewers": cell.viewers, "market": export.market,
         }  # fmt: skip
         if cell.money is not None:
             row |= {
-                "local": str(cell.money.local), "local_currency": cell.money.local_currency,
+                "local": money(cell.money.local, cell.money.local_currency),
                 "rate": str(cell.money.rate), "rate_date": cell.money.rate_date.isoformat(),
             }  # fmt: skip
         rows.append(row)
@@ -72,16 +86,15 @@ def rollup_rows(rows: list[RollupRow]) -> list[dict[str, str | int | float]]:
     return [
         {
             "market": r.market,
-            "as_of": r.as_of,
-            "gmv_hq": blank(None if r.gmv_hq is None else str(r.gmv_hq)),
-            "currency": r.hq_currency,
-            "rate": r.rate,
+            "gmv": blank(None if r.gmv_hq is None else money(r.gmv_hq, r.hq_currency)),
             "orders": blank(r.orders),
             "buyers": blank(r.buyers),
-            "checkout_conversion": blank(None if r.checkout_conversion is None else round(r.checkout_conversion, 4)),
-            "repeat_rate": blank(None if r.repeat_rate is None else round(r.repeat_rate, 4)),
+            "checkout_conversion": blank(None if r.checkout_conversion is None else pct(r.checkout_conversion)),
+            "repeat_rate": blank(None if r.repeat_rate is None else pct(r.repeat_rate)),
             "segments": ", ".join(f"{k} {v}" for k, v in r.segments.items()),
             "suppressed_cells": r.suppressed_cells,
+            "as_of": r.as_of,
+            "rate": r.rate,
         }
         for r in rows
     ]

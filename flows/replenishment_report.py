@@ -21,20 +21,25 @@ PLOT_DAYS = 28
 
 
 class DecisionRow(BaseModel):
-    """One decision as the table artifact shows it (and the flow returns it)."""
+    """One decision as the table artifact shows it (and the flow returns it): the decision first
+    (SKU, what to order, why), the figures behind it, the long demand provenance last."""
 
-    market: str
     sku: str
-    sku_class: str
-    supplier: str
+    order_qty: int
+    reasons: str
     on_hand: int
     on_order: int
     demand_per_day: float
-    demand_source: str
     reorder_point: float
     order_up_to: float
-    order_qty: int
-    reasons: str
+    sku_class: str
+    supplier: str
+    market: str
+    demand_source: str
+
+
+DECISION_FIRST = ("sku", "order_qty", "reasons")  # what to order and why: on screen at any width
+DECISION_LAST = ("demand_source",)  # ~150 characters of provenance
 
 
 def decision_row(decision: Decision, on_hand: int, on_order: int) -> DecisionRow:

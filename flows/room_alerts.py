@@ -24,7 +24,7 @@ from prefect import flow
 from prefect.events import emit_event
 from pydantic import Field
 
-from flows.artifacts import publish_markdown
+from flows.artifacts import number, publish_markdown
 from flows.markets import MarketId
 from flows.triggers import PrefectEvent, forward_signal
 from livebase.privacy.guard import Keeper
@@ -77,12 +77,14 @@ def room_alert(
     evidence: Annotated[dict[str, Any], Field(description="the alert's detail: the numbers behind it")],
 ) -> str:
     """Show a room alert to ops: a markdown artifact per market with the numbers and what to check."""
-    rows = "\n".join(f"| {k} | {v} |" for k, v in sorted(evidence.items()) if k not in {"market", "room_id"})
+    rows = "\n".join(f"| {k} | {number(v) if isinstance(v, float) else v} |"
+                     for k, v in sorted(evidence.items()) if k not in {"market", "room_id"})  # fmt: skip
     markdown = (
         f"## {DETAIL_TYPES[AlertKind(kind)]}: room `{room_id}` ({market})\n\n"
         f"**Check:** {WHAT_TO_CHECK[AlertKind(kind)]}\n\n| field | value |\n|---|---|\n{rows}\n"
     )
-    publish_markdown(market, f"room-alert-{market}", markdown, description=f"{kind} in {room_id}")
+    description = f"{kind} in {room_id} ({market}): {WHAT_TO_CHECK[AlertKind(kind)]}"
+    publish_markdown(market, f"room-alert-{market}", markdown, description=description)
     print(f"{market}: {kind} in room {room_id} at {evidence.get('minute', '?')}")
     return markdown
 

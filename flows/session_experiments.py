@@ -22,7 +22,7 @@ import boto3
 from prefect import flow, task
 from pydantic import Field
 
-from flows.artifacts import publish_table
+from flows.artifacts import no_input, pct, publish_table
 from flows.markets import MarketId, resolve_market_resources
 from livebase.aws import retry_config
 from livebase.markets.resources import MarketResources
@@ -72,6 +72,21 @@ def artifact_key(market: str, experiment_id: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", f"experiment-{market}-{experiment_id}".lower()).strip("-")[:100]
 
 
+def experiment_row(market: str, experiment_id: str, window_hours: int, result: ExperimentResult) -> dict[str, Any]:
+    """The artifact's row: the verdict first, conversions and their difference in %, the counts after."""
+    interval = "-" if result.ci_low is None or result.ci_high is None else (
+        f"{pct(result.ci_low, 2)} .. {pct(result.ci_high, 2)}"
+    )  # fmt: skip
+    return {
+        "verdict": result.verdict, "a_conversion": pct(result.a.conversion, 2),
+        "b_conversion": pct(result.b.conversion, 2), "b_minus_a": f"{result.difference * 100:+.2f} pp",
+        "interval": interval, "p_value": "-" if result.p_value is None else f"{result.p_value:.3f}",
+        "a_buyers": f"{result.a.buyers} of {result.a.viewers}", "b_buyers": f"{result.b.buyers} of {result.b.viewers}",
+        "needed_per_arm": result.needed_per_arm, "sample_ratio_mismatch": result.sample_ratio_mismatch,
+        "window_hours": window_hours, "experiment": experiment_id, "market": market,
+    }  # fmt: skip
+
+
 @flow(name="experiment-analysis", log_prints=True)
 def experiment_analysis(
     market: MarketId,
@@ -88,13 +103,18 @@ def experiment_analysis(
     resources = resolve_market_resources(market)
     a, b = read_exposed_arms(resources, experiment_id, window_hours)
     result = analyse(a, b, alpha=alpha, power=power, mde=mde, share=share)
+    exposed = a.viewers + b.viewers
     publish_table(
         market,
         key=artifact_key(market, experiment_id),
-        table=[{"market": market, "experiment": experiment_id, "window_hours": window_hours, **result.row()}],
-        description=f"{experiment_id} ({market}): {result.verdict}",
+        table=[experiment_row(market, experiment_id, window_hours, result)] if exposed else [],
+        description=f"{experiment_id} ({market}): "
+        + (result.verdict if exposed else "no viewer exposed yet, nothing to compare"),
+        empty=no_input(f"no viewer of {market} was exposed to {experiment_id} (no exposure in its player table)"),
     )
     warning = " (sample ratio mismatch: check the split before trusting this)" if result.sample_ratio_mismatch else ""
+    if not exposed:
+        print(f"{market} {experiment_id}: no input: no viewer exposed to the experiment yet")
     print(
         f"{market} {experiment_id}: exposed A {a.buyers}/{a.viewers}, B {b.buyers}/{b.viewers}, "
         f"B-A {result.difference:+.4f} -> {result.verdict}{warning}"

@@ -25,7 +25,7 @@ from prefect import flow, task
 from pydantic import BaseModel, Field
 
 from flows import session_io
-from flows.artifacts import publish_markdown, publish_table
+from flows.artifacts import no_input, publish_markdown, publish_table
 from flows.markets import MARKETS, SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from flows.session_channels import ChannelAction, SessionChannels
 from livebase.markets.resources import MarketResources
@@ -207,15 +207,20 @@ def _plan_market(
 
 def publish_plan(market: str, plan: dict[str, Any]) -> None:
     """The plan table, the rejected items and the timeline plot, as the market's artifacts."""
+    days = f"{plan['first_day']}..{plan['last_day']}"
     publish_table(market,
-        key=f"session-plan-{market}", table=plan_table(plan) or [{"market": market, "note": "no sessions planned"}],
-        description=f"Planned sessions of {market}, {plan['first_day']}..{plan['last_day']} ({plan['engagement']})",
+        key=f"session-plan-{market}", table=plan_table(plan),
+        description=f"Planned sessions of {market}, {days} ({plan['engagement']})",
+        empty=no_input(f"no session planned in {market} for {days} ({len(plan['out_of_stock'])} SKUs out of "
+                       f"stock, {len(plan['unfilled'])} days unfilled)"),
     )  # fmt: skip
     publish_table(
         market,
         key=f"session-plan-rejected-{market}",
-        table=plan["rejected"] or [{"sku": "", "rule": "", "reason": "nothing rejected"}],
+        table=plan["rejected"],
         description=f"Items {market}'s cultural rules keep out of every session, with the rule",
+        empty=f"nothing rejected in {market}",
+        first=("sku", "reason", "rule"),
     )
     png = base64.b64encode(timeline_png(plan)).decode("ascii")
     publish_markdown(

@@ -21,7 +21,7 @@ from prefect import flow, task
 from pydantic import BaseModel, Field
 
 from flows import commerce_io
-from flows.artifacts import publish_markdown, publish_table
+from flows.artifacts import money, no_input, publish_markdown, publish_table
 from flows.markets import SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from livebase.markets.resources import MarketResources
 from livebase.settlement.fees import load_fees
@@ -77,17 +77,20 @@ def trial_balance_csv(balance: TrialBalance) -> str:
 def publish(balance: TrialBalance, by_party: list[Statement], keys: list[str], period: str) -> MarketStatements:
     market = balance.market
     verdict = "balances to 0" if balance.balanced else f"is off by {balance.total} {balance.currency}"
-    rows = [{"account": r.account.key, "debits": str(r.debits), "credits": str(r.credits),
-             "balance": str(r.balance)} for r in balance.rows]  # fmt: skip
+    cash = balance.currency
+    rows = [{"account": r.account.key, "balance": money(r.balance, cash), "debits": money(r.debits, cash),
+             "credits": money(r.credits, cash)} for r in balance.rows]  # fmt: skip
     publish_table(
-        market, key=f"settlement-trial-balance-{market}",
-        table=rows or [{"account": "-", "debits": "0", "credits": "0", "balance": "0"}],
+        market, key=f"settlement-trial-balance-{market}", table=rows,
         description=f"{market} {period}: the trial balance {verdict} over {balance.transactions} transactions",
+        empty=no_input(f"no settlement transaction in {market}'s ledger for {period}"),
     )  # fmt: skip
-    parts = [f"# Settlement {market}, {period}", "", f"Trial balance: {verdict} ({balance.currency}).", ""]
+    parts = [f"# Settlement {market}, {period}", "", f"Trial balance: {verdict} ({cash}).", ""]
+    if not by_party:
+        parts += [f"**{no_input(f'no settlement transaction in the ledger for {period}')}**", ""]
     for statement in by_party:
-        parts.append(f"## {statement.party.value}: net {statement.net} {balance.currency}")
-        parts += [f"- `{account}`: {amount}" for account, amount in statement.closing]
+        parts.append(f"## {statement.party.value}: net {money(statement.net, cash)}")
+        parts += [f"- `{account}`: {money(amount, cash)}" for account, amount in statement.closing]
         parts.append("")
     parts.append("CSV in the market's data lake: " + ", ".join(f"`{k}`" for k in keys))
     publish_markdown(market, key=f"settlement-statements-{market}", markdown="\n".join(parts),

@@ -24,7 +24,7 @@ from prefect import flow, task
 from pydantic import BaseModel, Field
 
 from flows import commerce_io
-from flows.artifacts import publish_markdown, publish_table
+from flows.artifacts import no_input, publish_markdown, publish_table
 from flows.markets import SELLING_MARKET_IDS, MarketSelection, resolve_market_resources
 from livebase.commerce.reconciliation import Reconciliation, confirmed, reconcile
 from livebase.markets.resources import MarketResources
@@ -66,12 +66,13 @@ def publish(result: Reconciliation) -> MarketReconciliation:
     """The table and markdown artifacts of one market, and its summary."""
     market = result.market
     checked = f"{len(result.skus)} SKUs of {result.warehouse} against {result.orders_read} orders"
-    rows = result.rows() or [{"verdict": result.decision, "sku": "-", "note": "no stock tracked, no order read"}]
     publish_table(
         market,
         key=f"stock-reconciliation-{market}",
-        table=rows,
+        table=result.rows(),
         description=f"{market}: {result.decision} ({checked}); drifting SKUs first",
+        empty=no_input(f"no stock tracked in {market} ({result.warehouse}) and no order read: run ./livebase stock"),
+        first=("verdict", "sku"),
     )
     publish_markdown(
         market,

@@ -247,6 +247,7 @@ def test_artifacts_show_the_decisions_and_the_trajectory_plot(replenished: Reple
     first = next(row for row in shown if row["order_qty"] == ordered.order_qty)
     assert first["reorder_point"] == ordered.reorder_point and "reorder point" in first["reasons"]
     assert first["demand_source"] == ordered.demand_source and first["sku_class"] == "A"
+    assert list(first)[:3] == ["sku", "order_qty", "reasons"] and list(first)[-1] == "demand_source"  # issue 30
 
     ours = [str(p.data) for p in plots if replenished.sku_a in str(p.data)]
     assert ours and all(p.type == "markdown" for p in plots)

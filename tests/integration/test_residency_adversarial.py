@@ -326,10 +326,10 @@ def test_an_artifact_with_eu_viewer_data_never_reaches_prefect(
 
     key = f"adversarial-{tag}"
     with pytest.raises(ResidencyViolation, match=f"artifact '{key}' of market 'eu' to 'offregion'") as refused:
-        publish_table("eu", key, [{"segment": "champions", "buyer": planted(tag, 7), "orders": 3}])
+        publish_table("eu", key, [{"segment": "champions", "buyer": planted(tag, 7), "orders": 3}], "top buyers")
     kept_in_eu(local_aws, refused, tag)
     with pytest.raises(ResidencyViolation) as refused:
-        publish_markdown("eu", key, f"top buyer: {EMAIL} ({tag})")
+        publish_markdown("eu", key, f"top buyer: {EMAIL} ({tag})", "top buyer")
     kept_in_eu(local_aws, refused, tag)
     with get_client(sync_client=True) as client:
         assert not client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))

@@ -102,9 +102,9 @@ def test_an_artifact_with_a_viewer_id_is_not_published(monkeypatch: pytest.Monke
     kept = Kept()
     monkeypatch.setattr(artifacts, "create_table_artifact", lambda **kw: published.append(kw))
     monkeypatch.setattr(artifacts, "keeper", lambda market: kept)
-    artifacts.publish_table("eu", "ok", [{"market": "eu", "orders": 3, "as_of": "2026-12-01"}])
+    artifacts.publish_table("eu", "ok", [{"market": "eu", "orders": 3, "as_of": "2026-12-01"}], "orders of eu")
     with pytest.raises(ResidencyViolation, match="artifact 'top-buyers' of market 'eu'"):
-        artifacts.publish_table("eu", "top-buyers", [{"buyer_key": VIEWER, "orders": 3}])
+        artifacts.publish_table("eu", "top-buyers", [{"buyer_key": VIEWER, "orders": 3}], "top buyers")
     assert [p["key"] for p in published] == ["ok"] and len(kept.documents) == 1
 
 

@@ -94,7 +94,8 @@ def test_statements_and_trial_balance_of_a_day(market: MarketResources) -> None:
     latest = max(artifacts, key=lambda a: a.created or datetime.min.replace(tzinfo=UTC))
     table = latest.data if isinstance(latest.data, list) else json.loads(str(latest.data))
     balances = {row["account"]: row["balance"] for row in table}
-    assert balances["supplier:payable:default-supplier"] == "-120.00" and "ord-000" not in json.dumps(table)
+    assert balances["supplier:payable:default-supplier"] == "-120.00 EUR" and "ord-000" not in json.dumps(table)
+    assert list(table[0])[:2] == ["account", "balance"]  # the balance beside its account, with its currency
 
 
 def test_a_ledger_that_does_not_balance_fails_the_run(market: MarketResources) -> None:
