@@ -319,20 +319,27 @@ def test_dockerfile_installs_the_project_at_its_pins_on_the_lambda_python() -> N
         assert f"!{copied}" in ignored
 
 
+@pytest.fixture(scope="module")
+def clean_venv_python(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A clean venv whose pip is moved to its current release, as python:3.12-slim ships a recent one
+    (the venv's bundled pip downloads whole wheels to read their metadata, ~8 minutes here instead of ~1)."""
+    root = tmp_path_factory.mktemp("image-venv")
+    venv.create(root / "venv", with_pip=True)
+    python = str(root / "venv" / "bin" / "python")
+    upgrade = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "pip"]
+    subprocess.run(upgrade, check=True, timeout=300)
+    return python
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("image", sorted(REQUIREMENTS))
-def test_image_requirements_resolve_in_a_clean_venv(image: str, tmp_path: Path) -> None:
-    """The Dockerfile's install step, without Docker: pip resolves the same file from the project root.
-
-    pip first moves to its current release (python:3.12-slim ships a recent one; the venv's bundled pip
-    downloads whole wheels to read their metadata, ~8 minutes here instead of ~1).
-    """
-    venv.create(tmp_path / "venv", with_pip=True)
-    python = str(tmp_path / "venv" / "bin" / "python")
+def test_image_requirements_resolve_in_a_clean_venv(image: str, clean_venv_python: str) -> None:
+    """The Dockerfile's install step, without Docker: pip resolves the same file from the project root
+    (a dry run: the venv stays clean for the other image)."""
     quiet = ["--quiet", "--disable-pip-version-check"]
-    subprocess.run([python, "-m", "pip", "install", *quiet, "--upgrade", "pip"], check=True, timeout=300)
     run = subprocess.run(
-        [python, "-m", "pip", "install", "--dry-run", *quiet, "-r", str(REQUIREMENTS[image].relative_to(PROJECT))],
+        [clean_venv_python, "-m", "pip", "install", "--dry-run", *quiet, "-r",
+         str(REQUIREMENTS[image].relative_to(PROJECT))],
         cwd=PROJECT, capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
