@@ -226,12 +226,7 @@ def _event_source(
         stream_name=physical[spec.source_id],
         stream_arn=values[(spec.source_id, "Arn")],
         dlq_arn=values.get((dlq, "Arn")) if dlq else None,
-        bisect_batch_on_error=spec.bisect_batch_on_error,
-        maximum_retry_attempts=spec.maximum_retry_attempts,
-        maximum_record_age_seconds=spec.maximum_record_age_seconds,
-        starting_position=spec.starting_position,
-        parallelization_factor=spec.parallelization_factor,
-        filter_patterns=spec.filter_patterns,
+        **spec.stream_settings(),
     )
 
 

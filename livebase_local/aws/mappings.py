@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from livebase_local.aws.template_refs import get_att_target
@@ -29,18 +29,29 @@ class FunctionMappingSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
-class MappingSpec(FunctionMappingSpec):
+class StreamSettings:
+    """What only a Kinesis mapping sets, with the defaults Lambda applies: read from the template
+    (:class:`MappingSpec`), carried as they are to the mapping the runner applies (:class:`EventSourceConfig`)."""
+
+    bisect_batch_on_error: bool = False
+    maximum_retry_attempts: int = -1  # -1: retry until the record expires
+    maximum_record_age_seconds: int = -1  # -1: no limit
+    starting_position: str = "TRIM_HORIZON"
+    parallelization_factor: int = 1
+    filter_patterns: tuple[str, ...] = ()  # FilterCriteria: Lambda invokes only with matching records
+
+    def stream_settings(self) -> dict[str, Any]:
+        """These settings alone, as keyword arguments."""
+        return {setting.name: getattr(self, setting.name) for setting in fields(StreamSettings)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class MappingSpec(StreamSettings, FunctionMappingSpec):
     """One mapping from a Kinesis stream."""
 
     source_id: str  # the Kinesis stream's logical id
     on_failure_id: str | None  # the on-failure destination (SQS queue) logical id
-    bisect_batch_on_error: bool
-    maximum_retry_attempts: int  # -1: retry until the record expires
-    maximum_record_age_seconds: int  # -1: no limit
-    starting_position: str
-    parallelization_factor: int
     code_s3_key: str | None  # the asset object key of the function's code
-    filter_patterns: tuple[str, ...] = ()  # FilterCriteria: Lambda invokes only with matching records
 
 
 def _logical_id(value: Any) -> str | None:
@@ -139,7 +150,7 @@ class FunctionMapping(ABC):
 
 
 @dataclass(frozen=True, kw_only=True)
-class EventSourceConfig(FunctionMapping):
+class EventSourceConfig(StreamSettings, FunctionMapping):
     """A Kinesis mapping resolved against a deployed stack: what the local runner needs to apply it."""
 
     code_path: str | None  # the function's code directory in the cloud assembly
@@ -147,12 +158,6 @@ class EventSourceConfig(FunctionMapping):
     stream_arn: str
     dlq_arn: str | None
     batch_size: int = 100
-    bisect_batch_on_error: bool = False
-    maximum_retry_attempts: int = -1
-    maximum_record_age_seconds: int = -1
-    starting_position: str = "TRIM_HORIZON"
-    parallelization_factor: int = 1
-    filter_patterns: tuple[str, ...] = ()
 
     @property
     def source_arn(self) -> str:
