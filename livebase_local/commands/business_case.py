@@ -33,7 +33,7 @@ def headline(plan: Plan, discount_rate: float | None = None) -> str:
     irr = "none" if found.irr is None else f"{found.irr:.1%}"
     month = "not within the horizon" if found.break_even_month is None else f"month {found.break_even_month}"
     return (
-        f"{plan.name}: NPV {found.npv:,.0f}萬 CNY at {found.discount_rate:.0%} over {plan.months} months, "
+        f"{plan.name}: NPV {found.npv:,.0f} (10k CNY) at {found.discount_rate:.0%} over {plan.months} months, "
         f"IRR {irr}, EBITDA break-even {month}"
     )
 
