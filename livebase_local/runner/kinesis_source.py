@@ -4,7 +4,8 @@ The mapping is not deployed into moto (see :mod:`livebase_local.aws.template_tra
 runner polls every shard of the market's stream and invokes the handler in-process with real
 Kinesis event shapes, honouring the mapping's settings:
 
-* ``batch_size``: at most that many records per invocation, in shard order;
+* ``batch_size``: at most that many records per invocation, in shard order; a batch short of
+  it waits up to ``maximum_batching_window_seconds`` from its first record (0: goes at once);
 * a ``batchItemFailures`` response (with ``ReportBatchItemFailures``): checkpoint before the
   lowest failed sequence number and redeliver from there; an identifier not in the batch fails
   the whole batch, as in Lambda;
@@ -19,8 +20,9 @@ Kinesis event shapes, honouring the mapping's settings:
 Nothing is lost: every record read succeeds, is filtered out, or is named in a DLQ message.
 ``run_forever`` (``livebase up``) works each shard in its own thread and, with a
 ``handler_factory``, its own handler instance, as Lambda runs one invocation per shard at a time
-in its own container. ``poll_once`` and ``drain`` step the shards in turn (deterministic, for
-tests and one-shot commands).
+in its own container; a shard is read again at once after records and, while active, soon after
+an empty read (:mod:`livebase_local.runner.kinesis_shards`). ``poll_once`` and ``drain`` step the
+shards in turn (deterministic, for tests and one-shot commands).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,39 +41,14 @@ from botocore.exceptions import ClientError
 
 from livebase_local.aws.mappings import EventSourceConfig
 from livebase_local.runner.checkpoints import CheckpointStore, ShardCheckpoint, pending_end, split_into_batches
+from livebase_local.runner.kinesis_shards import PendingBatch, Record, ShardState
 from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event, on_failure_record
 from livebase_local.runner.record_filters import RecordFilter
 from livebase_local.runner.sources import IDLE_POLL_SECONDS, Counters, DrainTimeout
 
 Handler = Callable[[dict[str, Any], Any], Any]
-Record = Mapping[str, Any]
 _GET_LIMIT = 10_000  # GetRecords' maximum, as Lambda reads
 _SHARD_REFRESH_SECONDS = 5.0
-
-
-@dataclass
-class _Batch:
-    records: list[Record]
-    attempts: int = 0  # failed invocations so far (retries used = attempts - 1 after a failure)
-
-
-@dataclass
-class _Shard:
-    shard_id: str
-    iterator: str | None = None
-    last_read: str | None = None  # sequence number of the last record fetched
-    buffer: deque[Record] = field(default_factory=deque)
-    batches: deque[_Batch] = field(default_factory=deque)  # bisected halves waiting their turn
-    closed: bool = False
-    settled: str | None = None  # last sequence number up to which every record is settled
-    replay: tuple[tuple[str, str], ...] = ()  # batches in flight at the last stop, to rebuild first
-    replay_records: list[Record] = field(default_factory=list)
-    saved: ShardCheckpoint | None = None
-    not_before: float = 0.0  # epoch seconds: an invocation cut off by a crash is still "running" until then
-
-    @property
-    def idle(self) -> bool:
-        return not self.buffer and not self.batches and not self.replay
 
 
 @dataclass
@@ -106,7 +83,7 @@ class KinesisEventSource:
         self.checkpoints = checkpoints  # None: in memory only (a restart starts from starting_position)
         self.counters = Counters()
         self.last_errors: deque[str] = deque(maxlen=20)
-        self._shards: dict[str, _Shard] = {}
+        self._shards: dict[str, ShardState] = {}
         self._shards_listed = 0.0
         self._lock = threading.Lock()
 
@@ -121,16 +98,16 @@ class KinesisEventSource:
                 if shard["ShardId"] not in self._shards:
                     self._shards[shard["ShardId"]] = self._resumed(shard["ShardId"])
 
-    def _resumed(self, shard_id: str) -> _Shard:
+    def _resumed(self, shard_id: str) -> ShardState:
         """A shard where the stored checkpoint left it: read after ``sequence``, pending batches first."""
         if self.checkpoints is None:
-            return _Shard(shard_id)
+            return ShardState(shard_id)
         stored = self.checkpoints.load(self.config.function_name, shard_id)
-        shard = _Shard(shard_id, last_read=stored.sequence, settled=stored.sequence, replay=stored.pending)
+        shard = ShardState(shard_id, last_read=stored.sequence, settled=stored.sequence, replay=stored.pending)
         shard.saved, shard.not_before = stored, stored.resume_at(self.config.timeout_seconds)
         return shard
 
-    def _save(self, shard: _Shard, invoking: bool = False) -> None:
+    def _save(self, shard: ShardState, invoking: bool = False) -> None:
         """Persist the shard's checkpoint when it changed (see :mod:`livebase_local.runner.checkpoints`)."""
         if self.checkpoints is None or shard.replay:
             return
@@ -141,11 +118,11 @@ class KinesisEventSource:
             self.checkpoints.save(self.config.function_name, shard.shard_id, checkpoint)
             shard.saved = checkpoint
 
-    def _settle(self, shard: _Shard, records: Sequence[Record]) -> None:
+    def _settle(self, shard: ShardState, records: Sequence[Record]) -> None:
         if records:
             shard.settled = records[-1]["SequenceNumber"]
 
-    def _iterator(self, shard: _Shard) -> str | None:
+    def _iterator(self, shard: ShardState) -> str | None:
         request: dict[str, Any] = {"StreamName": self.config.stream_name, "ShardId": shard.shard_id}
         if shard.last_read is not None:
             request.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=shard.last_read)
@@ -155,7 +132,7 @@ class KinesisEventSource:
             request["ShardIteratorType"] = "TRIM_HORIZON"
         return str(self.kinesis.get_shard_iterator(**request)["ShardIterator"])
 
-    def _fill(self, shard: _Shard) -> int:
+    def _fill(self, shard: ShardState) -> int:
         """Top the shard's buffer up to a batch; returns records fetched."""
         if shard.closed or len(shard.buffer) >= self.config.batch_size:
             return 0
@@ -177,11 +154,13 @@ class KinesisEventSource:
             shard.replay_records.extend(kept)
             if int(records[-1]["SequenceNumber"]) >= pending_end(shard.replay):
                 batches, rest = split_into_batches(shard.replay_records, shard.replay)  # type: ignore[arg-type]
-                shard.batches.extend(_Batch(list(batch)) for batch in batches)
+                shard.batches.extend(PendingBatch(list(batch)) for batch in batches)
                 shard.buffer.extend(rest)
+                shard.buffered(len(rest))
                 shard.replay, shard.replay_records = (), []
         elif records:
             shard.buffer.extend(kept)
+            shard.buffered(len(kept))
         if records:
             shard.last_read = records[-1]["SequenceNumber"]
             with self._lock:
@@ -219,7 +198,7 @@ class KinesisEventSource:
         for shard_id in list(self._shards):
             self._cold_start(shard_id)
 
-    def _invoke(self, shard: _Shard, records: Sequence[Record]) -> _Outcome:
+    def _invoke(self, shard: ShardState, records: Sequence[Record]) -> _Outcome:
         event = kinesis_event(records, shard.shard_id, self.config)
         with self._lock:
             self.counters.invocations += 1
@@ -244,7 +223,7 @@ class KinesisEventSource:
         return _Outcome(lowest, f"handler reported {len(identifiers)} failed item(s), first {first}", raised=False)
 
     def _send_to_dlq(
-        self, shard: _Shard, records: Sequence[Record], *, condition: str, attempts: int, reason: str
+        self, shard: ShardState, records: Sequence[Record], *, condition: str, attempts: int, reason: str
     ) -> None:
         message = on_failure_record(
             records, shard.shard_id, self.config, condition=condition, attempts=attempts, error_message=reason
@@ -269,20 +248,21 @@ class KinesisEventSource:
             count += 1
         return count
 
-    def _process_batch(self, shard: _Shard) -> int:
+    def _process_batch(self, shard: ShardState) -> int:
         """Run the shard's next batch once; returns records settled (succeeded or sent to the DLQ).
 
         The checkpoint is saved with the batch pending before it runs and again after.
         """
         if not shard.batches:
             size = min(self.config.batch_size, len(shard.buffer))
-            shard.batches.append(_Batch([shard.buffer.popleft() for _ in range(size)]))
+            shard.batches.append(PendingBatch([shard.buffer.popleft() for _ in range(size)]))
+            shard.took()
         self._save(shard, invoking=True)
         settled = self._run_batch(shard)
         self._save(shard)
         return settled
 
-    def _run_batch(self, shard: _Shard) -> int:
+    def _run_batch(self, shard: ShardState) -> int:
         batch = shard.batches[0]
         expired = self._expired(batch.records)
         if expired:
@@ -315,7 +295,7 @@ class KinesisEventSource:
         if outcome.raised and self.config.bisect_batch_on_error and len(retry) > 1:
             shard.batches.popleft()
             half = len(retry) // 2
-            shard.batches.extendleft([_Batch(retry[half:]), _Batch(retry[:half])])
+            shard.batches.extendleft([PendingBatch(retry[half:]), PendingBatch(retry[:half])])
             return len(done)
         if not retries_left:
             shard.batches.popleft()
@@ -331,14 +311,14 @@ class KinesisEventSource:
         self.last_errors.append(f"{shard.shard_id}: retrying {len(retry)} record(s): {outcome.reason}")
         return len(done)
 
-    def _step(self, shard: _Shard) -> int:
+    def _step(self, shard: ShardState) -> int:
         """Fetch for one shard and run at most one batch; returns records fetched plus settled."""
         progress = self._fill(shard)
         if time.time() < shard.not_before:
             return progress  # the batch a crash cut off is not retried before its invocation would have timed out
-        if shard.batches or shard.buffer:
+        if shard.batches or shard.batch_ready(self.config.batch_size, self.config.maximum_batching_window_seconds):
             progress += self._process_batch(shard) or 1  # a retry is progress too
-        else:
+        elif not shard.buffer:
             self._save(shard)  # read to the end (or only filtered records): the checkpoint moves on
         return progress
 
@@ -366,20 +346,23 @@ class KinesisEventSource:
                     f"last errors: {list(self.last_errors)[-3:]}"
                 )
 
-    def _work_shard(self, shard: _Shard, stop_event: threading.Event, idle_sleep: float) -> None:
-        """One shard's loop: sleep only when there was nothing to do; end when a closed shard is done.
+    def _work_shard(self, shard: ShardState, stop_event: threading.Event, idle_sleep: float) -> None:
+        """One shard's loop: read again at once after records, soon while active, ``idle_sleep`` when idle.
 
-        An error of the runner itself (the stream unreachable, say) is noted and retried after a
-        pause; the records stay in the stream, so nothing is lost while it lasts.
+        See :mod:`livebase_local.runner.kinesis_shards` for the cadence. An error of the runner
+        itself (the stream unreachable, say) is noted and retried after ``idle_sleep``; the records
+        stay in the stream, so nothing is lost while it lasts. The loop ends when a closed shard is done.
         """
         while not stop_event.is_set() and not (shard.closed and shard.idle):
             try:
                 progress = self._step(shard)
             except Exception as error:  # keep the shard's worker alive; the reason is kept
                 self.last_errors.append(f"{shard.shard_id}: runner error {type(error).__name__}: {error}")
-                progress = 0
-            if progress == 0:
                 stop_event.wait(idle_sleep)
+                continue
+            shard.worked(progress)
+            if progress == 0:
+                stop_event.wait(shard.pause(idle_sleep))
 
     def run_forever(self, stop_event: threading.Event, idle_sleep: float = IDLE_POLL_SECONDS) -> None:
         """One worker thread per shard until ``stop_event`` is set; new shards get theirs as found."""
