@@ -67,3 +67,32 @@ def test_the_lineup_is_ranked_only_with_consent_and_a_list() -> None:
     assert (refused.items, refused.source, refused.reason) == (lineup, LINEUP, NO_CONSENT)
     assert rank_lineup(lineup, None, consented=True).reason == NO_HISTORY
     assert rank_lineup(lineup, {}, consented=True, limit=2).items == ["A", "B"]
+
+
+def test_lists_by_taste_offer_new_items_of_the_categories_a_viewer_takes() -> None:
+    # The fan carted lipstick (beauty) only; the market's bestseller is tea (food). The fan is offered
+    # a beauty item they never took (SERUM) before tea; a viewer without signals gets the market's order.
+    categories = {"LIP": "beauty", "SERUM": "beauty", "TEA": "food", "RICE": "food"}
+    history = [_bought(f"v_{n:016x}", "TEA", 1) for n in range(100, 160)]
+    history += [_bought(f"v_{n:016x}", sku, 1) for n in range(20) for sku in ("SERUM", "RICE")]
+    history += [Interaction("v_fan0000000000000", "LIP", CART, T0 - timedelta(days=1))]
+    history += [Interaction("v_cold000000000000", "TEA", 0.03, T0 - timedelta(days=1))]  # watched only
+    model = train(history, T0, categories=categories)
+    fan = [sku for sku, _ in model.viewers["v_fan0000000000000"]]
+    assert fan.index("SERUM") < fan.index("TEA")
+    assert [sku for sku, _ in model.viewers["v_cold000000000000"]] == ["TEA", "RICE", "SERUM", "LIP"]
+
+
+def test_the_markets_behaviour_ranks_what_a_lone_consenting_viewer_never_took() -> None:
+    # The demo's case: one consenting buyer of catalogue goods; the line-up's items are known only
+    # from everyone else's orders (aggregate strength), so their list ranks them too.
+    mine = [_bought("v_me00000000000000", "SKU-TEA", 1)]
+    market = mine + [_bought(f"v_{n:016x}", "LINE-2", 1) for n in range(5)] + [_bought("v_x", "LINE-1", 1)]
+    categories = {"SKU-TEA": "food", "LINE-1": "beauty", "LINE-2": "beauty"}
+    model = train(mine, T0, categories=categories, market=market)
+    assert [sku for sku, _ in model.viewers["v_me00000000000000"]] == ["SKU-TEA", "LINE-2", "LINE-1"]
+    assert rank_lineup(["LINE-1", "LINE-2"], dict(model.viewers["v_me00000000000000"]), consented=True).items == [
+        "LINE-2",
+        "LINE-1",
+    ]
+    assert model.popular[0] == "LINE-2"

@@ -1,4 +1,4 @@
-"""Item-item co-occurrence with recency weighting: who watched, carted or bought X also took Y.
+"""Item-item co-occurrence with recency weighting, and per-viewer lists from tastes by category.
 
 Why this and not ALS: a market's catalogue on air is small (tens to hundreds of SKUs a week) and
 its behaviour sparse and fresh; co-occurrence has no factors or regularisation to tune, trains in
@@ -8,18 +8,28 @@ nor installable offline here). Recency: each interaction's weight halves every `
 so tastes that moved on fade. Similarity is the cosine of items' weighted viewer columns, each
 item keeping its ``neighbours`` best; a viewer's score for an item is the weighted sum of their
 items' similarities to it plus their own weight on it (people re-buy what they like), with the
-market's popularity as a small prior that breaks ties. Pure: interactions in, lists out.
+market's popularity as a small prior that breaks ties.
+
+With the catalogue's categories (``categories``: SKU -> category), the lists come from the
+viewer's taste by category instead (``livebase.recommend.taste``): on the simulated market that
+held-out recall beat co-occurrence by a quarter (seeds 7 and 3), since a viewer's next carts are
+mostly SKUs they never took, whose only link to their history is the kind of goods. The
+neighbours are kept either way (readable, and the lists without a catalogue). Item strength and
+the prior come from ``market`` (every viewer's behaviour: aggregate counts, no one's list) when
+given, so a list trained on few consenting viewers still ranks what the market takes.
+Pure: interactions in, lists out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 
 from livebase.recommend.behaviour import Interaction
+from livebase.recommend.taste import category_lifts, item_strength, taste_scores, taste_signals
 
 HALF_LIFE_DAYS = 14.0
 NEIGHBOURS = 20
@@ -62,11 +72,16 @@ def train(
     half_life_days: float = HALF_LIFE_DAYS,
     neighbours: int = NEIGHBOURS,
     top_n: int = TOP_N,
+    categories: Mapping[str, str] | None = None,
+    market: Collection[Interaction] | None = None,
 ) -> Recommender:
     """Train on ``interactions`` up to ``now``; top lists only for ``viewers`` (those who consented:
-    everyone's behaviour is not used for anyone without them, see ``flows/recommendations.py``)."""
+    everyone's behaviour is not used for anyone without them, see ``flows/recommendations.py``).
+    ``categories``: the catalogue's, for lists by taste; ``market``: every viewer's behaviour, for
+    the aggregate popularity only (defaults to ``interactions``)."""
+    everyone = interactions if market is None else market
     rows = _decay(interactions, now, half_life_days)
-    popular = popularity(interactions, now, half_life_days)
+    popular = popularity(everyone, now, half_life_days)
     if not rows:
         return Recommender(now, popular)
     items = sorted({sku for _, sku, _ in rows})
@@ -84,13 +99,20 @@ def train(
         cut = np.argpartition(-similarity, neighbours, axis=1)[:, neighbours:]
         np.put_along_axis(similarity, cut, 0.0, axis=1)
     prior = np.zeros(len(items))
-    for rank, sku in enumerate(popular):
+    for rank, sku in enumerate(sku for sku in popular if sku in item_index):
         prior[item_index[sku]] = PRIOR * (1.0 - rank / max(1, len(popular)))
     model = Recommender(now, popular)
     for k, sku in enumerate(items):
         order = np.argsort(-similarity[k])[:neighbours]
         model.neighbours[sku] = [(items[j], round(float(similarity[k, j]), 4)) for j in order if similarity[k, j] > 0]
     wanted = people if viewers is None else [v for v in people if v in set(viewers)]
+    if categories:
+        strength = item_strength(taste_signals(everyone, now, half_life_days))
+        signals = taste_signals(interactions, now, half_life_days)
+        lifts = category_lifts(signals, strength, categories, viewers=wanted)
+        for viewer in wanted:
+            model.viewers[viewer] = taste_scores(strength, lifts.get(viewer, {}), categories, top_n)
+        return model
     for viewer in wanted:
         history = matrix[person_index[viewer]]
         scores = history @ similarity + OWN_WEIGHT * history + prior
