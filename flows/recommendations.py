@@ -7,9 +7,13 @@ Nightly in each market's region (``recommendations-training`` in the catalogue),
    share of B, end). The player's join and recommendations read only these (our records).
 2. ``read-behaviour``: the market's orders of the last ``history_days`` (viewer key, SKUs, time)
    and the viewers granting personalisation consent now (``ConsentStore.granted_keys``).
-3. ``train-and-publish``: ``livebase.recommend.model.train`` on the consenting viewers' behaviour
-   only (item-item co-occurrence, recency-weighted), their top lists written, the lists of viewers
-   whose consent was withdrawn since deleted, the popular list (aggregate counts) written.
+3. ``train-and-publish``: ``livebase.recommend.model.train``: lists for the consenting viewers
+   from their own behaviour only (their taste per category of the market's catalogue,
+   ``catalogue/suppliers.json``; item-item co-occurrence where the catalogue names no category),
+   times each item's strength in the whole market (aggregate counts, like the popular list: a
+   viewer who consented yesterday gets what the market takes, ranked by their taste, not only
+   what they took themselves); the lists of viewers whose consent was withdrawn since deleted,
+   the popular list written.
 
 Everything runs against the market's own region; the artifact holds counts and SKUs, no viewer.
 Behaviour in the stores today is orders; the library takes watch time and carts too
@@ -22,9 +26,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 import boto3
+from botocore.exceptions import ClientError
 from prefect import flow, task
 from pydantic import Field
 
+from flows import commerce_io
 from flows.artifacts import publish_table
 from flows.markets import MarketId, resolve_market_resources
 from flows.session_io import read_plans
@@ -77,12 +83,30 @@ def behaviour(resources: MarketResources, since: datetime) -> tuple[list[Interac
     return from_orders(orders), consenting
 
 
+def catalogue_categories(resources: MarketResources) -> dict[str, str]:
+    """SKU -> category from the market's catalogue; none without a catalogue (co-occurrence lists then)."""
+    try:
+        catalogue = commerce_io.read_catalogue(resources)
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("NoSuchBucket", "NoSuchKey", "404"):
+            raise
+        return {}
+    return {terms.sku: terms.category for terms in catalogue.skus if terms.category}
+
+
 def publish_model(
     resources: MarketResources, interactions: list[Interaction], consenting: set[str], now: datetime, half_life: float
 ) -> dict[str, Any]:
-    """Train on consenting viewers' behaviour; write their lists, drop the others', write the popular list."""
+    """Train on consenting viewers' behaviour; write their lists, drop the others', write the popular list.
+
+    Every viewer's behaviour counts only as the items' aggregate strength (as the popular list);
+    a list trained on the consenting viewers' orders alone knew only what they bought (the demo's
+    one consenting buyer of catalogue goods got the line-up back in its own order)."""
     store = player_store(resources)
-    model = train([i for i in interactions if i.viewer in consenting], now, half_life_days=half_life)
+    model = train(
+        [i for i in interactions if i.viewer in consenting], now, half_life_days=half_life,
+        categories=catalogue_categories(resources), market=interactions,
+    )  # fmt: skip
     written = store.put_top_lists(model.viewers, now)
     withdrawn = sorted(store.listed_viewers() - set(model.viewers))  # consent withdrawn, or no behaviour left
     store.drop_top_lists(withdrawn)
