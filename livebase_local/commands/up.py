@@ -33,6 +33,11 @@ from livebase_local.simulator.stock import book_opening
 log = logging.getLogger("livebase.up")  # to the run's log file, not the terminal
 log.setLevel(logging.INFO)
 WORKER_QUERY_SECONDS = 5  # how often the worker asks for scheduled runs (Prefect's default: 10)
+# Flow runs at once (the rest wait, Scheduled, for a slot): every served deployment started together
+# on two cores made the server's SQLite refuse writes ("database is locked" -> HTTP 503) for over a
+# minute, past the client's retries, and the worker reported runs Crashed before they began.
+WORKER_LIMIT = 4
+CLIENT_RETRIES = 8  # Prefect's client tries a 503 again after 2, 4, 8, ... s (its default: 5 tries)
 WATCH_SECONDS = 3.0  # how often `up` looks for failed runs and exited children
 Report = Callable[[str], None]  # a line on the terminal `up` was started from
 
@@ -67,10 +72,15 @@ def apply_prefect_setup(markets: list[str]) -> None:
 
 def for_markets(served: list[Any], chosen: list[str]) -> list[Any]:
     """Deployments whose flow takes ``markets`` default to the markets `up` runs (the others have
-    no stack here: an hourly run over every market failed on the absent ones)."""
+    no stack here: an hourly run over every market failed on the absent ones); those that take one
+    ``market`` default to the first (a run from the UI with the defaults was refused: "'market' is a
+    required property"; a market's schedule still names its own)."""
     for deployment in served:
-        if "markets" in deployment._parameter_openapi_schema.properties:
+        properties = deployment._parameter_openapi_schema.properties
+        if "markets" in properties:
             deployment.parameters.setdefault("markets", chosen)
+        elif "market" in properties:
+            deployment.parameters.setdefault("market", chosen[0])
     return served
 
 
@@ -103,6 +113,7 @@ def child_environment(api_url: str) -> dict[str, str]:
         "PREFECT_API_URL": api_url,
         "PREFECT_HOME": str(STATE_DIR / "prefect"),
         "PREFECT_WORKER_QUERY_SECONDS": str(WORKER_QUERY_SECONDS),
+        "PREFECT_CLIENT_MAX_RETRIES": str(CLIENT_RETRIES),
         "PREFECT_RUNNER_AUTO_INSTALL_DEPENDENCIES": "false",  # never `uv run` into another environment
         "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]),
         "PYTHONUNBUFFERED": "1",
@@ -113,7 +124,7 @@ def worker_process(api_url: str, name: str) -> ChildProcess:
     from flows.prefect_yaml import PROCESS_POOL
 
     argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", PROCESS_POOL, "--type", "process",
-            "--name", name]  # fmt: skip
+            "--name", name, "--limit", str(WORKER_LIMIT)]  # fmt: skip
     return ChildProcess("Prefect worker", argv, child_environment(api_url), STATE_DIR / "logs" / "prefect-worker.log")
 
 
