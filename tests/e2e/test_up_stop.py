@@ -3,7 +3,9 @@
 `up` starts on moved ports (free ones, as with ``LIVEBASE_PREFECT_PORT=4280``) and the UI is told
 that port; a simulated live day sent to the stream places orders (the opening stock is booked:
 none rejected for want of stock); flows run through the real Prefect worker, order-to-replenish
-and regional-processing (hq is deployed) both completing; `stock` again says what exists. Then it
+and regional-processing (hq is deployed) both completing; a person in headless Chromium runs
+order-to-replenish from the UI and reads its decisions (a screenshot under ``.livebase/screenshots/``);
+every served deployment completes once with its defaults; `stock` again says what exists. Then it
 stops as a user expects: on SIGTERM to its process group (a supervisor, or Ctrl-C's SIGINT, which
 takes the same path) it exits cleanly, without a traceback, leaving no process or port behind (the
 worker and the signal bridge included). How fast is measured by ``benchmarks/up_stop.py``.
@@ -13,17 +15,23 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from flows.catalogue import FLOWS
+from livebase_local.platform import STATE_DIR
 from livebase_local.up_probe import UpProcess, start_up
+from tests.e2e.prefect_browser import chromium_or_skip, run_from_ui
 
 pytestmark = pytest.mark.slow
 MARKET = "sea"
@@ -67,6 +75,54 @@ def test_the_ui_is_told_the_port_it_is_served_on(up: UpProcess) -> None:
         assert json.load(reply)["api_url"] == f"http://127.0.0.1:{port}/api"
 
 
+# What no default can be for: the event or the experiment a run is about, the cloud job's image and role.
+# Every other parameter of every served deployment is its default (`up` names its market).
+RUN_INPUT: dict[str, dict[str, object]] = {
+    "room-alert": {"room_id": f"{MARKET}-room-1", "kind": "viewer_drop", "evidence": {"viewers": 120, "before": 900}},
+    "experiment-analysis": {"experiment_id": "exp-no-viewers"},
+    "forecast-scaleout": {"image_uri": "livebase-forecast:local", "role_arn": "arn:aws:iam::123456789012:role/forecast",
+                          "kms_key_arn": "arn:aws:kms:ap-southeast-1:123456789012:key/local"},
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def every_deployment_run(up: UpProcess) -> dict[str, dict[str, Any]]:
+    """One run of each served deployment, all submitted at once, then waited for (the worker runs them
+    side by side); name -> the run as the API reads it, with ``missing``: required parameters left open."""
+    api = f"http://127.0.0.1:{up.ports[2]}/api"
+    started, runs, missing = time.monotonic(), {}, {}
+    for spec in FLOWS:
+        deployment = _api(api, "GET", f"/deployments/name/{spec.name}/{spec.name}")
+        required = set(deployment["parameter_openapi_schema"].get("required", []))
+        missing[spec.name] = required - set(deployment["parameters"])
+        run = _api(api, "POST", f"/deployments/{deployment['id']}/create_flow_run",
+                   {"parameters": RUN_INPUT.get(spec.name, {})})  # fmt: skip
+        runs[run["id"]] = spec.name
+    submitted = time.monotonic() - started
+    ended: dict[str, dict[str, Any]] = {}
+    while len(ended) < len(runs) and time.monotonic() - started < 1500:
+        time.sleep(3)
+        for run in _api(api, "POST", "/flow_runs/filter", {"flow_runs": {"id": {"any_": list(runs)}}}):
+            if run["state"] and run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+                ended[runs[run["id"]]] = run | {"missing": missing[runs[run["id"]]]}
+    print(f"{len(runs)} deployments: submitted in {submitted:.0f} s, all ended {time.monotonic() - started:.0f} s "
+          f"after the first; " + ", ".join(f"{n} {r['total_run_time']:.0f} s" for n, r in ended.items()))  # fmt: skip
+    return ended
+
+
+@pytest.mark.timeout(1800)  # the first one waits for all of them
+@pytest.mark.parametrize("name", [spec.name for spec in FLOWS])
+def test_every_served_deployment_completes_once_with_its_defaults(
+    every_deployment_run: dict[str, dict[str, Any]], name: str
+) -> None:
+    run = every_deployment_run.get(name)
+    assert run is not None, f"{name}: the run did not end in time"
+    given = set(RUN_INPUT.get(name, {}))
+    assert run["missing"] == given, f"{name}: required parameters without a default: {run['missing']} (given {given})"
+    state = run["state"]
+    assert state["type"] == "COMPLETED", f"{name} ({run['name']}) {state['name']}: {state['message']}"
+
+
 @pytest.mark.timeout(1200)
 def test_a_simulated_day_places_orders_and_flows_run_through_the_worker(up: UpProcess) -> None:
     sent = livebase(up, "simulate", "--market", MARKET, "--scale", "0.02", "--send")
@@ -78,6 +134,22 @@ def test_a_simulated_day_places_orders_and_flows_run_through_the_worker(up: UpPr
     assert rolled_up.returncode == 0, rolled_up.stdout + rolled_up.stderr
     placed = _order_statuses(up)
     assert placed.get("placed", 0) > 0 and placed.get("rejected", 0) == 0, placed
+
+
+@pytest.mark.timeout(900)
+def test_a_person_runs_order_to_replenish_from_the_ui_and_reads_its_decisions(up: UpProcess) -> None:
+    chromium_or_skip()
+    screenshot = STATE_DIR / "screenshots" / "order-to-replenish.png"
+    ui, artifact = f"http://127.0.0.1:{up.ports[2]}", f"order-to-replenish-decisions-{MARKET}"
+    seen = run_from_ui(ui, "order-to-replenish", artifact, screenshot)
+    print(f"browser: quick run to its decisions in {seen.seconds:.0f} s; screenshot {screenshot}")
+    assert seen.state == "Completed", seen.run_url
+    text = seen.artifact_text
+    assert f"{MARKET}:" in text and "to order" in text, text[:2000]  # the decision first, in words
+    for column in ("sku", "order_qty", "reasons", "on_hand", "supplier"):
+        assert column in text, text[:2000]
+    assert re.search(r"\b(SEA|SKU)-[A-Z0-9-]+\b", text), text[:2000]  # the rows: SKUs a person can read
+    assert screenshot.stat().st_size > 10_000
 
 
 @pytest.mark.timeout(900)
@@ -114,6 +186,20 @@ def test_up_stops_cleanly_on_a_group_sigterm(up: UpProcess) -> None:
     assert "Traceback" not in output, output[-4000:]
     assert output.rstrip().endswith("stopped."), output[-2000:]
     assert up.leftovers() == [] and _children_left(up.log_path.parent) == []
+
+
+def _api(api: str, method: str, path: str, body: object = None) -> Any:
+    """Prefect's REST API as any client calls it; a 503 (SQLite busy under load) is tried again, as Prefect's does."""
+    for attempt in range(8):
+        request = urllib.request.Request(api + path, method=method, headers={"content-type": "application/json"},
+                                         data=None if body is None else json.dumps(body).encode())  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=60) as reply:
+                return json.load(reply)
+        except urllib.error.HTTPError as error:
+            if error.code != 503 or attempt == 7:
+                raise AssertionError(f"{method} {path}: {error.code} {error.read().decode()[:500]}") from error
+            time.sleep(2 + attempt)
 
 
 def _order_statuses(up: UpProcess) -> dict[str, int]:
