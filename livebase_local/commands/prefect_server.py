@@ -52,7 +52,9 @@ class LocalPrefectServer(Started):
         self.ui_url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 90.0) -> Self:
+    # A new database's migrations on a loaded 2-core machine (the suite's other worker, a flow run) took
+    # over 90 s and `up` gave up ("did not answer within 90s"); quiet machines answer in 10-70 s.
+    def start(self, timeout: float = 240.0) -> Self:
         if api_healthy(self.api_url):
             return self  # one is already running there (another `up`): use it
         self.home.mkdir(parents=True, exist_ok=True)
