@@ -9,6 +9,7 @@ import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -75,13 +76,17 @@ def recall_list(resources: Any, day: date) -> list[str]:
 
 
 def test_consent_from_the_stream_recall_delivered_and_every_withdrawal_honoured(
-    local_aws: LocalAwsStack, prefect_harness: None
+    local_aws: LocalAwsStack, prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from flows.fx_rates import FX_FEED_ENV
     from flows.recall_delivery import recall_delivery
     from flows.recall_io import stack_outputs
     from flows.regional_processing import regional_processing
+    from livebase_local.fx_feed import refresh_local_rates
 
     deploy_hq()
+    monkeypatch.setenv(FX_FEED_ENV, "")  # restored after: the refresh points it at this test's feed
+    refresh_local_rates(tmp_path / "fx-feed", ["eu"], today=TODAY)  # the day's rates, as the demo and up get them
     pipeline = open_pipeline(local_aws, "eu")
     resources = pipeline.resources
     tag = uuid.uuid4().hex[:8]
