@@ -22,6 +22,7 @@ import re
 import shutil
 import struct
 import tempfile
+import threading
 import unicodedata
 import zipfile
 from array import array
@@ -103,8 +104,18 @@ def _ints(data: bytes, expected: str, code: str) -> array:  # type: ignore[type-
     return values
 
 
-@cache
+_LOADING = threading.Lock()
+
+
 def _model() -> _Model:
+    """The model, loaded once per process: a lock keeps concurrent first callers (the local runner's
+    shard workers share one process) from each unpacking the 68 MB file at the same time."""
+    with _LOADING:
+        return _load_model()
+
+
+@cache
+def _load_model() -> _Model:
     # Streamed to a temporary file, as py3langid does: the 68 MB npz is never held whole in memory.
     with tempfile.TemporaryFile(suffix=".npz") as unpacked:
         with lzma.open(_model_path()) as packed:
