@@ -23,6 +23,7 @@ from livebase.live.room_cues import (
     room_channel_parameter,
 )
 from livebase_local.runner.recorded_cues import RecordedCues
+from tests.support.fake_kinesis import ManualClock
 
 REGION = "eu-central-1"
 START = datetime(2026, 12, 4, 18, tzinfo=UTC)
@@ -33,14 +34,6 @@ MARKET_CHANNEL = "arn:aws:ivs:eu-central-1:123456789012:channel/market"
 
 def cue(room_id: str) -> RoomCue:
     return RoomCue("e-1", "eu", room_id, "SKU-1", "low", 3, {"en": "Only 3 left!"})
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -83,7 +76,7 @@ def test_a_medialive_only_room_records_its_channel_id(session: Any) -> None:
 
 
 def test_a_planned_rooms_cue_goes_to_its_channel_an_unplanned_rooms_to_the_markets(session: Any) -> None:
-    ssm, clock = session.client("ssm"), Clock()
+    ssm, clock = session.client("ssm"), ManualClock()
     planned = RoomChannel(IVS, "arn:aws:ivs:eu-central-1:123456789012:channel/session", "eu-20261204-1")
     ssm.put_parameter(Name="/livebase/eu/rooms/eu-20261204-1/channel", Value=planned.to_json(), Type="String")
     market = IvsCues(session.client("ivs"), MARKET_CHANNEL)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,36 +17,7 @@ import pytest
 from livebase_local.aws.mappings import EventSourceConfig
 from livebase_local.runner.checkpoints import CheckpointStore, ShardCheckpoint, split_into_batches
 from livebase_local.runner.kinesis_source import KinesisEventSource
-
-SHARD = "shardId-000000000000"
-
-
-class FakeKinesis:
-    """One shard holding sequence numbers 1..count; iterators are the last sequence number read."""
-
-    def __init__(self, count: int) -> None:
-        now = datetime.now(UTC)
-        self.records = [
-            {"SequenceNumber": str(n), "PartitionKey": "p", "Data": json.dumps({"n": n}).encode(),
-             "ApproximateArrivalTimestamp": now}
-            for n in range(1, count + 1)
-        ]  # fmt: skip
-
-    def get_paginator(self, name: str) -> Any:
-        class Pages:
-            def paginate(self, **_: Any) -> list[dict[str, Any]]:
-                return [{"Shards": [{"ShardId": SHARD}]}]
-
-        return Pages()
-
-    def get_shard_iterator(self, **request: Any) -> dict[str, str]:
-        after = request.get("StartingSequenceNumber", "0") if request["ShardIteratorType"] != "TRIM_HORIZON" else "0"
-        return {"ShardIterator": after}
-
-    def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
-        after = int(ShardIterator)
-        batch = [r for r in self.records if int(str(r["SequenceNumber"])) > after][:Limit]
-        return {"Records": batch, "NextShardIterator": batch[-1]["SequenceNumber"] if batch else ShardIterator}
+from tests.support.fake_kinesis import SHARD, OneShardKinesis
 
 
 class FakeSqs:
@@ -84,7 +54,7 @@ class Seen:
         return {"batchItemFailures": []}
 
 
-def runner(kinesis: FakeKinesis, handler: Seen, store: CheckpointStore, batch_size: int = 10) -> KinesisEventSource:
+def runner(kinesis: OneShardKinesis, handler: Seen, store: CheckpointStore, batch_size: int = 10) -> KinesisEventSource:
     return KinesisEventSource(config(batch_size), handler, kinesis=kinesis, sqs=FakeSqs(), checkpoints=store)
 
 
@@ -105,7 +75,7 @@ def test_split_rebuilds_the_pending_batches() -> None:
 
 
 def test_restart_resumes_after_the_checkpoint(tmp_path: Path) -> None:
-    kinesis, store = FakeKinesis(35), CheckpointStore(tmp_path)
+    kinesis, store = OneShardKinesis(35), CheckpointStore(tmp_path)
     first = Seen()
     source = runner(kinesis, first, store)
     source.poll_once()
@@ -119,7 +89,7 @@ def test_restart_resumes_after_the_checkpoint(tmp_path: Path) -> None:
 
 
 def test_a_batch_cut_off_mid_invocation_is_redelivered_with_the_same_records(tmp_path: Path) -> None:
-    kinesis, store = FakeKinesis(40), CheckpointStore(tmp_path)
+    kinesis, store = OneShardKinesis(40), CheckpointStore(tmp_path)
     source = runner(kinesis, Seen(), store)
     source.poll_once()  # 1-10 settled
     # The kill comes while 11-20, bisected after a failure, waits as two halves: what was saved then.
@@ -130,7 +100,7 @@ def test_a_batch_cut_off_mid_invocation_is_redelivered_with_the_same_records(tmp
 
 
 def test_pending_is_saved_before_the_invocation(tmp_path: Path) -> None:
-    kinesis, store = FakeKinesis(10), CheckpointStore(tmp_path)
+    kinesis, store = OneShardKinesis(10), CheckpointStore(tmp_path)
     seen: list[ShardCheckpoint] = []
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -145,7 +115,7 @@ def test_pending_is_saved_before_the_invocation(tmp_path: Path) -> None:
 
 
 def test_a_cut_off_invocation_is_retried_only_after_its_timeout(tmp_path: Path) -> None:
-    kinesis, store = FakeKinesis(10), CheckpointStore(tmp_path)
+    kinesis, store = OneShardKinesis(10), CheckpointStore(tmp_path)
     cut_off = time.time() - config().timeout_seconds + 0.5  # "timed out" half a second from now
     store.save("livebase-eu-ingest", SHARD, ShardCheckpoint(None, (("1", "10"),), cut_off))
     handler = Seen()
@@ -159,7 +129,7 @@ def test_a_cut_off_invocation_is_retried_only_after_its_timeout(tmp_path: Path) 
 
 @pytest.mark.parametrize("fail_at", [3, 17])
 def test_bisected_halves_are_checkpointed_in_order(tmp_path: Path, fail_at: int) -> None:
-    kinesis, store = FakeKinesis(20), CheckpointStore(tmp_path)
+    kinesis, store = OneShardKinesis(20), CheckpointStore(tmp_path)
     source = runner(kinesis, Seen(fail_at=fail_at), store)
     source.drain(timeout=5)
     assert store.load("livebase-eu-ingest", SHARD) == ShardCheckpoint("20", ())

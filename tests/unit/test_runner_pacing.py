@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,50 +15,14 @@ from livebase_local.aws.mappings import EventSourceConfig
 from livebase_local.runner import kinesis_shards
 from livebase_local.runner.kinesis_shards import ACTIVE_POLL_SECONDS, ACTIVE_SECONDS, ShardState
 from livebase_local.runner.kinesis_source import KinesisEventSource
-
-SHARD = "shardId-000000000000"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.fake_kinesis import SHARD, ManualClock, OneShardKinesis
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
+def clock(monkeypatch: pytest.MonkeyPatch) -> ManualClock:
+    fake = ManualClock(1000.0)
     monkeypatch.setattr(kinesis_shards, "monotonic", fake)
     return fake
-
-
-class FakeKinesis:
-    """One shard; ``put`` appends records; iterators are the last sequence number read."""
-
-    def __init__(self) -> None:
-        self.records: list[dict[str, Any]] = []
-
-    def put(self, count: int) -> None:
-        start = len(self.records) + 1
-        for n in range(start, start + count):
-            self.records.append({"SequenceNumber": str(n), "PartitionKey": "p", "Data": json.dumps({"n": n}).encode(),
-                                 "ApproximateArrivalTimestamp": datetime.now(UTC)})  # fmt: skip
-
-    def get_paginator(self, name: str) -> Any:
-        class Pages:
-            def paginate(self, **_: Any) -> list[dict[str, Any]]:
-                return [{"Shards": [{"ShardId": SHARD}]}]
-
-        return Pages()
-
-    def get_shard_iterator(self, **request: Any) -> dict[str, str]:
-        return {"ShardIterator": request.get("StartingSequenceNumber", "0")}
-
-    def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
-        batch = [r for r in self.records if int(r["SequenceNumber"]) > int(ShardIterator)][:Limit]
-        return {"Records": batch, "NextShardIterator": batch[-1]["SequenceNumber"] if batch else ShardIterator}
 
 
 class Seen:
@@ -71,25 +34,25 @@ class Seen:
         return {"batchItemFailures": []}
 
 
-def source(window: int, batch_size: int = 10) -> tuple[KinesisEventSource, FakeKinesis, Seen]:
+def source(window: int, batch_size: int = 10) -> tuple[KinesisEventSource, OneShardKinesis, Seen]:
     config = EventSourceConfig(
         market="eu", region="eu-central-1", function_name="livebase-eu-ingest", handler="handler.lambda_handler",
         code_path=None, stream_name="s", stream_arn="arn:aws:kinesis:eu-central-1:123456789012:stream/s",
         dlq_url=None, dlq_arn=None, batch_size=batch_size, report_batch_item_failures=True,
         maximum_batching_window_seconds=window,
     )  # fmt: skip
-    kinesis, seen = FakeKinesis(), Seen()
+    kinesis, seen = OneShardKinesis(), Seen()
     return KinesisEventSource(config, seen, kinesis=kinesis, sqs=object()), kinesis, seen
 
 
-def test_without_a_batching_window_a_short_batch_goes_at_once(clock: Clock) -> None:
+def test_without_a_batching_window_a_short_batch_goes_at_once(clock: ManualClock) -> None:
     runner, kinesis, seen = source(window=0)
     kinesis.put(3)
     runner.poll_once()
     assert seen.batches == [[1, 2, 3]]
 
 
-def test_a_short_batch_waits_for_the_window_from_its_first_record(clock: Clock) -> None:
+def test_a_short_batch_waits_for_the_window_from_its_first_record(clock: ManualClock) -> None:
     runner, kinesis, seen = source(window=2)
     kinesis.put(3)
     runner.poll_once()
@@ -104,7 +67,7 @@ def test_a_short_batch_waits_for_the_window_from_its_first_record(clock: Clock) 
     assert runner.caught_up and runner.counters.succeeded == 5
 
 
-def test_a_full_batch_does_not_wait_for_the_window(clock: Clock) -> None:
+def test_a_full_batch_does_not_wait_for_the_window(clock: ManualClock) -> None:
     runner, kinesis, seen = source(window=300, batch_size=4)
     kinesis.put(6)
     runner.poll_once()
@@ -116,7 +79,7 @@ def test_a_full_batch_does_not_wait_for_the_window(clock: Clock) -> None:
     assert seen.batches == [[1, 2, 3, 4], [5, 6]]
 
 
-def test_an_active_shard_is_read_again_soon_an_idle_one_at_the_idle_pace(clock: Clock) -> None:
+def test_an_active_shard_is_read_again_soon_an_idle_one_at_the_idle_pace(clock: ManualClock) -> None:
     shard = ShardState(SHARD)
     assert shard.pause(0.2) == 0.2  # never had records
     shard.worked(3)
