@@ -347,7 +347,7 @@ def report(soak: Soak, findings: Findings, started: float) -> dict[str, Any]:
     print(f"recoveries_s: { {k: (None if v is None else round(v, 1)) for k, v in soak.recoveries.items()} }")
     print(f"total_s: {time.time() - started:.0f}")
     figures: dict[str, Any] = {name: findings.counts[name] for name in FIGURES}
-    figures["p99_ms_under_faults"] = round(p99(under))
+    figures["p99_ms_under_faults"] = round(p99(under)) if under else "no probe under faults"
     known = [v for v in soak.recoveries.values() if v is not None]
     lost_recovery = len(known) < 2
     figures["recovery_s_after_restart"] = "not recovered" if lost_recovery else round(max(known), 1)

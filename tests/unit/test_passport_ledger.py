@@ -86,7 +86,8 @@ def test_the_day_anchor_is_locked_and_verifies_the_chain(ledger: LedgerStore, an
     for batch in (BATCH, "SEA-BATCH-0002"):
         for event in batch_events(batch=batch):
             ledger.append(event, NOW)
-    done = anchor_day(ledger, anchors, "sea", DAY, NOW + timedelta(days=30))
+    # retained from the real clock: S3 lets a version whose retention has passed be deleted
+    done = anchor_day(ledger, anchors, "sea", DAY, datetime.now(UTC) + timedelta(days=30))
     assert [h.batch_id for h in done.heads] == [BATCH, "SEA-BATCH-0002"] and not done.refused
     retention = anchors.retention(done.key, done.version_id)
     assert retention["Mode"] == "COMPLIANCE"
