@@ -41,7 +41,6 @@ _UNITS = (  # the seed report's Chinese money units, as a reader without CJK fon
     (re.compile(r"\s*萬"), " (10k CNY)"),
     (re.compile(r"\s*億元?"), " (100M CNY)"),
 )
-_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 def keeper(market: str) -> Keeper:
@@ -80,11 +79,6 @@ def plain(text: str) -> str:
     for pattern, words in _UNITS:
         text = pattern.sub(words, text)
     return text
-
-
-def has_cjk(text: str) -> bool:
-    """Whether ``text`` needs a CJK font to render."""
-    return bool(_CJK.search(text))
 
 
 def _cell(value: Any) -> Any:

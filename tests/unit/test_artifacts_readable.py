@@ -5,6 +5,7 @@ business case's cash-flow lines do not hide each other."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 
 import flows.artifacts as artifacts
-from flows.artifacts import has_cjk, money, no_input, number, pct, plain, readable_table
+from flows.artifacts import money, no_input, number, pct, plain, readable_table
 
 
 @pytest.fixture
@@ -24,6 +25,14 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     monkeypatch.setattr(artifacts, "create_markdown_artifact", lambda **kw: sent.append(kw))
     monkeypatch.setattr(artifacts, "keeper", lambda market: lambda text, reasons: "kept")
     return sent
+
+
+CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` needs a CJK font to render (what no published artifact may hold)."""
+    return bool(CJK.search(text))
 
 
 def test_every_artifact_needs_a_description(published: list[dict[str, Any]]) -> None:
