@@ -27,6 +27,7 @@ import boto3
 import yaml
 
 from livebase.markets.config import Market, find_hq_market, load_markets, selling_markets
+from livebase_local.assembly_cache import synthesise
 from livebase_local.commands.deploy_preflight import (
     Clients,
     Finding,
@@ -200,16 +201,6 @@ def plan_text(plan: DeployPlan, account: str) -> list[str]:
     reserved = ", ".join(f"{region} {total}" for region, total in sorted(plan.reserved.items()) if total)
     lines.append(f"reserved concurrency per Region: {reserved or 'none'}")
     return lines
-
-
-def synthesise(outdir: Path) -> Path:
-    """The app as ``cdk synth`` would build it (cdk.json's context), into ``outdir``."""
-    from infra_cdk.app import build_app, synth_errors
-
-    errors = synth_errors(build_app(outdir=str(outdir)).synth())
-    if errors:
-        raise SystemExit("livebase: synth refused: " + "; ".join(errors))
-    return outdir
 
 
 def add_deploy_parser(commands: Any) -> None:
