@@ -9,8 +9,10 @@ application code never branches on "local".
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -27,6 +29,7 @@ DEFAULT_PORT = 4566
 PORT_VARIABLE = "LIVEBASE_AWS_PORT"
 HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 60.0
+FREE_PORT_FLOOR = 20000
 
 
 class LocalAwsError(RuntimeError):
@@ -46,20 +49,37 @@ def configured_port(environ: dict[str, str] | None = None) -> int:
 
 
 def free_port() -> int:
-    """A port the OS reports free on 127.0.0.1, with the next one free too (the local AWS uses both)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as first:
-            first.bind((HOST, 0))
-            port = int(first.getsockname()[1])
-            if port >= 65535:
-                continue
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as second:
-                try:
-                    second.bind((HOST, port + 1))
-                except OSError:
-                    continue
-                return port
-    raise LocalAwsError("no two adjacent free ports found on 127.0.0.1")
+    """Two adjacent ports free on 127.0.0.1, below the OS's ephemeral range (the local AWS uses both).
+
+    Why below it: a client connecting to a port in the ephemeral range while nothing listens
+    there (a Kinesis server being restarted) can be given that very port as its own and connect
+    to itself (TCP simultaneous open); it then reads its own request as the reply and holds the
+    port the server is about to bind. Ports outside the range are never handed to clients.
+    """
+    low = _ephemeral_range()[0]
+    candidates = list(range(FREE_PORT_FLOOR, max(FREE_PORT_FLOOR + 2, low - 1)))
+    random.SystemRandom().shuffle(candidates)
+    for port in candidates[:200]:
+        if _bindable(port) and _bindable(port + 1):
+            return port
+    raise LocalAwsError(f"no two adjacent free ports found on {HOST} between {FREE_PORT_FLOOR} and {low}")
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default; macOS uses 49152-65535, above it
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
 
 
 def port_in_use(port: int) -> bool:
@@ -73,8 +93,8 @@ def is_moto(port: int, timeout: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(f"http://{HOST}:{port}/moto-api/config", timeout=timeout) as reply:
             body = json.loads(reply.read().decode("utf-8"))
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException):
+        return False  # HTTPException: not an HTTP server (or a self-connected socket reading its own request)
     return isinstance(body, dict) and "batch" in body
 
 
