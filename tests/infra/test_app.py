@@ -97,8 +97,10 @@ def test_layer_staging_prunes_only_stale_folders(tmp_path: Path) -> None:
     stale, fresh = tmp_path / "layer-0000000000000000", tmp_path / "layer-1111111111111111"
     stale.mkdir()
     fresh.mkdir()
-    old = time.time() - layer_staging.STALE_AFTER_S - 60
+    now = time.time()  # both ages set from the process clock: a faked clock (faketime) does not move the kernel's
+    old = now - layer_staging.STALE_AFTER_S - 60
     os.utime(stale, (old, old))
+    os.utime(fresh, (now, now))
     staged = layer_staging.stage_layer(build_dir=tmp_path)
     assert not stale.exists() and fresh.is_dir() and staged.is_dir()
 
