@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from livebase.recommend.behaviour import CART, ORDER, Interaction, from_events
 from livebase.recommend.model import popularity, train
-from livebase.recommend.ranking import LINEUP, NO_CONSENT, NO_HISTORY, PERSONAL, rank_lineup
+from livebase.recommend.ranking import LINEUP, NO_CONSENT, NO_HISTORY, NO_OVERLAP, PERSONAL, rank_lineup
 
 T0 = datetime(2026, 12, 1, 19, 0, tzinfo=UTC)
 
@@ -67,6 +67,8 @@ def test_the_lineup_is_ranked_only_with_consent_and_a_list() -> None:
     assert (refused.items, refused.source, refused.reason) == (lineup, LINEUP, NO_CONSENT)
     assert rank_lineup(lineup, None, consented=True).reason == NO_HISTORY
     assert rank_lineup(lineup, {}, consented=True, limit=2).items == ["A", "B"]
+    elsewhere = rank_lineup(lineup, {"Z": 9.0}, consented=True)  # a list, but none of this line-up in it
+    assert (elsewhere.items, elsewhere.source, elsewhere.reason) == (lineup, LINEUP, NO_OVERLAP)
 
 
 def test_lists_by_taste_offer_new_items_of_the_categories_a_viewer_takes() -> None:

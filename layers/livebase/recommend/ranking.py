@@ -12,6 +12,7 @@ from dataclasses import dataclass
 PERSONAL, LINEUP = "personal", "lineup"
 NO_CONSENT = "no personalisation consent"
 NO_HISTORY = "no behaviour in this market yet"
+NO_OVERLAP = "nothing in this line-up is in the viewer's list"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,8 @@ def rank_lineup(
         return Ranked(list(lineup[:limit]), LINEUP, NO_CONSENT)
     if not scores:
         return Ranked(list(lineup[:limit]), LINEUP, NO_HISTORY)
+    if not any(sku in scores for sku in lineup):
+        return Ranked(list(lineup[:limit]), LINEUP, NO_OVERLAP)  # not "personal": the order would be the line-up's
     position = {sku: k for k, sku in enumerate(lineup)}
     ordered = sorted(lineup, key=lambda sku: (-scores.get(sku, 0.0), position[sku]))
     return Ranked(ordered[:limit], PERSONAL)
