@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Self
 
@@ -55,8 +56,13 @@ class LocalPrefectServer(Started):
     # A new database's migrations on a loaded 2-core machine (the suite's other worker, a flow run) took
     # over 90 s and `up` gave up ("did not answer within 90s"); quiet machines answer in 10-70 s.
     def start(self, timeout: float = 240.0) -> Self:
-        if api_healthy(self.api_url):
-            return self  # one is already running there (another `up`): use it
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> Self:
+        """Start the server's process and return at once (:meth:`wait_ready` waits for it); nothing
+        when one already answers on the port (another `up`: used as it is)."""
+        if self._process is not None or api_healthy(self.api_url):
+            return self
         self.home.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "PREFECT_HOME": str(self.home), "DO_NOT_TRACK": "1",
                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -73,9 +79,22 @@ class LocalPrefectServer(Started):
             # runner while this server still answers, then stops it.
             start_new_session=True, preexec_fn=_exit_with_parent,
         )  # fmt: skip
+        return self
+
+    @contextlib.contextmanager
+    def launched(self) -> Iterator[Self]:
+        """The process started early, stopped on exit: the demo and `up` deploy the stacks while its
+        database migrates (10-70 s on two cores) and :meth:`wait_ready` only when they need it."""
+        self.launch()
+        try:
+            yield self
+        finally:
+            self.stop()
+
+    def wait_ready(self, timeout: float = 240.0) -> Self:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
+            if self._process is not None and self._process.poll() is not None:
                 raise PrefectServerError(f"prefect server exited early; see {self.home / 'server.log'}")
             if api_healthy(self.api_url):
                 return self

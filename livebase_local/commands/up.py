@@ -197,11 +197,15 @@ def run_up(market_ids: list[str] | None) -> int:
         say = Progress(run.report)
         run.report(f"starting local AWS, the stacks of {', '.join(chosen)} and hq, then Prefect (a cold start "
                    f"takes minutes; libraries' logs go to {run.path}):")  # fmt: skip
-        with LocalPlatform(chosen, with_hq=True, progress=say) as platform:
-            say.begin("starting the Prefect server (up to a minute; longer on its first start)")
-            with LocalPrefectServer(STATE_DIR / "prefect") as prefect_server:
-                say(f"Prefect server on {prefect_server.ui_url}")
-                serve_until_stopped(run, say, platform, prefect_server, chosen)
+        # The Prefect server's process first: its database migrates while the stacks deploy.
+        with (
+            LocalPrefectServer(STATE_DIR / "prefect").launched() as prefect_server,
+            LocalPlatform(chosen, with_hq=True, progress=say) as platform,
+        ):
+            say.begin("waiting for the Prefect server (started beside the stacks; longer on its first start)")
+            prefect_server.wait_ready()
+            say(f"Prefect server on {prefect_server.ui_url}")
+            serve_until_stopped(run, say, platform, prefect_server, chosen)
     print("stopped.")
     return 0
 
