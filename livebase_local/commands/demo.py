@@ -111,7 +111,11 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
     """Run the whole path; the report on the terminal, every log under ``.livebase/logs/``."""
     started = time.monotonic()
     markets = load_markets()
-    with RunLog(STATE_DIR / "logs", "demo") as run, LocalPlatform(market_ids) as platform:
+    with (
+        RunLog(STATE_DIR / "logs", "demo") as run,
+        LocalPrefectServer(STATE_DIR / "prefect").launched() as prefect_server,  # migrates while stacks deploy
+        LocalPlatform(market_ids) as platform,
+    ):
         say = run.report
         stacks = ", ".join(f"{markets[m].stack_name} ({markets[m].region})" for m in market_ids)
         say(f"local AWS on {platform.endpoint_url}; stacks deployed: {stacks}")
@@ -137,7 +141,7 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
         stats = platform.drain()
         say(f"event-source runner: {stats}")
 
-        with LocalPrefectServer(STATE_DIR / "prefect") as prefect_server:
+        with prefect_server.wait_ready():
             os.environ["PREFECT_API_URL"] = prefect_server.api_url  # before Prefect is imported
             from flows.order_to_replenish import order_to_replenish
 
