@@ -18,12 +18,17 @@ def _travel() -> None:
     days = os.environ.get("LIVEBASE_CLOCK_AHEAD_DAYS", "").strip()
     if not days:
         return
-    import datetime as dt
+    import time
 
     import time_machine  # a dev dependency (pyproject.toml)
 
-    ahead = dt.datetime.now(dt.UTC) + dt.timedelta(days=float(days))
-    time_machine.travel(ahead, tick=True).start()  # ticks on from there; never stopped: the process's clock
+    # time-machine ticks from the first clock read after ``start``, not from ``start``: read it at once
+    # and add what the set-up took, so every process lands on the same shifted instant (a child's
+    # clock had been 0.3 s off its parent's, enough to make a record "arrive" after it was read).
+    set_up, machine = time.perf_counter(), time.time()
+    traveller = time_machine.travel(machine + float(days) * 86400, tick=True).start()  # never stopped
+    time.time()
+    traveller.shift(time.perf_counter() - set_up)
 
 
 _travel()

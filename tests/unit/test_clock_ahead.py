@@ -53,3 +53,22 @@ def _boot_time() -> float:
     return float(
         next(line.split()[1] for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime"))
     )
+
+
+def test_a_process_and_its_child_read_the_same_instant() -> None:
+    """Within milliseconds, whenever the child first reads its clock (a Kinesis record had "arrived"
+    after it was read when a child's clock ran 0.3 s ahead of its parent's)."""
+    probe = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import sys, time; sys.stdin.readline(); print(time.time())"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+time.sleep(1.0)
+before = time.time(); child.stdin.write("now\\n"); child.stdin.flush(); read = float(child.stdout.readline())
+print(read - before, time.time() - read)
+"""
+    done = subprocess.run([sys.executable, "-c", probe], env=_env("365"), capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    after_parent, before_parent = (float(x) for x in done.stdout.split())
+    assert after_parent >= -0.01 and before_parent >= -0.01, (
+        done.stdout
+    )  # the child's instant lies in the parent's window
