@@ -79,6 +79,7 @@ def test_plan_is_stored_published_and_its_channels_follow_the_clock(
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
+    from flows.session_io import read_roster
     from flows.session_planning import session_channels, session_planning
 
     now = datetime.now(UTC).replace(microsecond=0)
@@ -98,7 +99,10 @@ def test_plan_is_stored_published_and_its_channels_follow_the_clock(
     assert [s["video"] for s in eu_plan["sessions"]] == [["ivs", "medialive"]] * 2
     first = eu_plan["sessions"][0]
     assert first["local_start"].startswith(start.isoformat()) and first["local_start"][-6:] in ("+01:00", "+02:00")
-    assert first["host"] in {"eu-lena", "eu-camille", "eu-jonas"} and first["host_language"] in ("de", "fr")
+    # Whoever the roster allows at the slot the history chose (other tests' room minutes on this worker
+    # move it: at 09:00 only global-sam works), hosting in a language of theirs.
+    host = {h.id: h for h in read_roster()}[first["host"]]
+    assert "eu" in host.markets and first["host_language"] in host.languages
     kinds = {i["sku"]: i["kind"] for s in eu_plan["sessions"] for i in s["lineup"]}
     assert kinds.get(eu_presale) == "presale"  # sold out, but its PO lands within the promise
     # the plan opened that presale against the PO, capped by what the PO brings
@@ -170,6 +174,7 @@ def test_bad_parameters_are_refused_with_the_field(prefect_harness: None) -> Non
 
 
 def test_the_demo_plans_tomorrow_and_prints_the_first_sessions(local_aws: LocalAwsStack, prefect_harness: None) -> None:
+    from flows.session_io import read_roster
     from flows.session_planning import session_channels
     from livebase.markets.config import load_markets
     from livebase_local.commands.demo_sessions import sessions_demo
@@ -178,7 +183,9 @@ def test_the_demo_plans_tomorrow_and_prints_the_first_sessions(local_aws: LocalA
     text = sessions_demo(load_markets()["eu"], resources)
     lines = text.splitlines()
     assert lines[0].strip().startswith("session plan ") and "2 sessions" in lines[0] and "s3://" in lines[0]
-    assert len(lines) == 3 and all(" host eu-" in line and "video ivs+medialive" in line for line in lines[1:])
+    eu_hosts = {h.id for h in read_roster() if "eu" in h.markets}
+    assert len(lines) == 3 and all("video ivs+medialive" in line for line in lines[1:])
+    assert all(line.split(" host ", 1)[1].split()[0] in eu_hosts for line in lines[1:]), lines
     later = datetime.now(UTC) + timedelta(days=2)  # past tomorrow's windows (its plan still read): stop, then delete
     session_channels(markets=["eu"], now=later)
     session_channels(markets=["eu"], now=later + timedelta(minutes=5))
