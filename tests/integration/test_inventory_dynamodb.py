@@ -13,7 +13,6 @@ their reads and their conditional writes, which is what these tests are about.
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -37,16 +36,11 @@ from livebase.commerce.inventory import (
     StockKey,
 )
 from livebase.stores.inventory import InventoryStore
+from livebase_local.aws.moto_server import free_port
 from tests.support.tables import string_keyed_table
 
 REGION = "ap-southeast-1"
 WAREHOUSE = "sea-sin-1"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class _AtomicRequests:
@@ -71,7 +65,7 @@ class _AtomicMotoServer(ThreadedMotoServer):
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()  # below the ephemeral range, as every local AWS port
     server = _AtomicMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{port}"
