@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from livebase.markets.resources import MarketResources
-from livebase.stores.orders import OrderRecord, OrderStore
+from livebase.stores.order_table import OrderRecord
+from livebase.stores.orders import OrderStore
 
 
 def landed_price_line(resources: MarketResources) -> str:

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from livebase.live.events import OrderLine, OrderPlaced
-from livebase.stores.orders import order_model, order_record
+from livebase.stores.order_table import order_model, order_record
 from tests.support.local_aws import LocalAwsStack
 
 pytestmark = pytest.mark.slow

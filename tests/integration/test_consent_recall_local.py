@@ -18,7 +18,8 @@ import pytest
 from livebase.live.events import OrderLine, OrderPlaced
 from livebase.privacy.consent import Purpose, Source
 from livebase.stores.consent import ConsentStore
-from livebase.stores.orders import PLACED, order_model, order_record
+from livebase.stores.order_table import order_model, order_record
+from livebase.stores.orders import PLACED
 from livebase.stores.recall import RecallLake
 from tests.support.hq_stack import deploy_hq
 from tests.support.lambda_events import lambda_context

@@ -14,7 +14,7 @@ import pytest
 from livebase.markets.config import load_markets
 from livebase.sessions.experiments import B_WINS, ExperimentResult, Variant, assign_variant
 from livebase.sessions.joining import SessionRecord
-from livebase.stores.orders import order_model, order_record
+from livebase.stores.order_table import order_model, order_record
 from livebase.stores.player import PlayerStore
 from livebase_local.runner.functions import load_handler
 from tests.support.lambda_events import CONTEXT, sample

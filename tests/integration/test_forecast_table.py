@@ -17,7 +17,7 @@ from livebase.markets.resources import MarketResources
 from livebase.replenishment import SkuClass
 from livebase.replenishment.catalogue import default_catalogue
 from livebase.stores.forecasts import from_item, from_rows
-from livebase.stores.orders import order_model, order_record
+from livebase.stores.order_table import order_model, order_record
 from livebase_local.simulator.stock import seed_stock
 from tests.support.local_aws import LocalAwsStack
 

@@ -19,7 +19,7 @@ import pytest
 
 from livebase.batches.reasons import MAX_REASON_CHARS
 from livebase.live.events import contact_data_in
-from livebase.stores.orders import order_model
+from livebase.stores.order_table import order_model
 from livebase_local.runner.functions import load_handler
 from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event
 from livebase_local.simulator.stock import seed_stock, stock_store

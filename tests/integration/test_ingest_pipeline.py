@@ -17,7 +17,7 @@ import pytest
 from boto3.dynamodb.conditions import Key
 
 from livebase.live.room_minutes import fold_items
-from livebase.stores.orders import order_model
+from livebase.stores.order_table import order_model
 from livebase_local.simulator.stock import stock_store
 from tests.support.local_aws import LocalAwsStack
 from tests.support.pipeline import TS, TS_LATER, Pipeline, open_pipeline, order, unique

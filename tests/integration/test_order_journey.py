@@ -25,7 +25,8 @@ import boto3
 import pytest
 
 from livebase.live.events import OrderLine, OrderPlaced
-from livebase.stores.orders import WMS_SHIPPED, OrderStore, order_model, order_record
+from livebase.stores.order_table import order_model, order_record
+from livebase.stores.orders import WMS_SHIPPED, OrderStore
 from livebase.stores.purchase_orders import RECEIVED, PurchaseOrderStore
 from livebase_local.platform import queue_consumers
 from livebase_local.runner.bus_targets import BusTargets

@@ -23,7 +23,7 @@ from livebase.markets.resources import MarketResources
 from livebase.replenishment.catalogue import CATALOGUE_KEY
 from livebase.replenishment.receiving import ReceiptStatus
 from livebase.signals.supply import PO_CREATED
-from livebase.stores.orders import order_model, order_record
+from livebase.stores.order_table import order_model, order_record
 from livebase.stores.purchase_orders import PurchaseOrderStore
 from livebase_local.simulator.stock import seed_stock, stock_store
 from tests.support.local_aws import LocalAwsStack

@@ -14,7 +14,8 @@ import pytest
 
 from livebase.commerce.wms_handoff import hand_off_orders
 from livebase.replenishment.presales import PresaleRefused
-from livebase.stores.orders import OrderRecord, OrderStore
+from livebase.stores.order_table import OrderRecord
+from livebase.stores.orders import OrderStore
 from livebase.stores.presales import PresaleBook
 from livebase.stores.purchase_orders import OPEN, RECEIVED, PurchaseOrderItem, PurchaseOrderLine, PurchaseOrderStore
 from livebase_local.commands.presale import open_market_presale

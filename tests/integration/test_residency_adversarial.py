@@ -26,7 +26,8 @@ from livebase.aggregates.export import AggregateCell, MarketExport
 from livebase.live.events import OrderLine, OrderPlaced
 from livebase.markets.config import load_markets
 from livebase.markets.residency import ResidencyViolation, may_send
-from livebase.stores.orders import PLACED, order_model, order_record
+from livebase.stores.order_table import order_model, order_record
+from livebase.stores.orders import PLACED
 from tests.support.hq_stack import deploy_hq, hq_market, objects_in
 from tests.support.local_aws import LocalAwsStack
 from tests.support.signals import delivered, stock_low, viewer_drop

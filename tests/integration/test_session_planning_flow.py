@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from livebase.live.events import OrderLine, OrderPlaced
-from livebase.stores.orders import order_model, order_record
+from livebase.stores.order_table import order_model, order_record
 from livebase.stores.purchase_orders import OPEN, PurchaseOrderStore
 from livebase_local.simulator.stock import seed_stock
 from tests.support.local_aws import LocalAwsStack

@@ -21,7 +21,7 @@ from livebase.live.events import OrderLine, OrderPlaced
 from livebase.live.room_metrics import aggregate, to_items
 from livebase.markets.config import load_markets
 from livebase.markets.resources import MarketResources
-from livebase.stores.orders import order_model, order_record
+from livebase.stores.order_table import order_model, order_record
 from tests.support.flow_markets import resolve_to
 from tests.support.room_events import SHARD, mixed_stream, numbered
 

@@ -20,7 +20,8 @@ from livebase.commerce.order_state import LineState, OrderState, Stage
 from livebase.commerce.pricing import SessionPrice
 from livebase.live.events import OrderLine, OrderPlaced
 from livebase.markets.resources import MarketResources
-from livebase.stores.orders import OrderStore, order_record
+from livebase.stores.order_table import order_record
+from livebase.stores.orders import OrderStore
 from livebase.stores.session_prices import SessionPriceStore
 from tests.support.tables import string_keyed_table
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from livebase.live.events import OrderLine, OrderPlaced
-from livebase.stores.orders import OrderRecord, order_model, order_record
+from livebase.stores.order_table import OrderRecord, order_model, order_record
 from livebase_local.commands.demo_tax import landed_price_summary
 
 MODEL = order_model("demo-orders", "eu-central-1")

@@ -16,7 +16,7 @@ from livebase.markets.config import load_markets
 from livebase.privacy.consent import Purpose
 from livebase.privacy.erasure import ErasureError, mentions, subject_digest, summary, viewer_key_of
 from livebase.stores.erasure import ORDER_IDEMPOTENCY_PREFIX, ViewerErasure, idempotency_id
-from livebase.stores.orders import ERASED_VIEWER
+from livebase.stores.order_table import ERASED_VIEWER
 from tests.support.erasure import eu_erasure
 from tests.support.orders import placed
 

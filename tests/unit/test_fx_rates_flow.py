@@ -22,7 +22,8 @@ from livebase.live.events import OrderLine, OrderPlaced
 from livebase.markets.config import hq_market, load_markets
 from livebase.markets.resources import MarketResources
 from livebase.stores.fx_rates import COVER_METRIC, METRIC_NAMESPACE, day_key
-from livebase.stores.orders import PLACED, order_model, order_record
+from livebase.stores.order_table import order_model, order_record
+from livebase.stores.orders import PLACED
 from tests.support.flow_markets import eu_flow_market
 
 HQ = hq_market(load_markets())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from livebase.stores.orders import ERASED_VIEWER, OrderStore
+from livebase.stores.order_table import ERASED_VIEWER
+from livebase.stores.orders import OrderStore
 from tests.support.orders import placed
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)

@@ -42,7 +42,8 @@ from livebase.markets.config import Market
 from livebase.signals import bus_entry
 from livebase.signals.orders import OrderLifeSignal, OrderRefunded, OrderReturned, OrderShipped
 from livebase.stores.inventory import InventoryStore
-from livebase.stores.orders import OrderRecord, OrderStore
+from livebase.stores.order_table import OrderRecord
+from livebase.stores.orders import OrderStore
 from livebase.stores.room_orders import RoomOrders
 
 UNKNOWN = "unknown"  # no such order in this market (yet): the caller keeps the message

@@ -178,7 +178,7 @@ def rejected_order(order: OrderPlaced, reason: str) -> OrderState:
 
 def placed_fields(order: OrderPlaced) -> dict[str, Any]:
     """What every record of an order keeps as it was placed, never changed after: its state here, its
-    stored record (``livebase.stores.orders.order_record``). The order, its market, currency, buyer
+    stored record (``livebase.stores.order_table.order_record``). The order, its market, currency, buyer
     (pseudonymous), room, session and time."""
     return {
         "order_id": order.order_id,

@@ -13,7 +13,8 @@ from typing import Any
 from livebase.live.events import OrderPlaced
 from livebase.signals import bus_entry
 from livebase.signals import orders as order_signals
-from livebase.stores.orders import PLACED, OrderRecord
+from livebase.stores.order_table import OrderRecord
+from livebase.stores.orders import PLACED
 
 
 def market_warehouse(market_id: str) -> str:

@@ -18,7 +18,8 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from livebase.stores.orders import OrderRecord, OrderStore
+from livebase.stores.order_table import OrderRecord
+from livebase.stores.orders import OrderStore
 
 STALE_CLAIM = timedelta(minutes=15)
 SQS_BATCH = 10

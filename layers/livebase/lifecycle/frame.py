@@ -15,7 +15,7 @@ import pandas as pd
 
 PLACED = "placed"  # the order statuses of livebase.stores.orders (no import: this package has no I/O)
 ATTEMPTED = ("placed", "rejected", "cancelled", "refunded")
-ERASED = "erased"  # livebase.stores.orders.ERASED_VIEWER: the sale stays, the person is gone
+ERASED = "erased"  # livebase.stores.order_table.ERASED_VIEWER: the sale stays, the person is gone
 CHANNELS = ("room", "share_link", "campaign")  # livebase.live.events.OrderPlaced.channel; absent = room
 COLUMNS = ("viewer_id", "placed_at", "total", "status", "channel", "campaign")
 

@@ -55,7 +55,7 @@ def order_state(order: Any) -> OrderState | None:
 def sale_lines(orders: Iterable[Any]) -> list[SaleLine]:
     """Net demand per order line as (UTC order day, SKU, units, revenue): nothing about the order or buyer.
 
-    ``orders``: stored orders (``livebase.stores.orders.OrderRecord``: ``placed_at``, ``lines``, and
+    ``orders``: stored orders (``livebase.stores.order_table.OrderRecord``: ``placed_at``, ``lines``, and
     ``state`` or ``status``).
     """
     lines: list[SaleLine] = []

@@ -18,7 +18,7 @@ from livebase.commerce.messages import OrderMessage, WmsUpdate
 from livebase.commerce.order_state import LineState, OrderState, Stage
 
 if TYPE_CHECKING:
-    from livebase.stores.orders import OrderRecord
+    from livebase.stores.order_table import OrderRecord
 
 PLACED, REJECTED, CANCELLED, REFUNDED = "placed", "rejected", "cancelled", "refunded"
 WMS_SENDING, WMS_SENT, WMS_PICKED, WMS_SHIPPED = "sending", "sent", "picked", "shipped"
