@@ -38,11 +38,12 @@ from livebase.markets.config import load_markets
 from livebase_local.aws.moto_server import free_port
 from livebase_local.platform import LocalPlatform
 from livebase_local.runner.recorded_cues import recorded_cues
-from livebase_local.simulator.stock import seed_stock
+from livebase_local.simulator.stock import seed_stock, write_price_list
 
 MARKET = "sea"
 ROOM = "sea-bench-room"
 MAX_ORDERS = 500
+PRICE = "9.90"  # the catalogue's list price of every benchmark SKU, and what the orders say
 
 
 def order_record(order_id: str, sku: str) -> bytes:
@@ -50,7 +51,7 @@ def order_record(order_id: str, sku: str) -> bytes:
     body = {
         "event_id": f"evt-{order_id}", "type": "order_placed", "market": MARKET, "room_id": ROOM,
         "session_id": "sess-bench", "ts": f"{now:%Y-%m-%dT%H:%M:%S}Z", "viewer_id": "v_0123456789abcdef0123",
-        "order_id": order_id, "currency": "SGD", "lines": [{"sku": sku, "quantity": 2, "unit_price": "9.90"}],
+        "order_id": order_id, "currency": "SGD", "lines": [{"sku": sku, "quantity": 2, "unit_price": PRICE}],
     }  # fmt: skip
     return json.dumps(body).encode()
 
@@ -80,6 +81,7 @@ def main() -> None:
         run = uuid.uuid4().hex[:6].upper()
         skus = [f"SKU-BENCH-{run}-{n:04d}" for n in range(count)]
         seed_stock(resources, {sku: low_mark + 1 for sku in skus}, receipt_prefix="bench")
+        write_price_list(resources, dict.fromkeys(skus, PRICE), supplier="SUP-BENCH")  # listed, or refused
         stop = threading.Event()
         runner = threading.Thread(target=platform.run_forever, args=(stop,), name="runner", daemon=True)
         runner.start()
@@ -123,6 +125,8 @@ def main() -> None:
         print(f"cue_latency_p99_ms: {percentile(latencies, 0.99) * 1000:.0f}")
         print(f"cue_latency_max_ms: {max(latencies) * 1000:.0f}")
     print(f"bench_total_s: {time.perf_counter() - started:.0f}")
+    if not seen:
+        raise SystemExit("no cue was recorded: nothing measured (the orders consumer's log says why an order failed)")
 
 
 if __name__ == "__main__":

@@ -133,6 +133,20 @@ def seed_catalogue(resources: MarketResources) -> tuple[bool, str]:
     return True, location
 
 
+def write_price_list(resources: MarketResources, list_prices: Mapping[str, str], supplier: str) -> None:
+    """Replace the market's catalogue with ``list_prices`` (SKU -> list price) from one supplier: what a
+    benchmark sells (the orders consumer prices every line from the catalogue, never the client)."""
+    body = json.dumps({
+        "suppliers": [{"supplier_id": supplier, "lead_time_mean_days": 5, "lead_time_std_days": 1, "moq": 12,
+                       "case_pack": 6}],
+        "skus": [{"sku": sku, "supplier_id": supplier, "unit_cost": "10.00", "category": "beauty", "list_price": price}
+                 for sku, price in sorted(list_prices.items())],
+    }).encode()  # fmt: skip
+    parse_catalogue(body, f"s3://{resources.data_lake_bucket}/{CATALOGUE_KEY}")  # what the consumer reads validates
+    s3 = boto3.client("s3", region_name=resources.region, config=retry_config())
+    s3.put_object(Bucket=resources.data_lake_bucket, Key=CATALOGUE_KEY, Body=body, ContentType="application/json")
+
+
 def book_opening(resources: MarketResources) -> StockBooking:
     """The seeded catalogue (if none) and the opening stock of ``resources``' market."""
     written, location = seed_catalogue(resources)

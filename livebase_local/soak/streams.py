@@ -18,8 +18,8 @@ from typing import Any
 import boto3
 
 from livebase.markets.resources import MarketResources
-from livebase.replenishment.catalogue import CATALOGUE_KEY, parse_catalogue
 from livebase_local.simulator.records import SimRecord
+from livebase_local.simulator.stock import write_price_list
 
 
 def write_catalogue(resources: MarketResources, day: Iterable[SimRecord]) -> dict[str, str]:
@@ -29,18 +29,8 @@ def write_catalogue(resources: MarketResources, day: Iterable[SimRecord]) -> dic
         if record.kind == "order_placed":
             for line in json.loads(record.data)["lines"]:
                 prices[line["sku"]][line["unit_price"]] += 1
-    supplier = f"SUP-{resources.market.upper()}-SOAK"
     list_prices = {sku: counts.most_common(1)[0][0] for sku, counts in sorted(prices.items())}
-    body = json.dumps({
-        "suppliers": [{"supplier_id": supplier, "lead_time_mean_days": 5, "lead_time_std_days": 1, "moq": 12,
-                       "case_pack": 6}],
-        "skus": [{"sku": sku, "supplier_id": supplier, "unit_cost": "10.00", "category": "beauty", "list_price": price}
-                 for sku, price in list_prices.items()],
-    }).encode()  # fmt: skip
-    location = f"s3://{resources.data_lake_bucket}/{CATALOGUE_KEY}"
-    parse_catalogue(body, location)  # what the orders consumer will read must validate
-    s3 = boto3.client("s3", region_name=resources.region)
-    s3.put_object(Bucket=resources.data_lake_bucket, Key=CATALOGUE_KEY, Body=body, ContentType="application/json")
+    write_price_list(resources, list_prices, supplier=f"SUP-{resources.market.upper()}-SOAK")
     return list_prices
 
 
