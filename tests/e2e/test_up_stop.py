@@ -2,10 +2,11 @@
 
 `up` starts on moved ports (free ones, as with ``LIVEBASE_PREFECT_PORT=4280``) and the UI is told
 that port; a simulated live day sent to the stream places orders (the opening stock is booked:
-none rejected for want of stock); flows run through the real Prefect worker, order-to-replenish
-and regional-processing (hq is deployed) both completing; a person in headless Chromium runs
+none rejected for want of stock); then every served deployment completes once with its defaults
+through the real Prefect worker (order-to-replenish and regional-processing on the day's orders, hq
+deployed), and order-to-replenish once more from the CLI; a person in headless Chromium runs
 order-to-replenish from the UI and reads its decisions (a screenshot under ``.livebase/screenshots/``);
-every served deployment completes once with its defaults; `stock` again says what exists. Then it
+`stock` again says what exists. Then it
 stops as a user expects: on SIGTERM to its process group (a supervisor, or Ctrl-C's SIGINT, which
 takes the same path) it exits cleanly, without a traceback, leaving no process or port behind (the
 worker and the signal bridge included). How fast is measured by ``benchmarks/up_stop.py``.
@@ -86,9 +87,17 @@ RUN_INPUT: dict[str, dict[str, object]] = {
 
 
 @pytest.fixture(scope="module")
-def every_deployment_run(up: UpProcess) -> dict[str, dict[str, Any]]:
-    """One run of each served deployment, all submitted at once, then waited for (the worker runs them
-    side by side); name -> the run as the API reads it, with ``missing``: required parameters left open."""
+def simulated_day(up: UpProcess) -> subprocess.CompletedProcess[str]:
+    """A simulated live day sent to the stream, before the flows run (they read its orders)."""
+    return livebase(up, "simulate", "--market", MARKET, "--scale", "0.02", "--send")
+
+
+@pytest.fixture(scope="module")
+def every_deployment_run(up: UpProcess, simulated_day: object) -> dict[str, dict[str, Any]]:
+    """One run of each served deployment after the simulated day, all submitted at once, then waited for
+    (the worker runs them side by side); name -> the run as the API reads it, with ``missing``: required
+    parameters left open. order-to-replenish and regional-processing (hq is deployed: the roll-up has
+    somewhere to go) run on the day's orders."""
     api = f"http://127.0.0.1:{up.ports[2]}/api"
     started, runs, missing = time.monotonic(), {}, {}
     for spec in FLOWS:
@@ -124,14 +133,14 @@ def test_every_served_deployment_completes_once_with_its_defaults(
 
 
 @pytest.mark.timeout(1200)
-def test_a_simulated_day_places_orders_and_flows_run_through_the_worker(up: UpProcess) -> None:
-    sent = livebase(up, "simulate", "--market", MARKET, "--scale", "0.02", "--send")
+def test_a_simulated_day_places_orders_and_a_flow_runs_from_the_cli(
+    up: UpProcess, simulated_day: subprocess.CompletedProcess[str]
+) -> None:
+    sent = simulated_day
     assert sent.returncode == 0 and "failed: 0" in sent.stdout, sent.stdout + sent.stderr
     replenished = livebase(up, "run", "order-to-replenish", f"markets={MARKET}")
     assert replenished.returncode == 0, replenished.stdout + replenished.stderr
     assert "Completed" in replenished.stdout
-    rolled_up = livebase(up, "run", "regional-processing")  # hq is deployed: the roll-up has somewhere to go
-    assert rolled_up.returncode == 0, rolled_up.stdout + rolled_up.stderr
     placed = _order_statuses(up)
     assert placed.get("placed", 0) > 0 and placed.get("rejected", 0) == 0, placed
 

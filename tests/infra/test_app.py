@@ -1,10 +1,9 @@
-"""App-level behaviour: bad market tables, cdk-nag actually running, the layer, the CLI."""
+"""App-level behaviour: bad market tables, cdk-nag actually running, the layer (the CLI: test_market_context.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -111,27 +110,3 @@ def test_layer_refuses_an_unsatisfied_pin(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(layer_staging, "REQUIREMENTS", requirements)
     with pytest.raises(layer_staging.LayerStagingError, match=r"pynamodb>=99 not satisfied"):
         layer_staging.stage_layer(build_dir=tmp_path / "build")
-
-
-@pytest.mark.slow
-def test_cdk_cli_synth_offline(tmp_path: Path) -> None:
-    """``npx cdk synth --quiet`` with the project's cdk.json works without network."""
-    npx = shutil.which("npx")
-    if npx is None or not (PROJECT_ROOT / "node_modules/.bin/cdk").exists():
-        pytest.skip("CDK CLI not installed (npm ci)")
-    env = {
-        **os.environ,
-        "CDK_DISABLE_CLI_TELEMETRY": "true",
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-    }
-    started = time.monotonic()
-    result = subprocess.run(
-        [npx, "--no-install", "cdk", "synth", "--quiet", "--output", str(tmp_path / "cdk.out")],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, env=env,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    templates = sorted(p.name for p in (tmp_path / "cdk.out").glob("*.template.json"))
-    markets = ("sea", "mena", "mena-media", "eu", "na", "hq")
-    accounts = {f"account-{r}" for r in ("ap-southeast-1", "me-central-1", "eu-central-1", "us-west-2")}  # REST APIs
-    assert templates == sorted(f"Livebase-{m}.template.json" for m in (*markets, *accounts))
-    print(f"cdk synth --quiet: {time.monotonic() - started:.1f}s")

@@ -29,7 +29,8 @@ def _eu_elsewhere() -> dict[str, Any]:
 
 @pytest.mark.slow
 def test_cdk_cli_dash_c_markets_overrides_cdk_json(tmp_path: Path) -> None:
-    """The CLI hands the app ``-c markets=...`` (a string) in CDK_CONTEXT_JSON over cdk.json's table."""
+    """``npx cdk synth`` runs cdk.json's app offline, and hands it ``-c markets=...`` (a string) in
+    CDK_CONTEXT_JSON over cdk.json's table (the whole table is synthesised in-process: conftest.py)."""
     npx = shutil.which("npx")
     if npx is None or not (PROJECT_ROOT / "node_modules/.bin/cdk").exists():
         pytest.skip("CDK CLI not installed (npm ci)")

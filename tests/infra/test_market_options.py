@@ -58,7 +58,8 @@ def test_the_options_synthesise_clean_of_cdk_nag_and_cfn_lint(options: tuple[Pat
     outdir, _ = options
     report = json.loads((outdir / "validation-report.json").read_text())
     assert [v for plugin in report["pluginReports"] for v in plugin.get("violations", [])] == []
-    assert {p.name: cfn_lint(p, region) for p, region in templates(outdir).items() if cfn_lint(p, region)} == {}
+    linted = {path.name: cfn_lint(path, region) for path, region in templates(outdir).items()}
+    assert {name: found for name, found in linted.items() if found} == {}
     executable = checkov_executable(install=False)
     if executable is not None and Path(executable).exists():
         assert checkov(outdir, executable) == []
