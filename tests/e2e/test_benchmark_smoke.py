@@ -27,7 +27,7 @@ TINY: dict[str, list[str]] = {
     "ingest_validation": ["--repeat", "1", "--records", "200"],
     "regional_processing": ["--viewers", "1000", "--orders", "5000"],
     "replenishment_sim": ["--skus", "12"],
-    "recommendations": ["--scale", "0.02", "--train-days", "3", "--test-days", "1", "--requests", "20"],
+    "recommendations": ["--scale", "0.02", "--train-days", "3", "--test-days", "1", "--requests", "20", "--pool", "5"],
     "room_cue_latency": ["--orders", "3", "--warmup", "0", "--timeout", "60"],
     "session_forecast": ["--skus", "3"],
     "session_planning": ["--skus", "20", "--days", "2", "--sessions", "1"],
