@@ -18,7 +18,8 @@ from livebase.markets.config import hq_market, load_markets
 from livebase.markets.resources import MarketResources
 from livebase.privacy.consent import Purpose
 from livebase.stores.consent import ConsentStore
-from livebase.stores.orders import PLACED, order_model, order_record
+from livebase.stores.order_table import order_model, order_record
+from livebase.stores.orders import PLACED
 from tests.support.flow_markets import EU, eu_flow_market
 
 HQ = hq_market(load_markets())
