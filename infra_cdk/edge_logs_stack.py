@@ -23,13 +23,11 @@ the market stack's outputs; ``./livebase deploy`` passes them). Until then the m
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra_cdk.context import context_table
 from livebase.markets.config import Market
 
 CONTROL_PLANE_REGION = "us-east-1"  # where CloudWatch Logs takes a CloudFront distribution as a delivery source
@@ -54,8 +52,7 @@ def delivery_source_arn(market_id: str) -> str:
 
 def log_sources(scope: Construct) -> dict[str, dict[str, str]]:
     """The ``replay_log_sources`` context value (a mapping, or its JSON from ``-c``): market -> ids."""
-    value: Any = scope.node.try_get_context(SOURCES_CONTEXT) or {}
-    return dict(json.loads(value) if isinstance(value, str) else value)
+    return context_table(scope, SOURCES_CONTEXT)
 
 
 class EdgeLogsStack(cdk.Stack):

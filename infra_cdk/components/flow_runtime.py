@@ -46,6 +46,7 @@ from infra_cdk.components.flow_network import FlowNetwork
 from infra_cdk.components.flow_runtime_roles import ForecastJobRole, arn, hq_rollup_role_arn
 from infra_cdk.components.messaging import encrypted_queue
 from infra_cdk.components.signals import MarketSignals
+from infra_cdk.context import context_table
 from infra_cdk.nag import acknowledge, acknowledge_grant_put, acknowledge_key_grants, nag_resource
 from livebase.markets.config import Market
 from livebase.privacy.refused import refused_key
@@ -162,7 +163,7 @@ class FlowRuntime(Construct):
         )
 
     def _prefect_secret(self, key: kms.IKey) -> secretsmanager.ISecret:
-        named = (self.node.try_get_context(SECRET_CONTEXT) or {}).get(self.market.id)
+        named = context_table(self, SECRET_CONTEXT).get(self.market.id)  # cdk.json, or -c as JSON text
         if named:
             return secretsmanager.Secret.from_secret_name_v2(self, "PrefectApi", str(named))
         return secretsmanager.Secret(

@@ -5,11 +5,8 @@ Dockerfile's install step against the project's pins, without Docker."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import venv
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +18,6 @@ from infra_cdk.components.flow_runtime import (
     OUTPUT_KEYS,
     PREFECT_SETTINGS,
     PROJECT,
-    SECRET_CONTEXT,
     WORK_POOL,
     WORKER_SIZE,
     cluster_name,
@@ -343,40 +339,3 @@ def test_image_requirements_resolve_in_a_clean_venv(image: str, clean_venv_pytho
         cwd=PROJECT, capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
-
-
-@pytest.mark.slow
-def test_synth_needs_no_docker_and_the_context_can_name_the_secret(tmp_path: Path) -> None:
-    """Template.from_stack in a process whose every docker (first on PATH, and CDK_DOCKER) records a call."""
-    marker = tmp_path / "docker-was-called"
-    fake = tmp_path / "docker"
-    fake.write_text(f"#!/bin/sh\ntouch {marker}\nexit 1\n")
-    fake.chmod(0o755)
-    script = f"""
-import json, aws_cdk as cdk
-from aws_cdk.assertions import Template
-from infra_cdk.app import file_context
-from infra_cdk.market_stack import MarketStack
-from livebase.markets.config import load_markets
-eu = load_markets()["eu"]
-context = {{**file_context(), {SECRET_CONTEXT!r}: {{"eu": "ops/prefect-eu"}}}}
-app = cdk.App(outdir={str(tmp_path / "out")!r}, context=context)
-stack = MarketStack(app, eu.stack_name, market=eu, env=cdk.Environment(account="111111111111", region=eu.region))
-print(json.dumps(Template.from_stack(stack).to_json()))
-"""
-    environment = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "CDK_DOCKER": str(fake)}
-    run = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=PROJECT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert not marker.exists()
-    raw = json.loads(run.stdout.strip().splitlines()[-1])
-    assert not [k for k in resources(raw, "AWS::SecretsManager::Secret") if k.startswith("FlowRuntime")]  # named
-    named = json.dumps(container(raw, "FlowRuntimeWorkerTask")["Secrets"])
-    assert ":secret:ops/prefect-eu:PREFECT_API_KEY::" in named

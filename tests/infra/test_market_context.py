@@ -9,9 +9,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 
 from infra_cdk.app import PROJECT_CONTEXT, file_context
+from infra_cdk.components.flow_runtime import SECRET_CONTEXT
+from infra_cdk.context import ContextError, context_table
 from livebase.markets.config import (
     CDK_JSON_ENV,
     PROJECT_ROOT,
@@ -29,25 +32,47 @@ def _eu_elsewhere() -> dict[str, Any]:
 
 @pytest.mark.slow
 def test_cdk_cli_dash_c_markets_overrides_cdk_json(tmp_path: Path) -> None:
-    """``npx cdk synth`` runs cdk.json's app offline, and hands it ``-c markets=...`` (a string) in
-    CDK_CONTEXT_JSON over cdk.json's table (the whole table is synthesised in-process: conftest.py)."""
+    """``npx cdk synth`` runs cdk.json's app offline and never calls Docker (the flow image is an asset
+    built at deploy time; a docker first on PATH and CDK_DOCKER record any call), and hands it ``-c``
+    values as JSON text in CDK_CONTEXT_JSON: ``markets`` over cdk.json's table (the whole table is
+    synthesised in-process: conftest.py) and ``flow_prefect_secrets`` naming the worker's secret."""
     npx = shutil.which("npx")
     if npx is None or not (PROJECT_ROOT / "node_modules/.bin/cdk").exists():
         pytest.skip("CDK CLI not installed (npm ci)")
-    env = {**os.environ, "CDK_DISABLE_CLI_TELEMETRY": "true", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    marker, docker = tmp_path / "docker-was-called", tmp_path / "docker"
+    docker.write_text(f"#!/bin/sh\ntouch {marker}\nexit 1\n")
+    docker.chmod(0o755)
+    env = {**os.environ, "CDK_DISABLE_CLI_TELEMETRY": "true", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+           "PATH": f"{tmp_path}:{os.environ['PATH']}", "CDK_DOCKER": str(docker)}  # fmt: skip
     out = tmp_path / "cdk.out"
     result = subprocess.run(
         [npx, "--no-install", "cdk", "synth", "--quiet", "--output", str(out),
-         "-c", f"markets={json.dumps(_eu_elsewhere())}"],
+         "-c", f"markets={json.dumps(_eu_elsewhere())}",
+         "-c", f"{SECRET_CONTEXT}={json.dumps({'eu': 'ops/prefect-eu'})}"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, env=env,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
+    assert not marker.exists()
     assert sorted(p.name for p in out.glob("*.template.json")) == [
         "Livebase-account-eu-west-1.template.json",
         "Livebase-eu.template.json",
     ]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["artifacts"]["Livebase-eu"]["environment"].endswith("/eu-west-1")
+    template = json.loads((out / "Livebase-eu.template.json").read_text())["Resources"]
+    assert not [k for k, r in template.items() if r["Type"] == "AWS::SecretsManager::Secret" and "FlowRuntime" in k]
+    [worker] = [r for k, r in template.items() if r["Type"] == "AWS::ECS::TaskDefinition" and "WorkerTask" in k]
+    assert ":secret:ops/prefect-eu:PREFECT_API_KEY::" in json.dumps(worker["Properties"]["ContainerDefinitions"])
+
+
+def test_a_table_context_value_is_an_object_or_its_json_text() -> None:
+    app = cdk.App(context={"as_text": '{"eu": "x"}', "as_table": {"eu": "x"}, "bad": "[1]", "broken": "{eu"})
+    assert context_table(app, "as_text") == context_table(app, "as_table") == {"eu": "x"}
+    assert context_table(app, "unset") == {}
+    with pytest.raises(ContextError, match="bad must be an object"):
+        context_table(app, "bad")
+    with pytest.raises(ContextError, match="broken is not JSON"):
+        context_table(app, "broken")
 
 
 def test_context_value_may_be_a_table_or_its_json_text() -> None:
