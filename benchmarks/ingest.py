@@ -41,6 +41,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import islice
@@ -55,6 +56,7 @@ from ingest_validation import best_cpu_seconds, json_loads_only, validate_only  
 
 from livebase.markets.config import load_markets
 from livebase.markets.resources import MarketResources
+from livebase.stores.orders import OrderStore
 from livebase_local.aws.deploy import MarketDeployment, deploy_assembly
 from livebase_local.aws.env import apply_local_environment, restore_environment
 from livebase_local.aws.moto_server import LocalAws, free_port
@@ -64,7 +66,7 @@ from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event
 from livebase_local.runner.record_filters import RecordFilter
 from livebase_local.runner.sources import EventSources
 from livebase_local.simulator.records import SimRecord, generate_day, recent_day, restamped
-from livebase_local.simulator.stock import seed_stock
+from livebase_local.simulator.stock import seed_stock, write_catalogue
 
 MARKET = "sea"
 SHARD = "shardId-000000000000"
@@ -92,12 +94,10 @@ def simulated(count: int) -> list[SimRecord]:
 
 
 def seed_ordered_skus(resources: MarketResources, records: list[SimRecord]) -> int:
-    """Stock for the SKUs the batch orders, so orders take the reserve path, not just rejections."""
-    skus: set[str] = set()
-    for record in records:
-        if record.kind == "order_placed":
-            skus.update(line["sku"] for line in json.loads(record.data)["lines"])
-    seed_stock(resources, {sku: 1_000_000 for sku in skus}, receipt_prefix="bench")
+    """Stock and list prices for the SKUs the batch orders, so orders take the reserve path, not just
+    rejections (the orders consumer prices every line from the catalogue)."""
+    skus = write_catalogue(resources, records)
+    seed_stock(resources, dict.fromkeys(skus, 1_000_000), receipt_prefix="bench")
     return len(skus)
 
 
@@ -301,6 +301,7 @@ def main() -> None:
             for r in batch:
                 kinds[r.kind] = kinds.get(r.kind, 0) + 1
             tp = throughput(handlers, deployment, batch, args.profile, aws)
+            decided = Counter(order.status for order in OrderStore.for_market(resources).all_orders())
             e2e = None if args.skip_e2e else end_to_end(deployment, args.rate, args.seconds, records, aws, workdir)
     finally:
         restore_environment(previous)
@@ -308,6 +309,7 @@ def main() -> None:
     n = len(batch)
     print("mix: " + ", ".join(f"{k}={v}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])))
     print(f"setup_s: {setup_s:.1f}  (moto + synth + deploy + stock for {skus} SKUs)")
+    print("orders decided: " + ", ".join(f"{status} {n}" for status, n in sorted(decided.items())))
     print(
         "throughput: the whole batch through ingest, its order events through orders; per core = handler "
         "thread CPU; with_moto = + moto process"

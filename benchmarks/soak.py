@@ -69,7 +69,7 @@ from livebase_local.aws.mappings import EventSourceConfig, SqsSourceConfig
 from livebase_local.aws.moto_server import LocalAws, free_port
 from livebase_local.runner.checkpoints import CheckpointStore
 from livebase_local.simulator.records import generate_day, recent_day
-from livebase_local.simulator.stock import seed_stock
+from livebase_local.simulator.stock import seed_stock, write_catalogue
 from livebase_local.soak.audit import Findings, audit_market
 from livebase_local.soak.lives import LifeDriver, queue_urls, stored_state
 from livebase_local.soak.parked import peek_parked, replay_parked
@@ -78,7 +78,7 @@ from livebase_local.soak.report import p99, report
 from livebase_local.soak.runner_process import RunnerProcess
 from livebase_local.soak.schedule import build_schedule, caught_up, journal_size, recovery_seconds
 from livebase_local.soak.settlement_audit import audit_settlement, settlement_queues
-from livebase_local.soak.streams import queues_empty, reshard, shorten_visibility, stream_end, write_catalogue
+from livebase_local.soak.streams import queues_empty, reshard, shorten_visibility, stream_end
 
 
 class Soak:

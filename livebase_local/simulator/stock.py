@@ -10,7 +10,8 @@ simulated live day's line-ups (``livebase_local.simulator.model``: eight SKUs pe
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,7 @@ from livebase.markets.resources import MarketResources
 from livebase.replenishment.catalogue import CATALOGUE_KEY, parse_catalogue
 from livebase.stores.inventory import InventoryStore
 from livebase_local.simulator.demo_orders import CATALOGUE, OPENING_STOCK
+from livebase_local.simulator.records import SimRecord
 
 LIVE_ROOMS = (1, 2)  # the simulated day's rooms (lunch, prime time)
 LINEUP_SIZE = 8  # SKUs per room's line-up
@@ -145,6 +147,20 @@ def write_price_list(resources: MarketResources, list_prices: Mapping[str, str],
     parse_catalogue(body, f"s3://{resources.data_lake_bucket}/{CATALOGUE_KEY}")  # what the consumer reads validates
     s3 = boto3.client("s3", region_name=resources.region, config=retry_config())
     s3.put_object(Bucket=resources.data_lake_bucket, Key=CATALOGUE_KEY, Body=body, ContentType="application/json")
+
+
+def write_catalogue(resources: MarketResources, day: Iterable[SimRecord]) -> dict[str, str]:
+    """The market's catalogue in its lake: every SKU the day's orders name, at the price the day sells it
+    at most (the orders consumer prices every line from it: a flash sale's lower price is then a client
+    price that differs, repriced or refused per market, as without the session's promotion set by ops)."""
+    prices: dict[str, Counter[str]] = defaultdict(Counter)
+    for record in day:
+        if record.kind == "order_placed":
+            for line in json.loads(record.data)["lines"]:
+                prices[line["sku"]][line["unit_price"]] += 1
+    list_prices = {sku: counts.most_common(1)[0][0] for sku, counts in sorted(prices.items())}
+    write_price_list(resources, list_prices, supplier=f"SUP-{resources.market.upper()}-SIM")
+    return list_prices
 
 
 def book_opening(resources: MarketResources) -> StockBooking:

@@ -1,37 +1,16 @@
 """The soak's own set-up of what it drives, and how it knows the consumers are done.
 
-Its catalogue lists each SKU of the simulated day at the price the day sells it at most (the orders
-consumer prices every line from it: a flash sale's lower price is then a client price that differs,
-repriced or refused per market, as it would be without the session's promotion set by ops or the
-plan). Its stream is re-created with the benchmark's shard count; the queues of the order messages get a
-short visibility timeout (the template's is six times the function's timeout, minutes: a message
-a storm failed would come back after the run); a queue is done when nothing is on it or in flight.
+Its catalogue is ``livebase_local.simulator.stock.write_catalogue``'s. Its stream is re-created with
+the benchmark's shard count; the queues of the order messages get a short visibility timeout (the
+template's is six times the function's timeout, minutes: a message a storm failed would come back
+after the run); a queue is done when nothing is on it or in flight.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter, defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 import boto3
-
-from livebase.markets.resources import MarketResources
-from livebase_local.simulator.records import SimRecord
-from livebase_local.simulator.stock import write_price_list
-
-
-def write_catalogue(resources: MarketResources, day: Iterable[SimRecord]) -> dict[str, str]:
-    """The market's catalogue in its lake: every SKU the day's orders name, at its most common price."""
-    prices: dict[str, Counter[str]] = defaultdict(Counter)
-    for record in day:
-        if record.kind == "order_placed":
-            for line in json.loads(record.data)["lines"]:
-                prices[line["sku"]][line["unit_price"]] += 1
-    list_prices = {sku: counts.most_common(1)[0][0] for sku, counts in sorted(prices.items())}
-    write_price_list(resources, list_prices, supplier=f"SUP-{resources.market.upper()}-SOAK")
-    return list_prices
 
 
 def reshard(region: str, stream: str, shards: int) -> None:
