@@ -4,7 +4,7 @@
 that port; a simulated live day sent to the stream places orders (the opening stock is booked:
 none rejected for want of stock); then every served deployment completes once with its defaults
 through the real Prefect worker (order-to-replenish and regional-processing on the day's orders, hq
-deployed), and order-to-replenish once more from the CLI; a person in headless Chromium runs
+deployed); a person in headless Chromium runs
 order-to-replenish from the UI and reads its decisions (a screenshot under ``.livebase/screenshots/``);
 `stock` again says what exists. Then it
 stops as a user expects: on SIGTERM to its process group (a supervisor, or Ctrl-C's SIGINT, which
@@ -133,14 +133,9 @@ def test_every_served_deployment_completes_once_with_its_defaults(
 
 
 @pytest.mark.timeout(1200)
-def test_a_simulated_day_places_orders_and_a_flow_runs_from_the_cli(
-    up: UpProcess, simulated_day: subprocess.CompletedProcess[str]
-) -> None:
-    sent = simulated_day
+def test_a_simulated_day_places_orders(up: UpProcess, simulated_day: subprocess.CompletedProcess[str]) -> None:
+    sent = simulated_day  # the flows ran on it (every deployment); `./livebase run` is the failed run's test
     assert sent.returncode == 0 and "failed: 0" in sent.stdout, sent.stdout + sent.stderr
-    replenished = livebase(up, "run", "order-to-replenish", f"markets={MARKET}")
-    assert replenished.returncode == 0, replenished.stdout + replenished.stderr
-    assert "Completed" in replenished.stdout
     placed = _order_statuses(up)
     assert placed.get("placed", 0) > 0 and placed.get("rejected", 0) == 0, placed
 
