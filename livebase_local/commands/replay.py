@@ -5,8 +5,9 @@ The stream has two consumers (ingest, orders), each with its own DLQ.
 - Ingest DLQ: records ingest quarantined (``ValidationFailed`` / ``ProcessingFailed``, which
   carry the record, or only its quarantine object's key when it was too big for a message) and
   Lambda's on-failure notices (which name a shard and sequence range still readable from the
-  stream). Their records go back on the stream: ingest never counted them, and the orders
-  consumer is idempotent on the order id.
+  stream). Their records go back on the stream, but for those ingest had counted before its batch
+  failed (its shard's room-minute totals include their sequence numbers): back with new numbers they
+  would be counted twice. The orders consumer is idempotent on the order id.
 - Orders DLQ: on-failure notices, and order events the orders function quarantined
   (``ProcessingFailed``). Putting those records back on the stream would make ingest count
   their room metrics twice, so they go to the orders function alone, invoked with the batch as
@@ -41,10 +42,12 @@ import boto3
 from livebase.batches.quarantine import PROCESSING_FAILED, VALIDATION_FAILED, record_data
 from livebase.batches.reasons import Refused
 from livebase.live.admission import admit
+from livebase.live.room_metrics import minute_of
 from livebase.markets.config import Market, load_markets
 from livebase.markets.resources import MarketResources
 from livebase.privacy.guard import Keeper, refuse_any
 from livebase.privacy.refused import RefusedDocuments
+from livebase.stores.room_metrics import RoomStore, ShardRoomMinute
 from livebase_local.aws.mappings import EventSourceConfig
 from livebase_local.runner.lambda_shapes import LambdaContext, kinesis_event
 
@@ -62,6 +65,7 @@ class ReplayReport:
     order_messages_kept: int = 0  # the orders function still failed: left on its DLQ
     invalid_skipped: int = 0  # messages left on the DLQs: every record of theirs would be refused again
     invalid_redriven: int = 0  # records re-driven that will be refused again: they come back to the DLQ
+    already_counted: int = 0  # records of failed batches ingest had counted before failing: not put back
 
     def line(self, market: str) -> str:
         """What `./livebase replay` prints."""
@@ -71,6 +75,8 @@ class ReplayReport:
             f"records), {self.order_messages_kept} still failing; {self.unreadable_messages} unreadable, left for "
             "a person"
         )
+        if self.already_counted:
+            text += f"; {self.already_counted} records not put back: ingest counted them before their batch failed"
         if self.invalid_redriven:
             text += (
                 f"; {self.invalid_redriven} of the re-driven records fail validation again: they come back to the DLQ"
@@ -109,16 +115,36 @@ def _records_of_range(kinesis: Any, stream: str, batch_info: dict[str, Any]) -> 
 
 
 def records_of_message(
-    body: dict[str, Any], kinesis: Any, stream: str, s3: Any = None, bucket: str = ""
-) -> list[tuple[str, bytes]]:
-    """(partition key, data) of every record a DLQ message stands for."""
+    body: dict[str, Any], kinesis: Any, stream: str, s3: Any = None, bucket: str = "", rooms: RoomStore | None = None
+) -> tuple[list[tuple[str, bytes]], int]:
+    """(partition key, data) of every record a DLQ message stands for that ingest has not counted, and
+    how many it had: a quarantined record never was; an on-failure notice's batch may have been, in
+    part (the function failed after its writes), which ``rooms`` (the market's room metrics) tells."""
     if body.get("condition") in QUARANTINED:
         record = body["record"]
-        return [(record["partitionKey"], record_data(record, s3, bucket, body.get("quarantineObject")))]
+        return [(record["partitionKey"], record_data(record, s3, bucket, body.get("quarantineObject")))], 0
     batch_info = body.get("KinesisBatchInfo")
-    if batch_info:
-        return [(r["PartitionKey"], r["Data"]) for r in _records_of_range(kinesis, stream, batch_info)]
-    raise ValueError("neither a quarantined record nor a Kinesis on-failure notice")
+    if not batch_info:
+        raise ValueError("neither a quarantined record nor a Kinesis on-failure notice")
+    batch = list(_records_of_range(kinesis, stream, batch_info))
+    counted = _counted(batch, str(batch_info["shardId"]), rooms) if rooms else set()
+    kept = [(r["PartitionKey"], r["Data"]) for r in batch if r["SequenceNumber"] not in counted]
+    return kept, len(batch) - len(kept)
+
+
+def _counted(batch: list[dict[str, Any]], shard_id: str, rooms: RoomStore) -> set[str]:
+    """Sequence numbers of ``batch`` its shard's room-minute totals already include (put back on the
+    stream, with a new sequence number, they would be counted a second time)."""
+    keyed: dict[str, ShardRoomMinute] = {}
+    for record in batch:
+        try:
+            event = json.loads(record["Data"])
+            minute = minute_of(datetime.fromisoformat(str(event["ts"]).replace("Z", "+00:00")))
+            keyed[record["SequenceNumber"]] = (shard_id, str(event["room_id"]), minute)
+        except (ValueError, KeyError, TypeError):
+            continue  # not a room event ingest could count: it goes back, to be judged again
+    through = rooms.counted_through(list(keyed.values())) if keyed else {}
+    return {seq for seq, key in keyed.items() if key in through and int(seq) <= through[key]}
 
 
 def _order_batch(body: dict[str, Any], kinesis: Any, stream: str, s3: Any, bucket: str) -> tuple[str, list[Any]]:
@@ -175,12 +201,15 @@ def replay_dead_letters(
     keep = RefusedDocuments.of_market(resources, "replay", s3).keep
     report = ReplayReport()
     market = load_markets()[target.market]  # where the records will be judged again
+    rooms = RoomStore(session.resource("dynamodb").Table(resources.room_metrics_table))
     for message in _messages(sqs, resources.ingest_dlq_url, max_messages):
         try:
-            records = records_of_message(json.loads(message["Body"]), kinesis, resources.stream_name, s3, bucket)
+            body = json.loads(message["Body"])
+            records, counted = records_of_message(body, kinesis, resources.stream_name, s3, bucket, rooms)
         except (ValueError, KeyError):
             report.unreadable_messages += 1  # left on the queue for a person to read
             continue
+        report.already_counted += counted
         guard_replay(resources, target, [data for _, data in records], keep, "replay record")  # first: it keeps them
         refused = still_refused([data for _, data in records], market)
         if records and refused == len(records) and not include_invalid:

@@ -175,3 +175,47 @@ def test_replay_sends_each_dead_letter_to_the_consumer_that_failed(sea: Pipeline
             ]
             == "0"
         )
+
+
+def test_replay_puts_back_no_record_ingest_counted_before_its_batch_failed(sea: Pipeline) -> None:
+    """A batch that failed after ingest wrote its room totals reaches the DLQ as an on-failure notice;
+    its records already in their shard's totals stay off the stream (new sequence numbers would count
+    them again), and the replay says so."""
+    from livebase_local.commands.replay import local_orders_function, replay_dead_letters
+    from livebase_local.runner.lambda_shapes import on_failure_record
+
+    sea.dead_letters()
+    kinesis = boto3.client("kinesis", region_name=sea.resources.region)
+    room = unique("room-counted")
+    likes = [
+        {"event_id": unique("evt-like"), "type": "like", "market": "sea", "room_id": room, "session_id": "sess-test",
+         "ts": TS, "viewer_id": "v_0123456789abcdef0123", "count": 2}
+        for _ in range(2)
+    ]  # fmt: skip
+    puts = [
+        kinesis.put_record(StreamName=sea.resources.stream_name, PartitionKey="counted", Data=json.dumps(like))
+        for like in likes
+    ]
+    ingest = sea.consumer("ingest")
+    ingest.drain()  # counted: 4 likes
+    iterator = kinesis.get_shard_iterator(
+        StreamName=sea.resources.stream_name, ShardId=puts[0]["ShardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER", StartingSequenceNumber=puts[0]["SequenceNumber"],
+    )["ShardIterator"]  # fmt: skip
+    batch = kinesis.get_records(ShardIterator=iterator, Limit=2)["Records"]
+    notice = on_failure_record(
+        batch, puts[0]["ShardId"], ingest.config, condition="RetryAttemptsExhausted", attempts=3, error_message="test"
+    )  # as if the function had failed after its writes
+    boto3.client("sqs", region_name=sea.resources.region).send_message(
+        QueueUrl=sea.resources.ingest_dlq_url, MessageBody=json.dumps(notice)
+    )
+
+    report = replay_dead_letters(sea.resources, local_orders_function(sea.resources))
+
+    assert (report.messages, report.records_put, report.already_counted) == (1, 0, 2)
+    assert "2 records not put back: ingest counted them" in report.line("sea")
+    sea.sources.drain(timeout=120)
+    table = boto3.resource("dynamodb", region_name=sea.resources.region).Table(sea.resources.room_metrics_table)
+    totals = table.query(KeyConditionExpression=Key("pk").eq(f"ROOM#{room}"))["Items"]
+    assert sum(m.likes for m in fold_items(t for t in totals if str(t["sk"]).startswith("MIN#"))[room]) == 4
+    assert sea.dead_letters() == []

@@ -163,6 +163,13 @@ class RoomStore:
         for key, value in wanted.items():
             cache.put(key, value)
 
+    def counted_through(self, keys: list[ShardRoomMinute]) -> dict[ShardRoomMinute, int]:
+        """The last sequence number each shard's total of a room-minute includes (absent: nothing counted):
+        a record of that shard at or before it was counted, whatever became of its batch afterwards."""
+        cache = ShardMinutesCache()
+        self._load_missing(keys, cache)
+        return {key: part.last_seq for key in dict.fromkeys(keys) if (part := cache.get(key)) is not None}
+
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         while True:
