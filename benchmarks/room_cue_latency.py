@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,6 +36,7 @@ import boto3
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from livebase.markets.config import load_markets
+from livebase.stores.orders import OrderStore
 from livebase_local.aws.moto_server import free_port
 from livebase_local.platform import LocalPlatform
 from livebase_local.runner.recorded_cues import recorded_cues
@@ -103,6 +105,7 @@ def main() -> None:
                     seen[sku] = int(cue["recorded_ns"])
             time.sleep(0.5)
         stop.set()
+        decided = Counter(order.status for order in OrderStore.for_market(resources).all_orders())
         cues_per_sku = {sku: 0 for sku in skus}
         for cue in recorded_cues(resources):
             if cue["metadata"]["sku"] in cues_per_sku:
@@ -126,7 +129,8 @@ def main() -> None:
         print(f"cue_latency_max_ms: {max(latencies) * 1000:.0f}")
     print(f"bench_total_s: {time.perf_counter() - started:.0f}")
     if not seen:
-        raise SystemExit("no cue was recorded: nothing measured (the orders consumer's log says why an order failed)")
+        orders = ", ".join(f"{status} {n}" for status, n in sorted(decided.items())) or "none stored"
+        raise SystemExit(f"no cue was recorded within {args.timeout:.0f} s: nothing measured (orders: {orders})")
 
 
 if __name__ == "__main__":

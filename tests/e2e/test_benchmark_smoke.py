@@ -28,7 +28,7 @@ TINY: dict[str, list[str]] = {
     "regional_processing": ["--viewers", "1000", "--orders", "5000"],
     "replenishment_sim": ["--skus", "12"],
     "recommendations": ["--scale", "0.02", "--train-days", "3", "--test-days", "1", "--requests", "20", "--pool", "5"],
-    "room_cue_latency": ["--orders", "3", "--warmup", "0", "--timeout", "60"],
+    "room_cue_latency": ["--orders", "3", "--warmup", "0", "--timeout", "240"],  # the suite's load
     "session_forecast": ["--skus", "3"],
     "session_planning": ["--skus", "20", "--days", "2", "--sessions", "1"],
     "sentiment": ["--part", "development", "--repeat", "1"],

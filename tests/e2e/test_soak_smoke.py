@@ -28,8 +28,8 @@ def test_soak_smoke_counts_are_zero() -> None:
     figures = soak.main(["--minutes", "0.4", "--rate", "200", "--shards", "2", "--drain", "120", "--timeout", "5",
                          "--markets", "sea"])  # fmt: skip
     counts = ("records_lost", "orders_applied_twice", "units_oversold", "phantom_units", "alerts_duplicated",
-              "dlq_unexplained", "order_lives_off_plan", "hostile_applied", "parked_after_replay",
-              "trial_balance_off", "statements_unreconciled")  # fmt: skip
+              "room_totals_counted_twice", "parked_counted_twice", "dlq_unexplained", "order_lives_off_plan",
+              "hostile_applied", "parked_after_replay", "trial_balance_off", "statements_unreconciled")  # fmt: skip
     assert figures["records_put"] > 0 and figures["order_lives"] > 0  # accepted orders lived their lives
     assert figures["settlement_transactions"] > 0  # and the day settled (issue 33)
     assert {name: figures[name] for name in counts} == dict.fromkeys(counts, 0)
