@@ -26,7 +26,9 @@ Nothing here trusts the runner's counters. Per market:
   ``reason``, an on-failure message's ``errorMessage`` and condition), and so must every message on
   the order-message queues' DLQs (the consumer's reason attribute). On-failure ranges still on a DLQ
   after the soak's replay are ``parked_after_replay``; the records of ranges parked before it were
-  put back on the stream, so their copies must be counted.
+  put back on the stream, so their copies must be counted, unless ingest had counted them before
+  the batch failed: then the replay leaves them off, and the original must be in its total (a
+  total holding an original and its copy is ``parked_counted_twice``).
 * **after-sale lives** (:mod:`livebase_local.soak.lives`): every driven order ends as planned and
   every hostile message is refused with a reason.
 """
@@ -190,6 +192,8 @@ def audit_market(
     orders: dict[str, tuple[str, int]] = {}
     before = replayed or Parked()
     parked_digests: set[int] = set()
+    originals_parked: dict[tuple[str, int], int] = {}  # (shard, seq) of a parked original -> its digest
+    copied: set[int] = set()  # digests the replay put back
     copies = 0
     for shard, record in read_stream(kinesis, resources.stream_name):
         data, seq = record["Data"], int(record["SequenceNumber"])
@@ -199,6 +203,10 @@ def audit_market(
         parked_digests.update([key] if original else [])
         copy = not original and key in parked_digests  # put back by the replay: ingest must count it
         copies += copy
+        if original:
+            originals_parked[(shard, seq)] = key
+        elif copy:
+            copied.add(key)
         arrival = record["ApproximateArrivalTimestamp"].astimezone(UTC)
         admission = admit(data, market, arrival)
         if not isinstance(admission, Admitted):
@@ -234,6 +242,7 @@ def audit_market(
         if (shard, seq) not in quarantined and not _parked(parked, shard, seq):
             findings.add("records_lost", 1, f"{m}: refused record {shard}/{seq} neither quarantined nor in the DLQ")
 
+    left_off = {original for original, key in originals_parked.items() if key not in copied}
     room_table = dynamodb.Table(resources.room_metrics_table)
     totals: dict[tuple[str, str], int] = {}
     marks: Counter[tuple[str, str]] = Counter()
@@ -246,8 +255,10 @@ def audit_market(
     for (pk, sk), room in rooms.items():
         shard = sk.rpartition("#PART#")[2]
         # A record named in an on-failure message may still have been counted (the function failed
-        # after its writes), as may a producer's duplicate: each may be in the total, or not.
-        kept = [(s, w, d or _parked(parked, shard, s)) for s, w, d in room.records if (shard, s) not in quarantined]
+        # after its writes), as may a producer's duplicate: each may be in the total, or not. One the
+        # replay left off the stream (ingest had counted it: no copy) must be in the total.
+        kept = [(s, w, d or (_parked(parked, shard, s) and (shard, s) not in left_off))
+                for s, w, d in room.records if (shard, s) not in quarantined]  # fmt: skip
         low = sum(w for _, w, maybe in kept if not maybe)
         high = sum(w for _, w, _ in kept)
         total = totals.get((pk, sk), 0)
@@ -258,7 +269,7 @@ def audit_market(
             findings.add("room_totals_counted_twice", 1, f"{m}: {pk} {sk} holds {total}, at most {high}")
         # The replay put parked records back: beyond the other maybes, whatever a total holds over its sure
         # records is parked originals counted before their batch failed, and again as replayed copies.
-        originals = sum(w for s, w, _ in kept if _parked(before.ingest, shard, s))
+        originals = sum(w for s, w, _ in kept if _parked(before.ingest, shard, s) and (shard, s) not in left_off)
         twice = min(originals, max(0, total - low - (high - low - originals)))
         if twice:
             findings.add("parked_counted_twice", twice, f"{m}: {pk} {sk} holds {total}, {low} sure, {originals} parked")
