@@ -41,7 +41,6 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import islice
@@ -301,7 +300,7 @@ def main() -> None:
             for r in batch:
                 kinds[r.kind] = kinds.get(r.kind, 0) + 1
             tp = throughput(handlers, deployment, batch, args.profile, aws)
-            decided = Counter(order.status for order in OrderStore.for_market(resources).all_orders())
+            decided = OrderStore.for_market(resources).status_counts()
             e2e = None if args.skip_e2e else end_to_end(deployment, args.rate, args.seconds, records, aws, workdir)
     finally:
         restore_environment(previous)

@@ -27,7 +27,6 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -105,7 +104,7 @@ def main() -> None:
                     seen[sku] = int(cue["recorded_ns"])
             time.sleep(0.5)
         stop.set()
-        decided = Counter(order.status for order in OrderStore.for_market(resources).all_orders())
+        decided = OrderStore.for_market(resources).status_counts()
         cues_per_sku = {sku: 0 for sku in skus}
         for cue in recorded_cues(resources):
             if cue["metadata"]["sku"] in cues_per_sku:

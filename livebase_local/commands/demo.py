@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -160,9 +159,7 @@ def run_demo(market_ids: list[str], orders: int, seed: int, live_records: int = 
         for market_id in market_ids:
             resources = platform.runtimes[market_id].resources
             ours = f"ord-{market_id}-{seed}-"  # the demo's orders (seeded_orders), not the live show's or the stories'
-            statuses = Counter(
-                o.status for o in OrderStore.for_market(resources).all_orders() if o.order_id.startswith(ours)
-            )
+            statuses = OrderStore.for_market(resources).status_counts(ours)
             reasons = _dlq_reasons(resources.ingest_dlq_url, resources.region)
             summary = summaries[market_id]
             top = next(iter(summary.units_per_sku.items()), ("-", 0))

@@ -208,10 +208,10 @@ def _api(api: str, method: str, path: str, body: object = None) -> Any:
 
 def _order_statuses(up: UpProcess) -> dict[str, int]:
     script = (
-        "import collections, json; from livebase_local.platform import market_resources; "
+        "import json; from livebase_local.platform import market_resources; "
         "from livebase.stores.orders import OrderStore; "
         f"r = market_resources(['{MARKET}'])['{MARKET}']; "
-        "print(json.dumps(collections.Counter(o.status for o in OrderStore.for_market(r).all_orders())))"
+        "print(json.dumps(OrderStore.for_market(r).status_counts()))"
     )
     env = {**os.environ, "LIVEBASE_AWS_PORT": str(up.ports[0])}
     env.pop("AWS_ENDPOINT_URL", None)

@@ -34,6 +34,15 @@ def test_save_get_batch_get_and_status(store: OrderStore) -> None:
     assert sorted(o.order_id for o in store.all_orders()) == ["ord-o1", "ord-o2"]
 
 
+def test_status_counts_tell_how_orders_were_decided_by_id_prefix(store: OrderStore) -> None:
+    store.save(placed("ord-run1-a", NOW, ("SKU-A", 1, "1")), "placed")
+    store.save(placed("ord-run1-b", NOW, ("SKU-A", 1, "1")), "rejected")
+    store.save(placed("ord-run2-a", NOW, ("SKU-A", 1, "1")), "placed")
+    assert store.status_counts() == {"placed": 2, "rejected": 1}
+    assert store.status_counts("ord-run1-") == {"placed": 1, "rejected": 1}
+    assert store.status_counts("ord-none-") == {}
+
+
 def test_placed_between_filters_status_and_utc_days_and_projects(store: OrderStore) -> None:
     store.save(
         placed("ord-in", datetime(2026, 11, 24, 23, 59, tzinfo=UTC), ("SKU-A", 2, "1.50"), ("SKU-B", 1, "4")), "placed"

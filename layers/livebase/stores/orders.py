@@ -15,6 +15,7 @@ A pynamodb error whose cause is transient (throttling, a 5xx, a dropped connecti
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -179,6 +180,14 @@ class OrderStore:
     def all_orders(self) -> list[OrderRecord]:
         with _transient_causes():
             return list(self.model.scan())
+
+    def status_counts(self, id_prefix: str = "") -> Counter[str]:
+        """Orders per ``status`` (of those whose id starts with ``id_prefix``): how a run's orders were
+        decided, read with two attributes only."""
+        model = self.model
+        condition = model.order_id.startswith(id_prefix) if id_prefix else None
+        with _transient_causes():
+            return Counter(o.status for o in model.scan(condition, attributes_to_get=["order_id", "status"]))
 
     def placed_between(self, start: date, end: date) -> list[OrderRecord]:
         """Sold orders of UTC days [start, end) (placed, or refunded: goods refunded without a return
