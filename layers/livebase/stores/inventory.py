@@ -103,13 +103,7 @@ class InventoryStore(StockAlertMarks):
     # ---- stock set-up and receipts -----------------------------------------------------------
     def create(self, item: StockItem) -> bool:
         """Start tracking a SKU in a warehouse; False if it is already tracked (nothing changed)."""
-        try:
-            self.client.put_item(TableName=self.table, Item=item.to_item(), ConditionExpression=NEW_RECORD)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._put_new(item.to_item())
 
     def receive(self, sku: str, warehouse: str, quantity: int, receipt_id: str) -> ChangeResult:
         """Goods arrived: add spot stock once per receipt id."""
@@ -370,6 +364,7 @@ class InventoryStore(StockAlertMarks):
         return over_limit(bought)
 
     def _put_new(self, item: dict[str, Any]) -> bool:
+        """Put an item whose key is new; False when it exists (nothing changed)."""
         try:
             self.client.put_item(TableName=self.table, Item=item, ConditionExpression=NEW_RECORD)
         except ClientError as error:
