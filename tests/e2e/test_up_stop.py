@@ -4,11 +4,10 @@
 that port; a simulated live day sent to the stream places orders (the opening stock is booked:
 none rejected for want of stock); then every served deployment completes once with its defaults
 through the real Prefect worker (order-to-replenish and regional-processing on the day's orders, hq
-deployed); a person in headless Chromium runs
-order-to-replenish from the UI and reads its decisions (a screenshot under ``.livebase/screenshots/``);
-`stock` again says what exists. Then it
-stops as a user expects: on SIGTERM to its process group (a supervisor, or Ctrl-C's SIGINT, which
-takes the same path) it exits cleanly, without a traceback, leaving no process or port behind (the
+deployed); a person in headless Chromium runs order-to-replenish from the UI and reads its decisions
+(a screenshot under ``.livebase/screenshots/``); `stock` again says what exists. Then it stops as a
+user expects: on SIGTERM to its process group (a supervisor, or Ctrl-C's SIGINT, which takes the
+same path) it exits cleanly, without a traceback, leaving no process or port behind (the
 worker and the signal bridge included). How fast is measured by ``benchmarks/up_stop.py``.
 """
 

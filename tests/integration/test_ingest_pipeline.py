@@ -11,6 +11,7 @@ import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -141,19 +142,12 @@ def test_replay_sends_each_dead_letter_to_the_consumer_that_failed(sea: Pipeline
     put = kinesis.put_record(StreamName=sea.resources.stream_name, PartitionKey="replay", Data=order(order_id))
     ingest, orders = (sea.consumer(function) for function in ("ingest", "orders"))
     ingest.drain()  # the orders consumer has not run: as if its retries had run out
-    iterator = kinesis.get_shard_iterator(
-        StreamName=sea.resources.stream_name, ShardId=put["ShardId"],
-        ShardIteratorType="AT_SEQUENCE_NUMBER", StartingSequenceNumber=put["SequenceNumber"],
-    )["ShardIterator"]  # fmt: skip
-    failed = kinesis.get_records(ShardIterator=iterator, Limit=1)["Records"]
+    failed = _records_from(sea, put, 1)
     notice = on_failure_record(
         failed, put["ShardId"], orders.config, condition="RetryAttemptsExhausted", attempts=4, error_message="test"
     )
     sqs.send_message(QueueUrl=sea.resources.orders_dlq_url, MessageBody=json.dumps(notice))
-    like = {
-        "event_id": unique("evt-like"), "type": "like", "market": "sea", "room_id": unique("room-replay"),
-        "session_id": "sess-test", "ts": TS, "viewer_id": "v_0123456789abcdef0123", "count": 3,
-    }  # fmt: skip
+    like = _like(unique("room-replay"), 3)
     fixed = base64.b64encode(json.dumps(like).encode()).decode()
     quarantined = {"condition": "ValidationFailed", "record": {"partitionKey": "replay", "data": fixed}}
     sqs.send_message(QueueUrl=sea.resources.ingest_dlq_url, MessageBody=json.dumps(quarantined))
@@ -187,22 +181,14 @@ def test_replay_puts_back_no_record_ingest_counted_before_its_batch_failed(sea: 
     sea.dead_letters()
     kinesis = boto3.client("kinesis", region_name=sea.resources.region)
     room = unique("room-counted")
-    likes = [
-        {"event_id": unique("evt-like"), "type": "like", "market": "sea", "room_id": room, "session_id": "sess-test",
-         "ts": TS, "viewer_id": "v_0123456789abcdef0123", "count": 2}
-        for _ in range(2)
-    ]  # fmt: skip
+    likes = [_like(room, 2) for _ in range(2)]
     puts = [
         kinesis.put_record(StreamName=sea.resources.stream_name, PartitionKey="counted", Data=json.dumps(like))
         for like in likes
     ]
     ingest = sea.consumer("ingest")
     ingest.drain()  # counted: 4 likes
-    iterator = kinesis.get_shard_iterator(
-        StreamName=sea.resources.stream_name, ShardId=puts[0]["ShardId"],
-        ShardIteratorType="AT_SEQUENCE_NUMBER", StartingSequenceNumber=puts[0]["SequenceNumber"],
-    )["ShardIterator"]  # fmt: skip
-    batch = kinesis.get_records(ShardIterator=iterator, Limit=2)["Records"]
+    batch = _records_from(sea, puts[0], 2)
     notice = on_failure_record(
         batch, puts[0]["ShardId"], ingest.config, condition="RetryAttemptsExhausted", attempts=3, error_message="test"
     )  # as if the function had failed after its writes
@@ -219,3 +205,20 @@ def test_replay_puts_back_no_record_ingest_counted_before_its_batch_failed(sea: 
     totals = table.query(KeyConditionExpression=Key("pk").eq(f"ROOM#{room}"))["Items"]
     assert sum(m.likes for m in fold_items(t for t in totals if str(t["sk"]).startswith("MIN#"))[room]) == 4
     assert sea.dead_letters() == []
+
+
+def _like(room_id: str, count: int) -> dict[str, object]:
+    return {
+        "event_id": unique("evt-like"), "type": "like", "market": "sea", "room_id": room_id,
+        "session_id": "sess-test", "ts": TS, "viewer_id": "v_0123456789abcdef0123", "count": count,
+    }  # fmt: skip
+
+
+def _records_from(sea: Pipeline, put: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """The stream's records from one put on (as Lambda's on-failure notice names a range of them)."""
+    kinesis = boto3.client("kinesis", region_name=sea.resources.region)
+    iterator = kinesis.get_shard_iterator(
+        StreamName=sea.resources.stream_name, ShardId=put["ShardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER", StartingSequenceNumber=put["SequenceNumber"],
+    )["ShardIterator"]  # fmt: skip
+    return list(kinesis.get_records(ShardIterator=iterator, Limit=limit)["Records"])
