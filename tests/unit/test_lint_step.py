@@ -1,7 +1,8 @@
-"""`./livebase test` lints before pytest, and the lint step fails naming file:line."""
+"""`./livebase test` lints around pytest (ruff before it, mypy beside it), and a finding fails naming file:line."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,9 @@ def _test_branch() -> list[str]:
     return [line.strip() for line in script[start:end] if line.strip() and not line.strip().startswith("#")]
 
 
-def test_the_test_command_lints_before_pytest_and_ci_runs_it() -> None:
-    branch = _test_branch()
-    lint_line = next(n for n, line in enumerate(branch) if "-m livebase_local.commands.lint" in line)
-    pytest_line = next(n for n, line in enumerate(branch) if "-m pytest" in line)
-    assert lint_line < pytest_line
-    assert "||" not in branch[lint_line]  # a finding stops the script (set -e), never ignored
-    assert branch[pytest_line].startswith("exec ")  # pytest's own exit code (5: no tests) is the script's
+def test_the_test_command_is_the_lint_step_around_pytest_and_ci_runs_it() -> None:
+    [command] = [line for line in _test_branch() if "-m livebase_local.commands.lint" in line]
+    assert command.startswith("exec ") and " --pytest " in command and command.endswith('"$@"')  # its exit code
     assert "set -euo pipefail" in (ROOT / "livebase").read_text()
     assert "./livebase test" in (ROOT / ".ci" / "run").read_text()
 
@@ -57,3 +54,38 @@ def test_mypy_checks_every_package_of_the_tree() -> None:
     mypy = next(check for check in lint.checks([]) if check.name == "mypy")
     assert all(path in mypy.command for path in lint.TYPED_PATHS)
     assert all((ROOT / path).is_dir() for path in lint.TYPED_PATHS)
+
+
+def _suite_files(tmp_path: Path, source: str, test: str) -> tuple[Path, Path]:
+    checked, tests = tmp_path / "checked.py", tmp_path / "test_suite_probe.py"
+    checked.write_text(source)
+    tests.write_text(test)
+    return checked, tests
+
+
+CLEAN = 'def answer() -> int:\n    """Why: a clean file passes."""\n    return 42\n'
+
+
+def test_a_mypy_finding_stops_pytest_and_fails_the_suite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    checked, tests = _suite_files(tmp_path, CLEAN.replace("return 42", 'return "42"'),
+                                  "import time\n\n\ndef test_slow() -> None:\n    time.sleep(120)\n")  # fmt: skip
+    started = time.monotonic()
+    assert lint.run_suite([str(tests), "-q", "-p", "no:cacheprovider"], [str(checked)]) == 1
+    assert time.monotonic() - started < 100  # pytest was stopped, not waited for (it sleeps two minutes)
+    out = capsys.readouterr().out
+    assert f"{checked}:3: error: Incompatible return value type" in out and "lint: mypy failed" in out
+
+
+def test_a_ruff_finding_fails_before_pytest_starts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    checked, tests = _suite_files(tmp_path, "import os\n" + CLEAN, "def test_never() -> None:\n    raise SystemExit\n")
+    assert lint.run_suite([str(tests)], [str(checked)]) == 1
+    out = capsys.readouterr().out
+    assert f"{checked}:1:8: F401" in out and "mypy" not in out
+
+
+def test_a_clean_suite_returns_pytest_s_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    checked, tests = _suite_files(tmp_path, CLEAN, "def test_fails() -> None:\n    assert 1 == 2\n")
+    assert lint.run_suite([str(tests), "-q", "-p", "no:cacheprovider"], [str(checked)]) == 1  # pytest's: 1 failed
+    assert "lint: mypy clean" in capsys.readouterr().out
+    tests.write_text("def test_passes() -> None:\n    assert 2 == 2\n")
+    assert lint.run_suite([str(tests), "-q", "-p", "no:cacheprovider"], [str(checked)]) == 0
