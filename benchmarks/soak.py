@@ -108,7 +108,9 @@ class Soak:
             self.stock[m] = dict.fromkeys(sorted(skus), self.args.stock)
             seed_stock(resources, self.stock[m], receipt_prefix="soak")
             write_catalogue(resources, day)
-            shorten_visibility(resources.region, list(queue_urls(resources)), self.args.queue_visibility)
+            # A message a killed runner had received waits out its queue's visibility (settlement's: 5 min)
+            queues = [*queue_urls(resources), *settlement_queues(resources)]
+            shorten_visibility(resources.region, queues, self.args.queue_visibility)
         spec = {m: (self.resources[m], self.live_sources(m), self.queue_sources(m)) for m in self.market_ids}
         (self.workdir / "spec.pickle").write_bytes(pickle.dumps(spec))
         self.runner = RunnerProcess(self.workdir / "spec.pickle", self.workdir / "checkpoints", self.logs)
@@ -313,7 +315,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--timeout", type=int, default=0, help="functions' timeout (s); 0: the template's")
     parser.add_argument("--malformed", type=float, default=0.001, help="share of malformed records (quarantined)")
     parser.add_argument("--drain", type=float, default=300.0, help="seconds to wait for the consumers at the end")
-    parser.add_argument("--queue-visibility", type=int, default=20, help="order-message queues' visibility (s)")
+    parser.add_argument(
+        "--queue-visibility", type=int, default=20, help="order-message and settlement queues' visibility (s)"
+    )
     args = parser.parse_args(argv)
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="livebase-soak-") as tmp:
