@@ -40,6 +40,7 @@ from infra_cdk.residency_aspect import ResidencyAspect
 from livebase.batches.quarantine import QUARANTINE_PREFIX
 from livebase.markets.config import Market
 from livebase.markets.resources import OUTPUTS
+from livebase.markets.runtime_environment import MARKET_CONFIG
 from livebase.privacy.retention import lake_rules
 from livebase.replenishment.catalogue import CATALOGUE_KEY
 
@@ -116,12 +117,11 @@ class MarketStack(Stack):
             announcers=(supply.fulfilment.function,),  # the orders function puts on the bus already
         )  # fmt: skip
         names.update(settlement.names)
-        settlement.set_environment(names, market.handler_config_json())
+        settlement.set_environment(names)
+        environment = {OUTPUTS[f][1]: v for f, v in names.items()}  # every output, by its variable
         for consumer in (*live.consumers, *supply.consumers):
-            for field, (_, variable) in OUTPUTS.items():
-                consumer.function.add_environment(variable, names[field])
-            # Thresholds, languages, currency, low-stock mark: the market's validated config, as JSON.
-            consumer.function.add_environment("MARKET_CONFIG", market.handler_config_json())
+            # Every output, and the market's thresholds, languages, currency, low-stock mark (its validated config).
+            live.kit.set_environment(consumer.function, {OUTPUTS[f][1]: names[f] for f in OUTPUTS})
         for consumer in (*live.consumers, supply.receiving):  # room alerts / order and stock events
             messaging.bus.grant_put_events_to(consumer.function)
         # Least privilege: each consumer reaches only the tables it uses.
@@ -155,12 +155,12 @@ class MarketStack(Stack):
         )
         room_cues = RoomCues(
             self, "RoomCues", kit=live.kit, bus=messaging.bus, video=video,
-            idempotency_table=tables.idempotency, environment={OUTPUTS[f][1]: v for f, v in names.items()},
+            idempotency_table=tables.idempotency, environment=environment,
         )  # fmt: skip
         erasure = ErasureApi(  # issue 18: POST /erasures (IAM) removes one viewer from every store of the market
             self, "Erasure", kit=live.kit, pseudonym_key=self.key.pseudonym_key,
             tables=tables.personal, lake=self.data_lake.bucket,
-            environment={OUTPUTS[f][1]: v for f, v in names.items()},
+            environment=environment,
         )  # fmt: skip
         # issue 31: erasure deletes the dead-letter messages that name a viewer (livebase.stores.erasure_queues)
         dlqs = {**supply.dead_letter_queues, **passport.dead_letter_queues, **settlement.dead_letter_queues}
@@ -169,7 +169,7 @@ class MarketStack(Stack):
         moderation = Moderation(  # issue 32: the moderation API (IAM), held orders to the ops topic
             self, "Moderation", kit=live.kit, room_metrics=tables.room_metrics, bus=messaging.bus,
             ops_topic=signals.ops_topic, ops_dlq=signals.ops_dlq,
-            environment={OUTPUTS[f][1]: v for f, v in names.items()},
+            environment=environment,
         )  # fmt: skip
         flows = FlowRole(  # issue 18: what the market's Prefect flows touch, by grants only
             self, "Flows", market=market, orders=tables.orders, consent=tables.consent, lake=self.data_lake.bucket,
@@ -187,7 +187,7 @@ class MarketStack(Stack):
         recall = ConsentAndRecall(  # issue 31: consent from the stream and the sites, activity, the recall topic
             self, "Recall", kit=live.kit, stream=live.stream, consent=tables.consent, lake=self.data_lake.bucket,
             pseudonym_key=self.key.pseudonym_key, flow_role=flows.role,
-            environment={OUTPUTS[f][1]: v for f, v in names.items()},
+            environment=environment,
         )  # fmt: skip
         FlowRuntime(  # issue 29: the worker, the signal bridge and their images in the market's account
             self, "FlowRuntime", market=market, key=key, flow_role=flows.role, lake=self.data_lake.bucket,
@@ -197,7 +197,7 @@ class MarketStack(Stack):
             self, "Studio", kit=live.kit, bus=messaging.bus,
             ops_topic=signals.ops_topic, ops_dlq=signals.ops_dlq, idempotency_table=tables.idempotency,
             bucket=self.data_lake.bucket, video=video,
-            environment={OUTPUTS[f][1]: v for f, v in names.items()},
+            environment=environment,
         )  # fmt: skip
         ReplayDistribution(
             self,
@@ -235,6 +235,6 @@ class MarketStack(Stack):
         )
         RuntimeEnvironment(  # Lambda's 4 KB environment limit: the stack-wide values once, in an SSM parameter
             self, "RuntimeEnvironment", market_id=market.id,
-            values={OUTPUTS[f][1]: v for f, v in names.items()} | {"MARKET_CONFIG": market.handler_config_json()},
+            values=environment | {MARKET_CONFIG: market.handler_config_json()},
         )  # fmt: skip
         return names

@@ -63,9 +63,7 @@ class ErasureApi(Construct):
         market = kit.market
         parts = kit.build(self, "erasure", timeout=Duration.minutes(5))
         self.function, self.role = parts.function, parts.role
-        for variable, value in environment.items():
-            self.function.add_environment(variable, value)
-        self.function.add_environment("MARKET_CONFIG", market.handler_config_json())
+        kit.set_environment(self.function, environment)
         for table in tables:
             table.grant_read_write_data(self.function)
         for prefix in (QUARANTINE_PREFIX, RECALL_PREFIX):

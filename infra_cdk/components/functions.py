@@ -13,13 +13,14 @@ component (``configure_async_invoke``); ``tests/infra/test_functions.py`` checks
 The cdk-nag findings every function shares (X-Ray's unscoped actions, the market key's grant
 wildcards, the pinned runtime) are acknowledged here, once, with their reasons.
 
-:class:`FunctionKit` is what a component needs to build its functions: the market, its key and
-the layers (the stack's ``livebase`` layer and Powertools).
+:class:`FunctionKit` is what a component needs to build its functions (the market, its key and the
+layers: the stack's ``livebase`` layer and Powertools) and to set their environment, the market's
+config with it, in one place.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Duration, Stack
@@ -35,6 +36,7 @@ from infra_cdk.layer_staging import FUNCTIONS_DIR
 from infra_cdk.nag import acknowledge, acknowledge_key_grants
 from infra_cdk.scanners import ignore_cfn_lint, skip_checkov
 from livebase.markets.config import Market
+from livebase.markets.runtime_environment import MARKET_CONFIG
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.X86_64
@@ -64,6 +66,17 @@ class FunctionKit:
     @property
     def market_id(self) -> str:
         return self.market.id
+
+    def set_environment(self, function: lambda_.Function, *values: Mapping[str, str]) -> None:
+        """``values`` (a later mapping wins) and the market's validated config into the function's environment.
+
+        Encrypted with the market key; the stack-wide ones move to one SSM parameter at synth
+        (``runtime_environment.py``: Lambda's 4 KB limit)."""
+        merged: dict[str, str] = {}
+        for mapping in (*values, {MARKET_CONFIG: self.market.handler_config_json()}):
+            merged |= mapping
+        for variable, value in merged.items():
+            function.add_environment(variable, value)
 
     def build(self, scope: Construct, function: str, *, timeout: Duration | None = None) -> MarketFunction:
         """``functions/<function>`` of this market in ``scope`` (:func:`market_function`)."""

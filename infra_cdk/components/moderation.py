@@ -65,9 +65,7 @@ class Moderation(Construct):
         parts = kit.build(self, "moderation")
         self.function, self.role = parts.function, parts.role
         self.room_metrics = room_metrics
-        for variable, value in environment.items():
-            self.function.add_environment(variable, value)
-        self.function.add_environment("MARKET_CONFIG", market.handler_config_json())
+        kit.set_environment(self.function, environment)
         room_metrics.grant_read_write_data(self.function)
         rest = self._api(market.id, kit)
         self.api, self.url = rest.api, f"{rest.url}moderation"

@@ -88,9 +88,7 @@ class Passport(Construct):
             "passport_api_url": api_url,
         }
         for function in (self.intake.function, self.function):
-            function.add_environment("MARKET_CONFIG", market.handler_config_json())
-            for field, value in self.names.items():
-                function.add_environment(OUTPUTS[field][1], value)
+            kit.set_environment(function, {OUTPUTS[field][1]: value for field, value in self.names.items()})
         self._acknowledge_roles()
 
     def _api(self, market_id: str, key: kms.IKey) -> tuple[apigw.RestApi, str]:

@@ -53,9 +53,8 @@ class PlayerApi(Construct):
         self.function, self.role = parts.function, parts.role
         self.table.grant(self.function, "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem")
         consent.grant(self.function, "dynamodb:BatchGetItem")
-        self.function.add_environment("MARKET_CONFIG", market.handler_config_json())
-        self.function.add_environment(OUTPUTS["player_table"][1], self.table.table_name)
-        self.function.add_environment(OUTPUTS["consent_table"][1], consent.table_name)
+        tables = {"player_table": self.table.table_name, "consent_table": consent.table_name}
+        kit.set_environment(self.function, {OUTPUTS[field][1]: name for field, name in tables.items()})
         self.api, url = self._api(market.id, key)
         self.names = {"player_table": self.table.table_name, "player_api_url": url}
 

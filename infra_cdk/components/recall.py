@@ -73,12 +73,7 @@ class ConsentAndRecall(Construct):
         filters = [lambda_.FilterCriteria.filter({"data": {"type": lambda_.FilterRule.or_(*CONSENT_TYPES)}})]
         self.consumer = StreamConsumer(self, "Consumer", kit=kit, function="consent", stream=stream, filters=filters)
         function = self.consumer.function
-        for variable, value in {
-            **environment,
-            **ConsentSettings(self.consumer.dlq.queue_url).lambda_environment(),
-        }.items():
-            function.add_environment(variable, value)
-        function.add_environment("MARKET_CONFIG", market.handler_config_json())
+        kit.set_environment(function, environment, ConsentSettings(self.consumer.dlq.queue_url).lambda_environment())
         consent.grant_read_write_data(function)
         activity = f"{RECALL_PREFIX}/{market.id}/{ACTIVITY}/*"
         deliveries = f"{RECALL_PREFIX}/{market.id}/{DELIVERIES}/*"

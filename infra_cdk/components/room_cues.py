@@ -110,8 +110,7 @@ class RoomCues(Construct):
         remote = video.remote
         if remote is not None:  # the channel lives in the media Region: named there
             settings |= CueSettings(self.service, channel, remote.region, remote.parameter_name).lambda_environment()
-        for variable, value in settings.items():
-            self.function.add_environment(variable, value)
+        kit.set_environment(self.function, settings)
         self.function.configure_async_invoke(
             retry_attempts=2, max_event_age=CUE_MAX_EVENT_AGE, on_failure=destinations.SqsDestination(self.dlq)
         )

@@ -65,6 +65,7 @@ class Settlement(Construct):
         announcers: Sequence[lambda_.IFunction],
     ) -> None:
         super().__init__(scope, construct_id)
+        self.kit = kit
         fees = load_fees(kit.market.id)
         self.ledger = market_table(self, "Ledger", kit.key, "pk", sort_key="sk")
         self.ledger.add_global_secondary_index(
@@ -97,11 +98,9 @@ class Settlement(Construct):
         }
         self.function.add_environment(FEES_VARIABLE, fees.environment_json())
 
-    def set_environment(self, names: Mapping[str, str], market_config: str) -> None:
+    def set_environment(self, names: Mapping[str, str]) -> None:
         """The function's variables: the names it reads (once every output is known) and the market."""
-        for field in FUNCTION_VARIABLES:
-            self.function.add_environment(OUTPUTS[field][1], names[field])
-        self.function.add_environment("MARKET_CONFIG", market_config)
+        self.kit.set_environment(self.function, {OUTPUTS[field][1]: names[field] for field in FUNCTION_VARIABLES})
 
     def grant_flows(self, role: iam.IRole, lake: s3.IBucket) -> None:
         """settlement-statements reads the period's transactions (the day index) and writes the CSVs."""

@@ -177,9 +177,11 @@ class Studio(Construct):
     ) -> MarketFunction:
         market_id = kit.market_id
         parts = kit.build(Construct(self, "Consumer"), TELEMETRY_FUNCTION)
-        env = {**environment, **StudioSettings(self.devices.table_name, self.dlq.queue_url).lambda_environment()}
-        for variable, value in env.items():
-            parts.function.add_environment(variable, value)
+        kit.set_environment(
+            parts.function,
+            environment,
+            StudioSettings(self.devices.table_name, self.dlq.queue_url).lambda_environment(),
+        )
         self.stream.grant_read(parts.function)
         self.devices.grant_read_write_data(parts.function)
         bus.grant_put_events_to(parts.function)
@@ -199,9 +201,8 @@ class Studio(Construct):
         market_id = kit.market_id
         parts = kit.build(Construct(self, "Failover"), FAILOVER_FUNCTION, timeout=Duration.seconds(10))
         channel = video.medialive_channel
-        env = {**environment, **FailoverSettings(channel.ref if channel is not None else "").lambda_environment()}
-        for variable, value in env.items():
-            parts.function.add_environment(variable, value)
+        settings = FailoverSettings(channel.ref if channel is not None else "").lambda_environment()
+        kit.set_environment(parts.function, environment, settings)
         parts.function.configure_async_invoke(
             retry_attempts=2,
             max_event_age=FAILOVER_MAX_EVENT_AGE,
