@@ -17,7 +17,8 @@ Kinesis event shapes, honouring the mapping's settings:
   goes to the SQS DLQ and the shard moves on;
 * filter criteria: records no pattern matches never reach the handler (``record_filters``).
 
-Nothing is lost: every record read succeeds, is filtered out, or is named in a DLQ message.
+Nothing is lost: every record read succeeds, is filtered out, or is named in a DLQ message (a
+notice SQS refuses leaves its records pending: they are judged and sent again).
 ``run_forever`` (``livebase up``) works each shard in its own thread and, with a
 ``handler_factory``, its own handler instance, as Lambda runs one invocation per shard at a time
 in its own container; a shard is read again at once after records and, while active, soon after
@@ -265,8 +266,8 @@ class KinesisEventSource:
     def _run_batch(self, shard: ShardState) -> int:
         batch = shard.batches[0]
         expired = self._expired(batch.records)
-        if expired:
-            old, batch.records = batch.records[:expired], batch.records[expired:]
+        if expired:  # the notice first: if SQS fails it, the records stay pending and are judged again
+            old = batch.records[:expired]
             self._send_to_dlq(
                 shard,
                 old,
@@ -274,6 +275,7 @@ class KinesisEventSource:
                 attempts=batch.attempts,
                 reason=f"older than {self.config.maximum_record_age_seconds} s",
             )
+            batch.records = batch.records[expired:]
             self._settle(shard, old)
             if not batch.records:
                 shard.batches.popleft()
@@ -297,8 +299,7 @@ class KinesisEventSource:
             half = len(retry) // 2
             shard.batches.extendleft([PendingBatch(retry[half:]), PendingBatch(retry[:half])])
             return len(done)
-        if not retries_left:
-            shard.batches.popleft()
+        if not retries_left:  # the notice, then the batch leaves: a failed send keeps it pending (tried again)
             self._send_to_dlq(
                 shard,
                 retry,
@@ -306,6 +307,7 @@ class KinesisEventSource:
                 attempts=batch.attempts,
                 reason=outcome.reason,
             )
+            shard.batches.popleft()
             self._settle(shard, retry)
             return len(done) + len(retry)
         self.last_errors.append(f"{shard.shard_id}: retrying {len(retry)} record(s): {outcome.reason}")

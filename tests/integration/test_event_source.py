@@ -19,6 +19,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from livebase_local.aws.mappings import EventSourceConfig
 from livebase_local.runner.kinesis_source import KinesisEventSource
@@ -221,6 +222,43 @@ def test_without_bisect_the_whole_batch_goes_to_the_dlq(
     assert [m["KinesisBatchInfo"]["batchSize"] for m in messages] == [5, 3]
     assert counters.sent_to_dlq == 8 and counters.succeeded == 0 and counters.handler_errors == 6
     assert all(m["errorMessage"] == "RuntimeError: downstream unavailable" for m in messages)
+
+
+class _SqsDownOnce:
+    """The runner's SQS client, refusing its first DLQ notice as an unreachable endpoint would."""
+
+    def __init__(self) -> None:
+        self.real, self.refused = boto3.client("sqs", region_name=REGION), 0
+
+    def send_message(self, **request: Any) -> Any:
+        if not self.refused:
+            self.refused += 1
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1/")
+        return self.real.send_message(**request)
+
+
+@pytest.mark.parametrize("condition", ["RecordAgeExceeded", "RetryAttemptsExhausted"])
+def test_a_dlq_notice_that_fails_keeps_its_records_pending_until_sent(
+    make_config: Callable[..., EventSourceConfig], condition: str
+) -> None:
+    if condition == "RecordAgeExceeded":
+        config = make_config(shards=1, maximum_record_age_seconds=0)
+    else:
+        config = make_config(shards=1, bisect_batch_on_error=False, maximum_retry_attempts=0)
+
+    def down(event: dict[str, Any]) -> None:
+        raise RuntimeError("downstream unavailable")
+
+    handler, _ = recording(down)
+    put(config, 3)
+    sqs = _SqsDownOnce()
+    source = KinesisEventSource(config, handler, sqs=sqs)
+    with pytest.raises(EndpointConnectionError):
+        source.drain()  # `up`'s shard worker notes this and steps again; nothing has left the shard
+    counters = source.drain()
+    (message,) = dlq_messages(config)
+    assert sqs.refused == 1 and message["requestContext"]["condition"] == condition
+    assert message["KinesisBatchInfo"]["batchSize"] == 3 and counters.sent_to_dlq == 3
 
 
 def test_nothing_is_lost_under_random_failures(config: EventSourceConfig) -> None:
