@@ -52,6 +52,10 @@ _GET_LIMIT = 10_000  # GetRecords' maximum, as Lambda reads
 _SHARD_REFRESH_SECONDS = 5.0
 
 
+class NotAKinesisReply(RuntimeError):
+    """A 2xx without the call's fields (botocore reads any odd body as ``{}``): retried, never a closed shard."""
+
+
 @dataclass
 class _Outcome:
     failed_from: int | None  # index of the first record to redeliver (None: all succeeded)
@@ -131,7 +135,10 @@ class KinesisEventSource:
             request["ShardIteratorType"] = "LATEST"
         else:
             request["ShardIteratorType"] = "TRIM_HORIZON"
-        return str(self.kinesis.get_shard_iterator(**request)["ShardIterator"])
+        reply = self.kinesis.get_shard_iterator(**request)
+        if "ShardIterator" not in reply:
+            raise NotAKinesisReply(f"GetShardIterator answered without ShardIterator (keys {sorted(reply)})")
+        return str(reply["ShardIterator"])
 
     def _fill(self, shard: ShardState) -> int:
         """Top the shard's buffer up to a batch; returns records fetched."""
@@ -146,7 +153,9 @@ class KinesisEventSource:
                 raise
             shard.iterator = self._iterator(shard)
             reply = self.kinesis.get_records(ShardIterator=shard.iterator, Limit=_GET_LIMIT)
-        records = reply.get("Records", [])
+        if "Records" not in reply:  # not Kinesis's answer: read again, never take the shard for closed
+            raise NotAKinesisReply(f"GetRecords answered without Records (keys {sorted(reply)})")
+        records = reply["Records"]
         # Filter before moving the iterator on: the reply is handed on whole or read again.
         kept = [record for record in records if self._keeps(record)]
         shard.iterator = reply.get("NextShardIterator")

@@ -22,7 +22,7 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from livebase_local.aws.mappings import EventSourceConfig
-from livebase_local.runner.kinesis_source import KinesisEventSource
+from livebase_local.runner.kinesis_source import KinesisEventSource, NotAKinesisReply
 from livebase_local.runner.sources import EventSources
 from tests.support.local_aws import LocalAwsStack
 
@@ -259,6 +259,37 @@ def test_a_dlq_notice_that_fails_keeps_its_records_pending_until_sent(
     (message,) = dlq_messages(config)
     assert sqs.refused == 1 and message["requestContext"]["condition"] == condition
     assert message["KinesisBatchInfo"]["batchSize"] == 3 and counters.sent_to_dlq == 3
+
+
+class _KinesisAnswersBare200Once:
+    """The runner's Kinesis client; its first GetRecords gets what botocore makes of a 200 with an odd body."""
+
+    def __init__(self) -> None:
+        self.real, self.bare = boto3.client("kinesis", region_name=REGION), 0
+
+    def get_records(self, **request: Any) -> Any:
+        if not self.bare:
+            self.bare += 1
+            return {"ResponseMetadata": {"HTTPStatusCode": 200}}  # a restarting server's answer, seen in the soak
+        return self.real.get_records(**request)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def test_a_reply_that_is_not_kinesis_s_is_read_again_and_never_closes_the_shard(
+    make_config: Callable[..., EventSourceConfig],
+) -> None:
+    config = make_config(shards=1)
+    handler, calls = recording()
+    put(config, 5)
+    kinesis = _KinesisAnswersBare200Once()
+    source = KinesisEventSource(config, handler, kinesis=kinesis)
+    with pytest.raises(NotAKinesisReply):
+        source.drain()  # `up`'s shard worker notes it and reads again
+    counters = source.drain()
+    assert kinesis.bare == 1 and sorted(n for call in calls for n in call) == list(range(5))
+    assert counters.succeeded == 5
 
 
 def test_nothing_is_lost_under_random_failures(config: EventSourceConfig) -> None:
