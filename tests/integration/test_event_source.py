@@ -224,17 +224,27 @@ def test_without_bisect_the_whole_batch_goes_to_the_dlq(
     assert all(m["errorMessage"] == "RuntimeError: downstream unavailable" for m in messages)
 
 
-class _SqsDownOnce:
-    """The runner's SQS client, refusing its first DLQ notice as an unreachable endpoint would."""
+class _FirstCallGoesWrong:
+    """A real boto3 client whose first ``operation`` call gets ``first`` instead (raised if an exception)."""
 
-    def __init__(self) -> None:
-        self.real, self.refused = boto3.client("sqs", region_name=REGION), 0
+    def __init__(self, service: str, operation: str, first: Exception | dict[str, Any]) -> None:
+        self.real = boto3.client(service, region_name=REGION)
+        self.operation, self.first, self.went_wrong = operation, first, 0
 
-    def send_message(self, **request: Any) -> Any:
-        if not self.refused:
-            self.refused += 1
-            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1/")
-        return self.real.send_message(**request)
+    def __getattr__(self, name: str) -> Any:
+        call = getattr(self.real, name)
+        return self._once(call) if name == self.operation else call
+
+    def _once(self, call: Callable[..., Any]) -> Callable[..., Any]:
+        def first_goes_wrong(**request: Any) -> Any:
+            if self.went_wrong:
+                return call(**request)
+            self.went_wrong += 1
+            if isinstance(self.first, Exception):
+                raise self.first
+            return self.first
+
+        return first_goes_wrong
 
 
 @pytest.mark.parametrize("condition", ["RecordAgeExceeded", "RetryAttemptsExhausted"])
@@ -251,30 +261,14 @@ def test_a_dlq_notice_that_fails_keeps_its_records_pending_until_sent(
 
     handler, _ = recording(down)
     put(config, 3)
-    sqs = _SqsDownOnce()
+    sqs = _FirstCallGoesWrong("sqs", "send_message", EndpointConnectionError(endpoint_url="http://127.0.0.1:1/"))
     source = KinesisEventSource(config, handler, sqs=sqs)
     with pytest.raises(EndpointConnectionError):
         source.drain()  # `up`'s shard worker notes this and steps again; nothing has left the shard
     counters = source.drain()
     (message,) = dlq_messages(config)
-    assert sqs.refused == 1 and message["requestContext"]["condition"] == condition
+    assert sqs.went_wrong == 1 and message["requestContext"]["condition"] == condition
     assert message["KinesisBatchInfo"]["batchSize"] == 3 and counters.sent_to_dlq == 3
-
-
-class _KinesisAnswersBare200Once:
-    """The runner's Kinesis client; its first GetRecords gets what botocore makes of a 200 with an odd body."""
-
-    def __init__(self) -> None:
-        self.real, self.bare = boto3.client("kinesis", region_name=REGION), 0
-
-    def get_records(self, **request: Any) -> Any:
-        if not self.bare:
-            self.bare += 1
-            return {"ResponseMetadata": {"HTTPStatusCode": 200}}  # a restarting server's answer, seen in the soak
-        return self.real.get_records(**request)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
 
 
 def test_a_reply_that_is_not_kinesis_s_is_read_again_and_never_closes_the_shard(
@@ -283,12 +277,13 @@ def test_a_reply_that_is_not_kinesis_s_is_read_again_and_never_closes_the_shard(
     config = make_config(shards=1)
     handler, calls = recording()
     put(config, 5)
-    kinesis = _KinesisAnswersBare200Once()
+    bare_200 = {"ResponseMetadata": {"HTTPStatusCode": 200}}  # what botocore makes of a 200 with an odd body
+    kinesis = _FirstCallGoesWrong("kinesis", "get_records", bare_200)  # a restarting server's, seen in the soak
     source = KinesisEventSource(config, handler, kinesis=kinesis)
     with pytest.raises(NotAKinesisReply):
         source.drain()  # `up`'s shard worker notes it and reads again
     counters = source.drain()
-    assert kinesis.bare == 1 and sorted(n for call in calls for n in call) == list(range(5))
+    assert kinesis.went_wrong == 1 and sorted(n for call in calls for n in call) == list(range(5))
     assert counters.succeeded == 5
 
 
