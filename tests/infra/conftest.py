@@ -1,9 +1,8 @@
-"""Shared fixtures for infrastructure tests: one synthesis of the real app per test session (read-only)."""
+"""Shared fixtures for infrastructure tests: the real app's assembly, synthesised once and shared (read-only)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,6 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 @dataclass
 class Synthesised:
-    app: cdk.App
     assembly: cdk.cx_api.CloudAssembly
     outdir: Path
 
@@ -29,9 +27,11 @@ class Synthesised:
 
 
 @pytest.fixture(scope="session")
-def synthesised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesised]:
-    from infra_cdk.app import build_app
+def synthesised() -> Synthesised:
+    """``python -m infra_cdk.app``'s assembly of the sources as they are, synthesised once per machine and
+    shared with the integration tests, the demo and `up` (``livebase_local.assembly_cache``): each
+    xdist worker synthesised the app again in-process (about 40 s each under the suite's load)."""
+    from livebase_local.assembly_cache import cached_assembly
 
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    app = build_app(outdir=str(outdir))
-    yield Synthesised(app=app, assembly=app.synth(), outdir=outdir)
+    outdir = cached_assembly()
+    return Synthesised(assembly=cdk.cx_api.CloudAssembly(str(outdir)), outdir=outdir)

@@ -19,7 +19,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from infra_cdk.account_stack import CONCURRENCY_WARNING, STACK_PREFIX, account_stack_name, reserved_concurrency
+from infra_cdk.account_stack import CONCURRENCY_WARNING, STACK_PREFIX, account_stack_name
 from infra_cdk.components.edge import OPT_IN_REGIONS, OUTPUT_DISTRIBUTION, OUTPUT_LOG_BUCKET
 from infra_cdk.components.powertools import PARAMETER_PREFIX, has_managed_layer
 from infra_cdk.edge_logs_stack import SOURCES_CONTEXT, EdgeLogsStack, delivery_source_name, edge_logs_stack_name
@@ -199,8 +199,9 @@ def test_the_defaults_fit_the_default_quota_with_every_market_in_one_region(synt
     functions = {p.name for p in FUNCTIONS_DIR.iterdir() if (p / "handler.py").is_file()}
     assert functions == set(DEFAULT_RESERVED)  # every function reserves, none is left out of the sum
     assert per_market * len(SELLING) + UNRESERVED_MINIMUM <= ACCOUNT_CONCURRENCY
-    stacks = [s for s in synthesised.app.node.children if isinstance(s, cdk.Stack)]
-    assert sum(reserved_concurrency(stacks).values()) == per_market * len(SELLING)  # what the templates hold
+    functions_of = [resources(s.template, "AWS::Lambda::Function").values() for s in synthesised.assembly.stacks]
+    reserved = [int(f["Properties"].get("ReservedConcurrentExecutions", 0)) for found in functions_of for f in found]
+    assert sum(reserved) == per_market * len(SELLING)  # what the templates hold
 
 
 # -- replay access logs in opt-in Regions -------------------------------------------------------
