@@ -7,6 +7,7 @@ exposure per currency. Also: the recorded ECB reply into hq's store, once per da
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -80,7 +81,10 @@ def test_a_year_ahead_the_rollup_refuses_and_alarms_until_the_local_feed_refresh
     stale = cover_since(before)
     assert stale < 0 and alarm_state(stale) == "ALARM"  # refused for a year already, and said so
 
-    refreshed_at = datetime.now(UTC)
+    # The next whole second: StartTime is read to the second (moto drops the microseconds), so a stale
+    # point put in the same second as the refresh was read with it (the suite failed so once).
+    refreshed_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+    time.sleep(max(0.0, (refreshed_at - datetime.now(UTC)).total_seconds()))
     lines = refresh_local_rates(tmp_path / "feed", ["eu"], today=AHEAD)
     assert "local feed" in lines[0] and "eu 45" in lines[-1]
     assert alarm_state(cover_since(refreshed_at)) == "OK"
