@@ -61,6 +61,7 @@ import boto3
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from livebase.markets.config import load_markets
+from livebase.markets.resources import MarketResources
 from livebase_local import faults
 from livebase_local.assembly_cache import cached_assembly
 from livebase_local.aws.deploy import deploy_assembly
@@ -79,6 +80,11 @@ from livebase_local.soak.runner_process import RunnerProcess
 from livebase_local.soak.schedule import build_schedule, caught_up, journal_size, recovery_seconds
 from livebase_local.soak.settlement_audit import audit_settlement, settlement_queues
 from livebase_local.soak.streams import queues_empty, reshard, shorten_visibility, stream_end
+
+
+def message_queues(resources: MarketResources) -> list[str]:
+    """The queues the soak's runner consumes and waits on: the order messages' and the settlement's."""
+    return [*queue_urls(resources), *settlement_queues(resources)]
 
 
 class Soak:
@@ -109,8 +115,7 @@ class Soak:
             seed_stock(resources, self.stock[m], receipt_prefix="soak")
             write_catalogue(resources, day)
             # A message a killed runner had received waits out its queue's visibility (settlement's: 5 min)
-            queues = [*queue_urls(resources), *settlement_queues(resources)]
-            shorten_visibility(resources.region, queues, self.args.queue_visibility)
+            shorten_visibility(resources.region, message_queues(resources), self.args.queue_visibility)
         spec = {m: (self.resources[m], self.live_sources(m), self.queue_sources(m)) for m in self.market_ids}
         (self.workdir / "spec.pickle").write_bytes(pickle.dumps(spec))
         self.runner = RunnerProcess(self.workdir / "spec.pickle", self.workdir / "checkpoints", self.logs)
@@ -123,7 +128,7 @@ class Soak:
 
     def queue_sources(self, market: str) -> list[SqsSourceConfig]:
         """The consumers of the order messages (shipment updates, order returns) and the settlement queue's."""
-        urls = {*queue_urls(self.resources[market]), *settlement_queues(self.resources[market])}
+        urls = set(message_queues(self.resources[market]))
         return [c for c in self.deployments[market].queue_sources if c.queue_url in urls]
 
     def functions(self, market: str) -> list[str]:
@@ -246,7 +251,7 @@ class Soak:
         time.sleep(3.0)  # orders the replay stored are seen by the drivers' next step
         while time.time() < deadline:
             idle = all(all(life.done for life in d.lives.values()) for d in self.drivers.values())
-            queues = [(r.region, [*queue_urls(r), *settlement_queues(r)]) for r in self.resources.values()]  # + settled
+            queues = [(r.region, message_queues(r)) for r in self.resources.values()]  # + settled
             if idle and all(queues_empty(region, urls) for region, urls in queues):
                 return
             time.sleep(1.0)
